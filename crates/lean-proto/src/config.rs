@@ -1,0 +1,323 @@
+//! Configuration as data: region, environment, API generation, credentials and base URLs.
+//!
+//! This module knows Lean's hosts (`docs/lean-api.md` §1 of the research) and turns a choice of
+//! region and environment into base URLs. It checks a custom base URL once, here, so that no
+//! request can carry a token over plain HTTP to anything but the loopback interface.
+
+use crate::secret::Secret;
+use std::fmt;
+
+/// Lean's two regions, each with its own hosts and data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Region {
+    /// United Arab Emirates (`*.leantech.me`).
+    Uae,
+    /// Kingdom of Saudi Arabia (`*.sa.leantech.me`).
+    Ksa,
+}
+
+impl std::str::FromStr for Region {
+    type Err = ConfigError;
+    fn from_str(s: &str) -> Result<Self, ConfigError> {
+        match s.to_ascii_lowercase().as_str() {
+            "uae" | "ae" => Ok(Region::Uae),
+            "ksa" | "sa" => Ok(Region::Ksa),
+            _ => Err(ConfigError::new(format!(
+                "unknown region {s:?} (expected UAE or KSA)"
+            ))),
+        }
+    }
+}
+
+/// Which Lean deployment to talk to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Environment {
+    /// Lean's sandbox for the region.
+    Sandbox,
+    /// Lean's production for the region.
+    Production,
+    /// Any other place: an emulator, a proxy, a host Lean adds later.
+    Custom {
+        /// Base of the data API (`https://…` or `http://127.0.0.1:…`).
+        api_base: BaseUrl,
+        /// Base of the OAuth2 token server; the token endpoint is `{auth_base}/oauth2/token`.
+        auth_base: BaseUrl,
+    },
+}
+
+/// The two generations of Lean's Data API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ApiGeneration {
+    /// `/data/v2/…` and `/insights/v2/…` with an OAuth2 Bearer token (client credentials).
+    V2,
+    /// Legacy `/data/v1/…` with the `lean-app-token` header (mTLS in production).
+    V1,
+}
+
+/// Who we are to Lean. `Debug` never shows a secret.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credentials {
+    /// v2: OAuth2 client credentials from the dashboard's Integration tab.
+    ClientCredentials {
+        /// The application id.
+        client_id: String,
+        /// The client secret.
+        client_secret: Secret,
+    },
+    /// v1: the application token sent as `lean-app-token`.
+    AppToken(Secret),
+}
+
+impl Credentials {
+    /// The API generation these credentials speak.
+    pub fn generation(&self) -> ApiGeneration {
+        match self {
+            Credentials::ClientCredentials { .. } => ApiGeneration::V2,
+            Credentials::AppToken(_) => ApiGeneration::V1,
+        }
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credentials::ClientCredentials { client_id, .. } => f
+                .debug_struct("ClientCredentials")
+                .field("client_id", client_id)
+                .field("client_secret", &"[redacted]")
+                .finish(),
+            Credentials::AppToken(_) => f.write_str("AppToken([redacted])"),
+        }
+    }
+}
+
+/// A configuration mistake (the caller's, not Lean's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// What is wrong.
+    pub message: String,
+}
+
+impl ConfigError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        ConfigError {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration: {}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A checked base URL: `https://host[:port][/prefix]`, or `http://` to a loopback host only.
+/// No query, no fragment, no credentials, no trailing slash.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct BaseUrl(String);
+
+impl BaseUrl {
+    /// Checks and normalises a base URL.
+    ///
+    /// ```
+    /// use lean_proto::BaseUrl;
+    /// assert!(BaseUrl::parse("https://sandbox.leantech.me").is_ok());
+    /// assert!(BaseUrl::parse("http://127.0.0.1:8080/").is_ok());
+    /// assert!(BaseUrl::parse("http://sandbox.leantech.me").is_err()); // tokens over plain HTTP
+    /// ```
+    pub fn parse(s: &str) -> Result<Self, ConfigError> {
+        let trimmed = s.trim().trim_end_matches('/');
+        let uri: http::Uri = trimmed
+            .parse()
+            .map_err(|e| ConfigError::new(format!("base URL {trimmed:?} is not a URL: {e}")))?;
+        let scheme = uri.scheme_str().unwrap_or("");
+        let authority = uri
+            .authority()
+            .ok_or_else(|| ConfigError::new(format!("base URL {trimmed:?} has no host")))?;
+        if authority.as_str().contains('@') {
+            return Err(ConfigError::new("base URL must not carry user info"));
+        }
+        if uri.query().is_some() || trimmed.contains('#') {
+            return Err(ConfigError::new(
+                "base URL must not have a query or fragment",
+            ));
+        }
+        let host = authority.host();
+        let loopback = host == "localhost"
+            || host == "[::1]"
+            || host
+                .parse::<std::net::Ipv4Addr>()
+                .map(|ip| ip.is_loopback())
+                .unwrap_or(false);
+        match scheme {
+            "https" => {}
+            "http" if loopback => {}
+            "http" => {
+                return Err(ConfigError::new(format!(
+                    "base URL {trimmed:?} uses plain HTTP; only loopback hosts may (tokens would travel in clear)"
+                )));
+            }
+            _ => {
+                return Err(ConfigError::new(format!(
+                    "base URL {trimmed:?} must start with https://"
+                )));
+            }
+        }
+        Ok(BaseUrl(trimmed.to_owned()))
+    }
+
+    /// The URL text without a trailing slash.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the host is loopback (plain HTTP allowed).
+    pub fn is_loopback(&self) -> bool {
+        self.0.starts_with("http://")
+    }
+}
+
+impl fmt::Display for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BaseUrl({})", self.0)
+    }
+}
+
+/// Everything the core needs to address Lean: where, as whom.
+///
+/// ```
+/// use lean_proto::{Config, Credentials, Environment, Region, Secret};
+/// let cfg = Config::new(
+///     Region::Uae,
+///     Environment::Sandbox,
+///     Credentials::ClientCredentials { client_id: "app-id".into(), client_secret: Secret::new("shh") },
+/// );
+/// assert_eq!(cfg.api_base().as_str(), "https://sandbox.leantech.me");
+/// assert_eq!(cfg.token_url(), "https://auth.sandbox.leantech.me/oauth2/token");
+/// assert!(!format!("{cfg:?}").contains("shh"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// UAE or KSA.
+    pub region: Region,
+    /// Sandbox, production or custom hosts.
+    pub environment: Environment,
+    /// Client credentials (v2) or app token (v1).
+    pub credentials: Credentials,
+}
+
+fn fixed(url: &str) -> BaseUrl {
+    BaseUrl(url.to_owned())
+}
+
+impl Config {
+    /// A configuration from its three parts.
+    pub fn new(region: Region, environment: Environment, credentials: Credentials) -> Self {
+        Config {
+            region,
+            environment,
+            credentials,
+        }
+    }
+
+    /// The API generation implied by the credentials.
+    pub fn generation(&self) -> ApiGeneration {
+        self.credentials.generation()
+    }
+
+    /// Base URL of the data API for this region, environment and generation.
+    pub fn api_base(&self) -> BaseUrl {
+        use ApiGeneration::*;
+        use Environment::*;
+        use Region::*;
+        match (&self.environment, self.region, self.generation()) {
+            (Custom { api_base, .. }, _, _) => api_base.clone(),
+            (Sandbox, Uae, _) => fixed("https://sandbox.leantech.me"),
+            (Sandbox, Ksa, _) => fixed("https://sandbox.sa.leantech.me"),
+            (Production, Uae, V2) => fixed("https://api2.leantech.me"),
+            (Production, Ksa, V2) => fixed("https://api2.sa.leantech.me"),
+            (Production, Uae, V1) => fixed("https://api.leantech.me"),
+            (Production, Ksa, V1) => fixed("https://api.sa.leantech.me"),
+        }
+    }
+
+    /// Base URL of the OAuth2 token server.
+    pub fn auth_base(&self) -> BaseUrl {
+        match (&self.environment, self.region) {
+            (Environment::Custom { auth_base, .. }, _) => auth_base.clone(),
+            (Environment::Sandbox, Region::Uae) => fixed("https://auth.sandbox.leantech.me"),
+            (Environment::Sandbox, Region::Ksa) => fixed("https://auth.sandbox.sa.leantech.me"),
+            (Environment::Production, Region::Uae) => fixed("https://auth.leantech.me"),
+            (Environment::Production, Region::Ksa) => fixed("https://auth.sa.leantech.me"),
+        }
+    }
+
+    /// `{auth_base}/oauth2/token`.
+    pub fn token_url(&self) -> String {
+        format!("{}/oauth2/token", self.auth_base())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn creds_v2() -> Credentials {
+        Credentials::ClientCredentials {
+            client_id: "id".into(),
+            client_secret: Secret::new("top-secret-value"),
+        }
+    }
+
+    #[test]
+    fn hosts_per_region_environment_generation() {
+        let c = Config::new(Region::Ksa, Environment::Production, creds_v2());
+        assert_eq!(c.api_base().as_str(), "https://api2.sa.leantech.me");
+        assert_eq!(c.auth_base().as_str(), "https://auth.sa.leantech.me");
+        let c = Config::new(
+            Region::Uae,
+            Environment::Production,
+            Credentials::AppToken(Secret::new("tok")),
+        );
+        assert_eq!(c.api_base().as_str(), "https://api.leantech.me");
+        assert_eq!(c.generation(), ApiGeneration::V1);
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug() {
+        let c = Config::new(Region::Uae, Environment::Sandbox, creds_v2());
+        let dbg = format!("{c:?} {:#?}", c);
+        assert!(!dbg.contains("top-secret-value"), "{dbg}");
+        let v1 = Credentials::AppToken(Secret::new("app-token-value"));
+        assert!(!format!("{v1:?}").contains("app-token-value"));
+    }
+
+    #[test]
+    fn base_url_rules() {
+        assert_eq!(
+            BaseUrl::parse("http://localhost:9/x/").unwrap().as_str(),
+            "http://localhost:9/x"
+        );
+        assert!(BaseUrl::parse("http://[::1]:80").is_ok());
+        assert!(BaseUrl::parse("http://127.1.2.3").is_ok());
+        for bad in [
+            "ftp://x",
+            "sandbox.leantech.me",
+            "http://10.0.0.1",
+            "https://u:p@h",
+            "https://h/?q=1",
+            "",
+        ] {
+            assert!(BaseUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

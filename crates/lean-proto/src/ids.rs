@@ -1,0 +1,167 @@
+//! Identifiers that go into URL paths and query strings, validated on the way in.
+//!
+//! Lean's ids (`entity_id`, `account_id`, `results_id`, `refresh_id`, `customer_id`) are UUIDs in
+//! the 8-4-4-4-12 hex form. We check the *syntax* only: Lean's own sandbox hands out ids whose
+//! version nibble is not an RFC 4122 version (`8a78e977-7f3a-8772-…`), so a version check would
+//! reject real ids. Anything else is a typed [`IdError`], never a request. Ids are kept in
+//! lower case so that a `results_id` from a response and one from a webhook compare equal.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use std::str::FromStr;
+
+/// An id that is not a UUID in the 8-4-4-4-12 hex form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdError {
+    /// Which id it was meant to be, in Lean's words (`entity_id`, `results_id`, ...).
+    pub field: &'static str,
+    /// The rejected text, shortened to 64 characters.
+    pub value: String,
+}
+
+impl fmt::Display for IdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} must be a UUID (8-4-4-4-12 hex digits), got {:?}",
+            self.field, self.value
+        )
+    }
+}
+
+impl std::error::Error for IdError {}
+
+/// Checks the 8-4-4-4-12 hex shape and returns the lower-case form.
+fn parse_uuid(field: &'static str, s: &str) -> Result<String, IdError> {
+    let b = s.as_bytes();
+    let ok = b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    if ok {
+        Ok(s.to_ascii_lowercase())
+    } else {
+        Err(IdError {
+            field,
+            value: s.chars().take(64).collect(),
+        })
+    }
+}
+
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident, $field:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Validates `s` as a UUID and keeps it in lower case.
+            pub fn parse(s: &str) -> Result<Self, IdError> {
+                parse_uuid($field, s).map($name)
+            }
+
+            /// The id as Lean spells it (lower case).
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, IdError> {
+                Self::parse(s)
+            }
+        }
+
+        impl TryFrom<&str> for $name {
+            type Error = IdError;
+            fn try_from(s: &str) -> Result<Self, IdError> {
+                Self::parse(s)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.0)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+                Self::parse(&s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// `entity_id`: one customer's connection to one bank, created by LinkSDK `connect()`.
+    EntityId, "entity_id"
+);
+uuid_id!(
+    /// `account_id`: one bank account under an entity.
+    AccountId, "account_id"
+);
+uuid_id!(
+    /// `results_id`: the handle of a data request; after a PENDING answer, the key to its results.
+    ResultsId, "results_id"
+);
+uuid_id!(
+    /// `refresh_id`: one data refresh of an entity.
+    RefreshId, "refresh_id"
+);
+uuid_id!(
+    /// `customer_id`: Lean's id of your end user.
+    CustomerId, "customer_id"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_lean_sandbox_ids_with_odd_version_nibble() {
+        let id = EntityId::parse("8A78E977-7f3a-8772-ba26-c4c0424bb3e3").unwrap();
+        assert_eq!(id.as_str(), "8a78e977-7f3a-8772-ba26-c4c0424bb3e3");
+    }
+
+    #[test]
+    fn rejects_path_tricks_and_bad_shapes() {
+        for bad in [
+            "",
+            "../../oauth2/token",
+            "8a78e977-7f3a-8772-ba26-c4c0424bb3e",
+            "8a78e977-7f3a-8772-ba26-c4c0424bb3e3/",
+            "8a78e977_7f3a-8772-ba26-c4c0424bb3e3",
+            "8a78e977-7f3a-8772-ba26-c4c0424bb3eg",
+            "{8a78e977-7f3a-8772-ba26-c4c0424bb3e}",
+            "8a78e9777f3a8772ba26c4c0424bb3e3",
+        ] {
+            let err = AccountId::parse(bad).unwrap_err();
+            assert_eq!(err.field, "account_id");
+        }
+    }
+
+    #[test]
+    fn error_names_the_field() {
+        let err = ResultsId::parse("nope").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "results_id must be a UUID (8-4-4-4-12 hex digits), got \"nope\""
+        );
+    }
+}

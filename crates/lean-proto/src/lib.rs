@@ -1,0 +1,73 @@
+//! # lean-proto
+//!
+//! The sans-IO core of lean-rs, the Rust SDK for the Data API of
+//! [Lean Technologies](https://leantech.me) (open banking in the UAE and Saudi Arabia).
+//!
+//! It builds every request as an `http::Request<Vec<u8>>`, takes every answer as an
+//! `http::Response<Vec<u8>>`, and never opens a socket, spawns a thread or reads a clock: time
+//! comes in as an argument. Adapters (`lean-ureq`, `lean-surf`) move the bytes.
+//!
+//! ```
+//! use lean_proto::{classify, Auth, BaseUrl, EntityId, Endpoint, GetAccounts, Outcome, Secret, Target};
+//!
+//! let token = Secret::new("access-token-from-oauth2");
+//! let base = BaseUrl::parse("https://sandbox.leantech.me")?;
+//! let target = Target { api_base: &base, auth: Auth::Bearer(&token), correlation_id: None };
+//! let mut call = GetAccounts::new(EntityId::parse("14eb95ba-2b9d-41cb-82fe-7b1b3079021e")?);
+//! call.options.size = Some(100);
+//! let request = call.build(&target)?;
+//! assert_eq!(request.uri().path(), "/data/v2/accounts");
+//!
+//! // … send it with any HTTP client, then:
+//! let body = br#"{"status":"PENDING","results_id":"2ab8c57a-011b-418f-9419-968155e600dd","data":null}"#;
+//! let response = http::Response::builder().status(200).body(body.to_vec())?;
+//! match classify::<<GetAccounts as Endpoint>::Output>(&response)? {
+//!     Outcome::Data(data) => println!("{} accounts", data.payload.items.len()),
+//!     Outcome::Pending(p) => println!("PENDING: fetch {} after results.ready", p.results_id),
+//!     Outcome::Failed(f) => println!("bank failed: {:?}", f.granular_status_code),
+//!     Outcome::ReconnectRequired(r) => println!("reconnect {:?}", r.reconnect_id),
+//!     Outcome::ApiError(e) => println!("{e}"),
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Module map: [`config`] (where and as whom), [`request`] (requests as data), [`response`]
+//! (the one classification function), [`model`] (typed records), [`webhook`] (signatures and
+//! events), [`money`] and [`time`] (exact amounts, typed instants), [`ids`] (validated ids).
+
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod enums;
+pub mod ids;
+pub mod model;
+pub mod money;
+mod payloads;
+pub mod request;
+pub mod response;
+pub mod secret;
+pub mod time;
+pub mod webhook;
+
+pub use config::{ApiGeneration, BaseUrl, Config, ConfigError, Credentials, Environment, Region};
+pub use enums::*;
+pub use ids::{AccountId, CustomerId, EntityId, IdError, RefreshId, ResultsId};
+pub use model::customer::{
+    Consent, Customer, CustomerList, Entity, EntityList, EntityPage, Permissions, TokenResponse,
+};
+pub use model::data::{
+    Account, AccountIdentifier, Agent, Balance, Beneficiary, Collection, CreditLine,
+    CurrencyExchange, DirectDebit, Identity, Json, Page, PageInfo, ScheduledPayment, StandingOrder,
+    Transaction,
+};
+pub use model::insights::{Cashflows, Expenses, Income, RawInsights};
+pub use model::refresh::{Refresh, RefreshList, RefreshTriggered};
+pub use money::{Amount, Currency};
+pub use payloads::AnyData;
+pub use request::*;
+pub use response::{
+    ApiError, Data, DecodeError, EnvelopeInfo, Failed, FieldError, Outcome, Payload, Pending,
+    ReconnectRequired, RetryAfter, Shape, classify,
+};
+pub use secret::Secret;
+pub use time::{Date, DateOrDateTime, Timestamp};

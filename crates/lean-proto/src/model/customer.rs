@@ -1,0 +1,200 @@
+//! Customers, entities and the OAuth2 token response.
+
+use super::data::PageInfo;
+use crate::ids::{CustomerId, EntityId};
+use crate::secret::Secret;
+use crate::time::Timestamp;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::fmt;
+
+/// A customer: Lean's record of one of your users.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Customer {
+    /// Lean's id.
+    pub customer_id: CustomerId,
+    /// Your id for the user.
+    #[serde(default)]
+    pub app_user_id: Option<String>,
+}
+
+/// `GET /customers/v1` → `{data: [...], page}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CustomerList {
+    /// Customers on this page.
+    #[serde(default)]
+    pub data: Vec<Customer>,
+    /// Position in the list.
+    #[serde(default)]
+    pub page: Option<PageInfo>,
+}
+
+/// Which data an entity (or a consent) may read.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Permissions {
+    /// Entity identity.
+    #[serde(default)]
+    pub identity: bool,
+    /// Accounts.
+    #[serde(default)]
+    pub accounts: bool,
+    /// Balances.
+    #[serde(default)]
+    pub balance: bool,
+    /// Transactions.
+    #[serde(default)]
+    pub transactions: bool,
+    /// Account identities.
+    #[serde(default)]
+    pub identities: bool,
+    /// Scheduled payments.
+    #[serde(default)]
+    pub scheduled_payments: bool,
+    /// Standing orders.
+    #[serde(default)]
+    pub standing_orders: bool,
+    /// Direct debits.
+    #[serde(default)]
+    pub direct_debits: bool,
+    /// Beneficiaries.
+    #[serde(default)]
+    pub beneficiaries: bool,
+}
+
+/// An account named in a consent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConsentAccount {
+    /// `IBAN`, `ACCOUNT_NUMBER`, …
+    #[serde(default)]
+    pub scheme_name: Option<String>,
+    /// Identifier.
+    #[serde(default)]
+    pub identification: Option<String>,
+    /// Name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Secondary identifier.
+    #[serde(default)]
+    pub secondary_identification: Option<String>,
+}
+
+/// A consent the customer gave the bank.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Consent {
+    /// Lean's id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The bank's id.
+    #[serde(default)]
+    pub bank_consent_id: Option<String>,
+    /// Bank.
+    #[serde(default)]
+    pub bank_identifier: Option<String>,
+    /// Type.
+    #[serde(default)]
+    pub consent_type: Option<String>,
+    /// `ACTIVE`, …
+    #[serde(default)]
+    pub consent_status: Option<String>,
+    /// Status in the open-banking standard's words.
+    #[serde(default)]
+    pub standard_consent_status: Option<String>,
+    /// What it allows.
+    #[serde(default)]
+    pub permissions: Option<Permissions>,
+    /// Created.
+    #[serde(default)]
+    pub creation_date_time: Option<Timestamp>,
+    /// Last status change.
+    #[serde(default)]
+    pub status_update_date_time: Option<Timestamp>,
+    /// Expiry.
+    #[serde(default)]
+    pub expiration_date_time: Option<Timestamp>,
+    /// Start of the transaction window.
+    #[serde(default)]
+    pub transaction_from_date_time: Option<Timestamp>,
+    /// End of the transaction window.
+    #[serde(default)]
+    pub transaction_to_date_time: Option<Timestamp>,
+    /// Accounts covered.
+    #[serde(default)]
+    pub accounts: Vec<ConsentAccount>,
+}
+
+/// An entity: one customer's connection to one bank.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entity {
+    /// The `entity_id`.
+    pub id: EntityId,
+    /// The customer.
+    #[serde(default)]
+    pub customer_id: Option<CustomerId>,
+    /// The bank, e.g. `LEAN_OF_RETAIL_UAE`.
+    #[serde(default)]
+    pub bank_identifier: Option<String>,
+    /// What it may read.
+    #[serde(default)]
+    pub permissions: Option<Permissions>,
+    /// `RETAIL`, `CORPORATE`.
+    #[serde(default)]
+    pub bank_type: Option<String>,
+    /// `ACTIVE`, … (in the paged listing).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Created.
+    #[serde(default)]
+    pub created_at: Option<Timestamp>,
+    /// Updated.
+    #[serde(default)]
+    pub updated_at: Option<Timestamp>,
+    /// Consents.
+    #[serde(default)]
+    pub consents: Vec<Consent>,
+}
+
+/// `GET /customers/v1/{customer_id}/entities` → a bare array.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EntityList(pub Vec<Entity>);
+
+/// `GET /customers/v1/entities` → `{data: [...], page}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EntityPage {
+    /// Entities on this page.
+    #[serde(default)]
+    pub data: Vec<Entity>,
+    /// Position.
+    #[serde(default)]
+    pub page: Option<PageInfo>,
+}
+
+/// The OAuth2 token response. `Debug` never shows the token.
+#[derive(Clone, Deserialize)]
+pub struct TokenResponse {
+    /// The bearer token (a JWT, treated as opaque).
+    #[serde(deserialize_with = "secret")]
+    pub access_token: Secret,
+    /// Granted scope, e.g. `api`.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// `Bearer`.
+    #[serde(default)]
+    pub token_type: Option<String>,
+    /// Lifetime in seconds from issue (Lean: 3599).
+    pub expires_in: u64,
+}
+
+fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
+    String::deserialize(d).map(Secret::new)
+}
+
+impl fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &self.access_token)
+            .field("scope", &self.scope)
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}

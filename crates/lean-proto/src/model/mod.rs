@@ -1,0 +1,8 @@
+//! Typed models of everything Lean sends: data records, insights, refreshes, v1 payloads,
+//! customers, entities and tokens. Pure data; no request building, no classification.
+
+pub mod customer;
+pub mod data;
+pub mod insights;
+pub mod refresh;
+pub mod v1;

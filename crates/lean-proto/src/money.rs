@@ -1,0 +1,161 @@
+//! Exact money: amounts are `rust_decimal::Decimal`, parsed from the JSON number's own text.
+//!
+//! Lean sends amounts as JSON numbers (`439.85`, `1129`, `0.1`). Going through `f64` would turn
+//! `0.1` into `0.1000000000000000055…` and lose cents above 2^53. We read the number as a
+//! [`serde_json::value::RawValue`] (the additive `raw_value` feature) and parse its text with
+//! `Decimal`, so the value is exactly what Lean wrote. We deliberately do not turn on
+//! serde_json's `arbitrary_precision`, which would change number handling for every crate in
+//! the user's build. A quoted number (`"439.85"`) is accepted too; anything else is an error
+//! that names the field.
+
+use rust_decimal::Decimal;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+use std::fmt;
+use std::str::FromStr;
+
+/// An ISO 4217 currency code as Lean sends it (`AED`, `SAR`, ...). Kept as text so that a code
+/// this SDK has never seen still decodes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Currency(pub String);
+
+impl Currency {
+    /// UAE dirham.
+    pub fn aed() -> Self {
+        Currency("AED".into())
+    }
+    /// Saudi riyal.
+    pub fn sar() -> Self {
+        Currency("SAR".into())
+    }
+    /// The code as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `{ "currency": "AED", "amount": 439.85 }`: a sum of money.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Amount {
+    /// ISO 4217 code.
+    pub currency: Currency,
+    /// The exact amount; signless in Lean's data model (see `credit_debit_indicator`).
+    #[serde(with = "decimal")]
+    pub amount: Decimal,
+}
+
+/// Parses a decimal from a JSON number's text (`12`, `-0.5`, `1.5e3`) or a quoted number.
+pub fn parse_decimal_text(text: &str) -> Result<Decimal, String> {
+    let t = text.trim();
+    let t = t
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(t);
+    let parsed = if t.contains(['e', 'E']) {
+        Decimal::from_scientific(t)
+    } else {
+        Decimal::from_str(t)
+    };
+    parsed.map_err(|e| format!("not an exact decimal amount: {t:?} ({e})"))
+}
+
+/// Writes a decimal as a bare JSON number with exactly its own digits. A `Decimal`'s `Display`
+/// is always a valid JSON number (no exponent, no NaN, no leading `+`).
+fn write_decimal<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::Error as _;
+    RawValue::from_string(d.to_string())
+        .map_err(S::Error::custom)?
+        .serialize(s)
+}
+
+/// `#[serde(with = "decimal")]` for a `Decimal` field written as a JSON number.
+pub mod decimal {
+    use super::*;
+
+    /// Reads the number's own text.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        let raw = Box::<RawValue>::deserialize(d)?;
+        parse_decimal_text(raw.get()).map_err(D::Error::custom)
+    }
+
+    /// Writes the exact digits as a JSON number.
+    pub fn serialize<S: Serializer>(v: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        write_decimal(v, s)
+    }
+}
+
+/// `#[serde(with = "decimal_opt", default)]` for an optional `Decimal` (absent or `null` is `None`).
+pub mod decimal_opt {
+    use super::*;
+
+    /// Reads the number's own text; `null` is `None`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+        let raw = Option::<Box<RawValue>>::deserialize(d)?;
+        match raw {
+            None => Ok(None),
+            Some(r) if r.get().trim() == "null" => Ok(None),
+            Some(r) => parse_decimal_text(r.get())
+                .map(Some)
+                .map_err(D::Error::custom),
+        }
+    }
+
+    /// Writes the exact digits, or `null`.
+    pub fn serialize<S: Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(d) => write_decimal(d, s),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_round_trip_exactly() {
+        for text in [
+            "1129",
+            "439.85",
+            "0.1",
+            "99999999999.99",
+            "12345678901234567.89",
+            "0.00",
+            "-17.5",
+        ] {
+            let json = format!(r#"{{"currency":"AED","amount":{text}}}"#);
+            let a: Amount = serde_json::from_str(&json).unwrap();
+            assert_eq!(a.amount.to_string(), text, "decoded {text}");
+            assert_eq!(
+                serde_json::to_string(&a).unwrap(),
+                json,
+                "re-encoded {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn quoted_and_scientific_amounts() {
+        let a: Amount = serde_json::from_str(r#"{"currency":"SAR","amount":"10.50"}"#).unwrap();
+        assert_eq!(a.amount, Decimal::from_str("10.50").unwrap());
+        let a: Amount = serde_json::from_str(r#"{"currency":"SAR","amount":1.5e3}"#).unwrap();
+        assert_eq!(a.amount, Decimal::from(1500));
+    }
+
+    #[test]
+    fn non_numbers_are_typed_errors() {
+        for bad in [r#"true"#, r#""abc""#, r#"[1]"#, r#"1e999"#, r#"null"#] {
+            let json = format!(r#"{{"currency":"AED","amount":{bad}}}"#);
+            assert!(serde_json::from_str::<Amount>(&json).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,580 @@
+//! Classification of any HTTP response from Lean into one of five outcomes.
+//!
+//! This module owns the one function, [`classify`], that reads a status line, headers and raw
+//! body and says what happened: data (typed, with page info), PENDING (with its `results_id`),
+//! FAILED (with the granular code), RECONNECT_REQUIRED (v1), or an API error (HTTP status,
+//! Lean's code, message, `lean-correlation-id`). Everything the state machine decides starts
+//! from this answer. It must not decide anything itself (no retries, no waiting) and must never
+//! panic: every input either classifies or is a [`DecodeError`] naming the offending field.
+
+use crate::enums::{EnvelopeStatus, ErrorCode, GranularStatusCode};
+use crate::ids::ResultsId;
+use crate::model::data::Json;
+use crate::time::Timestamp;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::fmt;
+
+/// The response header Lean uses to correlate a request in its logs.
+pub const CORRELATION_ID_HEADER: &str = "lean-correlation-id";
+
+/// How a payload sits in a response body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// The v2 data envelope: `status`, `results_id`, … and the collection under `data`.
+    V2Data,
+    /// The insights envelope: the payload under `insights`.
+    Insights,
+    /// The v1 envelope: the payload under `payload`.
+    V1,
+    /// A plain body with no envelope (tokens, customers, entities, refreshes): a 2xx is data.
+    Bare,
+}
+
+/// The parts of a body a payload may be read from.
+#[derive(Debug, Clone, Copy)]
+pub struct PayloadSource<'a> {
+    /// The envelope's `type`, if any.
+    pub kind: Option<&'a str>,
+    /// `data` (v2).
+    pub data: Option<&'a RawValue>,
+    /// `insights`.
+    pub insights: Option<&'a RawValue>,
+    /// `payload` (v1).
+    pub payload: Option<&'a RawValue>,
+    /// The whole body.
+    pub body: &'a [u8],
+}
+
+/// A decoding failure at a place in the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Path to the offending field, e.g. `data.transactions[3].amount.amount`; empty for the root.
+    pub path: String,
+    /// What was wrong there.
+    pub message: String,
+}
+
+impl FieldError {
+    pub(crate) fn missing(path: &str) -> Self {
+        FieldError {
+            path: path.to_owned(),
+            message: "missing field".into(),
+        }
+    }
+}
+
+/// Parses `text` (found at `prefix` in the body) into `T`, reporting the path of a failure.
+pub fn parse_at<T: serde::de::DeserializeOwned>(
+    text: &[u8],
+    prefix: &str,
+) -> Result<T, FieldError> {
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let inner = e.path().to_string();
+        let path = match (prefix.is_empty(), inner == ".") {
+            (true, true) => String::new(),
+            (true, false) => inner,
+            (false, true) => prefix.to_owned(),
+            (false, false) if inner.starts_with('[') => format!("{prefix}{inner}"),
+            (false, false) => format!("{prefix}.{inner}"),
+        };
+        FieldError {
+            path,
+            message: e.into_inner().to_string(),
+        }
+    })?;
+    de.end().map_err(|e| FieldError {
+        path: prefix.to_owned(),
+        message: e.to_string(),
+    })?;
+    Ok(value)
+}
+
+/// A type that a successful response carries.
+pub trait Payload: Sized {
+    /// Where it sits in the body.
+    const SHAPE: Shape;
+    /// Reads it from the body's parts.
+    fn decode(src: &PayloadSource<'_>) -> Result<Self, FieldError>;
+}
+
+/// Implements [`Payload`] for a type that is the whole body (`Bare`) or the content of
+/// `insights` / `payload`.
+macro_rules! payload_at {
+    (bare: $($t:ty),+) => {$(
+        impl $crate::response::Payload for $t {
+            const SHAPE: $crate::response::Shape = $crate::response::Shape::Bare;
+            fn decode(src: &$crate::response::PayloadSource<'_>) -> Result<Self, $crate::response::FieldError> {
+                $crate::response::parse_at(src.body, "")
+            }
+        }
+    )+};
+    (insights: $($t:ty),+) => {$(
+        impl $crate::response::Payload for $t {
+            const SHAPE: $crate::response::Shape = $crate::response::Shape::Insights;
+            fn decode(src: &$crate::response::PayloadSource<'_>) -> Result<Self, $crate::response::FieldError> {
+                let raw = src.insights.ok_or_else(|| $crate::response::FieldError::missing("insights"))?;
+                $crate::response::parse_at(raw.get().as_bytes(), "insights")
+            }
+        }
+    )+};
+    (v1: $($t:ty),+) => {$(
+        impl $crate::response::Payload for $t {
+            const SHAPE: $crate::response::Shape = $crate::response::Shape::V1;
+            fn decode(src: &$crate::response::PayloadSource<'_>) -> Result<Self, $crate::response::FieldError> {
+                let raw = src.payload.ok_or_else(|| $crate::response::FieldError::missing("payload"))?;
+                $crate::response::parse_at(raw.get().as_bytes(), "payload")
+            }
+        }
+    )+};
+}
+pub(crate) use payload_at;
+
+/// Why a response could not be understood (Lean or the network misbehaved).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    /// HTTP status of the response.
+    pub http_status: u16,
+    /// `lean-correlation-id`, when Lean sent one.
+    pub correlation_id: Option<String>,
+    /// Where and what.
+    pub field: FieldError,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "could not decode Lean's HTTP {} response",
+            self.http_status
+        )?;
+        if !self.field.path.is_empty() {
+            write!(f, " at `{}`", self.field.path)?;
+        }
+        write!(f, ": {}", self.field.message)?;
+        if let Some(id) = &self.correlation_id {
+            write!(f, " (lean-correlation-id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// What the envelope said besides the payload.
+#[derive(Debug, Clone, Default)]
+pub struct EnvelopeInfo {
+    /// `results_id` (on an OK answer it is not usable with the results endpoint).
+    pub results_id: Option<ResultsId>,
+    /// Human text.
+    pub message: Option<String>,
+    /// When Lean answered.
+    pub timestamp: Option<Timestamp>,
+    /// When Lean last pulled this data from the bank.
+    pub refreshed_at: Option<Timestamp>,
+    /// The `type` of data (`accounts`, `income`, …).
+    pub kind: Option<String>,
+    /// The `meta` you sent, echoed.
+    pub meta: Option<Json>,
+}
+
+/// A successful answer.
+#[derive(Debug, Clone)]
+pub struct Data<P> {
+    /// The typed payload (a [`crate::Page`] for collections).
+    pub payload: P,
+    /// Envelope fields (empty for bare bodies).
+    pub info: EnvelopeInfo,
+    /// `lean-correlation-id`.
+    pub correlation_id: Option<String>,
+}
+
+/// Lean took the request but the data is not there yet: fetch it with `results_id` later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// The key to the results.
+    pub results_id: ResultsId,
+    /// Human text.
+    pub message: Option<String>,
+    /// When Lean answered.
+    pub timestamp: Option<Timestamp>,
+    /// `lean-correlation-id`.
+    pub correlation_id: Option<String>,
+}
+
+/// The bank side failed (`status: FAILED`, HTTP 200).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failed {
+    /// `FAILED`, or a status this SDK does not know.
+    pub status: EnvelopeStatus,
+    /// `status_detail.granular_status_code`.
+    pub granular_status_code: Option<GranularStatusCode>,
+    /// `status_detail.status_additional_info`.
+    pub status_additional_info: Option<String>,
+    /// The request's `results_id`.
+    pub results_id: Option<ResultsId>,
+    /// Human text.
+    pub message: Option<String>,
+    /// `lean-correlation-id`.
+    pub correlation_id: Option<String>,
+}
+
+impl Failed {
+    /// Whether asking again later can succeed (see [`GranularStatusCode::is_retryable`]).
+    /// An unknown envelope status is never retryable.
+    pub fn is_retryable(&self) -> bool {
+        self.status == EnvelopeStatus::Failed
+            && self
+                .granular_status_code
+                .as_ref()
+                .is_some_and(GranularStatusCode::is_retryable)
+    }
+}
+
+/// v1: the user must reconnect the bank (`Lean.reconnect({reconnect_id})` in the front end);
+/// `results.ready` follows for `results_id` once they do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReconnectRequired {
+    /// Pass to the LinkSDK.
+    pub reconnect_id: Option<String>,
+    /// The request's results, ready after the reconnect.
+    pub results_id: Option<ResultsId>,
+    /// Human text.
+    pub message: Option<String>,
+    /// `lean-correlation-id`.
+    pub correlation_id: Option<String>,
+}
+
+/// The server's `Retry-After`, in either of its forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryAfter {
+    /// Wait this many seconds.
+    Seconds(u64),
+    /// Wait until this instant (HTTP-date).
+    At(Timestamp),
+}
+
+impl RetryAfter {
+    /// Parses `Retry-After: 120` or `Retry-After: Wed, 21 Oct 2015 07:28:00 GMT`.
+    pub fn parse(value: &str) -> Option<Self> {
+        let v = value.trim();
+        if let Ok(secs) = v.parse::<u64>() {
+            return Some(RetryAfter::Seconds(secs));
+        }
+        chrono::DateTime::parse_from_rfc2822(v)
+            .ok()
+            .map(|t| RetryAfter::At(Timestamp(t.with_timezone(&chrono::Utc))))
+    }
+}
+
+/// An HTTP error from Lean (4xx/5xx) with its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub http_status: u16,
+    /// Lean's code (`status` of the error body), e.g. `UNKNOWN_ENTITY`.
+    pub code: Option<ErrorCode>,
+    /// Lean's message, or the start of a non-JSON body.
+    pub message: Option<String>,
+    /// `results_id`, when the body has one.
+    pub results_id: Option<ResultsId>,
+    /// When Lean answered.
+    pub timestamp: Option<Timestamp>,
+    /// `lean-correlation-id`.
+    pub correlation_id: Option<String>,
+    /// `Retry-After`, when sent.
+    pub retry_after: Option<RetryAfter>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Lean answered HTTP {}", self.http_status)?;
+        if let Some(code) = &self.code {
+            write!(f, " {code}")?;
+        }
+        if let Some(m) = &self.message {
+            write!(f, ": {m}")?;
+        }
+        if let Some(id) = &self.correlation_id {
+            write!(f, " (lean-correlation-id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+/// What a response means.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+pub enum Outcome<P> {
+    /// Data, typed.
+    Data(Data<P>),
+    /// PENDING: wait for `results.ready`, then fetch `results_id`.
+    Pending(Pending),
+    /// FAILED at the bank or at Lean.
+    Failed(Failed),
+    /// v1: the user must reconnect.
+    ReconnectRequired(ReconnectRequired),
+    /// An HTTP error.
+    ApiError(ApiError),
+}
+
+impl<P> Outcome<P> {
+    /// A short name of the class, for logs and transcripts.
+    pub fn class(&self) -> &'static str {
+        match self {
+            Outcome::Data(_) => "data",
+            Outcome::Pending(_) => "pending",
+            Outcome::Failed(_) => "failed",
+            Outcome::ReconnectRequired(_) => "reconnect_required",
+            Outcome::ApiError(_) => "api_error",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(default)]
+    status: Option<EnvelopeStatus>,
+    #[serde(default)]
+    results_id: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    meta: Option<Json>,
+    #[serde(default)]
+    timestamp: Option<Timestamp>,
+    #[serde(default)]
+    status_detail: Option<StatusDetail>,
+    #[serde(default)]
+    refreshed_at: Option<Timestamp>,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default, borrow)]
+    data: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    insights: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    payload: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct StatusDetail {
+    #[serde(default)]
+    granular_status_code: Option<GranularStatusCode>,
+    #[serde(default)]
+    status_additional_info: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ReconnectPayload {
+    #[serde(default)]
+    reconnect_id: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct ErrorBody {
+    #[serde(default)]
+    status: Option<serde_json::Value>,
+    #[serde(default)]
+    message: Option<serde_json::Value>,
+    #[serde(default)]
+    results_id: Option<serde_json::Value>,
+    #[serde(default)]
+    timestamp: Option<serde_json::Value>,
+    // OAuth2 servers answer `{error, error_description}` instead.
+    #[serde(default)]
+    error: Option<serde_json::Value>,
+    #[serde(default)]
+    error_description: Option<serde_json::Value>,
+}
+
+fn header(resp: &http::Response<Vec<u8>>, name: &str) -> Option<String> {
+    resp.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut s: String = text.trim().chars().take(200).collect();
+    if text.trim().chars().count() > 200 {
+        s.push('…');
+    }
+    s
+}
+
+fn as_text(v: &Option<serde_json::Value>) -> Option<String> {
+    match v {
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(serde_json::Value::Null) | None => None,
+        Some(other) => Some(other.to_string()),
+    }
+}
+
+/// Reads an error body leniently: an error response is never itself a decode failure, because
+/// the HTTP status alone already says what happened and must not be lost.
+fn api_error(resp: &http::Response<Vec<u8>>, correlation_id: Option<String>) -> ApiError {
+    let body = resp.body();
+    let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
+    let (code, message, results_id, timestamp) = match parsed {
+        Some(b) => {
+            let code = as_text(&b.status).or_else(|| as_text(&b.error));
+            let message = as_text(&b.message).or_else(|| as_text(&b.error_description));
+            let results_id = as_text(&b.results_id).and_then(|s| ResultsId::parse(&s).ok());
+            let timestamp = as_text(&b.timestamp).and_then(|s| Timestamp::parse(&s).ok());
+            (code, message, results_id, timestamp)
+        }
+        None if body.is_empty() => (None, None, None, None),
+        None => (None, Some(excerpt(body)), None, None),
+    };
+    ApiError {
+        http_status: resp.status().as_u16(),
+        code: code.as_deref().map(ErrorCode::from),
+        message,
+        results_id,
+        timestamp,
+        correlation_id,
+        retry_after: header(resp, "retry-after").and_then(|v| RetryAfter::parse(&v)),
+    }
+}
+
+/// Classifies any HTTP response from Lean for an endpoint whose success payload is `P`.
+///
+/// ```
+/// use lean_proto::{classify, Account, Outcome, Page};
+/// let body = br#"{"status":"PENDING","results_id":"6dd9c7d2-1c8c-4862-bb1f-fcf52f5033d4",
+///                "message":"Please wait for a webhook or try again later.","data":null}"#;
+/// let resp = http::Response::builder().status(200).body(body.to_vec()).unwrap();
+/// match classify::<Page<Account>>(&resp).unwrap() {
+///     Outcome::Pending(p) => assert_eq!(p.results_id.as_str(), "6dd9c7d2-1c8c-4862-bb1f-fcf52f5033d4"),
+///     other => panic!("expected pending, got {}", other.class()),
+/// }
+/// ```
+pub fn classify<P: Payload>(resp: &http::Response<Vec<u8>>) -> Result<Outcome<P>, DecodeError> {
+    let http_status = resp.status().as_u16();
+    let correlation_id = header(resp, CORRELATION_ID_HEADER);
+    if !resp.status().is_success() {
+        return Ok(Outcome::ApiError(api_error(resp, correlation_id)));
+    }
+    let fail = |field: FieldError| DecodeError {
+        http_status,
+        correlation_id: correlation_id.clone(),
+        field,
+    };
+    let body = resp.body().as_slice();
+    if P::SHAPE == Shape::Bare {
+        let src = PayloadSource {
+            kind: None,
+            data: None,
+            insights: None,
+            payload: None,
+            body,
+        };
+        let payload = P::decode(&src).map_err(fail)?;
+        return Ok(Outcome::Data(Data {
+            payload,
+            info: EnvelopeInfo::default(),
+            correlation_id,
+        }));
+    }
+
+    let env: Envelope<'_> = parse_at_borrowed(body).map_err(fail)?;
+    let status = env
+        .status
+        .clone()
+        .ok_or_else(|| fail(FieldError::missing("status")))?;
+    // `results_id` matters most on PENDING: without it the results could never be fetched.
+    let results_id = match env.results_id.as_deref() {
+        Some(s) => match ResultsId::parse(s) {
+            Ok(id) => Some(id),
+            Err(e) if status == EnvelopeStatus::Pending => {
+                return Err(fail(FieldError {
+                    path: "results_id".into(),
+                    message: e.to_string(),
+                }));
+            }
+            Err(_) => None,
+        },
+        None => None,
+    };
+    let outcome = match status {
+        EnvelopeStatus::Ok => {
+            let src = PayloadSource {
+                kind: env.kind.as_deref(),
+                data: env.data.filter(|r| r.get() != "null"),
+                insights: env.insights.filter(|r| r.get() != "null"),
+                payload: env.payload.filter(|r| r.get() != "null"),
+                body,
+            };
+            let payload = P::decode(&src).map_err(fail)?;
+            Outcome::Data(Data {
+                payload,
+                info: EnvelopeInfo {
+                    results_id,
+                    message: env.message,
+                    timestamp: env.timestamp,
+                    refreshed_at: env.refreshed_at,
+                    kind: env.kind,
+                    meta: env.meta,
+                },
+                correlation_id,
+            })
+        }
+        EnvelopeStatus::Pending => Outcome::Pending(Pending {
+            results_id: results_id.ok_or_else(|| fail(FieldError::missing("results_id")))?,
+            message: env.message,
+            timestamp: env.timestamp,
+            correlation_id,
+        }),
+        EnvelopeStatus::ReconnectRequired => {
+            let reconnect_id = match env.payload {
+                Some(raw) if raw.get() != "null" => {
+                    parse_at::<ReconnectPayload>(raw.get().as_bytes(), "payload")
+                        .map_err(fail)?
+                        .reconnect_id
+                }
+                _ => None,
+            };
+            Outcome::ReconnectRequired(ReconnectRequired {
+                reconnect_id,
+                results_id,
+                message: env.message,
+                correlation_id,
+            })
+        }
+        // FAILED, and any status Lean adds later: a failure that keeps everything we were told.
+        status => {
+            let (granular_status_code, status_additional_info) = env
+                .status_detail
+                .map(|d| (d.granular_status_code, d.status_additional_info))
+                .unwrap_or((None, None));
+            Outcome::Failed(Failed {
+                status,
+                granular_status_code,
+                status_additional_info,
+                results_id,
+                message: env.message,
+                correlation_id,
+            })
+        }
+    };
+    Ok(outcome)
+}
+
+fn parse_at_borrowed<'a>(body: &'a [u8]) -> Result<Envelope<'a>, FieldError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let env: Envelope<'a> = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        FieldError {
+            path: if path == "." { String::new() } else { path },
+            message: e.into_inner().to_string(),
+        }
+    })?;
+    de.end().map_err(|e| FieldError {
+        path: String::new(),
+        message: e.to_string(),
+    })?;
+    Ok(env)
+}

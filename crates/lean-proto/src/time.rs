@@ -1,0 +1,132 @@
+//! Typed timestamps and dates.
+//!
+//! Lean writes instants in RFC 3339 with up to nanosecond precision
+//! (`2026-05-13T19:42:30.487549603Z`) and calendar dates as `YYYY-MM-DD`. Some fields carry
+//! either (`maturity_date` is sometimes `2031-01-20T00:00:00Z`): [`DateOrDateTime`] keeps which.
+//! A timestamp without an offset is read as UTC, since every offset Lean was seen to send is `Z`.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use std::str::FromStr;
+
+/// A calendar date (`YYYY-MM-DD`).
+pub type Date = NaiveDate;
+
+/// An instant in UTC, with nanoseconds, as Lean writes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub DateTime<Utc>);
+
+impl Timestamp {
+    /// Parses RFC 3339 (`…Z`, `…+04:00`) or an offset-less `YYYY-MM-DDTHH:MM:SS[.f]` as UTC.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+            return Ok(Timestamp(t.with_timezone(&Utc)));
+        }
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+            .map(|n| Timestamp(n.and_utc()))
+            .map_err(|_| format!("not an RFC 3339 timestamp: {:?}", truncate(s)))
+    }
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(64).collect()
+}
+
+impl FromStr for Timestamp {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Timestamp::parse(s)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        Timestamp::parse(&s).map_err(D::Error::custom)
+    }
+}
+
+/// A field that Lean fills with a date or with a timestamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateOrDateTime {
+    /// `YYYY-MM-DD`
+    Date(Date),
+    /// RFC 3339
+    DateTime(Timestamp),
+}
+
+impl DateOrDateTime {
+    /// The calendar date, whichever form was sent.
+    pub fn date(&self) -> Date {
+        match self {
+            DateOrDateTime::Date(d) => *d,
+            DateOrDateTime::DateTime(t) => t.0.date_naive(),
+        }
+    }
+}
+
+impl Serialize for DateOrDateTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            DateOrDateTime::Date(d) => d.serialize(s),
+            DateOrDateTime::DateTime(t) => t.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for DateOrDateTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        if let Ok(date) = NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
+            return Ok(DateOrDateTime::Date(date));
+        }
+        Timestamp::parse(&s)
+            .map(DateOrDateTime::DateTime)
+            .map_err(|_| D::Error::custom(format!("not a date or timestamp: {:?}", truncate(&s))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nanosecond_timestamps_round_trip() {
+        for s in [
+            "2026-05-13T19:42:30.487549603Z",
+            "2026-05-13T19:39:18.748Z",
+            "2025-09-02T00:00:00Z",
+        ] {
+            let t: Timestamp = serde_json::from_str(&format!("\"{s}\"")).unwrap();
+            assert_eq!(t.to_string(), s);
+        }
+        let t = Timestamp::parse("2026-05-13T23:39:18+04:00").unwrap();
+        assert_eq!(t.to_string(), "2026-05-13T19:39:18Z");
+        let t = Timestamp::parse("2026-05-13T19:39:15.424338").unwrap();
+        assert_eq!(t.to_string(), "2026-05-13T19:39:15.424338Z");
+        assert!(Timestamp::parse("yesterday").is_err());
+    }
+
+    #[test]
+    fn date_or_datetime() {
+        let d: DateOrDateTime = serde_json::from_str("\"2031-01-20\"").unwrap();
+        assert!(matches!(d, DateOrDateTime::Date(_)));
+        let t: DateOrDateTime = serde_json::from_str("\"2031-01-20T00:00:00Z\"").unwrap();
+        assert!(matches!(t, DateOrDateTime::DateTime(_)));
+        assert_eq!(d.date(), t.date());
+    }
+}

@@ -1,0 +1,438 @@
+//! Webhooks: signature verification, typed events, dedupe, and a signer for tests.
+//!
+//! Lean signs the raw body: `lean-signature: sha512=<lowercase hex HMAC-SHA512(body, secret)>`.
+//! Verification must see the bytes exactly as received (re-serialised JSON never matches),
+//! compares in constant time, and refuses bodies over a size limit before hashing. Lean signs no
+//! timestamp, so replays are stopped by deduplicating `event_id` ([`Dedupe`]).
+
+use crate::ids::{CustomerId, EntityId, ResultsId};
+use crate::model::data::Json;
+use crate::model::refresh::Refresh;
+use crate::response::{FieldError, parse_at};
+use crate::secret::Secret;
+use crate::time::Timestamp;
+use hmac::{KeyInit, Mac};
+use serde::Deserialize;
+use std::collections::{HashSet, VecDeque};
+use std::fmt;
+
+/// The header Lean puts the signature in.
+pub const SIGNATURE_HEADER: &str = "lean-signature";
+/// Default largest body accepted for verification (Lean's events are a few KiB).
+pub const DEFAULT_MAX_BODY: usize = 256 * 1024;
+
+type HmacSha512 = hmac::Hmac<sha2::Sha512>;
+
+/// Why a webhook was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WebhookError {
+    /// No `lean-signature` header.
+    MissingSignature,
+    /// The header is not `sha512=<128 hex digits>`.
+    MalformedSignature,
+    /// The signature does not match the body. Verify the raw bytes as received, not
+    /// re-serialised JSON, and check the webhook secret.
+    BadSignature,
+    /// The body is larger than the limit.
+    TooLarge {
+        /// Body size.
+        size: usize,
+        /// Limit.
+        limit: usize,
+    },
+    /// The body is not a webhook event.
+    Decode(FieldError),
+}
+
+impl fmt::Display for WebhookError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WebhookError::MissingSignature => write!(f, "missing {SIGNATURE_HEADER} header"),
+            WebhookError::MalformedSignature => {
+                write!(f, "{SIGNATURE_HEADER} is not sha512=<128 hex digits>")
+            }
+            WebhookError::BadSignature => write!(
+                f,
+                "signature does not match: verify the raw body bytes as received with the webhook secret"
+            ),
+            WebhookError::TooLarge { size, limit } => {
+                write!(
+                    f,
+                    "webhook body of {size} bytes exceeds the {limit}-byte limit"
+                )
+            }
+            WebhookError::Decode(e) if e.path.is_empty() => {
+                write!(f, "not a webhook event: {}", e.message)
+            }
+            WebhookError::Decode(e) => {
+                write!(f, "not a webhook event at `{}`: {}", e.path, e.message)
+            }
+        }
+    }
+}
+
+impl std::error::Error for WebhookError {}
+
+/// The webhook secret from Lean's dashboard. `Debug` never shows it.
+#[derive(Clone, Debug)]
+pub struct WebhookSecret(Secret);
+
+impl WebhookSecret {
+    /// Wraps the secret.
+    pub fn new(secret: impl Into<String>) -> Self {
+        WebhookSecret(Secret::new(secret.into()))
+    }
+
+    fn mac(&self) -> HmacSha512 {
+        // HMAC takes keys of any length; this cannot fail.
+        <HmacSha512 as KeyInit>::new_from_slice(self.0.expose().as_bytes())
+            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"))
+    }
+
+    /// The `lean-signature` header value for `body`: `sha512=<hex>`. For tests and emulators.
+    ///
+    /// ```
+    /// use lean_proto::webhook::WebhookSecret;
+    /// let secret = WebhookSecret::new("whsec");
+    /// let body = br#"{"type":"results.ready","payload":{"id":"6dd9c7d2-1c8c-4862-bb1f-fcf52f5033d4"}}"#;
+    /// let header = secret.sign(body);
+    /// assert!(secret.verify(body, Some(&header)).is_ok());
+    /// assert!(secret.verify(b"{}", Some(&header)).is_err());
+    /// ```
+    pub fn sign(&self, body: &[u8]) -> String {
+        let mut mac = self.mac();
+        mac.update(body);
+        let tag = mac.finalize().into_bytes();
+        let mut out = String::with_capacity(7 + tag.len() * 2);
+        out.push_str("sha512=");
+        for b in tag.iter() {
+            out.push_str(&format!("{b:02x}"));
+        }
+        out
+    }
+
+    /// Checks `lean-signature` against the raw body, in constant time, with the default size
+    /// limit.
+    pub fn verify(&self, body: &[u8], signature: Option<&str>) -> Result<(), WebhookError> {
+        self.verify_limited(body, signature, DEFAULT_MAX_BODY)
+    }
+
+    /// [`WebhookSecret::verify`] with an explicit body size limit.
+    pub fn verify_limited(
+        &self,
+        body: &[u8],
+        signature: Option<&str>,
+        max_body: usize,
+    ) -> Result<(), WebhookError> {
+        if body.len() > max_body {
+            return Err(WebhookError::TooLarge {
+                size: body.len(),
+                limit: max_body,
+            });
+        }
+        let sig = signature.ok_or(WebhookError::MissingSignature)?.trim();
+        let hex = sig
+            .strip_prefix("sha512=")
+            .or_else(|| sig.strip_prefix("SHA512="))
+            .ok_or(WebhookError::MalformedSignature)?;
+        let tag = decode_hex(hex).ok_or(WebhookError::MalformedSignature)?;
+        if tag.len() != 64 {
+            return Err(WebhookError::MalformedSignature);
+        }
+        let mut mac = self.mac();
+        mac.update(body);
+        mac.verify_slice(&tag)
+            .map_err(|_| WebhookError::BadSignature)
+    }
+
+    /// Verifies, then parses: the one call a webhook endpoint needs.
+    pub fn verify_and_parse(
+        &self,
+        body: &[u8],
+        signature: Option<&str>,
+    ) -> Result<WebhookEvent, WebhookError> {
+        self.verify(body, signature)?;
+        WebhookEvent::parse(body)
+    }
+}
+
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    s.as_bytes()
+        .chunks(2)
+        .map(|p| Some(digit(p[0])? << 4 | digit(p[1])?))
+        .collect()
+}
+
+/// `entity.created` / `entity.updated` payload.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EntityEvent {
+    /// The `entity_id`.
+    pub id: EntityId,
+    /// The customer.
+    #[serde(default)]
+    pub customer_id: Option<CustomerId>,
+    /// Your user id.
+    #[serde(default)]
+    pub app_user_id: Option<String>,
+    /// Granted permissions (`accounts`, `transactions`, …).
+    #[serde(default)]
+    pub permissions: Vec<crate::enums::Permission>,
+    /// The bank (identifier, name, colours, …), as sent.
+    #[serde(default)]
+    pub bank_details: Option<Json>,
+}
+
+/// `entity.reconnected` payload (v1).
+#[derive(Debug, Clone, Deserialize)]
+pub struct EntityReconnected {
+    /// The `entity_id`.
+    pub id: EntityId,
+    /// The reconnect that finished.
+    #[serde(default)]
+    pub reconnect_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ResultsReady {
+    id: ResultsId,
+}
+
+/// A webhook event. Types this SDK does not know are kept as type + raw payload.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum EventKind {
+    /// `results.ready`: the results of `results_id` can be fetched.
+    ResultsReady {
+        /// The request whose results are ready.
+        results_id: ResultsId,
+    },
+    /// `entity.created`.
+    EntityCreated(EntityEvent),
+    /// `entity.updated` (consent changed).
+    EntityUpdated(EntityEvent),
+    /// `entity.reconnected` (v1).
+    EntityReconnected(EntityReconnected),
+    /// `entity.data.refresh.updated`.
+    DataRefreshUpdated(Refresh),
+    /// `bank.availability.updated`: the raw payload (`identifier`, `availability`).
+    BankAvailabilityUpdated(Json),
+    /// Any other type (payments, future events).
+    Other {
+        /// The `type`.
+        kind: String,
+        /// The `payload`.
+        payload: Option<Json>,
+    },
+}
+
+/// A webhook as Lean sends it: `{type, payload, message, timestamp, event_id}`.
+#[derive(Debug, Clone)]
+pub struct WebhookEvent {
+    /// `event_id` (absent in Lean's oldest events); the key for deduplication.
+    pub event_id: Option<String>,
+    /// The `type` exactly as sent.
+    pub kind_name: String,
+    /// Human text.
+    pub message: Option<String>,
+    /// When Lean emitted it.
+    pub timestamp: Option<Timestamp>,
+    /// The typed event.
+    pub kind: EventKind,
+}
+
+#[derive(Deserialize)]
+struct RawEvent {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    payload: Option<Json>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    timestamp: Option<Timestamp>,
+    #[serde(default)]
+    event_id: Option<String>,
+}
+
+impl WebhookEvent {
+    /// Parses a webhook body (verify it first: [`WebhookSecret::verify_and_parse`]).
+    pub fn parse(body: &[u8]) -> Result<Self, WebhookError> {
+        let raw: RawEvent = parse_at(body, "").map_err(WebhookError::Decode)?;
+        let payload_of = |path: &str| {
+            raw.payload
+                .as_ref()
+                .filter(|p| p.get() != "null")
+                .ok_or_else(|| WebhookError::Decode(FieldError::missing(path)))
+        };
+        let at = |p: &Json| p.get().as_bytes().to_vec();
+        let kind = match raw.kind.as_str() {
+            "results.ready" => {
+                let p: ResultsReady = parse_at(&at(payload_of("payload")?), "payload")
+                    .map_err(WebhookError::Decode)?;
+                EventKind::ResultsReady { results_id: p.id }
+            }
+            "entity.created" => EventKind::EntityCreated(
+                parse_at(&at(payload_of("payload")?), "payload").map_err(WebhookError::Decode)?,
+            ),
+            "entity.updated" => EventKind::EntityUpdated(
+                parse_at(&at(payload_of("payload")?), "payload").map_err(WebhookError::Decode)?,
+            ),
+            "entity.reconnected" => EventKind::EntityReconnected(
+                parse_at(&at(payload_of("payload")?), "payload").map_err(WebhookError::Decode)?,
+            ),
+            "entity.data.refresh.updated" => EventKind::DataRefreshUpdated(
+                parse_at(&at(payload_of("payload")?), "payload").map_err(WebhookError::Decode)?,
+            ),
+            "bank.availability.updated" => {
+                EventKind::BankAvailabilityUpdated(payload_of("payload")?.clone())
+            }
+            other => EventKind::Other {
+                kind: other.to_owned(),
+                payload: raw.payload.clone(),
+            },
+        };
+        Ok(WebhookEvent {
+            event_id: raw.event_id,
+            kind_name: raw.kind,
+            message: raw.message,
+            timestamp: raw.timestamp,
+            kind,
+        })
+    }
+
+    /// The key to deduplicate on: `event_id`, or for old events without one, the type and the
+    /// `results_id`/entity they concern.
+    pub fn dedupe_key(&self) -> String {
+        if let Some(id) = &self.event_id {
+            return id.clone();
+        }
+        match &self.kind {
+            EventKind::ResultsReady { results_id } => format!("results.ready:{results_id}"),
+            _ => format!(
+                "{}:{}",
+                self.kind_name,
+                self.timestamp.map(|t| t.to_string()).unwrap_or_default()
+            ),
+        }
+    }
+}
+
+/// Remembers the last `capacity` event keys, so a redelivered webhook is seen as a duplicate.
+/// Memory is bounded: the oldest key is forgotten first.
+#[derive(Debug, Clone)]
+pub struct Dedupe {
+    capacity: usize,
+    seen: HashSet<String>,
+    order: VecDeque<String>,
+}
+
+impl Dedupe {
+    /// Remembers up to `capacity` keys (at least 1).
+    pub fn new(capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        Dedupe {
+            capacity,
+            seen: HashSet::with_capacity(capacity),
+            order: VecDeque::with_capacity(capacity),
+        }
+    }
+
+    /// Records `key`; true if it is new, false if it was seen (a duplicate).
+    pub fn first_time(&mut self, key: &str) -> bool {
+        if self.seen.contains(key) {
+            return false;
+        }
+        if self.order.len() == self.capacity {
+            if let Some(old) = self.order.pop_front() {
+                self.seen.remove(&old);
+            }
+        }
+        self.seen.insert(key.to_owned());
+        self.order.push_back(key.to_owned());
+        true
+    }
+
+    /// Keys remembered now.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// True when nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_round_trip_and_rejections() {
+        let s = WebhookSecret::new("secret");
+        let body = b"{\"type\":\"x\"}";
+        let sig = s.sign(body);
+        assert_eq!(sig.len(), 7 + 128);
+        assert_eq!(s.verify(body, Some(&sig)), Ok(()));
+        assert_eq!(s.verify(body, None), Err(WebhookError::MissingSignature));
+        assert_eq!(
+            s.verify(body, Some("sha256=00")),
+            Err(WebhookError::MalformedSignature)
+        );
+        assert_eq!(
+            s.verify(body, Some("sha512=zz")),
+            Err(WebhookError::MalformedSignature)
+        );
+        let mut wrong = sig.clone();
+        wrong.replace_range(10..11, if &sig[10..11] == "0" { "1" } else { "0" });
+        assert_eq!(
+            s.verify(body, Some(&wrong)),
+            Err(WebhookError::BadSignature)
+        );
+        assert_eq!(
+            WebhookSecret::new("other").verify(body, Some(&sig)),
+            Err(WebhookError::BadSignature)
+        );
+        assert!(matches!(
+            s.verify_limited(body, Some(&sig), 4),
+            Err(WebhookError::TooLarge { .. })
+        ));
+        assert!(!format!("{s:?}").contains("secret\""));
+    }
+
+    #[test]
+    fn results_ready_parses() {
+        let body =
+            br#"{"type":"results.ready","payload":{"id":"6DD9C7D2-1c8c-4862-bb1f-fcf52f5033d4"},
+            "message":"Your results are ready.","timestamp":"2021-01-08T18:05:19.244672Z",
+            "event_id":"28f729fe-9c36-426f-959b-65e69303d901"}"#;
+        let e = WebhookEvent::parse(body).unwrap();
+        match e.kind {
+            EventKind::ResultsReady { results_id } => {
+                assert_eq!(results_id.as_str(), "6dd9c7d2-1c8c-4862-bb1f-fcf52f5033d4")
+            }
+            other => panic!("{other:?}"),
+        }
+        let bad = br#"{"type":"results.ready","payload":{"id":"../x"}}"#;
+        match WebhookEvent::parse(bad) {
+            Err(WebhookError::Decode(f)) => assert_eq!(f.path, "payload.id"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn dedupe_is_bounded() {
+        let mut d = Dedupe::new(2);
+        assert!(d.first_time("a"));
+        assert!(!d.first_time("a"));
+        assert!(d.first_time("b"));
+        assert!(d.first_time("c"));
+        assert_eq!(d.len(), 2);
+        assert!(d.first_time("a"), "oldest key forgotten");
+    }
+}
