@@ -52,6 +52,8 @@ payload_at!(bare: TokenResponse, RefreshTriggered, Refresh, RefreshList, Custome
 /// when the caller does not say what it asked for.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
+// Built once per response and matched at once; boxing variants would only add indirection.
+#[allow(clippy::large_enum_variant)]
 pub enum AnyData {
     /// `accounts`
     Accounts(Page<Account>),
