@@ -79,7 +79,8 @@ lean_enum!(
     /// `account_sub_type`.
     AccountSubType {
         Current = "CURRENT", Savings = "SAVINGS", Credit = "CREDIT", Prepaid = "PREPAID",
-        Mortgage = "MORTGAGE", Loan = "LOAN", Investment = "INVESTMENT", Unsupported = "UNSUPPORTED",
+        Mortgage = "MORTGAGE", PersonalLoan = "PERSONAL_LOAN", Loan = "LOAN", EMoney = "EMONEY",
+        ChargeCard = "CHARGE_CARD", Investment = "INVESTMENT", Unsupported = "UNSUPPORTED",
     }
 );
 
@@ -146,7 +147,7 @@ lean_enum!(
 lean_enum!(
     /// `card_instrument.card_scheme_name`.
     CardSchemeName {
-        Visa = "VISA", Mastercard = "MASTERCARD", AmericanExpress = "AMERICAN_EXPRESS",
+        Visa = "VISA", MasterCard = "MASTER_CARD", AmericanExpress = "AMERICAN_EXPRESS",
         Diners = "DINERS", LocalScheme = "LOCAL_SCHEME", Other = "OTHER",
     }
 );

@@ -419,3 +419,65 @@ fn every_webhook_sample_parses() {
     }
     assert_eq!(n, 7);
 }
+
+#[test]
+fn recorded_enum_values_are_all_known() {
+    // Unknown values decode fine (see enums.rs); this checks our enums cover what Lean sends.
+    let r = recorded("data__raw-data-v2-accounts-get-accounts-get-accounts__ok__200.json");
+    let Outcome::Data(d) = classify::<Page<Account>>(&r.response).unwrap() else {
+        panic!()
+    };
+    for a in &d.payload.items {
+        let st = a.account_sub_type.as_ref().unwrap();
+        assert!(!matches!(st, AccountSubType::Unknown(_)), "{st:?}");
+        assert!(!matches!(a.status, Some(AccountStatus::Unknown(_))));
+    }
+    let r = recorded(
+        "data__raw-data-v2-accounts-account-id-transactions-get-transactions__ok__200.json",
+    );
+    let Outcome::Data(d) = classify::<Page<Transaction>>(&r.response).unwrap() else {
+        panic!()
+    };
+    for t in &d.payload.items {
+        assert!(
+            !matches!(t.transaction_type, Some(TransactionType::Unknown(_))),
+            "{:?}",
+            t.transaction_type
+        );
+        assert!(
+            !matches!(t.sub_transaction_type, Some(SubTransactionType::Unknown(_))),
+            "{:?}",
+            t.sub_transaction_type
+        );
+        if let Some(c) = &t.card_instrument {
+            assert!(
+                !matches!(c.card_scheme_name, Some(CardSchemeName::Unknown(_))),
+                "{:?}",
+                c.card_scheme_name
+            );
+            assert!(
+                !matches!(c.authorization_type, Some(AuthorizationType::Unknown(_))),
+                "{:?}",
+                c.authorization_type
+            );
+        }
+    }
+    let r = recorded("data__raw-data-v2-accounts-account-id-balances-get-balances__ok__200.json");
+    let Outcome::Data(d) = classify::<Page<Balance>>(&r.response).unwrap() else {
+        panic!()
+    };
+    for b in &d.payload.items {
+        assert!(
+            !matches!(b.kind, Some(BalanceType::Unknown(_))),
+            "{:?}",
+            b.kind
+        );
+        for l in &b.credit_line {
+            assert!(
+                !matches!(l.kind, Some(CreditLineType::Unknown(_))),
+                "{:?}",
+                l.kind
+            );
+        }
+    }
+}

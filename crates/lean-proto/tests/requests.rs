@@ -1,0 +1,401 @@
+//! Requests as data: method, path, query, body and headers of every endpoint.
+
+use lean_proto::*;
+
+const ENTITY: &str = "14eb95ba-2b9d-41cb-82fe-7b1b3079021e";
+const ACCOUNT: &str = "fe672591-bc88-4cec-96e7-9101bde496ce";
+const RESULTS: &str = "2ab8c57a-011b-418f-9419-968155e600dd";
+const REFRESH: &str = "721d6010-828f-4b30-9039-4c72ad6906a8";
+const CUSTOMER: &str = "a33a50fc-b29c-4c03-9cab-379280d7e500";
+
+fn e() -> EntityId {
+    EntityId::parse(ENTITY).unwrap()
+}
+fn a() -> AccountId {
+    AccountId::parse(ACCOUNT).unwrap()
+}
+
+struct Ctx {
+    base: BaseUrl,
+    token: Secret,
+}
+
+impl Ctx {
+    fn new() -> Self {
+        Ctx {
+            base: BaseUrl::parse("https://sandbox.leantech.me").unwrap(),
+            token: Secret::new("tok-abc"),
+        }
+    }
+    fn v2(&self) -> Target<'_> {
+        Target {
+            api_base: &self.base,
+            auth: Auth::Bearer(&self.token),
+            correlation_id: None,
+        }
+    }
+    fn v1(&self) -> Target<'_> {
+        Target {
+            api_base: &self.base,
+            auth: Auth::AppToken(&self.token),
+            correlation_id: None,
+        }
+    }
+}
+
+fn line(req: &http::Request<Vec<u8>>) -> String {
+    format!("{} {}", req.method(), req.uri())
+}
+
+#[test]
+fn every_v2_data_endpoint() {
+    let c = Ctx::new();
+    let t = c.v2();
+    let base = "https://sandbox.leantech.me";
+    let q = format!("entity_id={ENTITY}");
+    let cases: Vec<(http::Request<Vec<u8>>, String)> = vec![
+        (
+            GetAccounts::new(e()).build(&t).unwrap(),
+            format!("GET {base}/data/v2/accounts?{q}"),
+        ),
+        (
+            GetIdentity::new(e()).build(&t).unwrap(),
+            format!("GET {base}/data/v2/identity?{q}"),
+        ),
+        (
+            GetBalances::new(e(), a()).build(&t).unwrap(),
+            format!("GET {base}/data/v2/accounts/{ACCOUNT}/balances?{q}"),
+        ),
+        (
+            GetTransactions::new(e(), a()).build(&t).unwrap(),
+            format!("GET {base}/data/v2/accounts/{ACCOUNT}/transactions?{q}"),
+        ),
+        (
+            GetBeneficiaries::new(e(), a()).build(&t).unwrap(),
+            format!("GET {base}/data/v2/accounts/{ACCOUNT}/beneficiaries?{q}"),
+        ),
+        (
+            GetAccountIdentities::new(e(), a()).build(&t).unwrap(),
+            format!("GET {base}/data/v2/accounts/{ACCOUNT}/identities?{q}"),
+        ),
+        (
+            GetDirectDebits::new(e(), a()).build(&t).unwrap(),
+            format!("GET {base}/data/v2/accounts/{ACCOUNT}/direct-debits?{q}"),
+        ),
+        (
+            GetScheduledPayments::new(e(), a()).build(&t).unwrap(),
+            format!("GET {base}/data/v2/accounts/{ACCOUNT}/scheduled-payments?{q}"),
+        ),
+        (
+            GetStandingOrders::new(e(), a()).build(&t).unwrap(),
+            format!("GET {base}/data/v2/accounts/{ACCOUNT}/standing-orders?{q}"),
+        ),
+        (
+            TriggerRefresh { entity_id: e() }.build(&t).unwrap(),
+            format!("POST {base}/data/v2/refreshes"),
+        ),
+        (
+            ListRefreshes {
+                entity_id: e(),
+                page: Some(1),
+                size: Some(10),
+            }
+            .build(&t)
+            .unwrap(),
+            format!("GET {base}/data/v2/refreshes?{q}&page=1&size=10"),
+        ),
+        (
+            GetRefresh {
+                entity_id: e(),
+                refresh_id: RefreshId::parse(REFRESH).unwrap(),
+            }
+            .build(&t)
+            .unwrap(),
+            format!("GET {base}/data/v2/refreshes/{REFRESH}?{q}"),
+        ),
+        (
+            GetResults::<AnyData>::new(ResultsId::parse(RESULTS).unwrap())
+                .build(&t)
+                .unwrap(),
+            format!("GET {base}/data/v2/results/{RESULTS}"),
+        ),
+        (
+            GetExpenses::new(e()).build(&t).unwrap(),
+            format!("GET {base}/insights/v2/expenses?{q}"),
+        ),
+        (
+            GetCashflows::new(e()).build(&t).unwrap(),
+            format!("GET {base}/insights/v2/assets/cashflows?{q}"),
+        ),
+        (
+            GetCashBalances::new(e()).build(&t).unwrap(),
+            format!("GET {base}/insights/v2/assets/balances?{q}"),
+        ),
+        (
+            GetCreditObligations::new(e()).build(&t).unwrap(),
+            format!("GET {base}/insights/v2/liabilities/credit-obligations?{q}"),
+        ),
+        (
+            GetNonCreditObligations::new(e()).build(&t).unwrap(),
+            format!("GET {base}/insights/v2/liabilities/non-credit-obligations?{q}"),
+        ),
+        (
+            GetEmployment::new(e()).build(&t).unwrap(),
+            format!("GET {base}/insights/v2/income/employment?{q}"),
+        ),
+        (
+            GetIncome::new(e()).build(&t).unwrap(),
+            format!("POST {base}/insights/v2/income"),
+        ),
+        (
+            ListCustomers {
+                page_number: Some(0),
+                page_size: Some(5),
+            }
+            .build(&t)
+            .unwrap(),
+            format!("GET {base}/customers/v1?page_number=0&page_size=5"),
+        ),
+        (
+            GetCustomerEntities {
+                customer_id: CustomerId::parse(CUSTOMER).unwrap(),
+            }
+            .build(&t)
+            .unwrap(),
+            format!("GET {base}/customers/v1/{CUSTOMER}/entities"),
+        ),
+    ];
+    for (req, want) in cases {
+        assert_eq!(line(&req), want);
+        let h = req.headers();
+        assert_eq!(h["authorization"], "Bearer tok-abc");
+        assert!(h["authorization"].is_sensitive());
+        assert!(h.get("lean-app-token").is_none(), "never both auth headers");
+        assert_eq!(h["accept"], "application/json");
+        assert_eq!(
+            h.contains_key("content-type"),
+            !req.body().is_empty(),
+            "{want}"
+        );
+    }
+}
+
+#[test]
+fn bodies_of_posts() {
+    let c = Ctx::new();
+    let req = TriggerRefresh { entity_id: e() }.build(&c.v2()).unwrap();
+    assert_eq!(
+        req.body(),
+        format!(r#"{{"entity_id":"{ENTITY}"}}"#).as_bytes()
+    );
+    let mut income = GetIncome::new(e());
+    income.start_date = Some("2025-06-23".parse().unwrap());
+    income.income_type = Some("ALL".into());
+    income.asynchronous = true;
+    let req = income.build(&c.v2()).unwrap();
+    assert!(
+        req.uri()
+            .to_string()
+            .ends_with("/insights/v2/income?async=true")
+    );
+    let body: serde_json::Value = serde_json::from_slice(req.body()).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"entity_id": ENTITY, "start_date": "2025-06-23", "income_type": "ALL"})
+    );
+}
+
+#[test]
+fn options_become_query_parameters() {
+    let c = Ctx::new();
+    let mut t = GetTransactions::new(e(), a());
+    t.start_date = Some("2025-01-01".parse().unwrap());
+    t.end_date = Some("2025-01-31".parse().unwrap());
+    t.insights = true;
+    t.options = DataOptions {
+        page: Some(3),
+        size: Some(100),
+        asynchronous: true,
+        meta: Some(r#"{"foo": "a&b=c"}"#.into()),
+        verbose: true,
+    };
+    let req = t.build(&c.v2()).unwrap();
+    assert_eq!(
+        req.uri().query().unwrap(),
+        format!(
+            "entity_id={ENTITY}&start_date=2025-01-01&end_date=2025-01-31&insights=true&page=3&size=100&async=true&meta=%7B%22foo%22%3A%20%22a%26b%3Dc%22%7D&verbose=true"
+        )
+    );
+    assert!(t.set_page(4));
+    assert!(
+        t.build(&c.v2())
+            .unwrap()
+            .uri()
+            .query()
+            .unwrap()
+            .contains("&page=4&")
+    );
+}
+
+#[test]
+fn misuse_is_a_typed_error_not_a_request() {
+    let c = Ctx::new();
+    for size in [0, 101, 5000] {
+        let mut g = GetAccounts::new(e());
+        g.options.size = Some(size);
+        assert_eq!(g.build(&c.v2()).unwrap_err(), RequestError::PageSize(size));
+    }
+    let mut t = GetTransactions::new(e(), a());
+    t.start_date = Some("2025-02-01".parse().unwrap());
+    t.end_date = Some("2025-01-01".parse().unwrap());
+    assert!(matches!(
+        t.build(&c.v2()),
+        Err(RequestError::DateRange { .. })
+    ));
+    // v1 endpoint with a bearer token, v2 endpoint with an app token.
+    assert!(matches!(
+        V1GetAccounts::new(e()).build(&c.v2()),
+        Err(RequestError::WrongGeneration {
+            needs: ApiGeneration::V1,
+            ..
+        })
+    ));
+    assert!(matches!(
+        GetAccounts::new(e()).build(&c.v1()),
+        Err(RequestError::WrongGeneration {
+            needs: ApiGeneration::V2,
+            ..
+        })
+    ));
+    // A token with a newline cannot smuggle a header, and the error does not print it.
+    let bad = Secret::new("tok\r\nx-evil: 1");
+    let target = Target {
+        api_base: &c.base,
+        auth: Auth::Bearer(&bad),
+        correlation_id: None,
+    };
+    let err = GetAccounts::new(e()).build(&target).unwrap_err();
+    assert_eq!(err, RequestError::InvalidHeader("authorization"));
+    assert!(!err.to_string().contains("tok"));
+    let target = Target {
+        api_base: &c.base,
+        auth: Auth::Bearer(&c.token),
+        correlation_id: Some("a\nb"),
+    };
+    assert!(GetAccounts::new(e()).build(&target).is_err());
+    // Ids that are not UUIDs never become ids, so never reach a path.
+    assert!(EntityId::parse("../customers").is_err());
+    assert!(AccountId::parse("x/../../oauth2").is_err());
+}
+
+#[test]
+fn v1_endpoints_post_json_with_app_token() {
+    let c = Ctx::new();
+    let t = c.v1();
+    let mut tx = V1GetTransactions::new(e(), a());
+    tx.start_date = Some("2024-01-01".parse().unwrap());
+    tx.insights = true;
+    tx.asynchronous = true;
+    let cases = [
+        (
+            V1GetIdentity::new(e()).build(&t).unwrap(),
+            "/data/v1/identity",
+            serde_json::json!({"entity_id": ENTITY}),
+        ),
+        (
+            V1GetAccounts::new(e()).build(&t).unwrap(),
+            "/data/v1/accounts",
+            serde_json::json!({"entity_id": ENTITY}),
+        ),
+        (
+            V1GetBalance::new(e(), a()).build(&t).unwrap(),
+            "/data/v1/balance",
+            serde_json::json!({"entity_id": ENTITY, "account_id": ACCOUNT}),
+        ),
+        (
+            tx.build(&t).unwrap(),
+            "/data/v1/transactions",
+            serde_json::json!({"entity_id": ENTITY, "account_id": ACCOUNT, "start_date": "2024-01-01", "insights": true, "async": true}),
+        ),
+    ];
+    for (req, path, body) in cases {
+        assert_eq!(req.method(), "POST");
+        assert_eq!(req.uri().path(), path);
+        assert_eq!(req.headers()["lean-app-token"], "tok-abc");
+        assert!(req.headers().get("authorization").is_none());
+        assert_eq!(req.headers()["content-type"], "application/json");
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(req.body()).unwrap(),
+            body
+        );
+    }
+    let r = GetResults::<AnyData>::with_generation(
+        ResultsId::parse(RESULTS).unwrap(),
+        ApiGeneration::V1,
+    )
+    .build(&t)
+    .unwrap();
+    assert_eq!(
+        line(&r),
+        format!("GET https://sandbox.leantech.me/data/v1/results/{RESULTS}")
+    );
+}
+
+#[test]
+fn correlation_id_and_custom_base_with_prefix() {
+    let base = BaseUrl::parse("http://127.0.0.1:8080/lean/").unwrap();
+    let token = Secret::new("t");
+    let t = Target {
+        api_base: &base,
+        auth: Auth::Bearer(&token),
+        correlation_id: Some("corr-1"),
+    };
+    let req = GetAccounts::new(e()).build(&t).unwrap();
+    assert_eq!(
+        req.uri().to_string(),
+        format!("http://127.0.0.1:8080/lean/data/v2/accounts?entity_id={ENTITY}")
+    );
+    assert_eq!(req.headers()["lean-correlation-id"], "corr-1");
+}
+
+#[test]
+fn token_request_is_client_credentials_form() {
+    let cfg = Config::new(
+        Region::Uae,
+        Environment::Sandbox,
+        Credentials::ClientCredentials {
+            client_id: "app id".into(),
+            client_secret: Secret::new("s&cret="),
+        },
+    );
+    let req = token_request(&cfg).unwrap();
+    assert_eq!(
+        line(&req),
+        "POST https://auth.sandbox.leantech.me/oauth2/token"
+    );
+    assert_eq!(
+        req.headers()["content-type"],
+        "application/x-www-form-urlencoded"
+    );
+    assert!(req.headers().get("authorization").is_none());
+    assert_eq!(
+        std::str::from_utf8(req.body()).unwrap(),
+        "client_id=app%20id&client_secret=s%26cret%3D&grant_type=client_credentials&scope=api"
+    );
+    let v1 = Config::new(
+        Region::Uae,
+        Environment::Sandbox,
+        Credentials::AppToken(Secret::new("x")),
+    );
+    assert!(token_request(&v1).is_err());
+}
+
+#[test]
+fn debug_of_requests_and_targets_hides_tokens() {
+    let c = Ctx::new();
+    let req = GetAccounts::new(e()).build(&c.v2()).unwrap();
+    let dbg = format!("{req:?} {:?}", c.v2());
+    assert!(!dbg.contains("tok-abc"), "{dbg}");
+    let req = V1GetAccounts::new(e()).build(&c.v1()).unwrap();
+    assert!(!format!("{req:?}").contains("tok-abc"));
+}

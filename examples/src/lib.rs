@@ -1,0 +1,1 @@
+//! Runnable examples of lean-rs: see `examples/*.rs`.
