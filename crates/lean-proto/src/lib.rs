@@ -37,6 +37,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod auth;
+pub mod call;
 pub mod config;
 pub mod enums;
 pub mod ids;
@@ -45,6 +47,9 @@ pub mod money;
 mod payloads;
 pub mod request;
 pub mod response;
+pub mod results;
+pub mod retry;
+pub mod rng;
 pub mod secret;
 pub mod time;
 pub mod webhook;

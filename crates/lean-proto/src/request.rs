@@ -282,6 +282,16 @@ pub trait Endpoint {
     fn page_size(&self) -> Option<u32> {
         None
     }
+
+    /// The page asked for, for endpoints that page.
+    fn page(&self) -> Option<u32> {
+        None
+    }
+
+    /// The API generation of this request (results requests follow the original's).
+    fn generation(&self) -> ApiGeneration {
+        Self::GENERATION
+    }
 }
 
 macro_rules! v2_options_impl {
@@ -296,6 +306,9 @@ macro_rules! v2_options_impl {
         }
         fn page_size(&self) -> Option<u32> {
             self.options.size
+        }
+        fn page(&self) -> Option<u32> {
+            self.options.page
         }
     };
 }
@@ -583,6 +596,10 @@ impl Endpoint for ListRefreshes {
     fn page_size(&self) -> Option<u32> {
         self.size
     }
+
+    fn page(&self) -> Option<u32> {
+        self.page
+    }
 }
 
 /// `GET /data/v2/refreshes/{refresh_id}?entity_id=…`.
@@ -618,7 +635,7 @@ impl Endpoint for GetRefresh {
 /// `GET /data/v2/results/{results_id}` (v2) or `GET /data/v1/results/{results_id}` (v1): the
 /// results of a request that answered PENDING. `P` is what the original request returns;
 /// use [`AnyData`] when that is not known.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct GetResults<P = AnyData> {
     /// The results to fetch.
     pub results_id: ResultsId,
@@ -629,6 +646,18 @@ pub struct GetResults<P = AnyData> {
     /// Page size, 1..=100 (v2).
     pub size: Option<u32>,
     _payload: PhantomData<fn() -> P>,
+}
+
+impl<P> Clone for GetResults<P> {
+    fn clone(&self) -> Self {
+        GetResults {
+            results_id: self.results_id.clone(),
+            generation: self.generation,
+            page: self.page,
+            size: self.size,
+            _payload: PhantomData,
+        }
+    }
 }
 
 impl<P> GetResults<P> {
@@ -695,6 +724,14 @@ impl<P: Payload> Endpoint for GetResults<P> {
 
     fn page_size(&self) -> Option<u32> {
         self.size
+    }
+
+    fn page(&self) -> Option<u32> {
+        self.page
+    }
+
+    fn generation(&self) -> ApiGeneration {
+        self.generation
     }
 }
 
@@ -1019,6 +1056,10 @@ impl Endpoint for ListCustomers {
 
     fn page_size(&self) -> Option<u32> {
         self.page_size
+    }
+
+    fn page(&self) -> Option<u32> {
+        self.page_number
     }
 }
 

@@ -1,0 +1,944 @@
+//! The call: one logical data request driven to exactly one outcome, through Lean's PENDING
+//! fallback, retries, token renewal and results polling.
+//!
+//! This module owns every transition of that journey; `docs/state-machine.md` draws them. It is
+//! sans-IO: inputs are `handle_*(.., now)`, outputs are drained with [`Call::poll_transmit`]
+//! and [`Call::poll_outcome`], and [`Call::poll_timeout`] is the one deadline to wake up at.
+//! It never sleeps, never reads a clock, never holds a callback.
+//!
+//! A driver (the adapters are ~30 lines of this) runs:
+//!
+//! ```text
+//! loop {
+//!     if let Some(outcome) = call.poll_outcome() { return outcome }
+//!     if let Some(tx) = call.poll_transmit(now, &mut ctx) {
+//!         match send(tx.request, tx.timeout) {
+//!             Ok(resp) => call.handle_response(tx.id, resp, now, &mut ctx),
+//!             Err(e)   => call.handle_transport_error(tx.id, e, now, &mut ctx),
+//!         }
+//!         continue;
+//!     }
+//!     wait until call.poll_timeout() or a results.ready wake-up;
+//!     call.handle_timeout(now, &mut ctx);
+//! }
+//! ```
+//!
+//! Where a PENDING answer is handled: [`Call::on_pending`].
+
+use crate::auth::{FetchTicket, TokenAccess, TokenCache, TokenError};
+use crate::config::{ApiGeneration, BaseUrl};
+use crate::enums::ErrorCode;
+use crate::ids::ResultsId;
+use crate::request::{Auth, Endpoint, GetResults, RequestError, Target};
+use crate::response::{
+    ApiError, DecodeError, EnvelopeInfo, Failed, Outcome, Payload, ReconnectRequired, classify,
+};
+use crate::results::ResultsRegistry;
+use crate::retry::{RetryPolicy, TransportError, is_retryable_api_error};
+use crate::rng::Rng;
+use crate::secret::Secret;
+use std::collections::VecDeque;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+/// How patient a call is. The defaults suit a backend calling Lean.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallConfig {
+    /// Per-request timeout of a synchronous data request. Lean answers PENDING after 50 s of
+    /// bank time, so anything shorter would cut the connection just before Lean hands over the
+    /// `results_id`, and the work Lean started would be lost. Default 65 s.
+    pub sync_timeout: Duration,
+    /// Per-request timeout of everything else (async requests, results, tokens). Default 30 s.
+    pub request_timeout: Duration,
+    /// The whole call, from start to outcome. Default 15 min (Lean retries webhooks at 1, 2, 5
+    /// and 10 minutes; polling covers the gaps).
+    pub deadline: Duration,
+    /// After PENDING, how long to wait for `results.ready` before polling the results.
+    /// Default 10 s.
+    pub webhook_grace: Duration,
+    /// Backoff of results polling after the grace period (`UNKNOWN_RESULTS_ID` means "not yet").
+    pub poll: RetryPolicy,
+    /// Retries of 429, 5xx, transport errors and retryable FAILED answers.
+    pub retry: RetryPolicy,
+    /// Most requests one call may send, tokens included. Default 64.
+    pub max_requests: u32,
+    /// Seed of the jitter.
+    pub seed: u64,
+    /// `lean-correlation-id` to send with every request of the call.
+    pub correlation_id: Option<String>,
+    /// Ask `async=true` from the start (Lean then always answers PENDING).
+    pub asynchronous: bool,
+}
+
+impl Default for CallConfig {
+    fn default() -> Self {
+        CallConfig {
+            sync_timeout: Duration::from_secs(65),
+            request_timeout: Duration::from_secs(30),
+            deadline: Duration::from_secs(15 * 60),
+            webhook_grace: Duration::from_secs(10),
+            poll: RetryPolicy {
+                max_retries: u32::MAX,
+                base_delay: Duration::from_secs(2),
+                max_delay: Duration::from_secs(30),
+            },
+            retry: RetryPolicy::default(),
+            max_requests: 64,
+            seed: 0x1ea4_5eed,
+            correlation_id: None,
+            asynchronous: false,
+        }
+    }
+}
+
+/// Identifies a request the call emitted; hand it back with the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TransmitId(u64);
+
+/// What a request is for (for logs, progress displays and transcripts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// The OAuth2 token fetch.
+    Token,
+    /// The data request itself; `asynchronous` when sent with `async=true`.
+    Data {
+        /// `async=true`.
+        asynchronous: bool,
+    },
+    /// `GET …/results/{results_id}`; `poll` when no `results.ready` was seen.
+    Results {
+        /// Sent without having seen `results.ready`.
+        poll: bool,
+    },
+}
+
+/// "Send this request, with this timeout."
+#[derive(Debug)]
+pub struct Transmit {
+    /// Hand back with the answer.
+    pub id: TransmitId,
+    /// The request.
+    pub request: http::Request<Vec<u8>>,
+    /// Give up on the answer after this long (then report [`TransportError::TimedOut`]).
+    pub timeout: Duration,
+    /// What it is for.
+    pub purpose: Purpose,
+}
+
+/// What the call waits for between requests (for progress displays).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Waiting {
+    /// A request is out.
+    Response,
+    /// Backing off before a retry.
+    Backoff,
+    /// PENDING: waiting for `results.ready` (or the next poll) for this id.
+    Results(ResultsId),
+    /// Another call is fetching the token.
+    Token,
+    /// Nothing: the call has something to send, or is done.
+    Nothing,
+}
+
+/// Shared state a call works with: the token cache and the results registry. Adapters keep
+/// both behind one lock and lend them for each step.
+pub struct Context<'a> {
+    /// Tokens of the credential.
+    pub tokens: &'a mut TokenCache,
+    /// Pending results of all calls.
+    pub results: &'a mut dyn ResultsRegistry,
+}
+
+/// A successful outcome.
+#[derive(Debug, Clone)]
+pub struct CallData<P> {
+    /// The typed payload.
+    pub payload: P,
+    /// Envelope fields.
+    pub info: EnvelopeInfo,
+    /// `lean-correlation-id` of the answer.
+    pub correlation_id: Option<String>,
+    /// Set when the data came through `…/results/{results_id}` (after PENDING): further
+    /// pages must be read from there, not by asking the bank again.
+    pub results_id: Option<ResultsId>,
+    /// Requests the call sent (tokens included).
+    pub requests: u32,
+}
+
+/// Why a call ended without data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CallErrorKind {
+    /// You misused the API (the request could not be built).
+    Misuse(RequestError),
+    /// Lean answered an HTTP error that retrying cannot fix, or retries ran out.
+    Api(ApiError),
+    /// The bank or Lean failed the request (`status: FAILED`).
+    DataFailed(Failed),
+    /// v1: the user must reconnect; the results follow `results.ready` after that.
+    ReconnectRequired(ReconnectRequired),
+    /// 403 `CONSENT_EXPIRED`: the user must reconnect to give a new consent.
+    ConsentExpired(ApiError),
+    /// No access token could be had.
+    Auth(TokenError),
+    /// The overall deadline passed.
+    DeadlineExceeded,
+    /// The call sent as many requests as it may.
+    RequestBudgetExhausted,
+    /// Lean's answer could not be understood.
+    Decode(DecodeError),
+    /// The network failed and retries ran out (or the request was not safe to repeat).
+    Transport(TransportError),
+}
+
+/// A call's failure. `results_id` is set whenever Lean had given one: keep it, and
+/// [`Call::resume`] later; nothing is lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallError {
+    /// What happened.
+    pub kind: CallErrorKind,
+    /// The `results_id` of the request, when Lean gave one.
+    pub results_id: Option<ResultsId>,
+    /// `lean-correlation-id` of the last answer, when there was one.
+    pub correlation_id: Option<String>,
+    /// The last transient failure seen before giving up (for deadline and budget errors).
+    pub last_error: Option<String>,
+}
+
+impl CallError {
+    /// True when the caller misused the API, false when Lean or the network misbehaved.
+    pub fn is_misuse(&self) -> bool {
+        matches!(self.kind, CallErrorKind::Misuse(_))
+    }
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            CallErrorKind::Misuse(e) => write!(f, "invalid request: {e}")?,
+            CallErrorKind::Api(e) => write!(f, "{e}")?,
+            CallErrorKind::DataFailed(x) => write!(
+                f,
+                "Lean reported {} ({}){}",
+                x.status,
+                x.granular_status_code
+                    .as_ref()
+                    .map(|c| c.as_str())
+                    .unwrap_or("no granular code"),
+                x.status_additional_info
+                    .as_deref()
+                    .map(|s| format!(": {s}"))
+                    .unwrap_or_default()
+            )?,
+            CallErrorKind::ReconnectRequired(r) => write!(
+                f,
+                "the user must reconnect the bank (reconnect_id {})",
+                r.reconnect_id.as_deref().unwrap_or("?")
+            )?,
+            CallErrorKind::ConsentExpired(e) => write!(f, "consent expired: {e}")?,
+            CallErrorKind::Auth(e) => write!(f, "{e}")?,
+            CallErrorKind::DeadlineExceeded => f.write_str("deadline exceeded")?,
+            CallErrorKind::RequestBudgetExhausted => f.write_str("request budget exhausted")?,
+            CallErrorKind::Decode(e) => write!(f, "{e}")?,
+            CallErrorKind::Transport(e) => write!(f, "network error: {e}")?,
+        }
+        if let Some(last) = &self.last_error {
+            write!(f, "; last error: {last}")?;
+        }
+        if let Some(id) = &self.results_id {
+            write!(f, "; results_id {id} (resume with it)")?;
+        }
+        if let Some(c) = &self.correlation_id {
+            write!(f, " (lean-correlation-id {c})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CallError {}
+
+/// Builds the call's data request; object-safe so one call type serves every endpoint.
+trait Spec<P>: Send {
+    fn build(
+        &self,
+        target: &Target<'_>,
+        asynchronous: bool,
+    ) -> Result<http::Request<Vec<u8>>, RequestError>;
+    fn supports_async(&self) -> bool;
+    fn results(&self, results_id: ResultsId) -> GetResults<P>;
+    fn is_idempotent(&self) -> bool;
+}
+
+impl<E> Spec<E::Output> for E
+where
+    E: Endpoint + Clone + Send,
+{
+    fn build(
+        &self,
+        target: &Target<'_>,
+        asynchronous: bool,
+    ) -> Result<http::Request<Vec<u8>>, RequestError> {
+        let mut e = self.clone();
+        e.set_asynchronous(asynchronous);
+        e.build(target)
+    }
+    fn supports_async(&self) -> bool {
+        self.clone().set_asynchronous(true)
+    }
+    fn results(&self, results_id: ResultsId) -> GetResults<E::Output> {
+        let mut r = GetResults::with_generation(results_id, self.generation());
+        if self.generation() == ApiGeneration::V2 {
+            // The results of page N are read as page N, at the same size.
+            r.page = self.page();
+            r.size = self.page_size();
+        }
+        r
+    }
+    fn is_idempotent(&self) -> bool {
+        Endpoint::is_idempotent(self)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Data,
+    Results,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    /// Ready to send the request of this phase.
+    Send(Phase),
+    /// A request is out (see `in_flight`).
+    InFlight,
+    /// Waiting before sending the request of this phase again.
+    Backoff { until: Instant, then: Phase },
+    /// PENDING: waiting for `results.ready`; poll the results at `poll_at` anyway.
+    AwaitResults { poll_at: Instant },
+    /// Another call is fetching the token; try again at `until` at the latest.
+    WaitToken { until: Instant, then: Phase },
+    /// The outcome is decided.
+    Done,
+}
+
+#[derive(Debug)]
+struct InFlight {
+    id: TransmitId,
+    token: Option<Secret>,
+    ticket: Option<FetchTicket>,
+    /// The phase whose request is out (for a token fetch: the phase it serves).
+    phase: Phase,
+}
+
+/// One logical data request, from first byte to outcome. See the module docs.
+pub struct Call<P: Payload> {
+    spec: Box<dyn Spec<P>>,
+    results_spec: Option<GetResults<P>>,
+    config: CallConfig,
+    api_base: BaseUrl,
+    state: State,
+    deadline: Instant,
+    rng: Rng,
+    results_id: Option<ResultsId>,
+    registered: bool,
+    asynchronous: bool,
+    switched_to_async: bool,
+    retries: u32,
+    polls: u32,
+    requests: u32,
+    auth_replayed: bool,
+    next_tx: u64,
+    in_flight: Option<InFlight>,
+    early: VecDeque<ResultsId>,
+    saw_ready: bool,
+    last_error: Option<String>,
+    correlation_id: Option<String>,
+    outcome: Option<Result<CallData<P>, CallError>>,
+}
+
+impl<P: Payload> fmt::Debug for Call<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("state", &self.state)
+            .field("results_id", &self.results_id)
+            .field("requests", &self.requests)
+            .field("asynchronous", &self.asynchronous)
+            .finish_non_exhaustive()
+    }
+}
+
+const MAX_EARLY: usize = 16;
+
+impl<P: Payload + 'static> Call<P> {
+    /// Starts a call for `endpoint` at `now`.
+    pub fn new<E>(endpoint: E, api_base: BaseUrl, config: CallConfig, now: Instant) -> Self
+    where
+        E: Endpoint<Output = P> + Clone + Send + 'static,
+    {
+        let asynchronous = config.asynchronous && Spec::supports_async(&endpoint);
+        Call {
+            spec: Box::new(endpoint),
+            results_spec: None,
+            deadline: now + config.deadline,
+            rng: Rng::new(config.seed),
+            api_base,
+            state: State::Send(Phase::Data),
+            results_id: None,
+            registered: false,
+            asynchronous,
+            switched_to_async: false,
+            retries: 0,
+            polls: 0,
+            requests: 0,
+            auth_replayed: false,
+            next_tx: 1,
+            in_flight: None,
+            early: VecDeque::new(),
+            saw_ready: false,
+            last_error: None,
+            correlation_id: None,
+            outcome: None,
+            config,
+        }
+    }
+
+    /// Picks up the results of a request that answered PENDING earlier (perhaps in another
+    /// process): polls them now, then waits for `results.ready` with polling, until the
+    /// deadline. `generation` is the original request's; `page`/`size` the page wanted.
+    pub fn resume(
+        results_id: ResultsId,
+        generation: ApiGeneration,
+        api_base: BaseUrl,
+        config: CallConfig,
+        now: Instant,
+    ) -> Self {
+        let results: GetResults<P> = GetResults::with_generation(results_id.clone(), generation);
+        let mut call = Call::new(results.clone(), api_base, config, now);
+        call.results_spec = Some(results);
+        call.results_id = Some(results_id);
+        call.state = State::Send(Phase::Results);
+        call
+    }
+}
+
+impl<P: Payload> Call<P> {
+    /// The `results_id` Lean gave this call, if any: persist it to survive a restart.
+    pub fn results_id(&self) -> Option<&ResultsId> {
+        self.results_id.as_ref()
+    }
+
+    /// What the call is waiting for.
+    pub fn waiting(&self) -> Waiting {
+        match &self.state {
+            State::InFlight => Waiting::Response,
+            State::Backoff { .. } => Waiting::Backoff,
+            State::AwaitResults { .. } => self
+                .results_id
+                .clone()
+                .map(Waiting::Results)
+                .unwrap_or(Waiting::Nothing),
+            State::WaitToken { .. } => Waiting::Token,
+            State::Send(_) | State::Done => Waiting::Nothing,
+        }
+    }
+
+    /// Whether the outcome is decided (it may not have been taken yet).
+    pub fn is_done(&self) -> bool {
+        self.state == State::Done
+    }
+
+    /// Requests sent so far.
+    pub fn requests_sent(&self) -> u32 {
+        self.requests
+    }
+
+    /// The outcome, once: data or a typed error.
+    pub fn poll_outcome(&mut self) -> Option<Result<CallData<P>, CallError>> {
+        self.outcome.take()
+    }
+
+    /// The instant to call [`Call::handle_timeout`] at, if the call is waiting for time;
+    /// `None` once it is done.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let timer = match &self.state {
+            State::Done => return None,
+            State::Backoff { until, .. } | State::WaitToken { until, .. } => Some(*until),
+            State::AwaitResults { poll_at } => Some(*poll_at),
+            State::Send(_) | State::InFlight => None,
+        };
+        Some(timer.map_or(self.deadline, |t| t.min(self.deadline)))
+    }
+
+    /// The next request to send, if the call has one now.
+    pub fn poll_transmit(&mut self, now: Instant, ctx: &mut Context<'_>) -> Option<Transmit> {
+        let phase = match self.state {
+            State::Send(phase) => phase,
+            _ => return None,
+        };
+        if now >= self.deadline {
+            self.fail(ctx, CallErrorKind::DeadlineExceeded);
+            return None;
+        }
+        if self.requests >= self.config.max_requests {
+            self.fail(ctx, CallErrorKind::RequestBudgetExhausted);
+            return None;
+        }
+        let remaining = self.deadline - now;
+        let access = match ctx.tokens.access(now) {
+            Ok(a) => a,
+            Err(e) => {
+                self.fail(ctx, CallErrorKind::Auth(e));
+                return None;
+            }
+        };
+        let id = TransmitId(self.next_tx);
+        match access {
+            TokenAccess::Wait(until) => {
+                self.state = State::WaitToken { until, then: phase };
+                None
+            }
+            TokenAccess::Fetch(ticket, request) => {
+                self.next_tx += 1;
+                self.requests += 1;
+                self.in_flight = Some(InFlight {
+                    id,
+                    token: None,
+                    ticket: Some(ticket),
+                    phase,
+                });
+                self.state = State::InFlight;
+                Some(Transmit {
+                    id,
+                    request,
+                    timeout: self.config.request_timeout.min(remaining),
+                    purpose: Purpose::Token,
+                })
+            }
+            TokenAccess::Ready(auth) => {
+                let token = match auth {
+                    Auth::Bearer(t) => Some(t.clone()),
+                    Auth::AppToken(_) => None,
+                };
+                let target = Target {
+                    api_base: &self.api_base,
+                    auth,
+                    correlation_id: self.config.correlation_id.as_deref(),
+                };
+                let (built, purpose, timeout) = match phase {
+                    Phase::Data => (
+                        self.spec.build(&target, self.asynchronous),
+                        Purpose::Data {
+                            asynchronous: self.asynchronous,
+                        },
+                        if self.asynchronous {
+                            self.config.request_timeout
+                        } else {
+                            self.config.sync_timeout
+                        },
+                    ),
+                    Phase::Results => {
+                        let Some(rid) = self.results_id.clone() else {
+                            unreachable!("the results phase starts only with a results_id")
+                        };
+                        let spec = self
+                            .results_spec
+                            .get_or_insert_with(|| self.spec.results(rid));
+                        (
+                            Endpoint::build(spec, &target),
+                            Purpose::Results {
+                                poll: !self.saw_ready,
+                            },
+                            self.config.request_timeout,
+                        )
+                    }
+                };
+                match built {
+                    Ok(request) => {
+                        self.next_tx += 1;
+                        self.requests += 1;
+                        self.in_flight = Some(InFlight {
+                            id,
+                            token,
+                            ticket: None,
+                            phase,
+                        });
+                        self.state = State::InFlight;
+                        Some(Transmit {
+                            id,
+                            request,
+                            timeout: timeout.min(remaining),
+                            purpose,
+                        })
+                    }
+                    Err(e) => {
+                        self.fail(ctx, CallErrorKind::Misuse(e));
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    /// Lean (or the token server) answered request `id`.
+    pub fn handle_response(
+        &mut self,
+        id: TransmitId,
+        response: http::Response<Vec<u8>>,
+        now: Instant,
+        ctx: &mut Context<'_>,
+    ) {
+        let Some(flight) = self.take_in_flight(id) else {
+            return;
+        };
+        if let Some(ticket) = flight.ticket {
+            return self.on_token_response(ticket, flight.phase, &response, now, ctx);
+        }
+        let correlation = response
+            .headers()
+            .get(crate::response::CORRELATION_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if correlation.is_some() {
+            self.correlation_id = correlation;
+        }
+        // A 401 on a bearer token: the token expired or was revoked early. Forget it and
+        // replay once with a fresh one; a second 401 is an answer.
+        if response.status() == http::StatusCode::UNAUTHORIZED
+            && !self.auth_replayed
+            && let Some(token) = &flight.token
+        {
+            ctx.tokens.reject(token);
+            self.auth_replayed = true;
+            self.state = State::Send(flight.phase);
+            return;
+        }
+        let date = response
+            .headers()
+            .get(http::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let outcome = match classify::<P>(&response) {
+            Ok(o) => o,
+            Err(e) => {
+                // A 2xx whose body does not decode: a truncated or garbled transfer is
+                // transient, a schema change is not; retries are bounded either way.
+                self.last_error = Some(e.to_string());
+                return self.retry_or_fail(ctx, flight.phase, now, None, CallErrorKind::Decode(e));
+            }
+        };
+        match outcome {
+            Outcome::Data(d) => {
+                let via_results = flight.phase == Phase::Results;
+                let data = CallData {
+                    payload: d.payload,
+                    info: d.info,
+                    correlation_id: d.correlation_id,
+                    results_id: if via_results {
+                        self.results_id.clone()
+                    } else {
+                        None
+                    },
+                    requests: self.requests,
+                };
+                self.finish(ctx, Ok(data));
+            }
+            Outcome::Pending(p) => self.on_pending(p.results_id, now, ctx),
+            Outcome::Failed(f) => {
+                self.last_error = Some(format!(
+                    "FAILED {:?}",
+                    f.granular_status_code.as_ref().map(|c| c.as_str())
+                ));
+                if f.is_retryable() && self.retries < self.config.retry.max_retries {
+                    // The failed results are final for their id; a new request gets a new one.
+                    self.forget_results(ctx);
+                    let wait = self.config.retry.backoff(self.retries, &mut self.rng);
+                    self.retries += 1;
+                    self.state = State::Backoff {
+                        until: now + wait,
+                        then: Phase::Data,
+                    };
+                } else {
+                    if self.results_id.is_none() {
+                        self.results_id = f.results_id.clone();
+                    }
+                    self.fail(ctx, CallErrorKind::DataFailed(f));
+                }
+            }
+            Outcome::ReconnectRequired(r) => {
+                if self.results_id.is_none() {
+                    self.results_id = r.results_id.clone();
+                }
+                self.fail(ctx, CallErrorKind::ReconnectRequired(r));
+            }
+            Outcome::ApiError(e) => self.on_api_error(e, flight.phase, date.as_deref(), now, ctx),
+        }
+    }
+
+    /// The request `id` failed below HTTP.
+    pub fn handle_transport_error(
+        &mut self,
+        id: TransmitId,
+        error: TransportError,
+        now: Instant,
+        ctx: &mut Context<'_>,
+    ) {
+        let Some(flight) = self.take_in_flight(id) else {
+            return;
+        };
+        self.last_error = Some(error.to_string());
+        if let Some(ticket) = flight.ticket {
+            ctx.tokens.handle_fetch_failed(ticket);
+            return self.retry_or_fail(
+                ctx,
+                flight.phase,
+                now,
+                None,
+                CallErrorKind::Transport(error),
+            );
+        }
+        // The 50-second trap. A synchronous data request that timed out (or was cut) after it
+        // left may be running at the bank right now; retrying it blindly would start the work
+        // again and, with a short client timeout, lose it again. Asking again with async=true
+        // makes Lean answer at once with a results_id, and the results arrive through
+        // results.ready / polling instead of through a connection that keeps timing out.
+        if flight.phase == Phase::Data
+            && error.may_have_reached_lean()
+            && !self.asynchronous
+            && !self.switched_to_async
+            && self.spec.supports_async()
+        {
+            self.asynchronous = true;
+            self.switched_to_async = true;
+            self.state = State::Send(Phase::Data);
+            return;
+        }
+        let safe = flight.phase == Phase::Results
+            || self.spec.is_idempotent()
+            || !error.may_have_reached_lean();
+        if safe {
+            self.retry_or_fail(
+                ctx,
+                flight.phase,
+                now,
+                None,
+                CallErrorKind::Transport(error),
+            );
+        } else {
+            self.fail(ctx, CallErrorKind::Transport(error));
+        }
+    }
+
+    /// A verified `results.ready` for `results_id` arrived (directly, not via the registry).
+    pub fn handle_results_ready(
+        &mut self,
+        results_id: &ResultsId,
+        now: Instant,
+        ctx: &mut Context<'_>,
+    ) {
+        match &self.results_id {
+            Some(mine) if mine == results_id => {
+                self.saw_ready = true;
+                if let State::AwaitResults { .. } = self.state {
+                    self.state = State::Send(Phase::Results);
+                }
+            }
+            Some(_) => {}
+            // The webhook beat the PENDING answer: remember it (bounded) until we learn our id.
+            None => {
+                if self.early.len() == MAX_EARLY {
+                    self.early.pop_front();
+                }
+                self.early.push_back(results_id.clone());
+            }
+        }
+        self.handle_timeout(now, ctx);
+    }
+
+    /// Time passed: check the deadline, end a backoff, poll results, look for `results.ready`
+    /// in the registry.
+    pub fn handle_timeout(&mut self, now: Instant, ctx: &mut Context<'_>) {
+        if self.state == State::Done {
+            return;
+        }
+        if now >= self.deadline && self.state != State::InFlight {
+            return self.fail(ctx, CallErrorKind::DeadlineExceeded);
+        }
+        match self.state.clone() {
+            State::Backoff { until, then } if now >= until => self.state = State::Send(then),
+            State::WaitToken { until, then } if now >= until => self.state = State::Send(then),
+            // Someone else may have finished the token fetch: try again now.
+            State::WaitToken { then, .. } => self.state = State::Send(then),
+            State::AwaitResults { poll_at } => {
+                let ready = self
+                    .results_id
+                    .as_ref()
+                    .is_some_and(|id| ctx.results.is_ready(id));
+                if ready {
+                    self.saw_ready = true;
+                }
+                if ready || now >= poll_at {
+                    self.state = State::Send(Phase::Results);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Lean answered PENDING: the data will come through `results_id`. This is the one place
+    /// that handles it.
+    fn on_pending(&mut self, results_id: ResultsId, now: Instant, ctx: &mut Context<'_>) {
+        if self.results_id.as_ref() != Some(&results_id) {
+            self.forget_results(ctx);
+            self.results_id = Some(results_id.clone());
+            self.results_spec = None;
+            self.saw_ready = false;
+        }
+        self.retries = 0;
+        let early = self.early.iter().any(|id| *id == results_id);
+        let registered_ready = if self.registered {
+            ctx.results.is_ready(&results_id)
+        } else {
+            self.registered = true;
+            ctx.results.register(&results_id, now)
+        };
+        if early || registered_ready {
+            self.saw_ready = true;
+            self.state = State::Send(Phase::Results);
+        } else {
+            self.state = State::AwaitResults {
+                poll_at: now + self.config.webhook_grace,
+            };
+        }
+    }
+
+    fn on_api_error(
+        &mut self,
+        e: ApiError,
+        phase: Phase,
+        date: Option<&str>,
+        now: Instant,
+        ctx: &mut Context<'_>,
+    ) {
+        self.last_error = Some(e.to_string());
+        if phase == Phase::Results && e.code == Some(ErrorCode::UnknownResultsId) {
+            // Not ready yet (or the webhook is late): keep waiting, polling with backoff.
+            if let Some(id) = self.results_id.clone()
+                && !self.registered
+            {
+                self.registered = true;
+                if ctx.results.register(&id, now) {
+                    self.saw_ready = true;
+                }
+            }
+            let wait = self.config.poll.backoff(self.polls, &mut self.rng);
+            self.polls = self.polls.saturating_add(1);
+            self.state = State::AwaitResults {
+                poll_at: now + wait,
+            };
+            return;
+        }
+        if e.http_status == 403 && e.code == Some(ErrorCode::ConsentExpired) {
+            return self.fail(ctx, CallErrorKind::ConsentExpired(e));
+        }
+        if is_retryable_api_error(&e) && (phase == Phase::Results || self.spec.is_idempotent()) {
+            let wait = self
+                .config
+                .retry
+                .delay_after(self.retries, &e, date, &mut self.rng);
+            return self.retry_or_fail(ctx, phase, now, Some(wait), CallErrorKind::Api(e));
+        }
+        self.fail(ctx, CallErrorKind::Api(e));
+    }
+
+    fn on_token_response(
+        &mut self,
+        ticket: FetchTicket,
+        phase: Phase,
+        response: &http::Response<Vec<u8>>,
+        now: Instant,
+        ctx: &mut Context<'_>,
+    ) {
+        match ctx.tokens.handle_fetch_response(ticket, response, now) {
+            Ok(()) => self.state = State::Send(phase),
+            Err(TokenError::Unavailable(e)) => {
+                self.last_error = Some(e.to_string());
+                self.retry_or_fail(
+                    ctx,
+                    phase,
+                    now,
+                    None,
+                    CallErrorKind::Auth(TokenError::Unavailable(e)),
+                );
+            }
+            Err(e) => self.fail(ctx, CallErrorKind::Auth(e)),
+        }
+    }
+
+    /// Waits and tries `phase` again, or gives up with `kind` when retries are spent.
+    fn retry_or_fail(
+        &mut self,
+        ctx: &mut Context<'_>,
+        phase: Phase,
+        now: Instant,
+        wait: Option<Duration>,
+        kind: CallErrorKind,
+    ) {
+        if self.retries >= self.config.retry.max_retries {
+            return self.fail(ctx, kind);
+        }
+        let wait = wait.unwrap_or_else(|| self.config.retry.backoff(self.retries, &mut self.rng));
+        self.retries += 1;
+        if now + wait >= self.deadline {
+            // Waiting would outlive the deadline: say what we were waiting out.
+            return self.fail(ctx, CallErrorKind::DeadlineExceeded);
+        }
+        self.state = State::Backoff {
+            until: now + wait,
+            then: phase,
+        };
+    }
+
+    fn take_in_flight(&mut self, id: TransmitId) -> Option<InFlight> {
+        match &self.in_flight {
+            Some(f) if f.id == id && self.state == State::InFlight => self.in_flight.take(),
+            _ => None, // stale or unknown: a late answer to something already settled
+        }
+    }
+
+    fn forget_results(&mut self, ctx: &mut Context<'_>) {
+        if let Some(id) = self.results_id.take()
+            && self.registered
+        {
+            ctx.results.unregister(&id);
+        }
+        self.registered = false;
+        self.results_spec = None;
+        self.saw_ready = false;
+        self.polls = 0;
+    }
+
+    fn fail(&mut self, ctx: &mut Context<'_>, kind: CallErrorKind) {
+        let error = CallError {
+            kind,
+            results_id: self.results_id.clone(),
+            correlation_id: self.correlation_id.clone(),
+            last_error: self.last_error.clone(),
+        };
+        self.finish(ctx, Err(error));
+    }
+
+    fn finish(&mut self, ctx: &mut Context<'_>, outcome: Result<CallData<P>, CallError>) {
+        if self.state == State::Done {
+            return;
+        }
+        if self.registered {
+            if let Some(id) = &self.results_id {
+                ctx.results.unregister(id);
+            }
+            self.registered = false;
+        }
+        self.in_flight = None;
+        self.state = State::Done;
+        self.outcome = Some(outcome);
+    }
+}

@@ -1,0 +1,154 @@
+//! The results registry: which `results_id`s calls are waiting for, and which `results.ready`
+//! webhooks arrived before anyone waited.
+//!
+//! Shared by all calls of a client and by the webhook intake. A webhook can beat the PENDING
+//! response it belongs to (Lean sends it as soon as the bank answers); the registry holds such
+//! early arrivals for a bounded time and count, then drops and counts them. A deployment with
+//! several instances implements [`ResultsRegistry`] over a shared store (see
+//! `docs/webhooks.md`); [`InMemoryResults`] is the default.
+
+use crate::ids::ResultsId;
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+/// What a `results.ready` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readiness {
+    /// A call was waiting; it can fetch now.
+    Woke,
+    /// Nobody waits yet: held until a call registers (early webhook).
+    Held,
+    /// Already known ready (a duplicate): nothing changes.
+    Duplicate,
+}
+
+/// Storage of pending results, shared by calls and the webhook intake.
+pub trait ResultsRegistry {
+    /// A call now waits for `results_id`. Returns true if its `results.ready` already came.
+    fn register(&mut self, results_id: &ResultsId, now: Instant) -> bool;
+    /// Whether `results_id` is ready; the readiness stays until [`ResultsRegistry::unregister`].
+    fn is_ready(&self, results_id: &ResultsId) -> bool;
+    /// The call is done with `results_id`.
+    fn unregister(&mut self, results_id: &ResultsId);
+    /// A verified `results.ready` arrived.
+    fn mark_ready(&mut self, results_id: &ResultsId, now: Instant) -> Readiness;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    Waiting,
+    Ready,
+    Early(Instant),
+}
+
+/// The in-memory registry: O(1) lookups, bounded memory for early webhooks.
+#[derive(Debug)]
+pub struct InMemoryResults {
+    entries: HashMap<ResultsId, Entry>,
+    early: VecDeque<(ResultsId, Instant)>,
+    max_early: usize,
+    early_ttl: Duration,
+    dropped_early: u64,
+}
+
+impl Default for InMemoryResults {
+    fn default() -> Self {
+        Self::new(10_000, Duration::from_secs(15 * 60))
+    }
+}
+
+impl InMemoryResults {
+    /// Holds at most `max_early` early webhooks, each for at most `early_ttl`.
+    pub fn new(max_early: usize, early_ttl: Duration) -> Self {
+        InMemoryResults {
+            entries: HashMap::new(),
+            early: VecDeque::new(),
+            max_early: max_early.max(1),
+            early_ttl,
+            dropped_early: 0,
+        }
+    }
+
+    /// Early webhooks dropped (expired or over the bound) since creation.
+    pub fn dropped_early(&self) -> u64 {
+        self.dropped_early
+    }
+
+    /// Early webhooks held now.
+    pub fn held_early(&self) -> usize {
+        self.early
+            .iter()
+            .filter(|(id, at)| self.entries.get(id) == Some(&Entry::Early(*at)))
+            .count()
+    }
+
+    /// Calls waiting now.
+    pub fn waiting(&self) -> usize {
+        self.entries
+            .values()
+            .filter(|e| **e == Entry::Waiting)
+            .count()
+    }
+
+    fn expire(&mut self, now: Instant) {
+        while let Some((id, at)) = self.early.front().cloned() {
+            let over = self.early.len() > self.max_early;
+            if !over && now < at + self.early_ttl {
+                break;
+            }
+            self.early.pop_front();
+            // Only drop it if it is still the same early arrival (not claimed since).
+            if self.entries.get(&id) == Some(&Entry::Early(at)) {
+                self.entries.remove(&id);
+                self.dropped_early += 1;
+            }
+        }
+    }
+}
+
+impl ResultsRegistry for InMemoryResults {
+    fn register(&mut self, results_id: &ResultsId, now: Instant) -> bool {
+        self.expire(now);
+        match self.entries.get(results_id) {
+            Some(Entry::Early(_)) | Some(Entry::Ready) => {
+                self.entries.insert(results_id.clone(), Entry::Ready);
+                true
+            }
+            Some(Entry::Waiting) => false,
+            None => {
+                self.entries.insert(results_id.clone(), Entry::Waiting);
+                false
+            }
+        }
+    }
+
+    fn is_ready(&self, results_id: &ResultsId) -> bool {
+        self.entries.get(results_id) == Some(&Entry::Ready)
+    }
+
+    fn unregister(&mut self, results_id: &ResultsId) {
+        if matches!(
+            self.entries.get(results_id),
+            Some(Entry::Waiting | Entry::Ready)
+        ) {
+            self.entries.remove(results_id);
+        }
+    }
+
+    fn mark_ready(&mut self, results_id: &ResultsId, now: Instant) -> Readiness {
+        self.expire(now);
+        match self.entries.get(results_id) {
+            Some(Entry::Waiting) => {
+                self.entries.insert(results_id.clone(), Entry::Ready);
+                Readiness::Woke
+            }
+            Some(Entry::Ready) | Some(Entry::Early(_)) => Readiness::Duplicate,
+            None => {
+                self.entries.insert(results_id.clone(), Entry::Early(now));
+                self.early.push_back((results_id.clone(), now));
+                self.expire(now);
+                Readiness::Held
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The token lifecycle: one fetch at a time, renewal ahead of expiry, 401 handling.
+
+mod common;
+
+use lean_proto::auth::{TokenAccess, TokenCache, TokenError};
+use lean_proto::*;
+use std::time::Duration;
+
+fn cache() -> TokenCache {
+    TokenCache::new(&Config::new(
+        Region::Uae,
+        Environment::Sandbox,
+        Credentials::ClientCredentials {
+            client_id: "id".into(),
+            client_secret: Secret::new("sec"),
+        },
+    ))
+}
+
+fn token(tok: &str, expires_in: u64) -> http::Response<Vec<u8>> {
+    http::Response::builder()
+        .status(200)
+        .body(
+            format!(
+                r#"{{"access_token":"{tok}","token_type":"Bearer","expires_in":{expires_in}}}"#
+            )
+            .into_bytes(),
+        )
+        .unwrap()
+}
+
+fn bearer(a: TokenAccess<'_>) -> String {
+    match a {
+        TokenAccess::Ready(Auth::Bearer(t)) => t.expose().to_owned(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn one_fetch_at_a_time_then_shared() {
+    let t0 = common::epoch();
+    let mut c = cache();
+    let TokenAccess::Fetch(ticket, req) = c.access(t0).unwrap() else {
+        panic!()
+    };
+    assert_eq!(req.uri(), "https://auth.sandbox.leantech.me/oauth2/token");
+    // A second caller waits instead of fetching again.
+    assert!(matches!(c.access(t0).unwrap(), TokenAccess::Wait(_)));
+    c.handle_fetch_response(ticket, &token("A", 3600), t0)
+        .unwrap();
+    assert_eq!(bearer(c.access(t0).unwrap()), "A");
+    assert_eq!(bearer(c.access(t0 + Duration::from_secs(60)).unwrap()), "A");
+}
+
+#[test]
+fn renews_ahead_of_expiry_without_blocking_others() {
+    let t0 = common::epoch();
+    let mut c = cache();
+    let TokenAccess::Fetch(t, _) = c.access(t0).unwrap() else {
+        panic!()
+    };
+    c.handle_fetch_response(t, &token("A", 3600), t0).unwrap();
+    let late = t0 + Duration::from_secs(3600 - 100);
+    let TokenAccess::Fetch(t2, _) = c.access(late).unwrap() else {
+        panic!("renewal due")
+    };
+    // While renewing, others keep the still-valid token.
+    assert_eq!(bearer(c.access(late).unwrap()), "A");
+    c.handle_fetch_response(t2, &token("B", 3600), late)
+        .unwrap();
+    assert_eq!(bearer(c.access(late).unwrap()), "B");
+}
+
+#[test]
+fn reject_forgets_only_the_current_token() {
+    let t0 = common::epoch();
+    let mut c = cache();
+    let TokenAccess::Fetch(t, _) = c.access(t0).unwrap() else {
+        panic!()
+    };
+    c.handle_fetch_response(t, &token("A", 3600), t0).unwrap();
+    c.reject(&Secret::new("old"));
+    assert_eq!(bearer(c.access(t0).unwrap()), "A");
+    c.reject(&Secret::new("A"));
+    assert!(matches!(c.access(t0).unwrap(), TokenAccess::Fetch(..)));
+}
+
+#[test]
+fn abandoned_fetch_is_retried_and_errors_are_typed() {
+    let t0 = common::epoch();
+    let mut c = cache();
+    let TokenAccess::Fetch(old, _) = c.access(t0).unwrap() else {
+        panic!()
+    };
+    let later = t0 + c.fetch_timeout;
+    let TokenAccess::Fetch(t, _) = c.access(later).unwrap() else {
+        panic!("abandoned")
+    };
+    let refused = http::Response::builder()
+        .status(401)
+        .body(br#"{"error":"invalid_client"}"#.to_vec())
+        .unwrap();
+    assert!(matches!(
+        c.handle_fetch_response(t, &refused, later),
+        Err(TokenError::Rejected(_))
+    ));
+    let down = http::Response::builder()
+        .status(503)
+        .body(Vec::new())
+        .unwrap();
+    c.handle_fetch_failed(old);
+    let TokenAccess::Fetch(t, _) = c.access(later).unwrap() else {
+        panic!()
+    };
+    assert!(matches!(
+        c.handle_fetch_response(t, &down, later),
+        Err(TokenError::Unavailable(_))
+    ));
+    let junk = http::Response::builder()
+        .status(200)
+        .body(b"{}".to_vec())
+        .unwrap();
+    let TokenAccess::Fetch(t, _) = c.access(later).unwrap() else {
+        panic!()
+    };
+    assert!(matches!(
+        c.handle_fetch_response(t, &junk, later),
+        Err(TokenError::Malformed(_))
+    ));
+}
+
+#[test]
+fn v1_hands_out_the_app_token() {
+    let mut c = TokenCache::new(&Config::new(
+        Region::Ksa,
+        Environment::Sandbox,
+        Credentials::AppToken(Secret::new("app")),
+    ));
+    assert!(matches!(
+        c.access(common::epoch()).unwrap(),
+        TokenAccess::Ready(Auth::AppToken(_))
+    ));
+}
