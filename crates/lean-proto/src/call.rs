@@ -769,14 +769,18 @@ impl<P: Payload> Call<P> {
             // Someone else may have finished the token fetch: try again now.
             State::WaitToken { then, .. } => self.state = State::Send(then),
             State::AwaitResults { poll_at } => {
-                let ready = self
-                    .results_id
-                    .as_ref()
-                    .is_some_and(|id| ctx.results.is_ready(id));
-                if ready {
+                // Fetch at once on a readiness not acted on yet; after that (say Lean still
+                // answered 404 right after the webhook) only on the polling schedule, so a
+                // lingering "ready" can never spin.
+                let newly_ready = !self.saw_ready
+                    && self
+                        .results_id
+                        .as_ref()
+                        .is_some_and(|id| ctx.results.is_ready(id));
+                if newly_ready {
                     self.saw_ready = true;
                 }
-                if ready || now >= poll_at {
+                if newly_ready || now >= poll_at {
                     self.state = State::Send(Phase::Results);
                 }
             }
