@@ -267,6 +267,7 @@ trait Spec<P>: Send {
     fn supports_async(&self) -> bool;
     fn results(&self, results_id: ResultsId) -> GetResults<P>;
     fn is_idempotent(&self) -> bool;
+    fn generation(&self) -> ApiGeneration;
 }
 
 impl<E> Spec<E::Output> for E
@@ -286,8 +287,8 @@ where
         self.clone().set_asynchronous(true)
     }
     fn results(&self, results_id: ResultsId) -> GetResults<E::Output> {
-        let mut r = GetResults::with_generation(results_id, self.generation());
-        if self.generation() == ApiGeneration::V2 {
+        let mut r = GetResults::with_generation(results_id, Endpoint::generation(self));
+        if Endpoint::generation(self) == ApiGeneration::V2 {
             // The results of page N are read as page N, at the same size.
             r.page = self.page();
             r.size = self.page_size();
@@ -296,6 +297,9 @@ where
     }
     fn is_idempotent(&self) -> bool {
         Endpoint::is_idempotent(self)
+    }
+    fn generation(&self) -> ApiGeneration {
+        Endpoint::generation(self)
     }
 }
 
@@ -347,6 +351,7 @@ pub struct Call<P: Payload> {
     polls: u32,
     requests: u32,
     auth_replayed: bool,
+    validated: bool,
     next_tx: u64,
     in_flight: Option<InFlight>,
     early: VecDeque<ResultsId>,
@@ -391,6 +396,7 @@ impl<P: Payload + 'static> Call<P> {
             polls: 0,
             requests: 0,
             auth_replayed: false,
+            validated: false,
             next_tx: 1,
             in_flight: None,
             early: VecDeque::new(),
@@ -482,6 +488,25 @@ impl<P: Payload> Call<P> {
         if self.requests >= self.config.max_requests {
             self.fail(ctx, CallErrorKind::RequestBudgetExhausted);
             return None;
+        }
+        if !self.validated {
+            // Misuse must never cost a request (not even a token fetch): build once with a
+            // placeholder token first.
+            self.validated = true;
+            let placeholder = Secret::new("validation");
+            let auth = match self.spec.generation() {
+                ApiGeneration::V2 => Auth::Bearer(&placeholder),
+                ApiGeneration::V1 => Auth::AppToken(&placeholder),
+            };
+            let target = Target {
+                api_base: &self.api_base,
+                auth,
+                correlation_id: self.config.correlation_id.as_deref(),
+            };
+            if let Err(e) = self.spec.build(&target, self.asynchronous) {
+                self.fail(ctx, CallErrorKind::Misuse(e));
+                return None;
+            }
         }
         let remaining = self.deadline - now;
         let access = match ctx.tokens.access(now) {

@@ -1,11 +1,15 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use std::sync::OnceLock;
 use std::time::Instant;
 
-/// The origin of virtual time in tests. Real time is never read again after this: every
-/// later instant is `epoch() + duration`, so tests are deterministic.
+pub mod fake_lean;
+
+/// The origin of virtual time in tests, the same instant for the whole test process. Real
+/// time is never read again after it: every later instant is `epoch() + duration`.
 #[allow(clippy::disallowed_methods)]
 pub fn epoch() -> Instant {
-    Instant::now()
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
 }

@@ -1,0 +1,402 @@
+//! Every flow of the call engine, pinned as a transcript against the fake Lean.
+
+mod common;
+
+use common::epoch;
+use common::fake_lean::*;
+use lean_proto::call::{Call, CallConfig, CallErrorKind};
+use lean_proto::*;
+use std::time::Duration;
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+fn run(lean: &mut FakeLean, config: CallConfig) -> Run {
+    let mut shared = Shared::new();
+    let mut call = new_call(lean.now, config);
+    drive(&mut call, lean, &mut shared)
+}
+
+fn data_id(run: &Run) -> String {
+    let d = run.outcome.as_ref().expect("data");
+    d.payload.items[0].description.clone().unwrap()
+}
+
+#[test]
+fn sync_ok() {
+    let mut lean = FakeLean::new(epoch());
+    let r = run(&mut lean, CallConfig::default());
+    assert_eq!(r.transcript, ["send token", "send data", "done: data"]);
+    assert_eq!(data_id(&r), lean.jobs[0].results_id.to_string());
+    assert_eq!(
+        r.outcome.as_ref().unwrap().results_id,
+        None,
+        "synchronous data: no results to page through"
+    );
+}
+
+#[test]
+fn sync_then_pending_then_webhook_then_results() {
+    let mut lean = FakeLean::new(epoch());
+    lean.bank_latency = [secs(70)].into();
+    let r = run(&mut lean, CallConfig::default());
+    // PENDING at 50 s; 10 s of grace for the webhook; then polls (404: not yet) with backoff;
+    // the webhook at 70 s ends the wait at once.
+    let t = &r.transcript;
+    assert_eq!(
+        t[..4],
+        ["send token", "send data", "wait results", "poll results"]
+    );
+    assert_eq!(t[t.len() - 3..], ["webhook", "fetch results", "done: data"]);
+    let d = r.outcome.as_ref().unwrap();
+    assert_eq!(d.results_id.as_ref(), Some(&lean.pending_given[0]));
+    assert_eq!(data_id(&r), lean.pending_given[0].to_string());
+    assert_eq!(
+        r.finished_at - lean.jobs[0].ready_at,
+        Duration::from_millis(30)
+    );
+}
+
+#[test]
+fn async_true_from_the_start() {
+    let mut lean = FakeLean::new(epoch());
+    lean.bank_latency = [secs(5)].into();
+    let config = CallConfig {
+        asynchronous: true,
+        ..CallConfig::default()
+    };
+    let r = run(&mut lean, config);
+    assert_eq!(
+        r.transcript,
+        [
+            "send token",
+            "send data async",
+            "wait results",
+            "webhook",
+            "fetch results",
+            "done: data"
+        ]
+    );
+}
+
+#[test]
+fn webhook_before_the_pending_answer_is_not_lost() {
+    let mut lean = FakeLean::new(epoch());
+    lean.bank_latency = [secs(51)].into();
+    lean.hooks = [Hook::Early].into();
+    let r = run(&mut lean, CallConfig::default());
+    // The webhook lands while the PENDING answer is still on its way; the registry holds it
+    // and the call fetches the moment it learns its results_id, with no wait and no poll.
+    assert_eq!(
+        r.transcript,
+        [
+            "send token",
+            "send data",
+            "webhook early",
+            "fetch results",
+            "done: data"
+        ]
+    );
+    assert!(r.outcome.is_ok());
+}
+
+#[test]
+fn duplicated_webhook_is_harmless() {
+    let mut lean = FakeLean::new(epoch());
+    lean.bank_latency = [secs(60)].into();
+    lean.hooks = [Hook::Duplicated].into();
+    let mut shared = Shared::new();
+    let mut call = new_call(lean.now, CallConfig::default());
+    let r = drive(&mut call, &mut lean, &mut shared);
+    assert!(r.outcome.is_ok());
+    assert_eq!(r.outcomes_seen, 1);
+    assert_eq!(lean.requests, 2, "data, then one fetch");
+    // The copy arrives after the call is done: the intake's dedupe recognises it.
+    let (body, sig) = lean
+        .due_webhooks(lean.now + secs(5))
+        .pop()
+        .expect("the duplicate");
+    let event = lean.secret.verify_and_parse(&body, Some(&sig)).unwrap();
+    assert!(!shared.dedupe.first_time(&event.dedupe_key()));
+    assert!(call.poll_outcome().is_none(), "exactly one outcome");
+}
+
+#[test]
+fn lost_webhook_falls_back_to_polling_with_backoff() {
+    let t0 = epoch();
+    let mut lean = FakeLean::new(t0);
+    lean.bank_latency = [secs(200)].into();
+    lean.hooks = [Hook::Lost].into();
+    let r = run(&mut lean, CallConfig::default());
+    assert!(r.outcome.is_ok(), "{:?}", r.outcome.as_ref().err());
+    let polls = r.transcript.iter().filter(|s| *s == "poll results").count();
+    assert!(
+        (4..=20).contains(&polls),
+        "{polls} polls: {:?}",
+        r.transcript
+    );
+    // Found within one poll interval (max 30 s) of being ready.
+    assert!(r.finished_at - t0 <= secs(200 + 31));
+}
+
+#[test]
+fn results_that_come_back_failed() {
+    let mut lean = FakeLean::new(epoch());
+    lean.bank_latency = [secs(60)].into();
+    lean.faults = [Fault::FailedWith("DISABLED_BY_CLIENT")].into();
+    let r = run(&mut lean, CallConfig::default());
+    let e = r.outcome.as_ref().unwrap_err();
+    match &e.kind {
+        CallErrorKind::DataFailed(f) => {
+            assert_eq!(
+                f.granular_status_code,
+                Some(GranularStatusCode::DisabledByClient)
+            );
+            assert!(!f.is_retryable());
+        }
+        k => panic!("{k:?}"),
+    }
+    assert_eq!(e.results_id.as_ref(), Some(&lean.pending_given[0]));
+}
+
+#[test]
+fn retryable_failed_is_retried_with_a_new_request() {
+    let mut lean = FakeLean::new(epoch());
+    lean.faults = [Fault::FailedWith("BANK_ISSUE")].into();
+    let r = run(&mut lean, CallConfig::default());
+    assert_eq!(
+        r.transcript,
+        [
+            "send token",
+            "send data",
+            "backoff",
+            "send data",
+            "done: data"
+        ]
+    );
+    assert_eq!(data_id(&r), lean.jobs[1].results_id.to_string());
+}
+
+#[test]
+fn the_fifty_second_trap_reissues_with_async() {
+    let mut lean = FakeLean::new(epoch());
+    lean.bank_latency = [secs(45)].into();
+    // A client whose timeout is shorter than the bank: the naive retry would time out forever.
+    let config = CallConfig {
+        sync_timeout: secs(20),
+        ..CallConfig::default()
+    };
+    let r = run(&mut lean, config);
+    let t = &r.transcript;
+    assert_eq!(
+        t[..4],
+        ["send token", "send data", "send data async", "wait results"]
+    );
+    assert_eq!(t[t.len() - 3..], ["webhook", "fetch results", "done: data"]);
+    assert_eq!(lean.jobs.len(), 2, "one retry, not a retry loop");
+}
+
+#[test]
+fn rate_limit_honours_retry_after() {
+    let t0 = epoch();
+    let mut lean = FakeLean::new(t0);
+    lean.faults = [Fault::RateLimited(7)].into();
+    let r = run(&mut lean, CallConfig::default());
+    assert_eq!(
+        r.transcript,
+        [
+            "send token",
+            "send data",
+            "backoff",
+            "send data",
+            "done: data"
+        ]
+    );
+    // 20 ms token + 30 ms 429 + 7 s + 2 s bank.
+    assert_eq!(
+        r.finished_at - epoch(),
+        Duration::from_millis(50) + secs(7) + secs(2)
+    );
+}
+
+#[test]
+fn server_errors_then_success() {
+    let mut lean = FakeLean::new(epoch());
+    lean.faults = [Fault::ServerError(500), Fault::ServerError(503)].into();
+    let r = run(&mut lean, CallConfig::default());
+    assert!(r.outcome.is_ok());
+    assert_eq!(lean.requests, 3);
+}
+
+#[test]
+fn server_errors_exhaust_retries_into_a_typed_error() {
+    let mut lean = FakeLean::new(epoch());
+    lean.faults = std::iter::repeat_n(Fault::ServerError(502), 10).collect();
+    let r = run(&mut lean, CallConfig::default());
+    let e = r.outcome.as_ref().unwrap_err();
+    assert!(
+        matches!(&e.kind, CallErrorKind::Api(a) if a.http_status == 502),
+        "{e}"
+    );
+    assert_eq!(lean.requests, 5, "1 + max_retries");
+    assert_eq!(e.correlation_id.as_deref(), Some("fake-corr"));
+}
+
+#[test]
+fn connection_reset_then_success() {
+    let mut lean = FakeLean::new(epoch());
+    lean.bank_latency = [secs(1)].into();
+    lean.faults = [Fault::Reset].into();
+    let r = run(&mut lean, CallConfig::default());
+    // The request may have reached Lean: asked again with async so the work is not lost.
+    assert_eq!(
+        r.transcript[..3],
+        ["send token", "send data", "send data async"]
+    );
+    assert!(r.outcome.is_ok());
+}
+
+#[test]
+fn truncated_body_is_retried() {
+    let mut lean = FakeLean::new(epoch());
+    lean.faults = [Fault::Truncated].into();
+    let r = run(&mut lean, CallConfig::default());
+    assert!(r.outcome.is_ok());
+}
+
+#[test]
+fn token_expiry_mid_run_renews_once_and_replays() {
+    let mut lean = FakeLean::new(epoch());
+    lean.faults = [Fault::Unauthorized].into();
+    let r = run(&mut lean, CallConfig::default());
+    assert_eq!(
+        r.transcript,
+        [
+            "send token",
+            "send data",
+            "send token",
+            "send data",
+            "done: data"
+        ]
+    );
+    // A second 401 is an answer, not a loop.
+    let mut lean = FakeLean::new(epoch());
+    lean.faults = [Fault::Unauthorized, Fault::Unauthorized].into();
+    let r = run(&mut lean, CallConfig::default());
+    assert!(
+        matches!(&r.outcome.as_ref().unwrap_err().kind, CallErrorKind::Api(a) if a.http_status == 401)
+    );
+}
+
+#[test]
+fn deadline_keeps_the_results_id() {
+    let t0 = epoch();
+    let mut lean = FakeLean::new(t0);
+    lean.bank_latency = [secs(3600)].into();
+    lean.hooks = [Hook::Lost].into();
+    let config = CallConfig {
+        deadline: secs(120),
+        ..CallConfig::default()
+    };
+    let r = run(&mut lean, config);
+    let e = r.outcome.as_ref().unwrap_err();
+    assert_eq!(e.kind, CallErrorKind::DeadlineExceeded);
+    assert_eq!(e.results_id.as_ref(), Some(&lean.pending_given[0]));
+    assert!(r.finished_at - t0 <= secs(120));
+    assert!(e.to_string().contains(lean.pending_given[0].as_str()));
+}
+
+#[test]
+fn resume_after_restart() {
+    let t0 = epoch();
+    let mut lean = FakeLean::new(t0);
+    lean.bank_latency = [secs(300)].into();
+    lean.hooks = [Hook::Lost].into();
+    // First process: gives up after 60 s but keeps the results_id.
+    let r = run(
+        &mut lean,
+        CallConfig {
+            deadline: secs(60),
+            ..CallConfig::default()
+        },
+    );
+    let id = r.outcome.unwrap_err().results_id.unwrap();
+    // Restart: a fresh client, registry and token.
+    lean.now += secs(600);
+    let mut shared = Shared::new();
+    let mut call: Call<Page<Account>> = Call::resume(
+        id.clone(),
+        ApiGeneration::V2,
+        BaseUrl::parse("http://127.0.0.1:1").unwrap(),
+        CallConfig::default(),
+        lean.now,
+    );
+    let r = drive(&mut call, &mut lean, &mut shared);
+    assert_eq!(r.transcript, ["send token", "poll results", "done: data"]);
+    assert_eq!(data_id(&r), id.to_string());
+}
+
+#[test]
+fn resume_before_ready_waits_for_the_webhook() {
+    let mut lean = FakeLean::new(epoch());
+    lean.bank_latency = [secs(120)].into();
+    let mut shared = Shared::new();
+    let mut first = new_call(
+        lean.now,
+        CallConfig {
+            deadline: secs(55),
+            ..CallConfig::default()
+        },
+    );
+    let id = drive(&mut first, &mut lean, &mut shared)
+        .outcome
+        .unwrap_err()
+        .results_id
+        .unwrap();
+    let mut shared = Shared::new();
+    let mut call: Call<Page<Account>> = Call::resume(
+        id,
+        ApiGeneration::V2,
+        BaseUrl::parse("http://127.0.0.1:1").unwrap(),
+        CallConfig::default(),
+        lean.now,
+    );
+    let r = drive(&mut call, &mut lean, &mut shared);
+    let t = &r.transcript;
+    assert_eq!(t[..3], ["send token", "poll results", "wait results"]);
+    assert_eq!(t[t.len() - 3..], ["webhook", "fetch results", "done: data"]);
+    assert!(
+        t.iter().filter(|s| *s == "poll results").count() >= 2,
+        "kept polling while waiting"
+    );
+}
+
+#[test]
+fn misuse_is_reported_as_misuse() {
+    let mut lean = FakeLean::new(epoch());
+    let mut shared = Shared::new();
+    let mut bad = GetAccounts::new(entity());
+    bad.options.size = Some(1000);
+    let mut call = Call::new(
+        bad,
+        BaseUrl::parse("http://127.0.0.1:1").unwrap(),
+        CallConfig::default(),
+        lean.now,
+    );
+    let r = drive(&mut call, &mut lean, &mut shared);
+    let e = r.outcome.unwrap_err();
+    assert!(e.is_misuse());
+    assert_eq!(lean.requests, 0, "nothing was sent to the data API");
+}
+
+#[test]
+fn registry_forgets_finished_calls() {
+    let mut lean = FakeLean::new(epoch());
+    lean.bank_latency = [secs(60)].into();
+    let mut shared = Shared::new();
+    let mut call = new_call(lean.now, CallConfig::default());
+    drive(&mut call, &mut lean, &mut shared).outcome.unwrap();
+    assert_eq!(shared.results.waiting(), 0);
+    assert_eq!(shared.results.held_early(), 0);
+}
