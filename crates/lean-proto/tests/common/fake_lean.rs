@@ -378,6 +378,8 @@ pub struct Run {
     pub steps: u32,
     /// What the call did, in order: transmit purposes and wake-ups.
     pub transcript: Transcript,
+    /// Every results_id the call learned, in order.
+    pub seen_results_ids: Vec<ResultsId>,
 }
 
 /// Drives `call` against `lean` exactly as an adapter would, in virtual time.
@@ -386,6 +388,7 @@ pub fn drive(call: &mut Call<Page<Account>>, lean: &mut FakeLean, shared: &mut S
     let mut outcome = None;
     let mut outcomes_seen = 0;
     let mut steps = 0;
+    let mut seen = Vec::new();
     while steps < 2_000 {
         steps += 1;
         if let Some(o) = call.poll_outcome() {
@@ -418,6 +421,7 @@ pub fn drive(call: &mut Call<Page<Account>>, lean: &mut FakeLean, shared: &mut S
             // Webhooks that land while the request is out go to the intake (registry).
             deliver_until(arrive, call, lean, shared, &mut transcript, false);
             lean.now = arrive;
+            let before = call.results_id().cloned();
             match (timed_out, answer) {
                 (true, _) => call.handle_transport_error(
                     tx.id,
@@ -432,6 +436,11 @@ pub fn drive(call: &mut Call<Page<Account>>, lean: &mut FakeLean, shared: &mut S
                     &mut shared.ctx(),
                 ),
                 (false, Some(r)) => call.handle_response(tx.id, r, lean.now, &mut shared.ctx()),
+            }
+            if let Some(id) = call.results_id()
+                && before.as_ref() != Some(id)
+            {
+                seen.push(id.clone());
             }
             continue;
         }
@@ -460,6 +469,7 @@ pub fn drive(call: &mut Call<Page<Account>>, lean: &mut FakeLean, shared: &mut S
         outcomes_seen,
         steps,
         transcript,
+        seen_results_ids: seen,
     }
 }
 
