@@ -44,6 +44,7 @@ pub mod enums;
 pub mod ids;
 pub mod model;
 pub mod money;
+pub mod pager;
 mod payloads;
 pub mod request;
 pub mod response;

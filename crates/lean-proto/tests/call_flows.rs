@@ -400,3 +400,68 @@ fn registry_forgets_finished_calls() {
     assert_eq!(shared.results.waiting(), 0);
     assert_eq!(shared.results.held_early(), 0);
 }
+
+fn read_all_pages(
+    lean: &mut FakeLean,
+    pager: &mut lean_proto::pager::Pager<Account>,
+) -> (Vec<String>, Vec<String>) {
+    let mut shared = Shared::new();
+    let mut names = Vec::new();
+    let mut owners = Vec::new();
+    let mut guard = 0;
+    while let Some(mut call) = pager.next_call(
+        BaseUrl::parse("http://127.0.0.1:1").unwrap(),
+        CallConfig::default(),
+        lean.now,
+    ) {
+        guard += 1;
+        assert!(guard < 50);
+        let run = drive(&mut call, lean, &mut shared);
+        let data = run.outcome.unwrap();
+        for item in &data.payload.items {
+            names.push(item.nickname.clone().unwrap());
+            owners.push(item.description.clone().unwrap());
+        }
+        pager.handle_page(&data);
+    }
+    (names, owners)
+}
+
+#[test]
+fn paging_through_every_page_of_data() {
+    let mut lean = FakeLean::new(epoch());
+    lean.total_items = 7;
+    let mut endpoint = GetAccounts::new(entity());
+    endpoint.options.size = Some(3);
+    let mut pager = lean_proto::pager::Pager::new(endpoint);
+    let (names, _) = read_all_pages(&mut lean, &mut pager);
+    assert_eq!(
+        names,
+        (0..7).map(|n| format!("item-{n}")).collect::<Vec<_>>()
+    );
+    assert_eq!(lean.jobs.len(), 3, "one request per page");
+    assert_eq!(pager.next_page(), None);
+}
+
+#[test]
+fn paging_through_results_after_pending_never_asks_the_bank_again() {
+    let mut lean = FakeLean::new(epoch());
+    lean.total_items = 5;
+    lean.bank_latency = [secs(70)].into();
+    let mut endpoint = GetAccounts::new(entity());
+    endpoint.options.size = Some(2);
+    let mut pager = lean_proto::pager::Pager::new(endpoint);
+    let (names, owners) = read_all_pages(&mut lean, &mut pager);
+    assert_eq!(
+        names,
+        (0..5).map(|n| format!("item-{n}")).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        lean.jobs.len(),
+        1,
+        "pages 1 and 2 came from the same results"
+    );
+    let id = lean.jobs[0].results_id.to_string();
+    assert!(owners.iter().all(|o| *o == id));
+    assert_eq!(pager.results_id().map(|r| r.to_string()), Some(id));
+}

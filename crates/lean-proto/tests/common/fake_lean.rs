@@ -66,6 +66,8 @@ pub struct FakeLean {
     pub hooks: VecDeque<Hook>,
     pub pending_after: Duration,
     pub token_lifetime: u64,
+    /// Items in the accounts collection (pages are cut from it).
+    pub total_items: u32,
     pub secret: WebhookSecret,
     pub jobs: Vec<Job>,
     /// Every results_id Lean handed out in a PENDING answer.
@@ -88,6 +90,7 @@ impl FakeLean {
             hooks: VecDeque::new(),
             pending_after: Duration::from_secs(50),
             token_lifetime: 3599,
+            total_items: 1,
             secret: WebhookSecret::new("whsec_test"),
             jobs: Vec::new(),
             pending_given: Vec::new(),
@@ -251,7 +254,7 @@ impl FakeLean {
             let id = ResultsId::parse(path.trim_start_matches("/data/v2/results/")).unwrap();
             let job = self.jobs.iter().find(|j| j.results_id == id).cloned();
             return match job {
-                Some(j) if self.now >= j.ready_at => (quick, Some(self.job_answer(&j))),
+                Some(j) if self.now >= j.ready_at => (quick, Some(self.job_answer(&j, &query))),
                 _ => (
                     quick,
                     Some(json(
@@ -295,10 +298,10 @@ impl FakeLean {
             );
             return (wait, Some(json(200, &body)));
         }
-        (latency, Some(self.job_answer(&job)))
+        (latency, Some(self.job_answer(&job, &query)))
     }
 
-    fn job_answer(&self, job: &Job) -> http::Response<Vec<u8>> {
+    fn job_answer(&self, job: &Job, query: &str) -> http::Response<Vec<u8>> {
         let id = &job.results_id;
         if let Some(code) = job.failed_with {
             return json(
@@ -308,11 +311,27 @@ impl FakeLean {
                 ),
             );
         }
-        // The data carries its job's id, so a test can tell whose data it is.
+        let param = |name: &str| {
+            query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+                .and_then(|v| v.parse::<u32>().ok())
+        };
+        let page = param("page").unwrap_or(0);
+        let size = param("size").unwrap_or(50);
+        let total = self.total_items;
+        let pages = total.div_ceil(size);
+        let items: Vec<String> = (page * size..((page + 1) * size).min(total))
+            .map(|n| {
+                // Each item carries its job's id (whose data is it?) and its position.
+                format!(r#"{{"account_id":"fe672591-bc88-4cec-96e7-9101bde496ce","description":"{id}","nickname":"item-{n}","currency":"AED"}}"#)
+            })
+            .collect();
         json(
             200,
             &format!(
-                r#"{{"status":"OK","results_id":"{id}","message":"Data successfully retrieved","meta":null,"timestamp":"2026-01-01T00:00:00Z","status_detail":null,"type":"accounts","data":{{"type":"accounts","accounts":[{{"account_id":"fe672591-bc88-4cec-96e7-9101bde496ce","description":"{id}","currency":"AED"}}],"page":{{"number":0,"size":50,"total_elements":1,"total_pages":1,"sort":null}}}}}}"#
+                r#"{{"status":"OK","results_id":"{id}","message":"Data successfully retrieved","meta":null,"timestamp":"2026-01-01T00:00:00Z","status_detail":null,"type":"accounts","data":{{"type":"accounts","accounts":[{}],"page":{{"number":{page},"size":{size},"total_elements":{total},"total_pages":{pages},"sort":null}}}}}}"#,
+                items.join(",")
             ),
         )
     }

@@ -1,0 +1,123 @@
+//! Paging: which call fetches the next page.
+//!
+//! This module owns one rule that real integrations get wrong: once a page came through
+//! `…/results/{results_id}` (the request had gone PENDING), the following pages are read from
+//! the same results, not by asking the bank again with `page=N` (which would start new work at
+//! the bank and could return data from a different moment). It stops at `total_pages`, or early
+//! on an empty page.
+
+use crate::call::{Call, CallConfig, CallData};
+use crate::config::{ApiGeneration, BaseUrl};
+use crate::ids::ResultsId;
+use crate::model::data::{Collection, Page};
+use crate::request::{Endpoint, GetResults};
+use std::time::Instant;
+
+trait PagedSpec<T: Collection>: Send {
+    fn call_for(
+        &self,
+        page: u32,
+        api_base: BaseUrl,
+        config: CallConfig,
+        now: Instant,
+    ) -> Call<Page<T>>;
+    fn generation(&self) -> ApiGeneration;
+    fn size(&self) -> Option<u32>;
+}
+
+impl<T, E> PagedSpec<T> for E
+where
+    T: Collection + 'static,
+    E: Endpoint<Output = Page<T>> + Clone + Send + 'static,
+{
+    fn call_for(
+        &self,
+        page: u32,
+        api_base: BaseUrl,
+        config: CallConfig,
+        now: Instant,
+    ) -> Call<Page<T>> {
+        let mut e = self.clone();
+        e.set_page(page);
+        Call::new(e, api_base, config, now)
+    }
+    fn generation(&self) -> ApiGeneration {
+        Endpoint::generation(self)
+    }
+    fn size(&self) -> Option<u32> {
+        self.page_size()
+    }
+}
+
+/// Walks the pages of a collection, one [`Call`] per page.
+///
+/// ```
+/// # use lean_proto::{pager::Pager, GetTransactions, EntityId, AccountId};
+/// let e = EntityId::parse("14eb95ba-2b9d-41cb-82fe-7b1b3079021e").unwrap();
+/// let a = AccountId::parse("fe672591-bc88-4cec-96e7-9101bde496ce").unwrap();
+/// let pager = Pager::new(GetTransactions::new(e, a));
+/// assert_eq!(pager.next_page(), Some(0));
+/// ```
+pub struct Pager<T: Collection> {
+    spec: Box<dyn PagedSpec<T>>,
+    results_id: Option<ResultsId>,
+    next: Option<u32>,
+}
+
+impl<T: Collection + 'static> Pager<T> {
+    /// Pages of `endpoint`, from the page it asks for (usually 0).
+    pub fn new<E>(endpoint: E) -> Self
+    where
+        E: Endpoint<Output = Page<T>> + Clone + Send + 'static,
+    {
+        let next = Some(endpoint.page().unwrap_or(0));
+        Pager {
+            spec: Box::new(endpoint),
+            results_id: None,
+            next,
+        }
+    }
+
+    /// The page the next call will fetch; `None` once every page was read.
+    pub fn next_page(&self) -> Option<u32> {
+        self.next
+    }
+
+    /// The `results_id` the pages are being read from, once a page came through results.
+    pub fn results_id(&self) -> Option<&ResultsId> {
+        self.results_id.as_ref()
+    }
+
+    /// The call that fetches the next page, or `None` when done.
+    pub fn next_call(
+        &self,
+        api_base: BaseUrl,
+        config: CallConfig,
+        now: Instant,
+    ) -> Option<Call<Page<T>>> {
+        let page = self.next?;
+        Some(match &self.results_id {
+            Some(id) => {
+                let mut r: GetResults<Page<T>> =
+                    GetResults::with_generation(id.clone(), self.spec.generation());
+                r.set_page(page);
+                r.size = self.spec.size();
+                Call::new(r, api_base, config, now)
+            }
+            None => self.spec.call_for(page, api_base, config, now),
+        })
+    }
+
+    /// Learns from the page a call returned: where the next one is, and whether pages are now
+    /// read from results.
+    pub fn handle_page(&mut self, data: &CallData<Page<T>>) {
+        if let Some(id) = &data.results_id {
+            self.results_id = Some(id.clone());
+        }
+        self.next = if data.payload.items.is_empty() {
+            None
+        } else {
+            data.payload.next_page()
+        };
+    }
+}
