@@ -436,3 +436,71 @@ mod tests {
         assert!(d.first_time("a"), "oldest key forgotten");
     }
 }
+
+/// The answer to give Lean for a webhook, and what it did.
+#[derive(Debug)]
+pub struct Ack {
+    /// HTTP status to answer at once: 200 (Lean stops retrying), 401 for a bad or missing
+    /// signature, 413 for an oversized body, 400 for a signed body that is not an event.
+    pub status: u16,
+    /// The event, when it verified and parsed (and was not a duplicate).
+    pub event: Option<WebhookEvent>,
+    /// For `results.ready`: what the registry did with it.
+    pub readiness: Option<crate::results::Readiness>,
+    /// The event was seen before and changed nothing.
+    pub duplicate: bool,
+    /// Why it was refused.
+    pub error: Option<WebhookError>,
+}
+
+/// The webhook intake, framework-agnostic: verify the signature over the raw body, parse,
+/// deduplicate, and mark `results.ready` in the registry (which wakes the waiting call). Answer
+/// Lean with [`Ack::status`] right away; act on [`Ack::event`] after answering.
+pub fn intake(
+    secret: &WebhookSecret,
+    dedupe: &mut Dedupe,
+    registry: &mut dyn crate::results::ResultsRegistry,
+    signature: Option<&str>,
+    body: &[u8],
+    now: std::time::Instant,
+) -> Ack {
+    let refused = |status, error| Ack {
+        status,
+        event: None,
+        readiness: None,
+        duplicate: false,
+        error: Some(error),
+    };
+    if let Err(e) = secret.verify(body, signature) {
+        let status = if matches!(e, WebhookError::TooLarge { .. }) {
+            413
+        } else {
+            401
+        };
+        return refused(status, e);
+    }
+    let event = match WebhookEvent::parse(body) {
+        Ok(e) => e,
+        Err(e) => return refused(400, e),
+    };
+    if !dedupe.first_time(&event.dedupe_key()) {
+        return Ack {
+            status: 200,
+            event: None,
+            readiness: None,
+            duplicate: true,
+            error: None,
+        };
+    }
+    let readiness = match &event.kind {
+        EventKind::ResultsReady { results_id } => Some(registry.mark_ready(results_id, now)),
+        _ => None,
+    };
+    Ack {
+        status: 200,
+        event: Some(event),
+        readiness,
+        duplicate: false,
+        error: None,
+    }
+}

@@ -1,0 +1,165 @@
+//! The results registry and the webhook intake.
+
+mod common;
+
+use common::epoch;
+use lean_proto::results::{InMemoryResults, Readiness, ResultsRegistry};
+use lean_proto::webhook::{Dedupe, WebhookError, WebhookSecret, intake};
+use lean_proto::*;
+use std::time::Duration;
+
+fn id(n: u64) -> ResultsId {
+    ResultsId::parse(&format!("00000000-0000-4000-8000-{n:012x}")).unwrap()
+}
+
+#[test]
+fn waiting_call_is_woken_and_early_webhooks_are_held() {
+    let t = epoch();
+    let mut r = InMemoryResults::default();
+    assert!(!r.register(&id(1), t));
+    assert_eq!(r.mark_ready(&id(1), t), Readiness::Woke);
+    assert!(r.is_ready(&id(1)));
+    assert_eq!(r.mark_ready(&id(1), t), Readiness::Duplicate);
+    // Early: the webhook comes before anyone waits.
+    assert_eq!(r.mark_ready(&id(2), t), Readiness::Held);
+    assert_eq!(r.held_early(), 1);
+    assert!(
+        r.register(&id(2), t),
+        "registration finds the early webhook"
+    );
+    r.unregister(&id(1));
+    r.unregister(&id(2));
+    assert_eq!(r.waiting(), 0);
+    assert_eq!(r.held_early(), 0);
+}
+
+#[test]
+fn early_webhooks_are_bounded_in_count_and_time() {
+    let t = epoch();
+    let mut r = InMemoryResults::new(3, Duration::from_secs(60));
+    for n in 0..10 {
+        r.mark_ready(&id(n), t);
+    }
+    assert_eq!(r.held_early(), 3);
+    assert_eq!(r.dropped_early(), 7);
+    assert!(r.register(&id(9), t), "the newest are kept");
+    assert!(!r.register(&id(0), t), "the oldest were dropped");
+    // Expiry by time.
+    let mut r = InMemoryResults::new(100, Duration::from_secs(60));
+    r.mark_ready(&id(1), t);
+    r.mark_ready(&id(2), t + Duration::from_secs(61));
+    assert_eq!(r.dropped_early(), 1);
+    assert!(!r.register(&id(1), t + Duration::from_secs(61)));
+}
+
+#[test]
+fn intake_answers_lean_and_wakes_the_call() {
+    let t = epoch();
+    let secret = WebhookSecret::new("whsec");
+    let mut dedupe = Dedupe::new(100);
+    let mut reg = InMemoryResults::default();
+    reg.register(&id(5), t);
+    let body = format!(
+        r#"{{"type":"results.ready","payload":{{"id":"{}"}},"message":"ready","timestamp":"2026-01-01T00:00:00Z","event_id":"28f729fe-9c36-426f-959b-65e69303d901"}}"#,
+        id(5)
+    );
+    let sig = secret.sign(body.as_bytes());
+    let ack = intake(
+        &secret,
+        &mut dedupe,
+        &mut reg,
+        Some(&sig),
+        body.as_bytes(),
+        t,
+    );
+    assert_eq!(ack.status, 200);
+    assert_eq!(ack.readiness, Some(Readiness::Woke));
+    assert!(reg.is_ready(&id(5)));
+    // Lean redelivers: acknowledged, nothing else.
+    let again = intake(
+        &secret,
+        &mut dedupe,
+        &mut reg,
+        Some(&sig),
+        body.as_bytes(),
+        t,
+    );
+    assert_eq!((again.status, again.duplicate), (200, true));
+    // Wrong signature, missing signature, oversized, not an event.
+    let bad = intake(
+        &secret,
+        &mut dedupe,
+        &mut reg,
+        Some(&WebhookSecret::new("x").sign(body.as_bytes())),
+        body.as_bytes(),
+        t,
+    );
+    assert_eq!(
+        (bad.status, bad.error),
+        (401, Some(WebhookError::BadSignature))
+    );
+    assert_eq!(
+        intake(&secret, &mut dedupe, &mut reg, None, body.as_bytes(), t).status,
+        401
+    );
+    let big = vec![b' '; webhook::DEFAULT_MAX_BODY + 1];
+    assert_eq!(
+        intake(
+            &secret,
+            &mut dedupe,
+            &mut reg,
+            Some(&secret.sign(&big)),
+            &big,
+            t
+        )
+        .status,
+        413
+    );
+    let junk = b"[1,2]";
+    assert_eq!(
+        intake(
+            &secret,
+            &mut dedupe,
+            &mut reg,
+            Some(&secret.sign(junk)),
+            junk,
+            t
+        )
+        .status,
+        400
+    );
+}
+
+#[test]
+fn other_events_are_handed_to_the_app() {
+    let t = epoch();
+    let secret = WebhookSecret::new("whsec");
+    let mut dedupe = Dedupe::new(100);
+    let mut reg = InMemoryResults::default();
+    let body = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/lean-postman/UAE-webhooks/entity.created.json"
+    ))
+    .unwrap();
+    let ack = intake(
+        &secret,
+        &mut dedupe,
+        &mut reg,
+        Some(&secret.sign(&body)),
+        &body,
+        t,
+    );
+    assert_eq!(ack.status, 200);
+    assert!(matches!(
+        ack.event.unwrap().kind,
+        webhook::EventKind::EntityCreated(_)
+    ));
+}
+
+#[test]
+fn webhook_secret_never_prints() {
+    let s = WebhookSecret::new("whsec_live_abcdef");
+    assert!(!format!("{s:?}").contains("abcdef"));
+    let err = s.verify(b"{}", Some("sha512=00")).unwrap_err();
+    assert!(!err.to_string().contains("abcdef"));
+}
