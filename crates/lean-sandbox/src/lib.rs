@@ -1,0 +1,129 @@
+//! # lean-sandbox
+//!
+//! A faithful local emulator of Lean Technologies' Data API, for tests, examples, benchmarks and
+//! your own integration tests: OAuth2 client credentials, every v2/v1 data route and the
+//! insights routes, paging, Lean's error bodies, the PENDING fallback after `pending_after`,
+//! signed `results.ready` webhooks with Lean's retry schedule, and seeded fault injection, all
+//! on `127.0.0.1`.
+//!
+//! ```no_run
+//! use lean_sandbox::{Sandbox, SandboxConfig};
+//! let sandbox = Sandbox::start(SandboxConfig::default())?;
+//! println!("Lean emulator at {}", sandbox.base_url());
+//! let entity = sandbox.entities()[0].clone();
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! The control API under `/_sandbox/` sets faults (`POST /_sandbox/faults`, `/_sandbox/faults/next`),
+//! points webhooks somewhere (`POST /_sandbox/webhook-url`), triggers or replays webhooks
+//! (`POST /_sandbox/webhooks`), and shows the seeded ids (`GET /_sandbox/state`) and the log of
+//! requests and webhook deliveries (`GET /_sandbox/log`).
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod config;
+pub mod faults;
+mod render;
+mod server;
+mod webhooks;
+pub mod world;
+
+pub use config::{Latency, SandboxConfig, parse_duration, parse_latency};
+pub use faults::{FaultKind, FaultRule};
+pub use server::LogEntry;
+
+use lean_proto::{AccountId, CustomerId, EntityId};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// A running emulator. Dropping it stops the server.
+pub struct Sandbox {
+    addr: SocketAddr,
+    inner: Arc<server::Inner>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Starts the emulator on `127.0.0.1:{config.port}` (0: any free port) on its own thread.
+    pub fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .thread_name("lean-sandbox")
+            .build()?;
+        let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", config.port)))?;
+        let addr = listener.local_addr()?;
+        let inner = server::Inner::new(config);
+        let app = server::router(inner.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new().name("lean-sandbox".into()).spawn(move || {
+            runtime.block_on(async move {
+                let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                    let _ = rx.await;
+                });
+                if let Err(e) = serve.await {
+                    eprintln!("lean-sandbox: server error: {e}");
+                }
+            });
+            runtime.shutdown_background();
+        })?;
+        Ok(Sandbox { addr, inner, shutdown: Some(tx), thread: Some(thread) })
+    }
+
+    /// `http://127.0.0.1:PORT`: the API base and the auth base (`/oauth2/token`) at once.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The configuration it runs with.
+    pub fn config(&self) -> &SandboxConfig {
+        &self.inner.config
+    }
+
+    /// Seeded customers.
+    pub fn customers(&self) -> Vec<CustomerId> {
+        self.inner.world.customers.iter().map(|c| c.customer_id.clone()).collect()
+    }
+
+    /// Seeded entities.
+    pub fn entities(&self) -> Vec<EntityId> {
+        self.inner.world.entities.iter().map(|e| e.id.clone()).collect()
+    }
+
+    /// Accounts of a seeded entity (the first has the configured number of transactions).
+    pub fn accounts(&self, entity: &EntityId) -> Vec<AccountId> {
+        self.inner.world.entity(entity).map(|e| e.accounts.iter().map(|a| a.id.clone()).collect()).unwrap_or_default()
+    }
+
+    /// Points webhooks at `url` from now on.
+    pub fn set_webhook_url(&self, url: Option<String>) {
+        *self.inner.webhook_url.lock().unwrap_or_else(|p| p.into_inner()) = url;
+    }
+
+    /// Stops the server and waits for its thread.
+    pub fn stop(mut self) {
+        self.shut();
+    }
+
+    fn shut(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.shut();
+    }
+}

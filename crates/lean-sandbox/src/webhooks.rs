@@ -1,0 +1,141 @@
+//! Webhook delivery like Lean's: signed with `lean-signature: sha512=<hex>`, counted as
+//! delivered only on a 200 within 10 s, retried after 1, 2, 5, 10, 60 and 180 minutes (all
+//! scaled by `--time-scale`), every attempt logged.
+
+use crate::faults::FaultKind;
+use crate::server::Inner;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use lean_proto::RefreshId;
+use lean_proto::webhook::WebhookSecret;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+const RETRY_MINUTES: [u64; 6] = [1, 2, 5, 10, 60, 180];
+
+/// The HTTP client that delivers webhooks.
+pub struct Delivery {
+    client: Client<hyper_util::client::legacy::connect::HttpConnector, Full<bytes::Bytes>>,
+}
+
+impl Delivery {
+    pub(crate) fn new() -> Self {
+        Delivery { client: Client::builder(TokioExecutor::new()).build_http() }
+    }
+}
+
+fn event_body(inner: &Inner, kind: &str, message: &str, payload: serde_json::Value) -> (String, Vec<u8>) {
+    let event_id = uuid_from(inner);
+    let body = serde_json::json!({
+        "type": kind,
+        "message": message,
+        "payload": payload,
+        "timestamp": crate::render::now_stamp(),
+        "event_id": event_id,
+    });
+    (event_id, body.to_string().into_bytes())
+}
+
+fn uuid_from(inner: &Inner) -> String {
+    // Event ids only need to be unique; derive them from the results/refresh id space.
+    let n = inner.started.elapsed().as_nanos() as u64 ^ 0x9e37_79b9_7f4a_7c15;
+    let mut r = lean_proto::rng::Rng::new(n);
+    let (a, b) = (r.next_u64(), r.next_u64());
+    format!("{:08x}-{:04x}-4{:03x}-b{:03x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xfff, b >> 52, b & 0xffff_ffff_ffff)
+}
+
+/// `results.ready` for `results_id` at `ready_at`, shaped by the webhook fault drawn for it.
+pub(crate) fn schedule_results_ready(inner: Arc<Inner>, results_id: String, ready_at: Instant, fault: Option<FaultKind>) {
+    tokio::spawn(async move {
+        tokio::time::sleep_until(ready_at).await;
+        match fault {
+            Some(FaultKind::WebhookLost) => inner.log("webhook", format!("results.ready {results_id}"), 0, Some("lost (injected)".into())),
+            Some(FaultKind::WebhookDuplicated) => {
+                let (id, body) = results_ready_body(&inner, &results_id);
+                inner.remember_event(id, body.clone());
+                deliver(inner.clone(), format!("results.ready {results_id}"), body.clone()).await;
+                deliver(inner, format!("results.ready {results_id} (duplicate)"), body).await;
+            }
+            _ => send_results_ready(inner, results_id),
+        }
+    });
+}
+
+fn results_ready_body(inner: &Inner, results_id: &str) -> (String, Vec<u8>) {
+    event_body(inner, "results.ready", "Your results are ready.", serde_json::json!({ "id": results_id }))
+}
+
+/// Sends `results.ready` for `results_id` now (control API, and the normal path).
+pub(crate) fn send_results_ready(inner: Arc<Inner>, results_id: String) {
+    let (id, body) = results_ready_body(&inner, &results_id);
+    inner.remember_event(id, body.clone());
+    tokio::spawn(deliver(inner, format!("results.ready {results_id}"), body));
+}
+
+/// Sends a stored body again (replay).
+pub(crate) fn send_now(inner: Arc<Inner>, what: String, body: Vec<u8>) {
+    tokio::spawn(deliver(inner, what, body));
+}
+
+/// A manual refresh finishes after a simulated bank time and emits
+/// `entity.data.refresh.updated`.
+pub(crate) fn schedule_refresh_finished(inner: Arc<Inner>, entity: usize, refresh_id: RefreshId) {
+    tokio::spawn(async move {
+        let wait = inner.config.real(inner.config.bank_latency.max);
+        tokio::time::sleep(wait).await;
+        if let Some(refresh) = crate::server::finish_refresh(&inner, entity, &refresh_id) {
+            let payload = serde_json::to_value(&refresh).unwrap_or_default();
+            let (id, body) = event_body(&inner, "entity.data.refresh.updated", "An entity data refresh state has been updated.", payload);
+            inner.remember_event(id, body.clone());
+            deliver(inner, format!("entity.data.refresh.updated {refresh_id}"), body).await;
+        }
+    });
+}
+
+/// Delivers with Lean's retry schedule until a 200 arrives within the time limit.
+async fn deliver(inner: Arc<Inner>, what: String, body: Vec<u8>) {
+    let secret = WebhookSecret::new(inner.config.webhook_secret.clone());
+    let signature = secret.sign(&body);
+    let first = Instant::now();
+    for attempt in 0..=RETRY_MINUTES.len() {
+        if attempt > 0 {
+            let at = first + inner.config.real(Duration::from_secs(60 * RETRY_MINUTES[attempt - 1]));
+            tokio::time::sleep_until(at).await;
+        }
+        let url = inner.webhook_url.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let Some(url) = url else {
+            inner.log("webhook", what.clone(), 0, Some("no --webhook-url: not sent".into()));
+            return;
+        };
+        let request = http::Request::builder()
+            .method("POST")
+            .uri(&url)
+            .header("content-type", "application/json")
+            .header(lean_proto::webhook::SIGNATURE_HEADER, &signature)
+            .body(Full::new(bytes::Bytes::from(body.clone())));
+        let Ok(request) = request else {
+            inner.log("webhook", what.clone(), 0, Some(format!("bad webhook URL {url:?}")));
+            return;
+        };
+        let limit = inner.config.real(Duration::from_secs(10)).max(Duration::from_millis(100));
+        let outcome = tokio::time::timeout(limit, async {
+            let resp = inner.delivery.client.request(request).await?;
+            let status = resp.status().as_u16();
+            let _ = resp.into_body().collect().await;
+            Ok::<u16, hyper_util::client::legacy::Error>(status)
+        })
+        .await;
+        let note = format!("attempt {}", attempt + 1);
+        match outcome {
+            Ok(Ok(200)) => {
+                inner.log("webhook", what.clone(), 200, Some(note));
+                return;
+            }
+            Ok(Ok(status)) => inner.log("webhook", what.clone(), status, Some(format!("{note}: not 200, will retry"))),
+            Ok(Err(e)) => inner.log("webhook", what.clone(), 0, Some(format!("{note}: {e}"))),
+            Err(_) => inner.log("webhook", what.clone(), 0, Some(format!("{note}: no answer within 10 s"))),
+        }
+    }
+}
