@@ -22,7 +22,11 @@ fn token(addr: std::net::SocketAddr) -> String {
 fn read_response(r: &mut BufReader<TcpStream>) -> u16 {
     let mut line = String::new();
     r.read_line(&mut line).unwrap();
-    let status: u16 = line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status: u16 = line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let mut len = 0usize;
     loop {
         line.clear();
@@ -40,7 +44,11 @@ fn read_response(r: &mut BufReader<TcpStream>) -> u16 {
 }
 
 fn main() {
-    let config = SandboxConfig { bank_latency: Latency::fixed(Duration::ZERO), time_scale: 0.0, ..SandboxConfig::default() };
+    let config = SandboxConfig {
+        bank_latency: Latency::fixed(Duration::ZERO),
+        time_scale: 0.0,
+        ..SandboxConfig::default()
+    };
     let sandbox = Sandbox::start(config).expect("start");
     let addr = sandbox.addr();
     let tok = token(addr);
@@ -72,7 +80,13 @@ fn main() {
     let ok: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
     let secs = started.elapsed().as_secs_f64();
     let total = threads * per_thread;
-    println!("lean-sandbox load: {total} requests ({ok} OK) over {threads} keep-alive connections in {secs:.2} s");
-    println!("lean-sandbox load: {:.0} requests/s (target >= 5000: ratio {:.2})", total as f64 / secs, total as f64 / secs / 5000.0);
+    println!(
+        "lean-sandbox load: {total} requests ({ok} OK) over {threads} keep-alive connections in {secs:.2} s"
+    );
+    println!(
+        "lean-sandbox load: {:.0} requests/s (target >= 5000: ratio {:.2})",
+        total as f64 / secs,
+        total as f64 / secs / 5000.0
+    );
     assert_eq!(ok, total, "every request answered 200");
 }

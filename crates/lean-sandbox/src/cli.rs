@@ -83,7 +83,12 @@ impl SandboxArgs {
         add(self.fault_429, FaultKind::RateLimited { retry_after: 1 });
         add(self.fault_reset, FaultKind::Reset);
         add(self.fault_truncated, FaultKind::Truncated);
-        add(self.fault_failed, FaultKind::Failed { granular_status_code: "BANK_ISSUE".into() });
+        add(
+            self.fault_failed,
+            FaultKind::Failed {
+                granular_status_code: "BANK_ISSUE".into(),
+            },
+        );
         add(self.fault_webhook_lost, FaultKind::WebhookLost);
         add(self.fault_webhook_duplicated, FaultKind::WebhookDuplicated);
         add(self.fault_webhook_early, FaultKind::WebhookEarly);
@@ -115,13 +120,17 @@ pub fn banner(sandbox: &Sandbox) -> String {
         c.client_secret,
         c.app_token,
         c.webhook_secret,
-        c.webhook_url.as_deref().unwrap_or("(none: set --webhook-url or POST /_sandbox/webhook-url)"),
+        c.webhook_url
+            .as_deref()
+            .unwrap_or("(none: set --webhook-url or POST /_sandbox/webhook-url)"),
         c.pending_after,
         c.time_scale,
         base = sandbox.base_url(),
     );
     for (customer, entity) in sandbox.customers().iter().zip(sandbox.entities()) {
-        out.push_str(&format!("  customer_id {customer}\n    entity_id {entity}\n"));
+        out.push_str(&format!(
+            "  customer_id {customer}\n    entity_id {entity}\n"
+        ));
         for a in sandbox.accounts(&entity) {
             out.push_str(&format!("      account_id {a}\n"));
         }

@@ -88,7 +88,10 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         .find(|c: char| c.is_ascii_alphabetic())
         .map(|i| s.split_at(i))
         .ok_or_else(|| format!("{s:?}: missing unit (ms, s, m, h)"))?;
-    let n: f64 = num.trim().parse().map_err(|_| format!("{s:?}: not a number"))?;
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?}: not a number"))?;
     if !n.is_finite() || n < 0.0 {
         return Err(format!("{s:?}: must be a non-negative number"));
     }
@@ -130,7 +133,10 @@ mod tests {
         assert!(parse_duration("-1s").is_err());
         assert!(parse_duration("1y").is_err());
         let l = parse_latency("200ms..2s").unwrap();
-        assert_eq!((l.min, l.max), (Duration::from_millis(200), Duration::from_secs(2)));
+        assert_eq!(
+            (l.min, l.max),
+            (Duration::from_millis(200), Duration::from_secs(2))
+        );
         assert!(parse_latency("2s..1s").is_err());
     }
 }

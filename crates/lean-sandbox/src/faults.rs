@@ -72,12 +72,22 @@ fn always() -> f64 {
 impl FaultRule {
     /// A fault on every route with a probability.
     pub fn rate(kind: FaultKind, probability: f64) -> Self {
-        FaultRule { route: "*".into(), kind, probability, count: None }
+        FaultRule {
+            route: "*".into(),
+            kind,
+            probability,
+            count: None,
+        }
     }
 
     /// A fault on one route, `count` times.
     pub fn next(route: &str, kind: FaultKind, count: u32) -> Self {
-        FaultRule { route: route.into(), kind, probability: 1.0, count: Some(count) }
+        FaultRule {
+            route: route.into(),
+            kind,
+            probability: 1.0,
+            count: Some(count),
+        }
     }
 
     pub(crate) fn matches(&self, route: &str) -> bool {
@@ -85,6 +95,9 @@ impl FaultRule {
     }
 
     pub(crate) fn is_webhook_fault(&self) -> bool {
-        matches!(self.kind, FaultKind::WebhookLost | FaultKind::WebhookDuplicated | FaultKind::WebhookEarly)
+        matches!(
+            self.kind,
+            FaultKind::WebhookLost | FaultKind::WebhookDuplicated | FaultKind::WebhookEarly
+        )
     }
 }

@@ -53,23 +53,31 @@ impl Sandbox {
             .enable_all()
             .thread_name("lean-sandbox")
             .build()?;
-        let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", config.port)))?;
+        let listener =
+            runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", config.port)))?;
         let addr = listener.local_addr()?;
         let inner = server::Inner::new(config);
         let app = server::router(inner.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::Builder::new().name("lean-sandbox".into()).spawn(move || {
-            runtime.block_on(async move {
-                let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                    let _ = rx.await;
+        let thread = std::thread::Builder::new()
+            .name("lean-sandbox".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                        let _ = rx.await;
+                    });
+                    if let Err(e) = serve.await {
+                        eprintln!("lean-sandbox: server error: {e}");
+                    }
                 });
-                if let Err(e) = serve.await {
-                    eprintln!("lean-sandbox: server error: {e}");
-                }
-            });
-            runtime.shutdown_background();
-        })?;
-        Ok(Sandbox { addr, inner, shutdown: Some(tx), thread: Some(thread) })
+                runtime.shutdown_background();
+            })?;
+        Ok(Sandbox {
+            addr,
+            inner,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        })
     }
 
     /// `http://127.0.0.1:PORT`: the API base and the auth base (`/oauth2/token`) at once.
@@ -89,22 +97,40 @@ impl Sandbox {
 
     /// Seeded customers.
     pub fn customers(&self) -> Vec<CustomerId> {
-        self.inner.world.customers.iter().map(|c| c.customer_id.clone()).collect()
+        self.inner
+            .world
+            .customers
+            .iter()
+            .map(|c| c.customer_id.clone())
+            .collect()
     }
 
     /// Seeded entities.
     pub fn entities(&self) -> Vec<EntityId> {
-        self.inner.world.entities.iter().map(|e| e.id.clone()).collect()
+        self.inner
+            .world
+            .entities
+            .iter()
+            .map(|e| e.id.clone())
+            .collect()
     }
 
     /// Accounts of a seeded entity (the first has the configured number of transactions).
     pub fn accounts(&self, entity: &EntityId) -> Vec<AccountId> {
-        self.inner.world.entity(entity).map(|e| e.accounts.iter().map(|a| a.id.clone()).collect()).unwrap_or_default()
+        self.inner
+            .world
+            .entity(entity)
+            .map(|e| e.accounts.iter().map(|a| a.id.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// Points webhooks at `url` from now on.
     pub fn set_webhook_url(&self, url: Option<String>) {
-        *self.inner.webhook_url.lock().unwrap_or_else(|p| p.into_inner()) = url;
+        *self
+            .inner
+            .webhook_url
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = url;
     }
 
     /// Stops the server and waits for its thread.

@@ -3,7 +3,11 @@
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(name = "lean-sandbox", version, about = "A local emulator of Lean Technologies' Data API")]
+#[command(
+    name = "lean-sandbox",
+    version,
+    about = "A local emulator of Lean Technologies' Data API"
+)]
 struct Cli {
     #[command(flatten)]
     args: lean_sandbox::cli::SandboxArgs,

@@ -30,7 +30,12 @@ use tokio::time::Instant;
 pub enum Spec {
     Accounts(usize),
     Balances(usize, usize),
-    Transactions { e: usize, a: usize, start: Option<NaiveDate>, end: Option<NaiveDate> },
+    Transactions {
+        e: usize,
+        a: usize,
+        start: Option<NaiveDate>,
+        end: Option<NaiveDate>,
+    },
     Beneficiaries(usize, usize),
     AccountIdentities(usize, usize),
     DirectDebits(usize, usize),
@@ -142,7 +147,13 @@ impl Inner {
         if m.log.len() == LOG_LIMIT {
             m.log.pop_front();
         }
-        m.log.push_back(LogEntry { at_ms, kind, what, status, note });
+        m.log.push_back(LogEntry {
+            at_ms,
+            kind,
+            what,
+            status,
+            note,
+        });
     }
 
     pub(crate) fn remember_event(&self, event_id: String, body: Vec<u8>) {
@@ -157,7 +168,14 @@ impl Inner {
         let mut m = self.lock();
         m.seq += 1;
         let a = m.rng.next_u64();
-        format!("{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xfff, m.seq & 0xfff, m.rng.next_u64() & 0xffff_ffff_ffff)
+        format!(
+            "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xfff,
+            m.seq & 0xfff,
+            m.rng.next_u64() & 0xffff_ffff_ffff
+        )
     }
 
     /// Draws the fault for a request on `route` (webhook faults excluded unless asked).
@@ -206,17 +224,34 @@ fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
 
 fn correlation() -> String {
     static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-    format!("sbx{:013}", N.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    format!(
+        "sbx{:013}",
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
 }
 
 fn error(status: StatusCode, code: &str, message: &str, results_id: Option<&str>) -> Response {
-    let body = ErrorBody { results_id, timestamp: now_stamp(), status: code, message, metadata: None };
+    // Lean's data-route errors carry the request's results_id; every request gets one.
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let fresh = format!(
+        "516adc40-0000-4000-8000-{:012x}",
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let body = ErrorBody {
+        results_id: Some(results_id.unwrap_or(&fresh)),
+        timestamp: now_stamp(),
+        status: code,
+        message,
+        metadata: None,
+    };
     json_response(status, serde_json::to_vec(&body).unwrap_or_default())
 }
 
 fn reset_response() -> Response {
     // A body that fails after the headers: hyper aborts the connection mid-response.
-    let stream = futures_util::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::other("injected reset")) });
+    let stream = futures_util::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::other("injected reset"))
+    });
     Response::builder()
         .status(StatusCode::OK)
         .header("content-type", "application/json")
@@ -224,7 +259,8 @@ fn reset_response() -> Response {
         .unwrap_or_default()
 }
 
-const BAD_PARAMS: &str = "The request is badly formatted or a parameter of the wrong type has been provided";
+const BAD_PARAMS: &str =
+    "The request is badly formatted or a parameter of the wrong type has been provided";
 
 /// Which credential a request carries.
 enum Caller {
@@ -236,19 +272,42 @@ fn authenticate(inner: &Inner, headers: &HeaderMap, want: Caller) -> Result<(), 
     let bearer = headers.get("authorization").and_then(|v| v.to_str().ok());
     let app = headers.get("lean-app-token").and_then(|v| v.to_str().ok());
     if bearer.is_some() && app.is_some() {
-        return Err(error(StatusCode::BAD_REQUEST, "INVALID_PARAMETERS", "Do not supply a 'lean-app-token' header when providing an 'Authorization' header", None));
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_PARAMETERS",
+            "Do not supply a 'lean-app-token' header when providing an 'Authorization' header",
+            None,
+        ));
     }
     match want {
         Caller::V2 => {
             let token = bearer.and_then(|b| b.strip_prefix("Bearer ")).unwrap_or("");
-            let ok = inner.lock().tokens.get(token).is_some_and(|exp| Instant::now() < *exp);
-            if ok { Ok(()) } else { Err(error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Missing, invalid or expired access token", None)) }
+            let ok = inner
+                .lock()
+                .tokens
+                .get(token)
+                .is_some_and(|exp| Instant::now() < *exp);
+            if ok {
+                Ok(())
+            } else {
+                Err(error(
+                    StatusCode::UNAUTHORIZED,
+                    "UNAUTHORIZED",
+                    "Missing, invalid or expired access token",
+                    None,
+                ))
+            }
         }
         Caller::V1 => {
             if app == Some(inner.config.app_token.as_str()) {
                 Ok(())
             } else {
-                Err(error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Missing or invalid lean-app-token", None))
+                Err(error(
+                    StatusCode::UNAUTHORIZED,
+                    "UNAUTHORIZED",
+                    "Missing or invalid lean-app-token",
+                    None,
+                ))
             }
         }
     }
@@ -257,43 +316,99 @@ fn authenticate(inner: &Inner, headers: &HeaderMap, want: Caller) -> Result<(), 
 type Q = HashMap<String, String>;
 
 fn entity_index(inner: &Inner, raw: Option<&String>) -> Result<usize, Response> {
-    let raw = raw.ok_or_else(|| error(StatusCode::BAD_REQUEST, "MISSING_PARAMETERS", "Required parameter is missing, field: entity_id", None))?;
-    let id = EntityId::parse(raw).map_err(|_| error(StatusCode::BAD_REQUEST, "INVALID_PARAMETERS", &format!("{BAD_PARAMS}, field: entity_id, value: {raw}"), None))?;
+    let raw = raw.ok_or_else(|| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "MISSING_PARAMETERS",
+            "Required parameter is missing, field: entity_id",
+            None,
+        )
+    })?;
+    let id = EntityId::parse(raw).map_err(|_| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_PARAMETERS",
+            &format!("{BAD_PARAMS}, field: entity_id, value: {raw}"),
+            None,
+        )
+    })?;
     inner
         .world
         .entities
         .iter()
         .position(|e| e.id == id)
-        .ok_or_else(|| error(StatusCode::NOT_FOUND, "UNKNOWN_ENTITY", "The entity_id provided did not match any entity.", None))
+        .ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                "UNKNOWN_ENTITY",
+                "The entity_id provided did not match any entity.",
+                None,
+            )
+        })
 }
 
 fn account_index(inner: &Inner, e: usize, raw: &str) -> Result<usize, Response> {
-    let id = AccountId::parse(raw).map_err(|_| error(StatusCode::BAD_REQUEST, "INVALID_PARAMETERS", &format!("{BAD_PARAMS}, field: account_id, value: {raw}"), None))?;
+    let id = AccountId::parse(raw).map_err(|_| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_PARAMETERS",
+            &format!("{BAD_PARAMS}, field: account_id, value: {raw}"),
+            None,
+        )
+    })?;
     inner.world.entities[e]
         .accounts
         .iter()
         .position(|a| a.id == id)
-        .ok_or_else(|| error(StatusCode::NOT_FOUND, "UNKNOWN_ACCOUNT", "The account_id provided does not match any account of the entity.", None))
+        .ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                "UNKNOWN_ACCOUNT",
+                "The account_id provided does not match any account of the entity.",
+                None,
+            )
+        })
 }
 
 fn paging(q: &Q) -> Result<(u32, u32), Response> {
     let parse = |k: &str, default: u32| -> Result<u32, Response> {
         match q.get(k) {
             None => Ok(default),
-            Some(v) => v.parse::<u32>().map_err(|_| error(StatusCode::BAD_REQUEST, "INVALID_PARAMETERS", &format!("{BAD_PARAMS}, field: {k}, value: {v}"), None)),
+            Some(v) => v.parse::<u32>().map_err(|_| {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    "INVALID_PARAMETERS",
+                    &format!("{BAD_PARAMS}, field: {k}, value: {v}"),
+                    None,
+                )
+            }),
         }
     };
     let page = parse("page", 0)?;
     let size = parse("size", 50)?;
     if !(1..=100).contains(&size) {
-        return Err(error(StatusCode::BAD_REQUEST, "INVALID_PARAMETERS", &format!("{BAD_PARAMS}, field: size, value: {size}"), None));
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_PARAMETERS",
+            &format!("{BAD_PARAMS}, field: size, value: {size}"),
+            None,
+        ));
     }
     Ok((page, size))
 }
 
 fn date(q: &Q, k: &str) -> Result<Option<NaiveDate>, Response> {
     q.get(k)
-        .map(|v| NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| error(StatusCode::BAD_REQUEST, "INVALID_PARAMETERS", &format!("{BAD_PARAMS}, field: {k}, value: {v}"), None)))
+        .map(|v| {
+            NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    "INVALID_PARAMETERS",
+                    &format!("{BAD_PARAMS}, field: {k}, value: {v}"),
+                    None,
+                )
+            })
+        })
         .transpose()
 }
 
@@ -301,13 +416,31 @@ fn flag(q: &Q, k: &str) -> bool {
     q.get(k).is_some_and(|v| v == "true")
 }
 
-fn collection<T: Collection>(items: &[T], page: u32, size: u32, results_id: &str, account_id: Option<Option<String>>) -> Vec<u8> {
-    let start = (page as usize).saturating_mul(size as usize).min(items.len());
+fn collection<T: Collection>(
+    items: &[T],
+    page: u32,
+    size: u32,
+    results_id: &str,
+    account_id: Option<Option<String>>,
+) -> Vec<u8> {
+    let start = (page as usize)
+        .saturating_mul(size as usize)
+        .min(items.len());
     let end = start.saturating_add(size as usize).min(items.len());
-    data_body(&items[start..end], page_info(page, size, items.len()), results_id, account_id)
+    data_body(
+        &items[start..end],
+        page_info(page, size, items.len()),
+        results_id,
+        account_id,
+    )
 }
 
-fn data_body<T: Collection>(slice: &[T], page: lean_proto::PageInfo, results_id: &str, account_id: Option<Option<String>>) -> Vec<u8> {
+fn data_body<T: Collection>(
+    slice: &[T],
+    page: lean_proto::PageInfo,
+    results_id: &str,
+    account_id: Option<Option<String>>,
+) -> Vec<u8> {
     let env = DataEnvelope {
         status: "OK",
         results_id,
@@ -317,18 +450,39 @@ fn data_body<T: Collection>(slice: &[T], page: lean_proto::PageInfo, results_id:
         status_detail: None,
         refreshed_at: Some(now_stamp()),
         kind: Some(T::TYPE),
-        data: Some(DataObject { kind: T::TYPE, key: T::KEY, items: slice, page, account_id }),
+        data: Some(DataObject {
+            kind: T::TYPE,
+            key: T::KEY,
+            items: slice,
+            page,
+            account_id,
+        }),
     };
     serde_json::to_vec(&env).unwrap_or_default()
 }
 
 fn insights_body<T: Serialize>(value: &T, kind: Option<&str>, results_id: &str) -> Vec<u8> {
-    let env = InsightsEnvelope { status: "OK", results_id, message: "Data successfully retrieved", meta: None, timestamp: now_stamp(), status_detail: None, kind, insights: Some(value) };
+    let env = InsightsEnvelope {
+        status: "OK",
+        results_id,
+        message: "Data successfully retrieved",
+        meta: None,
+        timestamp: now_stamp(),
+        status_detail: None,
+        kind,
+        insights: Some(value),
+    };
     serde_json::to_vec(&env).unwrap_or_default()
 }
 
 fn v1_body<T: Serialize>(value: &T, results_id: &str) -> Vec<u8> {
-    let env = V1Envelope { status: "OK", results_id, message: "Data successfully retrieved", timestamp: now_stamp(), payload: Some(value) };
+    let env = V1Envelope {
+        status: "OK",
+        results_id,
+        message: "Data successfully retrieved",
+        timestamp: now_stamp(),
+        payload: Some(value),
+    };
     serde_json::to_vec(&env).unwrap_or_default()
 }
 
@@ -354,7 +508,10 @@ fn failed_body(results_id: &str, code: &str) -> Vec<u8> {
         message: "The bank could not provide the data",
         meta: None,
         timestamp: now_stamp(),
-        status_detail: Some(StatusDetail { granular_status_code: code, status_additional_info: "Injected by lean-sandbox" }),
+        status_detail: Some(StatusDetail {
+            granular_status_code: code,
+            status_additional_info: "Injected by lean-sandbox",
+        }),
         refreshed_at: None,
         kind: None,
         data: None,
@@ -383,29 +540,66 @@ fn render(inner: &Inner, job: &Job, results_id: &str, page: u32, size: u32) -> V
     let acc = |e: usize, a: usize| -> &AccountRec { &w.entities[e].accounts[a] };
     match &job.spec {
         Spec::Accounts(e) => collection(&w.accounts(ent(*e)), page, size, results_id, None),
-        Spec::Balances(e, a) => collection(&w.balances(ent(*e), acc(*e, *a)), page, size, results_id, None),
+        Spec::Balances(e, a) => collection(
+            &w.balances(ent(*e), acc(*e, *a)),
+            page,
+            size,
+            results_id,
+            None,
+        ),
         Spec::Transactions { e, a, start, end } => {
             let account = acc(*e, *a);
             let range = w.transaction_range(account, *start, *end);
             let total = range.len();
             let from = range.start + (page as usize).saturating_mul(size as usize).min(total);
             let to = (from + size as usize).min(range.end);
-            let items: Vec<_> = (from..to).map(|i| w.transaction(ent(*e), account, i)).collect();
+            let items: Vec<_> = (from..to)
+                .map(|i| w.transaction(ent(*e), account, i))
+                .collect();
             data_body(&items, page_info(page, size, total), results_id, None)
         }
-        Spec::Beneficiaries(e, a) => collection(&w.beneficiaries(acc(*e, *a)), page, size, results_id, None),
-        Spec::AccountIdentities(e, a) => collection(&w.account_identities(ent(*e)), page, size, results_id, Some(Some(acc(*e, *a).id.to_string()))),
-        Spec::DirectDebits(e, a) => collection(&w.direct_debits(acc(*e, *a)), page, size, results_id, None),
-        Spec::ScheduledPayments(e, a) => collection(&w.scheduled_payments(acc(*e, *a)), page, size, results_id, None),
-        Spec::StandingOrders(e, a) => collection(&w.standing_orders(acc(*e, *a)), page, size, results_id, None),
+        Spec::Beneficiaries(e, a) => {
+            collection(&w.beneficiaries(acc(*e, *a)), page, size, results_id, None)
+        }
+        Spec::AccountIdentities(e, a) => collection(
+            &w.account_identities(ent(*e)),
+            page,
+            size,
+            results_id,
+            Some(Some(acc(*e, *a).id.to_string())),
+        ),
+        Spec::DirectDebits(e, a) => {
+            collection(&w.direct_debits(acc(*e, *a)), page, size, results_id, None)
+        }
+        Spec::ScheduledPayments(e, a) => collection(
+            &w.scheduled_payments(acc(*e, *a)),
+            page,
+            size,
+            results_id,
+            None,
+        ),
+        Spec::StandingOrders(e, a) => collection(
+            &w.standing_orders(acc(*e, *a)),
+            page,
+            size,
+            results_id,
+            None,
+        ),
         Spec::Identity(e) => collection(&w.identity(ent(*e)), page, size, results_id, Some(None)),
         Spec::Income(e) => insights_body(&w.income(ent(*e)), Some("income"), results_id),
         Spec::Expenses(e) => insights_body(&w.expenses(ent(*e)), Some("expenses"), results_id),
         Spec::Cashflows(e) => insights_body(&w.cashflows(ent(*e)), None, results_id),
-        Spec::RawInsights(e, kind) => insights_body(&serde_json::json!({"entity_id": ent(*e).id.to_string(), "periods": []}), Some(kind), results_id),
+        Spec::RawInsights(e, kind) => insights_body(
+            &serde_json::json!({"entity_id": ent(*e).id.to_string(), "periods": []}),
+            Some(kind),
+            results_id,
+        ),
         Spec::V1Identity(e) => {
             let i = &w.identity(ent(*e))[0];
-            v1_body(&serde_json::json!({"full_name": i.full_legal_name, "mobile_number": i.mobile_number, "gender": null, "national_identity_number": i.national_id, "birth_date": "1990-01-22", "email_address": i.email_address, "address": "1201, Sheikh Zayed Road, Dubai, UAE"}), results_id)
+            v1_body(
+                &serde_json::json!({"full_name": i.full_legal_name, "mobile_number": i.mobile_number, "gender": null, "national_identity_number": i.national_id, "birth_date": "1990-01-22", "email_address": i.email_address, "address": "1201, Sheikh Zayed Road, Dubai, UAE"}),
+                results_id,
+            )
         }
         Spec::V1Accounts(e) => {
             let accounts: Vec<_> = ent(*e).accounts.iter().map(|a| serde_json::json!({"account_id": a.id.to_string(), "name": format!("{} Account", a.sub_type), "currency_code": "AED", "type": a.sub_type.as_str(), "iban": a.iban, "account_number": &a.iban[4..], "credit": null})).collect();
@@ -413,7 +607,14 @@ fn render(inner: &Inner, job: &Job, results_id: &str, page: u32, size: u32) -> V
         }
         Spec::V1Balance(e, a) => {
             let b = &w.balances(ent(*e), acc(*e, *a))[0];
-            let body = lean_proto::model::v1::V1Balance { balance: b.amount.amount, currency_code: Some(Currency::aed()), account_id: Some(acc(*e, *a).id.clone()), account_name: Some("Account".into()), account_type: Some(acc(*e, *a).sub_type.to_string()), kind: Some("AVAILABLE".into()) };
+            let body = lean_proto::model::v1::V1Balance {
+                balance: b.amount.amount,
+                currency_code: Some(Currency::aed()),
+                account_id: Some(acc(*e, *a).id.clone()),
+                account_name: Some("Account".into()),
+                account_type: Some(acc(*e, *a).sub_type.to_string()),
+                kind: Some("AVAILABLE".into()),
+            };
             v1_body(&body, results_id)
         }
         Spec::V1Transactions(e, a) => {
@@ -421,11 +622,27 @@ fn render(inner: &Inner, job: &Job, results_id: &str, page: u32, size: u32) -> V
             let txs: Vec<_> = (0..account.transactions.min(500))
                 .map(|i| {
                     let t = w.transaction(ent(*e), account, i);
-                    let signed = if t.credit_debit_indicator == Some(CreditDebitIndicator::Debit) { -t.amount.amount } else { t.amount.amount };
-                    lean_proto::model::v1::V1Transaction { id: t.transaction_id, description: t.transaction_information, amount: signed, currency_code: Some(Currency::aed()), index: t.index, pending: Some(false), timestamp: t.booking_date_time, insights: None }
+                    let signed = if t.credit_debit_indicator == Some(CreditDebitIndicator::Debit) {
+                        -t.amount.amount
+                    } else {
+                        t.amount.amount
+                    };
+                    lean_proto::model::v1::V1Transaction {
+                        id: t.transaction_id,
+                        description: t.transaction_information,
+                        amount: signed,
+                        currency_code: Some(Currency::aed()),
+                        index: t.index,
+                        pending: Some(false),
+                        timestamp: t.booking_date_time,
+                        insights: None,
+                    }
                 })
                 .collect();
-            v1_body(&lean_proto::model::v1::V1Transactions { transactions: txs }, results_id)
+            v1_body(
+                &lean_proto::model::v1::V1Transactions { transactions: txs },
+                results_id,
+            )
         }
     }
 }
@@ -433,22 +650,44 @@ fn render(inner: &Inner, job: &Job, results_id: &str, page: u32, size: u32) -> V
 /// The asynchronous flow, in one place: every data request draws a bank latency; `async=true`
 /// answers PENDING at once; a synchronous request slower than `pending_after` answers PENDING at
 /// that moment; the job finishes at its latency and `results.ready` goes out.
-async fn serve_data(inner: Arc<Inner>, route: &'static str, spec: Spec, asynchronous: bool, page: u32, size: u32) -> Response {
+async fn serve_data(
+    inner: Arc<Inner>,
+    route: &'static str,
+    spec: Spec,
+    asynchronous: bool,
+    page: u32,
+    size: u32,
+) -> Response {
     let fault = inner.draw_fault(route, false);
     let webhook_fault = inner.draw_fault(route, true);
     match &fault {
         Some(FaultKind::ServerError { status }) => {
-            return error(StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), "INTERNAL_SERVER_ERROR", "Something has gone wrong. If you continue to see this error, please contact Lean.", None);
+            return error(
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                "INTERNAL_SERVER_ERROR",
+                "Something has gone wrong. If you continue to see this error, please contact Lean.",
+                None,
+            );
         }
         Some(FaultKind::RateLimited { retry_after }) => {
-            let mut r = error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMIT_EXCEEDED", "Too many requests, please try again later.", None);
+            let mut r = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "RATE_LIMIT_EXCEEDED",
+                "Too many requests, please try again later.",
+                None,
+            );
             if let Ok(v) = retry_after.to_string().parse() {
                 r.headers_mut().insert("retry-after", v);
             }
             return r;
         }
         Some(FaultKind::ConsentExpired) => {
-            return error(StatusCode::FORBIDDEN, "CONSENT_EXPIRED", "Consent was suspended, revoked, or expired. New consent is required to access the data.", None);
+            return error(
+                StatusCode::FORBIDDEN,
+                "CONSENT_EXPIRED",
+                "Consent was suspended, revoked, or expired. New consent is required to access the data.",
+                None,
+            );
         }
         Some(FaultKind::Reset) => return reset_response(),
         Some(FaultKind::Delay { ms }) => tokio::time::sleep(Duration::from_millis(*ms)).await,
@@ -461,7 +700,9 @@ async fn serve_data(inner: Arc<Inner>, route: &'static str, spec: Spec, asynchro
         spec,
         ready_at: start + latency,
         failed: match &fault {
-            Some(FaultKind::Failed { granular_status_code }) => Some(granular_status_code.clone()),
+            Some(FaultKind::Failed {
+                granular_status_code,
+            }) => Some(granular_status_code.clone()),
             _ => None,
         },
         reconnect: matches!(fault, Some(FaultKind::ReconnectRequired)),
@@ -473,11 +714,26 @@ async fn serve_data(inner: Arc<Inner>, route: &'static str, spec: Spec, asynchro
         return json_response(StatusCode::OK, reconnect_body(&results_id, &inner.new_id()));
     }
     let body = if goes_pending {
-        webhooks::schedule_results_ready(inner.clone(), results_id.clone(), job.ready_at, webhook_fault.clone());
-        let mut answer_at = if asynchronous { start } else { start + pending_after };
+        webhooks::schedule_results_ready(
+            inner.clone(),
+            results_id.clone(),
+            job.ready_at,
+            webhook_fault.clone(),
+        );
+        let mut answer_at = if asynchronous {
+            start
+        } else {
+            start + pending_after
+        };
         if webhook_fault == Some(FaultKind::WebhookEarly) {
             // The webhook leaves before this answer does.
-            answer_at = answer_at.max(job.ready_at + inner.config.real(Duration::from_millis(500)).max(Duration::from_millis(50)));
+            answer_at = answer_at.max(
+                job.ready_at
+                    + inner
+                        .config
+                        .real(Duration::from_millis(500))
+                        .max(Duration::from_millis(50)),
+            );
         }
         sleep_until(answer_at).await;
         pending_body(&results_id)
@@ -502,20 +758,39 @@ fn finish_body(fault: Option<FaultKind>, body: Vec<u8>) -> Response {
             let half = body.len() / 2;
             json_response(StatusCode::OK, body[..half].to_vec())
         }
-        Some(FaultKind::Malformed) => json_response(StatusCode::OK, b"<html>upstream error</html>".to_vec()),
+        Some(FaultKind::Malformed) => {
+            json_response(StatusCode::OK, b"<html>upstream error</html>".to_vec())
+        }
         _ => json_response(StatusCode::OK, body),
     }
 }
 
 async fn results(inner: Arc<Inner>, id: String, page: u32, size: u32) -> Response {
     if ResultsId::parse(&id).is_err() {
-        return error(StatusCode::BAD_REQUEST, "INVALID_PARAMETERS", &format!("{BAD_PARAMS}, field: results_id, value: {id}"), None);
+        return error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_PARAMETERS",
+            &format!("{BAD_PARAMS}, field: results_id, value: {id}"),
+            None,
+        );
     }
     let fault = inner.draw_fault("results", false);
     match &fault {
-        Some(FaultKind::ServerError { status }) => return error(StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), "INTERNAL_SERVER_ERROR", "Something has gone wrong.", None),
+        Some(FaultKind::ServerError { status }) => {
+            return error(
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                "INTERNAL_SERVER_ERROR",
+                "Something has gone wrong.",
+                None,
+            );
+        }
         Some(FaultKind::RateLimited { retry_after }) => {
-            let mut r = error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMIT_EXCEEDED", "Too many requests, please try again later.", None);
+            let mut r = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "RATE_LIMIT_EXCEEDED",
+                "Too many requests, please try again later.",
+                None,
+            );
             if let Ok(v) = retry_after.to_string().parse() {
                 r.headers_mut().insert("retry-after", v);
             }
@@ -527,8 +802,15 @@ async fn results(inner: Arc<Inner>, id: String, page: u32, size: u32) -> Respons
     }
     let job = inner.lock().results.get(&id).cloned();
     match job {
-        Some(job) if Instant::now() >= job.ready_at => finish_body(fault, render(&inner, &job, &id, page, size)),
-        _ => error(StatusCode::NOT_FOUND, "UNKNOWN_RESULTS_ID", "The results_id provided has not been recognized by Lean or has not been processed yet", Some(&id)),
+        Some(job) if Instant::now() >= job.ready_at => {
+            finish_body(fault, render(&inner, &job, &id, page, size))
+        }
+        _ => error(
+            StatusCode::NOT_FOUND,
+            "UNKNOWN_RESULTS_ID",
+            "The results_id provided has not been recognized by Lean or has not been processed yet",
+            Some(&id),
+        ),
     }
 }
 
@@ -537,7 +819,12 @@ async fn results(inner: Arc<Inner>, id: String, page: u32, size: u32) -> Respons
 async fn token(State(inner): Shared, body: Bytes) -> Response {
     let form: HashMap<String, String> = url_form(&body);
     if let Some(FaultKind::ServerError { status }) = inner.draw_fault("token", false) {
-        return error(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), "INTERNAL_SERVER_ERROR", "Something has gone wrong.", None);
+        return error(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            "INTERNAL_SERVER_ERROR",
+            "Something has gone wrong.",
+            None,
+        );
     }
     let ok = form.get("grant_type").map(String::as_str) == Some("client_credentials")
         && form.get("client_id") == Some(&inner.config.client_id)
@@ -548,7 +835,10 @@ async fn token(State(inner): Shared, body: Bytes) -> Response {
     }
     let token = format!("sbx_{}", inner.new_id().replace('-', ""));
     let lifetime = inner.config.token_lifetime;
-    inner.lock().tokens.insert(token.clone(), Instant::now() + lifetime);
+    inner
+        .lock()
+        .tokens
+        .insert(token.clone(), Instant::now() + lifetime);
     let body = serde_json::json!({"access_token": token, "scope": form.get("scope").cloned().unwrap_or_else(|| "api".into()), "token_type": "Bearer", "expires_in": inner.config.token_lifetime.as_secs().saturating_sub(1)});
     json_response(StatusCode::OK, body.to_string().into_bytes())
 }
@@ -564,7 +854,10 @@ fn url_form(body: &[u8]) -> HashMap<String, String> {
             match s[i] {
                 b'+' => out.push(b' '),
                 b'%' => {
-                    match (s.get(i + 1).copied().and_then(hex), s.get(i + 2).copied().and_then(hex)) {
+                    match (
+                        s.get(i + 1).copied().and_then(hex),
+                        s.get(i + 2).copied().and_then(hex),
+                    ) {
                         (Some(h), Some(l)) => {
                             out.push(h << 4 | l);
                             i += 3;
@@ -592,7 +885,17 @@ async fn accounts(State(inner): Shared, headers: HeaderMap, Query(q): Query<Q>) 
         authenticate(&inner, &headers, Caller::V2)?;
         let e = entity_index(&inner, q.get("entity_id"))?;
         let (page, size) = paging(&q)?;
-        Ok::<_, Response>(serve_data(inner.clone(), "accounts", Spec::Accounts(e), flag(&q, "async"), page, size).await)
+        Ok::<_, Response>(
+            serve_data(
+                inner.clone(),
+                "accounts",
+                Spec::Accounts(e),
+                flag(&q, "async"),
+                page,
+                size,
+            )
+            .await,
+        )
     };
     go.await.unwrap_or_else(|r| r)
 }
@@ -602,12 +905,27 @@ async fn identity(State(inner): Shared, headers: HeaderMap, Query(q): Query<Q>) 
         authenticate(&inner, &headers, Caller::V2)?;
         let e = entity_index(&inner, q.get("entity_id"))?;
         let (page, size) = paging(&q)?;
-        Ok::<_, Response>(serve_data(inner.clone(), "identity", Spec::Identity(e), flag(&q, "async"), page, size).await)
+        Ok::<_, Response>(
+            serve_data(
+                inner.clone(),
+                "identity",
+                Spec::Identity(e),
+                flag(&q, "async"),
+                page,
+                size,
+            )
+            .await,
+        )
     };
     go.await.unwrap_or_else(|r| r)
 }
 
-async fn account_data(State(inner): Shared, headers: HeaderMap, Path((account, kind)): Path<(String, String)>, Query(q): Query<Q>) -> Response {
+async fn account_data(
+    State(inner): Shared,
+    headers: HeaderMap,
+    Path((account, kind)): Path<(String, String)>,
+    Query(q): Query<Q>,
+) -> Response {
     let go = async {
         authenticate(&inner, &headers, Caller::V2)?;
         let e = entity_index(&inner, q.get("entity_id"))?;
@@ -626,12 +944,19 @@ async fn account_data(State(inner): Shared, headers: HeaderMap, Path((account, k
             "standing-orders" => ("standing-orders", Spec::StandingOrders(e, a)),
             _ => return Err(invalid_url()),
         };
-        Ok::<_, Response>(serve_data(inner.clone(), route, spec, flag(&q, "async"), page, size).await)
+        Ok::<_, Response>(
+            serve_data(inner.clone(), route, spec, flag(&q, "async"), page, size).await,
+        )
     };
     go.await.unwrap_or_else(|r| r)
 }
 
-async fn results_v2(State(inner): Shared, headers: HeaderMap, Path(id): Path<String>, Query(q): Query<Q>) -> Response {
+async fn results_v2(
+    State(inner): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<Q>,
+) -> Response {
     let go = async {
         authenticate(&inner, &headers, Caller::V2)?;
         let (page, size) = paging(&q)?;
@@ -647,18 +972,48 @@ async fn results_v1(State(inner): Shared, headers: HeaderMap, Path(id): Path<Str
     results(inner.clone(), id, 0, 100).await
 }
 
-async fn income(State(inner): Shared, headers: HeaderMap, Query(q): Query<Q>, body: Bytes) -> Response {
+async fn income(
+    State(inner): Shared,
+    headers: HeaderMap,
+    Query(q): Query<Q>,
+    body: Bytes,
+) -> Response {
     let go = async {
         authenticate(&inner, &headers, Caller::V2)?;
-        let b: serde_json::Value = serde_json::from_slice(&body).map_err(|_| error(StatusCode::BAD_REQUEST, "INVALID_PARAMETERS", BAD_PARAMS, None))?;
-        let id = b.get("entity_id").and_then(|v| v.as_str()).map(str::to_owned);
+        let b: serde_json::Value = serde_json::from_slice(&body).map_err(|_| {
+            error(
+                StatusCode::BAD_REQUEST,
+                "INVALID_PARAMETERS",
+                BAD_PARAMS,
+                None,
+            )
+        })?;
+        let id = b
+            .get("entity_id")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
         let e = entity_index(&inner, id.as_ref())?;
-        Ok::<_, Response>(serve_data(inner.clone(), "income", Spec::Income(e), flag(&q, "async"), 0, 50).await)
+        Ok::<_, Response>(
+            serve_data(
+                inner.clone(),
+                "income",
+                Spec::Income(e),
+                flag(&q, "async"),
+                0,
+                50,
+            )
+            .await,
+        )
     };
     go.await.unwrap_or_else(|r| r)
 }
 
-async fn insights(State(inner): Shared, headers: HeaderMap, uri: Uri, Query(q): Query<Q>) -> Response {
+async fn insights(
+    State(inner): Shared,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Query<Q>,
+) -> Response {
     let go = async {
         authenticate(&inner, &headers, Caller::V2)?;
         let e = entity_index(&inner, q.get("entity_id"))?;
@@ -666,9 +1021,17 @@ async fn insights(State(inner): Shared, headers: HeaderMap, uri: Uri, Query(q): 
         let (route, spec): (&'static str, Spec) = match uri.path() {
             "/insights/v2/expenses" => ("expenses", Spec::Expenses(e)),
             "/insights/v2/assets/cashflows" => ("cashflows", Spec::Cashflows(e)),
-            "/insights/v2/assets/balances" => ("cash-balances", Spec::RawInsights(e, "cash-balances")),
-            "/insights/v2/liabilities/credit-obligations" => ("credit-obligations", Spec::RawInsights(e, "credits-obligations")),
-            "/insights/v2/liabilities/non-credit-obligations" => ("non-credit-obligations", Spec::RawInsights(e, "non-credits-obligations")),
+            "/insights/v2/assets/balances" => {
+                ("cash-balances", Spec::RawInsights(e, "cash-balances"))
+            }
+            "/insights/v2/liabilities/credit-obligations" => (
+                "credit-obligations",
+                Spec::RawInsights(e, "credits-obligations"),
+            ),
+            "/insights/v2/liabilities/non-credit-obligations" => (
+                "non-credit-obligations",
+                Spec::RawInsights(e, "non-credits-obligations"),
+            ),
             "/insights/v2/income/employment" => ("employment", Spec::RawInsights(e, "employment")),
             _ => return Err(invalid_url()),
         };
@@ -677,14 +1040,33 @@ async fn insights(State(inner): Shared, headers: HeaderMap, uri: Uri, Query(q): 
     go.await.unwrap_or_else(|r| r)
 }
 
-async fn v1_data(State(inner): Shared, headers: HeaderMap, Path(kind): Path<String>, body: Bytes) -> Response {
+async fn v1_data(
+    State(inner): Shared,
+    headers: HeaderMap,
+    Path(kind): Path<String>,
+    body: Bytes,
+) -> Response {
     let go = async {
         authenticate(&inner, &headers, Caller::V1)?;
-        let b: serde_json::Value = serde_json::from_slice(&body).map_err(|_| error(StatusCode::BAD_REQUEST, "INVALID_PARAMETERS", BAD_PARAMS, None))?;
+        let b: serde_json::Value = serde_json::from_slice(&body).map_err(|_| {
+            error(
+                StatusCode::BAD_REQUEST,
+                "INVALID_PARAMETERS",
+                BAD_PARAMS,
+                None,
+            )
+        })?;
         let s = |k: &str| b.get(k).and_then(|v| v.as_str()).map(str::to_owned);
         let e = entity_index(&inner, s("entity_id").as_ref())?;
         let account = || -> Result<usize, Response> {
-            let raw = s("account_id").ok_or_else(|| error(StatusCode::BAD_REQUEST, "MISSING_PARAMETERS", "Required parameter is missing, field: account_id", None))?;
+            let raw = s("account_id").ok_or_else(|| {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    "MISSING_PARAMETERS",
+                    "Required parameter is missing, field: account_id",
+                    None,
+                )
+            })?;
             account_index(&inner, e, &raw)
         };
         let (route, spec): (&'static str, Spec) = match kind.as_str() {
@@ -703,18 +1085,49 @@ async fn v1_data(State(inner): Shared, headers: HeaderMap, Path(kind): Path<Stri
 async fn trigger_refresh(State(inner): Shared, headers: HeaderMap, body: Bytes) -> Response {
     let go = async {
         authenticate(&inner, &headers, Caller::V2)?;
-        let b: serde_json::Value = serde_json::from_slice(&body).map_err(|_| error(StatusCode::BAD_REQUEST, "INVALID_PARAMETERS", BAD_PARAMS, None))?;
-        let id = b.get("entity_id").and_then(|v| v.as_str()).map(str::to_owned);
+        let b: serde_json::Value = serde_json::from_slice(&body).map_err(|_| {
+            error(
+                StatusCode::BAD_REQUEST,
+                "INVALID_PARAMETERS",
+                BAD_PARAMS,
+                None,
+            )
+        })?;
+        let id = b
+            .get("entity_id")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
         let e = entity_index(&inner, id.as_ref())?;
         match inner.draw_fault("refresh", false) {
-            Some(FaultKind::ConsentExpired) => return Err(error(StatusCode::FORBIDDEN, "CONSENT_EXPIRED", "Consent was suspended, revoked, or expired. New consent is required to access the data.", None)),
-            Some(FaultKind::ServerError { status }) => return Err(error(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), "INTERNAL_SERVER_ERROR", "Something has gone wrong.", None)),
+            Some(FaultKind::ConsentExpired) => {
+                return Err(error(
+                    StatusCode::FORBIDDEN,
+                    "CONSENT_EXPIRED",
+                    "Consent was suspended, revoked, or expired. New consent is required to access the data.",
+                    None,
+                ));
+            }
+            Some(FaultKind::ServerError { status }) => {
+                return Err(error(
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                    "INTERNAL_SERVER_ERROR",
+                    "Something has gone wrong.",
+                    None,
+                ));
+            }
             _ => {}
         }
         let entity = &inner.world.entities[e];
-        let busy = inner.lock().refreshes.iter().any(|r| r.entity_id.as_ref() == Some(&entity.id) && r.status == Some(RefreshStatus::Pending));
+        let busy = inner.lock().refreshes.iter().any(|r| {
+            r.entity_id.as_ref() == Some(&entity.id) && r.status == Some(RefreshStatus::Pending)
+        });
         if busy {
-            return Err(error(StatusCode::TOO_MANY_REQUESTS, "DUPLICATED_REQUEST", "Data refresh is already pending.", None));
+            return Err(error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "DUPLICATED_REQUEST",
+                "Data refresh is already pending.",
+                None,
+            ));
         }
         let refresh_id = RefreshId::parse(&inner.new_id()).map_err(|_| invalid_url())?;
         let refresh = lean_proto::Refresh {
@@ -735,7 +1148,11 @@ async fn trigger_refresh(State(inner): Shared, headers: HeaderMap, body: Bytes) 
     go.await.unwrap_or_else(|r| r)
 }
 
-pub(crate) fn finish_refresh(inner: &Inner, e: usize, id: &RefreshId) -> Option<lean_proto::Refresh> {
+pub(crate) fn finish_refresh(
+    inner: &Inner,
+    e: usize,
+    id: &RefreshId,
+) -> Option<lean_proto::Refresh> {
     let entity = &inner.world.entities[e];
     let status = lean_proto::model::refresh::RefreshDataStatus {
         accounts: Some(DataStatus::Ok),
@@ -752,7 +1169,13 @@ pub(crate) fn finish_refresh(inner: &Inner, e: usize, id: &RefreshId) -> Option<
                 direct_debits: Some(DataStatus::Ok),
                 standing_orders: Some(DataStatus::Ok),
                 beneficiaries: Some(DataStatus::Ok),
-                transaction_availability: Some(lean_proto::model::refresh::TransactionAvailability { start: Some(crate::world::today() - chrono::Duration::days(364)), end: Some(crate::world::today()), complete_months: Some(11) }),
+                transaction_availability: Some(
+                    lean_proto::model::refresh::TransactionAvailability {
+                        start: Some(crate::world::today() - chrono::Duration::days(364)),
+                        end: Some(crate::world::today()),
+                        complete_months: Some(11),
+                    },
+                ),
             })
             .collect(),
     };
@@ -770,23 +1193,58 @@ async fn list_refreshes(State(inner): Shared, headers: HeaderMap, Query(q): Quer
         let e = entity_index(&inner, q.get("entity_id"))?;
         let (page, size) = paging(&q)?;
         let id = inner.world.entities[e].id.clone();
-        let all: Vec<_> = inner.lock().refreshes.iter().filter(|r| r.entity_id.as_ref() == Some(&id)).map(|r| lean_proto::Refresh { data_status: None, ..r.clone() }).collect();
+        let all: Vec<_> = inner
+            .lock()
+            .refreshes
+            .iter()
+            .filter(|r| r.entity_id.as_ref() == Some(&id))
+            .map(|r| lean_proto::Refresh {
+                data_status: None,
+                ..r.clone()
+            })
+            .collect();
         let start = (page as usize * size as usize).min(all.len());
         let end = (start + size as usize).min(all.len());
-        let list = lean_proto::RefreshList { content: all[start..end].to_vec(), page: Some(page_info(page, size, all.len())) };
-        Ok::<_, Response>(json_response(StatusCode::OK, serde_json::to_vec(&list).unwrap_or_default()))
+        let list = lean_proto::RefreshList {
+            content: all[start..end].to_vec(),
+            page: Some(page_info(page, size, all.len())),
+        };
+        Ok::<_, Response>(json_response(
+            StatusCode::OK,
+            serde_json::to_vec(&list).unwrap_or_default(),
+        ))
     };
     go.await.unwrap_or_else(|r| r)
 }
 
-async fn get_refresh(State(inner): Shared, headers: HeaderMap, Path(id): Path<String>, Query(q): Query<Q>) -> Response {
+async fn get_refresh(
+    State(inner): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<Q>,
+) -> Response {
     let go = async {
         authenticate(&inner, &headers, Caller::V2)?;
         let e = entity_index(&inner, q.get("entity_id"))?;
         let entity = inner.world.entities[e].id.clone();
-        let found = inner.lock().refreshes.iter().find(|r| r.refresh_id.as_str() == id && r.entity_id.as_ref() == Some(&entity)).cloned();
-        let r = found.ok_or_else(|| error(StatusCode::NOT_FOUND, "UNKNOWN_REFRESH", "The refresh_id provided did not match any refresh of the entity.", None))?;
-        Ok::<_, Response>(json_response(StatusCode::OK, serde_json::to_vec(&r).unwrap_or_default()))
+        let found = inner
+            .lock()
+            .refreshes
+            .iter()
+            .find(|r| r.refresh_id.as_str() == id && r.entity_id.as_ref() == Some(&entity))
+            .cloned();
+        let r = found.ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                "UNKNOWN_REFRESH",
+                "The refresh_id provided did not match any refresh of the entity.",
+                None,
+            )
+        })?;
+        Ok::<_, Response>(json_response(
+            StatusCode::OK,
+            serde_json::to_vec(&r).unwrap_or_default(),
+        ))
     };
     go.await.unwrap_or_else(|r| r)
 }
@@ -795,30 +1253,70 @@ async fn customers(State(inner): Shared, headers: HeaderMap, Query(q): Query<Q>)
     if let Err(r) = authenticate(&inner, &headers, Caller::V2) {
         return r;
     }
-    let page: u32 = q.get("page_number").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let size: u32 = q.get("page_size").and_then(|v| v.parse().ok()).unwrap_or(50).clamp(1, 100);
+    let page: u32 = q
+        .get("page_number")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let size: u32 = q
+        .get("page_size")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50)
+        .clamp(1, 100);
     let all = &inner.world.customers;
     let start = (page as usize * size as usize).min(all.len());
     let end = (start + size as usize).min(all.len());
-    let list = lean_proto::CustomerList { data: all[start..end].to_vec(), page: Some(page_info(page, size, all.len())) };
-    json_response(StatusCode::OK, serde_json::to_vec(&list).unwrap_or_default())
+    let list = lean_proto::CustomerList {
+        data: all[start..end].to_vec(),
+        page: Some(page_info(page, size, all.len())),
+    };
+    json_response(
+        StatusCode::OK,
+        serde_json::to_vec(&list).unwrap_or_default(),
+    )
 }
 
-async fn customer_entities(State(inner): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn customer_entities(
+    State(inner): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     if let Err(r) = authenticate(&inner, &headers, Caller::V2) {
         return r;
     }
     let Ok(customer) = CustomerId::parse(&id) else {
-        return error(StatusCode::BAD_REQUEST, "INVALID_PARAMETERS", &format!("{BAD_PARAMS}, field: customer_id, value: {id}"), None);
+        return error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_PARAMETERS",
+            &format!("{BAD_PARAMS}, field: customer_id, value: {id}"),
+            None,
+        );
     };
-    if !inner.world.customers.iter().any(|c| c.customer_id == customer) {
-        return error(StatusCode::NOT_FOUND, "UNKNOWN_CUSTOMER", "The customer_id provided did not match any customer.", None);
+    if !inner
+        .world
+        .customers
+        .iter()
+        .any(|c| c.customer_id == customer)
+    {
+        return error(
+            StatusCode::NOT_FOUND,
+            "UNKNOWN_CUSTOMER",
+            "The customer_id provided did not match any customer.",
+            None,
+        );
     }
-    json_response(StatusCode::OK, serde_json::to_vec(&inner.world.entity_objects(&customer)).unwrap_or_default())
+    json_response(
+        StatusCode::OK,
+        serde_json::to_vec(&inner.world.entity_objects(&customer)).unwrap_or_default(),
+    )
 }
 
 fn invalid_url() -> Response {
-    error(StatusCode::NOT_FOUND, "INVALID_URL", "The URL requested is not valid.", None)
+    error(
+        StatusCode::NOT_FOUND,
+        "INVALID_URL",
+        "The URL requested is not valid.",
+        None,
+    )
 }
 
 async fn fallback() -> Response {
@@ -855,7 +1353,12 @@ async fn control_set_faults(State(inner): Shared, body: Bytes) -> Response {
             inner.lock().faults = rules;
             StatusCode::NO_CONTENT.into_response()
         }
-        Err(e) => error(StatusCode::BAD_REQUEST, "INVALID_PARAMETERS", &format!("fault rules: {e}"), None),
+        Err(e) => error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_PARAMETERS",
+            &format!("fault rules: {e}"),
+            None,
+        ),
     }
 }
 
@@ -868,7 +1371,12 @@ async fn control_add_fault(State(inner): Shared, body: Bytes) -> Response {
             inner.lock().faults.insert(0, rule);
             StatusCode::NO_CONTENT.into_response()
         }
-        Err(e) => error(StatusCode::BAD_REQUEST, "INVALID_PARAMETERS", &format!("fault rule: {e}"), None),
+        Err(e) => error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_PARAMETERS",
+            &format!("fault rule: {e}"),
+            None,
+        ),
     }
 }
 
@@ -885,16 +1393,31 @@ async fn control_trigger(State(inner): Shared, body: Bytes) -> Response {
         replay_event_id: Option<String>,
     }
     let Ok(t) = serde_json::from_slice::<Trigger>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "INVALID_PARAMETERS", "expected {\"results_id\"} or {\"replay_event_id\"}", None);
+        return error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_PARAMETERS",
+            "expected {\"results_id\"} or {\"replay_event_id\"}",
+            None,
+        );
     };
     if let Some(id) = t.replay_event_id {
-        let body = inner.lock().events.iter().find(|(e, _)| *e == id).map(|(_, b)| b.clone());
+        let body = inner
+            .lock()
+            .events
+            .iter()
+            .find(|(e, _)| *e == id)
+            .map(|(_, b)| b.clone());
         return match body {
             Some(b) => {
                 webhooks::send_now(inner.clone(), "replay".into(), b);
                 StatusCode::ACCEPTED.into_response()
             }
-            None => error(StatusCode::NOT_FOUND, "UNKNOWN_EVENT", "no such event_id", None),
+            None => error(
+                StatusCode::NOT_FOUND,
+                "UNKNOWN_EVENT",
+                "no such event_id",
+                None,
+            ),
         };
     }
     match t.results_id.and_then(|r| ResultsId::parse(&r).ok()) {
@@ -902,14 +1425,30 @@ async fn control_trigger(State(inner): Shared, body: Bytes) -> Response {
             webhooks::send_results_ready(inner.clone(), id.to_string());
             StatusCode::ACCEPTED.into_response()
         }
-        None => error(StatusCode::BAD_REQUEST, "INVALID_PARAMETERS", "results_id must be a UUID", None),
+        None => error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_PARAMETERS",
+            "results_id must be a UUID",
+            None,
+        ),
     }
 }
 
-async fn log_requests(State(inner): Shared, method: Method, uri: Uri, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+async fn log_requests(
+    State(inner): Shared,
+    method: Method,
+    uri: Uri,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     let resp = next.run(req).await;
     if !uri.path().starts_with("/_sandbox/") {
-        inner.log("request", format!("{method} {}", uri.path()), resp.status().as_u16(), None);
+        inner.log(
+            "request",
+            format!("{method} {}", uri.path()),
+            resp.status().as_u16(),
+            None,
+        );
     }
     resp
 }
@@ -921,7 +1460,10 @@ pub fn router(inner: Arc<Inner>) -> Router {
         .route("/data/v2/accounts", get(accounts))
         .route("/data/v2/accounts/{account_id}/{kind}", get(account_data))
         .route("/data/v2/identity", get(identity))
-        .route("/data/v2/refreshes", post(trigger_refresh).get(list_refreshes))
+        .route(
+            "/data/v2/refreshes",
+            post(trigger_refresh).get(list_refreshes),
+        )
         .route("/data/v2/refreshes/{refresh_id}", get(get_refresh))
         .route("/data/v2/results/{results_id}", get(results_v2))
         .route("/data/v1/results/{results_id}", get(results_v1))
@@ -931,10 +1473,16 @@ pub fn router(inner: Arc<Inner>) -> Router {
         .route("/insights/v2/assets/cashflows", get(insights))
         .route("/insights/v2/assets/balances", get(insights))
         .route("/insights/v2/liabilities/credit-obligations", get(insights))
-        .route("/insights/v2/liabilities/non-credit-obligations", get(insights))
+        .route(
+            "/insights/v2/liabilities/non-credit-obligations",
+            get(insights),
+        )
         .route("/insights/v2/income/employment", get(insights))
         .route("/customers/v1", get(customers))
-        .route("/customers/v1/{customer_id}/entities", get(customer_entities))
+        .route(
+            "/customers/v1/{customer_id}/entities",
+            get(customer_entities),
+        )
         .route("/_sandbox/state", get(control_state))
         .route("/_sandbox/log", get(control_log))
         .route("/_sandbox/faults", post(control_set_faults))
@@ -942,6 +1490,9 @@ pub fn router(inner: Arc<Inner>) -> Router {
         .route("/_sandbox/webhook-url", post(control_webhook_url))
         .route("/_sandbox/webhooks", post(control_trigger))
         .fallback(fallback)
-        .layer(axum::middleware::from_fn_with_state(inner.clone(), log_requests))
+        .layer(axum::middleware::from_fn_with_state(
+            inner.clone(),
+            log_requests,
+        ))
         .with_state(inner)
 }

@@ -22,11 +22,18 @@ pub struct Delivery {
 
 impl Delivery {
     pub(crate) fn new() -> Self {
-        Delivery { client: Client::builder(TokioExecutor::new()).build_http() }
+        Delivery {
+            client: Client::builder(TokioExecutor::new()).build_http(),
+        }
     }
 }
 
-fn event_body(inner: &Inner, kind: &str, message: &str, payload: serde_json::Value) -> (String, Vec<u8>) {
+fn event_body(
+    inner: &Inner,
+    kind: &str,
+    message: &str,
+    payload: serde_json::Value,
+) -> (String, Vec<u8>) {
     let event_id = uuid_from(inner);
     let body = serde_json::json!({
         "type": kind,
@@ -43,20 +50,47 @@ fn uuid_from(inner: &Inner) -> String {
     let n = inner.started.elapsed().as_nanos() as u64 ^ 0x9e37_79b9_7f4a_7c15;
     let mut r = lean_proto::rng::Rng::new(n);
     let (a, b) = (r.next_u64(), r.next_u64());
-    format!("{:08x}-{:04x}-4{:03x}-b{:03x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xfff, b >> 52, b & 0xffff_ffff_ffff)
+    format!(
+        "{:08x}-{:04x}-4{:03x}-b{:03x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        b >> 52,
+        b & 0xffff_ffff_ffff
+    )
 }
 
 /// `results.ready` for `results_id` at `ready_at`, shaped by the webhook fault drawn for it.
-pub(crate) fn schedule_results_ready(inner: Arc<Inner>, results_id: String, ready_at: Instant, fault: Option<FaultKind>) {
+pub(crate) fn schedule_results_ready(
+    inner: Arc<Inner>,
+    results_id: String,
+    ready_at: Instant,
+    fault: Option<FaultKind>,
+) {
     tokio::spawn(async move {
         tokio::time::sleep_until(ready_at).await;
         match fault {
-            Some(FaultKind::WebhookLost) => inner.log("webhook", format!("results.ready {results_id}"), 0, Some("lost (injected)".into())),
+            Some(FaultKind::WebhookLost) => inner.log(
+                "webhook",
+                format!("results.ready {results_id}"),
+                0,
+                Some("lost (injected)".into()),
+            ),
             Some(FaultKind::WebhookDuplicated) => {
                 let (id, body) = results_ready_body(&inner, &results_id);
                 inner.remember_event(id, body.clone());
-                deliver(inner.clone(), format!("results.ready {results_id}"), body.clone()).await;
-                deliver(inner, format!("results.ready {results_id} (duplicate)"), body).await;
+                deliver(
+                    inner.clone(),
+                    format!("results.ready {results_id}"),
+                    body.clone(),
+                )
+                .await;
+                deliver(
+                    inner,
+                    format!("results.ready {results_id} (duplicate)"),
+                    body,
+                )
+                .await;
             }
             _ => send_results_ready(inner, results_id),
         }
@@ -64,7 +98,12 @@ pub(crate) fn schedule_results_ready(inner: Arc<Inner>, results_id: String, read
 }
 
 fn results_ready_body(inner: &Inner, results_id: &str) -> (String, Vec<u8>) {
-    event_body(inner, "results.ready", "Your results are ready.", serde_json::json!({ "id": results_id }))
+    event_body(
+        inner,
+        "results.ready",
+        "Your results are ready.",
+        serde_json::json!({ "id": results_id }),
+    )
 }
 
 /// Sends `results.ready` for `results_id` now (control API, and the normal path).
@@ -87,9 +126,19 @@ pub(crate) fn schedule_refresh_finished(inner: Arc<Inner>, entity: usize, refres
         tokio::time::sleep(wait).await;
         if let Some(refresh) = crate::server::finish_refresh(&inner, entity, &refresh_id) {
             let payload = serde_json::to_value(&refresh).unwrap_or_default();
-            let (id, body) = event_body(&inner, "entity.data.refresh.updated", "An entity data refresh state has been updated.", payload);
+            let (id, body) = event_body(
+                &inner,
+                "entity.data.refresh.updated",
+                "An entity data refresh state has been updated.",
+                payload,
+            );
             inner.remember_event(id, body.clone());
-            deliver(inner, format!("entity.data.refresh.updated {refresh_id}"), body).await;
+            deliver(
+                inner,
+                format!("entity.data.refresh.updated {refresh_id}"),
+                body,
+            )
+            .await;
         }
     });
 }
@@ -101,12 +150,24 @@ async fn deliver(inner: Arc<Inner>, what: String, body: Vec<u8>) {
     let first = Instant::now();
     for attempt in 0..=RETRY_MINUTES.len() {
         if attempt > 0 {
-            let at = first + inner.config.real(Duration::from_secs(60 * RETRY_MINUTES[attempt - 1]));
+            let at = first
+                + inner
+                    .config
+                    .real(Duration::from_secs(60 * RETRY_MINUTES[attempt - 1]));
             tokio::time::sleep_until(at).await;
         }
-        let url = inner.webhook_url.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let url = inner
+            .webhook_url
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let Some(url) = url else {
-            inner.log("webhook", what.clone(), 0, Some("no --webhook-url: not sent".into()));
+            inner.log(
+                "webhook",
+                what.clone(),
+                0,
+                Some("no --webhook-url: not sent".into()),
+            );
             return;
         };
         let request = http::Request::builder()
@@ -116,10 +177,18 @@ async fn deliver(inner: Arc<Inner>, what: String, body: Vec<u8>) {
             .header(lean_proto::webhook::SIGNATURE_HEADER, &signature)
             .body(Full::new(bytes::Bytes::from(body.clone())));
         let Ok(request) = request else {
-            inner.log("webhook", what.clone(), 0, Some(format!("bad webhook URL {url:?}")));
+            inner.log(
+                "webhook",
+                what.clone(),
+                0,
+                Some(format!("bad webhook URL {url:?}")),
+            );
             return;
         };
-        let limit = inner.config.real(Duration::from_secs(10)).max(Duration::from_millis(100));
+        let limit = inner
+            .config
+            .real(Duration::from_secs(10))
+            .max(Duration::from_millis(100));
         let outcome = tokio::time::timeout(limit, async {
             let resp = inner.delivery.client.request(request).await?;
             let status = resp.status().as_u16();
@@ -133,9 +202,19 @@ async fn deliver(inner: Arc<Inner>, what: String, body: Vec<u8>) {
                 inner.log("webhook", what.clone(), 200, Some(note));
                 return;
             }
-            Ok(Ok(status)) => inner.log("webhook", what.clone(), status, Some(format!("{note}: not 200, will retry"))),
+            Ok(Ok(status)) => inner.log(
+                "webhook",
+                what.clone(),
+                status,
+                Some(format!("{note}: not 200, will retry")),
+            ),
             Ok(Err(e)) => inner.log("webhook", what.clone(), 0, Some(format!("{note}: {e}"))),
-            Err(_) => inner.log("webhook", what.clone(), 0, Some(format!("{note}: no answer within 10 s"))),
+            Err(_) => inner.log(
+                "webhook",
+                what.clone(),
+                0,
+                Some(format!("{note}: no answer within 10 s")),
+            ),
         }
     }
 }

@@ -38,7 +38,9 @@ fn uuid(rng: &mut Rng) -> String {
 }
 
 fn mix(seed: u64, a: u64, b: u64) -> u64 {
-    let mut r = Rng::new(seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xC2B2_AE3D_27D4_EB4F));
+    let mut r = Rng::new(
+        seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xC2B2_AE3D_27D4_EB4F),
+    );
     r.next_u64()
 }
 
@@ -81,9 +83,22 @@ pub struct World {
 }
 
 const SUB_TYPES: [&str; 9] = [
-    "CURRENT", "SAVINGS", "CREDIT", "PREPAID", "MORTGAGE", "PERSONAL_LOAN", "EMONEY", "CHARGE_CARD", "UNSUPPORTED",
+    "CURRENT",
+    "SAVINGS",
+    "CREDIT",
+    "PREPAID",
+    "MORTGAGE",
+    "PERSONAL_LOAN",
+    "EMONEY",
+    "CHARGE_CARD",
+    "UNSUPPORTED",
 ];
-const NAMES: [&str; 4] = ["Angelika Art Jacobs", "Mae Darlene Zulauf", "Ahmed Mohammed Al-Saud", "Fatima Khalid Noor"];
+const NAMES: [&str; 4] = [
+    "Angelika Art Jacobs",
+    "Mae Darlene Zulauf",
+    "Ahmed Mohammed Al-Saud",
+    "Fatima Khalid Noor",
+];
 const MERCHANTS: [(&str, &str, &str); 6] = [
     ("Carrefour", "CC5411", "GROCERIES"),
     ("Emaar", "CC6513", "RENT_AND_SERVICES"),
@@ -103,7 +118,10 @@ impl World {
         let mut index = 0u64;
         for c in 0..2 {
             let customer_id = CustomerId::parse(&uuid(&mut rng)).unwrap_or_else(|_| unreachable!());
-            customers.push(Customer { customer_id: customer_id.clone(), app_user_id: Some(format!("sandbox_user_{}", c + 1)) });
+            customers.push(Customer {
+                customer_id: customer_id.clone(),
+                app_user_id: Some(format!("sandbox_user_{}", c + 1)),
+            });
             let entity_id = EntityId::parse(&uuid(&mut rng)).unwrap_or_else(|_| unreachable!());
             let accounts = SUB_TYPES
                 .iter()
@@ -120,9 +138,18 @@ impl World {
                     }
                 })
                 .collect();
-            entities.push(EntityRec { id: entity_id, customer_id, holder: NAMES[(c + seed as usize) % NAMES.len()].into(), accounts });
+            entities.push(EntityRec {
+                id: entity_id,
+                customer_id,
+                holder: NAMES[(c + seed as usize) % NAMES.len()].into(),
+                accounts,
+            });
         }
-        World { seed, customers, entities }
+        World {
+            seed,
+            customers,
+            entities,
+        }
     }
 
     /// An entity by id.
@@ -159,17 +186,35 @@ impl World {
                 opening_date: Some(DateOrDateTime::Date(today() - Days::days(100))),
                 maturity_date: None,
                 account: vec![
-                    AccountIdentifier { scheme_name: Some(SchemeName::Iban), identification: Some(a.iban.clone()), name: Some(Self::short(e)), secondary_identification: None },
-                    AccountIdentifier { scheme_name: Some(SchemeName::Bban), identification: Some(a.iban[4..].to_owned()), name: Some(Self::short(e)), secondary_identification: None },
+                    AccountIdentifier {
+                        scheme_name: Some(SchemeName::Iban),
+                        identification: Some(a.iban.clone()),
+                        name: Some(Self::short(e)),
+                        secondary_identification: None,
+                    },
+                    AccountIdentifier {
+                        scheme_name: Some(SchemeName::Bban),
+                        identification: Some(a.iban[4..].to_owned()),
+                        name: Some(Self::short(e)),
+                        secondary_identification: None,
+                    },
                 ],
-                servicer: Some(AccountIdentifier { scheme_name: Some(SchemeName::Bicfi), identification: Some("Lean Sandbox Bank".into()), name: None, secondary_identification: None }),
+                servicer: Some(AccountIdentifier {
+                    scheme_name: Some(SchemeName::Bicfi),
+                    identification: Some("Lean Sandbox Bank".into()),
+                    name: None,
+                    secondary_identification: None,
+                }),
                 regional_data: None,
             })
             .collect()
     }
 
     fn money(cents: i64) -> Amount {
-        Amount { currency: Currency::aed(), amount: Decimal::new(cents, 2) }
+        Amount {
+            currency: Currency::aed(),
+            amount: Decimal::new(cents, 2),
+        }
     }
 
     /// `data.balances[]`: every balance type, with credit lines.
@@ -184,7 +229,11 @@ impl World {
                 kind: Some(t.clone()),
                 amount: Self::money((rng.next_u64() % 20_000_000) as i64),
                 date_time: Some(ts(today())),
-                credit_line: vec![CreditLine { included: Some(false), amount: Some(Self::money((rng.next_u64() % 100_000) as i64)), kind: Some(CreditLineType::Available) }],
+                credit_line: vec![CreditLine {
+                    included: Some(false),
+                    amount: Some(Self::money((rng.next_u64() % 100_000) as i64)),
+                    kind: Some(CreditLineType::Available),
+                }],
                 regional_data: None,
             })
             .collect()
@@ -202,18 +251,40 @@ impl World {
         let date = Self::tx_date(i, a.transactions);
         let salary = a.index % 9 == 1 && i.is_multiple_of(25);
         let (info, cents, indicator, merchant, tx_type) = if salary {
-            ("Income: Salary from Lean Technologies".to_owned(), 3_000_000, CreditDebitIndicator::Credit, None, TransactionType::LocalBankTransfer)
+            (
+                "Income: Salary from Lean Technologies".to_owned(),
+                3_000_000,
+                CreditDebitIndicator::Credit,
+                None,
+                TransactionType::LocalBankTransfer,
+            )
         } else if rng.next_u64().is_multiple_of(10) {
-            ("ATM CASH DEPOSIT".to_owned(), (rng.next_u64() % 500_000) as i64 + 100, CreditDebitIndicator::Credit, None, TransactionType::Atm)
+            (
+                "ATM CASH DEPOSIT".to_owned(),
+                (rng.next_u64() % 500_000) as i64 + 100,
+                CreditDebitIndicator::Credit,
+                None,
+                TransactionType::Atm,
+            )
         } else {
             let m = MERCHANTS[(rng.next_u64() % MERCHANTS.len() as u64) as usize];
-            (format!("POS-PURCHASE {}", m.0), (rng.next_u64() % 80_000) as i64 + 100, CreditDebitIndicator::Debit, Some(m), TransactionType::Pos)
+            (
+                format!("POS-PURCHASE {}", m.0),
+                (rng.next_u64() % 80_000) as i64 + 100,
+                CreditDebitIndicator::Debit,
+                Some(m),
+                TransactionType::Pos,
+            )
         };
         let amount = Self::money(cents);
         Transaction {
             entity_id: Some(e.id.clone()),
             account_id: Some(a.id.clone()),
-            transaction_id: Some(uuid(&mut Rng::new(mix(self.seed, a.index, i as u64 + 1_000_000_007)))),
+            transaction_id: Some(uuid(&mut Rng::new(mix(
+                self.seed,
+                a.index,
+                i as u64 + 1_000_000_007,
+            )))),
             transaction_information: Some(info),
             transaction_reference: Some(format!("REF{:010}", rng.next_u64() % 10_000_000_000)),
             credit_debit_indicator: Some(indicator.clone()),
@@ -222,7 +293,11 @@ impl World {
             booking_date_time: Some(ts(date)),
             value_date_time: Some(ts(date)),
             insights: None,
-            balance: Some(TransactionBalance { kind: Some(BalanceType::PreviouslyClosedBooked), credit_debit_indicator: Some(indicator), amount: Some(amount) }),
+            balance: Some(TransactionBalance {
+                kind: Some(BalanceType::PreviouslyClosedBooked),
+                credit_debit_indicator: Some(indicator),
+                amount: Some(amount),
+            }),
             status: Some(TransactionStatus::Booked),
             statement_reference: vec![format!("ST{:06}", i)],
             index: Some((i % 50) as i64),
@@ -235,7 +310,10 @@ impl World {
                 identification: Some("4******1".into()),
                 name: Some(e.holder.clone()),
             }),
-            merchant_details: merchant.map(|m| MerchantDetails { merchant_category_code: Some(m.1.into()), merchant_name: Some(m.0.into()) }),
+            merchant_details: merchant.map(|m| MerchantDetails {
+                merchant_category_code: Some(m.1.into()),
+                merchant_name: Some(m.0.into()),
+            }),
             currency_exchange: None,
             creditor_account: None,
             creditor_agent: None,
@@ -243,7 +321,11 @@ impl World {
             debtor_agent: None,
             local_time_zone: Some("UTC+04:00".into()),
             transaction_type: Some(tx_type),
-            sub_transaction_type: Some(if salary { SubTransactionType::Deposit } else { SubTransactionType::Purchase }),
+            sub_transaction_type: Some(if salary {
+                SubTransactionType::Deposit
+            } else {
+                SubTransactionType::Purchase
+            }),
             payment_modes: None,
             flags: None,
             regional_data: None,
@@ -251,7 +333,12 @@ impl World {
     }
 
     /// Indices of the transactions booked within `[start, end]` (dates ascend, so a range).
-    pub fn transaction_range(&self, a: &AccountRec, start: Option<NaiveDate>, end: Option<NaiveDate>) -> std::ops::Range<usize> {
+    pub fn transaction_range(
+        &self,
+        a: &AccountRec,
+        start: Option<NaiveDate>,
+        end: Option<NaiveDate>,
+    ) -> std::ops::Range<usize> {
         let n = a.transactions;
         // Dates ascend with the index: binary search for the first index failing `keep`.
         let first_not = |keep: &dyn Fn(NaiveDate) -> bool| {
@@ -277,9 +364,14 @@ impl World {
             full_legal_name: Some(e.holder.clone()),
             name: Some(e.holder.clone()),
             national_id: Some("784-1990-1234567-1".into()),
-            birth_date: Some(DateOrDateTime::Date(NaiveDate::from_ymd_opt(1990, 1, 22).unwrap_or_default())),
+            birth_date: Some(DateOrDateTime::Date(
+                NaiveDate::from_ymd_opt(1990, 1, 22).unwrap_or_default(),
+            )),
             gender: None,
-            email_address: Some(format!("{}@example.com", Self::short(e).replace(' ', ".").to_lowercase())),
+            email_address: Some(format!(
+                "{}@example.com",
+                Self::short(e).replace(' ', ".").to_lowercase()
+            )),
             legal_structure: None,
             phone: Some("0501234567".into()),
             mobile_number: Some("0501234567".into()),
@@ -299,7 +391,14 @@ impl World {
                 country: Some("AE".into()),
             }),
             account_role: role.map(str::to_owned),
-            party_type: Some(if role.is_some() { "SOLE" } else { "UNSUPPORTED" }.into()),
+            party_type: Some(
+                if role.is_some() {
+                    "SOLE"
+                } else {
+                    "UNSUPPORTED"
+                }
+                .into(),
+            ),
             party_id: Some("53533".into()),
             party_number: Some("P-53533".into()),
             regional_data: None,
@@ -317,7 +416,12 @@ impl World {
     }
 
     fn agent(bic: &str, name: &str) -> Agent {
-        Agent { scheme_name: Some(SchemeName::Bicfi), identification: Some(bic.into()), name: Some(name.into()), postal_address: None }
+        Agent {
+            scheme_name: Some(SchemeName::Bicfi),
+            identification: Some(bic.into()),
+            name: Some(name.into()),
+            postal_address: None,
+        }
     }
 
     /// `/beneficiaries`.
@@ -330,7 +434,12 @@ impl World {
                 beneficiary_id: Some(format!("{}", 196_784 + k)),
                 beneficiary_type: Some("OTHER".into()),
                 creditor_agent: Some(Self::agent("EBILAEAD", "Emirates NBD")),
-                creditor_account: Some(AccountIdentifier { scheme_name: Some(SchemeName::Iban), identification: Some(format!("AE0702600010152{:08}", k)), name: None, secondary_identification: None }),
+                creditor_account: Some(AccountIdentifier {
+                    scheme_name: Some(SchemeName::Iban),
+                    identification: Some(format!("AE0702600010152{:08}", k)),
+                    name: None,
+                    secondary_identification: None,
+                }),
                 reference: Some("FAMILY".into()),
                 supplementary_data: None,
                 regional_data: None,
@@ -344,7 +453,11 @@ impl World {
             .map(|k| DirectDebit {
                 account_id: Some(a.id.clone()),
                 direct_debit_id: Some(uuid(&mut Rng::new(mix(self.seed, a.index, 500 + k)))),
-                status_code: Some(if k == 0 { MandateStatus::Active } else { MandateStatus::Inactive }),
+                status_code: Some(if k == 0 {
+                    MandateStatus::Active
+                } else {
+                    MandateStatus::Inactive
+                }),
                 frequency: Some(["MONTHLY", "HALF_YEARLY"][k as usize].into()),
                 mandate_identification: Some(format!("MANDATE{k}")),
                 name: Some("DEWA".into()),
@@ -361,13 +474,22 @@ impl World {
             .map(|k| ScheduledPayment {
                 account_id: Some(a.id.clone()),
                 scheduled_payment_id: Some(uuid(&mut Rng::new(mix(self.seed, a.index, 600 + k)))),
-                scheduled_type: Some(if k == 0 { ScheduledType::Arrival } else { ScheduledType::Execution }),
+                scheduled_type: Some(if k == 0 {
+                    ScheduledType::Arrival
+                } else {
+                    ScheduledType::Execution
+                }),
                 scheduled_payment_date_time: Some(ts(today() + Days::days(10 + k as i64))),
                 debtor_reference: Some(format!("DEBT{k}")),
                 reference: None,
                 instructed_amount: Some(Self::money(53_662 + k as i64)),
                 creditor_agent: Some(Self::agent("ADCBAEAA", "ADCB")),
-                creditor_account: Some(AccountIdentifier { scheme_name: Some(SchemeName::Iban), identification: Some("AE360030000010012345678".into()), name: None, secondary_identification: None }),
+                creditor_account: Some(AccountIdentifier {
+                    scheme_name: Some(SchemeName::Iban),
+                    identification: Some("AE360030000010012345678".into()),
+                    name: None,
+                    secondary_identification: None,
+                }),
                 regional_data: None,
             })
             .collect()
@@ -379,12 +501,19 @@ impl World {
             .map(|k| StandingOrder {
                 account_id: Some(a.id.clone()),
                 standing_order_id: Some(uuid(&mut Rng::new(mix(self.seed, a.index, 700 + k)))),
-                standing_order_status_code: Some(if k == 0 { MandateStatus::Active } else { MandateStatus::Inactive }),
+                standing_order_status_code: Some(if k == 0 {
+                    MandateStatus::Active
+                } else {
+                    MandateStatus::Inactive
+                }),
                 first_payment_date_time: Some(ts(today() - Days::days(400))),
                 last_payment_date_time: Some(ts(today() - Days::days(30))),
                 next_payment_date_time: Some(ts(today() + Days::days(1))),
                 final_payment_date_time: Some(ts(today() + Days::days(300))),
-                frequency: Some(Frequency { frequency_type: Some("OTHER".into()), interval: Some(["IntervalDay:5", "EveryWorkingDay"][k as usize].into()) }),
+                frequency: Some(Frequency {
+                    frequency_type: Some("OTHER".into()),
+                    interval: Some(["IntervalDay:5", "EveryWorkingDay"][k as usize].into()),
+                }),
                 number_of_payments: Some(36 + k as i64),
                 reference: None,
                 standing_order_type: Some("LOCAL_BANK_TRANSFER".into()),
@@ -402,7 +531,17 @@ impl World {
 
     /// Entities as `GET /customers/v1/{customer_id}/entities` returns them.
     pub fn entity_objects(&self, customer: &CustomerId) -> Vec<Entity> {
-        let all = Permissions { identity: true, accounts: true, balance: true, transactions: true, identities: true, scheduled_payments: true, standing_orders: true, direct_debits: true, beneficiaries: true };
+        let all = Permissions {
+            identity: true,
+            accounts: true,
+            balance: true,
+            transactions: true,
+            identities: true,
+            scheduled_payments: true,
+            standing_orders: true,
+            direct_debits: true,
+            beneficiaries: true,
+        };
         self.entities
             .iter()
             .filter(|e| &e.customer_id == customer)
@@ -428,21 +567,35 @@ impl World {
                     expiration_date_time: Some(ts(today() + Days::days(265))),
                     transaction_from_date_time: Some(ts(today() - Days::days(365))),
                     transaction_to_date_time: Some(ts(today() + Days::days(265))),
-                    accounts: e.accounts.iter().map(|a| ConsentAccount { scheme_name: Some("IBAN".into()), identification: Some(a.iban.clone()), name: None, secondary_identification: None }).collect(),
+                    accounts: e
+                        .accounts
+                        .iter()
+                        .map(|a| ConsentAccount {
+                            scheme_name: Some("IBAN".into()),
+                            identification: Some(a.iban.clone()),
+                            name: None,
+                            secondary_identification: None,
+                        })
+                        .collect(),
                 }],
             })
             .collect()
     }
 
     fn all_transactions<'a>(&'a self, e: &'a EntityRec) -> impl Iterator<Item = Transaction> + 'a {
-        e.accounts.iter().flat_map(move |a| (0..a.transactions).map(move |i| self.transaction(e, a, i)))
+        e.accounts
+            .iter()
+            .flat_map(move |a| (0..a.transactions).map(move |i| self.transaction(e, a, i)))
     }
 
     /// `POST /insights/v2/income`, computed from the transactions.
     pub fn income(&self, e: &EntityRec) -> Income {
         let mut salary = Vec::new();
         let mut other = Vec::new();
-        for t in self.all_transactions(e).filter(|t| t.credit_debit_indicator == Some(CreditDebitIndicator::Credit)) {
+        for t in self
+            .all_transactions(e)
+            .filter(|t| t.credit_debit_indicator == Some(CreditDebitIndicator::Credit))
+        {
             let it = IncomeTransaction {
                 account_id: t.account_id.clone(),
                 transaction_id: t.transaction_id.clone(),
@@ -451,13 +604,25 @@ impl World {
                 amount: Some(t.amount.amount),
                 income_source: None,
             };
-            if t.transaction_information.as_deref().is_some_and(|s| s.contains("Salary")) {
+            if t.transaction_information
+                .as_deref()
+                .is_some_and(|s| s.contains("Salary"))
+            {
                 salary.push(it);
             } else {
-                other.push(IncomeTransaction { income_source: Some(IncomeSource { kind: Some("CASH_DEPOSIT".into()), name: None }), ..it });
+                other.push(IncomeTransaction {
+                    income_source: Some(IncomeSource {
+                        kind: Some("CASH_DEPOSIT".into()),
+                        name: None,
+                    }),
+                    ..it
+                });
             }
         }
-        Income { salary: Some(Self::stream(salary)), non_salary: Some(Self::stream(other)) }
+        Income {
+            salary: Some(Self::stream(salary)),
+            non_salary: Some(Self::stream(other)),
+        }
     }
 
     fn monthly(items: impl Iterator<Item = (NaiveDate, Decimal)>) -> Vec<MonthlyTotal> {
@@ -484,7 +649,13 @@ impl World {
         let months = Decimal::from(monthly.len().max(1) as u64);
         let max = monthly.iter().max_by_key(|m| m.amount);
         let min = monthly.iter().min_by_key(|m| m.amount);
-        let ma = |m: Option<&MonthlyTotal>| m.map(|m| MonthAmount { month: m.month, year: m.year, amount: m.amount });
+        let ma = |m: Option<&MonthlyTotal>| {
+            m.map(|m| MonthAmount {
+                month: m.month,
+                year: m.year,
+                amount: m.amount,
+            })
+        };
         InsightTotal {
             amount: Some(amount),
             count: Some(items.len() as u64),
@@ -503,20 +674,47 @@ impl World {
         txs.sort_by_key(|t| t.booking_date_time);
         let items: Vec<(NaiveDate, Decimal)> = txs
             .iter()
-            .map(|t| (t.booking_date_time.map(|b| b.0.date_naive()).unwrap_or_else(today), t.amount.unwrap_or_default()))
+            .map(|t| {
+                (
+                    t.booking_date_time
+                        .map(|b| b.0.date_naive())
+                        .unwrap_or_else(today),
+                    t.amount.unwrap_or_default(),
+                )
+            })
             .collect();
         let monthly = Self::monthly(items.iter().copied());
-        IncomeStream { currency: Some(Currency::aed()), total: Some(Self::total(&items, &monthly)), monthly_totals: monthly, transactions: txs, income_factors: None }
+        IncomeStream {
+            currency: Some(Currency::aed()),
+            total: Some(Self::total(&items, &monthly)),
+            monthly_totals: monthly,
+            transactions: txs,
+            income_factors: None,
+        }
     }
 
     /// `GET /insights/v2/expenses`, computed from the transactions.
     pub fn expenses(&self, e: &EntityRec) -> Expenses {
         let mut items = Vec::new();
         let mut by_cat: BTreeMap<String, (Decimal, u64)> = BTreeMap::new();
-        for t in self.all_transactions(e).filter(|t| t.credit_debit_indicator == Some(CreditDebitIndicator::Debit)) {
-            let d = t.booking_date_time.map(|b| b.0.date_naive()).unwrap_or_else(today);
-            let merchant = t.merchant_details.as_ref().and_then(|m| m.merchant_name.clone()).unwrap_or_default();
-            let cat = MERCHANTS.iter().find(|m| m.0 == merchant).map(|m| m.2).unwrap_or("OTHER");
+        for t in self
+            .all_transactions(e)
+            .filter(|t| t.credit_debit_indicator == Some(CreditDebitIndicator::Debit))
+        {
+            let d = t
+                .booking_date_time
+                .map(|b| b.0.date_naive())
+                .unwrap_or_else(today);
+            let merchant = t
+                .merchant_details
+                .as_ref()
+                .and_then(|m| m.merchant_name.clone())
+                .unwrap_or_default();
+            let cat = MERCHANTS
+                .iter()
+                .find(|m| m.0 == merchant)
+                .map(|m| m.2)
+                .unwrap_or("OTHER");
             let c = by_cat.entry(cat.to_owned()).or_default();
             c.0 += t.amount.amount;
             c.1 += 1;
@@ -534,7 +732,11 @@ impl World {
                     category: Some(category),
                     amount: Some(amount),
                     count: Some(count),
-                    fraction_of_total_expenses: Some(if all.is_zero() { Decimal::ZERO } else { (amount / all).round_dp(2) }),
+                    fraction_of_total_expenses: Some(if all.is_zero() {
+                        Decimal::ZERO
+                    } else {
+                        (amount / all).round_dp(2)
+                    }),
                     average_days_between_transactions: None,
                     first_date_time: None,
                     last_date_time: None,
@@ -545,12 +747,17 @@ impl World {
                 })
                 .collect(),
         }];
-        Expenses { currency: Some(Currency::aed()), total: Some(total), monthly_totals: monthly }
+        Expenses {
+            currency: Some(Currency::aed()),
+            total: Some(total),
+            monthly_totals: monthly,
+        }
     }
 
     /// `GET /insights/v2/assets/cashflows`, computed from the transactions.
     pub fn cashflows(&self, e: &EntityRec) -> Cashflows {
-        let (mut inflow, mut outflow, mut n_in, mut n_out) = (Decimal::ZERO, Decimal::ZERO, 0u64, 0u64);
+        let (mut inflow, mut outflow, mut n_in, mut n_out) =
+            (Decimal::ZERO, Decimal::ZERO, 0u64, 0u64);
         for t in self.all_transactions(e) {
             if t.credit_debit_indicator == Some(CreditDebitIndicator::Credit) {
                 inflow += t.amount.amount;
@@ -560,7 +767,14 @@ impl World {
                 n_out += 1;
             }
         }
-        let flow = |category: &str, amount: Decimal, count| CategoryFlow { category: Some(category.into()), amount: Some(Amount { currency: Currency::aed(), amount }), count: Some(count) };
+        let flow = |category: &str, amount: Decimal, count| CategoryFlow {
+            category: Some(category.into()),
+            amount: Some(Amount {
+                currency: Currency::aed(),
+                amount,
+            }),
+            count: Some(count),
+        };
         Cashflows {
             total: Some(Flows {
                 month: None,
@@ -568,11 +782,21 @@ impl World {
                 is_month_complete: None,
                 inwards: vec![flow("inflow", inflow, n_in)],
                 outwards: vec![flow("outflow", outflow, n_out)],
-                net: Some(NetFlow { overall_amount: Some(Amount { currency: Currency::aed(), amount: inflow - outflow }), net_cashflow: None }),
+                net: Some(NetFlow {
+                    overall_amount: Some(Amount {
+                        currency: Currency::aed(),
+                        amount: inflow - outflow,
+                    }),
+                    net_cashflow: None,
+                }),
             }),
             monthly_totals: Vec::new(),
-            credit_debit_behaviour: Some(Periods { periods: Vec::new() }),
-            big_payments: Some(Periods { periods: Vec::new() }),
+            credit_debit_behaviour: Some(Periods {
+                periods: Vec::new(),
+            }),
+            big_payments: Some(Periods {
+                periods: Vec::new(),
+            }),
         }
     }
 }
