@@ -359,6 +359,8 @@ pub struct Call<P: Payload> {
     last_error: Option<String>,
     correlation_id: Option<String>,
     outcome: Option<Result<CallData<P>, CallError>>,
+    submit_only: bool,
+    submitted: Option<ResultsId>,
 }
 
 impl<P: Payload> fmt::Debug for Call<P> {
@@ -404,8 +406,31 @@ impl<P: Payload + 'static> Call<P> {
             last_error: None,
             correlation_id: None,
             outcome: None,
+            submit_only: false,
+            submitted: None,
             config,
         }
+    }
+
+    /// Sends `endpoint` with `async=true` and stops at Lean's PENDING answer: the
+    /// `results_id` comes out of [`Call::poll_submitted`] for the caller to persist, and
+    /// [`Call::resume`] (perhaps in another process) fetches the data later. An endpoint
+    /// without an async flag answers with data, which comes out of [`Call::poll_outcome`].
+    pub fn submit<E>(endpoint: E, api_base: BaseUrl, config: CallConfig, now: Instant) -> Self
+    where
+        E: Endpoint<Output = P> + Clone + Send + 'static,
+    {
+        let mut call = Call::new(
+            endpoint,
+            api_base,
+            CallConfig {
+                asynchronous: true,
+                ..config
+            },
+            now,
+        );
+        call.submit_only = true;
+        call
     }
 
     /// Picks up the results of a request that answered PENDING earlier (perhaps in another
@@ -456,6 +481,11 @@ impl<P: Payload> Call<P> {
     /// Requests sent so far.
     pub fn requests_sent(&self) -> u32 {
         self.requests
+    }
+
+    /// For a [`Call::submit`]: the `results_id` Lean answered PENDING with, once.
+    pub fn poll_submitted(&mut self) -> Option<ResultsId> {
+        self.submitted.take()
     }
 
     /// The outcome, once: data or a typed error.
@@ -816,6 +846,14 @@ impl<P: Payload> Call<P> {
     /// Lean answered PENDING: the data will come through `results_id`. This is the one place
     /// that handles it.
     fn on_pending(&mut self, results_id: ResultsId, now: Instant, ctx: &mut Context<'_>) {
+        if self.submit_only {
+            // The caller keeps the results_id and resumes later; nobody waits here.
+            self.results_id = Some(results_id.clone());
+            self.submitted = Some(results_id);
+            self.in_flight = None;
+            self.state = State::Done;
+            return;
+        }
         if self.results_id.as_ref() != Some(&results_id) {
             self.forget_results(ctx);
             self.results_id = Some(results_id.clone());

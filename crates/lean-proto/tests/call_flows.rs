@@ -465,3 +465,32 @@ fn paging_through_results_after_pending_never_asks_the_bank_again() {
     assert!(owners.iter().all(|o| *o == id));
     assert_eq!(pager.results_id().map(|r| r.to_string()), Some(id));
 }
+
+#[test]
+fn submit_stops_at_pending_and_hands_out_the_results_id() {
+    let mut lean = FakeLean::new(epoch());
+    let mut shared = Shared::new();
+    let mut call = Call::submit(
+        GetAccounts::new(entity()),
+        BaseUrl::parse("http://127.0.0.1:1").unwrap(),
+        CallConfig::default(),
+        lean.now,
+    );
+    let mut guard = 0;
+    let id = loop {
+        guard += 1;
+        assert!(guard < 20);
+        if let Some(id) = call.poll_submitted() {
+            break id;
+        }
+        let tx = call
+            .poll_transmit(lean.now, &mut shared.ctx())
+            .expect("a request");
+        let (_, resp) = lean.serve(&tx);
+        call.handle_response(tx.id, resp.unwrap(), lean.now, &mut shared.ctx());
+    };
+    assert!(call.is_done());
+    assert!(call.poll_outcome().is_none());
+    assert_eq!(lean.pending_given, [id.clone()]);
+    assert_eq!(shared.results.waiting(), 0, "nobody waits after a submit");
+}
