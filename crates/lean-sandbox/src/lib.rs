@@ -133,6 +133,21 @@ impl Sandbox {
             .unwrap_or_else(|p| p.into_inner()) = url;
     }
 
+    /// Adds a fault rule in front of the others (a one-shot rule when `count` is 1).
+    pub fn add_fault(&self, rule: FaultRule) {
+        self.inner.add_fault(rule);
+    }
+
+    /// Invalidates every access token issued so far (the next request gets 401).
+    pub fn revoke_tokens(&self) {
+        self.inner.revoke_tokens();
+    }
+
+    /// The log of requests received and webhooks delivered.
+    pub fn log(&self) -> Vec<LogEntry> {
+        self.inner.log_entries()
+    }
+
     /// Stops the server and waits for its thread.
     pub fn stop(mut self) {
         self.shut();

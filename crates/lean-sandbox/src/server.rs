@@ -137,6 +137,18 @@ impl Inner {
         })
     }
 
+    pub(crate) fn add_fault(&self, rule: FaultRule) {
+        self.lock().faults.insert(0, rule);
+    }
+
+    pub(crate) fn revoke_tokens(&self) {
+        self.lock().tokens.clear();
+    }
+
+    pub(crate) fn log_entries(&self) -> Vec<LogEntry> {
+        self.lock().log.iter().cloned().collect()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Mutable> {
         self.m.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -1343,7 +1355,7 @@ async fn control_state(State(inner): Shared) -> Response {
 }
 
 async fn control_log(State(inner): Shared) -> Response {
-    let log: Vec<LogEntry> = inner.lock().log.iter().cloned().collect();
+    let log = inner.log_entries();
     json_response(StatusCode::OK, serde_json::to_vec(&log).unwrap_or_default())
 }
 
@@ -1368,7 +1380,7 @@ async fn control_add_fault(State(inner): Shared, body: Bytes) -> Response {
             if rule.count.is_none() {
                 rule.count = Some(1); // "the next response"
             }
-            inner.lock().faults.insert(0, rule);
+            inner.add_fault(rule);
             StatusCode::NO_CONTENT.into_response()
         }
         Err(e) => error(
@@ -1378,6 +1390,11 @@ async fn control_add_fault(State(inner): Shared, body: Bytes) -> Response {
             None,
         ),
     }
+}
+
+async fn control_revoke_tokens(State(inner): Shared) -> Response {
+    inner.revoke_tokens();
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn control_webhook_url(State(inner): Shared, body: Bytes) -> Response {
@@ -1488,6 +1505,7 @@ pub fn router(inner: Arc<Inner>) -> Router {
         .route("/_sandbox/faults", post(control_set_faults))
         .route("/_sandbox/faults/next", post(control_add_fault))
         .route("/_sandbox/webhook-url", post(control_webhook_url))
+        .route("/_sandbox/tokens/revoke", post(control_revoke_tokens))
         .route("/_sandbox/webhooks", post(control_trigger))
         .fallback(fallback)
         .layer(axum::middleware::from_fn_with_state(

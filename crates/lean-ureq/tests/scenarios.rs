@@ -1,0 +1,623 @@
+//! The scenario suite: lean-ureq against lean-sandbox over real HTTP on loopback, with a real
+//! webhook endpoint (tiny_http) feeding `Client::handle_webhook`.
+
+use lean_sandbox::{FaultKind, FaultRule, Latency, Sandbox, SandboxConfig};
+use lean_ureq::lean_proto::retry::RetryPolicy;
+use lean_ureq::lean_proto::webhook::WebhookSecret;
+use lean_ureq::lean_proto::*;
+use lean_ureq::{CallConfig, CallErrorKind, Client, Submitted};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A sandbox with a webhook endpoint wired to a client.
+struct World {
+    sandbox: Sandbox,
+    client: Client,
+    _hooks: Option<Hooks>,
+}
+
+struct Hooks {
+    server: Arc<tiny_http::Server>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Hooks {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Serves webhooks on loopback into `client.handle_webhook`, answering its status.
+fn webhook_endpoint(client: Client) -> (String, Hooks) {
+    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind"));
+    let url = format!(
+        "http://{}/webhooks/lean",
+        server.server_addr().to_ip().expect("ip")
+    );
+    let s = server.clone();
+    let thread = std::thread::spawn(move || {
+        for mut request in s.incoming_requests() {
+            let signature = request
+                .headers()
+                .iter()
+                .find(|h| h.field.equiv("lean-signature"))
+                .map(|h| h.value.as_str().to_owned());
+            let mut body = Vec::new();
+            let _ = std::io::Read::read_to_end(request.as_reader(), &mut body);
+            let ack = client.handle_webhook(signature.as_deref(), &body);
+            let _ = request.respond(tiny_http::Response::empty(ack.status));
+        }
+    });
+    (
+        url,
+        Hooks {
+            server,
+            thread: Some(thread),
+        },
+    )
+}
+
+fn quick_calls() -> CallConfig {
+    CallConfig {
+        sync_timeout: Duration::from_secs(5),
+        request_timeout: Duration::from_secs(5),
+        deadline: Duration::from_secs(20),
+        webhook_grace: Duration::from_secs(2),
+        poll: RetryPolicy {
+            max_retries: u32::MAX,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(400),
+        },
+        retry: RetryPolicy {
+            max_retries: 4,
+            base_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(200),
+        },
+        ..CallConfig::default()
+    }
+}
+
+fn sandbox_config() -> SandboxConfig {
+    SandboxConfig {
+        bank_latency: Latency::fixed(Duration::from_millis(100)),
+        time_scale: 0.01,
+        ..SandboxConfig::default()
+    }
+}
+
+fn client_for(sandbox: &Sandbox, calls: CallConfig) -> Client {
+    let base = BaseUrl::parse(&sandbox.base_url()).unwrap();
+    let config = Config::new(
+        Region::Uae,
+        Environment::Custom {
+            api_base: base.clone(),
+            auth_base: base,
+        },
+        Credentials::ClientCredentials {
+            client_id: "sandbox-client".into(),
+            client_secret: Secret::new("sandbox-secret"),
+        },
+    );
+    Client::builder(config)
+        .call_config(calls)
+        .webhook_secret(WebhookSecret::new("sandbox-webhook-secret"))
+        .build()
+        .unwrap()
+}
+
+fn world(config: SandboxConfig, calls: CallConfig, with_hooks: bool) -> World {
+    let sandbox = Sandbox::start(config).unwrap();
+    let client = client_for(&sandbox, calls);
+    let hooks = with_hooks.then(|| {
+        let (url, hooks) = webhook_endpoint(client.clone());
+        sandbox.set_webhook_url(Some(url));
+        hooks
+    });
+    World {
+        sandbox,
+        client,
+        _hooks: hooks,
+    }
+}
+
+fn ids(w: &World) -> (EntityId, AccountId) {
+    let e = w.sandbox.entities()[0].clone();
+    let a = w.sandbox.accounts(&e)[0].clone();
+    (e, a)
+}
+
+fn requests_to(w: &World, path_part: &str) -> usize {
+    w.sandbox
+        .log()
+        .iter()
+        .filter(|l| l.kind == "request" && l.what.contains(path_part))
+        .count()
+}
+
+#[test]
+fn every_endpoint_happy_path() {
+    let w = world(sandbox_config(), quick_calls(), false);
+    let (e, a) = ids(&w);
+    let c = &w.client;
+    assert_eq!(c.accounts(&e).unwrap().len(), 9);
+    assert_eq!(c.balances(&e, &a).unwrap().len(), 13);
+    assert_eq!(c.transactions(&e, &a).count(), 293);
+    assert_eq!(c.beneficiaries(&e, &a).unwrap().len(), 2);
+    assert_eq!(c.account_identities(&e, &a).unwrap().len(), 1);
+    assert_eq!(c.direct_debits(&e, &a).unwrap().len(), 2);
+    assert_eq!(c.scheduled_payments(&e, &a).unwrap().len(), 2);
+    assert_eq!(c.standing_orders(&e, &a).unwrap().len(), 2);
+    assert_eq!(c.identity(&e).unwrap().len(), 1);
+    assert!(c.income(&e).unwrap().salary.is_some());
+    assert!(c.expenses(&e).unwrap().total.is_some());
+    assert!(c.cashflows(&e).unwrap().total.is_some());
+    for raw in [
+        c.call(GetCashBalances::new(e.clone())),
+        c.call(GetCreditObligations::new(e.clone())),
+        c.call(GetNonCreditObligations::new(e.clone())),
+        c.call(GetEmployment::new(e.clone())),
+    ] {
+        raw.unwrap();
+    }
+    let customers = c.customers().unwrap();
+    assert_eq!(c.entities(&customers.data[0].customer_id).unwrap()[0].id, e);
+    let r = c.refresh(&e).unwrap();
+    assert_eq!(
+        c.refresh_status(&e, &r.refresh_id).unwrap().refresh_id,
+        r.refresh_id
+    );
+    assert_eq!(c.refreshes(&e).unwrap().content.len(), 1);
+    // Page at a time.
+    let mut first = GetTransactions::new(e.clone(), a.clone());
+    first.options.size = Some(10);
+    let page = c.page(first).unwrap();
+    assert_eq!(page.payload.items.len(), 10);
+    assert_eq!(page.payload.next_page(), Some(1));
+}
+
+#[test]
+fn v1_with_app_token() {
+    let sandbox = Sandbox::start(sandbox_config()).unwrap();
+    let base = BaseUrl::parse(&sandbox.base_url()).unwrap();
+    let config = Config::new(
+        Region::Uae,
+        Environment::Custom {
+            api_base: base.clone(),
+            auth_base: base,
+        },
+        Credentials::AppToken(Secret::new("sandbox-app-token")),
+    );
+    let c = Client::builder(config)
+        .call_config(quick_calls())
+        .build()
+        .unwrap();
+    let e = sandbox.entities()[0].clone();
+    let a = sandbox.accounts(&e)[0].clone();
+    assert_eq!(
+        c.call(V1GetAccounts::new(e.clone()))
+            .unwrap()
+            .payload
+            .accounts
+            .len(),
+        9
+    );
+    let tx = c
+        .call(V1GetTransactions::new(e.clone(), a.clone()))
+        .unwrap();
+    assert!(!tx.payload.transactions.is_empty());
+    assert!(c.call(V1GetBalance::new(e, a)).is_ok());
+}
+
+#[test]
+fn sync_call_falls_back_to_pending_and_the_webhook_brings_the_data() {
+    // Bank takes 80 s of Lean time, Lean falls back at 50 s: the caller still gets data.
+    let w = world(
+        SandboxConfig {
+            bank_latency: Latency::fixed(Duration::from_secs(80)),
+            ..sandbox_config()
+        },
+        CallConfig {
+            webhook_grace: Duration::from_secs(10),
+            ..quick_calls()
+        },
+        true,
+    );
+    let (e, _) = ids(&w);
+    let data = w.client.call(GetAccounts::new(e)).unwrap();
+    assert_eq!(data.payload.items.len(), 9);
+    let rid = data.results_id.expect("came through results");
+    assert_eq!(
+        requests_to(&w, "/data/v2/results/"),
+        1,
+        "one fetch, woken by the webhook, no polling"
+    );
+    assert!(
+        w.sandbox
+            .log()
+            .iter()
+            .any(|l| l.kind == "webhook" && l.what.contains(rid.as_str()) && l.status == 200)
+    );
+}
+
+#[test]
+fn async_true_is_answered_through_the_webhook() {
+    let w = world(
+        sandbox_config(),
+        CallConfig {
+            asynchronous: true,
+            webhook_grace: Duration::from_secs(10),
+            ..quick_calls()
+        },
+        true,
+    );
+    let (e, _) = ids(&w);
+    let data = w.client.call(GetAccounts::new(e)).unwrap();
+    assert!(data.results_id.is_some());
+    assert_eq!(requests_to(&w, "/data/v2/results/"), 1);
+}
+
+#[test]
+fn early_webhook_is_not_lost() {
+    let w = world(
+        SandboxConfig {
+            faults: vec![FaultRule::rate(FaultKind::WebhookEarly, 1.0)],
+            ..sandbox_config()
+        },
+        CallConfig {
+            asynchronous: true,
+            webhook_grace: Duration::from_secs(10),
+            ..quick_calls()
+        },
+        true,
+    );
+    let (e, _) = ids(&w);
+    let started = Instant::now();
+    let data = w.client.call(GetAccounts::new(e)).unwrap();
+    assert!(data.results_id.is_some());
+    assert_eq!(
+        requests_to(&w, "/data/v2/results/"),
+        1,
+        "fetched at once: the registry held the early webhook"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "no wait for the grace period"
+    );
+}
+
+#[test]
+fn duplicated_webhook_is_harmless() {
+    let w = world(
+        SandboxConfig {
+            faults: vec![FaultRule::rate(FaultKind::WebhookDuplicated, 1.0)],
+            ..sandbox_config()
+        },
+        CallConfig {
+            asynchronous: true,
+            webhook_grace: Duration::from_secs(10),
+            ..quick_calls()
+        },
+        true,
+    );
+    let (e, _) = ids(&w);
+    w.client.call(GetAccounts::new(e.clone())).unwrap();
+    w.client.call(GetAccounts::new(e)).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let hooks: Vec<_> = w
+        .sandbox
+        .log()
+        .into_iter()
+        .filter(|l| l.kind == "webhook")
+        .collect();
+    assert_eq!(hooks.len(), 4, "two calls, each webhook twice");
+    assert!(
+        hooks.iter().all(|l| l.status == 200),
+        "duplicates acknowledged with 200"
+    );
+    assert_eq!(requests_to(&w, "/data/v2/results/"), 2);
+}
+
+#[test]
+fn lost_webhook_falls_back_to_polling() {
+    let w = world(
+        SandboxConfig {
+            faults: vec![FaultRule::rate(FaultKind::WebhookLost, 1.0)],
+            bank_latency: Latency::fixed(Duration::from_secs(60)),
+            ..sandbox_config()
+        },
+        CallConfig {
+            asynchronous: true,
+            webhook_grace: Duration::from_millis(200),
+            ..quick_calls()
+        },
+        true,
+    );
+    let (e, _) = ids(&w);
+    let data = w.client.call(GetAccounts::new(e)).unwrap();
+    assert!(data.results_id.is_some());
+    assert!(
+        requests_to(&w, "/data/v2/results/") >= 2,
+        "polled: 404 first, then data"
+    );
+}
+
+#[test]
+fn rate_limit_with_retry_after_then_success() {
+    let w = world(sandbox_config(), quick_calls(), false);
+    let (e, _) = ids(&w);
+    w.sandbox.add_fault(FaultRule::next(
+        "accounts",
+        FaultKind::RateLimited { retry_after: 1 },
+        1,
+    ));
+    let started = Instant::now();
+    w.client.accounts(&e).unwrap();
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(190),
+        "waited the Retry-After (capped at max_delay 200 ms): {waited:?}"
+    );
+    assert_eq!(requests_to(&w, "/data/v2/accounts"), 2);
+}
+
+#[test]
+fn server_errors_then_success() {
+    let w = world(sandbox_config(), quick_calls(), false);
+    let (e, _) = ids(&w);
+    w.sandbox.add_fault(FaultRule::next(
+        "accounts",
+        FaultKind::ServerError { status: 503 },
+        2,
+    ));
+    assert_eq!(w.client.accounts(&e).unwrap().len(), 9);
+    assert_eq!(requests_to(&w, "/data/v2/accounts"), 3);
+}
+
+#[test]
+fn server_errors_that_do_not_stop_become_a_typed_error() {
+    let w = world(sandbox_config(), quick_calls(), false);
+    let (e, _) = ids(&w);
+    w.sandbox.add_fault(FaultRule::next(
+        "accounts",
+        FaultKind::ServerError { status: 500 },
+        100,
+    ));
+    let err = w.client.accounts(&e).unwrap_err();
+    let call = err.call_error().unwrap();
+    assert!(
+        matches!(&call.kind, CallErrorKind::Api(a) if a.http_status == 500),
+        "{err}"
+    );
+    assert!(call.correlation_id.is_some(), "carries lean-correlation-id");
+    assert!(!call.is_misuse());
+}
+
+#[test]
+fn connection_reset_is_survived() {
+    let w = world(
+        sandbox_config(),
+        CallConfig {
+            webhook_grace: Duration::from_secs(10),
+            ..quick_calls()
+        },
+        true,
+    );
+    let (e, _) = ids(&w);
+    w.sandbox
+        .add_fault(FaultRule::next("accounts", FaultKind::Reset, 1));
+    assert_eq!(w.client.accounts(&e).unwrap().len(), 9);
+}
+
+#[test]
+fn response_slower_than_the_client_timeout_is_asked_again_async() {
+    let w = world(
+        sandbox_config(),
+        CallConfig {
+            sync_timeout: Duration::from_millis(300),
+            webhook_grace: Duration::from_secs(10),
+            ..quick_calls()
+        },
+        true,
+    );
+    let (e, _) = ids(&w);
+    w.sandbox.add_fault(FaultRule::next(
+        "accounts",
+        FaultKind::Delay { ms: 1500 },
+        1,
+    ));
+    let data = w.client.call(GetAccounts::new(e)).unwrap();
+    assert!(
+        data.results_id.is_some(),
+        "the second request went async=true and came through results"
+    );
+}
+
+#[test]
+fn token_expiry_in_the_middle_of_a_run() {
+    let w = world(
+        SandboxConfig {
+            transactions: 500,
+            ..sandbox_config()
+        },
+        quick_calls(),
+        false,
+    );
+    let (e, a) = ids(&w);
+    let mut n = 0;
+    for tx in w.client.transactions(&e, &a) {
+        tx.unwrap();
+        n += 1;
+        if n == 120 {
+            w.sandbox.revoke_tokens(); // every token dies between page 3 and page 4
+        }
+    }
+    assert_eq!(n, 500);
+    let log = w.sandbox.log();
+    assert_eq!(
+        log.iter()
+            .filter(|l| l.what == "POST /oauth2/token")
+            .count(),
+        2,
+        "renewed once"
+    );
+    assert_eq!(
+        log.iter().filter(|l| l.status == 401).count(),
+        1,
+        "one 401, replayed"
+    );
+}
+
+#[test]
+fn token_is_shared_across_threads_with_one_fetch() {
+    let w = world(sandbox_config(), quick_calls(), false);
+    let (e, _) = ids(&w);
+    let threads: Vec<_> = (0..6)
+        .map(|_| {
+            let c = w.client.clone();
+            let e = e.clone();
+            std::thread::spawn(move || c.accounts(&e).unwrap().len())
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), 9);
+    }
+    assert_eq!(
+        w.sandbox
+            .log()
+            .iter()
+            .filter(|l| l.what == "POST /oauth2/token")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn webhook_with_a_wrong_signature_is_rejected() {
+    let w = world(sandbox_config(), quick_calls(), false);
+    let body = br#"{"type":"results.ready","payload":{"id":"6dd9c7d2-1c8c-4862-bb1f-fcf52f5033d4"},"event_id":"e1"}"#;
+    let forged = WebhookSecret::new("not-the-secret").sign(body);
+    assert_eq!(w.client.handle_webhook(Some(&forged), body).status, 401);
+    assert_eq!(w.client.handle_webhook(None, body).status, 401);
+    let good = WebhookSecret::new("sandbox-webhook-secret").sign(body);
+    assert_eq!(w.client.handle_webhook(Some(&good), body).status, 200);
+}
+
+#[test]
+fn paging_through_ten_thousand_transactions() {
+    let w = world(
+        SandboxConfig {
+            transactions: 10_000,
+            bank_latency: Latency::fixed(Duration::ZERO),
+            ..sandbox_config()
+        },
+        quick_calls(),
+        false,
+    );
+    let (e, a) = ids(&w);
+    let mut t = GetTransactions::new(e, a);
+    t.options.size = Some(100);
+    let mut seen = std::collections::HashSet::new();
+    for tx in w.client.items(t) {
+        assert!(seen.insert(tx.unwrap().transaction_id.unwrap()));
+    }
+    assert_eq!(seen.len(), 10_000);
+    assert_eq!(requests_to(&w, "/transactions"), 100);
+}
+
+#[test]
+fn submit_drop_the_client_resume_with_a_new_one() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        bank_latency: Latency::fixed(Duration::from_secs(30)),
+        ..sandbox_config()
+    })
+    .unwrap();
+    let e = sandbox.entities()[0].clone();
+    let results_id = {
+        let first = client_for(&sandbox, quick_calls());
+        match first.submit(GetAccounts::new(e)).unwrap() {
+            Submitted::Pending(id) => id,
+            Submitted::Data(_) => panic!("async=true answers PENDING"),
+        }
+        // `first` is dropped here: a restart.
+    };
+    let second = client_for(
+        &sandbox,
+        CallConfig {
+            webhook_grace: Duration::ZERO,
+            ..quick_calls()
+        },
+    );
+    let data = second.resume::<Page<Account>>(results_id.clone()).unwrap();
+    assert_eq!(data.payload.items.len(), 9);
+    assert_eq!(data.results_id, Some(results_id.clone()));
+    let any = second.results(results_id).unwrap();
+    assert!(matches!(any.payload, AnyData::Accounts(_)));
+}
+
+#[test]
+fn deadline_keeps_the_results_id_for_later() {
+    let w = world(
+        SandboxConfig {
+            bank_latency: Latency::fixed(Duration::from_secs(3600)),
+            faults: vec![FaultRule::rate(FaultKind::WebhookLost, 1.0)],
+            ..sandbox_config()
+        },
+        CallConfig {
+            asynchronous: true,
+            deadline: Duration::from_millis(800),
+            ..quick_calls()
+        },
+        false,
+    );
+    let (e, _) = ids(&w);
+    let err = w.client.call(GetAccounts::new(e)).unwrap_err();
+    assert!(matches!(
+        err.call_error().unwrap().kind,
+        CallErrorKind::DeadlineExceeded
+    ));
+    assert!(err.results_id().is_some(), "{err}");
+}
+
+#[test]
+fn misuse_never_reaches_the_network() {
+    let w = world(sandbox_config(), quick_calls(), false);
+    let (e, _) = ids(&w);
+    let mut bad = GetAccounts::new(e);
+    bad.options.size = Some(0);
+    let err = w.client.call(bad).unwrap_err();
+    assert!(err.call_error().unwrap().is_misuse());
+    assert!(w.sandbox.log().is_empty(), "not even a token request");
+}
+
+#[test]
+fn secrets_stay_out_of_debug_and_errors() {
+    let w = world(sandbox_config(), quick_calls(), false);
+    let dbg = format!("{:?}", w.client);
+    assert!(!dbg.contains("sandbox-secret"), "{dbg}");
+    let base = BaseUrl::parse(&w.sandbox.base_url()).unwrap();
+    let config = Config::new(
+        Region::Uae,
+        Environment::Custom {
+            api_base: base.clone(),
+            auth_base: base,
+        },
+        Credentials::ClientCredentials {
+            client_id: "sandbox-client".into(),
+            client_secret: Secret::new("the-wrong-secret-123"),
+        },
+    );
+    let c = Client::builder(config)
+        .call_config(quick_calls())
+        .build()
+        .unwrap();
+    let err = c.accounts(&w.sandbox.entities()[0]).unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(
+        matches!(err.call_error().unwrap().kind, CallErrorKind::Auth(_)),
+        "{text}"
+    );
+    assert!(!text.contains("the-wrong-secret-123"), "{text}");
+}
