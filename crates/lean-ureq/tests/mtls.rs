@@ -64,9 +64,7 @@ fn tls_server(pki: &Pki) -> (String, std::thread::JoinHandle<usize>) {
     let config = Arc::new(config);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("https://{}", listener.local_addr().unwrap());
-    let body = format!(
-        r#"{{"status":"OK","results_id":"6dd9c7d2-1c8c-4862-bb1f-fcf52f5033d4","message":"ok","timestamp":"2026-01-01T00:00:00Z","payload":{{"accounts":[{{"account_id":"fe672591-bc88-4cec-96e7-9101bde496ce","name":"CURRENT","currency_code":"AED","type":"CURRENT","iban":"AE270200712989310470056","account_number":"712989310470056","credit":null}}]}}}}"#
-    );
+    let body = r#"{"status":"OK","results_id":"6dd9c7d2-1c8c-4862-bb1f-fcf52f5033d4","message":"ok","timestamp":"2026-01-01T00:00:00Z","payload":{"accounts":[{"account_id":"fe672591-bc88-4cec-96e7-9101bde496ce","name":"CURRENT","currency_code":"AED","type":"CURRENT","iban":"AE270200712989310470056","account_number":"712989310470056","credit":null}]}}"#;
     let handle = std::thread::spawn(move || {
         let mut served = 0;
         // Bounded: at most 8 connections within 10 s, then the thread ends by itself.
