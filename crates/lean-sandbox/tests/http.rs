@@ -540,7 +540,7 @@ fn async_request_then_signed_webhook_then_results() {
 #[test]
 fn slow_bank_falls_back_to_pending_and_results_are_404_until_ready() {
     let sandbox = Sandbox::start(SandboxConfig {
-        bank_latency: Latency::fixed(Duration::from_secs(80)),
+        bank_latency: Latency::fixed(Duration::from_secs(250)),
         pending_after: Duration::from_secs(50),
         time_scale: 0.01,
         ..SandboxConfig::default()
@@ -561,8 +561,23 @@ fn slow_bank_falls_back_to_pending_and_results_are_404_until_ready() {
     assert!(
         matches!(c.call(&results).1, Outcome::ApiError(e) if e.code == Some(ErrorCode::UnknownResultsId))
     );
-    std::thread::sleep(Duration::from_millis(400));
-    assert!(matches!(c.call(&results).1, Outcome::Data(_)));
+    // Ready 2.5 s after the request (250 s of Lean time at scale 0.01): poll, bounded.
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        match c.call(&results).1 {
+            Outcome::Data(_) => break,
+            Outcome::ApiError(e)
+                if e.code == Some(ErrorCode::UnknownResultsId) && Instant::now() < until =>
+            {
+                std::thread::sleep(Duration::from_millis(100))
+            }
+            o => panic!("{}", o.class()),
+        }
+    }
+    assert!(
+        started.elapsed() >= Duration::from_millis(2400),
+        "not before the bank was done"
+    );
 }
 
 #[test]

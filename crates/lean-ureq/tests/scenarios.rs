@@ -129,6 +129,18 @@ fn ids(w: &World) -> (EntityId, AccountId) {
     (e, a)
 }
 
+/// Polls `cond` for up to 5 s (bounded), for facts that settle just after a call returns.
+fn eventually(cond: impl Fn() -> bool) -> bool {
+    let until = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < until {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    cond()
+}
+
 fn requests_to(w: &World, path_part: &str) -> usize {
     w.sandbox
         .log()
@@ -234,12 +246,14 @@ fn sync_call_falls_back_to_pending_and_the_webhook_brings_the_data() {
         1,
         "one fetch, woken by the webhook, no polling"
     );
-    assert!(
-        w.sandbox
-            .log()
-            .iter()
-            .any(|l| l.kind == "webhook" && l.what.contains(rid.as_str()) && l.status == 200)
-    );
+    // The sandbox logs the delivery once our endpoint's 200 reaches it, just after the wake-up.
+    assert!(eventually(|| w
+        .sandbox
+        .log()
+        .iter()
+        .any(|l| l.kind == "webhook"
+            && l.what.contains(rid.as_str())
+            && l.status == 200)));
 }
 
 #[test]
@@ -305,7 +319,13 @@ fn duplicated_webhook_is_harmless() {
     let (e, _) = ids(&w);
     w.client.call(GetAccounts::new(e.clone())).unwrap();
     w.client.call(GetAccounts::new(e)).unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    assert!(eventually(|| w
+        .sandbox
+        .log()
+        .iter()
+        .filter(|l| l.kind == "webhook")
+        .count()
+        == 4));
     let hooks: Vec<_> = w
         .sandbox
         .log()
