@@ -1,138 +1,141 @@
-//! Quickstart: build Lean requests and classify Lean's answers with the sans-IO core.
+//! Quickstart: the whole Lean flow against the embedded emulator, no credentials needed.
 //!
-//! Runs offline with no credentials: the answers are responses recorded from Lean's sandbox
-//! (`fixtures/lean-postman`), plus the PENDING answer Lean gives when a bank is slow.
+//! token → accounts → paged transactions → a call the bank is too slow for, which Lean turns
+//! into PENDING → signed `results.ready` webhook → results. Each step prints its timing.
 //!
 //! ```sh
 //! cargo run -p lean-examples --example quickstart
 //! ```
 
-use lean_proto::*;
-use std::path::Path;
-use std::time::Instant;
-
-/// A response recorded from Lean's sandbox: the file wraps Lean's raw body with its status.
-fn recorded(name: &str) -> Result<http::Response<Vec<u8>>, Box<dyn std::error::Error>> {
-    #[derive(serde::Deserialize)]
-    struct Recording {
-        status: u16,
-        body: String,
-    }
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures/lean-postman/UAE")
-        .join(name);
-    let r: Recording = serde_json::from_slice(&std::fs::read(path)?)?;
-    Ok(http::Response::builder()
-        .status(r.status)
-        .header("lean-correlation-id", "quickstart")
-        .body(r.body.into_bytes())?)
-}
+use lean_sandbox::{FaultKind, FaultRule, Latency, Sandbox, SandboxConfig};
+use lean_ureq::lean_proto::webhook::WebhookSecret;
+use lean_ureq::lean_proto::*;
+use lean_ureq::{CallConfig, Client};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
-    let step = |what: &str| println!("[{:>6.1} ms] {what}", started.elapsed().as_secs_f64() * 1e3);
+    let step = |what: String| println!("[{:>7.3} s] {what}", started.elapsed().as_secs_f64());
 
+    // 1. A Lean emulator on 127.0.0.1. Lean time runs 50x faster: its 50 s fallback takes 1 s.
+    let sandbox = Sandbox::start(SandboxConfig {
+        bank_latency: Latency::fixed(Duration::from_millis(300)),
+        time_scale: 0.02,
+        ..SandboxConfig::default()
+    })?;
+    step(format!("lean-sandbox running at {}", sandbox.base_url()));
+
+    // 2. A client, exactly as for Lean's sandbox, with the emulator's hosts and credentials.
+    let base = BaseUrl::parse(&sandbox.base_url())?;
     let config = Config::new(
         Region::Uae,
-        Environment::Sandbox,
+        Environment::Custom {
+            api_base: base.clone(),
+            auth_base: base,
+        },
         Credentials::ClientCredentials {
-            client_id: "your-application-id".into(),
-            client_secret: Secret::new("your-client-secret"),
+            client_id: "sandbox-client".into(),
+            client_secret: Secret::new("sandbox-secret"),
         },
     );
-    let token_req = token_request(&config)?;
-    step(&format!(
-        "token request: {} {}",
-        token_req.method(),
-        token_req.uri()
-    ));
-    let Outcome::Data(token) = classify::<TokenResponse>(&recorded(
-        "authentication__generate-api-access-token__success__200.json",
-    )?)?
-    else {
-        return Err("token endpoint did not answer with a token".into());
-    };
-    step(&format!(
-        "token: {:?}, expires in {} s",
-        token.payload.access_token, token.payload.expires_in
-    ));
+    let client = Client::builder(config)
+        .webhook_secret(WebhookSecret::new("sandbox-webhook-secret"))
+        .call_config(CallConfig {
+            webhook_grace: Duration::from_secs(30),
+            ..CallConfig::default()
+        })
+        .build()?;
 
-    let base = config.api_base();
-    let target = Target {
-        api_base: &base,
-        auth: Auth::Bearer(&token.payload.access_token),
-        correlation_id: None,
+    // 3. Our webhook endpoint: verifies lean-signature, wakes the waiting call, answers 200.
+    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").map_err(|e| e.to_string())?);
+    let hook_url = format!(
+        "http://{}/webhooks/lean",
+        server.server_addr().to_ip().ok_or("no IP")?
+    );
+    let receiver = {
+        let (server, client) = (server.clone(), client.clone());
+        std::thread::spawn(move || {
+            for mut req in server.incoming_requests() {
+                let sig = req
+                    .headers()
+                    .iter()
+                    .find(|h| h.field.equiv("lean-signature"))
+                    .map(|h| h.value.to_string());
+                let mut body = Vec::new();
+                let _ = req.as_reader().read_to_end(&mut body);
+                let ack = client.handle_webhook(sig.as_deref(), &body);
+                if let Some(event) = &ack.event {
+                    println!(
+                        "           webhook {} ({}) -> {}",
+                        event.kind_name,
+                        event.event_id.as_deref().unwrap_or("-"),
+                        ack.status
+                    );
+                }
+                let _ = req.respond(tiny_http::Response::empty(ack.status));
+            }
+        })
     };
-    let entity = EntityId::parse("14eb95ba-2b9d-41cb-82fe-7b1b3079021e")?;
-    let req = GetAccounts::new(entity.clone()).build(&target)?;
-    step(&format!("accounts request: {} {}", req.method(), req.uri()));
-    let accounts = classify::<Page<Account>>(&recorded(
-        "data__raw-data-v2-accounts-get-accounts-get-accounts__ok__200.json",
-    )?)?;
-    let Outcome::Data(accounts) = accounts else {
-        return Err("no accounts".into());
-    };
-    for a in &accounts.payload.items {
-        step(&format!(
-            "  account {} {:?} {}",
+    sandbox.set_webhook_url(Some(hook_url.clone()));
+    step(format!("webhook endpoint at {hook_url}"));
+
+    // 4. Data.
+    let entity = sandbox.entities()[0].clone();
+    let accounts = client.accounts(&entity)?;
+    step(format!(
+        "token fetched; {} accounts of entity {entity}",
+        accounts.len()
+    ));
+    for a in accounts.iter().take(3) {
+        println!(
+            "           {} {:<8} {}",
             a.account_id,
-            a.account_sub_type.as_ref().map(|s| s.as_str()),
+            a.account_sub_type
+                .as_ref()
+                .map(|s| s.as_str())
+                .unwrap_or("?"),
             a.iban().unwrap_or("-")
-        ));
+        );
     }
+    let account = accounts[0].account_id.clone();
+    let mut page = GetTransactions::new(entity.clone(), account.clone());
+    page.options.size = Some(100);
+    let mut net = Decimal::ZERO;
+    let mut n: usize = 0;
+    for tx in client.items(page) {
+        let tx = tx?;
+        match tx.credit_debit_indicator {
+            Some(CreditDebitIndicator::Debit) => net -= tx.amount.amount,
+            _ => net += tx.amount.amount,
+        }
+        n += 1;
+    }
+    step(format!(
+        "{n} transactions over {} pages; net {} AED (exact decimal)",
+        n.div_ceil(100),
+        net
+    ));
 
-    let account = accounts.payload.items[0].account_id.clone();
-    let mut tx = GetTransactions::new(entity, account);
-    tx.options.size = Some(50);
-    let req = tx.build(&target)?;
-    step(&format!("transactions request: {}", req.uri()));
-    let page = classify::<Page<Transaction>>(&recorded(
-        "data__raw-data-v2-accounts-account-id-transactions-get-transactions__ok__200.json",
-    )?)?;
-    if let Outcome::Data(page) = page {
-        let info = page.payload.page.ok_or("no page info")?;
-        step(&format!(
-            "  page {}/{}: {} of {} transactions; next page {:?}",
-            info.number + 1,
-            info.total_pages,
-            page.payload.items.len(),
-            info.total_elements,
-            page.payload.next_page()
-        ));
-        let t = &page.payload.items[0];
-        step(&format!(
-            "  first: {} {} (exact: {:?})",
-            t.amount.amount, t.amount.currency, t.amount.amount
-        ));
-    }
-
-    // A bank slower than 50 s: Lean answers PENDING. The results_id is the key to the data.
-    let pending = http::Response::builder().status(200).body(
-        br#"{"status":"PENDING","results_id":"6dd9c7d2-1c8c-4862-bb1f-fcf52f5033d4","message":"Please wait for a webhook or try again later.","meta":null,"timestamp":"2026-05-13T19:42:30.487549603Z","status_detail":null,"data":null}"#.to_vec(),
-    )?;
-    if let Outcome::Pending(p) = classify::<Page<Transaction>>(&pending)? {
-        step(&format!(
-            "PENDING: results_id {} (wait for results.ready, then GET results)",
-            p.results_id
-        ));
-        let req = GetResults::<Page<Transaction>>::new(p.results_id).build(&target)?;
-        step(&format!("results request: {}", req.uri()));
-    }
-    let not_ready = classify::<AnyData>(&recorded(
-        "data__raw-data-v2-results-legacy-results-id-get-results__result-not-found__404.json",
-    )?)?;
-    if let Outcome::ApiError(e) = not_ready {
-        step(&format!("before the webhook: {e}"));
-    }
-    let ready = classify::<AnyData>(&recorded(
-        "data__raw-data-v2-results-legacy-results-id-get-results__get-results__200.json",
-    )?)?;
-    if let Outcome::Data(d) = ready {
-        step(&format!(
-            "after the webhook: {} item(s) of type {:?}",
-            d.payload.item_count().unwrap_or(0),
-            d.info.kind
-        ));
-    }
+    // 5. A bank slower than Lean's 50 s: the call answers PENDING; the webhook brings the data.
+    sandbox.add_fault(FaultRule::next(
+        "accounts",
+        FaultKind::SlowBank { seconds: 75 },
+        1,
+    ));
+    step(
+        "asking for accounts at a bank that takes 75 s (Lean falls back to PENDING at 50 s)..."
+            .into(),
+    );
+    let data = client.call(GetAccounts::new(entity))?;
+    step(format!(
+        "PENDING handled: {} accounts fetched from results_id {} after the webhook, {} requests in all",
+        data.payload.items.len(),
+        data.results_id.map(|r| r.to_string()).unwrap_or_default(),
+        data.requests
+    ));
+    server.unblock();
+    let _ = receiver.join();
+    step("done".into());
     Ok(())
 }

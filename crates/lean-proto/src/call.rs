@@ -382,7 +382,9 @@ impl<P: Payload + 'static> Call<P> {
     where
         E: Endpoint<Output = P> + Clone + Send + 'static,
     {
-        let asynchronous = config.asynchronous && Spec::supports_async(&endpoint);
+        // The endpoint's own `async=true` counts as much as the call's.
+        let asynchronous =
+            (config.asynchronous || endpoint.is_asynchronous()) && Spec::supports_async(&endpoint);
         Call {
             spec: Box::new(endpoint),
             results_spec: None,

@@ -75,5 +75,6 @@ pub use response::{
     ApiError, Data, DecodeError, EnvelopeInfo, Failed, FieldError, Outcome, Payload, Pending,
     ReconnectRequired, RetryAfter, Shape, classify,
 };
+pub use rust_decimal::Decimal;
 pub use secret::Secret;
 pub use time::{Date, DateOrDateTime, Timestamp};

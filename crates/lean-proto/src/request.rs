@@ -268,6 +268,11 @@ pub trait Endpoint {
         true
     }
 
+    /// Whether the request asks `async=true`.
+    fn is_asynchronous(&self) -> bool {
+        false
+    }
+
     /// Turns `async=true` on or off; false when the endpoint has no such flag.
     fn set_asynchronous(&mut self, _on: bool) -> bool {
         false
@@ -296,6 +301,9 @@ pub trait Endpoint {
 
 macro_rules! v2_options_impl {
     () => {
+        fn is_asynchronous(&self) -> bool {
+            self.options.asynchronous
+        }
         fn set_asynchronous(&mut self, on: bool) -> bool {
             self.options.asynchronous = on;
             true
@@ -765,6 +773,10 @@ macro_rules! v1_endpoint {
                     json_body(serde_json::Value::Object(body)))
             }
 
+            fn is_asynchronous(&self) -> bool {
+                self.asynchronous
+            }
+
             fn set_asynchronous(&mut self, on: bool) -> bool {
                 self.asynchronous = on;
                 true
@@ -936,6 +948,10 @@ impl Endpoint for GetIncome {
         )
     }
 
+    fn is_asynchronous(&self) -> bool {
+        self.asynchronous
+    }
+
     fn set_asynchronous(&mut self, on: bool) -> bool {
         self.asynchronous = on;
         true
@@ -978,6 +994,10 @@ macro_rules! insights_endpoint {
                     q.push("async", "true".into());
                 }
                 build(Self::NAME, Self::GENERATION, target, Method::GET, $path, q, Body::Empty)
+            }
+
+            fn is_asynchronous(&self) -> bool {
+                self.asynchronous
             }
 
             fn set_asynchronous(&mut self, on: bool) -> bool {

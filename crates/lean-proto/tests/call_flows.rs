@@ -495,3 +495,19 @@ fn submit_stops_at_pending_and_hands_out_the_results_id() {
     assert_eq!(lean.pending_given[0], id);
     assert_eq!(shared.results.waiting(), 0, "nobody waits after a submit");
 }
+
+#[test]
+fn the_endpoints_own_async_flag_is_kept() {
+    let mut lean = FakeLean::new(epoch());
+    let mut shared = Shared::new();
+    let mut endpoint = GetAccounts::new(entity());
+    endpoint.options.asynchronous = true;
+    let mut call = Call::new(
+        endpoint,
+        BaseUrl::parse("http://127.0.0.1:1").unwrap(),
+        CallConfig::default(),
+        lean.now,
+    );
+    let r = drive(&mut call, &mut lean, &mut shared);
+    assert_eq!(r.transcript[1], "send data async");
+}

@@ -18,6 +18,11 @@ pub enum FaultKind {
     },
     /// The connection is cut before a response is complete.
     Reset,
+    /// The bank takes this long (Lean time) for this request, instead of the configured latency.
+    SlowBank {
+        /// Seconds of Lean time.
+        seconds: u64,
+    },
     /// The answer is held this long (real milliseconds) before it is sent.
     Delay {
         /// Milliseconds.

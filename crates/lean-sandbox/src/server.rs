@@ -706,7 +706,11 @@ async fn serve_data(
         _ => {}
     }
     let start = Instant::now();
-    let latency = inner.config.real(inner.latency());
+    let bank = match &fault {
+        Some(FaultKind::SlowBank { seconds }) => Duration::from_secs(*seconds),
+        _ => inner.latency(),
+    };
+    let latency = inner.config.real(bank);
     let results_id = inner.new_id();
     let job = Job {
         spec,
