@@ -288,6 +288,11 @@ pub trait Endpoint {
         None
     }
 
+    /// Sets the page size (checked when the request is built); false when not paged.
+    fn set_page_size(&mut self, _size: u32) -> bool {
+        false
+    }
+
     /// The page asked for, for endpoints that page.
     fn page(&self) -> Option<u32> {
         None
@@ -314,6 +319,10 @@ macro_rules! v2_options_impl {
         }
         fn page_size(&self) -> Option<u32> {
             self.options.size
+        }
+        fn set_page_size(&mut self, size: u32) -> bool {
+            self.options.size = Some(size);
+            true
         }
         fn page(&self) -> Option<u32> {
             self.options.page
@@ -605,6 +614,11 @@ impl Endpoint for ListRefreshes {
         self.size
     }
 
+    fn set_page_size(&mut self, size: u32) -> bool {
+        self.size = Some(size);
+        true
+    }
+
     fn page(&self) -> Option<u32> {
         self.page
     }
@@ -732,6 +746,11 @@ impl<P: Payload> Endpoint for GetResults<P> {
 
     fn page_size(&self) -> Option<u32> {
         self.size
+    }
+
+    fn set_page_size(&mut self, size: u32) -> bool {
+        self.size = Some(size);
+        true
     }
 
     fn page(&self) -> Option<u32> {
@@ -1076,6 +1095,11 @@ impl Endpoint for ListCustomers {
 
     fn page_size(&self) -> Option<u32> {
         self.page_size
+    }
+
+    fn set_page_size(&mut self, size: u32) -> bool {
+        self.page_size = Some(size);
+        true
     }
 
     fn page(&self) -> Option<u32> {

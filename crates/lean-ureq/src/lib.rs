@@ -38,7 +38,8 @@
 pub use lean_proto;
 
 use lean_proto::auth::TokenCache;
-use lean_proto::call::{Call, CallData, Context, Waiting};
+pub use lean_proto::call::Waiting;
+use lean_proto::call::{Call, CallData, Context};
 pub use lean_proto::call::{CallConfig, CallError, CallErrorKind};
 use lean_proto::pager::Pager;
 use lean_proto::results::InMemoryResults;
@@ -117,7 +118,21 @@ struct Shared {
     dedupe: Dedupe,
 }
 
+/// What the client's most recent call is doing, for progress displays (polled, not pushed).
+#[derive(Debug, Clone)]
+pub struct Progress {
+    /// What it waits for.
+    pub waiting: Waiting,
+    /// Its `results_id`, once Lean gave one.
+    pub results_id: Option<ResultsId>,
+    /// Requests sent so far.
+    pub requests: u32,
+    /// When the call started.
+    pub started: Instant,
+}
+
 struct Inner {
+    progress: Mutex<Option<Progress>>,
     agent: ureq::Agent,
     config: Config,
     call: CallConfig,
@@ -225,6 +240,7 @@ impl ClientBuilder {
         );
         Ok(Client {
             inner: Arc::new(Inner {
+                progress: Mutex::new(None),
                 agent,
                 shared: Mutex::new(Shared {
                     tokens: TokenCache::new(&self.config),
@@ -297,8 +313,16 @@ impl Client {
 
     /// Drives a call to its end: data, a typed error, or (for a submit) the `results_id`.
     fn drive<P: Payload>(&self, mut call: Call<P>) -> Result<Submitted<P>, Error> {
+        let started = now();
         loop {
+            self.report(Some(Progress {
+                waiting: call.waiting(),
+                results_id: call.results_id().cloned(),
+                requests: call.requests_sent(),
+                started,
+            }));
             if let Some(outcome) = call.poll_outcome() {
+                self.report(None);
                 return outcome.map(Submitted::Data).map_err(Error::from);
             }
             let mut guard = self.lock();
@@ -308,6 +332,8 @@ impl Client {
                 results: &mut shared.results,
             };
             if let Some(id) = call.poll_submitted() {
+                drop(guard);
+                self.report(None);
                 return Ok(Submitted::Pending(id));
             }
             if let Some(tx) = call.poll_transmit(now(), &mut ctx) {
@@ -349,6 +375,23 @@ impl Client {
                 call.handle_timeout(now(), &mut ctx);
             }
         }
+    }
+
+    fn report(&self, progress: Option<Progress>) {
+        *self
+            .inner
+            .progress
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = progress;
+    }
+
+    /// What the most recent call is doing now (`None` when no call runs).
+    pub fn progress(&self) -> Option<Progress> {
+        self.inner
+            .progress
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn finish<P: Payload>(&self, call: Call<P>) -> Result<CallData<P>, Error> {

@@ -1,0 +1,203 @@
+//! `lean decode KIND`: classify a raw body exactly as Lean sent it and summarise it.
+
+use lean_proto::model::v1::{V1Accounts, V1Balance, V1Identity, V1Transactions};
+use lean_proto::webhook::WebhookEvent;
+use lean_proto::*;
+
+/// Every KIND `lean decode` knows.
+pub const KINDS: &[&str] = &[
+    "accounts",
+    "balances",
+    "transactions",
+    "beneficiaries",
+    "identities",
+    "identity",
+    "direct-debits",
+    "scheduled-payments",
+    "standing-orders",
+    "results",
+    "refresh",
+    "refresh-status",
+    "refreshes",
+    "income",
+    "expenses",
+    "cashflows",
+    "cash-balances",
+    "credit-obligations",
+    "non-credit-obligations",
+    "employment",
+    "v1-identity",
+    "v1-accounts",
+    "v1-balance",
+    "v1-transactions",
+    "token",
+    "customer",
+    "customers",
+    "entity",
+    "entities",
+    "entities-by-date",
+    "webhook",
+];
+
+/// A one-line classification and a short summary.
+pub struct Decoded {
+    pub class: String,
+    pub summary: String,
+}
+
+fn summarize<P>(outcome: Outcome<P>, describe: impl Fn(&P) -> String) -> Decoded {
+    let class = outcome.class().to_owned();
+    let summary = match &outcome {
+        Outcome::Data(d) => {
+            let mut s = describe(&d.payload);
+            if let Some(id) = &d.info.results_id {
+                s.push_str(&format!("; results_id {id}"));
+            }
+            s
+        }
+        Outcome::Pending(p) => format!(
+            "PENDING: results_id {} (fetch it after results.ready)",
+            p.results_id
+        ),
+        Outcome::Failed(f) => format!(
+            "{}: granular_status_code {}, retryable {}{}",
+            f.status,
+            f.granular_status_code
+                .as_ref()
+                .map(|c| c.as_str())
+                .unwrap_or("-"),
+            f.is_retryable(),
+            f.status_additional_info
+                .as_deref()
+                .map(|i| format!(", {i}"))
+                .unwrap_or_default()
+        ),
+        Outcome::ReconnectRequired(r) => format!(
+            "RECONNECT_REQUIRED: reconnect_id {}",
+            r.reconnect_id.as_deref().unwrap_or("-")
+        ),
+        Outcome::ApiError(e) => format!(
+            "HTTP {} {}: {}{}",
+            e.http_status,
+            e.code.as_ref().map(|c| c.as_str()).unwrap_or("-"),
+            e.message.as_deref().unwrap_or("-"),
+            e.correlation_id
+                .as_deref()
+                .map(|c| format!(" (lean-correlation-id {c})"))
+                .unwrap_or_default()
+        ),
+    };
+    Decoded { class, summary }
+}
+
+fn page<T>(p: &Page<T>) -> String {
+    match p.page {
+        Some(info) => format!(
+            "{} item(s), page {} of {} ({} in all)",
+            p.items.len(),
+            info.number + 1,
+            info.total_pages.max(1),
+            info.total_elements
+        ),
+        None => format!("{} item(s)", p.items.len()),
+    }
+}
+
+fn d<P: Payload>(
+    resp: &http::Response<Vec<u8>>,
+    describe: impl Fn(&P) -> String,
+) -> Result<Decoded, DecodeError> {
+    classify::<P>(resp).map(|o| summarize(o, describe))
+}
+
+/// Decodes `body` (with `status`) as `kind`. `Err` carries a message naming the offending field.
+pub fn decode(kind: &str, status: u16, body: &[u8]) -> Result<Decoded, String> {
+    if kind == "webhook" {
+        let e = WebhookEvent::parse(body).map_err(|e| e.to_string())?;
+        return Ok(Decoded {
+            class: "webhook".into(),
+            summary: format!(
+                "{} event_id {} {:?}",
+                e.kind_name,
+                e.event_id.as_deref().unwrap_or("-"),
+                e.kind
+            ),
+        });
+    }
+    let resp = http::Response::builder()
+        .status(status)
+        .body(body.to_vec())
+        .map_err(|e| format!("status {status}: {e}"))?;
+    let r = match kind {
+        "accounts" => d::<Page<Account>>(&resp, page),
+        "balances" => d::<Page<Balance>>(&resp, page),
+        "transactions" => d::<Page<Transaction>>(&resp, page),
+        "beneficiaries" => d::<Page<Beneficiary>>(&resp, page),
+        "identities" | "identity" => d::<Page<Identity>>(&resp, page),
+        "direct-debits" => d::<Page<DirectDebit>>(&resp, page),
+        "scheduled-payments" => d::<Page<ScheduledPayment>>(&resp, page),
+        "standing-orders" => d::<Page<StandingOrder>>(&resp, page),
+        "results" => d::<AnyData>(&resp, |a| match (a.item_count(), a.page()) {
+            (Some(n), Some(p)) => format!(
+                "{n} item(s), page {} of {}",
+                p.number + 1,
+                p.total_pages.max(1)
+            ),
+            (Some(n), None) => format!("{n} item(s)"),
+            _ => format!("{:?}", std::mem::discriminant(a)).replace("Discriminant", "payload"),
+        }),
+        "refresh" => d::<RefreshTriggered>(&resp, |r| format!("refresh_id {}", r.refresh_id)),
+        "refresh-status" => d::<Refresh>(&resp, |r| {
+            format!(
+                "refresh_id {} status {:?}",
+                r.refresh_id,
+                r.status.as_ref().map(|s| s.as_str())
+            )
+        }),
+        "refreshes" => d::<RefreshList>(&resp, |r| format!("{} refresh(es)", r.content.len())),
+        "income" => d::<Income>(&resp, |i| {
+            format!(
+                "salary {} transaction(s), non-salary {}",
+                i.salary.as_ref().map_or(0, |s| s.transactions.len()),
+                i.non_salary.as_ref().map_or(0, |s| s.transactions.len())
+            )
+        }),
+        "expenses" => d::<Expenses>(&resp, |e| {
+            format!(
+                "total {}",
+                e.total
+                    .as_ref()
+                    .and_then(|t| t.amount)
+                    .map(|a| a.to_string())
+                    .unwrap_or_default()
+            )
+        }),
+        "cashflows" => d::<Cashflows>(&resp, |c| format!("{} month(s)", c.monthly_totals.len())),
+        "cash-balances" | "credit-obligations" | "non-credit-obligations" | "employment" => {
+            d::<RawInsights>(&resp, |r| format!("{} bytes of insights", r.0.get().len()))
+        }
+        "v1-identity" => d::<V1Identity>(&resp, |i| {
+            format!("identity of {}", i.full_name.as_deref().unwrap_or("-"))
+        }),
+        "v1-accounts" => d::<V1Accounts>(&resp, |a| format!("{} account(s)", a.accounts.len())),
+        "v1-balance" => d::<V1Balance>(&resp, |b| format!("balance {}", b.balance)),
+        "v1-transactions" => d::<V1Transactions>(&resp, |t| {
+            format!("{} transaction(s)", t.transactions.len())
+        }),
+        "token" => d::<TokenResponse>(&resp, |t| {
+            format!("token (redacted), expires in {} s", t.expires_in)
+        }),
+        "customer" => d::<Customer>(&resp, |c| format!("customer_id {}", c.customer_id)),
+        "customers" => d::<CustomerList>(&resp, |c| format!("{} customer(s)", c.data.len())),
+        "entity" => d::<Entity>(&resp, |e| format!("entity_id {}", e.id)),
+        "entities" => d::<EntityList>(&resp, |e| format!("{} entit(ies)", e.0.len())),
+        "entities-by-date" => d::<EntityPage>(&resp, |e| format!("{} entit(ies)", e.data.len())),
+        other => {
+            return Err(format!(
+                "unknown KIND {other:?}; one of: {}",
+                KINDS.join(", ")
+            ));
+        }
+    };
+    r.map_err(|e| e.to_string())
+}

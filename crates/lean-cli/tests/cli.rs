@@ -1,0 +1,291 @@
+//! The `lean` command end to end: decode every recorded Lean body, verify webhooks with the
+//! documented exit codes, list the embedded emulator's accounts with no credentials.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn lean(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lean"));
+    cmd.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for var in [
+        "LEAN_CLIENT_ID",
+        "LEAN_CLIENT_SECRET",
+        "LEAN_APP_TOKEN",
+        "LEAN_BASE_URL",
+        "LEAN_AUTH_URL",
+        "LEAN_REGION",
+        "LEAN_ENV",
+        "LEAN_WEBHOOK_SECRET",
+    ] {
+        cmd.env_remove(var);
+    }
+    let mut child = cmd.spawn().expect("run lean");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/lean-postman")
+}
+
+/// The KIND a recorded request is, from its method and path.
+fn kind_of(method: &str, url: &str) -> &'static str {
+    let path = url
+        .trim_start_matches("{{baseUrl}}")
+        .trim_start_matches("https://sandbox.sa.leantech.me")
+        .split('?')
+        .next()
+        .unwrap()
+        .trim_end_matches('/');
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match (method, segs.as_slice()) {
+        ("POST", ["oauth2", "token"]) => "token",
+        ("POST", ["customers", "v1"]) => "customer",
+        ("GET", ["customers", "v1"]) => "customers",
+        ("GET", ["customers", "v1", "entities"]) => "entities-by-date",
+        ("GET", ["customers", "v1", "app-user-id", _]) => "customer",
+        ("GET", ["customers", "v1", _, "entities"]) => "entities",
+        ("GET", ["customers", "v1", _, "entities", _]) => "entity",
+        ("GET", ["customers", "v1", _]) => "customer",
+        ("GET", ["data", "v2", "accounts"]) => "accounts",
+        ("GET", ["data", "v2", "identity"]) => "identity",
+        ("GET", ["data", "v2", "accounts", _, "balances"]) => "balances",
+        ("GET", ["data", "v2", "accounts", _, "transactions"]) => "transactions",
+        ("GET", ["data", "v2", "accounts", _, "beneficiaries"]) => "beneficiaries",
+        ("GET", ["data", "v2", "accounts", _, "identities"]) => "identities",
+        ("GET", ["data", "v2", "accounts", _, "direct-debits"]) => "direct-debits",
+        ("GET", ["data", "v2", "accounts", _, "scheduled-payments"]) => "scheduled-payments",
+        ("GET", ["data", "v2", "accounts", _, "standing-orders"]) => "standing-orders",
+        ("POST", ["data", "v2", "refreshes"]) => "refresh",
+        ("GET", ["data", "v2", "refreshes"]) => "refreshes",
+        ("GET", ["data", "v2", "refreshes", _]) => "refresh-status",
+        ("GET", ["data", "v2", "results", _]) => "results",
+        ("POST", ["insights", "v2", "income"]) => "income",
+        ("GET", ["insights", "v2", "expenses"]) => "expenses",
+        ("GET", ["insights", "v2", "assets", "cashflows"]) => "cashflows",
+        (m, s) => panic!("no KIND for {m} {s:?}"),
+    }
+}
+
+#[test]
+fn decode_every_recorded_body() {
+    let mut n = 0;
+    for entry in std::fs::read_dir(fixtures().join("UAE")).unwrap() {
+        let path = entry.unwrap().path();
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let kind = kind_of(
+            v["request"]["method"].as_str().unwrap(),
+            v["request"]["url"].as_str().unwrap(),
+        );
+        let status = v["status"].as_u64().unwrap().to_string();
+        let out = lean(
+            &["decode", kind, "--status", &status, "-"],
+            Some(v["body"].as_str().unwrap().as_bytes()),
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let expected = if status.starts_with('2') {
+            "data:"
+        } else {
+            "api_error:"
+        };
+        assert!(stdout.starts_with(expected), "{}: {stdout}", path.display());
+        n += 1;
+    }
+    assert_eq!(n, 69);
+    for entry in std::fs::read_dir(fixtures().join("UAE-webhooks")).unwrap() {
+        let path = entry.unwrap().path();
+        let out = lean(&["decode", "webhook", path.to_str().unwrap()], None);
+        assert!(out.status.success(), "{}", path.display());
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with("webhook:"));
+    }
+}
+
+#[test]
+fn decode_failure_names_the_field_and_exits_2() {
+    let body = br#"{"status":"OK","results_id":"2ab8c57a-011b-418f-9419-968155e600dd","data":{"type":"transactions","transactions":[{"amount":{"currency":"AED","amount":"lots"}}]}}"#;
+    let out = lean(&["decode", "transactions", "-"], Some(body));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("data.transactions[0].amount.amount"), "{err}");
+    let pending =
+        br#"{"status":"PENDING","results_id":"2ab8c57a-011b-418f-9419-968155e600dd","data":null}"#;
+    let out = lean(&["decode", "accounts", "-"], Some(pending));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2ab8c57a-011b-418f-9419-968155e600dd"));
+    assert_eq!(
+        lean(&["decode", "no-such-kind", "-"], Some(b"{}"))
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn webhook_verify_exit_codes() {
+    let body = std::fs::read(fixtures().join("UAE-webhooks/entity.created.json")).unwrap();
+    let sig = lean_proto::webhook::WebhookSecret::new("whsec").sign(&body);
+    let ok = lean(
+        &[
+            "webhook",
+            "verify",
+            "--secret",
+            "whsec",
+            "--signature",
+            &sig,
+            "-",
+        ],
+        Some(&body),
+    );
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let bad = lean(
+        &[
+            "webhook",
+            "verify",
+            "--secret",
+            "other",
+            "--signature",
+            &sig,
+            "-",
+        ],
+        Some(&body),
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        !String::from_utf8_lossy(&bad.stderr).contains("other"),
+        "the secret is not printed"
+    );
+    // A capture with headers.
+    let mut capture = format!(
+        "POST /hook HTTP/1.1\r\nlean-signature: {sig}\r\ncontent-type: application/json\r\n\r\n"
+    )
+    .into_bytes();
+    capture.extend_from_slice(&body);
+    assert_eq!(
+        lean(
+            &["webhook", "verify", "--secret", "whsec", "-"],
+            Some(&capture)
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    assert_eq!(
+        lean(
+            &["webhook", "verify", "--secret", "whsec", "/no/such/file"],
+            None
+        )
+        .status
+        .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn accounts_with_no_credentials_use_the_embedded_emulator() {
+    let out = lean(&["accounts"], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1 + 9, "{stdout}");
+    assert!(stdout.contains("CURRENT"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("embedded lean-sandbox"));
+    let json = lean(
+        &["--json", "transactions", "--all-pages", "--size", "100"],
+        None,
+    );
+    let items: Vec<serde_json::Value> = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(items.len(), 293);
+}
+
+#[test]
+fn errors_print_lean_codes_and_exit_non_zero() {
+    let out = lean(
+        &[
+            "accounts",
+            "--entity",
+            "8a78e977-7f3a-8772-ba26-c4c0424bb3e3",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("UNKNOWN_ENTITY") && err.contains("lean-correlation-id"),
+        "{err}"
+    );
+    let out = lean(&["accounts", "--entity", "../etc"], None);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn webhook_listen_verifies_and_prints() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_lean"))
+        .args([
+            "webhook",
+            "listen",
+            "--port",
+            &port.to_string(),
+            "--secret",
+            "whsec",
+            "--max",
+            "2",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let body = std::fs::read(fixtures().join("UAE-webhooks/entity.created.json")).unwrap();
+    let sig = lean_proto::webhook::WebhookSecret::new("whsec").sign(&body);
+    let post = |sig: &str| -> String {
+        // Bounded retries while the listener starts.
+        for _ in 0..100 {
+            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                let head = format!(
+                    "POST / HTTP/1.1\r\nHost: x\r\nlean-signature: {sig}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                s.write_all(head.as_bytes()).unwrap();
+                s.write_all(&body).unwrap();
+                let mut reply = String::new();
+                let _ = std::io::Read::read_to_string(&mut s, &mut reply);
+                return reply;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("listener never came up");
+    };
+    assert!(post(&sig).starts_with("HTTP/1.1 200"));
+    assert!(post("sha512=00").starts_with("HTTP/1.1 401"));
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("entity.created event_id 28f729fe-9c36-426f-959b-65e69303d901"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("refused"), "{stdout}");
+}
