@@ -23,7 +23,7 @@
 //! }
 //! ```
 //!
-//! Where a PENDING answer is handled: [`Call::on_pending`].
+//! Where a PENDING answer is handled: `Call::on_pending`, in this file.
 
 use crate::auth::{FetchTicket, TokenAccess, TokenCache, TokenError};
 use crate::config::{ApiGeneration, BaseUrl};
