@@ -659,6 +659,43 @@ fn render(inner: &Inner, job: &Job, results_id: &str, page: u32, size: u32) -> V
     }
 }
 
+/// The faults that replace Lean's answer (or hold it back), in one place for every route.
+/// `None`: answer normally (other faults shape the answer later).
+async fn fault_response(fault: Option<&FaultKind>) -> Option<Response> {
+    match fault? {
+        FaultKind::ServerError { status } => Some(error(
+            StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            "INTERNAL_SERVER_ERROR",
+            "Something has gone wrong. If you continue to see this error, please contact Lean.",
+            None,
+        )),
+        FaultKind::RateLimited { retry_after } => {
+            let mut r = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "RATE_LIMIT_EXCEEDED",
+                "Too many requests, please try again later.",
+                None,
+            );
+            if let Ok(v) = retry_after.to_string().parse() {
+                r.headers_mut().insert("retry-after", v);
+            }
+            Some(r)
+        }
+        FaultKind::ConsentExpired => Some(error(
+            StatusCode::FORBIDDEN,
+            "CONSENT_EXPIRED",
+            "Consent was suspended, revoked, or expired. New consent is required to access the data.",
+            None,
+        )),
+        FaultKind::Reset => Some(reset_response()),
+        FaultKind::Delay { ms } => {
+            tokio::time::sleep(Duration::from_millis(*ms)).await;
+            None
+        }
+        _ => None,
+    }
+}
+
 /// The asynchronous flow, in one place: every data request draws a bank latency; `async=true`
 /// answers PENDING at once; a synchronous request slower than `pending_after` answers PENDING at
 /// that moment; the job finishes at its latency and `results.ready` goes out.
@@ -672,38 +709,8 @@ async fn serve_data(
 ) -> Response {
     let fault = inner.draw_fault(route, false);
     let webhook_fault = inner.draw_fault(route, true);
-    match &fault {
-        Some(FaultKind::ServerError { status }) => {
-            return error(
-                StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                "INTERNAL_SERVER_ERROR",
-                "Something has gone wrong. If you continue to see this error, please contact Lean.",
-                None,
-            );
-        }
-        Some(FaultKind::RateLimited { retry_after }) => {
-            let mut r = error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "RATE_LIMIT_EXCEEDED",
-                "Too many requests, please try again later.",
-                None,
-            );
-            if let Ok(v) = retry_after.to_string().parse() {
-                r.headers_mut().insert("retry-after", v);
-            }
-            return r;
-        }
-        Some(FaultKind::ConsentExpired) => {
-            return error(
-                StatusCode::FORBIDDEN,
-                "CONSENT_EXPIRED",
-                "Consent was suspended, revoked, or expired. New consent is required to access the data.",
-                None,
-            );
-        }
-        Some(FaultKind::Reset) => return reset_response(),
-        Some(FaultKind::Delay { ms }) => tokio::time::sleep(Duration::from_millis(*ms)).await,
-        _ => {}
+    if let Some(response) = fault_response(fault.as_ref()).await {
+        return response;
     }
     let start = Instant::now();
     let bank = match &fault {
@@ -791,30 +798,8 @@ async fn results(inner: Arc<Inner>, id: String, page: u32, size: u32) -> Respons
         );
     }
     let fault = inner.draw_fault("results", false);
-    match &fault {
-        Some(FaultKind::ServerError { status }) => {
-            return error(
-                StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                "INTERNAL_SERVER_ERROR",
-                "Something has gone wrong.",
-                None,
-            );
-        }
-        Some(FaultKind::RateLimited { retry_after }) => {
-            let mut r = error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "RATE_LIMIT_EXCEEDED",
-                "Too many requests, please try again later.",
-                None,
-            );
-            if let Ok(v) = retry_after.to_string().parse() {
-                r.headers_mut().insert("retry-after", v);
-            }
-            return r;
-        }
-        Some(FaultKind::Reset) => return reset_response(),
-        Some(FaultKind::Delay { ms }) => tokio::time::sleep(Duration::from_millis(*ms)).await,
-        _ => {}
+    if let Some(response) = fault_response(fault.as_ref()).await {
+        return response;
     }
     let job = inner.lock().results.get(&id).cloned();
     match job {
@@ -1114,24 +1099,8 @@ async fn trigger_refresh(State(inner): Shared, headers: HeaderMap, body: Bytes) 
             .and_then(|v| v.as_str())
             .map(str::to_owned);
         let e = entity_index(&inner, id.as_ref())?;
-        match inner.draw_fault("refresh", false) {
-            Some(FaultKind::ConsentExpired) => {
-                return Err(error(
-                    StatusCode::FORBIDDEN,
-                    "CONSENT_EXPIRED",
-                    "Consent was suspended, revoked, or expired. New consent is required to access the data.",
-                    None,
-                ));
-            }
-            Some(FaultKind::ServerError { status }) => {
-                return Err(error(
-                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    "INTERNAL_SERVER_ERROR",
-                    "Something has gone wrong.",
-                    None,
-                ));
-            }
-            _ => {}
+        if let Some(r) = fault_response(inner.draw_fault("refresh", false).as_ref()).await {
+            return Err(r);
         }
         let entity = &inner.world.entities[e];
         let busy = inner.lock().refreshes.iter().any(|r| {
