@@ -8,20 +8,14 @@
 //! use lean_ureq::{Client, lean_proto::*};
 //!
 //! fn main() -> Result<(), lean_ureq::Error> {
-//!     let client = Client::new(Config::new(
-//!         Region::Uae,
-//!         Environment::Sandbox,
-//!         Credentials::ClientCredentials {
-//!             client_id: std::env::var("LEAN_CLIENT_ID").unwrap_or_default(),
-//!             client_secret: Secret::new(std::env::var("LEAN_CLIENT_SECRET").unwrap_or_default()),
-//!         },
-//!     ))?;
+//!     let secret = Secret::new(std::env::var("LEAN_CLIENT_SECRET").unwrap_or_default());
+//!     let credentials = Credentials::ClientCredentials { client_id: "my-app-id".into(), client_secret: secret };
+//!     let client = Client::new(Config::new(Region::Uae, Environment::Sandbox, credentials))?;
 //!     let entity = EntityId::parse("14eb95ba-2b9d-41cb-82fe-7b1b3079021e")?;
 //!     for account in client.accounts(&entity)? {
-//!         println!("{} {:?}", account.account_id, account.account_sub_type);
 //!         for tx in client.transactions(&entity, &account.account_id) {
-//!             let tx = tx?; // pages are fetched lazily; PENDING is waited out for you
-//!             println!("  {} {}", tx.amount.amount, tx.amount.currency);
+//!             let tx = tx?; // pages come lazily; a PENDING answer is waited out for you
+//!             println!("{} {} {:?}", tx.amount.amount, tx.amount.currency, tx.booking_date_time);
 //!         }
 //!     }
 //!     Ok(())
@@ -141,6 +135,11 @@ struct Inner {
     shared: Mutex<Shared>,
     wake: Condvar,
 }
+
+const _: () = {
+    const fn send_sync<T: Send + Sync + Clone>() {}
+    send_sync::<Client>(); // shared across threads: one token cache, one registry
+};
 
 /// A Lean client: `Send + Sync`, cheap to clone (clones share the token cache, the results
 /// registry and the connection pool).
