@@ -149,7 +149,7 @@ impl BaseUrl {
         let loopback = host == "localhost"
             || host == "[::1]"
             || host
-                .parse::<std::net::Ipv4Addr>()
+                .parse::<core::net::Ipv4Addr>()
                 .map(|ip| ip.is_loopback())
                 .unwrap_or(false);
         match scheme {

@@ -881,41 +881,23 @@ fn url_form(body: &[u8]) -> HashMap<String, String> {
         .collect()
 }
 
-async fn accounts(State(inner): Shared, headers: HeaderMap, Query(q): Query<Q>) -> Response {
+/// `GET /data/v2/accounts` and `GET /data/v2/identity`: entity-level collections.
+async fn entity_data(
+    State(inner): Shared,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Query<Q>,
+) -> Response {
     let go = async {
         authenticate(&inner, &headers, Caller::V2)?;
         let e = entity_index(&inner, q.get("entity_id"))?;
         let (page, size) = paging(&q)?;
+        let (route, spec) = match uri.path() {
+            "/data/v2/identity" => ("identity", Spec::Identity(e)),
+            _ => ("accounts", Spec::Accounts(e)),
+        };
         Ok::<_, Response>(
-            serve_data(
-                inner.clone(),
-                "accounts",
-                Spec::Accounts(e),
-                flag(&q, "async"),
-                page,
-                size,
-            )
-            .await,
-        )
-    };
-    go.await.unwrap_or_else(|r| r)
-}
-
-async fn identity(State(inner): Shared, headers: HeaderMap, Query(q): Query<Q>) -> Response {
-    let go = async {
-        authenticate(&inner, &headers, Caller::V2)?;
-        let e = entity_index(&inner, q.get("entity_id"))?;
-        let (page, size) = paging(&q)?;
-        Ok::<_, Response>(
-            serve_data(
-                inner.clone(),
-                "identity",
-                Spec::Identity(e),
-                flag(&q, "async"),
-                page,
-                size,
-            )
-            .await,
+            serve_data(inner.clone(), route, spec, flag(&q, "async"), page, size).await,
         )
     };
     go.await.unwrap_or_else(|r| r)
@@ -1447,9 +1429,9 @@ async fn log_requests(
 pub fn router(inner: Arc<Inner>) -> Router {
     Router::new()
         .route("/oauth2/token", post(token))
-        .route("/data/v2/accounts", get(accounts))
+        .route("/data/v2/accounts", get(entity_data))
         .route("/data/v2/accounts/{account_id}/{kind}", get(account_data))
-        .route("/data/v2/identity", get(identity))
+        .route("/data/v2/identity", get(entity_data))
         .route(
             "/data/v2/refreshes",
             post(trigger_refresh).get(list_refreshes),
