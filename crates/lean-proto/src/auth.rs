@@ -17,8 +17,7 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FetchTicket(u64);
 
-/// What a caller may do now.
-#[derive(Debug)]
+/// What a caller may do now. `Debug` never shows a token or the token request's body.
 // Lives for one step of a call; boxing the request would only add an allocation.
 #[allow(clippy::large_enum_variant)]
 pub enum TokenAccess<'a> {
@@ -29,6 +28,18 @@ pub enum TokenAccess<'a> {
     Fetch(FetchTicket, http::Request<Vec<u8>>),
     /// Another caller is fetching; come back at this instant at the latest.
     Wait(Instant),
+}
+
+impl std::fmt::Debug for TokenAccess<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenAccess::Ready(auth) => f.debug_tuple("Ready").field(auth).finish(),
+            TokenAccess::Fetch(ticket, req) => {
+                write!(f, "Fetch({ticket:?}, {} {})", req.method(), req.uri())
+            }
+            TokenAccess::Wait(until) => f.debug_tuple("Wait").field(until).finish(),
+        }
+    }
 }
 
 /// Why a token could not be had.

@@ -113,7 +113,9 @@ pub enum Purpose {
 }
 
 /// "Send this request, with this timeout."
-#[derive(Debug)]
+///
+/// `Debug` shows the method, URI and body length, never headers or body: a token request's
+/// body carries the client secret, and data requests carry the bearer token.
 pub struct Transmit {
     /// Hand back with the answer.
     pub id: TransmitId,
@@ -123,6 +125,19 @@ pub struct Transmit {
     pub timeout: Duration,
     /// What it is for.
     pub purpose: Purpose,
+}
+
+impl fmt::Debug for Transmit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transmit")
+            .field("id", &self.id)
+            .field("method", self.request.method())
+            .field("uri", self.request.uri())
+            .field("body_len", &self.request.body().len())
+            .field("timeout", &self.timeout)
+            .field("purpose", &self.purpose)
+            .finish()
+    }
 }
 
 /// What the call waits for between requests (for progress displays).

@@ -141,3 +141,61 @@ fn v1_hands_out_the_app_token() {
         TokenAccess::Ready(Auth::AppToken(_))
     ));
 }
+
+/// The secret as text, or as the decimal byte list `http`'s `Debug` prints bodies with.
+fn leaks(debug: &str, secret: &str) -> bool {
+    let bytes = secret
+        .bytes()
+        .map(|b| b.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    debug.contains(secret) || debug.contains(&bytes)
+}
+
+#[test]
+fn debug_never_shows_the_secret_or_the_token() {
+    let t0 = common::epoch();
+    let config = Config::new(
+        Region::Uae,
+        Environment::Sandbox,
+        Credentials::ClientCredentials {
+            client_id: "id".into(),
+            client_secret: Secret::new("S3CRET-VALUE"),
+        },
+    );
+    let mut c = TokenCache::new(&config);
+    let access = c.access(t0).unwrap();
+    assert!(!leaks(&format!("{access:?}"), "S3CRET-VALUE"), "{access:?}");
+    let TokenAccess::Fetch(ticket, req) = access else {
+        panic!()
+    };
+    assert!(
+        leaks(&format!("{req:?}"), "S3CRET-VALUE"),
+        "the check itself works: http prints bodies"
+    );
+    c.handle_fetch_response(ticket, &token("TOKEN-VALUE-123", 3600), t0)
+        .unwrap();
+    assert!(!leaks(&format!("{c:?}"), "TOKEN-VALUE-123"));
+    assert!(!leaks(
+        &format!("{:?}", c.access(t0).unwrap()),
+        "TOKEN-VALUE-123"
+    ));
+    // A call's token transmit, and its data transmit.
+    let mut c = TokenCache::new(&config);
+    let mut results = lean_proto::results::InMemoryResults::default();
+    let mut call = lean_proto::call::Call::new(
+        GetAccounts::new(EntityId::parse("14eb95ba-2b9d-41cb-82fe-7b1b3079021e").unwrap()),
+        config.api_base(),
+        lean_proto::call::CallConfig::default(),
+        t0,
+    );
+    let mut ctx = lean_proto::call::Context {
+        tokens: &mut c,
+        results: &mut results,
+    };
+    let tx = call.poll_transmit(t0, &mut ctx).unwrap();
+    assert!(!leaks(&format!("{tx:?}"), "S3CRET-VALUE"), "{tx:?}");
+    call.handle_response(tx.id, token("TOKEN-VALUE-123", 3600), t0, &mut ctx);
+    let tx = call.poll_transmit(t0, &mut ctx).unwrap();
+    assert!(!leaks(&format!("{tx:?}"), "TOKEN-VALUE-123"), "{tx:?}");
+}
