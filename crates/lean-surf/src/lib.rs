@@ -6,7 +6,7 @@
 //! **Upstream status, plainly:** async-std is discontinued (RUSTSEC-2025-0052) and surf is
 //! unmaintained (RUSTSEC-2025-0036, RUSTSEC-2026-0169). This adapter exists because async-std
 //! codebases still call Lean; the core is runtime-agnostic, so an adapter for another runtime is
-//! the same ~300 lines. mTLS is not offered here (surf's only modern path is native-tls); use
+//! about the same 350 lines. mTLS is not offered here (surf's only modern path is native-tls); use
 //! `lean-ureq` for Lean's v1 production, which requires it.
 //!
 //! ```no_run
