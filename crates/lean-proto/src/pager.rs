@@ -121,3 +121,61 @@ impl<T: Collection + 'static> Pager<T> {
         };
     }
 }
+
+/// What a [`Cursor`] needs next.
+pub enum Next<T: Collection> {
+    /// An item.
+    Item(T),
+    /// The buffer is empty: drive this call and hand its page to [`Cursor::handle_page`].
+    Fetch(Box<Call<Page<T>>>),
+    /// Every item was read (or a page failed: see [`Cursor::fail`]).
+    Done,
+}
+
+/// Item-by-item reading of a collection on top of [`Pager`]: what an adapter's iterator does,
+/// minus the IO. An adapter loops `next()`: on `Fetch` it drives the call, then `handle_page` or
+/// `fail`.
+pub struct Cursor<T: Collection> {
+    pager: Pager<T>,
+    buffer: std::vec::IntoIter<T>,
+    failed: bool,
+}
+
+impl<T: Collection + 'static> Cursor<T> {
+    /// A cursor over every item of `endpoint`'s collection.
+    pub fn new<E>(endpoint: E) -> Self
+    where
+        E: Endpoint<Output = Page<T>> + Clone + Send + 'static,
+    {
+        Cursor {
+            pager: Pager::new(endpoint),
+            buffer: Vec::new().into_iter(),
+            failed: false,
+        }
+    }
+
+    /// The next item, or the call that fetches the next page.
+    pub fn next(&mut self, api_base: BaseUrl, config: CallConfig, now: Instant) -> Next<T> {
+        if let Some(item) = self.buffer.next() {
+            return Next::Item(item);
+        }
+        if self.failed {
+            return Next::Done;
+        }
+        match self.pager.next_call(api_base, config, now) {
+            Some(call) => Next::Fetch(Box::new(call)),
+            None => Next::Done,
+        }
+    }
+
+    /// The page the last `Fetch` returned.
+    pub fn handle_page(&mut self, page: CallData<Page<T>>) {
+        self.pager.handle_page(&page);
+        self.buffer = page.payload.items.into_iter();
+    }
+
+    /// The last `Fetch` failed: the cursor ends (the error is the caller's to report).
+    pub fn fail(&mut self) {
+        self.failed = true;
+    }
+}

@@ -511,3 +511,40 @@ fn the_endpoints_own_async_flag_is_kept() {
     let r = drive(&mut call, &mut lean, &mut shared);
     assert_eq!(r.transcript[1], "send data async");
 }
+
+#[test]
+fn cursor_reads_every_item_and_stops_after_a_failed_page() {
+    use lean_proto::pager::{Cursor, Next};
+    let base = || BaseUrl::parse("http://127.0.0.1:1").unwrap();
+    let mut lean = FakeLean::new(epoch());
+    lean.total_items = 7;
+    let mut shared = Shared::new();
+    let mut endpoint = GetAccounts::new(entity());
+    endpoint.options.size = Some(3);
+    let mut cursor = Cursor::new(endpoint.clone());
+    let mut names = Vec::new();
+    for _ in 0..50 {
+        match cursor.next(base(), CallConfig::default(), lean.now) {
+            Next::Item(a) => names.push(a.nickname.unwrap()),
+            Next::Fetch(mut call) => {
+                cursor.handle_page(drive(&mut call, &mut lean, &mut shared).outcome.unwrap())
+            }
+            Next::Done => break,
+        }
+    }
+    assert_eq!(
+        names,
+        (0..7).map(|n| format!("item-{n}")).collect::<Vec<_>>()
+    );
+    // A failed page ends the cursor instead of skipping to the next page.
+    let mut cursor = Cursor::new(endpoint);
+    assert!(matches!(
+        cursor.next(base(), CallConfig::default(), lean.now),
+        Next::Fetch(_)
+    ));
+    cursor.fail();
+    assert!(matches!(
+        cursor.next(base(), CallConfig::default(), lean.now),
+        Next::Done
+    ));
+}

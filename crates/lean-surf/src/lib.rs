@@ -34,7 +34,7 @@ use async_std::io::ReadExt;
 use async_std::sync::{Condvar, Mutex, MutexGuard};
 use lean_proto::auth::TokenCache;
 use lean_proto::call::{Call, CallData, Context};
-use lean_proto::pager::Pager;
+use lean_proto::pager::{Cursor, Next};
 use lean_proto::results::InMemoryResults;
 use lean_proto::retry::TransportError;
 use lean_proto::webhook::{Ack, Dedupe, WebhookSecret};
@@ -352,9 +352,7 @@ impl Client {
     {
         Items {
             client: self.clone(),
-            pager: Pager::new(endpoint),
-            buffer: Vec::new().into_iter(),
-            failed: false,
+            cursor: Cursor::new(endpoint),
         }
     }
 
@@ -393,35 +391,27 @@ impl Client {
 /// Items of a paged collection, fetched page by page. After an error it ends.
 pub struct Items<T: Collection> {
     client: Client,
-    pager: Pager<T>,
-    buffer: std::vec::IntoIter<T>,
-    failed: bool,
+    cursor: Cursor<T>,
 }
 
 impl<T: Collection + 'static> Items<T> {
     /// The next item, fetching the next page when needed.
     pub async fn next(&mut self) -> Option<Result<T, Error>> {
         loop {
-            if let Some(item) = self.buffer.next() {
-                return Some(Ok(item));
-            }
-            if self.failed {
-                return None;
-            }
-            let call = self.pager.next_call(
-                self.client.inner.config.api_base(),
-                self.client.inner.call.clone(),
-                now(),
-            )?;
-            match self.client.finish(call).await {
-                Ok(page) => {
-                    self.pager.handle_page(&page);
-                    self.buffer = page.payload.items.into_iter();
-                }
-                Err(e) => {
-                    self.failed = true;
-                    return Some(Err(e));
-                }
+            let inner = &self.client.inner;
+            match self
+                .cursor
+                .next(inner.config.api_base(), inner.call.clone(), now())
+            {
+                Next::Item(item) => return Some(Ok(item)),
+                Next::Done => return None,
+                Next::Fetch(call) => match self.client.finish(*call).await {
+                    Ok(page) => self.cursor.handle_page(page),
+                    Err(e) => {
+                        self.cursor.fail();
+                        return Some(Err(e));
+                    }
+                },
             }
         }
     }

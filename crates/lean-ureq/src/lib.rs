@@ -35,7 +35,7 @@ use lean_proto::auth::TokenCache;
 pub use lean_proto::call::Waiting;
 use lean_proto::call::{Call, CallData, Context};
 pub use lean_proto::call::{CallConfig, CallError, CallErrorKind};
-use lean_proto::pager::Pager;
+use lean_proto::pager::{Cursor, Next};
 use lean_proto::results::InMemoryResults;
 use lean_proto::retry::TransportError;
 use lean_proto::webhook::{Ack, Dedupe, WebhookSecret};
@@ -470,9 +470,7 @@ impl Client {
     {
         Items {
             client: self.clone(),
-            pager: Pager::new(endpoint),
-            buffer: Vec::new().into_iter(),
-            failed: false,
+            cursor: Cursor::new(endpoint),
         }
     }
 
@@ -642,9 +640,7 @@ impl Client {
 /// error the iterator ends.
 pub struct Items<T: Collection> {
     client: Client,
-    pager: Pager<T>,
-    buffer: std::vec::IntoIter<T>,
-    failed: bool,
+    cursor: Cursor<T>,
 }
 
 impl<T: Collection + 'static> Iterator for Items<T> {
@@ -652,26 +648,20 @@ impl<T: Collection + 'static> Iterator for Items<T> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(item) = self.buffer.next() {
-                return Some(Ok(item));
-            }
-            if self.failed {
-                return None;
-            }
-            let call = self.pager.next_call(
-                self.client.inner.config.api_base(),
-                self.client.inner.call.clone(),
-                now(),
-            )?;
-            match self.client.finish(call) {
-                Ok(page) => {
-                    self.pager.handle_page(&page);
-                    self.buffer = page.payload.items.into_iter();
-                }
-                Err(e) => {
-                    self.failed = true;
-                    return Some(Err(e));
-                }
+            let inner = &self.client.inner;
+            match self
+                .cursor
+                .next(inner.config.api_base(), inner.call.clone(), now())
+            {
+                Next::Item(item) => return Some(Ok(item)),
+                Next::Done => return None,
+                Next::Fetch(call) => match self.client.finish(*call) {
+                    Ok(page) => self.cursor.handle_page(page),
+                    Err(e) => {
+                        self.cursor.fail();
+                        return Some(Err(e));
+                    }
+                },
             }
         }
     }
