@@ -524,7 +524,11 @@ impl Session {
     fn entity(&self, t: &Target) -> Result<EntityId, Fail> {
         match (&t.entity, &self.sandbox) {
             (Some(e), _) => Ok(EntityId::parse(e)?),
-            (None, Some(s)) => Ok(s.entities()[0].clone()),
+            (None, Some(s)) => s
+                .entities()
+                .first()
+                .cloned()
+                .ok_or_else(|| Fail("error: the emulator has no entity".into(), 1)),
             (None, None) => Err(Fail("error: --entity is required".into(), 2)),
         }
     }
@@ -532,7 +536,18 @@ impl Session {
     fn account(&self, t: &Target) -> Result<AccountId, Fail> {
         match (&t.account, &self.sandbox) {
             (Some(a), _) => Ok(AccountId::parse(a)?),
-            (None, Some(s)) => Ok(s.accounts(&self.entity(t)?)[0].clone()),
+            (None, Some(s)) => {
+                // An --entity the emulator does not know has no accounts: say so, do not guess.
+                let entity = self.entity(t)?;
+                s.accounts(&entity).first().cloned().ok_or_else(|| {
+                    Fail(
+                        format!(
+                            "error: --account is required (the emulator has no entity {entity})"
+                        ),
+                        2,
+                    )
+                })
+            }
             (None, None) => Err(Fail("error: --account is required".into(), 2)),
         }
     }

@@ -235,6 +235,17 @@ fn errors_print_lean_codes_and_exit_non_zero() {
     );
     let out = lean(&["accounts", "--entity", "../etc"], None);
     assert_eq!(out.status.code(), Some(2));
+    // An unknown entity with no --account: a clear error, not a crash.
+    let out = lean(
+        &[
+            "balances",
+            "--entity",
+            "8a78e977-7f3a-8772-ba26-c4c0424bb3e3",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--account is required"));
 }
 
 #[test]

@@ -62,7 +62,9 @@ pub struct CallConfig {
     pub retry: RetryPolicy,
     /// Most requests one call may send, tokens included. Default 64.
     pub max_requests: u32,
-    /// Seed of the jitter.
+    /// Seed of the jitter. The core adds no randomness of its own: the same seed gives the same
+    /// waits (tests rely on it). Adapters mix per-call entropy into it, so that clients that
+    /// failed together do not retry together.
     pub seed: u64,
     /// `lean-correlation-id` to send with every request of the call.
     pub correlation_id: Option<String>,

@@ -39,6 +39,7 @@
 
 pub mod auth;
 pub mod call;
+pub mod client;
 pub mod config;
 pub mod enums;
 pub mod ids;

@@ -43,6 +43,8 @@ pub enum WebhookError {
     },
     /// The body is not a webhook event.
     Decode(FieldError),
+    /// No webhook secret is configured, so nothing can be verified (and nothing is trusted).
+    NoSecret,
 }
 
 impl fmt::Display for WebhookError {
@@ -67,6 +69,9 @@ impl fmt::Display for WebhookError {
             }
             WebhookError::Decode(e) => {
                 write!(f, "not a webhook event at `{}`: {}", e.path, e.message)
+            }
+            WebhookError::NoSecret => {
+                f.write_str("no webhook secret configured: webhooks cannot be verified")
             }
         }
     }
@@ -441,7 +446,8 @@ mod tests {
 #[derive(Debug)]
 pub struct Ack {
     /// HTTP status to answer at once: 200 (Lean stops retrying), 401 for a bad or missing
-    /// signature, 413 for an oversized body, 400 for a signed body that is not an event.
+    /// signature, 413 for an oversized body, 400 for a signed body that is not an event, 500 when
+    /// no secret is configured (Lean retries; nothing unverified is ever acted on).
     pub status: u16,
     /// The event, when it verified and parsed (and was not a duplicate).
     pub event: Option<WebhookEvent>,
@@ -457,7 +463,7 @@ pub struct Ack {
 /// deduplicate, and mark `results.ready` in the registry (which wakes the waiting call). Answer
 /// Lean with [`Ack::status`] right away; act on [`Ack::event`] after answering.
 pub fn intake(
-    secret: &WebhookSecret,
+    secret: Option<&WebhookSecret>,
     dedupe: &mut Dedupe,
     registry: &mut dyn crate::results::ResultsRegistry,
     signature: Option<&str>,
@@ -470,6 +476,9 @@ pub fn intake(
         readiness: None,
         duplicate: false,
         error: Some(error),
+    };
+    let Some(secret) = secret else {
+        return refused(500, WebhookError::NoSecret);
     };
     if let Err(e) = secret.verify(body, signature) {
         let status = if matches!(e, WebhookError::TooLarge { .. }) {

@@ -65,7 +65,7 @@ fn intake_answers_lean_and_wakes_the_call() {
     );
     let sig = secret.sign(body.as_bytes());
     let ack = intake(
-        &secret,
+        Some(&secret),
         &mut dedupe,
         &mut reg,
         Some(&sig),
@@ -77,7 +77,7 @@ fn intake_answers_lean_and_wakes_the_call() {
     assert!(reg.is_ready(&id(5)));
     // Lean redelivers: acknowledged, nothing else.
     let again = intake(
-        &secret,
+        Some(&secret),
         &mut dedupe,
         &mut reg,
         Some(&sig),
@@ -87,7 +87,7 @@ fn intake_answers_lean_and_wakes_the_call() {
     assert_eq!((again.status, again.duplicate), (200, true));
     // Wrong signature, missing signature, oversized, not an event.
     let bad = intake(
-        &secret,
+        Some(&secret),
         &mut dedupe,
         &mut reg,
         Some(&WebhookSecret::new("x").sign(body.as_bytes())),
@@ -99,13 +99,21 @@ fn intake_answers_lean_and_wakes_the_call() {
         (401, Some(WebhookError::BadSignature))
     );
     assert_eq!(
-        intake(&secret, &mut dedupe, &mut reg, None, body.as_bytes(), t).status,
+        intake(
+            Some(&secret),
+            &mut dedupe,
+            &mut reg,
+            None,
+            body.as_bytes(),
+            t
+        )
+        .status,
         401
     );
     let big = vec![b' '; webhook::DEFAULT_MAX_BODY + 1];
     assert_eq!(
         intake(
-            &secret,
+            Some(&secret),
             &mut dedupe,
             &mut reg,
             Some(&secret.sign(&big)),
@@ -118,7 +126,7 @@ fn intake_answers_lean_and_wakes_the_call() {
     let junk = b"[1,2]";
     assert_eq!(
         intake(
-            &secret,
+            Some(&secret),
             &mut dedupe,
             &mut reg,
             Some(&secret.sign(junk)),
@@ -142,7 +150,7 @@ fn other_events_are_handed_to_the_app() {
     ))
     .unwrap();
     let ack = intake(
-        &secret,
+        Some(&secret),
         &mut dedupe,
         &mut reg,
         Some(&secret.sign(&body)),
@@ -162,4 +170,20 @@ fn webhook_secret_never_prints() {
     assert!(!format!("{s:?}").contains("abcdef"));
     let err = s.verify(b"{}", Some("sha512=00")).unwrap_err();
     assert!(!err.to_string().contains("abcdef"));
+}
+
+#[test]
+fn intake_without_a_secret_trusts_nothing() {
+    let mut dedupe = Dedupe::new(10);
+    let mut reg = InMemoryResults::default();
+    let ack = intake(
+        None,
+        &mut dedupe,
+        &mut reg,
+        Some("sha512=00"),
+        b"{}",
+        epoch(),
+    );
+    assert_eq!((ack.status, ack.error), (500, Some(WebhookError::NoSecret)));
+    assert!(ack.event.is_none());
 }

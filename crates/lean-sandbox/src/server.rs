@@ -359,6 +359,27 @@ fn entity_index(inner: &Inner, raw: Option<&String>) -> Result<usize, Response> 
         })
 }
 
+/// A JSON request body, or Lean's 400.
+fn json_body(body: &[u8]) -> Result<serde_json::Value, Response> {
+    serde_json::from_slice(body).map_err(|_| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_PARAMETERS",
+            BAD_PARAMS,
+            None,
+        )
+    })
+}
+
+/// The entity named by a JSON body's `entity_id`.
+fn body_entity(inner: &Inner, body: &serde_json::Value) -> Result<usize, Response> {
+    let id = body
+        .get("entity_id")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned);
+    entity_index(inner, id.as_ref())
+}
+
 fn account_index(inner: &Inner, e: usize, raw: &str) -> Result<usize, Response> {
     let id = AccountId::parse(raw).map_err(|_| {
         error(
@@ -963,19 +984,8 @@ async fn income(
 ) -> Response {
     let go = async {
         authenticate(&inner, &headers, Caller::V2)?;
-        let b: serde_json::Value = serde_json::from_slice(&body).map_err(|_| {
-            error(
-                StatusCode::BAD_REQUEST,
-                "INVALID_PARAMETERS",
-                BAD_PARAMS,
-                None,
-            )
-        })?;
-        let id = b
-            .get("entity_id")
-            .and_then(|v| v.as_str())
-            .map(str::to_owned);
-        let e = entity_index(&inner, id.as_ref())?;
+        let b = json_body(&body)?;
+        let e = body_entity(&inner, &b)?;
         Ok::<_, Response>(
             serve_data(
                 inner.clone(),
@@ -1031,16 +1041,9 @@ async fn v1_data(
 ) -> Response {
     let go = async {
         authenticate(&inner, &headers, Caller::V1)?;
-        let b: serde_json::Value = serde_json::from_slice(&body).map_err(|_| {
-            error(
-                StatusCode::BAD_REQUEST,
-                "INVALID_PARAMETERS",
-                BAD_PARAMS,
-                None,
-            )
-        })?;
+        let b = json_body(&body)?;
         let s = |k: &str| b.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-        let e = entity_index(&inner, s("entity_id").as_ref())?;
+        let e = body_entity(&inner, &b)?;
         let account = || -> Result<usize, Response> {
             let raw = s("account_id").ok_or_else(|| {
                 error(
@@ -1068,19 +1071,8 @@ async fn v1_data(
 async fn trigger_refresh(State(inner): Shared, headers: HeaderMap, body: Bytes) -> Response {
     let go = async {
         authenticate(&inner, &headers, Caller::V2)?;
-        let b: serde_json::Value = serde_json::from_slice(&body).map_err(|_| {
-            error(
-                StatusCode::BAD_REQUEST,
-                "INVALID_PARAMETERS",
-                BAD_PARAMS,
-                None,
-            )
-        })?;
-        let id = b
-            .get("entity_id")
-            .and_then(|v| v.as_str())
-            .map(str::to_owned);
-        let e = entity_index(&inner, id.as_ref())?;
+        let b = json_body(&body)?;
+        let e = body_entity(&inner, &b)?;
         if let Some(r) = fault_response(inner.draw_fault("refresh", false).as_ref()).await {
             return Err(r);
         }

@@ -42,68 +42,7 @@ use lean_proto::*;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// What a call can fail with.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum Error {
-    /// The call failed; it keeps the `results_id` when Lean gave one.
-    Call(Box<CallError>),
-    /// Invalid input (ids, configuration).
-    Config(String),
-}
-
-impl Error {
-    /// The call's error, when a call failed.
-    pub fn call_error(&self) -> Option<&CallError> {
-        match self {
-            Error::Call(e) => Some(e),
-            Error::Config(_) => None,
-        }
-    }
-
-    /// The `results_id` to resume with, when Lean gave one.
-    pub fn results_id(&self) -> Option<&ResultsId> {
-        self.call_error().and_then(|e| e.results_id.as_ref())
-    }
-}
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Error::Call(e) => write!(f, "{e}"),
-            Error::Config(m) => write!(f, "configuration: {m}"),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl From<CallError> for Error {
-    fn from(e: CallError) -> Self {
-        Error::Call(Box::new(e))
-    }
-}
-
-impl From<IdError> for Error {
-    fn from(e: IdError) -> Self {
-        Error::Config(e.to_string())
-    }
-}
-
-impl From<ConfigError> for Error {
-    fn from(e: ConfigError) -> Self {
-        Error::Config(e.message)
-    }
-}
-
-/// The result of [`Client::submit`].
-#[derive(Debug)]
-pub enum Submitted<P> {
-    /// Lean answered PENDING: keep this `results_id` and [`Client::resume`] later.
-    Pending(ResultsId),
-    /// The endpoint answered with data straight away.
-    Data(CallData<P>),
-}
+pub use lean_proto::client::{Error, Submitted};
 
 struct Shared {
     tokens: TokenCache,
@@ -115,6 +54,8 @@ struct Inner {
     http: surf::Client,
     config: Config,
     call: CallConfig,
+    entropy: std::collections::hash_map::RandomState,
+    calls: std::sync::atomic::AtomicU64,
     max_body: u64,
     webhook_secret: Option<WebhookSecret>,
     shared: Mutex<Shared>,
@@ -171,6 +112,8 @@ impl Client {
                 max_body: 32 << 20,
                 webhook_secret,
                 wake: Condvar::new(),
+                entropy: std::collections::hash_map::RandomState::new(),
+                calls: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }
@@ -178,6 +121,23 @@ impl Client {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The call policy for one new call, with its own jitter seed. The core is deterministic
+    /// (same seed, same waits); the entropy is the adapter's to add, or every client that failed
+    /// together would back off in lockstep.
+    fn call_config(&self) -> CallConfig {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = self.inner.entropy.build_hasher();
+        h.write_u64(
+            self.inner
+                .calls
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        );
+        CallConfig {
+            seed: self.inner.call.seed ^ h.finish(),
+            ..self.inner.call.clone()
+        }
     }
 
     async fn lock(&self) -> MutexGuard<'_, Shared> {
@@ -302,7 +262,7 @@ impl Client {
         self.finish(Call::new(
             endpoint,
             self.inner.config.api_base(),
-            self.inner.call.clone(),
+            self.call_config(),
             now(),
         ))
         .await
@@ -317,7 +277,7 @@ impl Client {
         self.drive(Call::submit(
             endpoint,
             self.inner.config.api_base(),
-            self.inner.call.clone(),
+            self.call_config(),
             now(),
         ))
         .await
@@ -333,7 +293,7 @@ impl Client {
             results_id,
             generation,
             self.inner.config.api_base(),
-            self.inner.call.clone(),
+            self.call_config(),
             now(),
         ))
         .await
@@ -363,19 +323,10 @@ impl Client {
 
     /// The webhook intake: verify, deduplicate, wake the waiting call. Answer with `status`.
     pub async fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack {
-        let Some(secret) = &self.inner.webhook_secret else {
-            return Ack {
-                status: 500,
-                event: None,
-                readiness: None,
-                duplicate: false,
-                error: None,
-            };
-        };
         let mut guard = self.lock().await;
         let shared = &mut *guard;
         let ack = webhook::intake(
-            secret,
+            self.inner.webhook_secret.as_ref(),
             &mut shared.dedupe,
             &mut shared.results,
             signature,
@@ -401,7 +352,7 @@ impl<T: Collection + 'static> Items<T> {
             let inner = &self.client.inner;
             match self
                 .cursor
-                .next(inner.config.api_base(), inner.call.clone(), now())
+                .next(inner.config.api_base(), self.client.call_config(), now())
             {
                 Next::Item(item) => return Some(Ok(item)),
                 Next::Done => return None,

@@ -43,68 +43,7 @@ use lean_proto::*;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-/// What a call can fail with: the core's typed error (misuse, Lean, network), or a setup error.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum Error {
-    /// The call failed; see [`CallError`] (it keeps the `results_id` when Lean gave one).
-    Call(Box<CallError>),
-    /// Invalid configuration (base URL, certificates, ids).
-    Config(String),
-}
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Error::Call(e) => write!(f, "{e}"),
-            Error::Config(m) => write!(f, "configuration: {m}"),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl Error {
-    /// The call's error, when it was a call that failed.
-    pub fn call_error(&self) -> Option<&CallError> {
-        match self {
-            Error::Call(e) => Some(e),
-            Error::Config(_) => None,
-        }
-    }
-
-    /// The `results_id` to resume with, when Lean gave one before the call failed.
-    pub fn results_id(&self) -> Option<&ResultsId> {
-        self.call_error().and_then(|e| e.results_id.as_ref())
-    }
-}
-
-impl From<CallError> for Error {
-    fn from(e: CallError) -> Self {
-        Error::Call(Box::new(e))
-    }
-}
-
-impl From<IdError> for Error {
-    fn from(e: IdError) -> Self {
-        Error::Config(e.to_string())
-    }
-}
-
-impl From<ConfigError> for Error {
-    fn from(e: ConfigError) -> Self {
-        Error::Config(e.message)
-    }
-}
-
-/// The result of [`Client::submit`].
-#[derive(Debug)]
-pub enum Submitted<P> {
-    /// Lean answered PENDING: keep this `results_id` and [`Client::resume`] later.
-    Pending(ResultsId),
-    /// The endpoint answered with data straight away.
-    Data(CallData<P>),
-}
+pub use lean_proto::client::{Error, Submitted};
 
 struct Shared {
     tokens: TokenCache,
@@ -130,6 +69,8 @@ struct Inner {
     agent: ureq::Agent,
     config: Config,
     call: CallConfig,
+    entropy: std::collections::hash_map::RandomState,
+    calls: std::sync::atomic::AtomicU64,
     max_body: u64,
     webhook_secret: Option<WebhookSecret>,
     shared: Mutex<Shared>,
@@ -251,6 +192,8 @@ impl ClientBuilder {
                 max_body: self.max_body,
                 webhook_secret: self.webhook_secret,
                 wake: Condvar::new(),
+                entropy: std::collections::hash_map::RandomState::new(),
+                calls: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }
@@ -282,6 +225,23 @@ impl Client {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The call policy for one new call, with its own jitter seed. The core is deterministic
+    /// (same seed, same waits); the entropy is the adapter's to add, or every client that failed
+    /// together would back off in lockstep.
+    fn call_config(&self) -> CallConfig {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = self.inner.entropy.build_hasher();
+        h.write_u64(
+            self.inner
+                .calls
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        );
+        CallConfig {
+            seed: self.inner.call.seed ^ h.finish(),
+            ..self.inner.call.clone()
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Shared> {
@@ -412,7 +372,7 @@ impl Client {
         self.finish(Call::new(
             endpoint,
             self.inner.config.api_base(),
-            self.inner.call.clone(),
+            self.call_config(),
             now(),
         ))
     }
@@ -426,7 +386,7 @@ impl Client {
         self.drive(Call::submit(
             endpoint,
             self.inner.config.api_base(),
-            self.inner.call.clone(),
+            self.call_config(),
             now(),
         ))
     }
@@ -443,7 +403,7 @@ impl Client {
             results_id,
             generation,
             self.inner.config.api_base(),
-            self.inner.call.clone(),
+            self.call_config(),
             now(),
         ))
     }
@@ -477,19 +437,10 @@ impl Client {
     /// The webhook intake: verify `lean-signature` over the raw body, deduplicate, wake the
     /// call waiting for a `results.ready`. Answer Lean with [`Ack::status`] at once.
     pub fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack {
-        let Some(secret) = &self.inner.webhook_secret else {
-            return Ack {
-                status: 500,
-                event: None,
-                readiness: None,
-                duplicate: false,
-                error: None,
-            };
-        };
         let mut guard = self.lock();
         let shared = &mut *guard;
         let ack = webhook::intake(
-            secret,
+            self.inner.webhook_secret.as_ref(),
             &mut shared.dedupe,
             &mut shared.results,
             signature,
@@ -651,7 +602,7 @@ impl<T: Collection + 'static> Iterator for Items<T> {
             let inner = &self.client.inner;
             match self
                 .cursor
-                .next(inner.config.api_base(), inner.call.clone(), now())
+                .next(inner.config.api_base(), self.client.call_config(), now())
             {
                 Next::Item(item) => return Some(Ok(item)),
                 Next::Done => return None,
