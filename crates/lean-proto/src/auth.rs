@@ -20,25 +20,52 @@ pub struct FetchTicket(u64);
 /// What a caller may do now. `Debug` never shows a token or the token request's body.
 // Lives for one step of a call; boxing the request would only add an allocation.
 #[allow(clippy::large_enum_variant)]
-pub enum TokenAccess<'a> {
+pub enum TokenAccess {
     /// Authenticate with this.
-    Ready(Auth<'a>),
+    Ready(Credential),
     /// Fetch a token: send this request and report with [`TokenCache::handle_fetch_response`]
     /// or [`TokenCache::handle_fetch_failed`].
     Fetch(FetchTicket, http::Request<Vec<u8>>),
-    /// Another caller is fetching; come back at this instant at the latest.
+    /// Another caller is fetching; come back when that fetch ends (see
+    /// [`TokenCache::is_fetching`]) or at this instant at the latest, when the fetch is presumed
+    /// abandoned.
     Wait(Instant),
 }
 
-impl std::fmt::Debug for TokenAccess<'_> {
+impl std::fmt::Debug for TokenAccess {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            TokenAccess::Ready(auth) => f.debug_tuple("Ready").field(auth).finish(),
+            TokenAccess::Ready(c) => f.debug_tuple("Ready").field(&c.auth()).finish(),
             TokenAccess::Fetch(ticket, req) => {
                 write!(f, "Fetch({ticket:?}, {} {})", req.method(), req.uri())
             }
             TokenAccess::Wait(until) => f.debug_tuple("Wait").field(until).finish(),
         }
+    }
+}
+
+/// A credential to put on one request: an owned, cheap clone of the cached secret.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// v2: an OAuth2 access token.
+    Bearer(Secret),
+    /// v1: the app token.
+    AppToken(Secret),
+}
+
+impl Credential {
+    /// The request-building view of it.
+    pub fn auth(&self) -> Auth<'_> {
+        match self {
+            Credential::Bearer(t) => Auth::Bearer(t),
+            Credential::AppToken(t) => Auth::AppToken(t),
+        }
+    }
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.auth().fmt(f)
     }
 }
 
@@ -77,17 +104,24 @@ enum State {
     },
 }
 
-/// The token cache. One per credential; share it (behind a lock) across calls.
+/// The token cache. One per credential, shared by every call of a client: its methods take
+/// `&self` and hold an internal lock only for the few instructions of each decision, so a call
+/// never waits on another call's network I/O here.
 #[derive(Debug)]
 pub struct TokenCache {
     mode: Mode,
+    state: std::sync::Mutex<Cached>,
+    /// Renew this long before expiry.
+    renew_margin: Duration,
+    /// A fetch not answered within this long is presumed abandoned; another may start.
+    fetch_timeout: Duration,
+}
+
+#[derive(Debug)]
+struct Cached {
     state: State,
     fetching: Option<(FetchTicket, Instant)>,
     next_ticket: u64,
-    /// Renew this long before expiry.
-    pub renew_margin: Duration,
-    /// A fetch not answered within this long is presumed abandoned; another may start.
-    pub fetch_timeout: Duration,
 }
 
 #[derive(Debug)]
@@ -95,6 +129,10 @@ enum Mode {
     OAuth(Box<Config>),
     AppToken(Secret),
 }
+
+/// Longest lifetime believed from `expires_in`: a larger number (up to `u64::MAX` seconds)
+/// must not overflow `Instant` arithmetic.
+const MAX_LIFETIME: Duration = Duration::from_secs(366 * 24 * 3600);
 
 impl TokenCache {
     /// A cache for the configuration's credentials.
@@ -105,25 +143,43 @@ impl TokenCache {
         };
         TokenCache {
             mode,
-            state: State::Empty,
-            fetching: None,
-            next_ticket: 1,
+            state: std::sync::Mutex::new(Cached {
+                state: State::Empty,
+                fetching: None,
+                next_ticket: 1,
+            }),
             renew_margin: Duration::from_secs(120),
             fetch_timeout: Duration::from_secs(30),
         }
     }
 
+    /// Renew this long before expiry (default 120 s, at most half the token's lifetime).
+    pub fn with_renew_margin(mut self, margin: Duration) -> Self {
+        self.renew_margin = margin;
+        self
+    }
+
+    /// A fetch not answered within this long is presumed abandoned and another caller may
+    /// start one (default 30 s).
+    pub fn with_fetch_timeout(mut self, timeout: Duration) -> Self {
+        self.fetch_timeout = timeout;
+        self
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Cached> {
+        // Every critical section leaves the state consistent: a panic elsewhere cannot poison it.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// How to authenticate a request at `now`.
-    pub fn access(&mut self, now: Instant) -> Result<TokenAccess<'_>, TokenError> {
-        if let Mode::AppToken(t) = &self.mode {
-            return Ok(TokenAccess::Ready(Auth::AppToken(t)));
-        }
-        if let Some((_, since)) = self.fetching
-            && now >= since + self.fetch_timeout
-        {
-            self.fetching = None; // abandoned by whoever started it
-        }
-        let (usable, due) = match &self.state {
+    pub fn access(&self, now: Instant) -> Result<TokenAccess, TokenError> {
+        let config = match &self.mode {
+            Mode::AppToken(t) => return Ok(TokenAccess::Ready(Credential::AppToken(t.clone()))),
+            Mode::OAuth(config) => config,
+        };
+        let mut c = self.lock();
+        c.expire_abandoned(now, self.fetch_timeout);
+        let (usable, due) = match &c.state {
             State::Valid {
                 renew_at,
                 expires_at,
@@ -131,46 +187,59 @@ impl TokenCache {
             } => (now < *expires_at, now >= *renew_at),
             State::Empty => (false, true),
         };
-        if due && self.fetching.is_none() {
-            let Mode::OAuth(config) = &self.mode else {
-                unreachable!("app tokens returned above")
-            };
+        if due && c.fetching.is_none() {
             let request = token_request(config).map_err(TokenError::Misuse)?;
-            let ticket = FetchTicket(self.next_ticket);
-            self.next_ticket += 1;
-            self.fetching = Some((ticket, now));
+            let ticket = FetchTicket(c.next_ticket);
+            c.next_ticket += 1;
+            c.fetching = Some((ticket, now));
             return Ok(TokenAccess::Fetch(ticket, request));
         }
-        match (&self.state, usable) {
+        match (&c.state, usable) {
             // Renewal under way elsewhere, or not yet due: the current token still works.
-            (State::Valid { token, .. }, true) => Ok(TokenAccess::Ready(Auth::Bearer(token))),
+            (State::Valid { token, .. }, true) => {
+                Ok(TokenAccess::Ready(Credential::Bearer(token.clone())))
+            }
             _ => {
-                let since = self.fetching.map(|(_, s)| s).unwrap_or(now);
-                Ok(TokenAccess::Wait(since + self.fetch_timeout))
+                let since = c.fetching.map(|(_, s)| s).unwrap_or(now);
+                Ok(TokenAccess::Wait(
+                    since.checked_add(self.fetch_timeout).unwrap_or(now),
+                ))
             }
         }
     }
 
+    /// Whether a fetch started by some caller is still out at `now` (not answered, not
+    /// presumed abandoned). A caller told to [`TokenAccess::Wait`] asks again once this is false.
+    pub fn is_fetching(&self, now: Instant) -> bool {
+        let mut c = self.lock();
+        c.expire_abandoned(now, self.fetch_timeout);
+        c.fetching.is_some()
+    }
+
     /// The token endpoint answered.
     pub fn handle_fetch_response(
-        &mut self,
+        &self,
         ticket: FetchTicket,
         response: &http::Response<Vec<u8>>,
         now: Instant,
     ) -> Result<(), TokenError> {
-        if self.fetching.map(|(t, _)| t) == Some(ticket) {
-            self.fetching = None;
+        // Decode outside the lock: it is the slow part.
+        let decoded = classify::<TokenResponse>(response);
+        let mut c = self.lock();
+        if c.fetching.map(|(t, _)| t) == Some(ticket) {
+            c.fetching = None;
         }
-        match classify::<TokenResponse>(response) {
+        match decoded {
             Ok(Outcome::Data(d)) => {
-                let lifetime = Duration::from_secs(d.payload.expires_in);
+                let lifetime = Duration::from_secs(d.payload.expires_in).min(MAX_LIFETIME);
                 // Renew ahead of expiry, but never sooner than half the lifetime, so a short
                 // lifetime does not turn into a fetch per request.
                 let margin = self.renew_margin.min(lifetime / 2);
-                self.state = State::Valid {
+                let expires_at = now.checked_add(lifetime).unwrap_or(now);
+                c.state = State::Valid {
                     token: d.payload.access_token,
-                    renew_at: now + lifetime - margin,
-                    expires_at: now + lifetime,
+                    renew_at: expires_at.checked_sub(margin).unwrap_or(now),
+                    expires_at,
                 };
                 Ok(())
             }
@@ -187,27 +256,39 @@ impl TokenCache {
     }
 
     /// The token fetch did not complete (transport error); another caller may try.
-    pub fn handle_fetch_failed(&mut self, ticket: FetchTicket) {
-        if self.fetching.map(|(t, _)| t) == Some(ticket) {
-            self.fetching = None;
+    pub fn handle_fetch_failed(&self, ticket: FetchTicket) {
+        let mut c = self.lock();
+        if c.fetching.map(|(t, _)| t) == Some(ticket) {
+            c.fetching = None;
         }
     }
 
     /// Lean answered 401 to a request made with `token`: forget it, so the next access fetches
     /// a new one. A 401 for a token already replaced changes nothing (no fetch storm).
-    pub fn reject(&mut self, token: &Secret) {
-        if let State::Valid { token: current, .. } = &self.state
+    pub fn reject(&self, token: &Secret) {
+        let mut c = self.lock();
+        if let State::Valid { token: current, .. } = &c.state
             && current == token
         {
-            self.state = State::Empty;
+            c.state = State::Empty;
         }
     }
 
     /// The instant the current token expires, if there is one.
     pub fn expires_at(&self) -> Option<Instant> {
-        match &self.state {
+        match &self.lock().state {
             State::Valid { expires_at, .. } => Some(*expires_at),
             State::Empty => None,
+        }
+    }
+}
+
+impl Cached {
+    fn expire_abandoned(&mut self, now: Instant, fetch_timeout: Duration) {
+        if let Some((_, since)) = self.fetching
+            && since.checked_add(fetch_timeout).is_none_or(|end| now >= end)
+        {
+            self.fetching = None; // abandoned by whoever started it
         }
     }
 }

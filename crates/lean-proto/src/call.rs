@@ -11,21 +11,21 @@
 //! ```text
 //! loop {
 //!     if let Some(outcome) = call.poll_outcome() { return outcome }
-//!     if let Some(tx) = call.poll_transmit(now, &mut ctx) {
+//!     if let Some(tx) = call.poll_transmit(now, &ctx) {
 //!         match send(tx.request, tx.timeout) {
-//!             Ok(resp) => call.handle_response(tx.id, resp, now, &mut ctx),
-//!             Err(e)   => call.handle_transport_error(tx.id, e, now, &mut ctx),
+//!             Ok(resp) => call.handle_response(tx.id, resp, now, &ctx),
+//!             Err(e)   => call.handle_transport_error(tx.id, e, now, &ctx),
 //!         }
 //!         continue;
 //!     }
 //!     wait until call.poll_timeout() or a results.ready wake-up;
-//!     call.handle_timeout(now, &mut ctx);
+//!     call.handle_timeout(now, &ctx);
 //! }
 //! ```
 //!
 //! Where a PENDING answer is handled: `Call::on_pending`, in this file.
 
-use crate::auth::{FetchTicket, TokenAccess, TokenCache, TokenError};
+use crate::auth::{Credential, FetchTicket, TokenAccess, TokenCache, TokenError};
 use crate::config::{ApiGeneration, BaseUrl};
 use crate::enums::ErrorCode;
 use crate::ids::ResultsId;
@@ -157,13 +157,32 @@ pub enum Waiting {
     Nothing,
 }
 
-/// Shared state a call works with: the token cache and the results registry. Adapters keep
-/// both behind one lock and lend them for each step.
+/// Shared state a call works with: the token cache and the results registry. Both synchronise
+/// themselves, each for one short decision at a time, so a driver lends them to many calls at
+/// once and never holds a lock of its own across a step.
+#[derive(Clone, Copy)]
 pub struct Context<'a> {
     /// Tokens of the credential.
-    pub tokens: &'a mut TokenCache,
+    pub tokens: &'a TokenCache,
     /// Pending results of all calls.
-    pub results: &'a mut dyn ResultsRegistry,
+    pub results: &'a dyn ResultsRegistry,
+}
+
+/// What [`Call::abandon`] released, so the driver can tell whoever waits for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[must_use]
+pub struct Released {
+    /// The call was fetching the token: calls waiting for a token must look again now.
+    pub token_fetch: bool,
+}
+
+/// `now + wait` that cannot overflow: a wait too long to represent becomes "far away" (about
+/// thirty years), which every caller treats the same as "never".
+fn later(now: Instant, wait: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(30 * 365 * 24 * 3600);
+    now.checked_add(wait.min(FAR))
+        .or_else(|| now.checked_add(Duration::from_secs(24 * 3600)))
+        .unwrap_or(now)
 }
 
 /// A successful outcome.
@@ -405,7 +424,7 @@ impl<P: Payload + 'static> Call<P> {
         Call {
             spec: Box::new(endpoint),
             results_spec: None,
-            deadline: now + config.deadline,
+            deadline: later(now, config.deadline),
             rng: Rng::new(config.seed),
             api_base,
             state: State::Send(Phase::Data),
@@ -525,7 +544,7 @@ impl<P: Payload> Call<P> {
     }
 
     /// The next request to send, if the call has one now.
-    pub fn poll_transmit(&mut self, now: Instant, ctx: &mut Context<'_>) -> Option<Transmit> {
+    pub fn poll_transmit(&mut self, now: Instant, ctx: &Context<'_>) -> Option<Transmit> {
         let phase = match self.state {
             State::Send(phase) => phase,
             _ => return None,
@@ -588,14 +607,14 @@ impl<P: Payload> Call<P> {
                     purpose: Purpose::Token,
                 })
             }
-            TokenAccess::Ready(auth) => {
-                let token = match auth {
-                    Auth::Bearer(t) => Some(t.clone()),
-                    Auth::AppToken(_) => None,
+            TokenAccess::Ready(credential) => {
+                let token = match &credential {
+                    Credential::Bearer(t) => Some(t.clone()),
+                    Credential::AppToken(_) => None,
                 };
                 let target = Target {
                     api_base: &self.api_base,
-                    auth,
+                    auth: credential.auth(),
                     correlation_id: self.config.correlation_id.as_deref(),
                 };
                 let (built, purpose, timeout) = match phase {
@@ -659,7 +678,7 @@ impl<P: Payload> Call<P> {
         id: TransmitId,
         response: http::Response<Vec<u8>>,
         now: Instant,
-        ctx: &mut Context<'_>,
+        ctx: &Context<'_>,
     ) {
         let Some(flight) = self.take_in_flight(id) else {
             return;
@@ -728,7 +747,7 @@ impl<P: Payload> Call<P> {
                     let wait = self.config.retry.backoff(self.retries, &mut self.rng);
                     self.retries += 1;
                     self.state = State::Backoff {
-                        until: now + wait,
+                        until: later(now, wait),
                         then: Phase::Data,
                     };
                 } else {
@@ -754,7 +773,7 @@ impl<P: Payload> Call<P> {
         id: TransmitId,
         error: TransportError,
         now: Instant,
-        ctx: &mut Context<'_>,
+        ctx: &Context<'_>,
     ) {
         let Some(flight) = self.take_in_flight(id) else {
             return;
@@ -769,6 +788,10 @@ impl<P: Payload> Call<P> {
                 None,
                 CallErrorKind::Transport(error),
             );
+        }
+        if let TransportError::TooLarge { .. } = error {
+            // Lean answered, with more than we accept: asking again gets the same answer.
+            return self.fail(ctx, CallErrorKind::Transport(error));
         }
         // The 50-second trap. A synchronous data request that timed out (or was cut) after it
         // left may be running at the bank right now; retrying it blindly would start the work
@@ -807,7 +830,7 @@ impl<P: Payload> Call<P> {
         &mut self,
         results_id: &ResultsId,
         now: Instant,
-        ctx: &mut Context<'_>,
+        ctx: &Context<'_>,
     ) {
         match &self.results_id {
             Some(mine) if mine == results_id => {
@@ -830,7 +853,7 @@ impl<P: Payload> Call<P> {
 
     /// Time passed: check the deadline, end a backoff, poll results, look for `results.ready`
     /// in the registry.
-    pub fn handle_timeout(&mut self, now: Instant, ctx: &mut Context<'_>) {
+    pub fn handle_timeout(&mut self, now: Instant, ctx: &Context<'_>) {
         if self.state == State::Done {
             return;
         }
@@ -839,9 +862,12 @@ impl<P: Payload> Call<P> {
         }
         match self.state.clone() {
             State::Backoff { until, then } if now >= until => self.state = State::Send(then),
-            State::WaitToken { until, then } if now >= until => self.state = State::Send(then),
-            // Someone else may have finished the token fetch: try again now.
-            State::WaitToken { then, .. } => self.state = State::Send(then),
+            // The fetch we waited for ended (a token, or room to fetch one ourselves), or it is
+            // presumed abandoned: ask the cache again. While it is still out, stay: asking
+            // again at once would only spin.
+            State::WaitToken { until, then } if now >= until || !ctx.tokens.is_fetching(now) => {
+                self.state = State::Send(then)
+            }
             State::AwaitResults { poll_at } => {
                 // Fetch at once on a readiness not acted on yet; after that (say Lean still
                 // answered 404 right after the webhook) only on the polling schedule, so a
@@ -862,9 +888,31 @@ impl<P: Payload> Call<P> {
         }
     }
 
+    /// The caller gives up on the call (its future was dropped, its thread is leaving): release
+    /// what it holds in shared state. Its registry entry goes, and a token fetch it had out is
+    /// handed back, so the next caller starts one instead of waiting for the fetch timeout.
+    /// The call is done afterwards, with no outcome.
+    pub fn abandon(&mut self, ctx: &Context<'_>) -> Released {
+        let mut released = Released::default();
+        if let Some(flight) = self.in_flight.take()
+            && let Some(ticket) = flight.ticket
+        {
+            ctx.tokens.handle_fetch_failed(ticket);
+            released.token_fetch = true;
+        }
+        if self.registered {
+            if let Some(id) = &self.results_id {
+                ctx.results.unregister(id);
+            }
+            self.registered = false;
+        }
+        self.state = State::Done;
+        released
+    }
+
     /// Lean answered PENDING: the data will come through `results_id`. This is the one place
     /// that handles it.
-    fn on_pending(&mut self, results_id: ResultsId, now: Instant, ctx: &mut Context<'_>) {
+    fn on_pending(&mut self, results_id: ResultsId, now: Instant, ctx: &Context<'_>) {
         if self.submit_only {
             // The caller keeps the results_id and resumes later; nobody waits here.
             self.results_id = Some(results_id.clone());
@@ -892,7 +940,7 @@ impl<P: Payload> Call<P> {
             self.state = State::Send(Phase::Results);
         } else {
             self.state = State::AwaitResults {
-                poll_at: now + self.config.webhook_grace,
+                poll_at: later(now, self.config.webhook_grace),
             };
         }
     }
@@ -903,7 +951,7 @@ impl<P: Payload> Call<P> {
         phase: Phase,
         date: Option<&str>,
         now: Instant,
-        ctx: &mut Context<'_>,
+        ctx: &Context<'_>,
     ) {
         self.last_error = Some(e.to_string());
         if phase == Phase::Results && e.code == Some(ErrorCode::UnknownResultsId) {
@@ -919,7 +967,7 @@ impl<P: Payload> Call<P> {
             let wait = self.config.poll.backoff(self.polls, &mut self.rng);
             self.polls = self.polls.saturating_add(1);
             self.state = State::AwaitResults {
-                poll_at: now + wait,
+                poll_at: later(now, wait),
             };
             return;
         }
@@ -942,7 +990,7 @@ impl<P: Payload> Call<P> {
         phase: Phase,
         response: &http::Response<Vec<u8>>,
         now: Instant,
-        ctx: &mut Context<'_>,
+        ctx: &Context<'_>,
     ) {
         match ctx.tokens.handle_fetch_response(ticket, response, now) {
             Ok(()) => self.state = State::Send(phase),
@@ -963,7 +1011,7 @@ impl<P: Payload> Call<P> {
     /// Waits and tries `phase` again, or gives up with `kind` when retries are spent.
     fn retry_or_fail(
         &mut self,
-        ctx: &mut Context<'_>,
+        ctx: &Context<'_>,
         phase: Phase,
         now: Instant,
         wait: Option<Duration>,
@@ -974,12 +1022,12 @@ impl<P: Payload> Call<P> {
         }
         let wait = wait.unwrap_or_else(|| self.config.retry.backoff(self.retries, &mut self.rng));
         self.retries += 1;
-        if now + wait >= self.deadline {
+        if later(now, wait) >= self.deadline {
             // Waiting would outlive the deadline: say what we were waiting out.
             return self.fail(ctx, CallErrorKind::DeadlineExceeded);
         }
         self.state = State::Backoff {
-            until: now + wait,
+            until: later(now, wait),
             then: phase,
         };
     }
@@ -991,7 +1039,7 @@ impl<P: Payload> Call<P> {
         }
     }
 
-    fn forget_results(&mut self, ctx: &mut Context<'_>) {
+    fn forget_results(&mut self, ctx: &Context<'_>) {
         if let Some(id) = self.results_id.take()
             && self.registered
         {
@@ -1003,7 +1051,7 @@ impl<P: Payload> Call<P> {
         self.polls = 0;
     }
 
-    fn fail(&mut self, ctx: &mut Context<'_>, kind: CallErrorKind) {
+    fn fail(&mut self, ctx: &Context<'_>, kind: CallErrorKind) {
         let error = CallError {
             kind,
             results_id: self.results_id.clone(),
@@ -1013,7 +1061,7 @@ impl<P: Payload> Call<P> {
         self.finish(ctx, Err(error));
     }
 
-    fn finish(&mut self, ctx: &mut Context<'_>, outcome: Result<CallData<P>, CallError>) {
+    fn finish(&mut self, ctx: &Context<'_>, outcome: Result<CallData<P>, CallError>) {
         if self.state == State::Done {
             return;
         }

@@ -168,6 +168,12 @@ impl<T: Collection + 'static> Cursor<T> {
         }
     }
 
+    /// The next buffered item, without fetching (lets a driver skip preparing a call while
+    /// the current page lasts).
+    pub fn buffered(&mut self) -> Option<T> {
+        self.buffer.next()
+    }
+
     /// The page the last `Fetch` returned.
     pub fn handle_page(&mut self, page: CallData<Page<T>>) {
         self.pager.handle_page(&page);

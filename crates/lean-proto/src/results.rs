@@ -6,6 +6,9 @@
 //! early arrivals for a bounded time and count, then drops and counts them. A deployment with
 //! several instances implements [`ResultsRegistry`] over a shared store (see
 //! `docs/webhooks.md`); [`InMemoryResults`] is the default.
+//!
+//! The registry stores facts; it wakes nobody. Whoever marks a `results_id` ready (the webhook
+//! intake, another instance) tells the driver, which wakes the one call waiting for it.
 
 use crate::ids::ResultsId;
 use std::collections::{HashMap, VecDeque};
@@ -22,16 +25,21 @@ pub enum Readiness {
     Duplicate,
 }
 
-/// Storage of pending results, shared by calls and the webhook intake.
-pub trait ResultsRegistry {
+/// Storage of pending results, shared by every call of a client and by the webhook intake.
+///
+/// Methods take `&self`: an implementation synchronises itself (a mutex, a shared store), so
+/// that calls on many threads or tasks use one registry without a lock around it. Each method
+/// is one quick decision; an implementation over a network store keeps a local view and
+/// never blocks a caller for long (a slow registry slows every call step).
+pub trait ResultsRegistry: Send + Sync {
     /// A call now waits for `results_id`. Returns true if its `results.ready` already came.
-    fn register(&mut self, results_id: &ResultsId, now: Instant) -> bool;
+    fn register(&self, results_id: &ResultsId, now: Instant) -> bool;
     /// Whether `results_id` is ready; the readiness stays until [`ResultsRegistry::unregister`].
     fn is_ready(&self, results_id: &ResultsId) -> bool;
     /// The call is done with `results_id`.
-    fn unregister(&mut self, results_id: &ResultsId);
+    fn unregister(&self, results_id: &ResultsId);
     /// A verified `results.ready` arrived.
-    fn mark_ready(&mut self, results_id: &ResultsId, now: Instant) -> Readiness;
+    fn mark_ready(&self, results_id: &ResultsId, now: Instant) -> Readiness;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,9 +49,14 @@ enum Entry {
     Early(Instant),
 }
 
-/// The in-memory registry: O(1) lookups, bounded memory for early webhooks.
+/// The in-memory registry: O(1) lookups, bounded memory for early webhooks, one short lock.
 #[derive(Debug)]
 pub struct InMemoryResults {
+    inner: std::sync::Mutex<Entries>,
+}
+
+#[derive(Debug)]
+struct Entries {
     entries: HashMap<ResultsId, Entry>,
     early: VecDeque<(ResultsId, Instant)>,
     max_early: usize,
@@ -61,39 +74,50 @@ impl InMemoryResults {
     /// Holds at most `max_early` early webhooks, each for at most `early_ttl`.
     pub fn new(max_early: usize, early_ttl: Duration) -> Self {
         InMemoryResults {
-            entries: HashMap::new(),
-            early: VecDeque::new(),
-            max_early: max_early.max(1),
-            early_ttl,
-            dropped_early: 0,
+            inner: std::sync::Mutex::new(Entries {
+                entries: HashMap::new(),
+                early: VecDeque::new(),
+                max_early: max_early.max(1),
+                early_ttl,
+                dropped_early: 0,
+            }),
         }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
+        // Each critical section leaves the maps consistent, so a poisoned lock is still sound.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Early webhooks dropped (expired or over the bound) since creation.
     pub fn dropped_early(&self) -> u64 {
-        self.dropped_early
+        self.lock().dropped_early
     }
 
     /// Early webhooks held now.
     pub fn held_early(&self) -> usize {
-        self.early
+        let e = self.lock();
+        e.early
             .iter()
-            .filter(|(id, at)| self.entries.get(id) == Some(&Entry::Early(*at)))
+            .filter(|(id, at)| e.entries.get(id) == Some(&Entry::Early(*at)))
             .count()
     }
 
     /// Calls waiting now.
     pub fn waiting(&self) -> usize {
-        self.entries
+        self.lock()
+            .entries
             .values()
             .filter(|e| **e == Entry::Waiting)
             .count()
     }
+}
 
+impl Entries {
     fn expire(&mut self, now: Instant) {
         while let Some((id, at)) = self.early.front().cloned() {
             let over = self.early.len() > self.max_early;
-            if !over && now < at + self.early_ttl {
+            if !over && at.checked_add(self.early_ttl).is_none_or(|end| now < end) {
                 break;
             }
             self.early.pop_front();
@@ -107,46 +131,49 @@ impl InMemoryResults {
 }
 
 impl ResultsRegistry for InMemoryResults {
-    fn register(&mut self, results_id: &ResultsId, now: Instant) -> bool {
-        self.expire(now);
-        match self.entries.get(results_id) {
-            Some(Entry::Early(_)) | Some(Entry::Ready) => {
-                self.entries.insert(results_id.clone(), Entry::Ready);
+    fn register(&self, results_id: &ResultsId, now: Instant) -> bool {
+        let mut e = self.lock();
+        e.expire(now);
+        match e.entries.get_mut(results_id) {
+            Some(entry @ (Entry::Early(_) | Entry::Ready)) => {
+                *entry = Entry::Ready;
                 true
             }
             Some(Entry::Waiting) => false,
             None => {
-                self.entries.insert(results_id.clone(), Entry::Waiting);
+                e.entries.insert(results_id.clone(), Entry::Waiting);
                 false
             }
         }
     }
 
     fn is_ready(&self, results_id: &ResultsId) -> bool {
-        self.entries.get(results_id) == Some(&Entry::Ready)
+        self.lock().entries.get(results_id) == Some(&Entry::Ready)
     }
 
-    fn unregister(&mut self, results_id: &ResultsId) {
+    fn unregister(&self, results_id: &ResultsId) {
+        let mut e = self.lock();
         if matches!(
-            self.entries.get(results_id),
+            e.entries.get(results_id),
             Some(Entry::Waiting | Entry::Ready)
         ) {
-            self.entries.remove(results_id);
+            e.entries.remove(results_id);
         }
     }
 
-    fn mark_ready(&mut self, results_id: &ResultsId, now: Instant) -> Readiness {
-        self.expire(now);
-        match self.entries.get(results_id) {
-            Some(Entry::Waiting) => {
-                self.entries.insert(results_id.clone(), Entry::Ready);
+    fn mark_ready(&self, results_id: &ResultsId, now: Instant) -> Readiness {
+        let mut e = self.lock();
+        e.expire(now);
+        match e.entries.get_mut(results_id) {
+            Some(entry @ Entry::Waiting) => {
+                *entry = Entry::Ready;
                 Readiness::Woke
             }
             Some(Entry::Ready) | Some(Entry::Early(_)) => Readiness::Duplicate,
             None => {
-                self.entries.insert(results_id.clone(), Entry::Early(now));
-                self.early.push_back((results_id.clone(), now));
-                self.expire(now);
+                e.entries.insert(results_id.clone(), Entry::Early(now));
+                e.early.push_back((results_id.clone(), now));
+                e.expire(now);
                 Readiness::Held
             }
         }

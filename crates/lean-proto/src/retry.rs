@@ -98,6 +98,12 @@ pub enum TransportError {
         /// Whether the request was written first.
         request_sent: bool,
     },
+    /// The response (headers or body) was larger than the client accepts. Lean did answer;
+    /// asking again would get the same answer, so this is never retried.
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
 }
 
 impl TransportError {
@@ -108,6 +114,7 @@ impl TransportError {
             TransportError::TimedOut { request_sent } | TransportError::Reset { request_sent } => {
                 *request_sent
             }
+            TransportError::TooLarge { .. } => true,
         }
     }
 }
@@ -123,6 +130,9 @@ impl std::fmt::Display for TransportError {
                 request_sent: false,
             } => f.write_str("timed out before the request was sent"),
             TransportError::Reset { .. } => f.write_str("connection reset"),
+            TransportError::TooLarge { limit } => {
+                write!(f, "response larger than the {limit}-byte limit")
+            }
         }
     }
 }

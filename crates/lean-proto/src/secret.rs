@@ -14,13 +14,15 @@ use std::fmt;
 /// assert_eq!(format!("{s:?}"), "Secret([redacted])");
 /// assert_eq!(s.expose(), "s3cr3t");
 /// ```
+// Shared text: a token is cloned into every request of every call, and that must cost a
+// reference count, not a copy.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+pub struct Secret(std::sync::Arc<str>);
 
 impl Secret {
     /// Wraps a secret value.
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
+        Secret(value.into().into())
     }
 
     /// The secret text, for the one place that must send it (a header, a form body, an HMAC key).
@@ -42,12 +44,12 @@ impl fmt::Debug for Secret {
 
 impl From<String> for Secret {
     fn from(value: String) -> Self {
-        Secret(value)
+        Secret(value.into())
     }
 }
 
 impl From<&str> for Secret {
     fn from(value: &str) -> Self {
-        Secret(value.to_owned())
+        Secret(value.into())
     }
 }

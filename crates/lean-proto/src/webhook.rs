@@ -327,6 +327,22 @@ impl WebhookEvent {
     }
 }
 
+/// Where the webhook intake remembers which events it has seen, shared by every thread that
+/// receives webhooks (and, over a shared store, by every instance).
+pub trait DedupeStore: Send + Sync {
+    /// Records `key` at `now`; true the first time, false for a duplicate.
+    fn first_time(&self, key: &str, now: std::time::Instant) -> bool;
+}
+
+/// The in-process store: a bounded [`Dedupe`] behind a mutex.
+impl DedupeStore for std::sync::Mutex<Dedupe> {
+    fn first_time(&self, key: &str, _now: std::time::Instant) -> bool {
+        self.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .first_time(key)
+    }
+}
+
 /// Remembers the last `capacity` event keys, so a redelivered webhook is seen as a duplicate.
 /// Memory is bounded: the oldest key is forgotten first.
 #[derive(Debug, Clone)]
@@ -464,8 +480,8 @@ pub struct Ack {
 /// Lean with [`Ack::status`] right away; act on [`Ack::event`] after answering.
 pub fn intake(
     secret: Option<&WebhookSecret>,
-    dedupe: &mut Dedupe,
-    registry: &mut dyn crate::results::ResultsRegistry,
+    dedupe: &dyn DedupeStore,
+    registry: &dyn crate::results::ResultsRegistry,
     signature: Option<&str>,
     body: &[u8],
     now: std::time::Instant,
@@ -492,7 +508,7 @@ pub fn intake(
         Ok(e) => e,
         Err(e) => return refused(400, e),
     };
-    if !dedupe.first_time(&event.dedupe_key()) {
+    if !dedupe.first_time(&event.dedupe_key(), now) {
         return Ack {
             status: 200,
             event: None,

@@ -2,7 +2,7 @@
 
 mod common;
 
-use lean_proto::auth::{TokenAccess, TokenCache, TokenError};
+use lean_proto::auth::{Credential, TokenAccess, TokenCache, TokenError};
 use lean_proto::*;
 use std::time::Duration;
 
@@ -29,9 +29,9 @@ fn token(tok: &str, expires_in: u64) -> http::Response<Vec<u8>> {
         .unwrap()
 }
 
-fn bearer(a: TokenAccess<'_>) -> String {
+fn bearer(a: TokenAccess) -> String {
     match a {
-        TokenAccess::Ready(Auth::Bearer(t)) => t.expose().to_owned(),
+        TokenAccess::Ready(Credential::Bearer(t)) => t.expose().to_owned(),
         other => panic!("{other:?}"),
     }
 }
@@ -39,7 +39,7 @@ fn bearer(a: TokenAccess<'_>) -> String {
 #[test]
 fn one_fetch_at_a_time_then_shared() {
     let t0 = common::epoch();
-    let mut c = cache();
+    let c = cache();
     let TokenAccess::Fetch(ticket, req) = c.access(t0).unwrap() else {
         panic!()
     };
@@ -55,7 +55,7 @@ fn one_fetch_at_a_time_then_shared() {
 #[test]
 fn renews_ahead_of_expiry_without_blocking_others() {
     let t0 = common::epoch();
-    let mut c = cache();
+    let c = cache();
     let TokenAccess::Fetch(t, _) = c.access(t0).unwrap() else {
         panic!()
     };
@@ -74,7 +74,7 @@ fn renews_ahead_of_expiry_without_blocking_others() {
 #[test]
 fn reject_forgets_only_the_current_token() {
     let t0 = common::epoch();
-    let mut c = cache();
+    let c = cache();
     let TokenAccess::Fetch(t, _) = c.access(t0).unwrap() else {
         panic!()
     };
@@ -88,11 +88,11 @@ fn reject_forgets_only_the_current_token() {
 #[test]
 fn abandoned_fetch_is_retried_and_errors_are_typed() {
     let t0 = common::epoch();
-    let mut c = cache();
+    let c = cache();
     let TokenAccess::Fetch(old, _) = c.access(t0).unwrap() else {
         panic!()
     };
-    let later = t0 + c.fetch_timeout;
+    let later = t0 + Duration::from_secs(30);
     let TokenAccess::Fetch(t, _) = c.access(later).unwrap() else {
         panic!("abandoned")
     };
@@ -131,14 +131,14 @@ fn abandoned_fetch_is_retried_and_errors_are_typed() {
 
 #[test]
 fn v1_hands_out_the_app_token() {
-    let mut c = TokenCache::new(&Config::new(
+    let c = TokenCache::new(&Config::new(
         Region::Ksa,
         Environment::Sandbox,
         Credentials::AppToken(Secret::new("app")),
     ));
     assert!(matches!(
         c.access(common::epoch()).unwrap(),
-        TokenAccess::Ready(Auth::AppToken(_))
+        TokenAccess::Ready(Credential::AppToken(_))
     ));
 }
 
@@ -163,7 +163,7 @@ fn debug_never_shows_the_secret_or_the_token() {
             client_secret: Secret::new("S3CRET-VALUE"),
         },
     );
-    let mut c = TokenCache::new(&config);
+    let c = TokenCache::new(&config);
     let access = c.access(t0).unwrap();
     assert!(!leaks(&format!("{access:?}"), "S3CRET-VALUE"), "{access:?}");
     let TokenAccess::Fetch(ticket, req) = access else {
@@ -181,21 +181,21 @@ fn debug_never_shows_the_secret_or_the_token() {
         "TOKEN-VALUE-123"
     ));
     // A call's token transmit, and its data transmit.
-    let mut c = TokenCache::new(&config);
-    let mut results = lean_proto::results::InMemoryResults::default();
+    let c = TokenCache::new(&config);
+    let results = lean_proto::results::InMemoryResults::default();
     let mut call = lean_proto::call::Call::new(
         GetAccounts::new(EntityId::parse("14eb95ba-2b9d-41cb-82fe-7b1b3079021e").unwrap()),
         config.api_base(),
         lean_proto::call::CallConfig::default(),
         t0,
     );
-    let mut ctx = lean_proto::call::Context {
-        tokens: &mut c,
-        results: &mut results,
+    let ctx = lean_proto::call::Context {
+        tokens: &c,
+        results: &results,
     };
-    let tx = call.poll_transmit(t0, &mut ctx).unwrap();
+    let tx = call.poll_transmit(t0, &ctx).unwrap();
     assert!(!leaks(&format!("{tx:?}"), "S3CRET-VALUE"), "{tx:?}");
-    call.handle_response(tx.id, token("TOKEN-VALUE-123", 3600), t0, &mut ctx);
-    let tx = call.poll_transmit(t0, &mut ctx).unwrap();
+    call.handle_response(tx.id, token("TOKEN-VALUE-123", 3600), t0, &ctx);
+    let tx = call.poll_transmit(t0, &ctx).unwrap();
     assert!(!leaks(&format!("{tx:?}"), "TOKEN-VALUE-123"), "{tx:?}");
 }

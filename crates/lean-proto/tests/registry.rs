@@ -15,7 +15,7 @@ fn id(n: u64) -> ResultsId {
 #[test]
 fn waiting_call_is_woken_and_early_webhooks_are_held() {
     let t = epoch();
-    let mut r = InMemoryResults::default();
+    let r = InMemoryResults::default();
     assert!(!r.register(&id(1), t));
     assert_eq!(r.mark_ready(&id(1), t), Readiness::Woke);
     assert!(r.is_ready(&id(1)));
@@ -36,7 +36,7 @@ fn waiting_call_is_woken_and_early_webhooks_are_held() {
 #[test]
 fn early_webhooks_are_bounded_in_count_and_time() {
     let t = epoch();
-    let mut r = InMemoryResults::new(3, Duration::from_secs(60));
+    let r = InMemoryResults::new(3, Duration::from_secs(60));
     for n in 0..10 {
         r.mark_ready(&id(n), t);
     }
@@ -45,7 +45,7 @@ fn early_webhooks_are_bounded_in_count_and_time() {
     assert!(r.register(&id(9), t), "the newest are kept");
     assert!(!r.register(&id(0), t), "the oldest were dropped");
     // Expiry by time.
-    let mut r = InMemoryResults::new(100, Duration::from_secs(60));
+    let r = InMemoryResults::new(100, Duration::from_secs(60));
     r.mark_ready(&id(1), t);
     r.mark_ready(&id(2), t + Duration::from_secs(61));
     assert_eq!(r.dropped_early(), 1);
@@ -56,8 +56,8 @@ fn early_webhooks_are_bounded_in_count_and_time() {
 fn intake_answers_lean_and_wakes_the_call() {
     let t = epoch();
     let secret = WebhookSecret::new("whsec");
-    let mut dedupe = Dedupe::new(100);
-    let mut reg = InMemoryResults::default();
+    let dedupe = std::sync::Mutex::new(Dedupe::new(100));
+    let reg = InMemoryResults::default();
     reg.register(&id(5), t);
     let body = format!(
         r#"{{"type":"results.ready","payload":{{"id":"{}"}},"message":"ready","timestamp":"2026-01-01T00:00:00Z","event_id":"28f729fe-9c36-426f-959b-65e69303d901"}}"#,
@@ -66,8 +66,8 @@ fn intake_answers_lean_and_wakes_the_call() {
     let sig = secret.sign(body.as_bytes());
     let ack = intake(
         Some(&secret),
-        &mut dedupe,
-        &mut reg,
+        &dedupe,
+        &reg,
         Some(&sig),
         body.as_bytes(),
         t,
@@ -78,8 +78,8 @@ fn intake_answers_lean_and_wakes_the_call() {
     // Lean redelivers: acknowledged, nothing else.
     let again = intake(
         Some(&secret),
-        &mut dedupe,
-        &mut reg,
+        &dedupe,
+        &reg,
         Some(&sig),
         body.as_bytes(),
         t,
@@ -88,8 +88,8 @@ fn intake_answers_lean_and_wakes_the_call() {
     // Wrong signature, missing signature, oversized, not an event.
     let bad = intake(
         Some(&secret),
-        &mut dedupe,
-        &mut reg,
+        &dedupe,
+        &reg,
         Some(&WebhookSecret::new("x").sign(body.as_bytes())),
         body.as_bytes(),
         t,
@@ -101,8 +101,8 @@ fn intake_answers_lean_and_wakes_the_call() {
     assert_eq!(
         intake(
             Some(&secret),
-            &mut dedupe,
-            &mut reg,
+            &dedupe,
+            &reg,
             None,
             body.as_bytes(),
             t
@@ -114,8 +114,8 @@ fn intake_answers_lean_and_wakes_the_call() {
     assert_eq!(
         intake(
             Some(&secret),
-            &mut dedupe,
-            &mut reg,
+            &dedupe,
+            &reg,
             Some(&secret.sign(&big)),
             &big,
             t
@@ -127,8 +127,8 @@ fn intake_answers_lean_and_wakes_the_call() {
     assert_eq!(
         intake(
             Some(&secret),
-            &mut dedupe,
-            &mut reg,
+            &dedupe,
+            &reg,
             Some(&secret.sign(junk)),
             junk,
             t
@@ -142,8 +142,8 @@ fn intake_answers_lean_and_wakes_the_call() {
 fn other_events_are_handed_to_the_app() {
     let t = epoch();
     let secret = WebhookSecret::new("whsec");
-    let mut dedupe = Dedupe::new(100);
-    let mut reg = InMemoryResults::default();
+    let dedupe = std::sync::Mutex::new(Dedupe::new(100));
+    let reg = InMemoryResults::default();
     let body = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../fixtures/lean-postman/UAE-webhooks/entity.created.json"
@@ -151,8 +151,8 @@ fn other_events_are_handed_to_the_app() {
     .unwrap();
     let ack = intake(
         Some(&secret),
-        &mut dedupe,
-        &mut reg,
+        &dedupe,
+        &reg,
         Some(&secret.sign(&body)),
         &body,
         t,
@@ -174,12 +174,12 @@ fn webhook_secret_never_prints() {
 
 #[test]
 fn intake_without_a_secret_trusts_nothing() {
-    let mut dedupe = Dedupe::new(10);
-    let mut reg = InMemoryResults::default();
+    let dedupe = std::sync::Mutex::new(Dedupe::new(10));
+    let reg = InMemoryResults::default();
     let ack = intake(
         None,
-        &mut dedupe,
-        &mut reg,
+        &dedupe,
+        &reg,
         Some("sha512=00"),
         b"{}",
         epoch(),

@@ -840,13 +840,9 @@ async fn results(inner: Arc<Inner>, id: String, page: u32, size: u32) -> Respons
 
 async fn token(State(inner): Shared, body: Bytes) -> Response {
     let form: HashMap<String, String> = url_form(&body);
-    if let Some(FaultKind::ServerError { status }) = inner.draw_fault("token", false) {
-        return error(
-            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            "INTERNAL_SERVER_ERROR",
-            "Something has gone wrong.",
-            None,
-        );
+    // The token server fails like any route: 5xx, 429, a cut connection, a slow answer.
+    if let Some(response) = fault_response(inner.draw_fault("token", false).as_ref()).await {
+        return response;
     }
     let ok = form.get("grant_type").map(String::as_str) == Some("client_credentials")
         && form.get("client_id") == Some(&inner.config.client_id)

@@ -1,155 +1,28 @@
-//! The scenario suite, written once for every adapter: each adapter's test file defines
-//! a `Client` newtype, implements [`Adapter`] for it, and includes this file as a module.
-//! Everything runs against lean-sandbox over real HTTP on loopback, with a real webhook endpoint
-//! (tiny_http) feeding the client's webhook intake.
+//! The scenarios of the adapter contract, written once. Everything runs against lean-sandbox
+//! over real HTTP on loopback, with a real webhook endpoint (tiny_http) feeding the client's
+//! webhook intake.
 
 // Test-only error plumbing: the size of the error path does not matter here.
 #![allow(clippy::result_large_err)]
 
-use super::Client;
-use lean_proto::call::{CallConfig, CallData, CallError, CallErrorKind};
+use crate::Adapter;
+use lean_proto::call::{CallConfig, CallErrorKind};
 use lean_proto::retry::RetryPolicy;
-use lean_proto::webhook::{Ack, WebhookSecret};
+use lean_proto::webhook::WebhookSecret;
 use lean_proto::*;
 use lean_sandbox::{FaultKind, FaultRule, Latency, Sandbox, SandboxConfig};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// An adapter's error, reduced to what the scenarios look at.
-#[derive(Debug)]
-pub struct SuiteError {
-    /// The call's error, when a call failed.
-    pub call: Option<CallError>,
-    /// Display text.
-    pub text: String,
-}
-
-impl SuiteError {
-    pub fn call_error(&self) -> Option<&CallError> {
-        self.call.as_ref()
-    }
-    pub fn results_id(&self) -> Option<&ResultsId> {
-        self.call.as_ref().and_then(|c| c.results_id.as_ref())
-    }
-}
-
-impl std::fmt::Display for SuiteError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-pub type R<T> = Result<T, SuiteError>;
-
-/// What the scenarios need from an adapter; the endpoint helpers are written once, here.
-pub trait Adapter: Clone + Send + Sync + std::fmt::Debug + 'static {
-    fn connect(config: Config, calls: CallConfig, secret: Option<WebhookSecret>) -> Self;
-    fn call<E>(&self, endpoint: E) -> R<CallData<E::Output>>
-    where
-        E: Endpoint + Clone + Send + 'static,
-        E::Output: 'static;
-    fn all<T, E>(&self, endpoint: E) -> R<Vec<T>>
-    where
-        T: Collection + 'static,
-        E: Endpoint<Output = Page<T>> + Clone + Send + 'static;
-    /// `Some(results_id)` when Lean answered PENDING.
-    fn submit<E>(&self, endpoint: E) -> R<Option<ResultsId>>
-    where
-        E: Endpoint + Clone + Send + 'static,
-        E::Output: 'static;
-    fn resume<P: Payload + Send + 'static>(&self, results_id: ResultsId) -> R<CallData<P>>;
-    fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack;
-
-    fn accounts(&self, e: &EntityId) -> R<Vec<Account>> {
-        self.all(GetAccounts::new(e.clone()))
-    }
-    fn balances(&self, e: &EntityId, a: &AccountId) -> R<Vec<Balance>> {
-        self.all(GetBalances::new(e.clone(), a.clone()))
-    }
-    fn transactions(&self, e: &EntityId, a: &AccountId) -> R<Vec<Transaction>> {
-        self.all(GetTransactions::new(e.clone(), a.clone()))
-    }
-    fn beneficiaries(&self, e: &EntityId, a: &AccountId) -> R<Vec<Beneficiary>> {
-        self.all(GetBeneficiaries::new(e.clone(), a.clone()))
-    }
-    fn account_identities(&self, e: &EntityId, a: &AccountId) -> R<Vec<Identity>> {
-        self.all(GetAccountIdentities::new(e.clone(), a.clone()))
-    }
-    fn direct_debits(&self, e: &EntityId, a: &AccountId) -> R<Vec<DirectDebit>> {
-        self.all(GetDirectDebits::new(e.clone(), a.clone()))
-    }
-    fn scheduled_payments(&self, e: &EntityId, a: &AccountId) -> R<Vec<ScheduledPayment>> {
-        self.all(GetScheduledPayments::new(e.clone(), a.clone()))
-    }
-    fn standing_orders(&self, e: &EntityId, a: &AccountId) -> R<Vec<StandingOrder>> {
-        self.all(GetStandingOrders::new(e.clone(), a.clone()))
-    }
-    fn identity(&self, e: &EntityId) -> R<Vec<Identity>> {
-        self.all(GetIdentity::new(e.clone()))
-    }
-    fn income(&self, e: &EntityId) -> R<Income> {
-        self.call(GetIncome::new(e.clone())).map(|d| d.payload)
-    }
-    fn expenses(&self, e: &EntityId) -> R<Expenses> {
-        self.call(GetExpenses::new(e.clone())).map(|d| d.payload)
-    }
-    fn cashflows(&self, e: &EntityId) -> R<Cashflows> {
-        self.call(GetCashflows::new(e.clone())).map(|d| d.payload)
-    }
-    fn refresh(&self, e: &EntityId) -> R<RefreshTriggered> {
-        self.call(TriggerRefresh {
-            entity_id: e.clone(),
-        })
-        .map(|d| d.payload)
-    }
-    fn refresh_status(&self, e: &EntityId, r: &RefreshId) -> R<Refresh> {
-        self.call(GetRefresh {
-            entity_id: e.clone(),
-            refresh_id: r.clone(),
-        })
-        .map(|d| d.payload)
-    }
-    fn refreshes(&self, e: &EntityId) -> R<RefreshList> {
-        self.call(ListRefreshes {
-            entity_id: e.clone(),
-            page: None,
-            size: Some(100),
-        })
-        .map(|d| d.payload)
-    }
-    fn customers(&self) -> R<CustomerList> {
-        self.call(ListCustomers {
-            page_number: None,
-            page_size: Some(100),
-        })
-        .map(|d| d.payload)
-    }
-    fn entities(&self, c: &CustomerId) -> R<Vec<Entity>> {
-        self.call(GetCustomerEntities {
-            customer_id: c.clone(),
-        })
-        .map(|d| d.payload.0)
-    }
-    fn page<T, E>(&self, endpoint: E) -> R<CallData<Page<T>>>
-    where
-        T: Collection + 'static,
-        E: Endpoint<Output = Page<T>> + Clone + Send + 'static,
-    {
-        self.call(endpoint)
-    }
-    fn results(&self, id: ResultsId) -> R<CallData<AnyData>> {
-        self.resume(id)
-    }
-}
 
 /// A sandbox with a webhook endpoint wired to a client.
-struct World {
-    sandbox: Sandbox,
-    client: Client,
+pub(crate) struct World<C: Adapter> {
+    pub(crate) sandbox: Sandbox,
+    pub(crate) client: C,
     _hooks: Option<Hooks>,
 }
 
-struct Hooks {
+pub(crate) struct Hooks {
     server: Arc<tiny_http::Server>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -164,7 +37,7 @@ impl Drop for Hooks {
 }
 
 /// Serves webhooks on loopback into `client.handle_webhook`, answering its status.
-fn webhook_endpoint(client: Client) -> (String, Hooks) {
+pub(crate) fn webhook_endpoint<C: Adapter>(client: C) -> (String, Hooks) {
     let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind"));
     let url = format!(
         "http://{}/webhooks/lean",
@@ -193,7 +66,7 @@ fn webhook_endpoint(client: Client) -> (String, Hooks) {
     )
 }
 
-fn quick_calls() -> CallConfig {
+pub(crate) fn quick_calls() -> CallConfig {
     CallConfig {
         sync_timeout: Duration::from_secs(5),
         request_timeout: Duration::from_secs(5),
@@ -213,7 +86,7 @@ fn quick_calls() -> CallConfig {
     }
 }
 
-fn sandbox_config() -> SandboxConfig {
+pub(crate) fn sandbox_config() -> SandboxConfig {
     SandboxConfig {
         bank_latency: Latency::fixed(Duration::from_millis(100)),
         time_scale: 0.01,
@@ -221,9 +94,9 @@ fn sandbox_config() -> SandboxConfig {
     }
 }
 
-fn client_for(sandbox: &Sandbox, calls: CallConfig) -> Client {
+pub(crate) fn config_for(sandbox: &Sandbox) -> Config {
     let base = BaseUrl::parse(&sandbox.base_url()).unwrap();
-    let config = Config::new(
+    Config::new(
         Region::Uae,
         Environment::Custom {
             api_base: base.clone(),
@@ -233,17 +106,20 @@ fn client_for(sandbox: &Sandbox, calls: CallConfig) -> Client {
             client_id: "sandbox-client".into(),
             client_secret: Secret::new("sandbox-secret"),
         },
-    );
-    Client::connect(
-        config,
+    )
+}
+
+pub(crate) fn client_for<C: Adapter>(sandbox: &Sandbox, calls: CallConfig) -> C {
+    C::connect(
+        config_for(sandbox),
         calls,
         Some(WebhookSecret::new("sandbox-webhook-secret")),
     )
 }
 
-fn world(config: SandboxConfig, calls: CallConfig, with_hooks: bool) -> World {
+pub(crate) fn world<C: Adapter>(config: SandboxConfig, calls: CallConfig, with_hooks: bool) -> World<C> {
     let sandbox = Sandbox::start(config).unwrap();
-    let client = client_for(&sandbox, calls);
+    let client = client_for::<C>(&sandbox, calls);
     let hooks = with_hooks.then(|| {
         let (url, hooks) = webhook_endpoint(client.clone());
         sandbox.set_webhook_url(Some(url));
@@ -256,14 +132,14 @@ fn world(config: SandboxConfig, calls: CallConfig, with_hooks: bool) -> World {
     }
 }
 
-fn ids(w: &World) -> (EntityId, AccountId) {
+pub(crate) fn ids<C: Adapter>(w: &World<C>) -> (EntityId, AccountId) {
     let e = w.sandbox.entities()[0].clone();
     let a = w.sandbox.accounts(&e)[0].clone();
     (e, a)
 }
 
 /// Polls `cond` for up to 5 s (bounded), for facts that settle just after a call returns.
-fn eventually(cond: impl Fn() -> bool) -> bool {
+pub(crate) fn eventually(cond: impl Fn() -> bool) -> bool {
     let until = Instant::now() + Duration::from_secs(5);
     while Instant::now() < until {
         if cond() {
@@ -274,7 +150,7 @@ fn eventually(cond: impl Fn() -> bool) -> bool {
     cond()
 }
 
-fn requests_to(w: &World, path_part: &str) -> usize {
+pub(crate) fn requests_to<C: Adapter>(w: &World<C>, path_part: &str) -> usize {
     w.sandbox
         .log()
         .iter()
@@ -282,9 +158,8 @@ fn requests_to(w: &World, path_part: &str) -> usize {
         .count()
 }
 
-#[test]
-fn every_endpoint_happy_path() {
-    let w = world(sandbox_config(), quick_calls(), false);
+pub fn every_endpoint_happy_path<C: Adapter>() {
+    let w = world::<C>(sandbox_config(), quick_calls(), false);
     let (e, a) = ids(&w);
     let c = &w.client;
     assert_eq!(c.accounts(&e).unwrap().len(), 9);
@@ -323,8 +198,7 @@ fn every_endpoint_happy_path() {
     assert_eq!(page.payload.next_page(), Some(1));
 }
 
-#[test]
-fn v1_with_app_token() {
+pub fn v1_with_app_token<C: Adapter>() {
     let sandbox = Sandbox::start(sandbox_config()).unwrap();
     let base = BaseUrl::parse(&sandbox.base_url()).unwrap();
     let config = Config::new(
@@ -335,7 +209,7 @@ fn v1_with_app_token() {
         },
         Credentials::AppToken(Secret::new("sandbox-app-token")),
     );
-    let c = Client::connect(config, quick_calls(), None);
+    let c = C::connect(config, quick_calls(), None);
     let e = sandbox.entities()[0].clone();
     let a = sandbox.accounts(&e)[0].clone();
     assert_eq!(
@@ -353,10 +227,9 @@ fn v1_with_app_token() {
     assert!(c.call(V1GetBalance::new(e, a)).is_ok());
 }
 
-#[test]
-fn sync_call_falls_back_to_pending_and_the_webhook_brings_the_data() {
+pub fn sync_call_falls_back_to_pending_and_the_webhook_brings_the_data<C: Adapter>() {
     // Bank takes 80 s of Lean time, Lean falls back at 50 s: the caller still gets data.
-    let w = world(
+    let w = world::<C>(
         SandboxConfig {
             bank_latency: Latency::fixed(Duration::from_secs(80)),
             ..sandbox_config()
@@ -386,9 +259,8 @@ fn sync_call_falls_back_to_pending_and_the_webhook_brings_the_data() {
             && l.status == 200)));
 }
 
-#[test]
-fn async_true_is_answered_through_the_webhook() {
-    let w = world(
+pub fn async_true_is_answered_through_the_webhook<C: Adapter>() {
+    let w = world::<C>(
         sandbox_config(),
         CallConfig {
             asynchronous: true,
@@ -403,9 +275,8 @@ fn async_true_is_answered_through_the_webhook() {
     assert_eq!(requests_to(&w, "/data/v2/results/"), 1);
 }
 
-#[test]
-fn early_webhook_is_not_lost() {
-    let w = world(
+pub fn early_webhook_is_not_lost<C: Adapter>() {
+    let w = world::<C>(
         SandboxConfig {
             faults: vec![FaultRule::rate(FaultKind::WebhookEarly, 1.0)],
             ..sandbox_config()
@@ -432,9 +303,8 @@ fn early_webhook_is_not_lost() {
     );
 }
 
-#[test]
-fn duplicated_webhook_is_harmless() {
-    let w = world(
+pub fn duplicated_webhook_is_harmless<C: Adapter>() {
+    let w = world::<C>(
         SandboxConfig {
             faults: vec![FaultRule::rate(FaultKind::WebhookDuplicated, 1.0)],
             ..sandbox_config()
@@ -470,9 +340,8 @@ fn duplicated_webhook_is_harmless() {
     assert_eq!(requests_to(&w, "/data/v2/results/"), 2);
 }
 
-#[test]
-fn lost_webhook_falls_back_to_polling() {
-    let w = world(
+pub fn lost_webhook_falls_back_to_polling<C: Adapter>() {
+    let w = world::<C>(
         SandboxConfig {
             faults: vec![FaultRule::rate(FaultKind::WebhookLost, 1.0)],
             bank_latency: Latency::fixed(Duration::from_secs(60)),
@@ -494,9 +363,8 @@ fn lost_webhook_falls_back_to_polling() {
     );
 }
 
-#[test]
-fn rate_limit_with_retry_after_then_success() {
-    let w = world(sandbox_config(), quick_calls(), false);
+pub fn rate_limit_with_retry_after_then_success<C: Adapter>() {
+    let w = world::<C>(sandbox_config(), quick_calls(), false);
     let (e, _) = ids(&w);
     w.sandbox.add_fault(FaultRule::next(
         "accounts",
@@ -513,9 +381,8 @@ fn rate_limit_with_retry_after_then_success() {
     assert_eq!(requests_to(&w, "/data/v2/accounts"), 2);
 }
 
-#[test]
-fn server_errors_then_success() {
-    let w = world(sandbox_config(), quick_calls(), false);
+pub fn server_errors_then_success<C: Adapter>() {
+    let w = world::<C>(sandbox_config(), quick_calls(), false);
     let (e, _) = ids(&w);
     w.sandbox.add_fault(FaultRule::next(
         "accounts",
@@ -526,9 +393,8 @@ fn server_errors_then_success() {
     assert_eq!(requests_to(&w, "/data/v2/accounts"), 3);
 }
 
-#[test]
-fn server_errors_that_do_not_stop_become_a_typed_error() {
-    let w = world(sandbox_config(), quick_calls(), false);
+pub fn server_errors_that_do_not_stop_become_a_typed_error<C: Adapter>() {
+    let w = world::<C>(sandbox_config(), quick_calls(), false);
     let (e, _) = ids(&w);
     w.sandbox.add_fault(FaultRule::next(
         "accounts",
@@ -545,9 +411,8 @@ fn server_errors_that_do_not_stop_become_a_typed_error() {
     assert!(!call.is_misuse());
 }
 
-#[test]
-fn connection_reset_is_survived() {
-    let w = world(
+pub fn connection_reset_is_survived<C: Adapter>() {
+    let w = world::<C>(
         sandbox_config(),
         CallConfig {
             webhook_grace: Duration::from_secs(10),
@@ -561,9 +426,8 @@ fn connection_reset_is_survived() {
     assert_eq!(w.client.accounts(&e).unwrap().len(), 9);
 }
 
-#[test]
-fn response_slower_than_the_client_timeout_is_asked_again_async() {
-    let w = world(
+pub fn response_slower_than_the_client_timeout_is_asked_again_async<C: Adapter>() {
+    let w = world::<C>(
         sandbox_config(),
         CallConfig {
             sync_timeout: Duration::from_millis(300),
@@ -586,9 +450,8 @@ fn response_slower_than_the_client_timeout_is_asked_again_async() {
     );
 }
 
-#[test]
-fn token_expiry_in_the_middle_of_a_run() {
-    let w = world(
+pub fn token_expiry_in_the_middle_of_a_run<C: Adapter>() {
+    let w = world::<C>(
         SandboxConfig {
             transactions: 500,
             ..sandbox_config()
@@ -618,9 +481,8 @@ fn token_expiry_in_the_middle_of_a_run() {
     );
 }
 
-#[test]
-fn token_is_shared_across_threads_with_one_fetch() {
-    let w = world(sandbox_config(), quick_calls(), false);
+pub fn token_is_shared_across_threads_with_one_fetch<C: Adapter>() {
+    let w = world::<C>(sandbox_config(), quick_calls(), false);
     let (e, _) = ids(&w);
     let threads: Vec<_> = (0..6)
         .map(|_| {
@@ -642,9 +504,8 @@ fn token_is_shared_across_threads_with_one_fetch() {
     );
 }
 
-#[test]
-fn webhook_with_a_wrong_signature_is_rejected() {
-    let w = world(sandbox_config(), quick_calls(), false);
+pub fn webhook_with_a_wrong_signature_is_rejected<C: Adapter>() {
+    let w = world::<C>(sandbox_config(), quick_calls(), false);
     let body = br#"{"type":"results.ready","payload":{"id":"6dd9c7d2-1c8c-4862-bb1f-fcf52f5033d4"},"event_id":"e1"}"#;
     let forged = WebhookSecret::new("not-the-secret").sign(body);
     assert_eq!(w.client.handle_webhook(Some(&forged), body).status, 401);
@@ -653,9 +514,8 @@ fn webhook_with_a_wrong_signature_is_rejected() {
     assert_eq!(w.client.handle_webhook(Some(&good), body).status, 200);
 }
 
-#[test]
-fn paging_through_ten_thousand_transactions() {
-    let w = world(
+pub fn paging_through_ten_thousand_transactions<C: Adapter>() {
+    let w = world::<C>(
         SandboxConfig {
             transactions: 10_000,
             bank_latency: Latency::fixed(Duration::ZERO),
@@ -675,8 +535,7 @@ fn paging_through_ten_thousand_transactions() {
     assert_eq!(requests_to(&w, "/transactions"), 100);
 }
 
-#[test]
-fn submit_drop_the_client_resume_with_a_new_one() {
+pub fn submit_drop_the_client_resume_with_a_new_one<C: Adapter>() {
     let sandbox = Sandbox::start(SandboxConfig {
         bank_latency: Latency::fixed(Duration::from_secs(30)),
         ..sandbox_config()
@@ -684,14 +543,14 @@ fn submit_drop_the_client_resume_with_a_new_one() {
     .unwrap();
     let e = sandbox.entities()[0].clone();
     let results_id = {
-        let first = client_for(&sandbox, quick_calls());
+        let first = client_for::<C>(&sandbox, quick_calls());
         first
             .submit(GetAccounts::new(e))
             .unwrap()
             .expect("async=true answers PENDING")
         // `first` is dropped here: a restart.
     };
-    let second = client_for(
+    let second = client_for::<C>(
         &sandbox,
         CallConfig {
             webhook_grace: Duration::ZERO,
@@ -705,9 +564,8 @@ fn submit_drop_the_client_resume_with_a_new_one() {
     assert!(matches!(any.payload, AnyData::Accounts(_)));
 }
 
-#[test]
-fn deadline_keeps_the_results_id_for_later() {
-    let w = world(
+pub fn deadline_keeps_the_results_id_for_later<C: Adapter>() {
+    let w = world::<C>(
         SandboxConfig {
             bank_latency: Latency::fixed(Duration::from_secs(3600)),
             faults: vec![FaultRule::rate(FaultKind::WebhookLost, 1.0)],
@@ -729,9 +587,8 @@ fn deadline_keeps_the_results_id_for_later() {
     assert!(err.results_id().is_some(), "{err}");
 }
 
-#[test]
-fn misuse_never_reaches_the_network() {
-    let w = world(sandbox_config(), quick_calls(), false);
+pub fn misuse_never_reaches_the_network<C: Adapter>() {
+    let w = world::<C>(sandbox_config(), quick_calls(), false);
     let (e, _) = ids(&w);
     let mut bad = GetAccounts::new(e);
     bad.options.size = Some(0);
@@ -740,9 +597,8 @@ fn misuse_never_reaches_the_network() {
     assert!(w.sandbox.log().is_empty(), "not even a token request");
 }
 
-#[test]
-fn secrets_stay_out_of_debug_and_errors() {
-    let w = world(sandbox_config(), quick_calls(), false);
+pub fn secrets_stay_out_of_debug_and_errors<C: Adapter>() {
+    let w = world::<C>(sandbox_config(), quick_calls(), false);
     let dbg = format!("{:?}", w.client);
     assert!(!dbg.contains("sandbox-secret"), "{dbg}");
     let base = BaseUrl::parse(&w.sandbox.base_url()).unwrap();
@@ -757,7 +613,7 @@ fn secrets_stay_out_of_debug_and_errors() {
             client_secret: Secret::new("the-wrong-secret-123"),
         },
     );
-    let c = Client::connect(config, quick_calls(), None);
+    let c = C::connect(config, quick_calls(), None);
     let err = c.accounts(&w.sandbox.entities()[0]).unwrap_err();
     let text = format!("{err} {err:?}");
     assert!(

@@ -1,0 +1,236 @@
+//! The blocking client: the driver's loop with a blocking transport and thread parking.
+//!
+//! It owns nothing but the loop and the surface; decisions are the core's, shared state is
+//! [`crate::shared`]'s, step order is [`crate::drive`]'s.
+
+use crate::drive::{Driven, Step};
+use crate::endpoints::for_each_endpoint;
+use crate::shared::{ClientBuilder, FromParts, Progress, Shared};
+use crate::transport::BlockingTransport;
+use lean_proto::call::{Call, CallData, Transmit};
+use lean_proto::client::{Error, Submitted};
+use lean_proto::pager::{Cursor, Next};
+use lean_proto::webhook::Ack;
+use lean_proto::*;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// A blocking Lean client over transport `T`: `Send + Sync`, cheap to clone (clones share
+/// the token cache, the results registry, the waiting lists and the transport).
+pub struct Client<T> {
+    shared: Arc<Shared>,
+    transport: Arc<T>,
+}
+
+impl<T> Clone for Client<T> {
+    fn clone(&self) -> Self {
+        Client {
+            shared: self.shared.clone(),
+            transport: self.transport.clone(),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Client<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: BlockingTransport> FromParts for Client<T> {
+    type Transport = T;
+    fn from_parts(shared: Arc<Shared>, transport: T) -> Self {
+        Client {
+            shared,
+            transport: Arc::new(transport),
+        }
+    }
+}
+
+macro_rules! blocking_method {
+    ($(#[$doc:meta])* all $name:ident($($arg:ident: $ty:ty),*) -> $out:ty = $build:expr) => {
+        $(#[$doc])*
+        pub fn $name(&self, $($arg: $ty),*) -> Result<Vec<$out>, Error> {
+            self.items($build).collect()
+        }
+    };
+    ($(#[$doc:meta])* items $name:ident($($arg:ident: $ty:ty),*) -> $out:ty = $build:expr) => {
+        $(#[$doc])*
+        pub fn $name(&self, $($arg: $ty),*) -> Items<$out, T> {
+            self.items($build)
+        }
+    };
+    ($(#[$doc:meta])* one $name:ident($($arg:ident: $ty:ty),*) -> $out:ty = $build:expr => |$d:ident| $take:expr) => {
+        $(#[$doc])*
+        pub fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> {
+            self.call($build).map(|$d| $take)
+        }
+    };
+}
+
+impl<T: BlockingTransport> Client<T> {
+    /// A client with the default call policy.
+    pub fn new(config: Config) -> Result<Self, Error> {
+        Self::builder(config).build()
+    }
+
+    /// A builder for TLS options, webhook secret, shared stores and call policy.
+    pub fn builder(config: Config) -> ClientBuilder<Self> {
+        ClientBuilder::new(config)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    /// The transport (for adapter-specific inspection).
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// Drives a call to its end on this thread.
+    fn drive<P: Payload + 'static>(&self, call: Call<P>, number: u64) -> Result<Submitted<P>, Error> {
+        let mut driven = Driven::new(self.shared.clone(), number, call);
+        loop {
+            match driven.step() {
+                Step::Send(Transmit { id, request, timeout, purpose, .. }) => {
+                    let answer = self.transport.send(request, timeout);
+                    driven.handle_answer(id, purpose, answer);
+                }
+                Step::Wait(until) => driven.signal().wait_blocking(until),
+                Step::Done(result) => return result,
+            }
+        }
+    }
+
+    fn finish<P: Payload + 'static>(&self, call: Call<P>, number: u64) -> Result<CallData<P>, Error> {
+        match self.drive(call, number)? {
+            Submitted::Data(d) => Ok(d),
+            // Only submit() stops at PENDING; a call started otherwise never does.
+            Submitted::Pending(id) => Err(Error::Config(format!("unexpected submit stop for {id}"))),
+        }
+    }
+
+    /// Sends any endpoint and returns its typed data, waiting out PENDING.
+    pub fn call<E>(&self, endpoint: E) -> Result<CallData<E::Output>, Error>
+    where
+        E: Endpoint + Clone + Send + 'static,
+        E::Output: 'static,
+    {
+        let (n, config) = self.shared.new_call();
+        let call = Call::new(endpoint, self.shared.config.api_base(), config, Instant::now());
+        self.finish(call, n)
+    }
+
+    /// Sends `endpoint` with `async=true` and returns Lean's `results_id` without waiting.
+    pub fn submit<E>(&self, endpoint: E) -> Result<Submitted<E::Output>, Error>
+    where
+        E: Endpoint + Clone + Send + 'static,
+        E::Output: 'static,
+    {
+        let (n, config) = self.shared.new_call();
+        let call = Call::submit(endpoint, self.shared.config.api_base(), config, Instant::now());
+        self.drive(call, n)
+    }
+
+    /// Fetches the results of a request that answered PENDING (perhaps before a restart),
+    /// waiting for `results.ready` or polling until the deadline. `P` is what the original
+    /// request returns ([`AnyData`] when unknown).
+    pub fn resume<P: Payload + 'static>(&self, results_id: ResultsId) -> Result<CallData<P>, Error> {
+        let (n, config) = self.shared.new_call();
+        let generation = self.shared.config.generation();
+        let base = self.shared.config.api_base();
+        self.finish(Call::resume(results_id, generation, base, config, Instant::now()), n)
+    }
+
+    /// `GET …/results/{results_id}`, typed by its body.
+    pub fn results(&self, results_id: ResultsId) -> Result<CallData<AnyData>, Error> {
+        self.resume(results_id)
+    }
+
+    /// One page of a collection.
+    pub fn page<I, E>(&self, endpoint: E) -> Result<CallData<Page<I>>, Error>
+    where
+        I: Collection + 'static,
+        E: Endpoint<Output = Page<I>> + Clone + Send + 'static,
+    {
+        self.call(endpoint)
+    }
+
+    /// Every item of a collection, fetching pages lazily as the iterator advances.
+    pub fn items<I, E>(&self, endpoint: E) -> Items<I, T>
+    where
+        I: Collection + 'static,
+        E: Endpoint<Output = Page<I>> + Clone + Send + 'static,
+    {
+        Items {
+            client: self.clone(),
+            cursor: Cursor::new(endpoint),
+        }
+    }
+
+    /// The webhook intake: verify `lean-signature` over the raw body, deduplicate, and wake
+    /// the one call waiting for a `results.ready`. Answer Lean with [`Ack::status`] at once.
+    pub fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack {
+        self.shared.handle_webhook(signature, body)
+    }
+
+    /// A `results.ready` for `results_id` received elsewhere (another instance, a queue):
+    /// wakes the call here that waits for it.
+    pub fn results_ready(&self, results_id: &ResultsId) {
+        self.shared.results_ready(results_id)
+    }
+
+    /// What the most recent call is doing now (`None` when no call runs).
+    pub fn progress(&self) -> Option<Progress> {
+        self.shared.progress.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Calls now parked waiting for a `results.ready` or a token.
+    pub fn parked_calls(&self) -> usize {
+        self.shared.waiters.parked()
+    }
+
+    /// Wake-ups delivered to parked calls since the client was built (one per woken call:
+    /// a `results.ready` wakes only the calls waiting for its `results_id`).
+    pub fn wakeups(&self) -> u64 {
+        self.shared.waiters.wakeups()
+    }
+
+    for_each_endpoint!(blocking_method);
+}
+
+/// Items of a paged collection; the next page is fetched when the buffer runs out. After an
+/// error the iterator ends.
+pub struct Items<I: Collection, T> {
+    client: Client<T>,
+    cursor: Cursor<I>,
+}
+
+impl<I: Collection + 'static, T: BlockingTransport> Iterator for Items<I, T> {
+    type Item = Result<I, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.cursor.buffered() {
+                return Some(Ok(item));
+            }
+            let shared = &self.client.shared;
+            let (n, config) = shared.new_call();
+            match self.cursor.next(shared.config.api_base(), config, Instant::now()) {
+                Next::Item(item) => return Some(Ok(item)),
+                Next::Done => return None,
+                Next::Fetch(call) => match self.client.finish(*call, n) {
+                    Ok(page) => self.cursor.handle_page(page),
+                    Err(e) => {
+                        self.cursor.fail();
+                        return Some(Err(e));
+                    }
+                },
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! # lean-client
+//!
+//! The driver of lean-rs, written once: everything that makes a *client* correct around the
+//! sans-IO [`lean_proto`] core, generic over how bytes move.
+//!
+//! - [`shared`]: the state all calls of a client share (token cache, results registry, webhook
+//!   dedupe, waiting lists, jitter entropy) and the builder.
+//! - [`drive`](crate::drive) (private): one call's step order and its clean-up when abandoned.
+//! - `wake` (private): targeted waking; a `results.ready` wakes the one call waiting for it.
+//! - [`blocking`] and [`nonblocking`]: the two client flavours, with the same surface.
+//! - [`transport`]: what an adapter implements (one `send`, and for async a timer).
+//!
+//! An adapter is a transport and nothing else: `lean-ureq` (blocking, ureq 3), `lean-surf`
+//! (async-std + surf), `lean-reqwest` (tokio + reqwest). See `docs/adapters.md` for writing
+//! your own.
+//!
+//! ```
+//! use lean_client::transport::{BlockingTransport, Connect, TransportOptions};
+//! use lean_client::lean_proto::{client::Error, retry::TransportError};
+//! use std::time::Duration;
+//!
+//! /// A transport that answers every request with 503 (say, for a test double).
+//! struct Down;
+//! impl Connect for Down {
+//!     fn connect(_: &TransportOptions) -> Result<Self, Error> { Ok(Down) }
+//! }
+//! impl BlockingTransport for Down {
+//!     fn send(&self, _: http::Request<Vec<u8>>, _: Duration)
+//!         -> Result<http::Response<Vec<u8>>, TransportError> {
+//!         Ok(http::Response::builder().status(503).body(Vec::new()).unwrap())
+//!     }
+//! }
+//! type Client = lean_client::blocking::Client<Down>;
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub use lean_proto;
+
+pub mod blocking;
+mod drive;
+mod endpoints;
+pub mod nonblocking;
+pub mod shared;
+pub mod transport;
+mod wake;
+
+pub use lean_proto::call::{CallConfig, CallError, CallErrorKind, Waiting};
+pub use lean_proto::client::{Error, Submitted};
+pub use shared::{ClientBuilder, Progress};

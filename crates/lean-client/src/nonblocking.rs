@@ -1,0 +1,303 @@
+//! The async client: the driver's loop with an async transport and the runtime's timer.
+//!
+//! Every future it returns is `Send + 'static` (it owns a clone of the client), so calls can be
+//! spawned on any multi-threaded runtime. Dropping a future at any await point abandons its
+//! call cleanly (see [`crate::drive`]).
+
+use crate::drive::{Driven, Step};
+use crate::endpoints::for_each_endpoint;
+use crate::shared::{ClientBuilder, FromParts, Progress, Shared};
+use crate::transport::{AsyncTransport, Runtime};
+use futures_core::Stream;
+use lean_proto::call::{Call, CallData, Transmit};
+use lean_proto::client::{Error, Submitted};
+use lean_proto::pager::{Cursor, Next};
+use lean_proto::webhook::Ack;
+use lean_proto::*;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+/// An async Lean client over transport `T`: `Send + Sync`, cheap to clone (clones share the
+/// token cache, the results registry, the waiting lists and the connection pool).
+pub struct Client<T> {
+    shared: Arc<Shared>,
+    transport: Arc<T>,
+}
+
+impl<T> Clone for Client<T> {
+    fn clone(&self) -> Self {
+        Client {
+            shared: self.shared.clone(),
+            transport: self.transport.clone(),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Client<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: AsyncTransport> FromParts for Client<T> {
+    type Transport = T;
+    fn from_parts(shared: Arc<Shared>, transport: T) -> Self {
+        Client {
+            shared,
+            transport: Arc::new(transport),
+        }
+    }
+}
+
+/// A call future: boxed so that a parked call costs its state, not the largest future a
+/// transport might build.
+type CallFuture<P> = Pin<Box<dyn Future<Output = Result<Submitted<P>, Error>> + Send>>;
+
+macro_rules! async_method {
+    ($(#[$doc:meta])* all $name:ident($($arg:ident: $ty:ty),*) -> $out:ty = $build:expr) => {
+        $(#[$doc])*
+        pub fn $name(&self, $($arg: $ty),*)
+            -> impl Future<Output = Result<Vec<$out>, Error>> + Send + 'static {
+            self.items($build).try_collect()
+        }
+    };
+    ($(#[$doc:meta])* items $name:ident($($arg:ident: $ty:ty),*) -> $out:ty = $build:expr) => {
+        $(#[$doc])*
+        pub fn $name(&self, $($arg: $ty),*) -> Items<$out, T> {
+            self.items($build)
+        }
+    };
+    ($(#[$doc:meta])* one $name:ident($($arg:ident: $ty:ty),*) -> $out:ty = $build:expr => |$d:ident| $take:expr) => {
+        $(#[$doc])*
+        pub fn $name(&self, $($arg: $ty),*)
+            -> impl Future<Output = Result<$out, Error>> + Send + 'static {
+            let call = self.call($build);
+            async move { call.await.map(|$d| $take) }
+        }
+    };
+}
+
+/// Waits for the call's signal or `until`, whichever comes first.
+async fn wait<R: Runtime>(signal: &crate::wake::Signal, until: Option<Instant>) {
+    let timer = until.map(R::sleep_until);
+    let mut timer = std::pin::pin!(timer);
+    std::future::poll_fn(|cx| {
+        if signal.poll_fired(cx).is_ready() {
+            return Poll::Ready(());
+        }
+        match timer.as_mut().as_pin_mut() {
+            Some(t) => t.poll(cx),
+            None => Poll::Pending,
+        }
+    })
+    .await
+}
+
+/// Drives a call to its end. Owns everything it touches, so it is `Send + 'static`.
+async fn drive<T: AsyncTransport, P: Payload + Send + 'static>(
+    transport: Arc<T>,
+    mut driven: Driven<P>,
+) -> Result<Submitted<P>, Error> {
+    loop {
+        match driven.step() {
+            Step::Send(Transmit { id, request, timeout, purpose, .. }) => {
+                let answer = transport.send(request, timeout).await;
+                driven.handle_answer(id, purpose, answer);
+            }
+            Step::Wait(until) => wait::<T::Runtime>(driven.signal(), until).await,
+            Step::Done(result) => return result,
+        }
+    }
+}
+
+fn data<P>(submitted: Result<Submitted<P>, Error>) -> Result<CallData<P>, Error> {
+    match submitted? {
+        Submitted::Data(d) => Ok(d),
+        // Only submit() stops at PENDING; a call started otherwise never does.
+        Submitted::Pending(id) => Err(Error::Config(format!("unexpected submit stop for {id}"))),
+    }
+}
+
+impl<T: AsyncTransport> Client<T> {
+    /// A client with the default call policy.
+    pub fn new(config: Config) -> Result<Self, Error> {
+        Self::builder(config).build()
+    }
+
+    /// A builder for TLS options, webhook secret, shared stores and call policy.
+    pub fn builder(config: Config) -> ClientBuilder<Self> {
+        ClientBuilder::new(config)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    /// The transport (for adapter-specific inspection).
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    fn start<P: Payload + Send + 'static>(&self, number: u64, call: Call<P>) -> CallFuture<P> {
+        let driven = Driven::new(self.shared.clone(), number, call);
+        Box::pin(drive(self.transport.clone(), driven))
+    }
+
+    /// Sends any endpoint and returns its typed data, waiting out PENDING.
+    pub fn call<E>(&self, endpoint: E) -> impl Future<Output = Result<CallData<E::Output>, Error>> + Send + 'static
+    where
+        E: Endpoint + Clone + Send + 'static,
+        E::Output: Send + 'static,
+    {
+        let (n, config) = self.shared.new_call();
+        let call = Call::new(endpoint, self.shared.config.api_base(), config, Instant::now());
+        let future = self.start(n, call);
+        async move { data(future.await) }
+    }
+
+    /// Sends `endpoint` with `async=true` and returns Lean's `results_id` without waiting.
+    pub fn submit<E>(&self, endpoint: E) -> impl Future<Output = Result<Submitted<E::Output>, Error>> + Send + 'static
+    where
+        E: Endpoint + Clone + Send + 'static,
+        E::Output: Send + 'static,
+    {
+        let (n, config) = self.shared.new_call();
+        let call = Call::submit(endpoint, self.shared.config.api_base(), config, Instant::now());
+        self.start(n, call)
+    }
+
+    /// Fetches the results of a request that answered PENDING (perhaps before a restart),
+    /// waiting for `results.ready` or polling until the deadline. `P` is what the original
+    /// request returns ([`AnyData`] when unknown).
+    pub fn resume<P: Payload + Send + 'static>(&self, results_id: ResultsId) -> impl Future<Output = Result<CallData<P>, Error>> + Send + 'static {
+        let (n, config) = self.shared.new_call();
+        let generation = self.shared.config.generation();
+        let base = self.shared.config.api_base();
+        let future = self.start(n, Call::resume(results_id, generation, base, config, Instant::now()));
+        async move { data(future.await) }
+    }
+
+    /// `GET …/results/{results_id}`, typed by its body.
+    pub fn results(&self, results_id: ResultsId) -> impl Future<Output = Result<CallData<AnyData>, Error>> + Send + 'static {
+        self.resume(results_id)
+    }
+
+    /// One page of a collection.
+    pub fn page<I, E>(&self, endpoint: E) -> impl Future<Output = Result<CallData<Page<I>>, Error>> + Send + 'static
+    where
+        I: Collection + Send + 'static,
+        E: Endpoint<Output = Page<I>> + Clone + Send + 'static,
+    {
+        self.call(endpoint)
+    }
+
+    /// Every item of a collection as a [`Stream`], fetching pages as it is read.
+    pub fn items<I, E>(&self, endpoint: E) -> Items<I, T>
+    where
+        I: Collection + Send + 'static,
+        E: Endpoint<Output = Page<I>> + Clone + Send + 'static,
+    {
+        Items {
+            client: self.clone(),
+            cursor: Cursor::new(endpoint),
+            fetch: None,
+        }
+    }
+
+    /// The webhook intake: verify `lean-signature` over the raw body, deduplicate, and wake
+    /// the one call waiting for a `results.ready`. Answer Lean with [`Ack::status`] at once.
+    /// It never waits, so it is a plain function: call it from any handler.
+    pub fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack {
+        self.shared.handle_webhook(signature, body)
+    }
+
+    /// A `results.ready` for `results_id` received elsewhere (another instance, a queue):
+    /// wakes the call here that waits for it.
+    pub fn results_ready(&self, results_id: &ResultsId) {
+        self.shared.results_ready(results_id)
+    }
+
+    /// What the most recent call is doing now (`None` when no call runs).
+    pub fn progress(&self) -> Option<Progress> {
+        self.shared.progress.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Calls now parked waiting for a `results.ready` or a token.
+    pub fn parked_calls(&self) -> usize {
+        self.shared.waiters.parked()
+    }
+
+    /// Wake-ups delivered to parked calls since the client was built (one per woken call:
+    /// a `results.ready` wakes only the calls waiting for its `results_id`).
+    pub fn wakeups(&self) -> u64 {
+        self.shared.waiters.wakeups()
+    }
+
+    for_each_endpoint!(async_method);
+}
+
+/// Items of a paged collection, as a [`Stream`]; pages are fetched as it is read. After an
+/// error it ends. Dropping it mid-fetch abandons that page's call cleanly.
+pub struct Items<I: Collection, T> {
+    client: Client<T>,
+    cursor: Cursor<I>,
+    fetch: Option<CallFuture<Page<I>>>,
+}
+
+// Nothing in `Items` is pinned in place: the page future is boxed, items are only moved.
+impl<I: Collection, T> Unpin for Items<I, T> {}
+
+impl<I: Collection + Send + 'static, T: AsyncTransport> Stream for Items<I, T> {
+    type Item = Result<I, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(fetch) = &mut this.fetch {
+                let answer = std::task::ready!(fetch.as_mut().poll(cx));
+                this.fetch = None;
+                match data(answer) {
+                    Ok(page) => this.cursor.handle_page(page),
+                    Err(e) => {
+                        this.cursor.fail();
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                }
+            }
+            if let Some(item) = this.cursor.buffered() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            let shared = &this.client.shared;
+            let (n, config) = shared.new_call();
+            match this.cursor.next(shared.config.api_base(), config, Instant::now()) {
+                Next::Item(item) => return Poll::Ready(Some(Ok(item))),
+                Next::Done => return Poll::Ready(None),
+                Next::Fetch(call) => this.fetch = Some(this.client.start(n, *call)),
+            }
+        }
+    }
+}
+
+impl<I: Collection + Send + 'static, T: AsyncTransport> Items<I, T> {
+    /// The next item, fetching the next page when needed.
+    pub async fn next(&mut self) -> Option<Result<I, Error>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
+    /// Every remaining item, or the first error.
+    pub fn try_collect(mut self) -> impl Future<Output = Result<Vec<I>, Error>> + Send + 'static {
+        async move {
+            let mut out = Vec::new();
+            while let Some(item) = self.next().await {
+                out.push(item?);
+            }
+            Ok(out)
+        }
+    }
+}

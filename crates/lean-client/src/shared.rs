@@ -1,0 +1,201 @@
+//! The state every call of one client shares, and the builder that makes it.
+//!
+//! This module owns the token cache, the results registry, the webhook dedupe store, the
+//! waiting lists and the per-call jitter entropy, and the two ways news arrives from outside:
+//! [`Shared::handle_webhook`] and [`Shared::results_ready`]. No lock here is held across a
+//! step of a call: the registry and the token cache synchronise themselves.
+
+use crate::transport::{Connect, TransportOptions};
+use crate::wake::Waiters;
+use lean_proto::auth::TokenCache;
+use lean_proto::call::{CallConfig, Context, Waiting};
+use lean_proto::client::Error;
+use lean_proto::results::{InMemoryResults, ResultsRegistry};
+use lean_proto::webhook::{self, Ack, Dedupe, DedupeStore, EventKind, WebhookSecret};
+use lean_proto::{Config, ResultsId};
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// What the client's most recent call is doing, for progress displays (polled, not pushed).
+#[derive(Debug, Clone)]
+pub struct Progress {
+    /// What it waits for.
+    pub waiting: Waiting,
+    /// Its `results_id`, once Lean gave one.
+    pub results_id: Option<ResultsId>,
+    /// Requests sent so far.
+    pub requests: u32,
+    /// When the call started.
+    pub started: Instant,
+}
+
+/// The shared state of one client (all its clones).
+pub struct Shared {
+    pub(crate) config: Config,
+    call: CallConfig,
+    pub(crate) tokens: TokenCache,
+    pub(crate) registry: Arc<dyn ResultsRegistry>,
+    dedupe: Arc<dyn DedupeStore>,
+    webhook_secret: Option<WebhookSecret>,
+    pub(crate) waiters: Waiters,
+    entropy: RandomState,
+    calls: AtomicU64,
+    pub(crate) progress: Mutex<Option<Progress>>,
+}
+
+impl Shared {
+    /// The context a call step borrows.
+    pub(crate) fn ctx(&self) -> Context<'_> {
+        Context {
+            tokens: &self.tokens,
+            results: &*self.registry,
+        }
+    }
+
+    /// A number for a new call, and its call policy with its own jitter seed. The core is
+    /// deterministic (same seed, same waits); the entropy is the driver's to add, or every
+    /// client that failed together would back off in lockstep.
+    pub(crate) fn new_call(&self) -> (u64, CallConfig) {
+        let n = self.calls.fetch_add(1, Ordering::Relaxed);
+        let mut h = self.entropy.build_hasher();
+        h.write_u64(n);
+        let config = CallConfig {
+            seed: self.call.seed ^ h.finish(),
+            ..self.call.clone()
+        };
+        (n, config)
+    }
+
+    /// The webhook intake: verify, deduplicate, mark readiness, wake the one call waiting.
+    pub(crate) fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack {
+        let ack = webhook::intake(
+            self.webhook_secret.as_ref(),
+            &*self.dedupe,
+            &*self.registry,
+            signature,
+            body,
+            Instant::now(),
+        );
+        if let Some(EventKind::ResultsReady { results_id }) = ack.event.as_ref().map(|e| &e.kind)
+        {
+            self.waiters.wake_results(results_id);
+        }
+        ack
+    }
+
+    /// A `results.ready` learnt elsewhere (another instance, a queue): mark it and wake the
+    /// call waiting for it here, if any.
+    pub(crate) fn results_ready(&self, results_id: &ResultsId) {
+        self.registry.mark_ready(results_id, Instant::now());
+        self.waiters.wake_results(results_id);
+    }
+
+    pub(crate) fn report(&self, progress: Option<Progress>) {
+        *self.progress.lock().unwrap_or_else(|p| p.into_inner()) = progress;
+    }
+}
+
+/// Makes a client's parts; `C` is the client type it builds. Adapters re-export it with their
+/// own `Client`, so `lean_ureq::Client::builder(config)` and
+/// `lean_reqwest::Client::builder(config)` read the same.
+pub struct ClientBuilder<C> {
+    config: Config,
+    call: CallConfig,
+    webhook_secret: Option<WebhookSecret>,
+    registry: Option<Arc<dyn ResultsRegistry>>,
+    dedupe: Option<Arc<dyn DedupeStore>>,
+    options: TransportOptions,
+    client: PhantomData<fn() -> C>,
+}
+
+/// A client type the builder can make: the driver's blocking and async clients.
+pub trait FromParts: Sized {
+    /// The transport it sends with.
+    type Transport: Connect;
+    /// Assembles the client.
+    fn from_parts(shared: Arc<Shared>, transport: Self::Transport) -> Self;
+}
+
+impl<C: FromParts> ClientBuilder<C> {
+    pub(crate) fn new(config: Config) -> Self {
+        ClientBuilder {
+            config,
+            call: CallConfig::default(),
+            webhook_secret: None,
+            registry: None,
+            dedupe: None,
+            options: TransportOptions::default(),
+            client: PhantomData,
+        }
+    }
+
+    /// How patient calls are (timeouts, deadline, retries).
+    pub fn call_config(mut self, call: CallConfig) -> Self {
+        self.call = call;
+        self
+    }
+
+    /// The webhook secret, to verify webhooks given to `handle_webhook`.
+    pub fn webhook_secret(mut self, secret: WebhookSecret) -> Self {
+        self.webhook_secret = Some(secret);
+        self
+    }
+
+    /// Where readiness and early webhooks are kept (default: in memory, this process only).
+    /// Give every instance the same shared store to see each other's webhooks.
+    pub fn results_registry(mut self, registry: Arc<dyn ResultsRegistry>) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
+    /// Where seen webhook ids are kept (default: the last 10,000, in memory).
+    pub fn dedupe_store(mut self, dedupe: Arc<dyn DedupeStore>) -> Self {
+        self.dedupe = Some(dedupe);
+        self
+    }
+
+    /// Largest response body accepted (default 32 MiB).
+    pub fn max_body(mut self, bytes: u64) -> Self {
+        self.options.max_body = bytes;
+        self
+    }
+
+    /// mTLS: the app certificate chain (PEM) and its private key (PEM). Lean's v1 production
+    /// requires it. A transport that cannot present one refuses to build.
+    pub fn client_identity(mut self, cert_chain_pem: &[u8], key_pem: &[u8]) -> Self {
+        self.options.client_identity = Some((cert_chain_pem.to_vec(), key_pem.to_vec()));
+        self
+    }
+
+    /// Trust only these CA certificates (PEM), e.g. Lean's chain, instead of the web roots.
+    pub fn root_certificates(mut self, pem: &[u8]) -> Self {
+        self.options.root_certificates = Some(pem.to_vec());
+        self
+    }
+
+    /// The client.
+    pub fn build(self) -> Result<C, Error> {
+        let transport = C::Transport::connect(&self.options)?;
+        let shared = Shared {
+            tokens: TokenCache::new(&self.config),
+            registry: self
+                .registry
+                .unwrap_or_else(|| Arc::new(InMemoryResults::default())),
+            dedupe: self
+                .dedupe
+                .unwrap_or_else(|| Arc::new(Mutex::new(Dedupe::new(10_000)))),
+            config: self.config,
+            call: self.call,
+            webhook_secret: self.webhook_secret,
+            waiters: Waiters::default(),
+            entropy: RandomState::new(),
+            calls: AtomicU64::new(0),
+            progress: Mutex::new(None),
+        };
+        Ok(C::from_parts(Arc::new(shared), transport))
+    }
+}

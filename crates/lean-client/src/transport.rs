@@ -1,0 +1,144 @@
+//! What an adapter implements: a transport that sends one request, and for async a runtime that
+//! sleeps. Nothing else is an adapter's job.
+//!
+//! This module owns the contract between the driver and an adapter, and the one rule that
+//! turns a low-level failure into the core's [`TransportError`] ([`failure`]): every adapter
+//! maps its library's errors onto the same five facts, so the core decides retries the same
+//! way whatever moves the bytes. It must not hold protocol logic: no status codes, no retries.
+
+use lean_proto::client::Error;
+use lean_proto::retry::TransportError;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+/// What the builder collects for the transport: limits and TLS material. A transport that
+/// cannot honour an option refuses it in [`Connect::connect`] instead of ignoring it.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct TransportOptions {
+    /// Largest response body accepted, in bytes; larger is [`TransportError::TooLarge`].
+    pub max_body: u64,
+    /// mTLS: the client certificate chain and its private key, both PEM.
+    pub client_identity: Option<(Vec<u8>, Vec<u8>)>,
+    /// Trust only these CA certificates (PEM) instead of the web roots.
+    pub root_certificates: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for TransportOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The private key never reaches a log.
+        f.debug_struct("TransportOptions")
+            .field("max_body", &self.max_body)
+            .field("client_identity", &self.client_identity.is_some())
+            .field("root_certificates", &self.root_certificates.is_some())
+            .finish()
+    }
+}
+
+impl Default for TransportOptions {
+    fn default() -> Self {
+        TransportOptions {
+            max_body: 32 << 20,
+            client_identity: None,
+            root_certificates: None,
+        }
+    }
+}
+
+/// Building a transport from the options.
+pub trait Connect: Sized + Send + Sync + 'static {
+    /// A transport honouring `options`, or why it cannot.
+    fn connect(options: &TransportOptions) -> Result<Self, Error>;
+}
+
+/// A blocking transport: send one request, wait at most `timeout` for the whole answer.
+///
+/// It must not follow redirects (a bearer token would travel with them), must hand 4xx/5xx
+/// answers back as responses (their bodies are Lean's errors), and must read at most
+/// `max_body` bytes of body.
+pub trait BlockingTransport: Connect {
+    /// One exchange.
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, TransportError>;
+}
+
+/// An async transport; the same contract as [`BlockingTransport`].
+pub trait AsyncTransport: Connect {
+    /// The runtime its futures run on, for the driver's timers.
+    type Runtime: Runtime;
+
+    /// One exchange. The future is `Send`, so calls can be spawned; dropping it abandons the
+    /// exchange (the transport must then not reuse that connection).
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<http::Response<Vec<u8>>, TransportError>> + Send;
+}
+
+/// The timer of an async runtime.
+pub trait Runtime: Send + Sync + 'static {
+    /// Completes at `at` (at once when it is past).
+    fn sleep_until(at: Instant) -> impl Future<Output = ()> + Send;
+}
+
+/// A low-level failure, as every adapter reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// No connection was made (refused, DNS, TLS handshake, connect timeout): Lean never saw
+    /// the request.
+    NotConnected,
+    /// The time ran out before the request was written.
+    TimedOutBeforeSend,
+    /// The request was written, then the time ran out: Lean may be working on it.
+    TimedOutAfterSend,
+    /// The request was (or may have been) written, then the connection failed.
+    SentThenFailed,
+    /// The answer was larger than the limit.
+    BodyTooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+}
+
+/// The one rule from a [`Failure`] to the core's [`TransportError`].
+pub fn failure(f: Failure) -> TransportError {
+    match f {
+        Failure::NotConnected => TransportError::Connect,
+        Failure::TimedOutBeforeSend => TransportError::TimedOut {
+            request_sent: false,
+        },
+        Failure::TimedOutAfterSend => TransportError::TimedOut { request_sent: true },
+        Failure::SentThenFailed => TransportError::Reset { request_sent: true },
+        Failure::BodyTooLarge { limit } => TransportError::TooLarge { limit },
+    }
+}
+
+/// The rule for an I/O error found in a transport's error chain: refused and unreachable mean
+/// not connected; a timeout after the request may have left means Lean may be working; anything
+/// else (reset, EOF mid-answer) may have reached Lean.
+pub fn io_failure(kind: std::io::ErrorKind) -> Failure {
+    use std::io::ErrorKind as K;
+    match kind {
+        K::ConnectionRefused
+        | K::NotFound
+        | K::AddrNotAvailable
+        | K::HostUnreachable
+        | K::NetworkUnreachable => Failure::NotConnected,
+        K::TimedOut | K::WouldBlock => Failure::TimedOutAfterSend,
+        _ => Failure::SentThenFailed,
+    }
+}
+
+/// Finds an I/O error kind anywhere in an error's `source()` chain.
+pub fn io_kind_in(mut e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    loop {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        e = e.source()?;
+    }
+}

@@ -1,0 +1,205 @@
+//! Targeted waking: who waits for what, and the one signal per call that wakes it.
+//!
+//! This module owns the waiting lists: calls waiting for a `results_id` and calls waiting for a
+//! token fetch to end. A `results.ready` fires the signals filed under its id and nothing
+//! else; a token fetch that ends fires the token list. A signal latches: a wake-up that lands
+//! between a call's last look at shared state and its wait is kept, never lost. It knows
+//! nothing of calls or of Lean beyond the `results_id` it files under.
+
+use lean_proto::ResultsId;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+
+/// Who to wake when a signal fires.
+enum Waiter {
+    Nobody,
+    Thread(std::thread::Thread),
+    Task(Waker),
+}
+
+/// One call's wake-up: latched, so firing before the wait is not lost.
+pub(crate) struct Signal {
+    fired: AtomicBool,
+    waiter: Mutex<Waiter>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every critical section here leaves its data consistent, so a poisoned lock is still sound.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Signal {
+    pub(crate) fn new() -> Self {
+        Signal {
+            fired: AtomicBool::new(false),
+            waiter: Mutex::new(Waiter::Nobody),
+        }
+    }
+
+    pub(crate) fn fire(&self) {
+        self.fired.store(true, Ordering::Release);
+        match std::mem::replace(&mut *lock(&self.waiter), Waiter::Nobody) {
+            Waiter::Nobody => {}
+            Waiter::Thread(t) => t.unpark(),
+            Waiter::Task(w) => w.wake(),
+        }
+    }
+
+    fn take(&self) -> bool {
+        self.fired.swap(false, Ordering::AcqRel)
+    }
+
+    /// Blocks the thread until fired or `until` (forever when `None`).
+    pub(crate) fn wait_blocking(&self, until: Option<Instant>) {
+        loop {
+            if self.take() {
+                return;
+            }
+            *lock(&self.waiter) = Waiter::Thread(std::thread::current());
+            // Fired between the first look and filing the thread: it found nobody to unpark.
+            if self.take() {
+                return;
+            }
+            match until {
+                Some(at) => {
+                    let now = Instant::now();
+                    if now >= at {
+                        return;
+                    }
+                    std::thread::park_timeout(at - now);
+                }
+                None => std::thread::park(),
+            }
+        }
+    }
+
+    /// Async: ready once fired. The caller races it against a timer.
+    pub(crate) fn poll_fired(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.take() {
+            return Poll::Ready(());
+        }
+        {
+            let mut w = lock(&self.waiter);
+            match &*w {
+                Waiter::Task(old) if old.will_wake(cx.waker()) => {}
+                _ => *w = Waiter::Task(cx.waker().clone()),
+            }
+        }
+        if self.take() {
+            return Poll::Ready(());
+        }
+        Poll::Pending
+    }
+}
+
+/// What a call's signal is filed under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Subscription {
+    Nothing,
+    Results(ResultsId),
+    Token,
+}
+
+/// The waiting lists of one client.
+#[derive(Default)]
+pub(crate) struct Waiters {
+    results: Mutex<HashMap<ResultsId, Vec<(u64, Arc<Signal>)>>>,
+    token: Mutex<HashMap<u64, Arc<Signal>>>,
+    /// Signals fired so far: what a test or a metric reads to see that waking is targeted.
+    fired: std::sync::atomic::AtomicU64,
+}
+
+impl Waiters {
+    /// Wakes the calls waiting for `results_id`, and no other.
+    pub(crate) fn wake_results(&self, results_id: &ResultsId) {
+        if let Some(list) = lock(&self.results).get(results_id) {
+            for (_, s) in list {
+                s.fire();
+            }
+            self.count(list.len());
+        }
+    }
+
+    /// Wakes the calls waiting for a token fetch to end.
+    pub(crate) fn wake_token(&self) {
+        let list = lock(&self.token);
+        for s in list.values() {
+            s.fire();
+        }
+        self.count(list.len());
+    }
+
+    fn count(&self, n: usize) {
+        self.fired.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    /// Wake-ups delivered since the client was built.
+    pub(crate) fn wakeups(&self) -> u64 {
+        self.fired.load(Ordering::Relaxed)
+    }
+
+    /// Calls filed under a `results_id` now (for tests and benchmarks).
+    pub(crate) fn parked(&self) -> usize {
+        lock(&self.results).values().map(Vec::len).sum::<usize>() + lock(&self.token).len()
+    }
+
+    fn file(&self, call: u64, signal: &Arc<Signal>, on: &Subscription) {
+        match on {
+            Subscription::Nothing => {}
+            Subscription::Results(id) => lock(&self.results)
+                .entry(id.clone())
+                .or_default()
+                .push((call, signal.clone())),
+            Subscription::Token => {
+                lock(&self.token).insert(call, signal.clone());
+            }
+        }
+    }
+
+    fn unfile(&self, call: u64, on: &Subscription) {
+        match on {
+            Subscription::Nothing => {}
+            Subscription::Results(id) => {
+                let mut map = lock(&self.results);
+                if let Some(list) = map.get_mut(id) {
+                    list.retain(|(c, _)| *c != call);
+                    if list.is_empty() {
+                        map.remove(id);
+                    }
+                }
+            }
+            Subscription::Token => {
+                lock(&self.token).remove(&call);
+            }
+        }
+    }
+}
+
+/// One call's place in the waiting lists; moves as the call waits for other things.
+pub(crate) struct Slot {
+    call: u64,
+    pub(crate) signal: Arc<Signal>,
+    on: Subscription,
+}
+
+impl Slot {
+    pub(crate) fn new(call: u64) -> Self {
+        Slot {
+            call,
+            signal: Arc::new(Signal::new()),
+            on: Subscription::Nothing,
+        }
+    }
+
+    /// Files the call under `on` (and out of what it waited for before).
+    pub(crate) fn subscribe(&mut self, waiters: &Waiters, on: Subscription) {
+        if self.on != on {
+            waiters.unfile(self.call, &self.on);
+            waiters.file(self.call, &self.signal, &on);
+            self.on = on;
+        }
+    }
+}

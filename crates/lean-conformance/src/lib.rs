@@ -1,0 +1,257 @@
+//! # lean-conformance
+//!
+//! The adapter contract of lean-rs as one suite. An adapter's test file implements
+//! [`Adapter`] for a newtype over its client and invokes [`conformance_suite!`], which writes
+//! one `#[test]` per scenario. Every scenario talks to `lean-sandbox` over real HTTP on
+//! loopback; none sleeps to pass, every wait is bounded.
+//!
+//! Two groups: [`scenarios`] (Lean's behaviour: PENDING, webhooks, faults, paging, secrets)
+//! and [`contract`] (what the driver promises: spawnable calls, cancellation, one token fetch
+//! for a stampede without spinning, targeted waking, the same failure classification).
+
+// Test-only error plumbing: the size of the error path does not matter here.
+#![allow(clippy::result_large_err, missing_docs)]
+
+pub mod contract;
+pub mod scenarios;
+
+use lean_client::transport::TransportOptions;
+use lean_proto::call::{CallConfig, CallData, CallError};
+use lean_proto::retry::TransportError;
+use lean_proto::webhook::{Ack, WebhookSecret};
+use lean_proto::*;
+use std::time::Duration;
+
+/// An adapter's error, reduced to what the scenarios look at.
+#[derive(Debug)]
+pub struct SuiteError {
+    /// The call's error, when a call failed.
+    pub call: Option<CallError>,
+    /// Display text.
+    pub text: String,
+}
+
+impl SuiteError {
+    pub fn call_error(&self) -> Option<&CallError> {
+        self.call.as_ref()
+    }
+    pub fn results_id(&self) -> Option<&ResultsId> {
+        self.call.as_ref().and_then(|c| c.results_id.as_ref())
+    }
+}
+
+impl From<lean_client::Error> for SuiteError {
+    fn from(e: lean_client::Error) -> Self {
+        SuiteError {
+            call: e.call_error().cloned(),
+            text: e.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for SuiteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+pub type R<T> = Result<T, SuiteError>;
+
+/// What the scenarios need from an adapter. Blocking adapters call straight through; async
+/// adapters run the future on their runtime. The endpoint helpers are written once, here.
+pub trait Adapter: Clone + Send + Sync + std::fmt::Debug + 'static {
+    /// `true` for futures-based adapters (cancellation by dropping applies to them).
+    const ASYNC: bool;
+
+    fn connect_with(
+        config: Config,
+        calls: CallConfig,
+        secret: Option<WebhookSecret>,
+        registry: std::sync::Arc<dyn lean_proto::results::ResultsRegistry>,
+    ) -> Self;
+    fn connect(config: Config, calls: CallConfig, secret: Option<WebhookSecret>) -> Self {
+        let registry = std::sync::Arc::new(lean_proto::results::InMemoryResults::default());
+        Self::connect_with(config, calls, secret, registry)
+    }
+    fn call<E>(&self, endpoint: E) -> R<CallData<E::Output>>
+    where
+        E: Endpoint + Clone + Send + 'static,
+        E::Output: Send + 'static;
+    fn all<T, E>(&self, endpoint: E) -> R<Vec<T>>
+    where
+        T: Collection + Send + 'static,
+        E: Endpoint<Output = Page<T>> + Clone + Send + 'static;
+    /// `Some(results_id)` when Lean answered PENDING.
+    fn submit<E>(&self, endpoint: E) -> R<Option<ResultsId>>
+    where
+        E: Endpoint + Clone + Send + 'static,
+        E::Output: Send + 'static;
+    fn resume<P: Payload + Send + 'static>(&self, results_id: ResultsId) -> R<CallData<P>>;
+    fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack;
+    fn results_ready(&self, results_id: &ResultsId);
+    fn parked_calls(&self) -> usize;
+    fn wakeups(&self) -> u64;
+
+    /// Runs every endpoint as its own concurrent unit (a spawned task on the runtime's own
+    /// `spawn`, or a thread when blocking) and returns their results in order.
+    fn call_concurrently<E>(&self, endpoints: Vec<E>) -> Vec<R<CallData<E::Output>>>
+    where
+        E: Endpoint + Clone + Send + 'static,
+        E::Output: Send + 'static;
+
+    /// Resumes every `results_id` as its own concurrent unit; results in order.
+    fn resume_concurrently(&self, ids: Vec<ResultsId>) -> Vec<R<CallData<AnyData>>>;
+
+    /// Async only: starts the call and drops its future after `after` (or when it finished
+    /// first, reported as `true`). Blocking adapters return `None`.
+    fn call_and_drop_after<E>(&self, endpoint: E, after: Duration) -> Option<bool>
+    where
+        E: Endpoint + Clone + Send + 'static,
+        E::Output: Send + 'static;
+
+    /// One exchange on a fresh transport of this adapter built from `options`.
+    fn raw_send(
+        options: &TransportOptions,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, TransportError>;
+
+    fn accounts(&self, e: &EntityId) -> R<Vec<Account>> {
+        self.all(GetAccounts::new(e.clone()))
+    }
+    fn balances(&self, e: &EntityId, a: &AccountId) -> R<Vec<Balance>> {
+        self.all(GetBalances::new(e.clone(), a.clone()))
+    }
+    fn transactions(&self, e: &EntityId, a: &AccountId) -> R<Vec<Transaction>> {
+        self.all(GetTransactions::new(e.clone(), a.clone()))
+    }
+    fn beneficiaries(&self, e: &EntityId, a: &AccountId) -> R<Vec<Beneficiary>> {
+        self.all(GetBeneficiaries::new(e.clone(), a.clone()))
+    }
+    fn account_identities(&self, e: &EntityId, a: &AccountId) -> R<Vec<Identity>> {
+        self.all(GetAccountIdentities::new(e.clone(), a.clone()))
+    }
+    fn direct_debits(&self, e: &EntityId, a: &AccountId) -> R<Vec<DirectDebit>> {
+        self.all(GetDirectDebits::new(e.clone(), a.clone()))
+    }
+    fn scheduled_payments(&self, e: &EntityId, a: &AccountId) -> R<Vec<ScheduledPayment>> {
+        self.all(GetScheduledPayments::new(e.clone(), a.clone()))
+    }
+    fn standing_orders(&self, e: &EntityId, a: &AccountId) -> R<Vec<StandingOrder>> {
+        self.all(GetStandingOrders::new(e.clone(), a.clone()))
+    }
+    fn identity(&self, e: &EntityId) -> R<Vec<Identity>> {
+        self.all(GetIdentity::new(e.clone()))
+    }
+    fn income(&self, e: &EntityId) -> R<Income> {
+        self.call(GetIncome::new(e.clone())).map(|d| d.payload)
+    }
+    fn expenses(&self, e: &EntityId) -> R<Expenses> {
+        self.call(GetExpenses::new(e.clone())).map(|d| d.payload)
+    }
+    fn cashflows(&self, e: &EntityId) -> R<Cashflows> {
+        self.call(GetCashflows::new(e.clone())).map(|d| d.payload)
+    }
+    fn refresh(&self, e: &EntityId) -> R<RefreshTriggered> {
+        self.call(TriggerRefresh {
+            entity_id: e.clone(),
+        })
+        .map(|d| d.payload)
+    }
+    fn refresh_status(&self, e: &EntityId, r: &RefreshId) -> R<Refresh> {
+        self.call(GetRefresh {
+            entity_id: e.clone(),
+            refresh_id: r.clone(),
+        })
+        .map(|d| d.payload)
+    }
+    fn refreshes(&self, e: &EntityId) -> R<RefreshList> {
+        self.call(ListRefreshes {
+            entity_id: e.clone(),
+            page: None,
+            size: Some(100),
+        })
+        .map(|d| d.payload)
+    }
+    fn customers(&self) -> R<CustomerList> {
+        self.call(ListCustomers {
+            page_number: None,
+            page_size: Some(100),
+        })
+        .map(|d| d.payload)
+    }
+    fn entities(&self, c: &CustomerId) -> R<Vec<Entity>> {
+        self.call(GetCustomerEntities {
+            customer_id: c.clone(),
+        })
+        .map(|d| d.payload.0)
+    }
+    fn page<T, E>(&self, endpoint: E) -> R<CallData<Page<T>>>
+    where
+        T: Collection + Send + 'static,
+        E: Endpoint<Output = Page<T>> + Clone + Send + 'static,
+    {
+        self.call(endpoint)
+    }
+    fn results(&self, id: ResultsId) -> R<CallData<AnyData>> {
+        self.resume(id)
+    }
+}
+
+/// The scenarios that measure the whole process (CPU time), for a test binary of their own:
+/// cargo runs test binaries one after another, so nothing else runs in that process.
+#[macro_export]
+macro_rules! conformance_solo {
+    ($client:ty) => {
+        $crate::conformance_suite!(@tests $client;
+            contract::cold_token_stampede_fetches_once_without_spinning,
+        );
+    };
+}
+
+/// Writes one `#[test]` per scenario of the contract for the adapter type `$client`.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($client:ty, async) => {
+        $crate::conformance_suite!($client);
+        $crate::conformance_suite!(@tests $client;
+            contract::cancellation_at_every_await_point_releases_everything,
+        );
+    };
+    ($client:ty) => {
+        $crate::conformance_suite!(@tests $client;
+            scenarios::every_endpoint_happy_path,
+            scenarios::v1_with_app_token,
+            scenarios::sync_call_falls_back_to_pending_and_the_webhook_brings_the_data,
+            scenarios::async_true_is_answered_through_the_webhook,
+            scenarios::early_webhook_is_not_lost,
+            scenarios::duplicated_webhook_is_harmless,
+            scenarios::lost_webhook_falls_back_to_polling,
+            scenarios::rate_limit_with_retry_after_then_success,
+            scenarios::server_errors_then_success,
+            scenarios::server_errors_that_do_not_stop_become_a_typed_error,
+            scenarios::connection_reset_is_survived,
+            scenarios::response_slower_than_the_client_timeout_is_asked_again_async,
+            scenarios::token_expiry_in_the_middle_of_a_run,
+            scenarios::token_is_shared_across_threads_with_one_fetch,
+            scenarios::webhook_with_a_wrong_signature_is_rejected,
+            scenarios::paging_through_ten_thousand_transactions,
+            scenarios::submit_drop_the_client_resume_with_a_new_one,
+            scenarios::deadline_keeps_the_results_id_for_later,
+            scenarios::misuse_never_reaches_the_network,
+            scenarios::secrets_stay_out_of_debug_and_errors,
+            contract::many_concurrent_calls_spawned_on_the_runtime,
+            contract::one_webhook_wakes_exactly_one_of_many_parked_calls,
+            contract::results_ready_from_elsewhere_wakes_the_waiting_call,
+            contract::transport_failures_are_classified_alike,
+        );
+    };
+    (@tests $client:ty; $($group:ident :: $name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $crate::$group::$name::<$client>();
+            }
+        )*
+    };
+}

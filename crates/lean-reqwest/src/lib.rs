@@ -1,0 +1,145 @@
+//! # lean-reqwest
+//!
+//! The async client of lean-rs for tokio: the [`lean_client`] driver over reqwest with rustls
+//! (ring). This crate is a transport and nothing else: it sends one request with a timeout,
+//! reads at most the body limit, and says how a failure happened. Every decision (auth,
+//! retries, PENDING, polling, paging, waking) is the driver's or the core's.
+//!
+//! Every future is `Send + 'static`: spawn calls with `tokio::spawn`. mTLS (Lean's v1
+//! production) through [`ClientBuilder::client_identity`](lean_client::ClientBuilder::client_identity).
+//!
+//! ```no_run
+//! use lean_reqwest::{Client, lean_proto::*};
+//!
+//! # async fn run() -> Result<(), lean_reqwest::Error> {
+//! let secret = Secret::new(std::env::var("LEAN_CLIENT_SECRET").unwrap_or_default());
+//! let credentials = Credentials::ClientCredentials { client_id: "my-app-id".into(), client_secret: secret };
+//! let client = Client::new(Config::new(Region::Uae, Environment::Sandbox, credentials))?;
+//! let entity = EntityId::parse("14eb95ba-2b9d-41cb-82fe-7b1b3079021e")?;
+//! let accounts = tokio::spawn(client.accounts(&entity)).await.expect("task")?;
+//! let mut txs = client.transactions(&entity, &accounts[0].account_id);
+//! while let Some(tx) = txs.next().await {
+//!     println!("{}", tx?.amount.amount);
+//! }
+//! # Ok(()) }
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub use lean_client::{
+    CallConfig, CallError, CallErrorKind, Error, Progress, Submitted, Waiting, lean_proto,
+};
+
+use lean_client::transport::{
+    AsyncTransport, Connect, Failure, Runtime, TransportOptions, failure, io_failure, io_kind_in,
+};
+use lean_proto::retry::TransportError;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use std::time::{Duration, Instant};
+
+/// The async Lean client over reqwest: `Send + Sync`, cheap to clone.
+pub type Client = lean_client::nonblocking::Client<Reqwest>;
+/// Its builder (`Client::builder(config)`).
+pub type ClientBuilder = lean_client::ClientBuilder<Client>;
+/// Items of a paged collection, as a `Stream`.
+pub type Items<T> = lean_client::nonblocking::Items<T, Reqwest>;
+
+/// The reqwest transport: one connection pool per client.
+pub struct Reqwest {
+    http: reqwest::Client,
+    max_body: u64,
+}
+
+/// tokio's timer.
+pub struct Tokio;
+
+impl Runtime for Tokio {
+    fn sleep_until(at: Instant) -> impl std::future::Future<Output = ()> + Send {
+        tokio::time::sleep_until(at.into())
+    }
+}
+
+impl Connect for Reqwest {
+    fn connect(options: &TransportOptions) -> Result<Self, Error> {
+        let bad = |what: &str, e: &dyn std::fmt::Display| Error::Config(format!("{what}: {e}"));
+        let mut roots = rustls::RootCertStore::empty();
+        match &options.root_certificates {
+            Some(pem) => {
+                for cert in CertificateDer::pem_slice_iter(pem) {
+                    let cert = cert.map_err(|e| bad("root certificates", &e))?;
+                    roots.add(cert).map_err(|e| bad("root certificates", &e))?;
+                }
+                if roots.is_empty() {
+                    return Err(Error::Config("root certificates: no certificate in the PEM".into()));
+                }
+            }
+            None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+        }
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| bad("TLS", &e))?
+            .with_root_certificates(roots);
+        let tls = match &options.client_identity {
+            Some((chain, key)) => {
+                let certs = CertificateDer::pem_slice_iter(chain)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| bad("client certificate", &e))?;
+                let key = PrivateKeyDer::from_pem_slice(key).map_err(|e| bad("client key", &e))?;
+                tls.with_client_auth_cert(certs, key).map_err(|e| bad("client identity", &e))?
+            }
+            None => tls.with_no_client_auth(),
+        };
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .redirect(reqwest::redirect::Policy::none()) // never follow a redirect with a bearer token
+            .build()
+            .map_err(|e| bad("HTTP client", &e))?;
+        Ok(Reqwest { http, max_body: options.max_body })
+    }
+}
+
+impl AsyncTransport for Reqwest {
+    type Runtime = Tokio;
+
+    async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        let request = reqwest::Request::try_from(request).map_err(|_| failure(Failure::NotConnected))?;
+        let exchange = async {
+            let mut response = self.http.execute(request).await.map_err(classify)?;
+            if response.content_length().is_some_and(|n| n > self.max_body) {
+                return Err(failure(Failure::BodyTooLarge { limit: self.max_body }));
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(classify)? {
+                if (body.len() + chunk.len()) as u64 > self.max_body {
+                    return Err(failure(Failure::BodyTooLarge { limit: self.max_body }));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let mut out = http::Response::new(body);
+            *out.status_mut() = response.status();
+            *out.headers_mut() = std::mem::take(response.headers_mut());
+            Ok(out)
+        };
+        // One timer for the whole exchange, body included, as the core's timeout means.
+        tokio::time::timeout(timeout, exchange)
+            .await
+            .unwrap_or(Err(failure(Failure::TimedOutAfterSend)))
+    }
+}
+
+/// Maps a reqwest failure onto the shared rule: did the request possibly reach Lean?
+fn classify(e: reqwest::Error) -> TransportError {
+    failure(if e.is_connect() {
+        Failure::NotConnected
+    } else if e.is_timeout() {
+        Failure::TimedOutAfterSend
+    } else {
+        io_kind_in(&e).map_or(Failure::SentThenFailed, io_failure)
+    })
+}
