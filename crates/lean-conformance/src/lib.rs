@@ -1,8 +1,8 @@
 //! # lean-conformance
 //!
-//! The adapter contract of lean-rs as one suite. An adapter's test file implements
-//! [`Adapter`] for a newtype over its client and invokes [`conformance_suite!`], which writes
-//! one `#[test]` per scenario. Every scenario talks to `lean-sandbox` over real HTTP on
+//! The adapter contract of lean-rs as one suite. An adapter's test file names its client as
+//! [`Blocking`] or [`Async`] (with an [`Executor`] for its runtime) and invokes
+//! [`conformance_suite!`], which writes one `#[test]` per scenario. Every scenario talks to `lean-sandbox` over real HTTP on
 //! loopback; none sleeps to pass, every wait is bounded.
 //!
 //! Two groups: [`scenarios`] (Lean's behaviour: PENDING, webhooks, faults, paging, secrets)
@@ -12,8 +12,11 @@
 // Test-only error plumbing: the size of the error path does not matter here.
 #![allow(clippy::result_large_err, missing_docs)]
 
+pub mod adapters;
 pub mod contract;
 pub mod scenarios;
+
+pub use adapters::{Async, Blocking, Executor};
 
 use lean_client::transport::TransportOptions;
 use lean_proto::call::{CallConfig, CallData, CallError};

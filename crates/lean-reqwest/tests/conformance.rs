@@ -1,5 +1,5 @@
-//! The adapter contract (`lean-conformance`) run with lean-reqwest on tokio.
+//! The adapter contract (`lean-conformance`) run with lean-reqwest.
 
-mod adapter;
+mod common;
 
-lean_conformance::conformance_suite!(adapter::Client, async);
+lean_conformance::conformance_suite!(common::Adapter, async);

@@ -1,5 +1,3 @@
 //! The adapter contract (`lean-conformance`) run with lean-ureq.
 
-mod adapter;
-
-lean_conformance::conformance_suite!(adapter::Client);
+lean_conformance::conformance_suite!(lean_conformance::Blocking<lean_ureq::Ureq>);

@@ -1,5 +1,3 @@
 //! The contract scenarios that measure the whole process, alone in their own test binary.
 
-mod adapter;
-
-lean_conformance::conformance_solo!(adapter::Client);
+lean_conformance::conformance_solo!(lean_conformance::Blocking<lean_ureq::Ureq>);

@@ -1,0 +1,271 @@
+//! [`Adapter`] for the driver's two client flavours, written once: an adapter's test file
+//! names its transport (and for async, how to block on and spawn futures on its runtime), and
+//! runs the suite on [`Blocking`] or [`Async`].
+
+use crate::{Adapter, R};
+use lean_client::transport::{AsyncTransport, BlockingTransport, Runtime, TransportOptions};
+use lean_client::{blocking, nonblocking};
+use lean_proto::call::{CallConfig, CallData};
+use lean_proto::results::ResultsRegistry;
+use lean_proto::retry::TransportError;
+use lean_proto::webhook::{Ack, WebhookSecret};
+use lean_proto::*;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+/// How the tests run futures on an adapter's own runtime.
+pub trait Executor: Send + Sync + 'static {
+    /// Runs `f` to completion on this thread.
+    fn block_on<F: Future>(f: F) -> F::Output;
+    /// Spawns `f` with the runtime's own `spawn`; the returned future is its join handle.
+    fn spawn<F>(f: F) -> Pin<Box<dyn Future<Output = F::Output> + Send>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
+}
+
+fn builder<C: lean_client::shared::FromParts>(
+    b: lean_client::ClientBuilder<C>,
+    calls: CallConfig,
+    secret: Option<WebhookSecret>,
+    registry: Arc<dyn ResultsRegistry>,
+) -> C {
+    let mut b = b.call_config(calls).results_registry(registry);
+    if let Some(s) = secret {
+        b = b.webhook_secret(s);
+    }
+    b.build().expect("client")
+}
+
+/// The blocking client over transport `T`.
+pub struct Blocking<T>(pub blocking::Client<T>);
+
+impl<T> Clone for Blocking<T> {
+    fn clone(&self) -> Self {
+        Blocking(self.0.clone())
+    }
+}
+
+impl<T> std::fmt::Debug for Blocking<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// One thread per unit of work, results in order.
+fn threads<I: Send + 'static, O: Send + 'static>(
+    inputs: Vec<I>,
+    work: impl Fn(I) -> O + Send + Sync + Clone + 'static,
+) -> Vec<O> {
+    let handles: Vec<_> = inputs
+        .into_iter()
+        .map(|i| {
+            let work = work.clone();
+            std::thread::Builder::new()
+                .stack_size(256 << 10) // a thousand parked calls need no more
+                .spawn(move || work(i))
+                .expect("thread")
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().expect("thread")).collect()
+}
+
+impl<T: BlockingTransport> Adapter for Blocking<T> {
+    const ASYNC: bool = false;
+
+    fn connect_with(
+        config: Config,
+        calls: CallConfig,
+        secret: Option<WebhookSecret>,
+        registry: Arc<dyn ResultsRegistry>,
+    ) -> Self {
+        Blocking(builder(blocking::Client::builder(config), calls, secret, registry))
+    }
+    fn call<E>(&self, endpoint: E) -> R<CallData<E::Output>>
+    where
+        E: Endpoint + Clone + Send + 'static,
+        E::Output: Send + 'static,
+    {
+        Ok(self.0.call(endpoint)?)
+    }
+    fn all<I, E>(&self, endpoint: E) -> R<Vec<I>>
+    where
+        I: Collection + Send + 'static,
+        E: Endpoint<Output = Page<I>> + Clone + Send + 'static,
+    {
+        Ok(self.0.items(endpoint).collect::<Result<Vec<_>, _>>()?)
+    }
+    fn submit<E>(&self, endpoint: E) -> R<Option<ResultsId>>
+    where
+        E: Endpoint + Clone + Send + 'static,
+        E::Output: Send + 'static,
+    {
+        match self.0.submit(endpoint)? {
+            lean_client::Submitted::Pending(id) => Ok(Some(id)),
+            lean_client::Submitted::Data(_) => Ok(None),
+        }
+    }
+    fn resume<P: Payload + Send + 'static>(&self, results_id: ResultsId) -> R<CallData<P>> {
+        Ok(self.0.resume(results_id)?)
+    }
+    fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack {
+        self.0.handle_webhook(signature, body)
+    }
+    fn results_ready(&self, results_id: &ResultsId) {
+        self.0.results_ready(results_id)
+    }
+    fn parked_calls(&self) -> usize {
+        self.0.parked_calls()
+    }
+    fn wakeups(&self) -> u64 {
+        self.0.wakeups()
+    }
+    fn call_concurrently<E>(&self, endpoints: Vec<E>) -> Vec<R<CallData<E::Output>>>
+    where
+        E: Endpoint + Clone + Send + 'static,
+        E::Output: Send + 'static,
+    {
+        let c = self.0.clone();
+        threads(endpoints, move |e| c.call(e).map_err(Into::into))
+    }
+    fn resume_concurrently(&self, ids: Vec<ResultsId>) -> Vec<R<CallData<AnyData>>> {
+        let c = self.0.clone();
+        threads(ids, move |id| c.resume(id).map_err(Into::into))
+    }
+    fn call_and_drop_after<E>(&self, _: E, _: Duration) -> Option<bool>
+    where
+        E: Endpoint + Clone + Send + 'static,
+        E::Output: Send + 'static,
+    {
+        None // a blocking call cannot be dropped halfway
+    }
+    fn raw_send(
+        options: &TransportOptions,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        T::connect(options).expect("transport").send(request, timeout)
+    }
+}
+
+/// The async client over transport `T`, its futures run by executor `X`.
+pub struct Async<T, X>(pub nonblocking::Client<T>, std::marker::PhantomData<fn() -> X>);
+
+impl<T, X> Clone for Async<T, X> {
+    fn clone(&self) -> Self {
+        Async(self.0.clone(), std::marker::PhantomData)
+    }
+}
+
+impl<T, X> std::fmt::Debug for Async<T, X> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Spawns every future, then waits for all of them; results in order.
+fn spawn_all<X: Executor, O: Send + 'static>(
+    futures: Vec<impl Future<Output = Result<O, lean_client::Error>> + Send + 'static>,
+) -> Vec<R<O>> {
+    let handles: Vec<_> = futures.into_iter().map(X::spawn).collect();
+    X::block_on(async move {
+        let mut out = Vec::with_capacity(handles.len());
+        for h in handles {
+            out.push(h.await.map_err(Into::into));
+        }
+        out
+    })
+}
+
+impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
+    const ASYNC: bool = true;
+
+    fn connect_with(
+        config: Config,
+        calls: CallConfig,
+        secret: Option<WebhookSecret>,
+        registry: Arc<dyn ResultsRegistry>,
+    ) -> Self {
+        let client = builder(nonblocking::Client::builder(config), calls, secret, registry);
+        Async(client, std::marker::PhantomData)
+    }
+    fn call<E>(&self, endpoint: E) -> R<CallData<E::Output>>
+    where
+        E: Endpoint + Clone + Send + 'static,
+        E::Output: Send + 'static,
+    {
+        Ok(X::block_on(self.0.call(endpoint))?)
+    }
+    fn all<I, E>(&self, endpoint: E) -> R<Vec<I>>
+    where
+        I: Collection + Send + 'static,
+        E: Endpoint<Output = Page<I>> + Clone + Send + 'static,
+    {
+        Ok(X::block_on(self.0.items(endpoint).try_collect())?)
+    }
+    fn submit<E>(&self, endpoint: E) -> R<Option<ResultsId>>
+    where
+        E: Endpoint + Clone + Send + 'static,
+        E::Output: Send + 'static,
+    {
+        match X::block_on(self.0.submit(endpoint))? {
+            lean_client::Submitted::Pending(id) => Ok(Some(id)),
+            lean_client::Submitted::Data(_) => Ok(None),
+        }
+    }
+    fn resume<P: Payload + Send + 'static>(&self, results_id: ResultsId) -> R<CallData<P>> {
+        Ok(X::block_on(self.0.resume(results_id))?)
+    }
+    fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack {
+        self.0.handle_webhook(signature, body)
+    }
+    fn results_ready(&self, results_id: &ResultsId) {
+        self.0.results_ready(results_id)
+    }
+    fn parked_calls(&self) -> usize {
+        self.0.parked_calls()
+    }
+    fn wakeups(&self) -> u64 {
+        self.0.wakeups()
+    }
+    fn call_concurrently<E>(&self, endpoints: Vec<E>) -> Vec<R<CallData<E::Output>>>
+    where
+        E: Endpoint + Clone + Send + 'static,
+        E::Output: Send + 'static,
+    {
+        spawn_all::<X, _>(endpoints.into_iter().map(|e| self.0.call(e)).collect())
+    }
+    fn resume_concurrently(&self, ids: Vec<ResultsId>) -> Vec<R<CallData<AnyData>>> {
+        spawn_all::<X, _>(ids.into_iter().map(|id| self.0.resume(id)).collect())
+    }
+    fn call_and_drop_after<E>(&self, endpoint: E, after: Duration) -> Option<bool>
+    where
+        E: Endpoint + Clone + Send + 'static,
+        E::Output: Send + 'static,
+    {
+        let call = self.0.call(endpoint);
+        Some(X::block_on(async move {
+            let mut call = std::pin::pin!(call);
+            let mut timer = std::pin::pin!(T::Runtime::sleep_until(Instant::now() + after));
+            // Finished first (true), or the timer fired and the call is dropped here (false).
+            std::future::poll_fn(|cx| {
+                if call.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(true);
+                }
+                timer.as_mut().poll(cx).map(|()| false)
+            })
+            .await
+        }))
+    }
+    fn raw_send(
+        options: &TransportOptions,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        let t = T::connect(options).expect("transport");
+        X::block_on(t.send(request, timeout))
+    }
+}

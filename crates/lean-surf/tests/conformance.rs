@@ -1,0 +1,5 @@
+//! The adapter contract (`lean-conformance`) run with lean-surf.
+
+mod common;
+
+lean_conformance::conformance_suite!(common::Adapter, async);
