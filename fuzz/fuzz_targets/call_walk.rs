@@ -39,16 +39,16 @@ fuzz_target!(|data: &[u8]| {
         },
         Credentials::ClientCredentials { client_id: "id".into(), client_secret: Secret::new("s") },
     );
-    let mut tokens = TokenCache::new(&config);
-    let mut results = InMemoryResults::default();
+    let tokens = TokenCache::new(&config);
+    let results = InMemoryResults::default();
     let entity = EntityId::parse("14eb95ba-2b9d-41cb-82fe-7b1b3079021e").unwrap();
     let mut call = Call::new(GetAccounts::new(entity), config.api_base(), CallConfig::default(), start);
     let mut outcomes = 0;
     let mut last_tx = None;
     for chunk in data.chunks(3) {
         let (op, arg, extra) = (chunk[0], *chunk.get(1).unwrap_or(&0), chunk.get(2..).unwrap_or(&[]));
-        let mut ctx = Context { tokens: &mut tokens, results: &mut results };
-        if let Some(tx) = call.poll_transmit(now, &mut ctx) {
+        let ctx = Context { tokens: &tokens, results: &results };
+        if let Some(tx) = call.poll_transmit(now, &ctx) {
             last_tx = Some(tx.id);
         }
         match op % 6 {
@@ -56,7 +56,7 @@ fuzz_target!(|data: &[u8]| {
                 if let Some(id) = last_tx {
                     let (status, b) = body(arg, extra);
                     let resp = http::Response::builder().status(status).body(b).unwrap();
-                    call.handle_response(id, resp, now, &mut ctx);
+                    call.handle_response(id, resp, now, &ctx);
                 }
             }
             2 => {
@@ -66,20 +66,20 @@ fuzz_target!(|data: &[u8]| {
                         1 => TransportError::TimedOut { request_sent: arg & 4 != 0 },
                         _ => TransportError::Reset { request_sent: arg & 4 != 0 },
                     };
-                    call.handle_transport_error(id, e, now, &mut ctx);
+                    call.handle_transport_error(id, e, now, &ctx);
                 }
             }
             3 => {
                 let rid = ResultsId::parse(RID).unwrap();
                 ctx.results.mark_ready(&rid, now);
-                call.handle_results_ready(&rid, now, &mut ctx);
+                call.handle_results_ready(&rid, now, &ctx);
             }
             _ => {
                 now += Duration::from_millis(u64::from(arg) * 997);
                 if let Some(t) = call.poll_timeout() {
                     assert!(t <= start + CallConfig::default().deadline);
                 }
-                call.handle_timeout(now, &mut ctx);
+                call.handle_timeout(now, &ctx);
             }
         }
         if call.poll_outcome().is_some() {
@@ -88,8 +88,8 @@ fuzz_target!(|data: &[u8]| {
         assert!(outcomes <= 1);
         if call.is_done() {
             assert!(call.poll_timeout().is_none());
-            let mut ctx = Context { tokens: &mut tokens, results: &mut results };
-            assert!(call.poll_transmit(now, &mut ctx).is_none());
+            let ctx = Context { tokens: &tokens, results: &results };
+            assert!(call.poll_transmit(now, &ctx).is_none());
         }
     }
 });

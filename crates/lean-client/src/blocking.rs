@@ -92,11 +92,21 @@ impl<T: BlockingTransport> Client<T> {
     }
 
     /// Drives a call to its end on this thread.
-    fn drive<P: Payload + 'static>(&self, call: Call<P>, number: u64) -> Result<Submitted<P>, Error> {
+    fn drive<P: Payload + 'static>(
+        &self,
+        call: Call<P>,
+        number: u64,
+    ) -> Result<Submitted<P>, Error> {
         let mut driven = Driven::new(self.shared.clone(), number, call);
         loop {
             match driven.step() {
-                Step::Send(Transmit { id, request, timeout, purpose, .. }) => {
+                Step::Send(Transmit {
+                    id,
+                    request,
+                    timeout,
+                    purpose,
+                    ..
+                }) => {
                     let answer = self.transport.send(request, timeout);
                     driven.handle_answer(id, purpose, answer);
                 }
@@ -106,11 +116,17 @@ impl<T: BlockingTransport> Client<T> {
         }
     }
 
-    fn finish<P: Payload + 'static>(&self, call: Call<P>, number: u64) -> Result<CallData<P>, Error> {
+    fn finish<P: Payload + 'static>(
+        &self,
+        call: Call<P>,
+        number: u64,
+    ) -> Result<CallData<P>, Error> {
         match self.drive(call, number)? {
             Submitted::Data(d) => Ok(d),
             // Only submit() stops at PENDING; a call started otherwise never does.
-            Submitted::Pending(id) => Err(Error::Config(format!("unexpected submit stop for {id}"))),
+            Submitted::Pending(id) => {
+                Err(Error::Config(format!("unexpected submit stop for {id}")))
+            }
         }
     }
 
@@ -121,7 +137,12 @@ impl<T: BlockingTransport> Client<T> {
         E::Output: 'static,
     {
         let (n, config) = self.shared.new_call();
-        let call = Call::new(endpoint, self.shared.config.api_base(), config, Instant::now());
+        let call = Call::new(
+            endpoint,
+            self.shared.config.api_base(),
+            config,
+            Instant::now(),
+        );
         self.finish(call, n)
     }
 
@@ -132,18 +153,29 @@ impl<T: BlockingTransport> Client<T> {
         E::Output: 'static,
     {
         let (n, config) = self.shared.new_call();
-        let call = Call::submit(endpoint, self.shared.config.api_base(), config, Instant::now());
+        let call = Call::submit(
+            endpoint,
+            self.shared.config.api_base(),
+            config,
+            Instant::now(),
+        );
         self.drive(call, n)
     }
 
     /// Fetches the results of a request that answered PENDING (perhaps before a restart),
     /// waiting for `results.ready` or polling until the deadline. `P` is what the original
     /// request returns ([`AnyData`] when unknown).
-    pub fn resume<P: Payload + 'static>(&self, results_id: ResultsId) -> Result<CallData<P>, Error> {
+    pub fn resume<P: Payload + 'static>(
+        &self,
+        results_id: ResultsId,
+    ) -> Result<CallData<P>, Error> {
         let (n, config) = self.shared.new_call();
         let generation = self.shared.config.generation();
         let base = self.shared.config.api_base();
-        self.finish(Call::resume(results_id, generation, base, config, Instant::now()), n)
+        self.finish(
+            Call::resume(results_id, generation, base, config, Instant::now()),
+            n,
+        )
     }
 
     /// `GET …/results/{results_id}`, typed by its body.
@@ -186,7 +218,11 @@ impl<T: BlockingTransport> Client<T> {
 
     /// What the most recent call is doing now (`None` when no call runs).
     pub fn progress(&self) -> Option<Progress> {
-        self.shared.progress.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.shared
+            .progress
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Calls now parked waiting for a `results.ready` or a token.
@@ -220,7 +256,10 @@ impl<I: Collection + 'static, T: BlockingTransport> Iterator for Items<I, T> {
             }
             let shared = &self.client.shared;
             let (n, config) = shared.new_call();
-            match self.cursor.next(shared.config.api_base(), config, Instant::now()) {
+            match self
+                .cursor
+                .next(shared.config.api_base(), config, Instant::now())
+            {
                 Next::Item(item) => return Some(Ok(item)),
                 Next::Done => return None,
                 Next::Fetch(call) => match self.client.finish(*call, n) {

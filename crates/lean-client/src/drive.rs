@@ -8,7 +8,7 @@
 use crate::shared::{Progress, Shared};
 use crate::wake::{Slot, Subscription};
 use lean_proto::Payload;
-use lean_proto::call::{Call, Purpose, TransmitId, Transmit, Waiting};
+use lean_proto::call::{Call, Purpose, Transmit, TransmitId, Waiting};
 use lean_proto::client::{Error, Submitted};
 use lean_proto::retry::TransportError;
 use std::sync::Arc;
@@ -117,7 +117,8 @@ impl<P: Payload + 'static> Driven<P> {
     }
 
     fn end(&mut self, result: Result<Submitted<P>, Error>) -> Step<P> {
-        self.slot.subscribe(&self.shared.waiters, Subscription::Nothing);
+        self.slot
+            .subscribe(&self.shared.waiters, Subscription::Nothing);
         self.shared.report(None);
         Step::Done(result)
     }
@@ -131,6 +132,7 @@ impl<P: Payload> Drop for Driven<P> {
                 self.shared.waiters.wake_token();
             }
         }
-        self.slot.subscribe(&self.shared.waiters, Subscription::Nothing);
+        self.slot
+            .subscribe(&self.shared.waiters, Subscription::Nothing);
     }
 }

@@ -105,7 +105,13 @@ async fn drive<T: AsyncTransport, P: Payload + Send + 'static>(
 ) -> Result<Submitted<P>, Error> {
     loop {
         match driven.step() {
-            Step::Send(Transmit { id, request, timeout, purpose, .. }) => {
+            Step::Send(Transmit {
+                id,
+                request,
+                timeout,
+                purpose,
+                ..
+            }) => {
                 let answer = transport.send(request, timeout).await;
                 driven.handle_answer(id, purpose, answer);
             }
@@ -150,46 +156,74 @@ impl<T: AsyncTransport> Client<T> {
     }
 
     /// Sends any endpoint and returns its typed data, waiting out PENDING.
-    pub fn call<E>(&self, endpoint: E) -> impl Future<Output = Result<CallData<E::Output>, Error>> + Send + 'static
+    pub fn call<E>(
+        &self,
+        endpoint: E,
+    ) -> impl Future<Output = Result<CallData<E::Output>, Error>> + Send + 'static
     where
         E: Endpoint + Clone + Send + 'static,
         E::Output: Send + 'static,
     {
         let (n, config) = self.shared.new_call();
-        let call = Call::new(endpoint, self.shared.config.api_base(), config, Instant::now());
+        let call = Call::new(
+            endpoint,
+            self.shared.config.api_base(),
+            config,
+            Instant::now(),
+        );
         let future = self.start(n, call);
         async move { data(future.await) }
     }
 
     /// Sends `endpoint` with `async=true` and returns Lean's `results_id` without waiting.
-    pub fn submit<E>(&self, endpoint: E) -> impl Future<Output = Result<Submitted<E::Output>, Error>> + Send + 'static
+    pub fn submit<E>(
+        &self,
+        endpoint: E,
+    ) -> impl Future<Output = Result<Submitted<E::Output>, Error>> + Send + 'static
     where
         E: Endpoint + Clone + Send + 'static,
         E::Output: Send + 'static,
     {
         let (n, config) = self.shared.new_call();
-        let call = Call::submit(endpoint, self.shared.config.api_base(), config, Instant::now());
+        let call = Call::submit(
+            endpoint,
+            self.shared.config.api_base(),
+            config,
+            Instant::now(),
+        );
         self.start(n, call)
     }
 
     /// Fetches the results of a request that answered PENDING (perhaps before a restart),
     /// waiting for `results.ready` or polling until the deadline. `P` is what the original
     /// request returns ([`AnyData`] when unknown).
-    pub fn resume<P: Payload + Send + 'static>(&self, results_id: ResultsId) -> impl Future<Output = Result<CallData<P>, Error>> + Send + 'static {
+    pub fn resume<P: Payload + Send + 'static>(
+        &self,
+        results_id: ResultsId,
+    ) -> impl Future<Output = Result<CallData<P>, Error>> + Send + 'static {
         let (n, config) = self.shared.new_call();
         let generation = self.shared.config.generation();
         let base = self.shared.config.api_base();
-        let future = self.start(n, Call::resume(results_id, generation, base, config, Instant::now()));
+        let future = self.start(
+            n,
+            Call::resume(results_id, generation, base, config, Instant::now()),
+        );
         async move { data(future.await) }
     }
 
     /// `GET …/results/{results_id}`, typed by its body.
-    pub fn results(&self, results_id: ResultsId) -> impl Future<Output = Result<CallData<AnyData>, Error>> + Send + 'static {
+    pub fn results(
+        &self,
+        results_id: ResultsId,
+    ) -> impl Future<Output = Result<CallData<AnyData>, Error>> + Send + 'static {
         self.resume(results_id)
     }
 
     /// One page of a collection.
-    pub fn page<I, E>(&self, endpoint: E) -> impl Future<Output = Result<CallData<Page<I>>, Error>> + Send + 'static
+    pub fn page<I, E>(
+        &self,
+        endpoint: E,
+    ) -> impl Future<Output = Result<CallData<Page<I>>, Error>> + Send + 'static
     where
         I: Collection + Send + 'static,
         E: Endpoint<Output = Page<I>> + Clone + Send + 'static,
@@ -225,7 +259,11 @@ impl<T: AsyncTransport> Client<T> {
 
     /// What the most recent call is doing now (`None` when no call runs).
     pub fn progress(&self) -> Option<Progress> {
-        self.shared.progress.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.shared
+            .progress
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Calls now parked waiting for a `results.ready` or a token.
@@ -275,7 +313,10 @@ impl<I: Collection + Send + 'static, T: AsyncTransport> Stream for Items<I, T> {
             }
             let shared = &this.client.shared;
             let (n, config) = shared.new_call();
-            match this.cursor.next(shared.config.api_base(), config, Instant::now()) {
+            match this
+                .cursor
+                .next(shared.config.api_base(), config, Instant::now())
+            {
                 Next::Item(item) => return Poll::Ready(Some(Ok(item))),
                 Next::Done => return Poll::Ready(None),
                 Next::Fetch(call) => this.fetch = Some(this.client.start(n, *call)),
@@ -291,13 +332,11 @@ impl<I: Collection + Send + 'static, T: AsyncTransport> Items<I, T> {
     }
 
     /// Every remaining item, or the first error.
-    pub fn try_collect(mut self) -> impl Future<Output = Result<Vec<I>, Error>> + Send + 'static {
-        async move {
-            let mut out = Vec::new();
-            while let Some(item) = self.next().await {
-                out.push(item?);
-            }
-            Ok(out)
+    pub async fn try_collect(mut self) -> Result<Vec<I>, Error> {
+        let mut out = Vec::new();
+        while let Some(item) = self.next().await {
+            out.push(item?);
         }
+        Ok(out)
     }
 }

@@ -80,8 +80,7 @@ impl Shared {
             body,
             Instant::now(),
         );
-        if let Some(EventKind::ResultsReady { results_id }) = ack.event.as_ref().map(|e| &e.kind)
-        {
+        if let Some(EventKind::ResultsReady { results_id }) = ack.event.as_ref().map(|e| &e.kind) {
             self.waiters.wake_results(results_id);
         }
         ack

@@ -103,10 +103,13 @@ pub(crate) enum Subscription {
     Token,
 }
 
+/// The calls filed under one `results_id` (almost always one), by call number.
+type Filed = Vec<(u64, Arc<Signal>)>;
+
 /// The waiting lists of one client.
 #[derive(Default)]
 pub(crate) struct Waiters {
-    results: Mutex<HashMap<ResultsId, Vec<(u64, Arc<Signal>)>>>,
+    results: Mutex<HashMap<ResultsId, Filed>>,
     token: Mutex<HashMap<u64, Arc<Signal>>>,
     /// Signals fired so far: what a test or a metric reads to see that waking is targeted.
     fired: std::sync::atomic::AtomicU64,

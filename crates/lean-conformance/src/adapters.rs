@@ -70,7 +70,10 @@ fn threads<I: Send + 'static, O: Send + 'static>(
                 .expect("thread")
         })
         .collect();
-    handles.into_iter().map(|h| h.join().expect("thread")).collect()
+    handles
+        .into_iter()
+        .map(|h| h.join().expect("thread"))
+        .collect()
 }
 
 impl<T: BlockingTransport> Adapter for Blocking<T> {
@@ -82,7 +85,12 @@ impl<T: BlockingTransport> Adapter for Blocking<T> {
         secret: Option<WebhookSecret>,
         registry: Arc<dyn ResultsRegistry>,
     ) -> Self {
-        Blocking(builder(blocking::Client::builder(config), calls, secret, registry))
+        Blocking(builder(
+            blocking::Client::builder(config),
+            calls,
+            secret,
+            registry,
+        ))
     }
     fn call<E>(&self, endpoint: E) -> R<CallData<E::Output>>
     where
@@ -147,12 +155,17 @@ impl<T: BlockingTransport> Adapter for Blocking<T> {
         request: http::Request<Vec<u8>>,
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
-        T::connect(options).expect("transport").send(request, timeout)
+        T::connect(options)
+            .expect("transport")
+            .send(request, timeout)
     }
 }
 
 /// The async client over transport `T`, its futures run by executor `X`.
-pub struct Async<T, X>(pub nonblocking::Client<T>, std::marker::PhantomData<fn() -> X>);
+pub struct Async<T, X>(
+    pub nonblocking::Client<T>,
+    std::marker::PhantomData<fn() -> X>,
+);
 
 impl<T, X> Clone for Async<T, X> {
     fn clone(&self) -> Self {
@@ -189,7 +202,12 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
         secret: Option<WebhookSecret>,
         registry: Arc<dyn ResultsRegistry>,
     ) -> Self {
-        let client = builder(nonblocking::Client::builder(config), calls, secret, registry);
+        let client = builder(
+            nonblocking::Client::builder(config),
+            calls,
+            secret,
+            registry,
+        );
         Async(client, std::marker::PhantomData)
     }
     fn call<E>(&self, endpoint: E) -> R<CallData<E::Output>>

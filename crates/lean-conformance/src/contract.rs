@@ -3,8 +3,8 @@
 //! cold-token stampede costs one token request and no spinning, a webhook wakes exactly the call
 //! it concerns, and every transport reports the same failure the same way.
 
-use crate::scenarios::{client_for, config_for, quick_calls, requests_to, sandbox_config, world};
 use crate::Adapter;
+use crate::scenarios::{client_for, config_for, quick_calls, requests_to, sandbox_config, world};
 use lean_client::transport::TransportOptions;
 use lean_proto::call::{CallConfig, CallErrorKind};
 use lean_proto::results::InMemoryResults;
@@ -72,9 +72,20 @@ pub fn cold_token_stampede_fetches_once_without_spinning<C: Adapter>() {
     let (cpu0, t0) = (process_cpu(), Instant::now());
     let results = client.call_concurrently(vec![GetAccounts::new(e); 50]);
     let (cpu, wall) = (process_cpu() - cpu0, t0.elapsed());
-    assert!(results.iter().all(|r| r.is_ok()), "{:?}", results.iter().find(|r| r.is_err()));
-    assert_eq!(token_requests(&sandbox), 1, "50 cold calls, one token request");
-    assert!(wall >= Duration::from_millis(1900), "the token server took 2 s: {wall:?}");
+    assert!(
+        results.iter().all(|r| r.is_ok()),
+        "{:?}",
+        results.iter().find(|r| r.is_err())
+    );
+    assert_eq!(
+        token_requests(&sandbox),
+        1,
+        "50 cold calls, one token request"
+    );
+    assert!(
+        wall >= Duration::from_millis(1900),
+        "the token server took 2 s: {wall:?}"
+    );
     assert!(
         cpu.as_secs_f64() < 0.10 * wall.as_secs_f64(),
         "waiting for a token must not spin: {cpu:?} of CPU in {wall:?}"
@@ -136,7 +147,10 @@ pub fn one_webhook_wakes_exactly_one_of_many_parked_calls<C: Adapter>() {
     for (id, r) in ids.iter().zip(&results) {
         let e = r.as_ref().expect_err("nothing was ready");
         assert!(
-            matches!(e.call_error().map(|c| &c.kind), Some(CallErrorKind::DeadlineExceeded)),
+            matches!(
+                e.call_error().map(|c| &c.kind),
+                Some(CallErrorKind::DeadlineExceeded)
+            ),
             "{e}"
         );
         assert_eq!(e.results_id(), Some(id), "the results_id is kept for later");
@@ -148,8 +162,13 @@ pub fn results_ready_from_elsewhere_wakes_the_waiting_call<C: Adapter>() {
     let w = world::<C>(sandbox_config(), quick_calls(), false);
     let e = entity(&w.sandbox);
     // The bank takes 100 s of Lean time (1 s here): the results are not ready at first.
-    w.sandbox.add_fault(fault("accounts", FaultKind::SlowBank { seconds: 100 }, 1));
-    let id = w.client.submit(GetAccounts::new(e)).unwrap().expect("PENDING");
+    w.sandbox
+        .add_fault(fault("accounts", FaultKind::SlowBank { seconds: 100 }, 1));
+    let id = w
+        .client
+        .submit(GetAccounts::new(e))
+        .unwrap()
+        .expect("PENDING");
     let patient = CallConfig {
         webhook_grace: Duration::from_secs(60),
         poll: RetryPolicy {
@@ -166,7 +185,9 @@ pub fn results_ready_from_elsewhere_wakes_the_waiting_call<C: Adapter>() {
         std::thread::spawn(move || other.resume::<Page<Account>>(id))
     };
     // It asked once (404: not yet) and parked for a minute; the job then finishes.
-    assert!(eventually_for(Duration::from_secs(10), || other.parked_calls() == 1));
+    assert!(eventually_for(Duration::from_secs(10), || other
+        .parked_calls()
+        == 1));
     assert!(eventually_for(Duration::from_secs(10), || {
         w.sandbox.log().iter().any(|l| l.kind == "webhook")
     }));
@@ -175,8 +196,16 @@ pub fn results_ready_from_elsewhere_wakes_the_waiting_call<C: Adapter>() {
     other.results_ready(&id);
     let data = waiting.join().unwrap().expect("results");
     assert_eq!(data.payload.items.len(), 9);
-    assert!(t0.elapsed() < Duration::from_secs(5), "woken, not polled: {:?}", t0.elapsed());
-    assert_eq!(requests_to(&w, "/results/"), 2, "one poll, then one fetch after the news");
+    assert!(
+        t0.elapsed() < Duration::from_secs(5),
+        "woken, not polled: {:?}",
+        t0.elapsed()
+    );
+    assert_eq!(
+        requests_to(&w, "/results/"),
+        2,
+        "one poll, then one fetch after the news"
+    );
 }
 
 pub fn cancellation_at_every_await_point_releases_everything<C: Adapter>() {
@@ -188,11 +217,26 @@ pub fn cancellation_at_every_await_point_releases_everything<C: Adapter>() {
     let client = C::connect_with(config, quick_calls(), None, registry.clone());
     let e = entity(&sandbox);
     let a = sandbox.accounts(&e)[0].clone();
-    assert_eq!(client.call_and_drop_after(GetAccounts::new(e.clone()), Duration::from_millis(200)), Some(false));
+    assert_eq!(
+        client.call_and_drop_after(GetAccounts::new(e.clone()), Duration::from_millis(200)),
+        Some(false)
+    );
     let t0 = Instant::now();
-    assert_eq!(client.call(GetAccounts::new(e.clone())).unwrap().payload.items.len(), 9);
+    assert_eq!(
+        client
+            .call(GetAccounts::new(e.clone()))
+            .unwrap()
+            .payload
+            .items
+            .len(),
+        9
+    );
     // The abandoned fetch would have answered after 3 s; the next call fetched its own.
-    assert!(t0.elapsed() < Duration::from_secs(2), "the abandoned fetch was handed on: {:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() < Duration::from_secs(2),
+        "the abandoned fetch was handed on: {:?}",
+        t0.elapsed()
+    );
 
     // 2. Dropped while waiting for another call's token fetch: the fetcher is unaffected.
     client.call(GetAccounts::new(e.clone())).unwrap();
@@ -200,32 +244,68 @@ pub fn cancellation_at_every_await_point_releases_everything<C: Adapter>() {
     // 3. Dropped while the data request is out: the connection is not reused for the next
     //    request (it would read the abandoned answer).
     sandbox.add_fault(fault("accounts", FaultKind::Delay { ms: 1500 }, 1));
-    assert_eq!(client.call_and_drop_after(GetAccounts::new(e.clone()), Duration::from_millis(300)), Some(false));
-    let balances = client.call(GetBalances::new(e.clone(), a.clone())).expect("a fresh answer");
+    assert_eq!(
+        client.call_and_drop_after(GetAccounts::new(e.clone()), Duration::from_millis(300)),
+        Some(false)
+    );
+    let balances = client
+        .call(GetBalances::new(e.clone(), a.clone()))
+        .expect("a fresh answer");
     assert!(!balances.payload.items.is_empty());
     std::thread::sleep(Duration::from_millis(1500)); // the abandoned answer is sent now
-    let balances = client.call(GetBalances::new(e.clone(), a.clone())).expect("still a fresh answer");
+    let balances = client
+        .call(GetBalances::new(e.clone(), a.clone()))
+        .expect("still a fresh answer");
     assert!(!balances.payload.items.is_empty());
 
     // 4. Dropped while parked on PENDING: its registry entry and its wake-up go.
     let mut pending = GetAccounts::new(e.clone());
     pending.options.asynchronous = true;
-    let slow = CallConfig { webhook_grace: Duration::from_secs(60), ..quick_calls() };
+    let slow = CallConfig {
+        webhook_grace: Duration::from_secs(60),
+        ..quick_calls()
+    };
     let parked_client = C::connect_with(config_for(&sandbox), slow, None, registry.clone());
-    assert_eq!(parked_client.call_and_drop_after(pending, Duration::from_millis(500)), Some(false));
+    assert_eq!(
+        parked_client.call_and_drop_after(pending, Duration::from_millis(500)),
+        Some(false)
+    );
     assert_eq!(parked_client.parked_calls(), 0);
-    assert_eq!(registry.waiting(), 0, "the registry entry went with the call");
+    assert_eq!(
+        registry.waiting(),
+        0,
+        "the registry entry went with the call"
+    );
 
     // 5. Dropped during a backoff (429 with Retry-After: 2 s): nothing stays filed.
     let patient = CallConfig {
-        retry: RetryPolicy { max_retries: 3, base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(10) },
+        retry: RetryPolicy {
+            max_retries: 3,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(10),
+        },
         ..quick_calls()
     };
     let backing_off = C::connect_with(config_for(&sandbox), patient, None, registry.clone());
-    sandbox.add_fault(fault("accounts", FaultKind::RateLimited { retry_after: 2 }, 1));
-    assert_eq!(backing_off.call_and_drop_after(GetAccounts::new(e.clone()), Duration::from_millis(500)), Some(false));
+    sandbox.add_fault(fault(
+        "accounts",
+        FaultKind::RateLimited { retry_after: 2 },
+        1,
+    ));
+    assert_eq!(
+        backing_off.call_and_drop_after(GetAccounts::new(e.clone()), Duration::from_millis(500)),
+        Some(false)
+    );
     assert_eq!(backing_off.parked_calls(), 0);
-    assert_eq!(client.call(GetAccounts::new(e)).unwrap().payload.items.len(), 9);
+    assert_eq!(
+        client
+            .call(GetAccounts::new(e))
+            .unwrap()
+            .payload
+            .items
+            .len(),
+        9
+    );
 }
 
 /// A one-connection server on loopback that does `serve` with each accepted connection.
@@ -260,7 +340,10 @@ pub fn transport_failures_are_classified_alike<C: Adapter>() {
     let options = TransportOptions::default();
     let t = Duration::from_millis(500);
     // Refused: nobody listens.
-    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let r = C::raw_send(&options, get(&format!("http://{closed}/x")), t);
     assert_eq!(r.err(), Some(TransportError::Connect), "refused");
     // Read the request, never answer: a timeout after sending.
@@ -269,14 +352,22 @@ pub fn transport_failures_are_classified_alike<C: Adapter>() {
         std::thread::sleep(Duration::from_secs(2));
     });
     let r = C::raw_send(&options, get(&url), t);
-    assert_eq!(r.err(), Some(TransportError::TimedOut { request_sent: true }), "silent server");
+    assert_eq!(
+        r.err(),
+        Some(TransportError::TimedOut { request_sent: true }),
+        "silent server"
+    );
     // Read the request, close: sent, then failed.
     let url = raw_server(|mut s| {
         read_request(&mut s);
         drop(s);
     });
     let r = C::raw_send(&options, get(&url), t);
-    assert_eq!(r.err(), Some(TransportError::Reset { request_sent: true }), "closed mid-exchange");
+    assert_eq!(
+        r.err(),
+        Some(TransportError::Reset { request_sent: true }),
+        "closed mid-exchange"
+    );
     // An answer over the limit is a typed error, never retried as a reset.
     let mut small = TransportOptions::default();
     small.max_body = 1 << 20;
@@ -288,12 +379,19 @@ pub fn transport_failures_are_classified_alike<C: Adapter>() {
         let _ = s.write_all(&body);
     });
     let r = C::raw_send(&small, get(&url), Duration::from_secs(5));
-    assert_eq!(r.err(), Some(TransportError::TooLarge { limit: 1 << 20 }), "oversized body");
+    assert_eq!(
+        r.err(),
+        Some(TransportError::TooLarge { limit: 1 << 20 }),
+        "oversized body"
+    );
     // A plain answer without a Date header (async-h1 used to trip on it).
     let url = raw_server(|mut s| {
         read_request(&mut s);
         let body = br#"{"status":"OK"}"#;
-        let head = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n", body.len());
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
         let _ = s.write_all(head.as_bytes());
         let _ = s.write_all(body);
     });

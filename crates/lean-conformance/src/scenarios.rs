@@ -14,7 +14,6 @@ use lean_sandbox::{FaultKind, FaultRule, Latency, Sandbox, SandboxConfig};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-
 /// A sandbox with a webhook endpoint wired to a client.
 pub(crate) struct World<C: Adapter> {
     pub(crate) sandbox: Sandbox,
@@ -117,7 +116,11 @@ pub(crate) fn client_for<C: Adapter>(sandbox: &Sandbox, calls: CallConfig) -> C 
     )
 }
 
-pub(crate) fn world<C: Adapter>(config: SandboxConfig, calls: CallConfig, with_hooks: bool) -> World<C> {
+pub(crate) fn world<C: Adapter>(
+    config: SandboxConfig,
+    calls: CallConfig,
+    with_hooks: bool,
+) -> World<C> {
     let sandbox = Sandbox::start(config).unwrap();
     let client = client_for::<C>(&sandbox, calls);
     let hooks = with_hooks.then(|| {

@@ -286,7 +286,9 @@ impl TokenCache {
 impl Cached {
     fn expire_abandoned(&mut self, now: Instant, fetch_timeout: Duration) {
         if let Some((_, since)) = self.fetching
-            && since.checked_add(fetch_timeout).is_none_or(|end| now >= end)
+            && since
+                .checked_add(fetch_timeout)
+                .is_none_or(|end| now >= end)
         {
             self.fetching = None; // abandoned by whoever started it
         }

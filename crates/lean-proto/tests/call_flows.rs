@@ -469,7 +469,7 @@ fn paging_through_results_after_pending_never_asks_the_bank_again() {
 #[test]
 fn submit_stops_at_pending_and_hands_out_the_results_id() {
     let mut lean = FakeLean::new(epoch());
-    let mut shared = Shared::new();
+    let shared = Shared::new();
     let mut call = Call::submit(
         GetAccounts::new(entity()),
         BaseUrl::parse("http://127.0.0.1:1").unwrap(),
@@ -484,10 +484,10 @@ fn submit_stops_at_pending_and_hands_out_the_results_id() {
             break id;
         }
         let tx = call
-            .poll_transmit(lean.now, &mut shared.ctx())
+            .poll_transmit(lean.now, &shared.ctx())
             .expect("a request");
         let (_, resp) = lean.serve(&tx);
-        call.handle_response(tx.id, resp.unwrap(), lean.now, &mut shared.ctx());
+        call.handle_response(tx.id, resp.unwrap(), lean.now, &shared.ctx());
     };
     assert!(call.is_done());
     assert!(call.poll_outcome().is_none());

@@ -64,26 +64,12 @@ fn intake_answers_lean_and_wakes_the_call() {
         id(5)
     );
     let sig = secret.sign(body.as_bytes());
-    let ack = intake(
-        Some(&secret),
-        &dedupe,
-        &reg,
-        Some(&sig),
-        body.as_bytes(),
-        t,
-    );
+    let ack = intake(Some(&secret), &dedupe, &reg, Some(&sig), body.as_bytes(), t);
     assert_eq!(ack.status, 200);
     assert_eq!(ack.readiness, Some(Readiness::Woke));
     assert!(reg.is_ready(&id(5)));
     // Lean redelivers: acknowledged, nothing else.
-    let again = intake(
-        Some(&secret),
-        &dedupe,
-        &reg,
-        Some(&sig),
-        body.as_bytes(),
-        t,
-    );
+    let again = intake(Some(&secret), &dedupe, &reg, Some(&sig), body.as_bytes(), t);
     assert_eq!((again.status, again.duplicate), (200, true));
     // Wrong signature, missing signature, oversized, not an event.
     let bad = intake(
@@ -99,15 +85,7 @@ fn intake_answers_lean_and_wakes_the_call() {
         (401, Some(WebhookError::BadSignature))
     );
     assert_eq!(
-        intake(
-            Some(&secret),
-            &dedupe,
-            &reg,
-            None,
-            body.as_bytes(),
-            t
-        )
-        .status,
+        intake(Some(&secret), &dedupe, &reg, None, body.as_bytes(), t).status,
         401
     );
     let big = vec![b' '; webhook::DEFAULT_MAX_BODY + 1];
@@ -176,14 +154,7 @@ fn webhook_secret_never_prints() {
 fn intake_without_a_secret_trusts_nothing() {
     let dedupe = std::sync::Mutex::new(Dedupe::new(10));
     let reg = InMemoryResults::default();
-    let ack = intake(
-        None,
-        &dedupe,
-        &reg,
-        Some("sha512=00"),
-        b"{}",
-        epoch(),
-    );
+    let ack = intake(None, &dedupe, &reg, Some("sha512=00"), b"{}", epoch());
     assert_eq!((ack.status, ack.error), (500, Some(WebhookError::NoSecret)));
     assert!(ack.event.is_none());
 }

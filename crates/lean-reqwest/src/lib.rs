@@ -71,7 +71,9 @@ impl Connect for Reqwest {
                     roots.add(cert).map_err(|e| bad("root certificates", &e))?;
                 }
                 if roots.is_empty() {
-                    return Err(Error::Config("root certificates: no certificate in the PEM".into()));
+                    return Err(Error::Config(
+                        "root certificates: no certificate in the PEM".into(),
+                    ));
                 }
             }
             None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
@@ -87,7 +89,8 @@ impl Connect for Reqwest {
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| bad("client certificate", &e))?;
                 let key = PrivateKeyDer::from_pem_slice(key).map_err(|e| bad("client key", &e))?;
-                tls.with_client_auth_cert(certs, key).map_err(|e| bad("client identity", &e))?
+                tls.with_client_auth_cert(certs, key)
+                    .map_err(|e| bad("client identity", &e))?
             }
             None => tls.with_no_client_auth(),
         };
@@ -96,7 +99,10 @@ impl Connect for Reqwest {
             .redirect(reqwest::redirect::Policy::none()) // never follow a redirect with a bearer token
             .build()
             .map_err(|e| bad("HTTP client", &e))?;
-        Ok(Reqwest { http, max_body: options.max_body })
+        Ok(Reqwest {
+            http,
+            max_body: options.max_body,
+        })
     }
 }
 
@@ -108,16 +114,21 @@ impl AsyncTransport for Reqwest {
         request: http::Request<Vec<u8>>,
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
-        let request = reqwest::Request::try_from(request).map_err(|_| failure(Failure::NotConnected))?;
+        let request =
+            reqwest::Request::try_from(request).map_err(|_| failure(Failure::NotConnected))?;
         let exchange = async {
             let mut response = self.http.execute(request).await.map_err(classify)?;
             if response.content_length().is_some_and(|n| n > self.max_body) {
-                return Err(failure(Failure::BodyTooLarge { limit: self.max_body }));
+                return Err(failure(Failure::BodyTooLarge {
+                    limit: self.max_body,
+                }));
             }
             let mut body = Vec::new();
             while let Some(chunk) = response.chunk().await.map_err(classify)? {
                 if (body.len() + chunk.len()) as u64 > self.max_body {
-                    return Err(failure(Failure::BodyTooLarge { limit: self.max_body }));
+                    return Err(failure(Failure::BodyTooLarge {
+                        limit: self.max_body,
+                    }));
                 }
                 body.extend_from_slice(&chunk);
             }

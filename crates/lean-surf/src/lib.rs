@@ -100,7 +100,10 @@ impl Connect for Surf {
                 "lean-surf cannot present a client certificate or custom roots: use lean-reqwest or lean-ureq".into(),
             ));
         }
-        Ok(Surf { pool: Mutex::new((0, pool())), max_body: options.max_body })
+        Ok(Surf {
+            pool: Mutex::new((0, pool())),
+            max_body: options.max_body,
+        })
     }
 }
 
@@ -113,7 +116,11 @@ impl AsyncTransport for Surf {
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         let (generation, http) = self.pool.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let mut exchange = Exchange { surf: self, generation, clean: false };
+        let mut exchange = Exchange {
+            surf: self,
+            generation,
+            clean: false,
+        };
         let request = to_surf(request).ok_or(failure(Failure::NotConnected))?;
         let answer = async {
             let mut resp = http.send(request).await.map_err(classify)?;
@@ -134,9 +141,12 @@ impl AsyncTransport for Surf {
                 .await
                 .map_err(|e| failure(io_failure(e.kind())))?;
             if bytes.len() as u64 > self.max_body {
-                return Err(failure(Failure::BodyTooLarge { limit: self.max_body }));
+                return Err(failure(Failure::BodyTooLarge {
+                    limit: self.max_body,
+                }));
             }
-            out.body(bytes).map_err(|_| failure(Failure::SentThenFailed))
+            out.body(bytes)
+                .map_err(|_| failure(Failure::SentThenFailed))
         };
         let answer = async_std::future::timeout(timeout, answer)
             .await

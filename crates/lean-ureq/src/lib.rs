@@ -82,7 +82,9 @@ impl Connect for Ureq {
         if let Some(pem) = &options.root_certificates {
             let certs = certificates(pem).map_err(|e| bad("root certificates", e))?;
             if certs.is_empty() {
-                return Err(Error::Config("root certificates: no certificate in the PEM".into()));
+                return Err(Error::Config(
+                    "root certificates: no certificate in the PEM".into(),
+                ));
             }
             tls = tls.root_certs(RootCerts::new_with_certs(&certs));
         }
@@ -93,7 +95,10 @@ impl Connect for Ureq {
             .tls_config(tls.build())
             .build();
         let agent = ureq::Agent::with_parts(config, DefaultConnector::default(), LiteralFirst);
-        Ok(Ureq { agent, max_body: options.max_body })
+        Ok(Ureq {
+            agent,
+            max_body: options.max_body,
+        })
     }
 }
 
@@ -103,10 +108,18 @@ impl BlockingTransport for Ureq {
         request: http::Request<Vec<u8>>,
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
-        let request = self.agent.configure_request(request).timeout_global(Some(timeout)).build();
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_global(Some(timeout))
+            .build();
         let response = self.agent.run(request).map_err(classify)?;
         let (parts, body) = response.into_parts();
-        let bytes = body.into_with_config().limit(self.max_body).read_to_vec().map_err(classify)?;
+        let bytes = body
+            .into_with_config()
+            .limit(self.max_body)
+            .read_to_vec()
+            .map_err(classify)?;
         Ok(http::Response::from_parts(parts, bytes))
     }
 }
@@ -124,7 +137,10 @@ impl Resolver for LiteralFirst {
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         let host = uri.host().unwrap_or_default();
-        let ip = host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>();
+        let ip = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>();
         let port = uri.port_u16().or_else(|| match uri.scheme_str() {
             Some("https") => Some(443),
             Some("http") => Some(80),
@@ -153,7 +169,9 @@ fn classify(e: ureq::Error) -> TransportError {
         | ureq::Error::Tls(_)
         | ureq::Error::Rustls(_) => Failure::NotConnected,
         ureq::Error::BodyExceedsLimit(limit) => Failure::BodyTooLarge { limit },
-        ureq::Error::LargeResponseHeader(_, limit) => Failure::BodyTooLarge { limit: limit as u64 },
+        ureq::Error::LargeResponseHeader(_, limit) => Failure::BodyTooLarge {
+            limit: limit as u64,
+        },
         ureq::Error::Io(io) => io_failure(io.kind()),
         // Protocol errors, EOF mid-answer: the request may have been processed.
         _ => Failure::SentThenFailed,

@@ -364,10 +364,10 @@ impl Shared {
             dedupe: webhook::Dedupe::new(1024),
         }
     }
-    pub fn ctx(&mut self) -> Context<'_> {
+    pub fn ctx(&self) -> Context<'_> {
         Context {
-            tokens: &mut self.tokens,
-            results: &mut self.results,
+            tokens: &self.tokens,
+            results: &self.results,
         }
     }
 }
@@ -424,7 +424,7 @@ pub fn drive(call: &mut Call<Page<Account>>, lean: &mut FakeLean, shared: &mut S
             break;
         }
         let now = lean.now;
-        if let Some(tx) = call.poll_transmit(now, &mut shared.ctx()) {
+        if let Some(tx) = call.poll_transmit(now, &shared.ctx()) {
             transcript.push(match tx.purpose {
                 Purpose::Token => "send token".to_owned(),
                 Purpose::Data {
@@ -446,15 +446,15 @@ pub fn drive(call: &mut Call<Page<Account>>, lean: &mut FakeLean, shared: &mut S
                     tx.id,
                     TransportError::TimedOut { request_sent: true },
                     lean.now,
-                    &mut shared.ctx(),
+                    &shared.ctx(),
                 ),
                 (false, None) => call.handle_transport_error(
                     tx.id,
                     TransportError::Reset { request_sent: true },
                     lean.now,
-                    &mut shared.ctx(),
+                    &shared.ctx(),
                 ),
-                (false, Some(r)) => call.handle_response(tx.id, r, lean.now, &mut shared.ctx()),
+                (false, Some(r)) => call.handle_response(tx.id, r, lean.now, &shared.ctx()),
             }
             if let Some(id) = call.results_id()
                 && before.as_ref() != Some(id)
@@ -479,7 +479,7 @@ pub fn drive(call: &mut Call<Page<Account>>, lean: &mut FakeLean, shared: &mut S
         });
         deliver_until(next, call, lean, shared, &mut transcript, true);
         lean.now = next;
-        call.handle_timeout(lean.now, &mut shared.ctx());
+        call.handle_timeout(lean.now, &shared.ctx());
     }
     dedupe_transcript(&mut transcript);
     Run {
@@ -523,7 +523,7 @@ fn deliver_until(
             Readiness::Woke => {
                 transcript.push("webhook".into());
                 if call_idle {
-                    call.handle_results_ready(&results_id, at, &mut shared.ctx());
+                    call.handle_results_ready(&results_id, at, &shared.ctx());
                 }
             }
             Readiness::Held => transcript.push("webhook early".into()),
