@@ -548,3 +548,97 @@ fn cursor_reads_every_item_and_stops_after_a_failed_page() {
         Next::Done
     ));
 }
+
+fn token_body(token: &str) -> http::Response<Vec<u8>> {
+    json(
+        200,
+        &format!(r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":3600}}"#),
+    )
+}
+
+#[test]
+fn a_call_waiting_for_another_calls_token_fetch_stays_put_until_it_ends() {
+    let t0 = epoch();
+    let shared = Shared::new();
+    let base = BaseUrl::parse("http://127.0.0.1:1").unwrap();
+    let mut fetcher = Call::new(
+        GetAccounts::new(entity()),
+        base.clone(),
+        CallConfig::default(),
+        t0,
+    );
+    let mut waiter = Call::new(GetAccounts::new(entity()), base, CallConfig::default(), t0);
+    let fetch = fetcher
+        .poll_transmit(t0, &shared.ctx())
+        .expect("token request");
+    assert!(waiter.poll_transmit(t0, &shared.ctx()).is_none());
+    assert_eq!(waiter.waiting(), lean_proto::call::Waiting::Token);
+    let until = waiter.poll_timeout().expect("a deadline to wake at");
+    assert!(until > t0, "a real deadline (the fetch timeout), not 'now'");
+    // Time passes while the fetch is out: the waiter neither sends nor spins back to "send".
+    for ms in [0, 1, 10, 1000] {
+        waiter.handle_timeout(t0 + Duration::from_millis(ms), &shared.ctx());
+        assert_eq!(waiter.waiting(), lean_proto::call::Waiting::Token);
+        assert!(waiter.poll_transmit(t0, &shared.ctx()).is_none());
+    }
+    // The fetch ends: the waiter goes on with the new token.
+    fetcher.handle_response(fetch.id, token_body("T1"), t0 + secs(1), &shared.ctx());
+    waiter.handle_timeout(t0 + secs(1), &shared.ctx());
+    let tx = waiter
+        .poll_transmit(t0 + secs(1), &shared.ctx())
+        .expect("data request");
+    assert_eq!(
+        tx.purpose,
+        lean_proto::call::Purpose::Data {
+            asynchronous: false
+        }
+    );
+}
+
+#[test]
+fn an_abandoned_call_hands_its_token_fetch_on_and_leaves_the_registry() {
+    let t0 = epoch();
+    let shared = Shared::new();
+    let base = BaseUrl::parse("http://127.0.0.1:1").unwrap();
+    let mut fetcher = Call::new(
+        GetAccounts::new(entity()),
+        base.clone(),
+        CallConfig::default(),
+        t0,
+    );
+    let _fetch = fetcher
+        .poll_transmit(t0, &shared.ctx())
+        .expect("token request");
+    let released = fetcher.abandon(&shared.ctx());
+    assert!(released.token_fetch);
+    assert!(fetcher.is_done() && fetcher.poll_outcome().is_none());
+    assert!(
+        !shared.tokens.is_fetching(t0),
+        "the next caller may fetch at once"
+    );
+    let mut next = Call::new(
+        GetAccounts::new(entity()),
+        base.clone(),
+        CallConfig::default(),
+        t0,
+    );
+    let tx = next
+        .poll_transmit(t0, &shared.ctx())
+        .expect("its own fetch");
+    assert_eq!(tx.purpose, lean_proto::call::Purpose::Token);
+    next.handle_response(tx.id, token_body("T2"), t0, &shared.ctx());
+
+    // Parked on PENDING, then abandoned: the registry forgets it.
+    let mut parked = Call::new(GetAccounts::new(entity()), base, CallConfig::default(), t0);
+    let tx = parked
+        .poll_transmit(t0, &shared.ctx())
+        .expect("data request");
+    let pending = json(
+        200,
+        r#"{"status":"PENDING","results_id":"2ab8c57a-011b-418f-9419-968155e600dd","data":null}"#,
+    );
+    parked.handle_response(tx.id, pending, t0, &shared.ctx());
+    assert_eq!(shared.results.waiting(), 1);
+    assert!(!parked.abandon(&shared.ctx()).token_fetch);
+    assert_eq!(shared.results.waiting(), 0);
+}
