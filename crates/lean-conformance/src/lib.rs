@@ -14,6 +14,7 @@
 
 pub mod adapters;
 pub mod contract;
+pub mod executors;
 pub mod scenarios;
 
 pub use adapters::{Async, Blocking, Executor};

@@ -1,5 +1,6 @@
-//! The adapter contract (`lean-conformance`) run with lean-reqwest.
+//! The adapter contract (`lean-conformance`) run with lean-reqwest on tokio.
 
-mod common;
-
-lean_conformance::conformance_suite!(common::Adapter, async);
+lean_conformance::conformance_suite!(
+    lean_conformance::Async<lean_reqwest::Reqwest, lean_conformance::executors::Tokio>,
+    async
+);

@@ -1,5 +1,5 @@
 //! The contract scenarios that measure the whole process, alone in their own test binary.
 
-mod common;
-
-lean_conformance::conformance_solo!(common::Adapter);
+lean_conformance::conformance_solo!(
+    lean_conformance::Async<lean_reqwest::Reqwest, lean_conformance::executors::Tokio>
+);

@@ -1,5 +1,6 @@
-//! The adapter contract (`lean-conformance`) run with lean-surf.
+//! The adapter contract (`lean-conformance`) run with lean-surf on async-std.
 
-mod common;
-
-lean_conformance::conformance_suite!(common::Adapter, async);
+lean_conformance::conformance_suite!(
+    lean_conformance::Async<lean_surf::Surf, lean_conformance::executors::AsyncStd>,
+    async
+);

@@ -1,5 +1,5 @@
 //! The contract scenarios that measure the whole process, alone in their own test binary.
 
-mod common;
-
-lean_conformance::conformance_solo!(common::Adapter);
+lean_conformance::conformance_solo!(
+    lean_conformance::Async<lean_surf::Surf, lean_conformance::executors::AsyncStd>
+);

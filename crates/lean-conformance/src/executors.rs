@@ -1,9 +1,12 @@
-//! lean-reqwest for the conformance suite: futures run on a tokio multi-thread runtime.
+//! The executors the suite and the benchmarks run async adapters on: tokio (multi-thread,
+//! two workers as on CI) and async-std's global executor.
 
+use crate::Executor;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::OnceLock;
 
+/// tokio, multi-threaded.
 pub struct Tokio;
 
 fn runtime() -> &'static tokio::runtime::Runtime {
@@ -17,7 +20,7 @@ fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
-impl lean_conformance::Executor for Tokio {
+impl Executor for Tokio {
     fn block_on<F: Future>(f: F) -> F::Output {
         runtime().block_on(f)
     }
@@ -27,8 +30,22 @@ impl lean_conformance::Executor for Tokio {
         F::Output: Send + 'static,
     {
         let task = runtime().spawn(f);
-        Box::pin(async move { task.await.expect("task") })
+        Box::pin(async move { task.await.expect("task panicked") })
     }
 }
 
-pub type Adapter = lean_conformance::Async<lean_reqwest::Reqwest, Tokio>;
+/// async-std's global executor.
+pub struct AsyncStd;
+
+impl Executor for AsyncStd {
+    fn block_on<F: Future>(f: F) -> F::Output {
+        async_std::task::block_on(f)
+    }
+    fn spawn<F>(f: F) -> Pin<Box<dyn Future<Output = F::Output> + Send>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        Box::pin(async_std::task::spawn(f))
+    }
+}
