@@ -6,6 +6,12 @@
 //! `cargo bench -p lean-bench --bench waking` (add `-- --quick` for fewer samples).
 
 use lean_bench::{ms, quantile, rss_bytes};
+use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
+use std::alloc::System;
+
+/// Counts live heap bytes, so a parked call's memory is measured, not guessed.
+#[global_allocator]
+static HEAP: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 use lean_client::transport::{AsyncTransport, BlockingTransport};
 use lean_conformance::Executor;
 use lean_conformance::executors::{AsyncStd, Tokio};
@@ -39,7 +45,11 @@ impl<T> Clone for Blocking<T> {
 impl<T: BlockingTransport> Driver for Blocking<T> {
     fn build(config: Config, calls: CallConfig) -> Self {
         let b = lean_client::blocking::Client::builder(config).call_config(calls);
-        Blocking(b.webhook_secret(WebhookSecret::new(SECRET)).build().expect("client"))
+        Blocking(
+            b.webhook_secret(WebhookSecret::new(SECRET))
+                .build()
+                .expect("client"),
+        )
     }
     fn spawn_resume(&self, id: ResultsId, done: Sender<(Instant, bool)>) {
         let c = self.0.clone();
@@ -68,7 +78,10 @@ impl<T: BlockingTransport> Driver for Blocking<T> {
     }
 }
 
-struct Async<T, X>(lean_client::nonblocking::Client<T>, std::marker::PhantomData<fn() -> X>);
+struct Async<T, X>(
+    lean_client::nonblocking::Client<T>,
+    std::marker::PhantomData<fn() -> X>,
+);
 
 impl<T, X> Clone for Async<T, X> {
     fn clone(&self) -> Self {
@@ -79,7 +92,10 @@ impl<T, X> Clone for Async<T, X> {
 impl<T: AsyncTransport, X: Executor> Driver for Async<T, X> {
     fn build(config: Config, calls: CallConfig) -> Self {
         let b = lean_client::nonblocking::Client::builder(config).call_config(calls);
-        let c = b.webhook_secret(WebhookSecret::new(SECRET)).build().expect("client");
+        let c = b
+            .webhook_secret(WebhookSecret::new(SECRET))
+            .build()
+            .expect("client");
         Async(c, std::marker::PhantomData)
     }
     fn spawn_resume(&self, id: ResultsId, done: Sender<(Instant, bool)>) {
@@ -124,7 +140,10 @@ fn config(sandbox: &Sandbox) -> Config {
     let base = BaseUrl::parse(&sandbox.base_url()).unwrap();
     Config::new(
         Region::Uae,
-        Environment::Custom { api_base: base.clone(), auth_base: base },
+        Environment::Custom {
+            api_base: base.clone(),
+            auth_base: base,
+        },
         Credentials::ClientCredentials {
             client_id: "sandbox-client".into(),
             client_secret: Secret::new("sandbox-secret"),
@@ -138,7 +157,11 @@ fn patient() -> CallConfig {
     CallConfig {
         deadline: long,
         webhook_grace: long,
-        poll: RetryPolicy { max_retries: u32::MAX, base_delay: long, max_delay: long },
+        poll: RetryPolicy {
+            max_retries: u32::MAX,
+            base_delay: long,
+            max_delay: long,
+        },
         retry: RetryPolicy {
             max_retries: 8,
             base_delay: Duration::from_millis(20),
@@ -152,7 +175,10 @@ fn signed(id: &ResultsId, event: u64) -> (String, Vec<u8>) {
     let body = format!(
         r#"{{"type":"results.ready","payload":{{"id":"{id}"}},"message":"ready","timestamp":"2026-11-30T00:00:00Z","event_id":"bench-{event}"}}"#
     );
-    (WebhookSecret::new(SECRET).sign(body.as_bytes()), body.into_bytes())
+    (
+        WebhookSecret::new(SECRET).sign(body.as_bytes()),
+        body.into_bytes(),
+    )
 }
 
 fn wait_until(what: &str, limit: Duration, cond: impl Fn() -> bool) {
@@ -165,14 +191,17 @@ fn wait_until(what: &str, limit: Duration, cond: impl Fn() -> bool) {
 
 /// Parks `n` calls on results that never become ready, in batches (a thousand connections
 /// opened at once would measure the loopback backlog, not the client).
-fn park<D: Driver>(client: &D, n: usize, sink: &Sender<(Instant, bool)>) {
-    for start in (0..n).step_by(500) {
-        let end = (start + 500).min(n);
+fn park<D: Driver>(client: &D, from: usize, n: usize, sink: &Sender<(Instant, bool)>) {
+    let already = client.parked();
+    for start in (from..from + n).step_by(500) {
+        let end = (start + 500).min(from + n);
         for i in start..end {
             let id = ResultsId::parse(&format!("00000000-0000-4000-8000-{i:012}")).unwrap();
             client.spawn_resume(id, sink.clone());
         }
-        wait_until("parking", Duration::from_secs(60), || client.parked() >= end);
+        wait_until("parking", Duration::from_secs(60), || {
+            client.parked() >= already + end - from
+        });
     }
 }
 
@@ -182,7 +211,8 @@ struct Row {
     get: (Duration, Duration),
     hook: (Duration, Duration),
     intake: Duration,
-    bytes_per_parked: Option<u64>,
+    heap_per_parked: Option<u64>,
+    rss_per_parked: Option<u64>,
 }
 
 fn run<D: Driver>(name: &str, parked: usize, samples: usize) -> Row {
@@ -195,7 +225,9 @@ fn run<D: Driver>(name: &str, parked: usize, samples: usize) -> Row {
     // The floor: one GET of ready results through the same client.
     let ready = client.submit(pending.clone());
     std::thread::sleep(Duration::from_millis(20)); // the 1 s bank, scaled
-    wait_until("ready results", Duration::from_secs(5), || client.resume_now(ready.clone()));
+    wait_until("ready results", Duration::from_secs(5), || {
+        client.resume_now(ready.clone())
+    });
     let mut get: Vec<Duration> = (0..samples.max(50))
         .map(|_| {
             let t0 = Instant::now();
@@ -205,9 +237,22 @@ fn run<D: Driver>(name: &str, parked: usize, samples: usize) -> Row {
         .collect();
 
     let (sink, _parked_done) = channel();
-    let rss0 = rss_bytes();
-    park(&client, parked, &sink);
-    let bytes_per_parked = (parked > 0).then(|| rss_bytes().saturating_sub(rss0) / parked as u64);
+    park(&client, 0, parked, &sink);
+    // The memory of a parked call is measured at the margin: the next calls parked once
+    // connections are pooled and the emulator's request log is full (it keeps 10,000 lines).
+    let (heap_per_parked, rss_per_parked) = if parked > 0 {
+        let probe = parked / 2;
+        let rss0 = rss_bytes();
+        let heap = stats_alloc::Region::new(HEAP);
+        park(&client, parked, probe, &sink);
+        let live = heap.change();
+        let heap_bytes = live.bytes_allocated.saturating_sub(live.bytes_deallocated) as u64;
+        let rss = rss_bytes().saturating_sub(rss0);
+        (Some(heap_bytes / probe as u64), Some(rss / probe as u64))
+    } else {
+        (None, None)
+    };
+    let parked = client.parked();
 
     // What one webhook costs the intake with `parked` calls waiting (nobody waits for it).
     let rounds = 2000;
@@ -232,14 +277,18 @@ fn run<D: Driver>(name: &str, parked: usize, samples: usize) -> Row {
         let submitted = Instant::now();
         let id = client.submit(pending.clone());
         client.spawn_resume(id.clone(), done.clone());
-        wait_until("the measured call to park", Duration::from_secs(10), || client.parked() == parked + 1);
+        wait_until("the measured call to park", Duration::from_secs(10), || {
+            client.parked() == parked + 1
+        });
         // The bank answers 100 ms after the submit; give the emulator a margin.
         let ready_at = submitted + Duration::from_millis(130);
         std::thread::sleep(ready_at.saturating_duration_since(Instant::now()));
         let (sig, body) = signed(&id, s as u64);
         let t0 = Instant::now();
         assert_eq!(client.handle_webhook(&sig, &body).status, 200);
-        let (at, ok) = finished.recv_timeout(Duration::from_secs(10)).expect("the call returned");
+        let (at, ok) = finished
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the call returned");
         assert!(ok, "the woken call got its data");
         hook.push(at - t0);
     }
@@ -249,7 +298,8 @@ fn run<D: Driver>(name: &str, parked: usize, samples: usize) -> Row {
         get: (quantile(&mut get, 0.5), quantile(&mut get, 0.99)),
         hook: (quantile(&mut hook, 0.5), quantile(&mut hook, 0.99)),
         intake,
-        bytes_per_parked,
+        heap_per_parked,
+        rss_per_parked,
     }
 }
 
@@ -258,21 +308,38 @@ fn main() {
     let samples = if quick { 20 } else { 100 };
     let mut rows = Vec::new();
     for parked in [0, 1_000] {
-        rows.push(run::<Blocking<lean_ureq::Ureq>>("ureq (threads)", parked, samples));
+        rows.push(run::<Blocking<lean_ureq::Ureq>>(
+            "ureq (threads)",
+            parked,
+            samples,
+        ));
     }
     for parked in [0, 1_000, 10_000] {
-        rows.push(run::<Async<lean_reqwest::Reqwest, Tokio>>("reqwest (tokio)", parked, samples));
+        rows.push(run::<Async<lean_reqwest::Reqwest, Tokio>>(
+            "reqwest (tokio)",
+            parked,
+            samples,
+        ));
     }
     for parked in [0, 1_000, 10_000] {
-        rows.push(run::<Async<lean_surf::Surf, AsyncStd>>("surf (async-std)", parked, samples));
+        rows.push(run::<Async<lean_surf::Surf, AsyncStd>>(
+            "surf (async-std)",
+            parked,
+            samples,
+        ));
     }
-    println!("\nwebhook → waiting call returns, against one plain GET of ready results ({samples} samples each)\n");
     println!(
-        "| adapter | parked | GET p50 / p99 ms | webhook→return p50 / p99 ms | p99 above GET ms | intake µs/webhook | intake vs 0 parked | RSS per parked call |"
+        "\nwebhook → waiting call returns, against one plain GET of ready results ({samples} samples each)\n"
+    );
+    println!(
+        "| adapter | parked | GET p50 / p99 ms | webhook→return p50 / p99 ms | p99 above GET ms | intake µs/webhook | intake vs 0 parked | heap / RSS per parked call |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for r in &rows {
-        let base = rows.iter().find(|b| b.name == r.name && b.parked == 0).map_or(r.intake, |b| b.intake);
+        let base = rows
+            .iter()
+            .find(|b| b.name == r.name && b.parked == 0)
+            .map_or(r.intake, |b| b.intake);
         println!(
             "| {} | {} | {} / {} | {} / {} | {} | {:.1} | {:.2}x | {} |",
             r.name,
@@ -284,7 +351,10 @@ fn main() {
             ms(r.hook.1.saturating_sub(r.get.1)),
             r.intake.as_secs_f64() * 1e6,
             r.intake.as_secs_f64() / base.as_secs_f64(),
-            r.bytes_per_parked.map_or("-".into(), |b| format!("{b} B")),
+            match (r.heap_per_parked, r.rss_per_parked) {
+                (Some(h), Some(r)) => format!("{h} B / {r} B"),
+                _ => "-".into(),
+            },
         );
     }
 }

@@ -9,9 +9,10 @@ use crate::endpoints::for_each_endpoint;
 use crate::shared::{ClientBuilder, FromParts, Progress, Shared};
 use crate::transport::{AsyncTransport, Runtime};
 use futures_core::Stream;
-use lean_proto::call::{Call, CallData, Transmit};
+use lean_proto::call::{Call, CallData, Purpose, Transmit, TransmitId};
 use lean_proto::client::{Error, Submitted};
 use lean_proto::pager::{Cursor, Next};
+use lean_proto::retry::TransportError;
 use lean_proto::webhook::Ack;
 use lean_proto::*;
 use std::future::Future;
@@ -98,25 +99,56 @@ async fn wait<R: Runtime>(signal: &crate::wake::Signal, until: Option<Instant>) 
     .await
 }
 
-/// Drives a call to its end. Owns everything it touches, so it is `Send + 'static`.
-async fn drive<T: AsyncTransport, P: Payload + Send + 'static>(
+/// What the drive loop awaits next. Only this small value lives across an await: the step's
+/// result and the request are gone by then, and the exchange future is on the heap (a
+/// transport's is several KB, and inline it would be part of every parked call's state).
+enum Await<P> {
+    Exchange(Exchange, TransmitId, Purpose),
+    Wait(Option<Instant>),
+    Done(Result<Submitted<P>, Error>),
+}
+
+type Exchange =
+    Pin<Box<dyn Future<Output = Result<http::Response<Vec<u8>>, TransportError>> + Send>>;
+
+fn next<T: AsyncTransport, P: Payload + 'static>(
+    transport: &Arc<T>,
+    driven: &mut Driven<P>,
+) -> Await<P> {
+    match driven.step() {
+        Step::Send(Transmit {
+            id,
+            request,
+            timeout,
+            purpose,
+            ..
+        }) => {
+            let transport = transport.clone();
+            let exchange = async move { transport.send(request, timeout).await };
+            Await::Exchange(Box::pin(exchange), id, purpose)
+        }
+        Step::Wait(until) => Await::Wait(until),
+        Step::Done(result) => Await::Done(result),
+    }
+}
+
+/// Drives a call to its end. Owns everything it touches, so it is `Send + 'static`. A plain
+/// `fn` returning an `async move` block, not an `async fn`: an `async fn` keeps a second copy of
+/// its arguments in its state, and `Driven` is most of a parked call's memory.
+fn drive<T: AsyncTransport, P: Payload + Send + 'static>(
     transport: Arc<T>,
     mut driven: Driven<P>,
-) -> Result<Submitted<P>, Error> {
-    loop {
-        match driven.step() {
-            Step::Send(Transmit {
-                id,
-                request,
-                timeout,
-                purpose,
-                ..
-            }) => {
-                let answer = transport.send(request, timeout).await;
-                driven.handle_answer(id, purpose, answer);
+) -> impl Future<Output = Result<Submitted<P>, Error>> + Send {
+    async move {
+        loop {
+            match next(&transport, &mut driven) {
+                Await::Exchange(exchange, id, purpose) => {
+                    let answer = exchange.await;
+                    driven.handle_answer(id, purpose, answer);
+                }
+                Await::Wait(until) => wait::<T::Runtime>(driven.signal(), until).await,
+                Await::Done(result) => return result,
             }
-            Step::Wait(until) => wait::<T::Runtime>(driven.signal(), until).await,
-            Step::Done(result) => return result,
         }
     }
 }
