@@ -135,6 +135,7 @@ fn next<T: AsyncTransport, P: Payload + 'static>(
 /// Drives a call to its end. Owns everything it touches, so it is `Send + 'static`. A plain
 /// `fn` returning an `async move` block, not an `async fn`: an `async fn` keeps a second copy of
 /// its arguments in its state, and `Driven` is most of a parked call's memory.
+#[allow(clippy::manual_async_fn)]
 fn drive<T: AsyncTransport, P: Payload + Send + 'static>(
     transport: Arc<T>,
     mut driven: Driven<P>,
