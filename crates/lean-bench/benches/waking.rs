@@ -20,7 +20,7 @@ use lean_proto::retry::RetryPolicy;
 use lean_proto::webhook::{Ack, WebhookSecret};
 use lean_proto::*;
 use lean_sandbox::{FaultKind, FaultRule, Latency, Sandbox, SandboxConfig};
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Sender, channel};
 use std::time::{Duration, Instant};
 
 /// What the benchmark needs from a client flavour.
@@ -266,7 +266,7 @@ fn run<D: Driver>(name: &str, parked: usize, samples: usize) -> Row {
 
     // Webhook → the waiting call returns.
     let mut hook = Vec::with_capacity(samples);
-    let (done, finished): (Sender<(Instant, bool)>, Receiver<(Instant, bool)>) = channel();
+    let (done, finished) = channel::<(Instant, bool)>();
     for s in 0..samples {
         sandbox.add_fault(FaultRule {
             route: "accounts".into(),

@@ -198,3 +198,88 @@ impl<C: FromParts> ClientBuilder<C> {
         Ok(C::from_parts(Arc::new(shared), transport))
     }
 }
+
+/// The struct and the flavour-independent surface of a client, written once for both flavours:
+/// construction, configuration, the webhook intake, readiness from elsewhere, progress and
+/// the waking counters. Each flavour adds how it calls.
+macro_rules! client_parts {
+    ($(#[$doc:meta])* $bound:ident) => {
+        $(#[$doc])*
+        pub struct Client<T> {
+            shared: Arc<Shared>,
+            transport: Arc<T>,
+        }
+
+        impl<T> Clone for Client<T> {
+            fn clone(&self) -> Self {
+                Client { shared: self.shared.clone(), transport: self.transport.clone() }
+            }
+        }
+
+        impl<T> std::fmt::Debug for Client<T> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct("Client").field("config", &self.shared.config).finish_non_exhaustive()
+            }
+        }
+
+        impl<T: $bound> FromParts for Client<T> {
+            type Transport = T;
+            fn from_parts(shared: Arc<Shared>, transport: T) -> Self {
+                Client { shared, transport: Arc::new(transport) }
+            }
+        }
+
+        impl<T: $bound> Client<T> {
+            /// A client with the default call policy.
+            pub fn new(config: Config) -> Result<Self, Error> {
+                Self::builder(config).build()
+            }
+
+            /// A builder for TLS options, webhook secret, shared stores and call policy.
+            pub fn builder(config: Config) -> ClientBuilder<Self> {
+                ClientBuilder::new(config)
+            }
+
+            /// The configuration.
+            pub fn config(&self) -> &Config {
+                &self.shared.config
+            }
+
+            /// The transport (for adapter-specific inspection).
+            pub fn transport(&self) -> &T {
+                &self.transport
+            }
+
+            /// The webhook intake: verify `lean-signature` over the raw body, deduplicate, and
+            /// wake the one call waiting for a `results.ready`. Answer Lean with
+            /// [`Ack::status`] at once. It never waits: call it from any handler.
+            pub fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack {
+                self.shared.handle_webhook(signature, body)
+            }
+
+            /// A `results.ready` for `results_id` received elsewhere (another instance, a
+            /// queue): wakes the call here that waits for it.
+            pub fn results_ready(&self, results_id: &ResultsId) {
+                self.shared.results_ready(results_id)
+            }
+
+            /// What the most recent call is doing now (`None` when no call runs).
+            pub fn progress(&self) -> Option<Progress> {
+                self.shared.progress.lock().unwrap_or_else(|p| p.into_inner()).clone()
+            }
+
+            /// Calls now parked waiting for a `results.ready` or a token.
+            pub fn parked_calls(&self) -> usize {
+                self.shared.waiters.parked()
+            }
+
+            /// Wake-ups delivered to parked calls since the client was built (one per woken
+            /// call: a `results.ready` wakes only the calls waiting for its `results_id`).
+            pub fn wakeups(&self) -> u64 {
+                self.shared.waiters.wakeups()
+            }
+        }
+    };
+}
+
+pub(crate) use client_parts;
