@@ -45,6 +45,11 @@ pub mod shared;
 pub mod transport;
 mod wake;
 
+/// `docs/adapters.md`, compiled and run as a doc test so its example adapter stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/adapters.md")]
+pub struct AdapterGuide;
+
 pub use lean_proto::call::{CallConfig, CallError, CallErrorKind, Waiting};
 pub use lean_proto::client::{Error, Submitted};
 pub use shared::{ClientBuilder, Progress};

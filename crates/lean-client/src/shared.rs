@@ -163,6 +163,12 @@ impl<C: FromParts> ClientBuilder<C> {
         self
     }
 
+    /// Longest wait for a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.connect_timeout = timeout;
+        self
+    }
+
     /// mTLS: the app certificate chain (PEM) and its private key (PEM). Lean's v1 production
     /// requires it. A transport that cannot present one refuses to build.
     pub fn client_identity(mut self, cert_chain_pem: &[u8], key_pem: &[u8]) -> Self {

@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 pub struct TransportOptions {
     /// Largest response body accepted, in bytes; larger is [`TransportError::TooLarge`].
     pub max_body: u64,
+    /// Longest wait for a connection (default 10 s). A connection not made in time is
+    /// "not connected": Lean never saw the request, so the core may simply repeat it.
+    pub connect_timeout: Duration,
     /// mTLS: the client certificate chain and its private key, both PEM.
     pub client_identity: Option<(Vec<u8>, Vec<u8>)>,
     /// Trust only these CA certificates (PEM) instead of the web roots.
@@ -29,6 +32,7 @@ impl std::fmt::Debug for TransportOptions {
         // The private key never reaches a log.
         f.debug_struct("TransportOptions")
             .field("max_body", &self.max_body)
+            .field("connect_timeout", &self.connect_timeout)
             .field("client_identity", &self.client_identity.is_some())
             .field("root_certificates", &self.root_certificates.is_some())
             .finish()
@@ -39,6 +43,7 @@ impl Default for TransportOptions {
     fn default() -> Self {
         TransportOptions {
             max_body: 32 << 20,
+            connect_timeout: Duration::from_secs(10),
             client_identity: None,
             root_certificates: None,
         }
@@ -47,6 +52,12 @@ impl Default for TransportOptions {
 
 /// Building a transport from the options.
 pub trait Connect: Sized + Send + Sync + 'static {
+    /// Whether the transport bounds the connect phase by [`TransportOptions::connect_timeout`]
+    /// and reports it as [`Failure::NotConnected`]. A transport whose library cannot tell a
+    /// slow connect from a slow answer says `false`; its connect timeouts then count as
+    /// [`Failure::TimedOutAfterSend`] (safe: the core asks again with `async=true`).
+    const BOUNDS_CONNECT: bool = true;
+
     /// A transport honouring `options`, or why it cannot.
     fn connect(options: &TransportOptions) -> Result<Self, Error>;
 }

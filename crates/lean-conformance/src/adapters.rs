@@ -78,6 +78,7 @@ fn threads<I: Send + 'static, O: Send + 'static>(
 
 impl<T: BlockingTransport> Adapter for Blocking<T> {
     const ASYNC: bool = false;
+    const BOUNDS_CONNECT: bool = T::BOUNDS_CONNECT;
 
     fn connect_with(
         config: Config,
@@ -195,6 +196,7 @@ fn spawn_all<X: Executor, O: Send + 'static>(
 
 impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
     const ASYNC: bool = true;
+    const BOUNDS_CONNECT: bool = T::BOUNDS_CONNECT;
 
     fn connect_with(
         config: Config,

@@ -17,15 +17,6 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn fault(route: &str, kind: FaultKind, count: u32) -> FaultRule {
-    FaultRule {
-        route: route.into(),
-        kind,
-        probability: 1.0,
-        count: Some(count),
-    }
-}
-
 fn token_requests(sandbox: &Sandbox) -> usize {
     sandbox
         .log()
@@ -66,7 +57,7 @@ pub fn many_concurrent_calls_spawned_on_the_runtime<C: Adapter>() {
 /// ([`conformance_solo!`](crate::conformance_solo)), where no other test shares the process.
 pub fn cold_token_stampede_fetches_once_without_spinning<C: Adapter>() {
     let sandbox = Sandbox::start(sandbox_config()).unwrap();
-    sandbox.add_fault(fault("token", FaultKind::Delay { ms: 2000 }, 1));
+    sandbox.add_fault(FaultRule::next("token", FaultKind::Delay { ms: 2000 }, 1));
     let client: C = client_for(&sandbox, quick_calls());
     let e = entity(&sandbox);
     let (cpu0, t0) = (process_cpu(), Instant::now());
@@ -162,8 +153,11 @@ pub fn results_ready_from_elsewhere_wakes_the_waiting_call<C: Adapter>() {
     let w = world::<C>(sandbox_config(), quick_calls(), false);
     let e = entity(&w.sandbox);
     // The bank takes 100 s of Lean time (1 s here): the results are not ready at first.
-    w.sandbox
-        .add_fault(fault("accounts", FaultKind::SlowBank { seconds: 100 }, 1));
+    w.sandbox.add_fault(FaultRule::next(
+        "accounts",
+        FaultKind::SlowBank { seconds: 100 },
+        1,
+    ));
     let id = w
         .client
         .submit(GetAccounts::new(e))
@@ -211,7 +205,7 @@ pub fn results_ready_from_elsewhere_wakes_the_waiting_call<C: Adapter>() {
 pub fn cancellation_at_every_await_point_releases_everything<C: Adapter>() {
     // 1. Dropped while fetching the token: the next call fetches at once, not after 30 s.
     let sandbox = Sandbox::start(sandbox_config()).unwrap();
-    sandbox.add_fault(fault("token", FaultKind::Delay { ms: 3000 }, 1));
+    sandbox.add_fault(FaultRule::next("token", FaultKind::Delay { ms: 3000 }, 1));
     let registry = Arc::new(InMemoryResults::default());
     let config = config_for(&sandbox);
     let client = C::connect_with(config, quick_calls(), None, registry.clone());
@@ -243,7 +237,11 @@ pub fn cancellation_at_every_await_point_releases_everything<C: Adapter>() {
     sandbox.revoke_tokens();
     // 3. Dropped while the data request is out: the connection is not reused for the next
     //    request (it would read the abandoned answer).
-    sandbox.add_fault(fault("accounts", FaultKind::Delay { ms: 1500 }, 1));
+    sandbox.add_fault(FaultRule::next(
+        "accounts",
+        FaultKind::Delay { ms: 1500 },
+        1,
+    ));
     assert_eq!(
         client.call_and_drop_after(GetAccounts::new(e.clone()), Duration::from_millis(300)),
         Some(false)
@@ -287,7 +285,7 @@ pub fn cancellation_at_every_await_point_releases_everything<C: Adapter>() {
         ..quick_calls()
     };
     let backing_off = C::connect_with(config_for(&sandbox), patient, None, registry.clone());
-    sandbox.add_fault(fault(
+    sandbox.add_fault(FaultRule::next(
         "accounts",
         FaultKind::RateLimited { retry_after: 2 },
         1,
@@ -346,6 +344,28 @@ pub fn transport_failures_are_classified_alike<C: Adapter>() {
         .unwrap();
     let r = C::raw_send(&options, get(&format!("http://{closed}/x")), t);
     assert_eq!(r.err(), Some(TransportError::Connect), "refused");
+    // A listener whose accept queue is full: the kernel drops further SYNs, the connect hangs.
+    let full = TcpListener::bind("127.0.0.1:0").unwrap();
+    let full_addr = full.local_addr().unwrap();
+    let mut queued = Vec::new();
+    while let Ok(s) = std::net::TcpStream::connect_timeout(&full_addr, Duration::from_millis(200)) {
+        queued.push(s);
+        assert!(queued.len() < 4096, "the accept queue never filled");
+    }
+    let mut quick_connect = TransportOptions::default();
+    quick_connect.connect_timeout = Duration::from_millis(300);
+    let r = C::raw_send(
+        &quick_connect,
+        get(&format!("http://{full_addr}/x")),
+        Duration::from_secs(2),
+    );
+    let expected = if C::BOUNDS_CONNECT {
+        TransportError::Connect
+    } else {
+        TransportError::TimedOut { request_sent: true }
+    };
+    assert_eq!(r.err(), Some(expected), "connect timeout");
+    drop((queued, full));
     // Read the request, never answer: a timeout after sending.
     let url = raw_server(|mut s| {
         read_request(&mut s);

@@ -113,6 +113,10 @@ pub trait Adapter: Clone + Send + Sync + std::fmt::Debug + 'static {
         E: Endpoint + Clone + Send + 'static,
         E::Output: Send + 'static;
 
+    /// Whether the transport reports a connect timeout as "not connected"
+    /// ([`lean_client::transport::Connect::BOUNDS_CONNECT`]).
+    const BOUNDS_CONNECT: bool;
+
     /// One exchange on a fresh transport of this adapter built from `options`.
     fn raw_send(
         options: &TransportOptions,

@@ -1,5 +1,5 @@
-//! Types every adapter's client hands to its users, defined once here so that `lean-ureq`,
-//! `lean-surf` and any future adapter speak the same language. No behaviour lives here.
+//! Types every client hands to its users, defined once here so that the driver (`lean-client`),
+//! its adapters and any tool built on the core speak the same language. No behaviour lives here.
 
 use crate::call::{CallData, CallError};
 use crate::config::ConfigError;

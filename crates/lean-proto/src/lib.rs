@@ -5,7 +5,8 @@
 //!
 //! It builds every request as an `http::Request<Vec<u8>>`, takes every answer as an
 //! `http::Response<Vec<u8>>`, and never opens a socket, spawns a thread or reads a clock: time
-//! comes in as an argument. Adapters (`lean-ureq`, `lean-surf`) move the bytes.
+//! comes in as an argument. The driver (`lean-client`) runs it; adapters (`lean-ureq`,
+//! `lean-reqwest`, `lean-surf`) move the bytes.
 //!
 //! ```
 //! use lean_proto::{classify, Auth, BaseUrl, EntityId, Endpoint, GetAccounts, Outcome, Secret, Target};

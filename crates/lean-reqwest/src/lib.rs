@@ -97,6 +97,7 @@ impl Connect for Reqwest {
         let http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .redirect(reqwest::redirect::Policy::none()) // never follow a redirect with a bearer token
+            .connect_timeout(options.connect_timeout)
             .build()
             .map_err(|e| bad("HTTP client", &e))?;
         Ok(Reqwest {

@@ -94,6 +94,9 @@ impl Runtime for AsyncStd {
 }
 
 impl Connect for Surf {
+    // http-client bounds only the whole exchange: a connect that hangs ends as a timeout.
+    const BOUNDS_CONNECT: bool = false;
+
     fn connect(options: &TransportOptions) -> Result<Self, Error> {
         if options.client_identity.is_some() || options.root_certificates.is_some() {
             return Err(Error::Config(

@@ -92,6 +92,7 @@ impl Connect for Ureq {
             .http_status_as_error(false) // 4xx/5xx bodies are Lean's answers: the core reads them
             .max_redirects(0) // never follow a redirect with a bearer token
             .https_only(false) // BaseUrl already allows plain HTTP for loopback only
+            .timeout_connect(Some(options.connect_timeout))
             .tls_config(tls.build())
             .build();
         let agent = ureq::Agent::with_parts(config, DefaultConnector::default(), LiteralFirst);
