@@ -191,10 +191,16 @@ fn wait_until(what: &str, limit: Duration, cond: impl Fn() -> bool) {
 
 /// Parks `n` calls on results that never become ready, in batches (a thousand connections
 /// opened at once would measure the loopback backlog, not the client).
-fn park<D: Driver>(client: &D, from: usize, n: usize, sink: &Sender<(Instant, bool)>) {
+fn park<D: Driver>(
+    client: &D,
+    from: usize,
+    n: usize,
+    sink: &Sender<(Instant, bool)>,
+    batch: usize,
+) {
     let already = client.parked();
-    for start in (from..from + n).step_by(500) {
-        let end = (start + 500).min(from + n);
+    for start in (from..from + n).step_by(batch) {
+        let end = (start + batch).min(from + n);
         for i in start..end {
             let id = ResultsId::parse(&format!("00000000-0000-4000-8000-{i:012}")).unwrap();
             client.spawn_resume(id, sink.clone());
@@ -240,19 +246,26 @@ fn run<D: Driver>(name: &str, parked: usize, samples: usize) -> Row {
         .collect();
 
     let (sink, _parked_done) = channel();
-    // The memory of a parked call is measured at the margin: the last third parked, once
-    // connections are pooled and the emulator's request log has stopped growing.
-    let probe = parked / 3;
-    park(&client, 0, parked - probe, &sink);
+    // The memory of a parked call is measured at the margin, once connections are pooled and
+    // the emulator's request log has stopped growing: three probes of parked/10 calls each,
+    // parked gently (100 at a time), after parking the rest; the median probe is reported.
+    let probe = parked / 10;
+    park(&client, 0, parked - 3 * probe, &sink, 500);
     let (heap_per_parked, rss_per_parked) = if parked > 0 {
-        let rss0 = rss_bytes();
-        let heap = stats_alloc::Region::new(HEAP);
-        park(&client, parked - probe, probe, &sink);
-        let live = heap.change();
-        // Signed: frees of older memory can outweigh a small probe (then it reads as noise).
-        let heap_bytes = live.bytes_allocated as i64 - live.bytes_deallocated as i64;
-        let rss = rss_bytes() as i64 - rss0 as i64;
-        (Some(heap_bytes / probe as i64), Some(rss / probe as i64))
+        let mut heap = Vec::new();
+        let mut rss = Vec::new();
+        for round in 0..3 {
+            let rss0 = rss_bytes();
+            let region = stats_alloc::Region::new(HEAP);
+            park(&client, parked - (3 - round) * probe, probe, &sink, 100);
+            let live = region.change();
+            // Signed: frees of older memory can outweigh a probe (it then reads as noise).
+            heap.push((live.bytes_allocated as i64 - live.bytes_deallocated as i64) / probe as i64);
+            rss.push((rss_bytes() as i64 - rss0 as i64) / probe as i64);
+        }
+        heap.sort_unstable();
+        rss.sort_unstable();
+        (Some(heap[1]), Some(rss[1]))
     } else {
         (None, None)
     };
@@ -311,7 +324,7 @@ fn run<D: Driver>(name: &str, parked: usize, samples: usize) -> Row {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let samples = if quick { 20 } else { 100 };
+    let samples = if quick { 20 } else { 200 };
     let mut rows = Vec::new();
     for parked in [0, 1_000] {
         rows.push(run::<Blocking<lean_ureq::Ureq>>(

@@ -1,7 +1,7 @@
 //! The blocking client: the driver's loop with a blocking transport and thread parking.
 //!
 //! It owns nothing but the loop and the surface; decisions are the core's, shared state is
-//! [`crate::shared`]'s, step order is [`crate::drive`]'s.
+//! [`crate::shared`]'s, step order is the `drive` module's.
 
 use crate::drive::{Driven, Step};
 use crate::endpoints::for_each_endpoint;
@@ -192,4 +192,11 @@ impl<I: Collection + 'static, T: BlockingTransport> Iterator for Items<I, T> {
             }
         }
     }
+}
+
+/// Compile-time proof that the client, for any transport, is shared across threads.
+#[allow(dead_code)]
+fn shareable<T: BlockingTransport>(c: &Client<T>) {
+    fn check<S: Send + Sync + Clone + 'static>(_: &S) {}
+    check(c);
 }

@@ -5,7 +5,7 @@
 //!
 //! - [`shared`]: the state all calls of a client share (token cache, results registry, webhook
 //!   dedupe, waiting lists, jitter entropy) and the builder.
-//! - [`drive`](crate::drive) (private): one call's step order and its clean-up when abandoned.
+//! - `drive` (private): one call's step order and its clean-up when abandoned.
 //! - `wake` (private): targeted waking; a `results.ready` wakes the one call waiting for it.
 //! - [`blocking`] and [`nonblocking`]: the two client flavours, with the same surface.
 //! - [`transport`]: what an adapter implements (one `send`, and for async a timer).

@@ -2,7 +2,7 @@
 //!
 //! Every future it returns is `Send + 'static` (it owns a clone of the client), so calls can be
 //! spawned on any multi-threaded runtime. Dropping a future at any await point abandons its
-//! call cleanly (see [`crate::drive`]).
+//! call cleanly (see the `drive` module).
 
 use crate::drive::{Driven, Step};
 use crate::endpoints::for_each_endpoint;
@@ -291,4 +291,20 @@ impl<I: Collection + Send + 'static, T: AsyncTransport> Items<I, T> {
         }
         Ok(out)
     }
+}
+
+/// Compile-time proof that every call future, for any transport, can be spawned on a
+/// multi-threaded runtime (`Send + 'static`), and that the client is shareable.
+#[allow(dead_code)]
+fn spawnable<T: AsyncTransport>(c: &Client<T>, e: &EntityId, a: &AccountId, r: &ResultsId) {
+    fn check<F: Send + 'static>(_: F) {}
+    fn shareable<S: Send + Sync + Clone + 'static>(_: &S) {}
+    shareable(c);
+    check(c.call(GetAccounts::new(e.clone())));
+    check(c.submit(GetAccounts::new(e.clone())));
+    check(c.resume::<AnyData>(r.clone()));
+    check(c.accounts(e));
+    check(c.income(e));
+    check(c.transactions(e, a));
+    check(c.transactions(e, a).try_collect());
 }

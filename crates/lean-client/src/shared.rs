@@ -2,7 +2,7 @@
 //!
 //! This module owns the token cache, the results registry, the webhook dedupe store, the
 //! waiting lists and the per-call jitter entropy, and the two ways news arrives from outside:
-//! [`Shared::handle_webhook`] and [`Shared::results_ready`]. No lock here is held across a
+//! `handle_webhook` and `results_ready`. No lock here is held across a
 //! step of a call: the registry and the token cache synchronise themselves.
 
 use crate::transport::{Connect, TransportOptions};

@@ -118,13 +118,13 @@ impl AsyncTransport for Surf {
         request: http::Request<Vec<u8>>,
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        let request = to_surf(request).ok_or(failure(Failure::NotConnected))?;
         let (generation, http) = self.pool.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let mut exchange = Exchange {
             surf: self,
             generation,
             clean: false,
         };
-        let request = to_surf(request).ok_or(failure(Failure::NotConnected))?;
         let answer = async {
             let mut resp = http.send(request).await.map_err(classify)?;
             let mut out = http::Response::builder().status(u16::from(resp.status()));

@@ -50,11 +50,6 @@ pub type ClientBuilder = lean_client::ClientBuilder<Client>;
 /// Items of a paged collection, fetched lazily.
 pub type Items<T> = lean_client::blocking::Items<T, Ureq>;
 
-const _: () = {
-    const fn send_sync<T: Send + Sync + Clone>() {}
-    send_sync::<Client>(); // shared across threads: one token cache, one registry
-};
-
 /// The ureq transport: one agent (one connection pool) per client.
 pub struct Ureq {
     agent: ureq::Agent,
