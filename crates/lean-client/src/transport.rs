@@ -58,6 +58,11 @@ pub trait Connect: Sized + Send + Sync + 'static {
     /// [`Failure::TimedOutAfterSend`] (safe: the core asks again with `async=true`).
     const BOUNDS_CONNECT: bool = true;
 
+    /// Whether the transport presents a client certificate and trusts custom roots
+    /// ([`TransportOptions::client_identity`], [`TransportOptions::root_certificates`]). One
+    /// that cannot must refuse both in [`Connect::connect`].
+    const MUTUAL_TLS: bool = true;
+
     /// A transport honouring `options`, or why it cannot.
     fn connect(options: &TransportOptions) -> Result<Self, Error>;
 }

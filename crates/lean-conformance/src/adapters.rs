@@ -27,6 +27,21 @@ pub trait Executor: Send + Sync + 'static {
         F::Output: Send + 'static;
 }
 
+fn tls<C: lean_client::shared::FromParts>(
+    mut b: lean_client::ClientBuilder<C>,
+    calls: CallConfig,
+    identity: Option<(&[u8], &[u8])>,
+    roots: Option<&[u8]>,
+) -> Result<C, lean_client::Error> {
+    if let Some((chain, key)) = identity {
+        b = b.client_identity(chain, key);
+    }
+    if let Some(pem) = roots {
+        b = b.root_certificates(pem);
+    }
+    b.call_config(calls).build()
+}
+
 fn builder<C: lean_client::shared::FromParts>(
     b: lean_client::ClientBuilder<C>,
     calls: CallConfig,
@@ -79,6 +94,7 @@ fn threads<I: Send + 'static, O: Send + 'static>(
 impl<T: BlockingTransport> Adapter for Blocking<T> {
     const ASYNC: bool = false;
     const BOUNDS_CONNECT: bool = T::BOUNDS_CONNECT;
+    const MUTUAL_TLS: bool = T::MUTUAL_TLS;
 
     fn connect_with(
         config: Config,
@@ -92,6 +108,14 @@ impl<T: BlockingTransport> Adapter for Blocking<T> {
             secret,
             registry,
         ))
+    }
+    fn connect_tls(
+        config: Config,
+        calls: CallConfig,
+        identity: Option<(&[u8], &[u8])>,
+        roots: Option<&[u8]>,
+    ) -> Result<Self, lean_client::Error> {
+        tls(blocking::Client::builder(config), calls, identity, roots).map(Blocking)
     }
     fn call<E>(&self, endpoint: E) -> R<CallData<E::Output>>
     where
@@ -197,6 +221,7 @@ fn spawn_all<X: Executor, O: Send + 'static>(
 impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
     const ASYNC: bool = true;
     const BOUNDS_CONNECT: bool = T::BOUNDS_CONNECT;
+    const MUTUAL_TLS: bool = T::MUTUAL_TLS;
 
     fn connect_with(
         config: Config,
@@ -211,6 +236,15 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
             registry,
         );
         Async(client, std::marker::PhantomData)
+    }
+    fn connect_tls(
+        config: Config,
+        calls: CallConfig,
+        identity: Option<(&[u8], &[u8])>,
+        roots: Option<&[u8]>,
+    ) -> Result<Self, lean_client::Error> {
+        tls(nonblocking::Client::builder(config), calls, identity, roots)
+            .map(|c| Async(c, std::marker::PhantomData))
     }
     fn call<E>(&self, endpoint: E) -> R<CallData<E::Output>>
     where

@@ -16,6 +16,7 @@ pub mod adapters;
 pub mod contract;
 pub mod executors;
 pub mod scenarios;
+pub mod tls;
 
 pub use adapters::{Async, Blocking, Executor};
 
@@ -112,6 +113,18 @@ pub trait Adapter: Clone + Send + Sync + std::fmt::Debug + 'static {
     where
         E: Endpoint + Clone + Send + 'static,
         E::Output: Send + 'static;
+
+    /// Whether the transport presents client certificates and custom roots
+    /// ([`lean_client::transport::Connect::MUTUAL_TLS`]).
+    const MUTUAL_TLS: bool;
+
+    /// A client with TLS material: an mTLS identity (certificate chain, key; PEM) and roots.
+    fn connect_tls(
+        config: Config,
+        calls: CallConfig,
+        identity: Option<(&[u8], &[u8])>,
+        roots: Option<&[u8]>,
+    ) -> Result<Self, lean_client::Error>;
 
     /// Whether the transport reports a connect timeout as "not connected"
     /// ([`lean_client::transport::Connect::BOUNDS_CONNECT`]).
@@ -252,6 +265,10 @@ macro_rules! conformance_suite {
             contract::one_webhook_wakes_exactly_one_of_many_parked_calls,
             contract::results_ready_from_elsewhere_wakes_the_waiting_call,
             contract::transport_failures_are_classified_alike,
+            tls::client_certificate_opens_the_door,
+            tls::without_a_client_certificate_the_handshake_fails,
+            tls::a_server_outside_the_trusted_roots_is_refused,
+            tls::bad_pem_is_a_config_error,
         );
     };
     (@tests $client:ty; $($group:ident :: $name:ident),* $(,)?) => {

@@ -96,6 +96,8 @@ impl Runtime for AsyncStd {
 impl Connect for Surf {
     // http-client bounds only the whole exchange: a connect that hangs ends as a timeout.
     const BOUNDS_CONNECT: bool = false;
+    // surf's TLS is native-tls behind async-h1, with no way to hand it a client certificate.
+    const MUTUAL_TLS: bool = false;
 
     fn connect(options: &TransportOptions) -> Result<Self, Error> {
         if options.client_identity.is_some() || options.root_certificates.is_some() {

@@ -168,6 +168,11 @@ fn classify(e: ureq::Error) -> TransportError {
         ureq::Error::LargeResponseHeader(_, limit) => Failure::BodyTooLarge {
             limit: limit as u64,
         },
+        // A TLS handshake that fails (untrusted server, refused client certificate) surfaces
+        // as I/O on the first write: the request never left in a form the server could read.
+        ureq::Error::Io(io) if io.get_ref().is_some_and(|e| e.is::<rustls::Error>()) => {
+            Failure::NotConnected
+        }
         ureq::Error::Io(io) => io_failure(io.kind()),
         // Protocol errors, EOF mid-answer: the request may have been processed.
         _ => Failure::SentThenFailed,
