@@ -27,18 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     step(format!("lean-sandbox running at {}", sandbox.base_url()));
 
     // 2. A client, exactly as for Lean's sandbox, with the emulator's hosts and credentials.
-    let base = BaseUrl::parse(&sandbox.base_url())?;
-    let config = Config::new(
-        Region::Uae,
-        Environment::Custom {
-            api_base: base.clone(),
-            auth_base: base,
-        },
-        Credentials::ClientCredentials {
-            client_id: "sandbox-client".into(),
-            client_secret: Secret::new("sandbox-secret"),
-        },
-    );
+    let config = sandbox.client_config();
     let client = Client::builder(config)
         .webhook_secret(WebhookSecret::new("sandbox-webhook-secret"))
         .call_config(CallConfig {

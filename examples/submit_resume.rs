@@ -11,24 +11,13 @@ use lean_ureq::{CallConfig, Client, Submitted};
 use std::time::Duration;
 
 fn client(sandbox: &Sandbox) -> Result<Client, lean_ureq::Error> {
-    let base = BaseUrl::parse(&sandbox.base_url())?;
-    Client::builder(Config::new(
-        Region::Uae,
-        Environment::Custom {
-            api_base: base.clone(),
-            auth_base: base,
-        },
-        Credentials::ClientCredentials {
-            client_id: "sandbox-client".into(),
-            client_secret: Secret::new("sandbox-secret"),
-        },
-    ))
-    // No webhook endpoint in this example: poll right away, then with backoff.
-    .call_config(CallConfig {
-        webhook_grace: Duration::ZERO,
-        ..CallConfig::default()
-    })
-    .build()
+    Client::builder(sandbox.client_config())
+        // No webhook endpoint in this example: poll right away, then with backoff.
+        .call_config(CallConfig {
+            webhook_grace: Duration::ZERO,
+            ..CallConfig::default()
+        })
+        .build()
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -64,20 +64,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         time_scale: 0.05,
         ..SandboxConfig::default()
     })?;
-    let base = BaseUrl::parse(&sandbox.base_url())?;
-    let client = Client::builder(Config::new(
-        Region::Uae,
-        Environment::Custom {
-            api_base: base.clone(),
-            auth_base: base,
-        },
-        Credentials::ClientCredentials {
-            client_id: "sandbox-client".into(),
-            client_secret: Secret::new("sandbox-secret"),
-        },
-    ))
-    .webhook_secret(WebhookSecret::new("sandbox-webhook-secret"))
-    .build()?;
+    let client = Client::builder(sandbox.client_config())
+        .webhook_secret(WebhookSecret::new("sandbox-webhook-secret"))
+        .build()?;
 
     let server = tiny_http::Server::http("127.0.0.1:0").map_err(|e| e.to_string())?;
     let url = format!(

@@ -137,18 +137,7 @@ fn sandbox() -> Sandbox {
 }
 
 fn config(sandbox: &Sandbox) -> Config {
-    let base = BaseUrl::parse(&sandbox.base_url()).unwrap();
-    Config::new(
-        Region::Uae,
-        Environment::Custom {
-            api_base: base.clone(),
-            auth_base: base,
-        },
-        Credentials::ClientCredentials {
-            client_id: "sandbox-client".into(),
-            client_secret: Secret::new("sandbox-secret"),
-        },
-    )
+    sandbox.client_config()
 }
 
 /// Parked calls wait for the webhook only: no grace end, no poll, no deadline in the run.

@@ -475,19 +475,7 @@ impl Session {
                     "lean: no credentials set (LEAN_CLIENT_ID/LEAN_CLIENT_SECRET or LEAN_APP_TOKEN): using an embedded lean-sandbox at {}",
                     sandbox.base_url()
                 );
-                let base = BaseUrl::parse(&sandbox.base_url()).map_err(bad)?;
-                let cfg = Config::new(
-                    Region::Uae,
-                    Environment::Custom {
-                        api_base: base.clone(),
-                        auth_base: base,
-                    },
-                    Credentials::ClientCredentials {
-                        client_id: sandbox.config().client_id.clone(),
-                        client_secret: Secret::new(sandbox.config().client_secret.clone()),
-                    },
-                );
-                (cfg, Some(sandbox))
+                (sandbox.client_config(), Some(sandbox))
             }
         };
         let client = Self::client_for(&config, Self::default_calls())?;

@@ -94,18 +94,7 @@ pub(crate) fn sandbox_config() -> SandboxConfig {
 }
 
 pub(crate) fn config_for(sandbox: &Sandbox) -> Config {
-    let base = BaseUrl::parse(&sandbox.base_url()).unwrap();
-    Config::new(
-        Region::Uae,
-        Environment::Custom {
-            api_base: base.clone(),
-            auth_base: base,
-        },
-        Credentials::ClientCredentials {
-            client_id: "sandbox-client".into(),
-            client_secret: Secret::new("sandbox-secret"),
-        },
-    )
+    sandbox.client_config()
 }
 
 pub(crate) fn client_for<C: Adapter>(sandbox: &Sandbox, calls: CallConfig) -> C {

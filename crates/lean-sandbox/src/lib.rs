@@ -85,6 +85,36 @@ impl Sandbox {
         format!("http://{}", self.addr)
     }
 
+    /// The client configuration for this emulator: its base URL for the API and the token
+    /// endpoint, and its OAuth2 client credentials. Give it to any lean-rs client.
+    ///
+    /// ```no_run
+    /// let sandbox = lean_sandbox::Sandbox::start(Default::default())?;
+    /// let config = sandbox.client_config();
+    /// assert!(config.api_base().as_str().starts_with("http://127.0.0.1:"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn client_config(&self) -> lean_proto::Config {
+        let base = lean_proto::BaseUrl::parse(&self.base_url())
+            .expect("a loopback http URL is always a valid base"); // built from our own SocketAddr
+        lean_proto::Config::new(
+            lean_proto::Region::Uae,
+            lean_proto::Environment::Custom {
+                api_base: base.clone(),
+                auth_base: base,
+            },
+            lean_proto::Credentials::ClientCredentials {
+                client_id: self.inner.config.client_id.clone(),
+                client_secret: lean_proto::Secret::new(self.inner.config.client_secret.clone()),
+            },
+        )
+    }
+
+    /// The secret this emulator signs its webhooks with, for the client's webhook intake.
+    pub fn webhook_secret(&self) -> lean_proto::webhook::WebhookSecret {
+        lean_proto::webhook::WebhookSecret::new(self.inner.config.webhook_secret.clone())
+    }
+
     /// The socket address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
