@@ -201,7 +201,15 @@ impl<C: FromParts> ClientBuilder<C> {
             calls: AtomicU64::new(0),
             progress: Mutex::new(None),
         };
-        Ok(C::from_parts(Arc::new(shared), transport))
+        let shared = Arc::new(shared);
+        // Weak: the registry may outlive the client (shared by several), and must not keep it.
+        let weak = Arc::downgrade(&shared);
+        shared.registry.attach(Arc::new(move |id: &ResultsId| {
+            if let Some(shared) = weak.upgrade() {
+                shared.waiters.wake_results(id);
+            }
+        }));
+        Ok(C::from_parts(shared, transport))
     }
 }
 

@@ -40,7 +40,19 @@ pub trait ResultsRegistry: Send + Sync {
     fn unregister(&self, results_id: &ResultsId);
     /// A verified `results.ready` arrived.
     fn mark_ready(&self, results_id: &ResultsId, now: Instant) -> Readiness;
+
+    /// A client that uses this registry hands over how to wake its calls: a registry that
+    /// learns of a readiness by itself (from another instance, after a restart) marks it, then
+    /// calls `notify` with the `results_id`. Called once per client; keep every one. The
+    /// default ignores it: a registry that only hears of readiness through
+    /// [`ResultsRegistry::mark_ready`] needs nobody to tell.
+    fn attach(&self, notify: Notify) {
+        let _ = notify;
+    }
 }
+
+/// How a registry wakes the calls of one client that wait for a `results_id`.
+pub type Notify = std::sync::Arc<dyn Fn(&ResultsId) + Send + Sync>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Entry {
@@ -101,6 +113,17 @@ impl InMemoryResults {
             .iter()
             .filter(|(id, at)| e.entries.get(id) == Some(&Entry::Early(*at)))
             .count()
+    }
+
+    /// The `results_id`s calls wait for now (for a shared registry that must ask its store
+    /// again after it lost touch).
+    pub fn waiting_ids(&self) -> Vec<ResultsId> {
+        self.lock()
+            .entries
+            .iter()
+            .filter(|(_, e)| **e == Entry::Waiting)
+            .map(|(id, _)| id.clone())
+            .collect()
     }
 
     /// Calls waiting now.

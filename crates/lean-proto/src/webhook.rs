@@ -45,12 +45,19 @@ pub enum WebhookError {
     Decode(FieldError),
     /// No webhook secret is configured, so nothing can be verified (and nothing is trusted).
     NoSecret,
+    /// The dedupe store cannot say whether the event was seen (a shared store is down): the
+    /// webhook is refused with 503 so that Lean delivers it again later, rather than risk
+    /// processing it twice or dropping it.
+    DedupeUnavailable,
 }
 
 impl fmt::Display for WebhookError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             WebhookError::MissingSignature => write!(f, "missing {SIGNATURE_HEADER} header"),
+            WebhookError::DedupeUnavailable => {
+                f.write_str("the dedupe store is unavailable: Lean will deliver it again")
+            }
             WebhookError::MalformedSignature => {
                 write!(f, "{SIGNATURE_HEADER} is not sha512=<128 hex digits>")
             }
@@ -330,16 +337,22 @@ impl WebhookEvent {
 /// Where the webhook intake remembers which events it has seen, shared by every thread that
 /// receives webhooks (and, over a shared store, by every instance).
 pub trait DedupeStore: Send + Sync {
-    /// Records `key` at `now`; true the first time, false for a duplicate.
-    fn first_time(&self, key: &str, now: std::time::Instant) -> bool;
+    /// Records `key` at `now`: `Ok(true)` the first time, `Ok(false)` for a duplicate, and
+    /// `Err` when the store cannot tell (the intake then answers 503 and Lean retries later).
+    fn first_time(&self, key: &str, now: std::time::Instant) -> Result<bool, DedupeUnavailable>;
 }
+
+/// A [`DedupeStore`] could not be asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DedupeUnavailable;
 
 /// The in-process store: a bounded [`Dedupe`] behind a mutex.
 impl DedupeStore for std::sync::Mutex<Dedupe> {
-    fn first_time(&self, key: &str, _now: std::time::Instant) -> bool {
-        self.lock()
+    fn first_time(&self, key: &str, _now: std::time::Instant) -> Result<bool, DedupeUnavailable> {
+        Ok(self
+            .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .first_time(key)
+            .first_time(key))
     }
 }
 
@@ -463,7 +476,8 @@ mod tests {
 pub struct Ack {
     /// HTTP status to answer at once: 200 (Lean stops retrying), 401 for a bad or missing
     /// signature, 413 for an oversized body, 400 for a signed body that is not an event, 500 when
-    /// no secret is configured (Lean retries; nothing unverified is ever acted on).
+    /// no secret is configured, 503 when the dedupe store cannot be asked (Lean retries both;
+    /// nothing unverified or possibly seen is ever acted on).
     pub status: u16,
     /// The event, when it verified and parsed (and was not a duplicate).
     pub event: Option<WebhookEvent>,
@@ -508,7 +522,11 @@ pub fn intake(
         Ok(e) => e,
         Err(e) => return refused(400, e),
     };
-    if !dedupe.first_time(&event.dedupe_key(), now) {
+    let first = match dedupe.first_time(&event.dedupe_key(), now) {
+        Ok(first) => first,
+        Err(DedupeUnavailable) => return refused(503, WebhookError::DedupeUnavailable),
+    };
+    if !first {
         return Ack {
             status: 200,
             event: None,

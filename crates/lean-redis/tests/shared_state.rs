@@ -1,0 +1,136 @@
+//! The registry and dedupe over a real Redis: readiness crosses instances, survives a late
+//! registrant and a restarted process, dedupe is atomic across instances, and an outage loses
+//! nothing.
+
+mod common;
+
+use common::{RedisServer, eventually};
+use lean_proto::ResultsId;
+use lean_proto::results::{Readiness, ResultsRegistry};
+use lean_proto::webhook::{DedupeStore, DedupeUnavailable};
+use lean_redis::{RedisConfig, RedisDedupe, RedisResults};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+fn id(n: u32) -> ResultsId {
+    ResultsId::parse(&format!("aaaaaaaa-0000-4000-8000-{n:012}")).unwrap()
+}
+
+/// A registry with a counter of the wake-ups it asks its client for.
+fn instance(server: &RedisServer) -> (RedisResults, Arc<AtomicUsize>) {
+    let r = RedisResults::start(RedisConfig::new(server.url())).unwrap();
+    let woken = Arc::new(AtomicUsize::new(0));
+    let w = woken.clone();
+    r.attach(Arc::new(move |_: &ResultsId| {
+        w.fetch_add(1, Ordering::SeqCst);
+    }));
+    // Subscribed before the test publishes anything.
+    assert!(eventually(Duration::from_secs(5), || r
+        .stats()
+        .subscriptions
+        >= 1));
+    (r, woken)
+}
+
+#[test]
+fn a_webhook_on_one_instance_wakes_the_call_on_another() {
+    let server = RedisServer::start();
+    let (a, a_woken) = instance(&server);
+    let (b, _) = instance(&server);
+    let now = Instant::now();
+    assert!(!a.register(&id(1), now), "not ready yet");
+    assert_eq!(
+        b.mark_ready(&id(1), now),
+        Readiness::Held,
+        "nobody waits on B"
+    );
+    assert!(eventually(Duration::from_secs(5), || a_woken
+        .load(Ordering::SeqCst)
+        == 1));
+    assert!(a.is_ready(&id(1)));
+    assert_eq!(a.stats().learnt, 1);
+    // A readiness nobody waits for wakes nobody.
+    b.mark_ready(&id(2), now);
+    assert!(eventually(Duration::from_secs(2), || b.stats().published == 2));
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(a_woken.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn an_early_webhook_is_seen_by_a_call_that_registers_later_or_after_a_restart() {
+    let server = RedisServer::start();
+    let (b, _) = instance(&server);
+    let now = Instant::now();
+    b.mark_ready(&id(3), now);
+    assert!(eventually(Duration::from_secs(5), || b.stats().published == 1));
+    // A process that was not running when the webhook came (or restarted since).
+    let (late, woken) = instance(&server);
+    assert!(
+        !late.register(&id(3), now),
+        "the local view does not know yet"
+    );
+    assert!(eventually(Duration::from_secs(5), || late.is_ready(&id(3))));
+    assert_eq!(
+        woken.load(Ordering::SeqCst),
+        1,
+        "it asked the key and woke the call"
+    );
+}
+
+#[test]
+fn dedupe_is_atomic_across_instances() {
+    let server = RedisServer::start();
+    let a = Arc::new(RedisDedupe::new(RedisConfig::new(server.url())).unwrap());
+    let b = Arc::new(RedisDedupe::new(RedisConfig::new(server.url())).unwrap());
+    let now = Instant::now();
+    // Sixteen threads race for the same key: exactly one wins.
+    let winners: usize = (0..16)
+        .map(|i| {
+            let d = if i % 2 == 0 { a.clone() } else { b.clone() };
+            std::thread::spawn(move || d.first_time("event-1", now) == Ok(true))
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().unwrap() as usize)
+        .sum();
+    assert_eq!(winners, 1);
+    assert_eq!(a.first_time("event-2", now), Ok(true));
+    assert_eq!(b.first_time("event-2", now), Ok(false));
+}
+
+#[test]
+fn an_outage_loses_nothing_and_everything_reconnects() {
+    let mut server = RedisServer::start();
+    let (a, a_woken) = instance(&server);
+    let (b, _) = instance(&server);
+    let dedupe = RedisDedupe::new(RedisConfig::new(server.url())).unwrap();
+    let now = Instant::now();
+    assert_eq!(dedupe.first_time("before", now), Ok(true));
+    server.kill();
+    // Down: dedupe cannot tell, so the webhook is refused (Lean delivers it again later).
+    assert_eq!(dedupe.first_time("during", now), Err(DedupeUnavailable));
+    // A readiness published while Redis is down is kept and sent once it is back.
+    assert!(!a.register(&id(4), now));
+    b.mark_ready(&id(4), now);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(a_woken.load(Ordering::SeqCst), 0);
+    server.restart();
+    assert!(
+        eventually(Duration::from_secs(10), || a_woken.load(Ordering::SeqCst)
+            == 1),
+        "stats a {:?} b {:?}",
+        a.stats(),
+        b.stats()
+    );
+    assert!(a.is_ready(&id(4)));
+    assert!(
+        a.stats().subscriptions >= 2,
+        "the subscriber reconnected by itself"
+    );
+    assert!(a.stats().failures > 0 && b.stats().failures > 0);
+    // Dedupe works again after its back-off.
+    assert!(eventually(Duration::from_secs(5), || {
+        dedupe.first_time("after", Instant::now()) == Ok(true)
+    }));
+}
