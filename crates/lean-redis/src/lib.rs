@@ -114,7 +114,8 @@ impl std::error::Error for Error {}
 pub struct Stats {
     /// Readiness published to the other instances.
     pub published: u64,
-    /// Readiness learnt from another instance (pub/sub or a key found on asking).
+    /// Readiness learnt from another instance (pub/sub or a key found on asking), for a call
+    /// waiting here or one about to.
     pub learnt: u64,
     /// Redis commands or connections that failed (each is retried or covered by polling).
     pub failures: u64,
@@ -144,10 +145,18 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Shared {
     /// Another instance says `id` is ready: mark it here, wake the call waiting for it.
     fn learn(&self, id: &ResultsId) {
-        if self.local.mark_ready(id, Instant::now()) == Readiness::Woke {
-            self.learnt.fetch_add(1, Ordering::Relaxed);
-            for notify in lock(&self.notify).iter() {
-                notify(id);
+        match self.local.mark_ready(id, Instant::now()) {
+            // Our own publish coming back, or news we already had.
+            Readiness::Duplicate => {}
+            // Nobody here waits yet: held for the call about to register.
+            Readiness::Held => {
+                self.learnt.fetch_add(1, Ordering::Relaxed);
+            }
+            Readiness::Woke => {
+                self.learnt.fetch_add(1, Ordering::Relaxed);
+                for notify in lock(&self.notify).iter() {
+                    notify(id);
+                }
             }
         }
     }

@@ -1,0 +1,302 @@
+//! Three instances of a service behind a load balancer, one Redis, one Lean (lean-sandbox):
+//! 1,000 PENDING calls spread over the instances, each `results.ready` delivered to a random
+//! instance (10 % to two of them, 10 % before the PENDING answer). Then the same with Redis
+//! killed and restarted in the middle of the run.
+
+mod common;
+
+use common::RedisServer;
+use lean_conformance::Executor;
+use lean_conformance::executors::Tokio;
+use lean_proto::call::CallConfig;
+use lean_proto::retry::RetryPolicy;
+use lean_proto::*;
+use lean_redis::{RedisConfig, RedisDedupe, RedisResults};
+use lean_sandbox::{FaultKind, FaultRule, Latency, Sandbox, SandboxConfig};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const CALLS: usize = 1000;
+
+/// The load balancer in front of the instances: every webhook goes to one instance chosen at
+/// random (seeded), one in ten to a second one as well. It answers Lean with the first
+/// instance's status. It counts, per event, how many instances processed it.
+struct Balancer {
+    server: Arc<tiny_http::Server>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    processed: Arc<Mutex<HashMap<String, usize>>>,
+    refused: Arc<AtomicUsize>,
+}
+
+impl Balancer {
+    fn start(instances: Vec<lean_reqwest::Client>) -> (String, Balancer) {
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind"));
+        let url = format!(
+            "http://{}/webhooks/lean",
+            server.server_addr().to_ip().expect("ip")
+        );
+        let processed = Arc::new(Mutex::new(HashMap::new()));
+        let refused = Arc::new(AtomicUsize::new(0));
+        let (s, p, r) = (server.clone(), processed.clone(), refused.clone());
+        let thread = std::thread::spawn(move || {
+            let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+            let mut draw = move |n: u64| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed % n
+            };
+            for mut request in s.incoming_requests() {
+                let signature = request
+                    .headers()
+                    .iter()
+                    .find(|h| h.field.equiv("lean-signature"))
+                    .map(|h| h.value.as_str().to_owned());
+                let mut body = Vec::new();
+                let _ = std::io::Read::read_to_end(request.as_reader(), &mut body);
+                let first = draw(instances.len() as u64) as usize;
+                let mut targets = vec![first];
+                if draw(10) == 0 {
+                    targets.push((first + 1) % instances.len());
+                }
+                let mut status = None;
+                for t in targets {
+                    let ack = instances[t].handle_webhook(signature.as_deref(), &body);
+                    if let Some(event) = &ack.event {
+                        let key = event.dedupe_key();
+                        *p.lock().unwrap().entry(key).or_insert(0) += 1;
+                    }
+                    if ack.status != 200 {
+                        r.fetch_add(1, Ordering::Relaxed);
+                    }
+                    status.get_or_insert(ack.status);
+                }
+                let _ = request.respond(tiny_http::Response::empty(status.unwrap_or(500)));
+            }
+        });
+        (
+            url,
+            Balancer {
+                server,
+                thread: Some(thread),
+                processed,
+                refused,
+            },
+        )
+    }
+}
+
+impl Drop for Balancer {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct Outcome {
+    ok: usize,
+    errors: Vec<String>,
+    processed_twice: usize,
+    processed: usize,
+    refused: usize,
+    results_404: usize,
+    wall: Duration,
+    learnt: u64,
+}
+
+fn run(calls: CallConfig, outage: bool) -> Outcome {
+    let mut redis = RedisServer::start();
+    let sandbox = Sandbox::start(SandboxConfig {
+        bank_latency: Latency::fixed(Duration::from_secs(2)),
+        time_scale: 0.01,
+        faults: vec![FaultRule {
+            route: "accounts".into(),
+            kind: FaultKind::WebhookEarly,
+            probability: 0.1,
+            count: None,
+        }],
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox");
+    let registries: Vec<Arc<RedisResults>> = (0..3)
+        .map(|_| Arc::new(RedisResults::start(RedisConfig::new(redis.url())).expect("registry")))
+        .collect();
+    for r in &registries {
+        assert!(common::eventually(Duration::from_secs(5), || r
+            .stats()
+            .subscriptions
+            >= 1));
+    }
+    let instances: Vec<lean_reqwest::Client> = registries
+        .iter()
+        .map(|r| {
+            lean_reqwest::Client::builder(sandbox.client_config())
+                .webhook_secret(sandbox.webhook_secret())
+                .results_registry(r.clone())
+                .dedupe_store(Arc::new(
+                    RedisDedupe::new(RedisConfig::new(redis.url())).expect("dedupe"),
+                ))
+                .call_config(calls.clone())
+                .build()
+                .expect("client")
+        })
+        .collect();
+    let (url, balancer) = Balancer::start(instances.clone());
+    sandbox.set_webhook_url(Some(url));
+    let entity = sandbox.entities()[0].clone();
+    let done = Arc::new(AtomicUsize::new(0));
+    let t0 = Instant::now();
+    let tasks: Vec<_> = (0..CALLS)
+        .map(|i| {
+            let mut request = GetAccounts::new(entity.clone());
+            request.options.asynchronous = true; // PENDING at once: every call needs its webhook
+            let call = instances[i % 3].call(request);
+            let done = done.clone();
+            Tokio::spawn(async move {
+                let r = call.await;
+                done.fetch_add(1, Ordering::Relaxed);
+                r
+            })
+        })
+        .collect();
+    if outage {
+        assert!(common::eventually(Duration::from_secs(60), || {
+            done.load(Ordering::Relaxed) >= CALLS / 3
+        }));
+        redis.kill();
+        std::thread::sleep(Duration::from_secs(1));
+        redis.restart();
+    }
+    let results = Tokio::block_on(async move {
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await);
+        }
+        out
+    });
+    let wall = t0.elapsed();
+    let mut ok = 0;
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(d) if d.payload.items.len() == 9 && d.results_id.is_some() => ok += 1,
+            Ok(d) => errors.push(format!("wrong data: {} items", d.payload.items.len())),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    // Lean retries a refused webhook; let the retries of the outage land before counting.
+    std::thread::sleep(Duration::from_millis(if outage { 2000 } else { 200 }));
+    let processed = balancer.processed.lock().unwrap();
+    let results_404 = sandbox
+        .log()
+        .iter()
+        .filter(|l| l.kind == "request" && l.what.contains("/results/") && l.status == 404)
+        .count();
+    eprintln!(
+        "{CALLS} calls, outage {outage}: {ok} ok, {} errors, {} events processed, {} twice, {} refused (503), {results_404} polls answered 404, {} learnt from another instance, {wall:?}",
+        errors.len(),
+        processed.len(),
+        processed.values().filter(|n| **n > 1).count(),
+        balancer.refused.load(Ordering::Relaxed),
+        registries.iter().map(|r| r.stats().learnt).sum::<u64>(),
+    );
+    Outcome {
+        ok,
+        errors,
+        processed_twice: processed.values().filter(|n| **n > 1).count(),
+        processed: processed.len(),
+        refused: balancer.refused.load(Ordering::Relaxed),
+        results_404,
+        wall,
+        learnt: registries.iter().map(|r| r.stats().learnt).sum(),
+    }
+}
+
+fn patient_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_retries: 8,
+        base_delay: Duration::from_millis(50),
+        max_delay: Duration::from_millis(500),
+    }
+}
+
+#[test]
+fn a_thousand_calls_on_three_instances_complete_by_webhook_alone() {
+    // No poll for a minute: a call that did not hear its webhook would make the run last that.
+    let minute = Duration::from_secs(60);
+    let calls = CallConfig {
+        webhook_grace: minute,
+        poll: RetryPolicy {
+            max_retries: u32::MAX,
+            base_delay: minute,
+            max_delay: minute,
+        },
+        retry: patient_retries(),
+        deadline: Duration::from_secs(120),
+        ..CallConfig::default()
+    };
+    let o = run(calls, false);
+    assert_eq!(
+        o.ok,
+        CALLS,
+        "lost or wrong: {:?}",
+        &o.errors[..o.errors.len().min(5)]
+    );
+    assert_eq!(
+        o.processed_twice, 0,
+        "a webhook delivered twice was processed twice"
+    );
+    assert!(
+        o.processed >= CALLS,
+        "every results.ready processed once: {}",
+        o.processed
+    );
+    assert_eq!(
+        o.results_404, 0,
+        "no call polled: each was woken with its results ready"
+    );
+    assert!(
+        o.wall < Duration::from_secs(30),
+        "long before the first poll: {:?}",
+        o.wall
+    );
+    assert!(
+        o.learnt > 0,
+        "two thirds of the webhooks land on another instance"
+    );
+}
+
+#[test]
+fn redis_killed_and_restarted_mid_run_loses_nothing() {
+    // Polling covers the outage: a call that misses its wake-up polls within seconds.
+    let calls = CallConfig {
+        webhook_grace: Duration::from_secs(1),
+        poll: RetryPolicy {
+            max_retries: u32::MAX,
+            base_delay: Duration::from_millis(300),
+            max_delay: Duration::from_secs(1),
+        },
+        retry: patient_retries(),
+        deadline: Duration::from_secs(120),
+        ..CallConfig::default()
+    };
+    let o = run(calls, true);
+    assert_eq!(
+        o.ok,
+        CALLS,
+        "lost or wrong: {:?}",
+        &o.errors[..o.errors.len().min(5)]
+    );
+    assert_eq!(
+        o.processed_twice, 0,
+        "a webhook delivered twice was processed twice"
+    );
+    assert!(
+        o.refused > 0,
+        "webhooks met the outage (answered 503, retried by Lean)"
+    );
+}
