@@ -15,6 +15,7 @@
 pub mod adapters;
 pub mod contract;
 pub mod executors;
+pub mod redis_server;
 pub mod scenarios;
 pub mod tls;
 

@@ -48,32 +48,39 @@ impl Balancer {
                 seed ^= seed << 17;
                 seed % n
             };
+            // One thread per delivery, as a real balancer serves requests concurrently: a
+            // webhook must not wait behind others past Lean's answer window (10 s, scaled
+            // here to 100 ms), or Lean would send it again.
+            let instances = Arc::new(instances);
             for mut request in s.incoming_requests() {
-                let signature = request
-                    .headers()
-                    .iter()
-                    .find(|h| h.field.equiv("lean-signature"))
-                    .map(|h| h.value.as_str().to_owned());
-                let mut body = Vec::new();
-                let _ = std::io::Read::read_to_end(request.as_reader(), &mut body);
                 let first = draw(instances.len() as u64) as usize;
                 let mut targets = vec![first];
                 if draw(10) == 0 {
                     targets.push((first + 1) % instances.len());
                 }
-                let mut status = None;
-                for t in targets {
-                    let ack = instances[t].handle_webhook(signature.as_deref(), &body);
-                    if let Some(event) = &ack.event {
-                        let key = event.dedupe_key();
-                        *p.lock().unwrap().entry(key).or_insert(0) += 1;
+                let (instances, p, r) = (instances.clone(), p.clone(), r.clone());
+                std::thread::spawn(move || {
+                    let signature = request
+                        .headers()
+                        .iter()
+                        .find(|h| h.field.equiv("lean-signature"))
+                        .map(|h| h.value.as_str().to_owned());
+                    let mut body = Vec::new();
+                    let _ = std::io::Read::read_to_end(request.as_reader(), &mut body);
+                    let mut status = None;
+                    for t in targets {
+                        let ack = instances[t].handle_webhook(signature.as_deref(), &body);
+                        if let Some(event) = &ack.event {
+                            let key = event.dedupe_key();
+                            *p.lock().unwrap().entry(key).or_insert(0) += 1;
+                        }
+                        if ack.status != 200 {
+                            r.fetch_add(1, Ordering::Relaxed);
+                        }
+                        status.get_or_insert(ack.status);
                     }
-                    if ack.status != 200 {
-                        r.fetch_add(1, Ordering::Relaxed);
-                    }
-                    status.get_or_insert(ack.status);
-                }
-                let _ = request.respond(tiny_http::Response::empty(status.unwrap_or(500)));
+                    let _ = request.respond(tiny_http::Response::empty(status.unwrap_or(500)));
+                });
             }
         });
         (
@@ -150,25 +157,36 @@ fn run(calls: CallConfig, outage: bool) -> Outcome {
     let entity = sandbox.entities()[0].clone();
     let done = Arc::new(AtomicUsize::new(0));
     let t0 = Instant::now();
-    let tasks: Vec<_> = (0..CALLS)
-        .map(|i| {
-            let mut request = GetAccounts::new(entity.clone());
-            request.options.asynchronous = true; // PENDING at once: every call needs its webhook
-            let call = instances[i % 3].call(request);
-            let done = done.clone();
-            Tokio::spawn(async move {
-                let r = call.await;
-                done.fetch_add(1, Ordering::Relaxed);
-                r
-            })
+    // Calls arrive over about three seconds, so that webhooks keep coming during an outage:
+    // Redis is killed one second in and started again (empty) one second later.
+    let spawn_call = |i: usize| {
+        let mut request = GetAccounts::new(entity.clone());
+        request.options.asynchronous = true; // PENDING at once: every call needs its webhook
+        let call = instances[i % 3].call(request);
+        let done = done.clone();
+        Tokio::spawn(async move {
+            let r = call.await;
+            done.fetch_add(1, Ordering::Relaxed);
+            r
         })
-        .collect();
-    if outage {
-        assert!(common::eventually(Duration::from_secs(60), || {
-            done.load(Ordering::Relaxed) >= CALLS / 3
-        }));
-        redis.kill();
-        std::thread::sleep(Duration::from_secs(1));
+    };
+    let (down_at, up_at) = (t0 + Duration::from_secs(1), t0 + Duration::from_secs(2));
+    let mut down = false;
+    let mut tasks = Vec::with_capacity(CALLS);
+    for i in 0..CALLS {
+        tasks.push(spawn_call(i));
+        let now = Instant::now();
+        if outage && !down && now >= down_at && now < up_at {
+            redis.kill();
+            down = true;
+        }
+        if down && now >= up_at {
+            redis.restart();
+            down = false;
+        }
+        std::thread::sleep(Duration::from_millis(3));
+    }
+    if down {
         redis.restart();
     }
     let results = Tokio::block_on(async move {
