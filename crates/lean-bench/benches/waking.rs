@@ -5,7 +5,7 @@
 //!
 //! `cargo bench -p lean-bench --bench waking` (add `-- --quick` for fewer samples).
 
-use lean_bench::{ms, quantile, rss_bytes};
+use lean_bench::{ms, patient_calls, quantile, rss_bytes, signed, wait_until};
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 use std::alloc::System;
 
@@ -140,44 +140,6 @@ fn config(sandbox: &Sandbox) -> Config {
     sandbox.client_config()
 }
 
-/// Parked calls wait for the webhook only: no grace end, no poll, no deadline in the run.
-fn patient() -> CallConfig {
-    let long = Duration::from_secs(3600);
-    CallConfig {
-        deadline: long,
-        webhook_grace: long,
-        poll: RetryPolicy {
-            max_retries: u32::MAX,
-            base_delay: long,
-            max_delay: long,
-        },
-        retry: RetryPolicy {
-            max_retries: 8,
-            base_delay: Duration::from_millis(20),
-            max_delay: Duration::from_millis(500),
-        },
-        ..CallConfig::default()
-    }
-}
-
-fn signed(id: &ResultsId, event: u64) -> (String, Vec<u8>) {
-    let body = format!(
-        r#"{{"type":"results.ready","payload":{{"id":"{id}"}},"message":"ready","timestamp":"2026-11-30T00:00:00Z","event_id":"bench-{event}"}}"#
-    );
-    (
-        WebhookSecret::new(SECRET).sign(body.as_bytes()),
-        body.into_bytes(),
-    )
-}
-
-fn wait_until(what: &str, limit: Duration, cond: impl Fn() -> bool) {
-    let until = Instant::now() + limit;
-    while !cond() {
-        assert!(Instant::now() < until, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
-
 /// Parks `n` calls on results that never become ready, in batches (a thousand connections
 /// opened at once would measure the loopback backlog, not the client).
 fn park<D: Driver>(
@@ -212,7 +174,7 @@ struct Row {
 
 fn run<D: Driver>(name: &str, parked: usize, samples: usize) -> Row {
     let sandbox = sandbox();
-    let client = D::build(config(&sandbox), patient());
+    let client = D::build(config(&sandbox), patient_calls());
     let entity = sandbox.entities()[0].clone();
     let mut pending = GetAccounts::new(entity.clone());
     pending.options.asynchronous = true;
@@ -265,7 +227,7 @@ fn run<D: Driver>(name: &str, parked: usize, samples: usize) -> Row {
     let t0 = Instant::now();
     for i in 0..rounds {
         let stranger = ResultsId::parse(&format!("11111111-0000-4000-8000-{i:012}")).unwrap();
-        let (sig, body) = signed(&stranger, 1_000_000 + i);
+        let (sig, body) = signed(&WebhookSecret::new(SECRET), &stranger, 1_000_000 + i);
         assert_eq!(client.handle_webhook(&sig, &body).status, 200);
     }
     let intake = t0.elapsed() / rounds as u32;
@@ -289,7 +251,7 @@ fn run<D: Driver>(name: &str, parked: usize, samples: usize) -> Row {
         // The bank answers 100 ms after the submit; give the emulator a margin.
         let ready_at = submitted + Duration::from_millis(130);
         std::thread::sleep(ready_at.saturating_duration_since(Instant::now()));
-        let (sig, body) = signed(&id, s as u64);
+        let (sig, body) = signed(&WebhookSecret::new(SECRET), &id, s as u64);
         let t0 = Instant::now();
         assert_eq!(client.handle_webhook(&sig, &body).status, 200);
         let (at, ok) = finished

@@ -2,7 +2,11 @@
 //! themselves are in `benches/` (`cargo bench -p lean-bench`); each prints its figures and the
 //! ratios against its baseline, measured side by side in one run.
 
-use std::time::Duration;
+use lean_proto::ResultsId;
+use lean_proto::call::CallConfig;
+use lean_proto::retry::RetryPolicy;
+use lean_proto::webhook::WebhookSecret;
+use std::time::{Duration, Instant};
 
 /// The `q` quantile (0..=1) of `samples` (sorted in place).
 pub fn quantile(samples: &mut [Duration], q: f64) -> Duration {
@@ -25,4 +29,41 @@ pub fn rss_bytes() -> u64 {
 /// Milliseconds with two decimals, for tables.
 pub fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1e3)
+}
+
+/// A signed `results.ready` for `id` with a unique `event_id`: (signature header, body).
+pub fn signed(secret: &WebhookSecret, id: &ResultsId, event: u64) -> (String, Vec<u8>) {
+    let body = format!(
+        r#"{{"type":"results.ready","payload":{{"id":"{id}"}},"message":"ready","timestamp":"2026-11-30T00:00:00Z","event_id":"bench-{event}"}}"#
+    );
+    (secret.sign(body.as_bytes()), body.into_bytes())
+}
+
+/// Spins (with 1 ms sleeps) until `cond`, panicking after `limit`.
+pub fn wait_until(what: &str, limit: Duration, cond: impl Fn() -> bool) {
+    let until = Instant::now() + limit;
+    while !cond() {
+        assert!(Instant::now() < until, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Calls that wait for the webhook only: no grace end, no poll, no deadline within a run.
+pub fn patient_calls() -> CallConfig {
+    let long = Duration::from_secs(3600);
+    CallConfig {
+        deadline: long,
+        webhook_grace: long,
+        poll: RetryPolicy {
+            max_retries: u32::MAX,
+            base_delay: long,
+            max_delay: long,
+        },
+        retry: RetryPolicy {
+            max_retries: 8,
+            base_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(500),
+        },
+        ..CallConfig::default()
+    }
 }

@@ -158,3 +158,44 @@ fn intake_without_a_secret_trusts_nothing() {
     assert_eq!((ack.status, ack.error), (500, Some(WebhookError::NoSecret)));
     assert!(ack.event.is_none());
 }
+
+#[test]
+fn intake_refuses_with_503_when_the_dedupe_store_cannot_tell() {
+    struct Down;
+    impl webhook::DedupeStore for Down {
+        fn first_time(
+            &self,
+            _: &str,
+            _: std::time::Instant,
+        ) -> Result<bool, webhook::DedupeUnavailable> {
+            Err(webhook::DedupeUnavailable)
+        }
+    }
+    let secret = WebhookSecret::new("s");
+    let body = br#"{"type":"results.ready","payload":{"id":"6dd9c7d2-1c8c-4862-bb1f-fcf52f5033d4"},"event_id":"e1"}"#;
+    let reg = InMemoryResults::default();
+    let ack = intake(
+        Some(&secret),
+        &Down,
+        &reg,
+        Some(&secret.sign(body)),
+        body,
+        epoch(),
+    );
+    assert_eq!(
+        (ack.status, ack.error),
+        (503, Some(WebhookError::DedupeUnavailable)),
+        "Lean delivers it again later"
+    );
+    assert!(
+        ack.event.is_none() && ack.readiness.is_none(),
+        "nothing acted on"
+    );
+    assert!(
+        !reg.register(
+            &ResultsId::parse("6dd9c7d2-1c8c-4862-bb1f-fcf52f5033d4").unwrap(),
+            epoch()
+        ),
+        "the registry was not marked"
+    );
+}
