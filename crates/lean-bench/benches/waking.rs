@@ -16,7 +16,6 @@ use lean_client::transport::{AsyncTransport, BlockingTransport};
 use lean_conformance::Executor;
 use lean_conformance::executors::{AsyncStd, Tokio};
 use lean_proto::call::CallConfig;
-use lean_proto::retry::RetryPolicy;
 use lean_proto::webhook::{Ack, WebhookSecret};
 use lean_proto::*;
 use lean_sandbox::{FaultKind, FaultRule, Latency, Sandbox, SandboxConfig};
