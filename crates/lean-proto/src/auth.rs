@@ -133,6 +133,10 @@ enum Mode {
 /// Longest lifetime believed from `expires_in`: a larger number (up to `u64::MAX` seconds)
 /// must not overflow `Instant` arithmetic.
 const MAX_LIFETIME: Duration = Duration::from_secs(366 * 24 * 3600);
+/// Shortest lifetime assumed: `expires_in: 0` (or 1) would otherwise make every request fetch
+/// a token first, and a call spend its whole request budget on tokens. If Lean really refuses
+/// the token sooner, its 401 makes the cache forget it (see [`TokenCache::reject`]).
+const MIN_LIFETIME: Duration = Duration::from_secs(5);
 
 impl TokenCache {
     /// A cache for the configuration's credentials.
@@ -231,7 +235,8 @@ impl TokenCache {
         }
         match decoded {
             Ok(Outcome::Data(d)) => {
-                let lifetime = Duration::from_secs(d.payload.expires_in).min(MAX_LIFETIME);
+                let lifetime =
+                    Duration::from_secs(d.payload.expires_in).clamp(MIN_LIFETIME, MAX_LIFETIME);
                 // Renew ahead of expiry, but never sooner than half the lifetime, so a short
                 // lifetime does not turn into a fetch per request.
                 let margin = self.renew_margin.min(lifetime / 2);

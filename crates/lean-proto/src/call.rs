@@ -386,7 +386,8 @@ pub struct Call<P: Payload> {
     retries: u32,
     polls: u32,
     requests: u32,
-    auth_replayed: bool,
+    /// Tokens Lean answered 401 to during this call (each is replayed once with a newer one).
+    auth_rejected: Vec<Secret>,
     validated: bool,
     next_tx: u64,
     in_flight: Option<InFlight>,
@@ -411,6 +412,8 @@ impl<P: Payload> fmt::Debug for Call<P> {
 }
 
 const MAX_EARLY: usize = 16;
+/// Different tokens a call may see refused with 401 before the 401 is its answer.
+const MAX_AUTH_REPLAYS: usize = 3;
 
 impl<P: Payload + 'static> Call<P> {
     /// Starts a call for `endpoint` at `now`.
@@ -435,7 +438,7 @@ impl<P: Payload + 'static> Call<P> {
             retries: 0,
             polls: 0,
             requests: 0,
-            auth_replayed: false,
+            auth_rejected: Vec::new(),
             validated: false,
             next_tx: 1,
             in_flight: None,
@@ -695,13 +698,16 @@ impl<P: Payload> Call<P> {
             self.correlation_id = correlation;
         }
         // A 401 on a bearer token: the token expired or was revoked early. Forget it and
-        // replay once with a fresh one; a second 401 is an answer.
+        // replay with a fresh one. A 401 to a token this call already saw refused is an
+        // answer; a 401 to a newer one (a revocation that raced a renewal) is replayed too, up
+        // to MAX_AUTH_REPLAYS tokens, so a credential that stays refused cannot loop.
         if response.status() == http::StatusCode::UNAUTHORIZED
-            && !self.auth_replayed
             && let Some(token) = &flight.token
+            && !self.auth_rejected.contains(token)
+            && self.auth_rejected.len() < MAX_AUTH_REPLAYS
         {
             ctx.tokens.reject(token);
-            self.auth_replayed = true;
+            self.auth_rejected.push(token.clone());
             self.state = State::Send(flight.phase);
             return;
         }

@@ -109,15 +109,19 @@ impl<T: Collection + 'static> Pager<T> {
     }
 
     /// Learns from the page a call returned: where the next one is, and whether pages are now
-    /// read from results.
+    /// read from results. The next page must come after the one asked for: a server that keeps
+    /// answering "page 0 of 1000" ends the walk instead of looping forever.
     pub fn handle_page(&mut self, data: &CallData<Page<T>>) {
         if let Some(id) = &data.results_id {
             self.results_id = Some(id.clone());
         }
+        let asked = self.next;
         self.next = if data.payload.items.is_empty() {
             None
         } else {
-            data.payload.next_page()
+            data.payload
+                .next_page()
+                .filter(|next| asked.is_none_or(|asked| *next > asked))
         };
     }
 }

@@ -255,6 +255,8 @@ pub struct WebhookEvent {
     pub timestamp: Option<Timestamp>,
     /// The typed event.
     pub kind: EventKind,
+    /// See [`WebhookEvent::dedupe_key`]; computed while the body is at hand.
+    dedupe: String,
 }
 
 #[derive(Deserialize)]
@@ -308,7 +310,19 @@ impl WebhookEvent {
                 payload: raw.payload.clone(),
             },
         };
+        // Old events have no event_id: key them by a digest of the exact body, so that two
+        // different events never collide and a redelivery of the same bytes still does.
+        let dedupe = match &raw.event_id {
+            Some(id) => id.clone(),
+            None => {
+                use sha2::Digest;
+                let digest = sha2::Sha512::digest(body);
+                let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+                format!("{}:body:{hex}", raw.kind)
+            }
+        };
         Ok(WebhookEvent {
+            dedupe,
             event_id: raw.event_id,
             kind_name: raw.kind,
             message: raw.message,
@@ -317,20 +331,11 @@ impl WebhookEvent {
         })
     }
 
-    /// The key to deduplicate on: `event_id`, or for old events without one, the type and the
-    /// `results_id`/entity they concern.
+    /// The key to deduplicate on: `event_id`; for old events without one, the type and a
+    /// digest of the body as received (two different events never collide; a redelivery of
+    /// the same bytes is still a duplicate).
     pub fn dedupe_key(&self) -> String {
-        if let Some(id) = &self.event_id {
-            return id.clone();
-        }
-        match &self.kind {
-            EventKind::ResultsReady { results_id } => format!("results.ready:{results_id}"),
-            _ => format!(
-                "{}:{}",
-                self.kind_name,
-                self.timestamp.map(|t| t.to_string()).unwrap_or_default()
-            ),
-        }
+        self.dedupe.clone()
     }
 }
 

@@ -199,3 +199,29 @@ fn debug_never_shows_the_secret_or_the_token() {
     let tx = call.poll_transmit(t0, &ctx).unwrap();
     assert!(!leaks(&format!("{tx:?}"), "TOKEN-VALUE-123"), "{tx:?}");
 }
+
+#[test]
+fn an_absurd_expires_in_is_bounded_both_ways() {
+    let t0 = common::epoch();
+    // Near u64::MAX seconds: no overflow, the token is usable.
+    let c = cache();
+    let TokenAccess::Fetch(t, _) = c.access(t0).unwrap() else {
+        panic!()
+    };
+    c.handle_fetch_response(t, &token("BIG", u64::MAX), t0)
+        .unwrap();
+    assert_eq!(
+        bearer(c.access(t0 + Duration::from_secs(3600)).unwrap()),
+        "BIG"
+    );
+    // 0 seconds: used for a few seconds instead of a fetch before every request.
+    let c = cache();
+    let TokenAccess::Fetch(t, _) = c.access(t0).unwrap() else {
+        panic!()
+    };
+    c.handle_fetch_response(t, &token("ZERO", 0), t0).unwrap();
+    assert_eq!(
+        bearer(c.access(t0 + Duration::from_secs(1)).unwrap()),
+        "ZERO"
+    );
+}

@@ -280,9 +280,16 @@ fn token_expiry_mid_run_renews_once_and_replays() {
             "done: data"
         ]
     );
-    // A second 401 is an answer, not a loop.
+    // A 401 to the renewed token too (a revocation that raced the renewal): replayed again.
     let mut lean = FakeLean::new(epoch());
     lean.faults = [Fault::Unauthorized, Fault::Unauthorized].into();
+    let r = run(&mut lean, CallConfig::default());
+    assert!(r.outcome.is_ok());
+    // Refused with every fresh token: the fourth 401 is the answer, not a loop.
+    let mut lean = FakeLean::new(epoch());
+    lean.faults = std::iter::repeat_with(|| Fault::Unauthorized)
+        .take(4)
+        .collect();
     let r = run(&mut lean, CallConfig::default());
     assert!(
         matches!(&r.outcome.as_ref().unwrap_err().kind, CallErrorKind::Api(a) if a.http_status == 401)
@@ -641,4 +648,111 @@ fn an_abandoned_call_hands_its_token_fetch_on_and_leaves_the_registry() {
     assert_eq!(shared.results.waiting(), 1);
     assert!(!parked.abandon(&shared.ctx()).token_fetch);
     assert_eq!(shared.results.waiting(), 0);
+}
+
+const ACCOUNTS_OK: &str = r#"{"status":"OK","results_id":"00000000-0000-4000-8000-000000000001","message":"ok","timestamp":"2026-01-01T00:00:00Z","type":"accounts","data":{"type":"accounts","accounts":[],"page":{"number":0,"size":50,"total_elements":0,"total_pages":1}}}"#;
+const UNAUTHORIZED: &str = r#"{"status":"UNAUTHORIZED","message":"invalid token"}"#;
+
+/// Answers every token request with a new token and every data request with `data(n)`.
+fn step_through(
+    call: &mut Call<Page<Account>>,
+    shared: &Shared,
+    mut data: impl FnMut(u32) -> http::Response<Vec<u8>>,
+) -> Result<lean_proto::call::CallData<Page<Account>>, lean_proto::call::CallError> {
+    let t0 = epoch();
+    let (mut tokens, mut datas) = (0, 0);
+    for _ in 0..20 {
+        if let Some(outcome) = call.poll_outcome() {
+            return outcome;
+        }
+        let tx = call.poll_transmit(t0, &shared.ctx()).expect("a request");
+        let response = if tx.purpose == lean_proto::call::Purpose::Token {
+            tokens += 1;
+            token_body(&format!("T{tokens}"))
+        } else {
+            datas += 1;
+            data(datas)
+        };
+        call.handle_response(tx.id, response, t0, &shared.ctx());
+    }
+    panic!("no outcome after 20 requests");
+}
+
+#[test]
+fn a_revocation_racing_a_renewal_is_survived() {
+    // T1 refused (revoked); T2 was issued just before the revocation and is refused too; T3
+    // works. A single replay would have failed the call on T2.
+    let shared = Shared::new();
+    let mut call = new_call(epoch(), CallConfig::default());
+    let r = step_through(&mut call, &shared, |n| {
+        if n <= 2 {
+            json(401, UNAUTHORIZED)
+        } else {
+            json(200, ACCOUNTS_OK)
+        }
+    });
+    assert!(r.is_ok(), "{r:?}");
+    // A credential that stays refused ends with the 401 as the answer, after a bounded
+    // number of fresh tokens.
+    let shared = Shared::new();
+    let mut call = new_call(epoch(), CallConfig::default());
+    let r = step_through(&mut call, &shared, |_| json(401, UNAUTHORIZED));
+    let e = r.expect_err("refused for good");
+    assert!(
+        matches!(e.kind, CallErrorKind::Api(ref a) if a.http_status == 401),
+        "{e:?}"
+    );
+    assert_eq!(
+        call.requests_sent(),
+        8,
+        "4 tokens, 4 data requests: no loop"
+    );
+}
+
+#[test]
+fn no_call_config_overflows_time() {
+    // Duration::MAX is a natural way to say "no deadline".
+    let forever = CallConfig {
+        deadline: Duration::MAX,
+        webhook_grace: Duration::MAX,
+        sync_timeout: Duration::MAX,
+        request_timeout: Duration::MAX,
+        ..CallConfig::default()
+    };
+    let shared = Shared::new();
+    let mut call = new_call(epoch(), forever);
+    assert!(call.poll_timeout().is_none() || call.poll_timeout() > Some(epoch()));
+    let r = step_through(&mut call, &shared, |_| json(200, ACCOUNTS_OK));
+    assert!(r.is_ok(), "{r:?}");
+}
+
+#[test]
+fn a_page_number_that_does_not_advance_ends_the_walk() {
+    // A server that keeps answering "page 0 of 1000".
+    let stuck = r#"{"status":"OK","results_id":"00000000-0000-4000-8000-000000000001","message":"ok","timestamp":"2026-01-01T00:00:00Z","type":"accounts","data":{"type":"accounts","accounts":[{"account_id":"fe672591-bc88-4cec-96e7-9101bde496ce","name":"A","currency_code":"AED","type":"CURRENT"}],"page":{"number":0,"size":1,"total_elements":1000,"total_pages":1000}}}"#;
+    let shared = Shared::new();
+    let mut cursor = lean_proto::pager::Cursor::new(GetAccounts::new(entity()));
+    let base = BaseUrl::parse("http://127.0.0.1:1").unwrap();
+    let mut items = 0;
+    let mut fetches = 0;
+    loop {
+        match cursor.next(base.clone(), CallConfig::default(), epoch()) {
+            lean_proto::pager::Next::Item(_) => items += 1,
+            lean_proto::pager::Next::Done => break,
+            lean_proto::pager::Next::Fetch(mut call) => {
+                fetches += 1;
+                assert!(
+                    fetches <= 3,
+                    "the pager loops on a page number that does not advance"
+                );
+                let page = step_through(&mut call, &shared, |_| json(200, stuck)).unwrap();
+                cursor.handle_page(page);
+            }
+        }
+    }
+    assert_eq!(
+        (fetches, items),
+        (2, 2),
+        "page 0, then page 1 answered as page 0: stop"
+    );
 }
