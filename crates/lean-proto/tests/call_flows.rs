@@ -654,6 +654,7 @@ const ACCOUNTS_OK: &str = r#"{"status":"OK","results_id":"00000000-0000-4000-800
 const UNAUTHORIZED: &str = r#"{"status":"UNAUTHORIZED","message":"invalid token"}"#;
 
 /// Answers every token request with a new token and every data request with `data(n)`.
+#[allow(clippy::result_large_err)] // a test helper returning the call's own outcome
 fn step_through(
     call: &mut Call<Page<Account>>,
     shared: &Shared,
