@@ -599,7 +599,7 @@ impl Session {
             if let (Some(info), false) = (page.payload.page, json) {
                 eprintln!(
                     "page {} of {} ({} in all; --all-pages for every page)",
-                    info.number + 1,
+                    u64::from(info.number) + 1,
                     info.total_pages.max(1),
                     info.total_elements
                 );
@@ -771,16 +771,18 @@ fn verify(secret: &str, signature: Option<String>, file: &str) -> Result<(), Fai
     let (signature, body) = match signature {
         Some(s) => (Some(s), input),
         None => {
-            // A capture: headers, a blank line, the raw body.
-            let text = String::from_utf8_lossy(&input);
-            let Some(split) = text
-                .find("\r\n\r\n")
+            // A capture: headers, a blank line, the raw body. Split the raw bytes (the body
+            // need not be text, and must stay byte for byte what was signed); read only the
+            // header part as text.
+            let find = |needle: &[u8]| input.windows(needle.len()).position(|w| w == needle);
+            let Some(split) = find(b"\r\n\r\n")
                 .map(|i| (i, 4))
-                .or_else(|| text.find("\n\n").map(|i| (i, 2)))
+                .or_else(|| find(b"\n\n").map(|i| (i, 2)))
             else {
                 return Err(Fail("no --signature and no headers in the input (a capture is headers, a blank line, the body)".into(), 2));
             };
-            let sig = text[..split.0].lines().find_map(|l| {
+            let headers = String::from_utf8_lossy(&input[..split.0]);
+            let sig = headers.lines().find_map(|l| {
                 l.split_once(':')
                     .filter(|(k, _)| k.trim().eq_ignore_ascii_case("lean-signature"))
                     .map(|(_, v)| v.trim().to_owned())

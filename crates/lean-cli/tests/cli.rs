@@ -300,3 +300,30 @@ fn webhook_listen_verifies_and_prints() {
     );
     assert!(stdout.contains("refused"), "{stdout}");
 }
+
+#[test]
+fn webhook_verify_takes_captures_that_are_not_utf8() {
+    // A header with bytes that are not UTF-8 before the signature, and a body that is not
+    // UTF-8 either: slicing by offsets found in lossily decoded text used to panic (exit 101)
+    // and misplace the body.
+    let body: Vec<u8> = [
+        &b"{\"type\":\"x\",\"junk\":\""[..],
+        &[0xff, 0xfe, 0xfd][..],
+        &b"\"}"[..],
+    ]
+    .concat();
+    let sig = lean_proto::webhook::WebhookSecret::new("whsec").sign(&body);
+    let mut capture = b"POST /hook HTTP/1.1\r\nx-odd: \xff\xfe\xff\xfe\r\n".to_vec();
+    capture.extend_from_slice(format!("lean-signature: {sig}\r\n\r\n").as_bytes());
+    capture.extend_from_slice(&body);
+    let out = lean(
+        &["webhook", "verify", "--secret", "whsec", "-"],
+        Some(&capture),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

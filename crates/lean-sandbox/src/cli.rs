@@ -106,6 +106,7 @@ impl SandboxArgs {
             token_lifetime: self.token_lifetime,
             transactions: self.transactions,
             faults,
+            ..SandboxConfig::default()
         }
     }
 }

@@ -49,6 +49,8 @@ pub struct SandboxConfig {
     pub transactions: usize,
     /// Faults active from the start.
     pub faults: Vec<FaultRule>,
+    /// How long a client may take to send a request's headers, and then its body (real time).
+    pub read_timeout: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -70,6 +72,7 @@ impl Default for SandboxConfig {
             token_lifetime: Duration::from_secs(3600),
             transactions: 293,
             faults: Vec::new(),
+            read_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -77,9 +80,41 @@ impl Default for SandboxConfig {
 impl SandboxConfig {
     /// Lean time to real time.
     pub fn real(&self, lean: Duration) -> Duration {
-        lean.mul_f64(self.time_scale.max(0.0))
+        let scale = if self.time_scale.is_finite() {
+            self.time_scale.max(0.0)
+        } else {
+            1.0
+        };
+        Duration::try_from_secs_f64(lean.as_secs_f64() * scale)
+            .unwrap_or(LONGEST)
+            .min(LONGEST)
+    }
+
+    /// Checks what `start` cannot run with, and bounds every duration to [`LONGEST`] so no
+    /// instant arithmetic can overflow, whatever a flag or a test asked for.
+    pub(crate) fn validated(mut self) -> std::io::Result<Self> {
+        if !self.time_scale.is_finite() || self.time_scale <= 0.0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "time scale {} must be a finite number above 0",
+                    self.time_scale
+                ),
+            ));
+        }
+        self.pending_after = self.pending_after.min(LONGEST);
+        self.token_lifetime = self.token_lifetime.min(LONGEST);
+        self.bank_latency = Latency {
+            min: self.bank_latency.min.min(LONGEST),
+            max: self.bank_latency.max.min(LONGEST),
+        };
+        Ok(self)
     }
 }
+
+/// The longest duration the emulator works with (about ten years): a flag or a config asking
+/// for more gets this, instead of an overflow.
+pub const LONGEST: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 
 /// Parses `50s`, `200ms`, `1.5s`, `2m`, `1h`.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {

@@ -48,6 +48,7 @@ pub struct Sandbox {
 impl Sandbox {
     /// Starts the emulator on `127.0.0.1:{config.port}` (0: any free port) on its own thread.
     pub fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        let config = config.validated()?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -56,20 +57,15 @@ impl Sandbox {
         let listener =
             runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", config.port)))?;
         let addr = listener.local_addr()?;
+        // A half-sent request must not hold a connection (and a task) for ever.
+        let read_timeout = config.read_timeout;
         let inner = server::Inner::new(config);
         let app = server::router(inner.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("lean-sandbox".into())
             .spawn(move || {
-                runtime.block_on(async move {
-                    let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    });
-                    if let Err(e) = serve.await {
-                        eprintln!("lean-sandbox: server error: {e}");
-                    }
-                });
+                runtime.block_on(serve(listener, app, read_timeout, rx));
                 runtime.shutdown_background();
             })?;
         Ok(Sandbox {
@@ -196,5 +192,70 @@ impl Sandbox {
 impl Drop for Sandbox {
     fn drop(&mut self) {
         self.shut();
+    }
+}
+
+/// Largest request body accepted (Lean's requests are small JSON or form bodies).
+const MAX_REQUEST_BODY: usize = 1 << 20;
+
+/// Accepts connections until `stop`, serving each with HTTP/1.1 keep-alive, a header read
+/// timeout, and the body limits of [`read_body`].
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    read_timeout: std::time::Duration,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    let app = app.layer(axum::middleware::from_fn(move |request, next| {
+        read_body(request, next, read_timeout)
+    }));
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(_) => continue, // e.g. too many open files: try the next one
+            },
+            _ = &mut stop => return,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(read_timeout)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// Reads the whole request body first, within `read_timeout` and [`MAX_REQUEST_BODY`], and
+/// answers Lean-style errors otherwise; handlers then never wait on a slow client.
+async fn read_body(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+    read_timeout: std::time::Duration,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (parts, body) = request.into_parts();
+    let refuse = |status: axum::http::StatusCode, message: &str| {
+        let body = serde_json::json!({"status": status.canonical_reason().unwrap_or("ERROR").to_uppercase().replace(' ', "_"), "message": message});
+        (status, axum::Json(body)).into_response()
+    };
+    match tokio::time::timeout(read_timeout, axum::body::to_bytes(body, MAX_REQUEST_BODY)).await {
+        Ok(Ok(bytes)) => {
+            next.run(axum::extract::Request::from_parts(
+                parts,
+                axum::body::Body::from(bytes),
+            ))
+            .await
+        }
+        Ok(Err(_)) => refuse(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "The request body is too large.",
+        ),
+        Err(_) => refuse(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            "The request body did not arrive in time.",
+        ),
     }
 }

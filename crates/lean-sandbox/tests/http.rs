@@ -740,3 +740,57 @@ fn refresh_then_webhook() {
     };
     assert_eq!(list.payload.content.len(), 1);
 }
+
+#[test]
+fn half_sent_requests_are_dropped_after_the_read_timeout() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        read_timeout: Duration::from_millis(300),
+        ..fast()
+    })
+    .unwrap();
+    let closed_within = |partial: &[u8]| {
+        let mut s = std::net::TcpStream::connect(sandbox.addr()).unwrap();
+        s.write_all(partial).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let t0 = Instant::now();
+        let mut answer = Vec::new();
+        let _ = s.read_to_end(&mut answer); // ends when the emulator closes the connection
+        (t0.elapsed(), String::from_utf8_lossy(&answer).into_owned())
+    };
+    // Headers that never end.
+    let (waited, _) = closed_within(b"GET /data/v2/accounts HTTP/1.1\r\nhost: x\r\n");
+    assert!(waited < Duration::from_secs(3), "held for {waited:?}");
+    // A body that never arrives.
+    let (waited, answer) = closed_within(
+        b"POST /oauth2/token HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\nclient_id=",
+    );
+    assert!(waited < Duration::from_secs(3), "held for {waited:?}");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+}
+
+#[test]
+fn impossible_flag_values_are_refused_and_huge_ones_bounded() {
+    for scale in [f64::INFINITY, f64::NAN, 0.0, -1.0] {
+        let r = Sandbox::start(SandboxConfig {
+            time_scale: scale,
+            ..fast()
+        });
+        assert!(r.is_err(), "time scale {scale} must be refused");
+    }
+    // Lifetimes and latencies near 1e19 s: bounded, no overflow anywhere.
+    let sandbox = Sandbox::start(SandboxConfig {
+        bank_latency: Latency::fixed(Duration::from_secs(u64::MAX / 2)),
+        pending_after: Duration::MAX,
+        token_lifetime: Duration::MAX,
+        time_scale: 1e300,
+        ..fast()
+    })
+    .unwrap();
+    let c = Client::new(&sandbox);
+    let entity = sandbox.entities()[0].clone();
+    let mut request = GetAccounts::new(entity);
+    request.options.asynchronous = true; // answers PENDING at once, whatever the bank's latency
+    let (reply, outcome) = c.call(&request);
+    assert_eq!(reply.status, 200);
+    assert!(matches!(outcome, Outcome::Pending(_)), "{outcome:?}");
+}
