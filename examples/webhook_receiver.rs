@@ -16,45 +16,79 @@ use lean_sandbox::{Latency, Sandbox, SandboxConfig};
 use lean_ureq::Client;
 use lean_ureq::lean_proto::webhook::{EventKind, WebhookSecret};
 use lean_ureq::lean_proto::*;
+use std::io::Read;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-/// Serves Lean's webhooks until `events` were handled (or 30 s passed).
+/// Lean's webhooks are a few KB; the intake refuses anything over 256 KiB anyway, so reading
+/// more would only let a stranger fill memory.
+const MAX_BODY: u64 = 256 * 1024;
+/// Requests handled at once; beyond, 503 (Lean retries). A stalled upload holds one slot, and
+/// never the others.
+const MAX_IN_FLIGHT: usize = 32;
+
+/// Serves Lean's webhooks until `events` were handled (or 30 s passed). Each request gets its
+/// own thread, so a slow or stalled client never delays a valid webhook.
 fn serve(server: tiny_http::Server, client: Client, events: usize) {
-    let mut handled = 0;
-    while handled < events {
-        let Ok(Some(mut request)) = server.recv_timeout(Duration::from_secs(30)) else {
+    let handled = Arc::new(AtomicUsize::new(0));
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    while handled.load(Ordering::SeqCst) < events {
+        let Ok(Some(request)) = server.recv_timeout(Duration::from_secs(30)) else {
             break;
         };
-        let signature = request
-            .headers()
-            .iter()
-            .find(|h| h.field.equiv("lean-signature"))
-            .map(|h| h.value.to_string());
-        // The raw bytes, exactly as received: re-serialised JSON would never verify.
-        let mut body = Vec::new();
-        if request.as_reader().read_to_end(&mut body).is_err() {
-            let _ = request.respond(tiny_http::Response::empty(400));
+        if in_flight.fetch_add(1, Ordering::SeqCst) >= MAX_IN_FLIGHT {
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+            let _ = request.respond(tiny_http::Response::empty(503));
             continue;
         }
-        let ack = client.handle_webhook(signature.as_deref(), &body);
-        // Answer first; Lean is waiting.
-        let _ = request.respond(tiny_http::Response::empty(ack.status));
-        match (ack.event, ack.error) {
-            (Some(event), _) => {
-                handled += 1;
-                match event.kind {
-                    EventKind::ResultsReady { results_id } => {
-                        println!("results.ready {results_id}: the waiting call fetches it now")
-                    }
-                    EventKind::DataRefreshUpdated(r) => {
-                        println!("refresh {} is {:?}", r.refresh_id, r.status)
-                    }
-                    other => println!("{}: {other:?}", event.kind_name),
+        let (client, handled, in_flight) = (client.clone(), handled.clone(), in_flight.clone());
+        std::thread::spawn(move || {
+            handle(request, &client, &handled);
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+        });
+    }
+}
+
+fn handle(mut request: tiny_http::Request, client: &Client, handled: &AtomicUsize) {
+    let signature = request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("lean-signature"))
+        .map(|h| h.value.to_string());
+    // The raw bytes, exactly as received (re-serialised JSON would never verify), and no more
+    // of them than a webhook can be.
+    if request.body_length().is_some_and(|n| n as u64 > MAX_BODY) {
+        let _ = request.respond(tiny_http::Response::empty(413));
+        return;
+    }
+    let mut body = Vec::new();
+    let read = request
+        .as_reader()
+        .take(MAX_BODY + 1)
+        .read_to_end(&mut body);
+    if read.is_err() || body.len() as u64 > MAX_BODY {
+        let _ = request.respond(tiny_http::Response::empty(413));
+        return;
+    }
+    let ack = client.handle_webhook(signature.as_deref(), &body);
+    // Answer first; Lean is waiting.
+    let _ = request.respond(tiny_http::Response::empty(ack.status));
+    match (ack.event, ack.error) {
+        (Some(event), _) => {
+            handled.fetch_add(1, Ordering::SeqCst);
+            match event.kind {
+                EventKind::ResultsReady { results_id } => {
+                    println!("results.ready {results_id}: the waiting call fetches it now")
                 }
+                EventKind::DataRefreshUpdated(r) => {
+                    println!("refresh {} is {:?}", r.refresh_id, r.status)
+                }
+                other => println!("{}: {other:?}", event.kind_name),
             }
-            (None, Some(e)) => println!("refused ({}): {e}", ack.status),
-            (None, None) => println!("duplicate, acknowledged"),
         }
+        (None, Some(e)) => println!("refused ({}): {e}", ack.status),
+        (None, None) => println!("duplicate, acknowledged"),
     }
 }
 

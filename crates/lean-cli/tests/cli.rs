@@ -327,3 +327,80 @@ fn webhook_verify_takes_captures_that_are_not_utf8() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn webhook_listen_is_not_held_up_by_a_stalled_or_huge_upload() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lean"))
+        .args([
+            "webhook",
+            "listen",
+            "--port",
+            &port.to_string(),
+            "--secret",
+            "whsec",
+            "--max",
+            "3",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let connect = || {
+        for _ in 0..100 {
+            if let Ok(s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                return s;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("listener never came up");
+    };
+    // 1. An upload that announces 100,000 bytes (tiny_http hands over bodies above 1 KiB
+    //    unread) and stalls after a few: it occupies one handler, never the listener.
+    let mut stalled = connect();
+    stalled
+        .write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{\"type\"")
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200)); // it is handed over first
+    // 2. A body of 400 MiB announced: refused at once, without reading it.
+    let mut huge = connect();
+    huge.write_all(
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 419430400\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    huge.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut reply = [0u8; 12];
+    std::io::Read::read_exact(&mut huge, &mut reply).unwrap();
+    assert_eq!(&reply, b"HTTP/1.1 413");
+    drop(huge);
+    // 3. A valid webhook is answered at once.
+    let body = std::fs::read(fixtures().join("UAE-webhooks/entity.created.json")).unwrap();
+    let sig = lean_proto::webhook::WebhookSecret::new("whsec").sign(&body);
+    let mut valid = connect();
+    let t0 = std::time::Instant::now();
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nlean-signature: {sig}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    valid.write_all(head.as_bytes()).unwrap();
+    valid.write_all(&body).unwrap();
+    valid
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut reply = [0u8; 12];
+    std::io::Read::read_exact(&mut valid, &mut reply).unwrap();
+    assert_eq!(&reply, b"HTTP/1.1 200");
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        t0.elapsed()
+    );
+    drop(stalled); // the stalled upload ends; the listener has seen its 3 requests
+    let status = child.wait().unwrap();
+    assert!(status.success());
+}
