@@ -184,7 +184,14 @@ struct Fail(String, u8);
 
 impl From<lean_ureq::Error> for Fail {
     fn from(e: lean_ureq::Error) -> Self {
-        Fail(format!("error: {e}"), 1)
+        // 2: the input was wrong (bad configuration, a request that cannot be built);
+        // 1: Lean or the network said no.
+        let usage = match &e {
+            lean_ureq::Error::Config(_) => true,
+            lean_ureq::Error::Call(c) => c.is_misuse(),
+            _ => false,
+        };
+        Fail(format!("error: {e}"), if usage { 2 } else { 1 })
     }
 }
 

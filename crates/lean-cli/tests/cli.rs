@@ -404,3 +404,16 @@ fn webhook_listen_is_not_held_up_by_a_stalled_or_huge_upload() {
     let status = child.wait().unwrap();
     assert!(status.success());
 }
+
+#[test]
+fn a_request_that_cannot_be_built_is_a_usage_error() {
+    // Caught before any request: exit 2 (usage), not 1 (Lean or the network).
+    let out = lean(&["transactions", "--size", "0"], None);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("page size"));
+}
