@@ -1,0 +1,256 @@
+//! `lean-soak`: a fault campaign against lean-sandbox, for one adapter at a time.
+//!
+//! ```sh
+//! cargo run --release -p lean-soak -- --adapter ureq --calls 10000 --faults 0.2 --bad-webhooks 0.1
+//! ```
+//!
+//! A share of every route's answers is faulted (5xx, 429 with Retry-After, resets, slow
+//! answers, truncated or malformed bodies, FAILED, lost, duplicated and early webhooks), and
+//! forged webhooks (bad signature, garbage) are thrown at the client's intake. Every call must
+//! end with its own correct data or a typed error; the report counts what went wrong.
+
+use clap::Parser;
+use lean_conformance::executors::{AsyncStd, Tokio};
+use lean_conformance::{Adapter, Async, Blocking};
+use lean_proto::call::{CallConfig, CallErrorKind};
+use lean_proto::retry::RetryPolicy;
+use lean_proto::*;
+use lean_sandbox::{FaultKind, FaultRule, Latency, Sandbox, SandboxConfig};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(about = "A fault campaign of lean-rs against lean-sandbox")]
+struct Args {
+    /// ureq, surf or reqwest.
+    #[arg(long, default_value = "ureq")]
+    adapter: String,
+    /// Calls to make.
+    #[arg(long, default_value_t = 10_000)]
+    calls: usize,
+    /// Share of answers faulted, per route (0..=1).
+    #[arg(long, default_value_t = 0.2)]
+    faults: f64,
+    /// Forged webhooks thrown at the intake, per call (0..=1).
+    #[arg(long, default_value_t = 0.1)]
+    bad_webhooks: f64,
+    /// Calls in flight at once.
+    #[arg(long, default_value_t = 50)]
+    concurrency: usize,
+}
+
+fn rules(share: f64) -> Vec<FaultRule> {
+    let kinds = [
+        FaultKind::ServerError { status: 503 },
+        FaultKind::RateLimited { retry_after: 1 },
+        FaultKind::Reset,
+        FaultKind::Delay { ms: 50 },
+        FaultKind::Truncated,
+        FaultKind::Malformed,
+        FaultKind::Failed {
+            granular_status_code: "BANK_ISSUE".into(),
+        },
+        FaultKind::WebhookLost,
+        FaultKind::WebhookDuplicated,
+        FaultKind::WebhookEarly,
+    ];
+    let each = (share / kinds.len() as f64).clamp(0.0, 1.0);
+    kinds
+        .into_iter()
+        .map(|kind| FaultRule {
+            route: "*".into(),
+            kind,
+            probability: each,
+            count: None,
+        })
+        .collect()
+}
+
+/// Linux resident memory, in MiB.
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or(0.0, |pages| pages * 4096.0 / (1 << 20) as f64)
+}
+
+#[derive(Default)]
+struct Report {
+    correct: u64,
+    wrong: u64,
+    errors: BTreeMap<String, u64>,
+    lost_results_id: u64,
+    panics: u64,
+}
+
+fn run<C: Adapter>(args: &Args) -> Report {
+    let sandbox = Sandbox::start(SandboxConfig {
+        bank_latency: Latency {
+            min: Duration::from_secs(1),
+            max: Duration::from_secs(90), // some beyond Lean's 50 s: PENDING by fallback
+        },
+        time_scale: 0.002,
+        faults: rules(args.faults),
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox");
+    let calls = CallConfig {
+        sync_timeout: Duration::from_secs(5),
+        request_timeout: Duration::from_secs(5),
+        deadline: Duration::from_secs(60),
+        webhook_grace: Duration::from_millis(500),
+        poll: RetryPolicy {
+            max_retries: u32::MAX,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(500),
+        },
+        retry: RetryPolicy {
+            max_retries: 6,
+            base_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(500),
+        },
+        ..CallConfig::default()
+    };
+    let client = C::connect(sandbox.client_config(), calls, Some(sandbox.webhook_secret()));
+    // The client's webhook endpoint, plus forgeries thrown at the same intake.
+    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind"));
+    let url = format!("http://{}/hooks", server.server_addr().to_ip().expect("ip"));
+    let forged_accepted = Arc::new(AtomicU64::new(0));
+    {
+        let (server, client) = (server.clone(), client.clone());
+        std::thread::spawn(move || {
+            for mut request in server.incoming_requests() {
+                let signature = request
+                    .headers()
+                    .iter()
+                    .find(|h| h.field.equiv("lean-signature"))
+                    .map(|h| h.value.to_string());
+                let mut body = Vec::new();
+                let _ = std::io::Read::read_to_end(request.as_reader(), &mut body);
+                let ack = client.handle_webhook(signature.as_deref(), &body);
+                let _ = request.respond(tiny_http::Response::empty(ack.status));
+            }
+        });
+    }
+    sandbox.set_webhook_url(Some(url));
+    let entity = sandbox.entities()[0].clone();
+    let forgeries = (args.calls as f64 * args.bad_webhooks).round() as u64;
+    let forger = {
+        let (client, accepted) = (client.clone(), forged_accepted.clone());
+        let id = "2ab8c57a-011b-418f-9419-968155e600dd";
+        std::thread::spawn(move || {
+            let bodies = [
+                format!(r#"{{"type":"results.ready","payload":{{"id":"{id}"}},"event_id":"forged"}}"#),
+                "not json at all".to_owned(),
+            ];
+            for n in 0..forgeries {
+                let body = &bodies[(n % 2) as usize];
+                let signature = format!("sha512={}", "ab".repeat(64));
+                let ack = client.handle_webhook(Some(&signature), body.as_bytes());
+                if ack.status == 200 || ack.event.is_some() {
+                    accepted.fetch_add(1, Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        })
+    };
+    let mut report = Report::default();
+    let mut done = 0;
+    while done < args.calls {
+        let n = args.concurrency.min(args.calls - done);
+        let batch: Vec<GetAccounts> = (0..n)
+            .map(|i| {
+                let mut e = GetAccounts::new(entity.clone());
+                e.options.asynchronous = (done + i) % 2 == 0;
+                e
+            })
+            .collect();
+        let asynchronous: Vec<bool> = batch.iter().map(|e| e.options.asynchronous).collect();
+        let client = client.clone();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            client.call_concurrently(batch)
+        })) {
+            Ok(results) => {
+                for (r, was_async) in results.into_iter().zip(asynchronous) {
+                    match r {
+                        Ok(d) if d.payload.items.len() == 9 => report.correct += 1,
+                        Ok(_) => report.wrong += 1,
+                        Err(e) => {
+                            let kind = e.call_error().map_or("other".to_owned(), |c| kind_name(&c.kind));
+                            // An async request is answered PENDING with its results_id unless a
+                            // fault replaced the answer; a call that ran out of time after that
+                            // must hand the id back.
+                            if was_async && kind == "deadline" && e.results_id().is_none() {
+                                report.lost_results_id += 1;
+                            }
+                            *report.errors.entry(kind).or_insert(0) += 1;
+                        }
+                    }
+                }
+            }
+            Err(_) => report.panics += 1,
+        }
+        done += n;
+    }
+    let _ = forger.join();
+    server.unblock();
+    if forged_accepted.load(Ordering::Relaxed) > 0 {
+        report.wrong += forged_accepted.load(Ordering::Relaxed);
+        *report.errors.entry("FORGED WEBHOOK ACCEPTED".into()).or_insert(0) +=
+            forged_accepted.load(Ordering::Relaxed);
+    }
+    report
+}
+
+fn kind_name(k: &CallErrorKind) -> String {
+    match k {
+        CallErrorKind::Misuse(_) => "misuse",
+        CallErrorKind::Api(_) => "api (retries spent)",
+        CallErrorKind::DataFailed(_) => "FAILED (injected)",
+        CallErrorKind::ReconnectRequired(_) => "reconnect",
+        CallErrorKind::ConsentExpired(_) => "consent",
+        CallErrorKind::Auth(_) => "auth",
+        CallErrorKind::DeadlineExceeded => "deadline",
+        CallErrorKind::RequestBudgetExhausted => "budget",
+        CallErrorKind::Decode(_) => "decode (retries spent)",
+        CallErrorKind::Transport(_) => "transport (retries spent)",
+        _ => "other",
+    }
+    .to_owned()
+}
+
+fn main() {
+    let args = Args::parse();
+    let (rss0, t0) = (rss_mib(), Instant::now());
+    let report = match args.adapter.as_str() {
+        "ureq" => run::<Blocking<lean_ureq::Ureq>>(&args),
+        "surf" => run::<Async<lean_surf::Surf, AsyncStd>>(&args),
+        "reqwest" => run::<Async<lean_reqwest::Reqwest, Tokio>>(&args),
+        other => {
+            eprintln!("unknown adapter {other:?}: ureq, surf or reqwest");
+            std::process::exit(2);
+        }
+    };
+    let typed: u64 = report.errors.values().sum();
+    println!(
+        "adapter {}: {} calls, faults {}, forged webhooks {} per call, {:.1?}",
+        args.adapter,
+        args.calls,
+        args.faults,
+        args.bad_webhooks,
+        t0.elapsed()
+    );
+    println!("correct {}", report.correct);
+    println!("wrong {}", report.wrong);
+    println!("typed errors {typed}");
+    for (kind, n) in &report.errors {
+        println!("  {kind}: {n}");
+    }
+    println!("panics {}", report.panics);
+    println!("lost results_id {}", report.lost_results_id);
+    println!("RSS start {rss0:.1} MiB, end {:.1} MiB", rss_mib());
+    let bad = report.wrong + report.panics + report.lost_results_id;
+    std::process::exit(if bad == 0 { 0 } else { 1 });
+}
