@@ -778,23 +778,12 @@ fn verify(secret: &str, signature: Option<String>, file: &str) -> Result<(), Fai
     let (signature, body) = match signature {
         Some(s) => (Some(s), input),
         None => {
-            // A capture: headers, a blank line, the raw body. Split the raw bytes (the body
-            // need not be text, and must stay byte for byte what was signed); read only the
-            // header part as text.
-            let find = |needle: &[u8]| input.windows(needle.len()).position(|w| w == needle);
-            let Some(split) = find(b"\r\n\r\n")
-                .map(|i| (i, 4))
-                .or_else(|| find(b"\n\n").map(|i| (i, 2)))
-            else {
+            // A capture: headers, a blank line, the raw body, split on bytes (the body must
+            // stay byte for byte what was signed).
+            let Some((sig, body)) = lean_proto::webhook::split_capture(&input) else {
                 return Err(Fail("no --signature and no headers in the input (a capture is headers, a blank line, the body)".into(), 2));
             };
-            let headers = String::from_utf8_lossy(&input[..split.0]);
-            let sig = headers.lines().find_map(|l| {
-                l.split_once(':')
-                    .filter(|(k, _)| k.trim().eq_ignore_ascii_case("lean-signature"))
-                    .map(|(_, v)| v.trim().to_owned())
-            });
-            (sig, input[split.0 + split.1..].to_vec())
+            (sig, body.to_vec())
         }
     };
     match WebhookSecret::new(secret).verify(&body, signature.as_deref()) {

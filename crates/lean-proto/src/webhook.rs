@@ -339,6 +339,30 @@ impl WebhookEvent {
     }
 }
 
+/// Splits a captured HTTP request (headers, a blank line, the raw body) into its
+/// `lean-signature` value and the body bytes exactly as sent. Works on bytes: neither the
+/// headers nor the body need be UTF-8. `None` when there is no blank line.
+///
+/// ```
+/// let capture = b"POST /hook HTTP/1.1\r\nlean-signature: sha512=ab\r\n\r\n{\"type\":\"x\"}";
+/// let (signature, body) = lean_proto::webhook::split_capture(capture).unwrap();
+/// assert_eq!(signature.as_deref(), Some("sha512=ab"));
+/// assert_eq!(body, b"{\"type\":\"x\"}");
+/// ```
+pub fn split_capture(input: &[u8]) -> Option<(Option<String>, &[u8])> {
+    let find = |needle: &[u8]| input.windows(needle.len()).position(|w| w == needle);
+    let (end, gap) = find(b"\r\n\r\n")
+        .map(|i| (i, 4))
+        .or_else(|| find(b"\n\n").map(|i| (i, 2)))?;
+    let headers = String::from_utf8_lossy(&input[..end]);
+    let signature = headers.lines().find_map(|l| {
+        l.split_once(':')
+            .filter(|(k, _)| k.trim().eq_ignore_ascii_case(SIGNATURE_HEADER))
+            .map(|(_, v)| v.trim().to_owned())
+    });
+    Some((signature, &input[end + gap..]))
+}
+
 /// Where the webhook intake remembers which events it has seen, shared by every thread that
 /// receives webhooks (and, over a shared store, by every instance).
 pub trait DedupeStore: Send + Sync {
