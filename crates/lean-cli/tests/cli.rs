@@ -417,3 +417,41 @@ fn a_request_that_cannot_be_built_is_a_usage_error() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("page size"));
 }
+
+#[test]
+fn a_page_number_of_u32_max_is_printed_not_overflowed() {
+    // A server (any server: this is input) that answers page 4294967295 of 4294967295.
+    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", server.server_addr().to_ip().unwrap());
+    let serve = std::thread::spawn(move || {
+        for _ in 0..2 {
+            let Ok(Some(request)) = server.recv_timeout(std::time::Duration::from_secs(10)) else {
+                return;
+            };
+            let body = if request.url().starts_with("/oauth2/token") {
+                r#"{"access_token":"t","token_type":"Bearer","expires_in":3600}"#.to_owned()
+            } else {
+                r#"{"status":"OK","results_id":"00000000-0000-4000-8000-000000000001","message":"ok","timestamp":"2026-01-01T00:00:00Z","type":"accounts","data":{"type":"accounts","accounts":[],"page":{"number":4294967295,"size":50,"total_elements":0,"total_pages":4294967295}}}"#.to_owned()
+            };
+            let _ = request.respond(tiny_http::Response::from_string(body));
+        }
+    });
+    let out = lean(
+        &[
+            "accounts",
+            "--base-url",
+            &base,
+            "--client-id",
+            "id",
+            "--client-secret",
+            "secret",
+            "--entity",
+            "14eb95ba-2b9d-41cb-82fe-7b1b3079021e",
+        ],
+        None,
+    );
+    let _ = serve.join();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("page 4294967296 of 4294967295"), "{stderr}");
+}
