@@ -7,7 +7,8 @@
 //! A share of every route's answers is faulted (5xx, 429 with Retry-After, resets, slow
 //! answers, truncated or malformed bodies, FAILED, lost, duplicated and early webhooks), and
 //! forged webhooks (bad signature, garbage) are thrown at the client's intake. Every call must
-//! end with its own correct data or a typed error; the report counts what went wrong.
+//! end with its own correct data or a typed error; the report counts what went wrong. The
+//! emulator runs in a process of its own, so the memory reported is the client's.
 
 use clap::Parser;
 use lean_conformance::executors::{AsyncStd, Tokio};
@@ -39,6 +40,90 @@ struct Args {
     /// Calls in flight at once.
     #[arg(long, default_value_t = 50)]
     concurrency: usize,
+    /// Internal: run only the emulator (the campaign starts it in a process of its own, so
+    /// the memory it reports is the client's alone), sending webhooks to this URL.
+    #[arg(long, hide = true)]
+    emulator_for: Option<String>,
+}
+
+fn emulator_config(faults: f64, webhook_url: Option<String>) -> SandboxConfig {
+    SandboxConfig {
+        bank_latency: Latency {
+            min: Duration::from_secs(1),
+            max: Duration::from_secs(90), // some beyond Lean's 50 s: PENDING by fallback
+        },
+        time_scale: 0.002,
+        faults: rules(faults),
+        webhook_url,
+        ..SandboxConfig::default()
+    }
+}
+
+/// The emulator process: prints its base URL and first entity, then serves until its parent
+/// closes stdin.
+fn emulator(faults: f64, webhook_url: String) {
+    let sandbox = Sandbox::start(emulator_config(faults, Some(webhook_url))).expect("sandbox");
+    println!("{} {}", sandbox.base_url(), sandbox.entities()[0]);
+    let mut sink = String::new();
+    let _ = std::io::stdin().read_line(&mut sink); // EOF when the campaign ends
+}
+
+/// The emulator in a child process (this binary in its emulator mode); killed on drop.
+struct Emulator {
+    child: std::process::Child,
+    base_url: String,
+    entity: EntityId,
+}
+
+impl Emulator {
+    fn start(faults: f64, webhook_url: &str) -> Emulator {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(std::env::current_exe().expect("own path"))
+            .args([
+                "--emulator-for",
+                webhook_url,
+                "--faults",
+                &faults.to_string(),
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the emulator process");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("stdout");
+        let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+        let mut parts = line.split_whitespace();
+        let base_url = parts.next().expect("the emulator's URL").to_owned();
+        let entity = EntityId::parse(parts.next().expect("an entity")).expect("an entity id");
+        Emulator {
+            child,
+            base_url,
+            entity,
+        }
+    }
+
+    fn client_config(&self) -> Config {
+        let base = BaseUrl::parse(&self.base_url).expect("loopback URL");
+        let defaults = SandboxConfig::default();
+        Config::new(
+            Region::Uae,
+            Environment::Custom {
+                api_base: base.clone(),
+                auth_base: base,
+            },
+            Credentials::ClientCredentials {
+                client_id: defaults.client_id,
+                client_secret: Secret::new(defaults.client_secret),
+            },
+        )
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 fn rules(share: f64) -> Vec<FaultRule> {
@@ -88,16 +173,6 @@ struct Report {
 }
 
 fn run<C: Adapter>(args: &Args) -> Report {
-    let sandbox = Sandbox::start(SandboxConfig {
-        bank_latency: Latency {
-            min: Duration::from_secs(1),
-            max: Duration::from_secs(90), // some beyond Lean's 50 s: PENDING by fallback
-        },
-        time_scale: 0.002,
-        faults: rules(args.faults),
-        ..SandboxConfig::default()
-    })
-    .expect("sandbox");
     let calls = CallConfig {
         sync_timeout: Duration::from_secs(5),
         request_timeout: Duration::from_secs(5),
@@ -115,14 +190,12 @@ fn run<C: Adapter>(args: &Args) -> Report {
         },
         ..CallConfig::default()
     };
-    let client = C::connect(
-        sandbox.client_config(),
-        calls,
-        Some(sandbox.webhook_secret()),
-    );
-    // The client's webhook endpoint, plus forgeries thrown at the same intake.
+    // The client's webhook endpoint first: the emulator is told where to send webhooks.
     let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind"));
     let url = format!("http://{}/hooks", server.server_addr().to_ip().expect("ip"));
+    let lean = Emulator::start(args.faults, &url);
+    let secret = lean_proto::webhook::WebhookSecret::new(SandboxConfig::default().webhook_secret);
+    let client = C::connect(lean.client_config(), calls, Some(secret));
     let forged_accepted = Arc::new(AtomicU64::new(0));
     {
         let (server, client) = (server.clone(), client.clone());
@@ -140,8 +213,7 @@ fn run<C: Adapter>(args: &Args) -> Report {
             }
         });
     }
-    sandbox.set_webhook_url(Some(url));
-    let entity = sandbox.entities()[0].clone();
+    let entity = lean.entity.clone();
     let forgeries = (args.calls as f64 * args.bad_webhooks).round() as u64;
     let forger = {
         let (client, accepted) = (client.clone(), forged_accepted.clone());
@@ -238,6 +310,9 @@ fn kind_name(k: &CallErrorKind) -> String {
 
 fn main() {
     let args = Args::parse();
+    if let Some(url) = args.emulator_for.clone() {
+        return emulator(args.faults, url);
+    }
     let (rss0, t0) = (rss_mib(), Instant::now());
     let report = match args.adapter.as_str() {
         "ureq" => run::<Blocking<lean_ureq::Ureq>>(&args),
