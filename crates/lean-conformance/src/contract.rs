@@ -232,9 +232,22 @@ pub fn cancellation_at_every_await_point_releases_everything<C: Adapter>() {
         t0.elapsed()
     );
 
-    // 2. Dropped while waiting for another call's token fetch: the fetcher is unaffected.
-    client.call(GetAccounts::new(e.clone())).unwrap();
+    // 2. Dropped while waiting for another call's token fetch: the fetcher is unaffected and
+    //    nothing stays filed under "token".
     sandbox.revoke_tokens();
+    let waiter = C::connect_with(config_for(&sandbox), quick_calls(), None, registry.clone());
+    sandbox.add_fault(FaultRule::next("token", FaultKind::Delay { ms: 800 }, 1));
+    let fetcher = {
+        let (c, e) = (waiter.clone(), e.clone());
+        std::thread::spawn(move || c.call(GetAccounts::new(e)).map(|d| d.payload.items.len()))
+    };
+    std::thread::sleep(Duration::from_millis(200)); // the fetch is out
+    assert_eq!(
+        waiter.call_and_drop_after(GetAccounts::new(e.clone()), Duration::from_millis(200)),
+        Some(false)
+    );
+    assert_eq!(fetcher.join().unwrap().expect("the fetcher's call"), 9);
+    assert_eq!(waiter.parked_calls(), 0);
     // 3. Dropped while the data request is out: the connection is not reused for the next
     //    request (it would read the abandoned answer).
     sandbox.add_fault(FaultRule::next(
