@@ -18,6 +18,7 @@ pub mod executors;
 pub mod redis_server;
 pub mod scenarios;
 pub mod tls;
+pub mod webhook_endpoint;
 
 pub use adapters::{Async, Blocking, Executor};
 

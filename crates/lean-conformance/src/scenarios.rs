@@ -11,58 +11,13 @@ use lean_proto::retry::RetryPolicy;
 use lean_proto::webhook::WebhookSecret;
 use lean_proto::*;
 use lean_sandbox::{FaultKind, FaultRule, Latency, Sandbox, SandboxConfig};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A sandbox with a webhook endpoint wired to a client.
 pub(crate) struct World<C: Adapter> {
     pub(crate) sandbox: Sandbox,
     pub(crate) client: C,
-    _hooks: Option<Hooks>,
-}
-
-pub(crate) struct Hooks {
-    server: Arc<tiny_http::Server>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for Hooks {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-/// Serves webhooks on loopback into `client.handle_webhook`, answering its status.
-pub(crate) fn webhook_endpoint<C: Adapter>(client: C) -> (String, Hooks) {
-    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind"));
-    let url = format!(
-        "http://{}/webhooks/lean",
-        server.server_addr().to_ip().expect("ip")
-    );
-    let s = server.clone();
-    let thread = std::thread::spawn(move || {
-        for mut request in s.incoming_requests() {
-            let signature = request
-                .headers()
-                .iter()
-                .find(|h| h.field.equiv("lean-signature"))
-                .map(|h| h.value.as_str().to_owned());
-            let mut body = Vec::new();
-            let _ = std::io::Read::read_to_end(request.as_reader(), &mut body);
-            let ack = client.handle_webhook(signature.as_deref(), &body);
-            let _ = request.respond(tiny_http::Response::empty(ack.status));
-        }
-    });
-    (
-        url,
-        Hooks {
-            server,
-            thread: Some(thread),
-        },
-    )
+    _hooks: Option<crate::webhook_endpoint::WebhookEndpoint>,
 }
 
 pub(crate) fn quick_calls() -> CallConfig {
@@ -113,8 +68,11 @@ pub(crate) fn world<C: Adapter>(
     let sandbox = Sandbox::start(config).unwrap();
     let client = client_for::<C>(&sandbox, calls);
     let hooks = with_hooks.then(|| {
-        let (url, hooks) = webhook_endpoint(client.clone());
-        sandbox.set_webhook_url(Some(url));
+        let c = client.clone();
+        let hooks = crate::webhook_endpoint::WebhookEndpoint::start(move |signature, body| {
+            c.handle_webhook(signature, body).status
+        });
+        sandbox.set_webhook_url(Some(hooks.url().to_owned()));
         hooks
     });
     World {

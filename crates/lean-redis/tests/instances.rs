@@ -8,6 +8,7 @@ mod common;
 use common::RedisServer;
 use lean_conformance::Executor;
 use lean_conformance::executors::Tokio;
+use lean_conformance::webhook_endpoint::WebhookEndpoint;
 use lean_proto::call::CallConfig;
 use lean_proto::retry::RetryPolicy;
 use lean_proto::*;
@@ -24,83 +25,54 @@ const CALLS: usize = 1000;
 /// random (seeded), one in ten to a second one as well. It answers Lean with the first
 /// instance's status. It counts, per event, how many instances processed it.
 struct Balancer {
-    server: Arc<tiny_http::Server>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _endpoint: WebhookEndpoint,
     processed: Arc<Mutex<HashMap<String, usize>>>,
     refused: Arc<AtomicUsize>,
 }
 
 impl Balancer {
     fn start(instances: Vec<lean_reqwest::Client>) -> (String, Balancer) {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind"));
-        let url = format!(
-            "http://{}/webhooks/lean",
-            server.server_addr().to_ip().expect("ip")
-        );
         let processed = Arc::new(Mutex::new(HashMap::new()));
         let refused = Arc::new(AtomicUsize::new(0));
-        let (s, p, r) = (server.clone(), processed.clone(), refused.clone());
-        let thread = std::thread::spawn(move || {
-            let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-            let mut draw = move |n: u64| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                seed % n
-            };
-            // One thread per delivery, as a real balancer serves requests concurrently: a
-            // webhook must not wait behind others past Lean's answer window (10 s, scaled
-            // here to 100 ms), or Lean would send it again.
-            let instances = Arc::new(instances);
-            for mut request in s.incoming_requests() {
-                let first = draw(instances.len() as u64) as usize;
-                let mut targets = vec![first];
-                if draw(10) == 0 {
-                    targets.push((first + 1) % instances.len());
-                }
-                let (instances, p, r) = (instances.clone(), p.clone(), r.clone());
-                std::thread::spawn(move || {
-                    let signature = request
-                        .headers()
-                        .iter()
-                        .find(|h| h.field.equiv("lean-signature"))
-                        .map(|h| h.value.as_str().to_owned());
-                    let mut body = Vec::new();
-                    let _ = std::io::Read::read_to_end(request.as_reader(), &mut body);
-                    let mut status = None;
-                    for t in targets {
-                        let ack = instances[t].handle_webhook(signature.as_deref(), &body);
-                        if let Some(event) = &ack.event {
-                            let key = event.dedupe_key();
-                            *p.lock().unwrap().entry(key).or_insert(0) += 1;
-                        }
-                        if ack.status != 200 {
-                            r.fetch_add(1, Ordering::Relaxed);
-                        }
-                        status.get_or_insert(ack.status);
-                    }
-                    let _ = request.respond(tiny_http::Response::empty(status.unwrap_or(500)));
-                });
+        let (p, r) = (processed.clone(), refused.clone());
+        let seed = Mutex::new(0x9e37_79b9_7f4a_7c15_u64);
+        let draw = move |n: u64| {
+            let mut s = seed.lock().unwrap();
+            *s ^= *s << 13;
+            *s ^= *s >> 7;
+            *s ^= *s << 17;
+            *s % n
+        };
+        // The endpoint serves each delivery on its own thread, as a real balancer does: a
+        // webhook must not wait behind others past Lean's answer window (10 s, scaled here to
+        // 100 ms), or Lean would send it again.
+        let endpoint = WebhookEndpoint::start(move |signature, body| {
+            let first = draw(instances.len() as u64) as usize;
+            let mut targets = vec![first];
+            if draw(10) == 0 {
+                targets.push((first + 1) % instances.len());
             }
+            let mut status = None;
+            for t in targets {
+                let ack = instances[t].handle_webhook(signature, body);
+                if let Some(event) = &ack.event {
+                    *p.lock().unwrap().entry(event.dedupe_key()).or_insert(0) += 1;
+                }
+                if ack.status != 200 {
+                    r.fetch_add(1, Ordering::Relaxed);
+                }
+                status.get_or_insert(ack.status);
+            }
+            status.unwrap_or(500)
         });
         (
-            url,
+            endpoint.url().to_owned(),
             Balancer {
-                server,
-                thread: Some(thread),
+                _endpoint: endpoint,
                 processed,
                 refused,
             },
         )
-    }
-}
-
-impl Drop for Balancer {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

@@ -12,6 +12,7 @@
 
 use clap::Parser;
 use lean_conformance::executors::{AsyncStd, Tokio};
+use lean_conformance::webhook_endpoint::WebhookEndpoint;
 use lean_conformance::{Adapter, Async, Blocking};
 use lean_proto::call::{CallConfig, CallErrorKind};
 use lean_proto::retry::RetryPolicy;
@@ -191,28 +192,13 @@ fn run<C: Adapter>(args: &Args) -> Report {
         ..CallConfig::default()
     };
     // The client's webhook endpoint first: the emulator is told where to send webhooks.
-    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind"));
-    let url = format!("http://{}/hooks", server.server_addr().to_ip().expect("ip"));
-    let lean = Emulator::start(args.faults, &url);
+    let mut hooks = WebhookEndpoint::bind();
+    let lean = Emulator::start(args.faults, hooks.url());
     let secret = lean_proto::webhook::WebhookSecret::new(SandboxConfig::default().webhook_secret);
     let client = C::connect(lean.client_config(), calls, Some(secret));
     let forged_accepted = Arc::new(AtomicU64::new(0));
-    {
-        let (server, client) = (server.clone(), client.clone());
-        std::thread::spawn(move || {
-            for mut request in server.incoming_requests() {
-                let signature = request
-                    .headers()
-                    .iter()
-                    .find(|h| h.field.equiv("lean-signature"))
-                    .map(|h| h.value.to_string());
-                let mut body = Vec::new();
-                let _ = std::io::Read::read_to_end(request.as_reader(), &mut body);
-                let ack = client.handle_webhook(signature.as_deref(), &body);
-                let _ = request.respond(tiny_http::Response::empty(ack.status));
-            }
-        });
-    }
+    let c = client.clone();
+    hooks.serve(move |signature, body| c.handle_webhook(signature, body).status);
     let entity = lean.entity.clone();
     let forgeries = (args.calls as f64 * args.bad_webhooks).round() as u64;
     let forger = {
@@ -280,7 +266,7 @@ fn run<C: Adapter>(args: &Args) -> Report {
         }
     }
     let _ = forger.join();
-    server.unblock();
+    drop(hooks);
     if forged_accepted.load(Ordering::Relaxed) > 0 {
         report.wrong += forged_accepted.load(Ordering::Relaxed);
         *report
