@@ -134,3 +134,26 @@ fn an_outage_loses_nothing_and_everything_reconnects() {
         dedupe.first_time("after", Instant::now()) == Ok(true)
     }));
 }
+
+#[test]
+fn a_bad_url_is_an_error_that_shows_no_password() {
+    for url in [
+        "redis://:hunter2-secret@127.0.0.1:notaport/",
+        "rediss//:hunter2-secret@h/",
+        "hunter2-secret",
+    ] {
+        let e = RedisResults::start(RedisConfig::new(url))
+            .err()
+            .expect("a bad URL is refused");
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        let d = RedisDedupe::new(RedisConfig::new(url))
+            .err()
+            .expect("a bad URL is refused");
+        assert!(!d.to_string().contains("hunter2"), "{d}");
+    }
+    let debug = format!(
+        "{:?}",
+        RedisConfig::new("redis://:hunter2-secret@127.0.0.1:6379/")
+    );
+    assert!(!debug.contains("hunter2"), "{debug}");
+}
