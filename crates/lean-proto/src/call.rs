@@ -27,7 +27,7 @@
 
 use crate::auth::{Credential, FetchTicket, TokenAccess, TokenCache, TokenError};
 use crate::config::{ApiGeneration, BaseUrl};
-use crate::enums::ErrorCode;
+use crate::enums::{ErrorCode, GranularStatusCode};
 use crate::ids::ResultsId;
 use crate::request::{Auth, Endpoint, GetResults, RequestError, Target};
 use crate::response::{
@@ -70,6 +70,11 @@ pub struct CallConfig {
     pub correlation_id: Option<String>,
     /// Ask `async=true` from the start (Lean then always answers PENDING).
     pub asynchronous: bool,
+    /// How long to wait after Lean answers `DUPLICATED_REQUEST` (it is still working on the
+    /// same request, typically the one a timed-out synchronous request left running) before
+    /// asking again. Lean says to wait about a minute; default 60 s, plus up to 10 % jitter.
+    /// These waits do not use up `retry`: only the deadline and `max_requests` bound them.
+    pub duplicate_backoff: Duration,
 }
 
 impl Default for CallConfig {
@@ -89,6 +94,7 @@ impl Default for CallConfig {
             seed: 0x1ea4_5eed,
             correlation_id: None,
             asynchronous: false,
+            duplicate_backoff: Duration::from_secs(60),
         }
     }
 }
@@ -384,6 +390,8 @@ pub struct Call<P: Payload> {
     asynchronous: bool,
     switched_to_async: bool,
     retries: u32,
+    /// `DUPLICATED_REQUEST` answers seen (waited out with `duplicate_backoff`).
+    duplicates: u32,
     polls: u32,
     requests: u32,
     /// Tokens Lean answered 401 to during this call (each is replayed once with a newer one).
@@ -436,6 +444,7 @@ impl<P: Payload + 'static> Call<P> {
             asynchronous,
             switched_to_async: false,
             retries: 0,
+            duplicates: 0,
             polls: 0,
             requests: 0,
             auth_rejected: Vec::new(),
@@ -747,6 +756,9 @@ impl<P: Payload> Call<P> {
                     "FAILED {:?}",
                     f.granular_status_code.as_ref().map(|c| c.as_str())
                 ));
+                if f.granular_status_code == Some(GranularStatusCode::DuplicatedRequest) {
+                    return self.on_duplicated(now, ctx);
+                }
                 if f.is_retryable() && self.retries < self.config.retry.max_retries {
                     // The failed results are final for their id; a new request gets a new one.
                     self.forget_results(ctx);
@@ -951,6 +963,31 @@ impl<P: Payload> Call<P> {
         }
     }
 
+    /// Lean answered `DUPLICATED_REQUEST`: the same request is still running there (after the
+    /// 50-second trap, the synchronous one whose answer timed out). Asking again at once would
+    /// only be refused again; Lean says to wait about a minute. Wait `duplicate_backoff`
+    /// (jittered up to +10 %) and ask again, within the deadline. A `results_id` the call
+    /// already holds is kept, so a deadline error still says where the data will be.
+    /// The refused answer's own `results_id` is not adopted: it names a request that was
+    /// turned away, and resuming with it would never bring data.
+    fn on_duplicated(&mut self, now: Instant, ctx: &Context<'_>) {
+        let base = self.config.duplicate_backoff;
+        let spread = (base / 10).as_millis() as u64;
+        let wait = base + Duration::from_millis(self.rng.below_or_eq(spread));
+        self.duplicates = self.duplicates.saturating_add(1);
+        self.last_error = Some(format!(
+            "DUPLICATED_REQUEST: Lean is still working on the same request (refused {} time(s))",
+            self.duplicates
+        ));
+        if later(now, wait) >= self.deadline {
+            return self.fail(ctx, CallErrorKind::DeadlineExceeded);
+        }
+        self.state = State::Backoff {
+            until: later(now, wait),
+            then: Phase::Data,
+        };
+    }
+
     fn on_api_error(
         &mut self,
         e: ApiError,
@@ -976,6 +1013,12 @@ impl<P: Payload> Call<P> {
                 poll_at: later(now, wait),
             };
             return;
+        }
+        if phase == Phase::Data
+            && e.code == Some(ErrorCode::DuplicatedRequest)
+            && self.spec.is_idempotent()
+        {
+            return self.on_duplicated(now, ctx);
         }
         if e.http_status == 403 && e.code == Some(ErrorCode::ConsentExpired) {
             return self.fail(ctx, CallErrorKind::ConsentExpired(e));

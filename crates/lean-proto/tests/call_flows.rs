@@ -198,6 +198,83 @@ fn the_fifty_second_trap_reissues_with_async() {
 }
 
 #[test]
+fn the_fifty_second_trap_then_duplicated_request_waits_a_minute() {
+    let mut lean = FakeLean::new(epoch());
+    lean.bank_latency = [secs(45), secs(5)].into();
+    lean.refuse_duplicates = true;
+    let config = CallConfig {
+        sync_timeout: secs(20),
+        ..CallConfig::default()
+    };
+    let mut shared = Shared::new();
+    let mut call = new_call(lean.now, config);
+    let started = lean.now;
+    let r = drive(&mut call, &mut lean, &mut shared);
+    let t = &r.transcript;
+    // The sync request times out at 20 s while the bank still works (until 45 s); the async
+    // re-ask is refused as a duplicate; the call waits Lean's minute, not its 0.25 s retry
+    // backoff, and the next ask gets PENDING and the data.
+    assert_eq!(
+        t[..5],
+        [
+            "send token",
+            "send data",
+            "send data async",
+            "backoff",
+            "send data async"
+        ]
+    );
+    assert_eq!(t[t.len() - 3..], ["webhook", "fetch results", "done: data"]);
+    assert_eq!(
+        lean.transcript
+            .iter()
+            .filter(|l| *l == "DUPLICATED_REQUEST")
+            .count(),
+        1
+    );
+    let d = r.outcome.as_ref().expect("data after the duplicate");
+    assert_eq!(d.results_id.as_ref(), Some(&lean.pending_given[0]));
+    let second_ask = lean.jobs[1].ready_at - secs(5);
+    assert!(
+        second_ask - started >= secs(80),
+        "20 s timeout + at least 60 s wait"
+    );
+    assert!(
+        second_ask - started <= secs(87),
+        "60 s + at most 10 % jitter"
+    );
+}
+
+#[test]
+fn duplicated_request_past_the_deadline_is_a_deadline_error() {
+    let mut lean = FakeLean::new(epoch());
+    lean.bank_latency = [secs(45)].into();
+    lean.refuse_duplicates = true;
+    let config = CallConfig {
+        sync_timeout: secs(20),
+        deadline: secs(60),
+        ..CallConfig::default()
+    };
+    let r = run(&mut lean, config);
+    let e = r
+        .outcome
+        .as_ref()
+        .expect_err("no time to wait out the duplicate");
+    assert_eq!(e.kind, CallErrorKind::DeadlineExceeded);
+    assert!(
+        e.last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("DUPLICATED_REQUEST"),
+        "{e}"
+    );
+    assert!(
+        r.finished_at - epoch() < secs(25),
+        "gave up at once, did not sleep to the deadline"
+    );
+}
+
+#[test]
 fn rate_limit_honours_retry_after() {
     let t0 = epoch();
     let mut lean = FakeLean::new(t0);

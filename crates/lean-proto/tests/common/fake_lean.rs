@@ -77,6 +77,9 @@ pub struct FakeLean {
     pub token_requests: u32,
     /// Webhooks to deliver: (at, signed body).
     pub outbox: BTreeMap<(Instant, u64), Vec<u8>>,
+    /// Like Lean: a data request that arrives while an earlier one is still running at the
+    /// bank is refused with FAILED `DUPLICATED_REQUEST`.
+    pub refuse_duplicates: bool,
     seq: u64,
     pub transcript: Transcript,
 }
@@ -98,6 +101,7 @@ impl FakeLean {
             requests: 0,
             token_requests: 0,
             outbox: BTreeMap::new(),
+            refuse_duplicates: false,
             seq: 0,
             transcript: Vec::new(),
         }
@@ -265,6 +269,19 @@ impl FakeLean {
                     )),
                 ),
             };
+        }
+        if self.refuse_duplicates && self.jobs.iter().any(|j| j.ready_at > self.now) {
+            self.transcript.push("DUPLICATED_REQUEST".into());
+            let id = self.next_id();
+            return (
+                quick,
+                Some(json(
+                    200,
+                    &format!(
+                        r#"{{"status":"FAILED","results_id":"{id}","message":"duplicate","status_detail":{{"granular_status_code":"DUPLICATED_REQUEST","status_additional_info":"The same request is already in progress"}},"data":null}}"#
+                    ),
+                )),
+            );
         }
         // A data request: Lean starts a job at the bank.
         let latency = self.latency();
