@@ -21,11 +21,18 @@
 
 #![forbid(unsafe_code)]
 
+mod auth;
 pub mod cli;
 pub mod config;
+mod control;
+mod data;
+mod directory;
 pub mod faults;
+mod refresh;
 mod render;
+mod respond;
 mod server;
+mod state;
 mod webhooks;
 pub mod world;
 
@@ -40,7 +47,8 @@ use std::sync::Arc;
 /// A running emulator. Dropping it stops the server.
 pub struct Sandbox {
     addr: SocketAddr,
-    inner: Arc<server::Inner>,
+    inner: Arc<state::Inner>,
+    runtime: tokio::runtime::Handle,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -59,9 +67,10 @@ impl Sandbox {
         let addr = listener.local_addr()?;
         // A half-sent request must not hold a connection (and a task) for ever.
         let read_timeout = config.read_timeout;
-        let inner = server::Inner::new(config);
+        let inner = state::Inner::new(config);
         let app = server::router(inner.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let handle = runtime.handle().clone();
         let thread = std::thread::Builder::new()
             .name("lean-sandbox".into())
             .spawn(move || {
@@ -71,6 +80,7 @@ impl Sandbox {
         Ok(Sandbox {
             addr,
             inner,
+            runtime: handle,
             shutdown: Some(tx),
             thread: Some(thread),
         })
@@ -121,33 +131,52 @@ impl Sandbox {
         &self.inner.config
     }
 
-    /// Seeded customers.
+    /// Customers (the two seeded first, then those created through the API).
     pub fn customers(&self) -> Vec<CustomerId> {
         self.inner
-            .world
-            .customers
-            .iter()
-            .map(|c| c.customer_id.clone())
+            .customers()
+            .into_iter()
+            .map(|c| c.customer_id)
             .collect()
     }
 
-    /// Seeded entities.
+    /// Live entities (the two seeded first, one per seeded customer, then those connected).
     pub fn entities(&self) -> Vec<EntityId> {
-        self.inner
-            .world
-            .entities
-            .iter()
-            .map(|e| e.id.clone())
-            .collect()
+        self.inner.entities().iter().map(|e| e.id.clone()).collect()
     }
 
-    /// Accounts of a seeded entity (the first has the configured number of transactions).
+    /// Accounts of an entity (the first of a seeded entity has the configured number of
+    /// transactions).
     pub fn accounts(&self, entity: &EntityId) -> Vec<AccountId> {
         self.inner
-            .world
             .entity(entity)
             .map(|e| e.accounts.iter().map(|a| a.id.clone()).collect())
             .unwrap_or_default()
+    }
+
+    /// Plays the end user connecting `bank_identifier` (default: the emulator's first bank)
+    /// through LinkSDK for `customer`: a new entity, then the webhooks Lean sends,
+    /// `entity.created` and `entity.data.refresh.updated` (PENDING, then FINISHED once the
+    /// bank's time has passed). `None` for an unknown customer or bank.
+    ///
+    /// ```no_run
+    /// let sandbox = lean_sandbox::Sandbox::start(Default::default())?;
+    /// let customer = sandbox.customers()[0].clone();
+    /// let entity = sandbox.connect(&customer, None).expect("a known customer");
+    /// assert!(sandbox.entities().contains(&entity));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn connect(
+        &self,
+        customer: &CustomerId,
+        bank_identifier: Option<&str>,
+    ) -> Option<EntityId> {
+        let bank = bank_identifier.unwrap_or(world::BANKS[0].0);
+        if !world::BANKS.iter().any(|b| b.0 == bank) {
+            return None;
+        }
+        let _guard = self.runtime.enter();
+        directory::connect(&self.inner, customer, bank).map(|e| e.id.clone())
     }
 
     /// Points webhooks at `url` from now on.
@@ -217,7 +246,11 @@ async fn serve(
             },
             _ = &mut stop => return,
         };
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let service = hyper_util::service::TowerToHyperService::new(
+            tower::ServiceBuilder::new()
+                .map_request(strip_trailing_slash)
+                .service(app.clone()),
+        );
         tokio::spawn(async move {
             let _ = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
@@ -226,6 +259,25 @@ async fn serve(
                 .await;
         });
     }
+}
+
+/// `/customers/v1/` is `/customers/v1`: Lean accepts both spellings (its docs and its Node
+/// SDK use the trailing slash), so routes are matched without it.
+fn strip_trailing_slash<B>(mut request: http::Request<B>) -> http::Request<B> {
+    let uri = request.uri();
+    let path = uri.path();
+    if path.len() > 1 && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        let path = if trimmed.is_empty() { "/" } else { trimmed };
+        let rebuilt = match uri.query() {
+            Some(q) => format!("{path}?{q}"),
+            None => path.to_owned(),
+        };
+        if let Ok(new) = rebuilt.parse() {
+            *request.uri_mut() = new;
+        }
+    }
+    request
 }
 
 /// Reads the whole request body first, within `read_timeout` and [`MAX_REQUEST_BODY`], and

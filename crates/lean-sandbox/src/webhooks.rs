@@ -3,11 +3,10 @@
 //! scaled by `--time-scale`), every attempt logged.
 
 use crate::faults::FaultKind;
-use crate::server::Inner;
+use crate::state::Inner;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use lean_proto::RefreshId;
 use lean_proto::webhook::WebhookSecret;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,7 +33,7 @@ fn event_body(
     message: &str,
     payload: serde_json::Value,
 ) -> (String, Vec<u8>) {
-    let event_id = uuid_from(inner);
+    let event_id = inner.new_id();
     let body = serde_json::json!({
         "type": kind,
         "message": message,
@@ -43,21 +42,6 @@ fn event_body(
         "event_id": event_id,
     });
     (event_id, body.to_string().into_bytes())
-}
-
-fn uuid_from(inner: &Inner) -> String {
-    // Event ids only need to be unique; derive them from the results/refresh id space.
-    let n = inner.started.elapsed().as_nanos() as u64 ^ 0x9e37_79b9_7f4a_7c15;
-    let mut r = lean_proto::rng::Rng::new(n);
-    let (a, b) = (r.next_u64(), r.next_u64());
-    format!(
-        "{:08x}-{:04x}-4{:03x}-b{:03x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xfff,
-        b >> 52,
-        b & 0xffff_ffff_ffff
-    )
 }
 
 /// `results.ready` for `results_id` at `ready_at`, shaped by the webhook fault drawn for it.
@@ -118,29 +102,44 @@ pub(crate) fn send_now(inner: Arc<Inner>, what: String, body: Vec<u8>) {
     tokio::spawn(deliver(inner, what, body));
 }
 
-/// A manual refresh finishes after a simulated bank time and emits
-/// `entity.data.refresh.updated`.
-pub(crate) fn schedule_refresh_finished(inner: Arc<Inner>, entity: usize, refresh_id: RefreshId) {
-    tokio::spawn(async move {
-        let wait = inner.config.real(inner.config.bank_latency.max);
-        tokio::time::sleep(wait).await;
-        if let Some(refresh) = crate::server::finish_refresh(&inner, entity, &refresh_id) {
-            let payload = serde_json::to_value(&refresh).unwrap_or_default();
-            let (id, body) = event_body(
-                &inner,
-                "entity.data.refresh.updated",
-                "An entity data refresh state has been updated.",
-                payload,
-            );
-            inner.remember_event(id, body.clone());
-            deliver(
-                inner,
-                format!("entity.data.refresh.updated {refresh_id}"),
-                body,
-            )
-            .await;
+/// Sends an event of `kind` now, signed and retried like every webhook.
+pub(crate) fn send_event(inner: Arc<Inner>, kind: &str, message: &str, payload: serde_json::Value) {
+    send_event_with(inner, kind, message, payload, None);
+}
+
+/// Sends an event, shaped by a webhook fault (lost, duplicated) drawn for it.
+pub(crate) fn send_event_with(
+    inner: Arc<Inner>,
+    kind: &str,
+    message: &str,
+    payload: serde_json::Value,
+    fault: Option<FaultKind>,
+) {
+    let what = format!(
+        "{kind} {}",
+        payload
+            .get("refresh_id")
+            .or_else(|| payload.get("id"))
+            .or_else(|| payload.get("identifier"))
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+    );
+    let (id, body) = event_body(&inner, kind, message, payload);
+    inner.remember_event(id, body.clone());
+    match fault {
+        Some(FaultKind::WebhookLost) => {
+            inner.log("webhook", what, 0, Some("lost (injected)".into()))
         }
-    });
+        Some(FaultKind::WebhookDuplicated) => {
+            tokio::spawn(async move {
+                deliver(inner.clone(), what.clone(), body.clone()).await;
+                deliver(inner, format!("{what} (duplicate)"), body).await;
+            });
+        }
+        _ => {
+            tokio::spawn(deliver(inner, what, body));
+        }
+    }
 }
 
 /// Delivers with Lean's retry schedule until a 200 arrives within the time limit.

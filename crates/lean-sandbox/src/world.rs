@@ -68,6 +68,10 @@ pub struct EntityRec {
     pub customer_id: CustomerId,
     /// Holder name.
     pub holder: String,
+    /// The bank it connects to (`bank_identifier`).
+    pub bank_identifier: String,
+    /// When it was created (connected).
+    pub created: NaiveDate,
     /// Accounts.
     pub accounts: Vec<AccountRec>,
 }
@@ -76,6 +80,7 @@ pub struct EntityRec {
 #[derive(Debug, Clone)]
 pub struct World {
     seed: u64,
+    transactions: usize,
     /// Customers.
     pub customers: Vec<Customer>,
     /// Entities.
@@ -93,6 +98,19 @@ const SUB_TYPES: [&str; 9] = [
     "CHARGE_CARD",
     "UNSUPPORTED",
 ];
+/// The banks of the emulator: (identifier, name, country, availability of data).
+pub const BANKS: [(&str, &str, &str, bool); 4] = [
+    ("LEAN_SANDBOX_UAE", "Lean Sandbox Bank", "ARE", true),
+    ("LEAN_MOCKBANK_UAE", "Lean Mockbank", "ARE", true),
+    ("LEAN_SANDBOX_KSA", "Lean Sandbox Bank KSA", "SAU", true),
+    (
+        "LEAN_MAINTENANCE_UAE",
+        "Lean Maintenance Bank",
+        "ARE",
+        false,
+    ),
+];
+
 const NAMES: [&str; 4] = [
     "Angelika Art Jacobs",
     "Mae Darlene Zulauf",
@@ -115,40 +133,78 @@ impl World {
         let mut rng = Rng::new(seed);
         let mut customers = Vec::new();
         let mut entities = Vec::new();
-        let mut index = 0u64;
         for c in 0..2 {
             let customer_id = CustomerId::parse(&uuid(&mut rng)).unwrap_or_else(|_| unreachable!());
             customers.push(Customer {
                 customer_id: customer_id.clone(),
                 app_user_id: Some(format!("sandbox_user_{}", c + 1)),
             });
-            let entity_id = EntityId::parse(&uuid(&mut rng)).unwrap_or_else(|_| unreachable!());
-            let accounts = SUB_TYPES
-                .iter()
-                .enumerate()
-                .map(|(k, st)| {
-                    index += 1;
-                    let digits = rng.next_u64() % 1_000_000_000_000_000;
-                    AccountRec {
-                        id: AccountId::parse(&uuid(&mut rng)).unwrap_or_else(|_| unreachable!()),
-                        sub_type: AccountSubType::from(*st),
-                        index,
-                        transactions: if k == 0 { transactions } else { 20 },
-                        iban: format!("AE{:02}0{:03}{:015}", 10 + index % 89, 200 + k, digits),
-                    }
-                })
-                .collect();
-            entities.push(EntityRec {
-                id: entity_id,
+            let holder = NAMES[(c + seed as usize) % NAMES.len()];
+            let mut entity = Self::make_entity(
+                &mut rng,
                 customer_id,
-                holder: NAMES[(c + seed as usize) % NAMES.len()].into(),
-                accounts,
-            });
+                holder,
+                BANKS[0].0,
+                c as u64 * 100,
+                transactions,
+            );
+            entity.created = today() - Days::days(100);
+            entities.push(entity);
         }
         World {
             seed,
+            transactions,
             customers,
             entities,
+        }
+    }
+
+    /// A new entity for `customer_id` at `bank_identifier`, as LinkSDK's `connect()` makes
+    /// one: the `n`-th connection of this emulator (ids and data follow from the seed and `n`).
+    pub fn connect(&self, n: u64, customer_id: CustomerId, bank_identifier: &str) -> EntityRec {
+        let mut rng = Rng::new(mix(self.seed, 0xc0ec7, n));
+        let holder = NAMES[(n as usize + 2) % NAMES.len()];
+        Self::make_entity(
+            &mut rng,
+            customer_id,
+            holder,
+            bank_identifier,
+            1_000 + n * 100,
+            self.transactions.min(500),
+        )
+    }
+
+    fn make_entity(
+        rng: &mut Rng,
+        customer_id: CustomerId,
+        holder: &str,
+        bank_identifier: &str,
+        first_index: u64,
+        transactions: usize,
+    ) -> EntityRec {
+        let entity_id = EntityId::parse(&uuid(rng)).unwrap_or_else(|_| unreachable!());
+        let accounts = SUB_TYPES
+            .iter()
+            .enumerate()
+            .map(|(k, st)| {
+                let index = first_index + k as u64 + 1;
+                let digits = rng.next_u64() % 1_000_000_000_000_000;
+                AccountRec {
+                    id: AccountId::parse(&uuid(rng)).unwrap_or_else(|_| unreachable!()),
+                    sub_type: AccountSubType::from(*st),
+                    index,
+                    transactions: if k == 0 { transactions } else { 20 },
+                    iban: format!("AE{:02}0{:03}{:015}", 10 + index % 89, 200 + k, digits),
+                }
+            })
+            .collect();
+        EntityRec {
+            id: entity_id,
+            customer_id,
+            holder: holder.into(),
+            bank_identifier: bank_identifier.into(),
+            created: today(),
+            accounts,
         }
     }
 
@@ -529,8 +585,8 @@ impl World {
             .collect()
     }
 
-    /// Entities as `GET /customers/v1/{customer_id}/entities` returns them.
-    pub fn entity_objects(&self, customer: &CustomerId) -> Vec<Entity> {
+    /// An entity as `GET /customers/v1/{customer_id}/entities/{entity_id}` returns it.
+    pub fn entity_object(&self, e: &EntityRec) -> Entity {
         let all = Permissions {
             identity: true,
             accounts: true,
@@ -542,44 +598,41 @@ impl World {
             direct_debits: true,
             beneficiaries: true,
         };
-        self.entities
-            .iter()
-            .filter(|e| &e.customer_id == customer)
-            .map(|e| Entity {
-                id: e.id.clone(),
-                customer_id: Some(e.customer_id.clone()),
-                bank_identifier: Some("LEAN_SANDBOX_UAE".into()),
+        let salt = e.accounts.first().map_or(0, |a| a.index);
+        Entity {
+            id: e.id.clone(),
+            customer_id: Some(e.customer_id.clone()),
+            bank_identifier: Some(e.bank_identifier.clone()),
+            permissions: Some(all.clone()),
+            bank_type: Some("RETAIL".into()),
+            status: None,
+            created_at: Some(ts(e.created)),
+            updated_at: None,
+            consents: vec![Consent {
+                id: Some(uuid(&mut Rng::new(mix(self.seed, 9, salt)))),
+                bank_consent_id: Some(uuid(&mut Rng::new(mix(self.seed, 10, salt)))),
+                bank_identifier: None,
+                consent_type: None,
+                consent_status: Some("ACTIVE".into()),
+                standard_consent_status: None,
                 permissions: Some(all.clone()),
-                bank_type: Some("RETAIL".into()),
-                status: None,
-                created_at: Some(ts(today() - Days::days(100))),
-                updated_at: None,
-                consents: vec![Consent {
-                    id: Some(uuid(&mut Rng::new(mix(self.seed, 9, 9)))),
-                    bank_consent_id: Some(uuid(&mut Rng::new(mix(self.seed, 9, 10)))),
-                    bank_identifier: None,
-                    consent_type: None,
-                    consent_status: Some("ACTIVE".into()),
-                    standard_consent_status: None,
-                    permissions: Some(all.clone()),
-                    creation_date_time: Some(ts(today() - Days::days(100))),
-                    status_update_date_time: Some(ts(today() - Days::days(100))),
-                    expiration_date_time: Some(ts(today() + Days::days(265))),
-                    transaction_from_date_time: Some(ts(today() - Days::days(365))),
-                    transaction_to_date_time: Some(ts(today() + Days::days(265))),
-                    accounts: e
-                        .accounts
-                        .iter()
-                        .map(|a| ConsentAccount {
-                            scheme_name: Some("IBAN".into()),
-                            identification: Some(a.iban.clone()),
-                            name: None,
-                            secondary_identification: None,
-                        })
-                        .collect(),
-                }],
-            })
-            .collect()
+                creation_date_time: Some(ts(e.created)),
+                status_update_date_time: Some(ts(e.created)),
+                expiration_date_time: Some(ts(today() + Days::days(265))),
+                transaction_from_date_time: Some(ts(today() - Days::days(365))),
+                transaction_to_date_time: Some(ts(today() + Days::days(265))),
+                accounts: e
+                    .accounts
+                    .iter()
+                    .map(|a| ConsentAccount {
+                        scheme_name: Some("IBAN".into()),
+                        identification: Some(a.iban.clone()),
+                        name: None,
+                        secondary_identification: None,
+                    })
+                    .collect(),
+            }],
+        }
     }
 
     fn all_transactions<'a>(&'a self, e: &'a EntityRec) -> impl Iterator<Item = Transaction> + 'a {
@@ -684,12 +737,68 @@ impl World {
             })
             .collect();
         let monthly = Self::monthly(items.iter().copied());
+        let factors = Self::income_factors(&monthly);
         IncomeStream {
             currency: Some(Currency::aed()),
             total: Some(Self::total(&items, &monthly)),
             monthly_totals: monthly,
             transactions: txs,
-            income_factors: None,
+            income_factors: Some(factors),
+        }
+    }
+
+    /// `income_factors`: per period (the last 3, 6, 12 complete months) the mean monthly income
+    /// and its variation (max - min over mean), the spread of the months, and the mean
+    /// month-over-month change.
+    fn income_factors(monthly: &[MonthlyTotal]) -> IncomeFactors {
+        let complete: Vec<Decimal> = monthly
+            .iter()
+            .filter(|m| m.is_month_complete == Some(true))
+            .map(|m| m.amount.unwrap_or_default())
+            .collect();
+        let periods = [3usize, 6, 12]
+            .iter()
+            .map(|&n| {
+                let last = &complete[complete.len().saturating_sub(n)..];
+                let mean = if last.is_empty() {
+                    Decimal::ZERO
+                } else {
+                    last.iter().sum::<Decimal>() / Decimal::from(last.len() as u64)
+                };
+                let (lo, hi) = (
+                    last.iter().min().copied().unwrap_or_default(),
+                    last.iter().max().copied().unwrap_or_default(),
+                );
+                IncomePeriod {
+                    period: Some(format!("P{n}M")),
+                    income_variation: Some(if mean.is_zero() {
+                        Decimal::ZERO
+                    } else {
+                        ((hi - lo) / mean).round_dp(4)
+                    }),
+                    average_income: Some(Amount {
+                        currency: Currency::aed(),
+                        amount: mean.round_dp(2),
+                    }),
+                }
+            })
+            .collect();
+        let changes: Vec<Decimal> = complete
+            .windows(2)
+            .filter(|w| !w[0].is_zero())
+            .map(|w| (w[1] - w[0]) / w[0])
+            .collect();
+        IncomeFactors {
+            periods,
+            delta_min_max: Some(
+                complete.iter().max().copied().unwrap_or_default()
+                    - complete.iter().min().copied().unwrap_or_default(),
+            ),
+            average_monthly_income_change: Some(if changes.is_empty() {
+                Decimal::ZERO
+            } else {
+                (changes.iter().sum::<Decimal>() / Decimal::from(changes.len() as u64)).round_dp(4)
+            }),
         }
     }
 
@@ -754,49 +863,437 @@ impl World {
         }
     }
 
-    /// `GET /insights/v2/assets/cashflows`, computed from the transactions.
-    pub fn cashflows(&self, e: &EntityRec) -> Cashflows {
+    /// Every transaction of the entity as (date, signed amount: credits positive).
+    fn flows(&self, e: &EntityRec) -> Vec<(NaiveDate, Decimal)> {
+        let mut v: Vec<(NaiveDate, Decimal)> = self
+            .all_transactions(e)
+            .map(|t| {
+                let d = t
+                    .booking_date_time
+                    .map(|b| b.0.date_naive())
+                    .unwrap_or_else(today);
+                let signed = if t.credit_debit_indicator == Some(CreditDebitIndicator::Credit) {
+                    t.amount.amount
+                } else {
+                    -t.amount.amount
+                };
+                (d, signed)
+            })
+            .collect();
+        v.sort_by_key(|(d, _)| *d);
+        v
+    }
+
+    fn aed(amount: Decimal) -> Option<Amount> {
+        Some(Amount {
+            currency: Currency::aed(),
+            amount: amount.round_dp(2),
+        })
+    }
+
+    fn ratio(a: Decimal, b: Decimal) -> Option<Decimal> {
+        Some(if b.is_zero() {
+            Decimal::ZERO
+        } else {
+            (a / b).round_dp(4)
+        })
+    }
+
+    fn flows_of(items: &[(NaiveDate, Decimal)], month: Option<(i32, u32)>) -> Flows {
         let (mut inflow, mut outflow, mut n_in, mut n_out) =
             (Decimal::ZERO, Decimal::ZERO, 0u64, 0u64);
-        for t in self.all_transactions(e) {
-            if t.credit_debit_indicator == Some(CreditDebitIndicator::Credit) {
-                inflow += t.amount.amount;
+        for (_, a) in items {
+            if a.is_sign_positive() {
+                inflow += *a;
                 n_in += 1;
             } else {
-                outflow += t.amount.amount;
+                outflow -= *a;
                 n_out += 1;
             }
         }
         let flow = |category: &str, amount: Decimal, count| CategoryFlow {
             category: Some(category.into()),
-            amount: Some(Amount {
-                currency: Currency::aed(),
-                amount,
-            }),
+            amount: Self::aed(amount),
             count: Some(count),
         };
-        Cashflows {
-            total: Some(Flows {
-                month: None,
-                year: None,
-                is_month_complete: None,
-                inwards: vec![flow("inflow", inflow, n_in)],
-                outwards: vec![flow("outflow", outflow, n_out)],
-                net: Some(NetFlow {
-                    overall_amount: Some(Amount {
-                        currency: Currency::aed(),
-                        amount: inflow - outflow,
-                    }),
-                    net_cashflow: None,
-                }),
-            }),
-            monthly_totals: Vec::new(),
-            credit_debit_behaviour: Some(Periods {
-                periods: Vec::new(),
-            }),
-            big_payments: Some(Periods {
-                periods: Vec::new(),
+        Flows {
+            month: month.map(|(_, m)| m as u8),
+            year: month.map(|(y, _)| y),
+            is_month_complete: month.map(|(y, m)| (y, m) != (today().year(), today().month())),
+            inwards: vec![flow("inflow", inflow, n_in)],
+            outwards: vec![flow("outflow", outflow, n_out)],
+            net: Some(NetFlow {
+                overall_amount: Self::aed(inflow - outflow),
+                net_cashflow: None,
             }),
         }
+    }
+
+    fn by_month(items: &[(NaiveDate, Decimal)]) -> BTreeMap<(i32, u32), Vec<(NaiveDate, Decimal)>> {
+        let mut by: BTreeMap<(i32, u32), Vec<(NaiveDate, Decimal)>> = BTreeMap::new();
+        for (d, a) in items {
+            by.entry((d.year(), d.month())).or_default().push((*d, *a));
+        }
+        by
+    }
+
+    /// `GET /insights/v2/assets/cashflows`, computed from the transactions: totals, each
+    /// month, and credit/debit behaviour and big payments over the last 3, 6 and 12 months.
+    pub fn cashflows(&self, e: &EntityRec) -> Cashflows {
+        let items = self.flows(e);
+        let months = Self::by_month(&items);
+        let monthly_totals = months
+            .iter()
+            .map(|(k, v)| Self::flows_of(v, Some(*k)))
+            .collect();
+        let keys: Vec<(i32, u32)> = months.keys().copied().collect();
+        let mut behaviour = Vec::new();
+        let mut big = Vec::new();
+        for n in [3usize, 6, 12] {
+            let last = &keys[keys.len().saturating_sub(n)..];
+            let span = Decimal::from(last.len().max(1) as u64);
+            let (mut credit, mut debit, mut n_credit, mut n_debit) =
+                (Decimal::ZERO, Decimal::ZERO, 0u64, 0u64);
+            let (mut max_credit, mut max_debit) = (Decimal::ZERO, Decimal::ZERO);
+            for k in last {
+                let (mut mc, mut md) = (Decimal::ZERO, Decimal::ZERO);
+                for (_, a) in &months[k] {
+                    if a.is_sign_positive() {
+                        credit += *a;
+                        n_credit += 1;
+                        mc = mc.max(*a);
+                    } else {
+                        debit -= *a;
+                        n_debit += 1;
+                        md = md.max(-*a);
+                    }
+                }
+                max_credit += mc;
+                max_debit += md;
+            }
+            let period = Some(format!("P{n}M"));
+            behaviour.push(CreditDebitPeriod {
+                period: period.clone(),
+                grand_average_credit_amount: Self::aed(credit / span),
+                grand_average_credit_count: Some((Decimal::from(n_credit) / span).round_dp(2)),
+                grand_average_debit_amount: Self::aed(debit / span),
+                grand_average_debit_count: Some((Decimal::from(n_debit) / span).round_dp(2)),
+                grand_average_credit_debit_amount_ratio: Self::ratio(credit, debit),
+                grand_average_credit_debit_count_ratio: Self::ratio(
+                    Decimal::from(n_credit),
+                    Decimal::from(n_debit),
+                ),
+                total_volume_of_credit: Self::aed(credit),
+                total_volume_of_debit: Self::aed(debit),
+                total_volume_of_credit_debit_ratio: Self::ratio(credit, debit),
+            });
+            big.push(BigPaymentsPeriod {
+                period,
+                average_max_monthly_credit_amount: Self::aed(max_credit / span),
+                average_max_monthly_debit_amount: Self::aed(max_debit / span),
+                average_max_monthly_credit_debit_amount_ratio: Self::ratio(max_credit, max_debit),
+            });
+        }
+        Cashflows {
+            total: Some(Self::flows_of(&items, None)),
+            monthly_totals,
+            credit_debit_behaviour: Some(Periods { periods: behaviour }),
+            big_payments: Some(Periods { periods: big }),
+        }
+    }
+
+    /// `GET /insights/v2/assets/balances` (KSA): the current account's balance at the end of
+    /// each month, worked back from today's balance through the transactions.
+    pub fn cash_balances(&self, e: &EntityRec) -> serde_json::Value {
+        let accounts: Vec<serde_json::Value> = e
+            .accounts
+            .iter()
+            .filter(|a| matches!(a.sub_type.as_str(), "CURRENT" | "SAVINGS"))
+            .map(|a| {
+                let current = self.balances(e, a)[0].amount.amount;
+                let mut items: Vec<(NaiveDate, Decimal)> = (0..a.transactions)
+                    .map(|i| {
+                        let t = self.transaction(e, a, i);
+                        let d = t
+                            .booking_date_time
+                            .map(|b| b.0.date_naive())
+                            .unwrap_or_else(today);
+                        let signed =
+                            if t.credit_debit_indicator == Some(CreditDebitIndicator::Credit) {
+                                t.amount.amount
+                            } else {
+                                -t.amount.amount
+                            };
+                        (d, signed)
+                    })
+                    .collect();
+                items.sort_by_key(|(d, _)| *d);
+                let months = Self::by_month(&items);
+                // Walk back from today: a month's closing balance is the next month's opening.
+                let mut closing = current;
+                let mut rows = Vec::new();
+                for ((y, m), v) in months.iter().rev() {
+                    let net: Decimal = v.iter().map(|(_, a)| *a).sum();
+                    let opening = closing - net;
+                    let (mut low, mut high, mut running) = (opening, opening, opening);
+                    for (_, a) in v {
+                        running += *a;
+                        low = low.min(running);
+                        high = high.max(running);
+                    }
+                    rows.push(serde_json::json!({
+                        "month": m, "year": y,
+                        "opening_balance": opening.round_dp(2).to_string(),
+                        "closing_balance": closing.round_dp(2).to_string(),
+                        "minimum_balance": low.round_dp(2).to_string(),
+                        "maximum_balance": high.round_dp(2).to_string(),
+                        "is_month_complete": (*y, *m) != (today().year(), today().month()),
+                    }));
+                    closing = opening;
+                }
+                rows.reverse();
+                let mean = if rows.is_empty() {
+                    current
+                } else {
+                    rows.iter()
+                        .filter_map(|r| r["closing_balance"].as_str()?.parse::<Decimal>().ok())
+                        .sum::<Decimal>()
+                        / Decimal::from(rows.len() as u64)
+                };
+                serde_json::json!({
+                    "account_id": a.id.to_string(),
+                    "account_sub_type": a.sub_type.as_str(),
+                    "currency": "SAR",
+                    "current_balance": current.round_dp(2).to_string(),
+                    "average_monthly_closing_balance": mean.round_dp(2).to_string(),
+                    "monthly_balances": rows,
+                })
+            })
+            .collect();
+        serde_json::json!({ "entity_id": e.id.to_string(), "accounts": accounts })
+    }
+
+    /// `GET /insights/v2/liabilities/credit-obligations` (KSA): the entity's credit
+    /// products (cards, loans, mortgage) with their outstanding balance and what was paid
+    /// into them each month.
+    pub fn credit_obligations(&self, e: &EntityRec) -> serde_json::Value {
+        let obligations: Vec<serde_json::Value> = e
+            .accounts
+            .iter()
+            .filter(|a| {
+                matches!(
+                    a.sub_type.as_str(),
+                    "CREDIT" | "MORTGAGE" | "PERSONAL_LOAN" | "CHARGE_CARD"
+                )
+            })
+            .map(|a| {
+                let outstanding = self.balances(e, a)[0].amount.amount;
+                let payments: Vec<(NaiveDate, Decimal)> = (0..a.transactions)
+                    .map(|i| self.transaction(e, a, i))
+                    .filter(|t| t.credit_debit_indicator == Some(CreditDebitIndicator::Credit))
+                    .map(|t| {
+                        (
+                            t.booking_date_time
+                                .map(|b| b.0.date_naive())
+                                .unwrap_or_else(today),
+                            t.amount.amount,
+                        )
+                    })
+                    .collect();
+                let monthly: Vec<serde_json::Value> = Self::monthly(payments.iter().copied())
+                    .into_iter()
+                    .map(|m| serde_json::json!({"month": m.month, "year": m.year, "amount": m.amount.unwrap_or_default().to_string()}))
+                    .collect();
+                serde_json::json!({
+                    "account_id": a.id.to_string(),
+                    "obligation_type": a.sub_type.as_str(),
+                    "currency": "SAR",
+                    "outstanding_balance": outstanding.round_dp(2).to_string(),
+                    "monthly_payments": monthly,
+                })
+            })
+            .collect();
+        serde_json::json!({ "entity_id": e.id.to_string(), "obligations": obligations })
+    }
+
+    /// `GET /insights/v2/liabilities/non-credit-obligations` (KSA): recurring payments that
+    /// are not credit (rent and services), per merchant, months by name as Lean writes them.
+    pub fn non_credit_obligations(&self, e: &EntityRec) -> serde_json::Value {
+        let mut by: BTreeMap<String, Vec<(NaiveDate, Decimal)>> = BTreeMap::new();
+        for t in self
+            .all_transactions(e)
+            .filter(|t| t.credit_debit_indicator == Some(CreditDebitIndicator::Debit))
+        {
+            let merchant = t
+                .merchant_details
+                .as_ref()
+                .and_then(|m| m.merchant_name.clone())
+                .unwrap_or_default();
+            if MERCHANTS
+                .iter()
+                .any(|m| m.0 == merchant && m.2 == "RENT_AND_SERVICES")
+            {
+                let d = t
+                    .booking_date_time
+                    .map(|b| b.0.date_naive())
+                    .unwrap_or_else(today);
+                by.entry(merchant).or_default().push((d, t.amount.amount));
+            }
+        }
+        let obligations: Vec<serde_json::Value> = by
+            .into_iter()
+            .map(|(merchant, mut items)| {
+                items.sort_by_key(|(d, _)| *d);
+                let monthly: Vec<serde_json::Value> = Self::monthly(items.iter().copied())
+                    .into_iter()
+                    .map(|m| {
+                        let name = NaiveDate::from_ymd_opt(m.year, u32::from(m.month), 1)
+                            .map(|d| d.format("%B").to_string())
+                            .unwrap_or_default();
+                        serde_json::json!({"month": name, "year": m.year, "amount": m.amount.unwrap_or_default().to_string(), "count": m.count})
+                    })
+                    .collect();
+                serde_json::json!({
+                    "category": "RENT_AND_SERVICES",
+                    "merchant_name": merchant,
+                    "currency": "SAR",
+                    "monthly_amounts": monthly,
+                })
+            })
+            .collect();
+        serde_json::json!({ "entity_id": e.id.to_string(), "obligations": obligations })
+    }
+
+    /// `GET /insights/v2/income/employment` (KSA): the employer and salary seen in the
+    /// salary credits.
+    pub fn employment(&self, e: &EntityRec) -> serde_json::Value {
+        let salary = self.income(e).salary;
+        let txs = salary
+            .as_ref()
+            .map(|s| s.transactions.as_slice())
+            .unwrap_or(&[]);
+        let months = salary.as_ref().map_or(0, |s| s.monthly_totals.len());
+        let average = salary
+            .as_ref()
+            .and_then(|s| s.total.as_ref())
+            .and_then(|t| t.average_monthly_amount)
+            .unwrap_or_default();
+        let employer = txs
+            .first()
+            .and_then(|t| t.transaction_information.as_deref())
+            .map(|s| s.trim_start_matches("Salary").trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "Unknown employer".into());
+        serde_json::json!({
+            "entity_id": e.id.to_string(),
+            "employment_status": if txs.is_empty() { "NOT_EMPLOYED" } else { "EMPLOYED" },
+            "employer_name": employer,
+            "currency": "SAR",
+            "average_monthly_salary": average.to_string(),
+            "months_with_salary": months,
+            "first_salary_date": txs.first().and_then(|t| t.booking_date_time).map(|t| t.0.date_naive().to_string()),
+            "last_salary_date": txs.last().and_then(|t| t.booking_date_time).map(|t| t.0.date_naive().to_string()),
+        })
+    }
+
+    /// Freelancer cashflow insights (KSA): business inflows (every credit but salary) and
+    /// outflows per month and over the last 3, 6 and 12 months.
+    pub fn freelancer_cashflow(&self, e: &EntityRec) -> serde_json::Value {
+        let items: Vec<(NaiveDate, Decimal)> = self
+            .all_transactions(e)
+            .filter(|t| {
+                !t.transaction_information
+                    .as_deref()
+                    .is_some_and(|s| s.contains("Salary"))
+            })
+            .map(|t| {
+                let d = t
+                    .booking_date_time
+                    .map(|b| b.0.date_naive())
+                    .unwrap_or_else(today);
+                let signed = if t.credit_debit_indicator == Some(CreditDebitIndicator::Credit) {
+                    t.amount.amount
+                } else {
+                    -t.amount.amount
+                };
+                (d, signed)
+            })
+            .collect();
+        let months = Self::by_month(&items);
+        let row = |v: &[(NaiveDate, Decimal)]| {
+            let inflow: Decimal = v
+                .iter()
+                .filter(|(_, a)| a.is_sign_positive())
+                .map(|(_, a)| *a)
+                .sum();
+            let outflow: Decimal = -v
+                .iter()
+                .filter(|(_, a)| a.is_sign_negative())
+                .map(|(_, a)| *a)
+                .sum::<Decimal>();
+            (inflow, outflow)
+        };
+        let monthly: Vec<serde_json::Value> = months
+            .iter()
+            .map(|((y, m), v)| {
+                let (i, o) = row(v);
+                serde_json::json!({"month": m, "year": y, "inflow": i.to_string(), "outflow": o.to_string(), "net": (i - o).to_string()})
+            })
+            .collect();
+        let keys: Vec<_> = months.keys().copied().collect();
+        let periods: Vec<serde_json::Value> = [3usize, 6, 12]
+            .iter()
+            .map(|&n| {
+                let last = &keys[keys.len().saturating_sub(n)..];
+                let all: Vec<(NaiveDate, Decimal)> =
+                    last.iter().flat_map(|k| months[k].iter().copied()).collect();
+                let (i, o) = row(&all);
+                let span = Decimal::from(last.len().max(1) as u64);
+                serde_json::json!({"period": format!("P{n}M"), "average_monthly_inflow": (i / span).round_dp(2).to_string(), "average_monthly_outflow": (o / span).round_dp(2).to_string(), "net": (i - o).to_string()})
+            })
+            .collect();
+        serde_json::json!({
+            "entity_id": e.id.to_string(),
+            "currency": "SAR",
+            "monthly_totals": monthly,
+            "periods": periods,
+        })
+    }
+
+    /// Name verification: the name given against the account holder's, as Lean grades it
+    /// (salutations ignored; same words in order: PERFECT_MATCH; most words shared:
+    /// PARTIAL_MATCH; else NO_MATCH).
+    pub fn name_verification(&self, e: &EntityRec, given: &str) -> serde_json::Value {
+        fn words(s: &str) -> Vec<String> {
+            s.split(|c: char| c.is_whitespace() || c == ',')
+                .map(|w| w.trim_matches('.').to_lowercase())
+                .filter(|w| {
+                    !w.is_empty() && !["mr", "mrs", "ms", "dr", "miss"].contains(&w.as_str())
+                })
+                .collect()
+        }
+        let (a, b) = (words(given), words(&e.holder));
+        let shared = a.iter().filter(|w| b.contains(w)).count();
+        let confidence = if a.is_empty() || b.is_empty() {
+            Decimal::ZERO
+        } else {
+            (Decimal::from(2 * shared as u64) / Decimal::from((a.len() + b.len()) as u64))
+                .round_dp(2)
+        };
+        let match_type = if a == b {
+            "PERFECT_MATCH"
+        } else if confidence >= Decimal::new(7, 1) {
+            "PARTIAL_MATCH"
+        } else {
+            "NO_MATCH"
+        };
+        serde_json::json!({
+            "full_name_provided": given,
+            "full_name_retrieved": e.holder,
+            "match_type": match_type,
+            "confidence": serde_json::from_str::<serde_json::Value>(
+                &if a == b { Decimal::ONE.round_dp(1) } else { confidence }.to_string()
+            ).unwrap_or_default(),
+        })
     }
 }

@@ -711,13 +711,17 @@ fn refresh_then_webhook() {
     else {
         panic!()
     };
-    let (_, body) = hooks
-        .recv_timeout(Duration::from_secs(10))
-        .expect("refresh webhook");
-    let event = webhook::WebhookEvent::parse(&body).unwrap();
-    assert!(
-        matches!(event.kind, webhook::EventKind::DataRefreshUpdated(r) if r.refresh_id == t.payload.refresh_id && r.status == Some(RefreshStatus::Finished))
-    );
+    // Lean announces the refresh twice: PENDING at once, FINISHED when the bank is done.
+    for want in [RefreshStatus::Pending, RefreshStatus::Finished] {
+        let (_, body) = hooks
+            .recv_timeout(Duration::from_secs(10))
+            .expect("refresh webhook");
+        let event = webhook::WebhookEvent::parse(&body).unwrap();
+        assert!(
+            matches!(&event.kind, webhook::EventKind::DataRefreshUpdated(r) if r.refresh_id == t.payload.refresh_id && r.status == Some(want.clone())),
+            "{event:?}"
+        );
+    }
     let Outcome::Data(r) = c
         .call(&GetRefresh {
             entity_id: e.clone(),
