@@ -255,6 +255,7 @@ macro_rules! conformance_suite {
             scenarios::server_errors_that_do_not_stop_become_a_typed_error,
             scenarios::connection_reset_is_survived,
             scenarios::response_slower_than_the_client_timeout_is_asked_again_async,
+            scenarios::fifty_second_trap_then_duplicated_request_then_data,
             scenarios::token_expiry_in_the_middle_of_a_run,
             scenarios::token_is_shared_across_threads_with_one_fetch,
             scenarios::webhook_with_a_wrong_signature_is_rejected,

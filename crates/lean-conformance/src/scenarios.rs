@@ -36,6 +36,8 @@ pub(crate) fn quick_calls() -> CallConfig {
             base_delay: Duration::from_millis(20),
             max_delay: Duration::from_millis(200),
         },
+        // Lean's minute at the emulator's time scale (0.01).
+        duplicate_backoff: Duration::from_millis(600),
         ..CallConfig::default()
     }
 }
@@ -397,6 +399,45 @@ pub fn response_slower_than_the_client_timeout_is_asked_again_async<C: Adapter>(
         data.results_id.is_some(),
         "the second request went async=true and came through results: {:?}",
         w.sandbox.log()
+    );
+}
+
+pub fn fifty_second_trap_then_duplicated_request_then_data<C: Adapter>() {
+    // The bank takes 40 s of Lean time (0.4 s here); the client gives up on the synchronous
+    // answer at 0.3 s and asks again with async=true while Lean still works on the first:
+    // Lean refuses the duplicate, the call waits Lean's minute (0.6 s here) and then gets it.
+    let w = world::<C>(
+        sandbox_config(),
+        CallConfig {
+            sync_timeout: Duration::from_millis(300),
+            webhook_grace: Duration::from_secs(10),
+            ..quick_calls()
+        },
+        true,
+    );
+    let (e, _) = ids(&w);
+    w.sandbox.add_fault(FaultRule::next(
+        "accounts",
+        FaultKind::SlowBank { seconds: 40 },
+        1,
+    ));
+    let started = Instant::now();
+    let data = w.client.call(GetAccounts::new(e)).unwrap();
+    assert!(data.results_id.is_some(), "came through results");
+    assert_eq!(data.payload.items.len(), 9);
+    let answers: Vec<u16> = w
+        .sandbox
+        .log()
+        .iter()
+        .filter(|l| l.kind == "request" && l.what == "GET /data/v2/accounts")
+        .map(|l| l.status)
+        .collect();
+    // 499: the client hung up on the synchronous answer (its timeout), then two async asks.
+    assert_eq!(answers, [499, 200, 200], "{:?}", w.sandbox.log());
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "waited the duplicate out (0.3 s + 0.6 s), took {:?}",
+        started.elapsed()
     );
 }
 

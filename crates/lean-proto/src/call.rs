@@ -307,7 +307,9 @@ trait Spec<P>: Send {
         asynchronous: bool,
     ) -> Result<http::Request<Vec<u8>>, RequestError>;
     fn supports_async(&self) -> bool;
-    fn results(&self, results_id: ResultsId) -> GetResults<P>;
+    /// The results request of a PENDING answer; `used` is the generation of the credential
+    /// the data request went with (routes that take either answer results on that one's path).
+    fn results(&self, results_id: ResultsId, used: ApiGeneration) -> GetResults<P>;
     fn is_idempotent(&self) -> bool;
     fn generation(&self) -> ApiGeneration;
 }
@@ -328,9 +330,9 @@ where
     fn supports_async(&self) -> bool {
         self.clone().set_asynchronous(true)
     }
-    fn results(&self, results_id: ResultsId) -> GetResults<E::Output> {
-        let mut r = GetResults::with_generation(results_id, Endpoint::generation(self));
-        if Endpoint::generation(self) == ApiGeneration::V2 {
+    fn results(&self, results_id: ResultsId, used: ApiGeneration) -> GetResults<E::Output> {
+        let mut r = GetResults::with_generation(results_id, used);
+        if used == ApiGeneration::V2 {
             // The results of page N are read as page N, at the same size.
             r.page = self.page();
             r.size = self.page_size();
@@ -645,9 +647,10 @@ impl<P: Payload> Call<P> {
                         let Some(rid) = self.results_id.clone() else {
                             unreachable!("the results phase starts only with a results_id")
                         };
+                        let used = target.auth.generation();
                         let spec = self
                             .results_spec
-                            .get_or_insert_with(|| self.spec.results(rid));
+                            .get_or_insert_with(|| self.spec.results(rid, used));
                         (
                             Endpoint::build(spec, &target),
                             Purpose::Results {

@@ -59,6 +59,7 @@ macro_rules! lean_enum {
         }
     };
 }
+pub(crate) use lean_enum;
 
 lean_enum!(
     /// `credit_debit_indicator` of balances and transactions.

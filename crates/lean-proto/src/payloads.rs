@@ -44,9 +44,11 @@ impl<T: Collection> Payload for Page<T> {
 }
 
 payload_at!(insights: Income, Expenses, Cashflows, RawInsights);
-payload_at!(v1: V1Identity, V1Accounts, V1Balance, V1Transactions);
+payload_at!(v1: V1Identity, V1Accounts, V1Balance, V1Transactions,
+    crate::model::insights::NameVerification);
 payload_at!(bare: TokenResponse, RefreshTriggered, Refresh, RefreshList, CustomerList,
-    crate::model::customer::Customer, Entity, EntityList, EntityPage);
+    crate::model::customer::Customer, Entity, EntityList, EntityPage,
+    crate::model::customer::BankList);
 
 /// Data whose type is read from the body: what `GET /data/v2/results/{results_id}` returns
 /// when the caller does not say what it asked for.

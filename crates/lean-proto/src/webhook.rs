@@ -209,6 +209,93 @@ pub struct EntityReconnected {
     pub reconnect_id: Option<String>,
 }
 
+/// `bank.availability.updated` and `iban_account_verification.bank.availability.updated`
+/// payload: a bank's data or payments went down or came back.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BankAvailabilityEvent {
+    /// The bank (`bank_identifier`).
+    pub identifier: String,
+    /// What works now.
+    #[serde(default)]
+    pub availability: Option<crate::model::customer::Availability>,
+}
+
+/// `payment_intent.created`, `payment.created`, `payment.updated` payload (amounts exact).
+#[derive(Debug, Clone, Deserialize)]
+pub struct PaymentEvent {
+    /// The payment's id (absent on `payment_intent.created`).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The payment intent.
+    #[serde(default)]
+    pub intent_id: Option<String>,
+    /// `ACCEPTED_BY_BANK`, `INTENT_CREATED`, …
+    #[serde(default)]
+    pub status: Option<String>,
+    /// The amount, exact.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub amount: Option<rust_decimal::Decimal>,
+    /// ISO 4217.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// The customer.
+    #[serde(default)]
+    pub customer_id: Option<CustomerId>,
+    /// Where the money goes.
+    #[serde(default)]
+    pub payment_destination_id: Option<String>,
+    /// The bank's reference.
+    #[serde(default)]
+    pub bank_transaction_reference: Option<String>,
+    /// Your reason text.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Your metadata, as sent.
+    #[serde(default)]
+    pub metadata: Option<Json>,
+}
+
+/// `payment_source.created` / `payment_source.updated` payload.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PaymentSourceEvent {
+    /// The payment source.
+    pub id: String,
+    /// `ACTIVE`, …
+    #[serde(default)]
+    pub status: Option<String>,
+    /// The customer.
+    #[serde(default)]
+    pub customer_id: Option<CustomerId>,
+    /// The bank.
+    #[serde(default)]
+    pub bank_identifier: Option<String>,
+    /// The bank's name.
+    #[serde(default)]
+    pub bank_name: Option<String>,
+}
+
+/// `payment_source.beneficiary.created` / `.updated` payload.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BeneficiaryEvent {
+    /// The beneficiary.
+    pub id: String,
+    /// `ACTIVE`, …
+    #[serde(default)]
+    pub status: Option<String>,
+    /// The customer.
+    #[serde(default)]
+    pub customer_id: Option<CustomerId>,
+    /// The payment source it belongs to.
+    #[serde(default)]
+    pub payment_source_id: Option<String>,
+    /// The destination it pays.
+    #[serde(default)]
+    pub payment_destination_id: Option<String>,
+    /// The source's bank.
+    #[serde(default)]
+    pub payment_source_bank_identifier: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct ResultsReady {
     id: ResultsId,
@@ -231,9 +318,27 @@ pub enum EventKind {
     EntityReconnected(EntityReconnected),
     /// `entity.data.refresh.updated`.
     DataRefreshUpdated(Refresh),
-    /// `bank.availability.updated`: the raw payload (`identifier`, `availability`).
-    BankAvailabilityUpdated(Json),
-    /// Any other type (payments, future events).
+    /// `bank.availability.updated`.
+    BankAvailabilityUpdated(BankAvailabilityEvent),
+    /// `iban_account_verification.bank.availability.updated`.
+    IbanVerificationBankAvailabilityUpdated(BankAvailabilityEvent),
+    /// `payment_intent.created`.
+    PaymentIntentCreated(PaymentEvent),
+    /// `payment.created`.
+    PaymentCreated(PaymentEvent),
+    /// `payment.updated`.
+    PaymentUpdated(PaymentEvent),
+    /// `payment.transaction` (Lean documents the type, not its payload: kept as sent).
+    PaymentTransaction(Json),
+    /// `payment_source.created`.
+    PaymentSourceCreated(PaymentSourceEvent),
+    /// `payment_source.updated`.
+    PaymentSourceUpdated(PaymentSourceEvent),
+    /// `payment_source.beneficiary.created`.
+    PaymentSourceBeneficiaryCreated(BeneficiaryEvent),
+    /// `payment_source.beneficiary.updated`.
+    PaymentSourceBeneficiaryUpdated(BeneficiaryEvent),
+    /// A type this SDK does not know yet (Lean adds them without notice), kept as sent.
     Other {
         /// The `type`.
         kind: String,
@@ -284,6 +389,15 @@ impl WebhookEvent {
                 .ok_or_else(|| WebhookError::Decode(FieldError::missing(path)))
         };
         let at = |p: &Json| p.get().as_bytes().to_vec();
+        fn typed<T: serde::de::DeserializeOwned>(
+            payload: &Option<Json>,
+        ) -> Result<T, WebhookError> {
+            let p = payload
+                .as_ref()
+                .filter(|p| p.get() != "null")
+                .ok_or_else(|| WebhookError::Decode(FieldError::missing("payload")))?;
+            parse_at(p.get().as_bytes(), "payload").map_err(WebhookError::Decode)
+        }
         let kind = match raw.kind.as_str() {
             "results.ready" => {
                 let p: ResultsReady = parse_at(&at(payload_of("payload")?), "payload")
@@ -302,8 +416,21 @@ impl WebhookEvent {
             "entity.data.refresh.updated" => EventKind::DataRefreshUpdated(
                 parse_at(&at(payload_of("payload")?), "payload").map_err(WebhookError::Decode)?,
             ),
-            "bank.availability.updated" => {
-                EventKind::BankAvailabilityUpdated(payload_of("payload")?.clone())
+            "bank.availability.updated" => EventKind::BankAvailabilityUpdated(typed(&raw.payload)?),
+            "iban_account_verification.bank.availability.updated" => {
+                EventKind::IbanVerificationBankAvailabilityUpdated(typed(&raw.payload)?)
+            }
+            "payment_intent.created" => EventKind::PaymentIntentCreated(typed(&raw.payload)?),
+            "payment.created" => EventKind::PaymentCreated(typed(&raw.payload)?),
+            "payment.updated" => EventKind::PaymentUpdated(typed(&raw.payload)?),
+            "payment.transaction" => EventKind::PaymentTransaction(payload_of("payload")?.clone()),
+            "payment_source.created" => EventKind::PaymentSourceCreated(typed(&raw.payload)?),
+            "payment_source.updated" => EventKind::PaymentSourceUpdated(typed(&raw.payload)?),
+            "payment_source.beneficiary.created" => {
+                EventKind::PaymentSourceBeneficiaryCreated(typed(&raw.payload)?)
+            }
+            "payment_source.beneficiary.updated" => {
+                EventKind::PaymentSourceBeneficiaryUpdated(typed(&raw.payload)?)
             }
             other => EventKind::Other {
                 kind: other.to_owned(),

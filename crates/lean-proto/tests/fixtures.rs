@@ -409,9 +409,25 @@ fn every_webhook_sample_parses() {
                         .is_some()
                 );
             }
-            (s, EventKind::Other { kind, payload }) if s.starts_with("payment") => {
-                assert_eq!(kind, s);
-                assert!(payload.is_some());
+            ("payment.created", EventKind::PaymentCreated(p)) => {
+                assert_eq!(p.amount, Some(Decimal::from(25)));
+                assert_eq!(p.status.as_deref(), Some("ACCEPTED_BY_BANK"));
+            }
+            ("payment.updated", EventKind::PaymentUpdated(p)) => {
+                // 12.34 exactly, not the nearest f64.
+                assert_eq!(p.amount, Some(Decimal::new(1234, 2)));
+            }
+            ("payment_intent.created", EventKind::PaymentIntentCreated(p)) => {
+                assert!(p.id.is_none() && p.intent_id.is_some());
+            }
+            ("payment_source.created", EventKind::PaymentSourceCreated(p)) => {
+                assert_eq!(p.bank_identifier.as_deref(), Some("LEAN_OF_RETAIL_UAE"));
+            }
+            (
+                "payment_source.beneficiary.created",
+                EventKind::PaymentSourceBeneficiaryCreated(b),
+            ) => {
+                assert!(b.payment_source_id.is_some() && b.payment_destination_id.is_some());
             }
             (s, k) => panic!("{s}: unexpected {k:?}"),
         }

@@ -42,18 +42,21 @@ fn config() -> impl Strategy<Value = CallConfig> {
     (
         (duration(), duration(), duration(), duration()),
         (policy(), policy(), count(), any::<u64>(), any::<bool>()),
-        prop::option::of(prop::sample::select(vec![
-            "ok-id",
-            "bad\nheader",
-            "ünïcode",
-            "",
-        ])),
+        (
+            prop::option::of(prop::sample::select(vec![
+                "ok-id",
+                "bad\nheader",
+                "ünïcode",
+                "",
+            ])),
+            duration(),
+        ),
     )
         .prop_map(
             |(
                 (sync_timeout, request_timeout, deadline, webhook_grace),
                 (poll, retry, max_requests, seed, asynchronous),
-                corr,
+                (corr, duplicate_backoff),
             )| {
                 CallConfig {
                     sync_timeout,
@@ -66,6 +69,7 @@ fn config() -> impl Strategy<Value = CallConfig> {
                     seed,
                     correlation_id: corr.map(str::to_owned),
                     asynchronous,
+                    duplicate_backoff,
                 }
             },
         )
@@ -88,6 +92,8 @@ const BODIES: &[&str] = &[
     r#"{"status":"PENDING","results_id":"../../etc","data":null}"#,
     r#"{"status":"OK","results_id":"2ab8c57a-011b-418f-9419-968155e600dd","data":{"accounts":[],"page":{"number":4294967295,"size":0,"total_elements":18446744073709551615,"total_pages":4294967295}}}"#,
     r#"{"status":"FAILED","results_id":"2ab8c57a-011b-418f-9419-968155e600dd","status_detail":{"granular_status_code":"NEW_THING"}}"#,
+    r#"{"status":"FAILED","results_id":"2ab8c57a-011b-418f-9419-968155e600dd","status_detail":{"granular_status_code":"DUPLICATED_REQUEST"}}"#,
+    r#"{"status":"DUPLICATED_REQUEST","message":"Data refresh is already pending."}"#,
     r#"{"status":"RECONNECT_REQUIRED","reconnect_id":"x"}"#,
     r#"{"status":"UNKNOWN_RESULTS_ID","message":"not yet"}"#,
     r#"{"status":"OK","data":{"accounts":[{"account_id":1e999}]}}"#,

@@ -218,12 +218,13 @@ fn options_become_query_parameters() {
         asynchronous: true,
         meta: Some(r#"{"foo": "a&b=c"}"#.into()),
         verbose: true,
+        force_refresh: true,
     };
     let req = t.build(&c.v2()).unwrap();
     assert_eq!(
         req.uri().query().unwrap(),
         format!(
-            "entity_id={ENTITY}&start_date=2025-01-01&end_date=2025-01-31&insights=true&page=3&size=100&async=true&meta=%7B%22foo%22%3A%20%22a%26b%3Dc%22%7D&verbose=true"
+            "entity_id={ENTITY}&start_date=2025-01-01&end_date=2025-01-31&insights=true&page=3&size=100&async=true&meta=%7B%22foo%22%3A%20%22a%26b%3Dc%22%7D&verbose=true&force_refresh=true"
         )
     );
     assert!(t.set_page(4));
@@ -398,4 +399,114 @@ fn debug_of_requests_and_targets_hides_tokens() {
     assert!(!dbg.contains("tok-abc"), "{dbg}");
     let req = V1GetAccounts::new(e()).build(&c.v1()).unwrap();
     assert!(!format!("{req:?}").contains("tok-abc"));
+}
+
+#[test]
+fn customers_entities_and_banks_take_either_credential() {
+    let c = Ctx::new();
+    let customer = CustomerId::parse(CUSTOMER).unwrap();
+    let create = CreateCustomer::new("user/42?x").unwrap();
+    for target in [c.v2(), c.v1()] {
+        let req = create.build(&target).unwrap();
+        assert_eq!(line(&req), "POST https://sandbox.leantech.me/customers/v1");
+        assert_eq!(req.body(), br#"{"app_user_id":"user/42?x"}"#);
+        let by_app = GetCustomerByAppUserId::new("user/42?x").unwrap();
+        assert_eq!(
+            line(&by_app.build(&target).unwrap()),
+            "GET https://sandbox.leantech.me/customers/v1/app-user-id/user%2F42%3Fx",
+            "the id cannot change the route"
+        );
+        let get = GetCustomer {
+            customer_id: customer.clone(),
+        };
+        assert_eq!(
+            line(&get.build(&target).unwrap()),
+            format!("GET https://sandbox.leantech.me/customers/v1/{CUSTOMER}")
+        );
+        let entity = GetEntity {
+            customer_id: customer.clone(),
+            entity_id: e(),
+        };
+        assert_eq!(
+            line(&entity.build(&target).unwrap()),
+            format!("GET https://sandbox.leantech.me/customers/v1/{CUSTOMER}/entities/{ENTITY}")
+        );
+        let delete = DeleteEntity {
+            customer_id: customer.clone(),
+            entity_id: e(),
+            reason: Some("USER_REQUESTED".into()),
+        };
+        let req = delete.build(&target).unwrap();
+        assert_eq!(req.method(), "DELETE");
+        assert_eq!(req.body(), br#"{"reason":"USER_REQUESTED"}"#);
+        let banks = ListBanks {
+            account_types: BankAccountTypes::Personal,
+        };
+        assert_eq!(
+            line(&banks.build(&target).unwrap()),
+            "GET https://sandbox.leantech.me/banks/v1?account_types=PERSONAL"
+        );
+    }
+    assert!(!create.is_idempotent());
+    for bad in ["", "a\nb", &"x".repeat(256)] {
+        assert!(matches!(
+            CreateCustomer::new(bad),
+            Err(RequestError::InvalidParameter {
+                name: "app_user_id",
+                ..
+            })
+        ));
+        assert!(GetCustomerByAppUserId::new(bad).is_err());
+    }
+}
+
+#[test]
+fn name_verification_checks_the_name_like_lean() {
+    let c = Ctx::new();
+    let mut v = VerifyName::new(e(), "Jean-Pierre Dupont").unwrap();
+    v.asynchronous = true;
+    let req = v.build(&c.v1()).unwrap();
+    assert_eq!(
+        line(&req),
+        "POST https://sandbox.leantech.me/insights/v1/name-verification"
+    );
+    let body: serde_json::Value = serde_json::from_slice(req.body()).unwrap();
+    assert_eq!(body["full_name"], "Jean-Pierre Dupont");
+    assert_eq!(body["async"], true);
+    assert!(v.build(&c.v2()).is_ok(), "a bearer token works too");
+    for bad in ["Madonna", "John 5mith", "Robert'); DROP", "a\tb"] {
+        assert!(VerifyName::new(e(), bad).is_err(), "{bad:?}");
+    }
+}
+
+#[test]
+fn freelancer_cashflow_and_customer_token() {
+    let c = Ctx::new();
+    let req = GetFreelancerCashflow::new(e()).build(&c.v2()).unwrap();
+    assert_eq!(
+        line(&req),
+        format!(
+            "GET https://sandbox.leantech.me/insights/v2/freelancer-cashflow?entity_id={ENTITY}"
+        )
+    );
+    let cfg = Config::new(
+        Region::Uae,
+        Environment::Sandbox,
+        Credentials::ClientCredentials {
+            client_id: "app".into(),
+            client_secret: Secret::new("s3cr3t"),
+        },
+    );
+    let customer = CustomerId::parse(CUSTOMER).unwrap();
+    let req = customer_token_request(&cfg, &customer).unwrap();
+    let body = String::from_utf8(req.body().clone()).unwrap();
+    assert!(
+        body.ends_with(&format!("&scope=customer.{CUSTOMER}")),
+        "{body}"
+    );
+    assert!(
+        String::from_utf8(token_request(&cfg).unwrap().body().clone())
+            .unwrap()
+            .ends_with("&scope=api")
+    );
 }

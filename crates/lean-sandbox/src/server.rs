@@ -24,19 +24,43 @@ async fn around(
     next: axum::middleware::Next,
 ) -> Response {
     let correlation: Option<HeaderValue> = req.headers().get("lean-correlation-id").cloned();
+    let mut entry = (!uri.path().starts_with("/_sandbox/")).then(|| LogOnDrop {
+        inner: inner.clone(),
+        what: format!("{method} {}", uri.path()),
+        status: None,
+    });
     let mut resp = next.run(req).await;
     if let Some(c) = correlation {
         resp.headers_mut().insert("lean-correlation-id", c);
     }
-    if !uri.path().starts_with("/_sandbox/") {
-        inner.log(
-            "request",
-            format!("{method} {}", uri.path()),
-            resp.status().as_u16(),
-            None,
-        );
+    if let Some(e) = entry.as_mut() {
+        e.status = Some(resp.status().as_u16());
     }
     resp
+}
+
+/// The log line of a request, written when its handling ends. A request dropped before its
+/// answer (the client hung up, say after its own timeout) is logged too: status 499, as nginx
+/// logs "client closed request".
+struct LogOnDrop {
+    inner: Arc<Inner>,
+    what: String,
+    status: Option<u16>,
+}
+
+impl Drop for LogOnDrop {
+    fn drop(&mut self) {
+        let note = self
+            .status
+            .is_none()
+            .then(|| "the client closed the connection before the answer".to_owned());
+        self.inner.log(
+            "request",
+            std::mem::take(&mut self.what),
+            self.status.unwrap_or(499),
+            note,
+        );
+    }
 }
 
 /// All routes. Paths are matched without a trailing slash: `lib.rs` strips one first, since

@@ -189,6 +189,8 @@ fn run<C: Adapter>(args: &Args) -> Report {
             base_delay: Duration::from_millis(20),
             max_delay: Duration::from_millis(500),
         },
+        // Lean's minute at the emulator's time scale (0.002), with room.
+        duplicate_backoff: Duration::from_millis(200),
         ..CallConfig::default()
     };
     // The client's webhook endpoint first: the emulator is told where to send webhooks.

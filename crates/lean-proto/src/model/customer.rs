@@ -198,3 +198,76 @@ impl fmt::Debug for TokenResponse {
             .finish()
     }
 }
+
+/// Whether a bank's data and payments work (`availability` of a bank, and the payload of
+/// `bank.availability.updated`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Availability {
+    /// Up right now.
+    #[serde(default)]
+    pub active: Option<AvailabilityFlags>,
+    /// Switched on for your application.
+    #[serde(default)]
+    pub enabled: Option<AvailabilityFlags>,
+}
+
+/// Per product.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AvailabilityFlags {
+    /// Payments.
+    #[serde(default)]
+    pub payments: Option<bool>,
+    /// Data.
+    #[serde(default)]
+    pub data: Option<bool>,
+}
+
+/// A bank of `GET /banks/v1/` (fields Lean adds are ignored, never refused).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Bank {
+    /// `bank_identifier`, e.g. `LEAN_OF_RETAIL_UAE`.
+    pub identifier: String,
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// ISO 3166 alpha-3 country (`ARE`, `SAU`).
+    #[serde(default)]
+    pub country_code: Option<String>,
+    /// Logo URL.
+    #[serde(default)]
+    pub logo: Option<String>,
+    /// Brand colour.
+    #[serde(default)]
+    pub main_color: Option<String>,
+    /// Brand background colour.
+    #[serde(default)]
+    pub background_color: Option<String>,
+    /// SWIFT/BIC.
+    #[serde(default)]
+    pub swift_code: Option<String>,
+    /// `RETAIL`, `CORPORATE`.
+    #[serde(default)]
+    pub bank_type: Option<String>,
+    /// Account types it supports (`CURRENT`, `SAVINGS`, `CREDIT`, …).
+    #[serde(default)]
+    pub supported_account_types: Vec<String>,
+    /// Whether data and payments work now.
+    #[serde(default)]
+    pub availability: Option<Availability>,
+}
+
+/// `GET /banks/v1/` → a bare array.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct BankList(pub Vec<Bank>);
+
+/// The answer to a deletion (Lean answers with no body, or with one this SDK does not need).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Deleted;
+
+impl crate::response::Payload for Deleted {
+    const SHAPE: crate::response::Shape = crate::response::Shape::Bare;
+    fn decode(_: &crate::response::PayloadSource<'_>) -> Result<Self, crate::response::FieldError> {
+        Ok(Deleted)
+    }
+}

@@ -366,3 +366,27 @@ pub struct Cashflows {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct RawInsights(pub Json);
+
+crate::enums::lean_enum!(
+    /// How closely a name matches the account holder's (`match_type`).
+    MatchType {
+        PerfectMatch = "PERFECT_MATCH", PartialMatch = "PARTIAL_MATCH", NoMatch = "NO_MATCH",
+    }
+);
+
+/// `POST /insights/v1/name-verification` → `payload` (the v1 envelope).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NameVerification {
+    /// The name you sent.
+    #[serde(default)]
+    pub full_name_provided: Option<String>,
+    /// The account holder's name as the bank has it.
+    #[serde(default)]
+    pub full_name_retrieved: Option<String>,
+    /// Lean's grade.
+    #[serde(default)]
+    pub match_type: Option<MatchType>,
+    /// Confidence between 0 and 1, exact as sent.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub confidence: Option<Decimal>,
+}

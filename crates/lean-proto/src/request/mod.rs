@@ -1,0 +1,368 @@
+//! Requests as data: one type per Lean endpoint, each turned into an `http::Request<Vec<u8>>`.
+//!
+//! This module owns paths, methods, query parameters, bodies and headers. Path ids are typed
+//! ([`EntityId`], [`AccountId`], …) so they were validated when they were made; page sizes,
+//! dates and header values are checked here. A mistake is a [`RequestError`], never a request.
+//! It must not decide when to send, retry or wait: that is the call engine's job.
+//!
+//! One file per family: [`data`] (v2 data, refreshes, results), [`v1`] (legacy, app token),
+//! [`insights`], [`customers`] (customers, entities, banks, tokens). This file holds what
+//! they share: the target, authentication, query encoding, the checks, and [`Endpoint`].
+
+pub(crate) use crate::config::{ApiGeneration, BaseUrl, Config, Credentials};
+pub(crate) use crate::ids::{AccountId, CustomerId, EntityId, RefreshId, ResultsId};
+pub(crate) use crate::model::customer::{
+    BankList, Customer, CustomerList, Deleted, Entity, EntityList, EntityPage, TokenResponse,
+};
+pub(crate) use crate::model::data::*;
+pub(crate) use crate::model::insights::{Cashflows, Expenses, Income, RawInsights};
+pub(crate) use crate::model::refresh::{Refresh, RefreshList, RefreshTriggered};
+pub(crate) use crate::model::v1::{V1Accounts, V1Balance, V1Identity, V1Transactions};
+pub(crate) use crate::payloads::AnyData;
+pub(crate) use crate::response::Payload;
+pub(crate) use crate::secret::Secret;
+pub(crate) use crate::time::Date;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, USER_AGENT};
+use http::{Method, Request};
+use std::fmt;
+pub(crate) use std::marker::PhantomData;
+
+/// The header of the legacy v1 API's application token.
+pub const APP_TOKEN_HEADER: &str = "lean-app-token";
+const USER_AGENT_VALUE: &str = concat!("lean-rs/", env!("CARGO_PKG_VERSION"));
+
+/// A request that cannot be built: the caller misused the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// `size` outside Lean's 1..=100.
+    PageSize(u32),
+    /// `start_date` after `end_date`.
+    DateRange {
+        /// Start.
+        start: Date,
+        /// End.
+        end: Date,
+    },
+    /// A v1 endpoint with v2 credentials, or the other way round.
+    WrongGeneration {
+        /// The endpoint.
+        endpoint: &'static str,
+        /// What it needs.
+        needs: ApiGeneration,
+    },
+    /// A header value with characters HTTP does not allow (the value is not shown: it may be
+    /// a secret).
+    InvalidHeader(&'static str),
+    /// The URL could not be assembled.
+    InvalidUrl(String),
+    /// A parameter Lean would refuse (say, a name with digits for name verification).
+    InvalidParameter {
+        /// Lean's name of the parameter.
+        name: &'static str,
+        /// What it must be.
+        reason: &'static str,
+    },
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestError::PageSize(n) => write!(f, "page size must be 1..=100, got {n}"),
+            RequestError::DateRange { start, end } => {
+                write!(f, "start_date {start} is after end_date {end}")
+            }
+            RequestError::WrongGeneration { endpoint, needs } => write!(
+                f,
+                "{endpoint} is a {} endpoint; configure {} credentials",
+                match needs {
+                    ApiGeneration::V1 => "v1",
+                    ApiGeneration::V2 => "v2",
+                },
+                match needs {
+                    ApiGeneration::V1 => "an app token (v1)",
+                    ApiGeneration::V2 => "client credentials (v2)",
+                }
+            ),
+            RequestError::InvalidHeader(name) => {
+                write!(f, "header {name} has characters HTTP does not allow")
+            }
+            RequestError::InvalidUrl(m) => write!(f, "invalid URL: {m}"),
+            RequestError::InvalidParameter { name, reason } => {
+                write!(f, "invalid {name}: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for RequestError {}
+
+/// How the request authenticates. Exactly one is ever sent: Lean rejects both at once.
+#[derive(Clone, Copy)]
+pub enum Auth<'a> {
+    /// v2: `Authorization: Bearer <access token>`.
+    Bearer(&'a Secret),
+    /// v1: `lean-app-token: <app token>`.
+    AppToken(&'a Secret),
+}
+
+impl fmt::Debug for Auth<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::Bearer(_) => f.write_str("Bearer([redacted])"),
+            Auth::AppToken(_) => f.write_str("AppToken([redacted])"),
+        }
+    }
+}
+
+impl Auth<'_> {
+    /// The API generation this credential belongs to.
+    pub fn generation(&self) -> ApiGeneration {
+        match self {
+            Auth::Bearer(_) => ApiGeneration::V2,
+            Auth::AppToken(_) => ApiGeneration::V1,
+        }
+    }
+}
+
+/// Where and as whom a request goes.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// API base URL.
+    pub api_base: &'a BaseUrl,
+    /// Authentication.
+    pub auth: Auth<'a>,
+    /// Optional `lean-correlation-id` to send (Lean echoes it; useful in your logs and theirs).
+    pub correlation_id: Option<&'a str>,
+}
+
+/// Options shared by the v2 data endpoints.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DataOptions {
+    /// Zero-based page (`page`); omitted means Lean's default 0.
+    pub page: Option<u32>,
+    /// Page size (`size`, 1..=100); omitted means Lean's default 50.
+    pub size: Option<u32>,
+    /// `async=true`: answer PENDING at once and deliver through `results.ready`.
+    pub asynchronous: bool,
+    /// `meta`: data stored with the request and echoed back.
+    pub meta: Option<String>,
+    /// `verbose=true`: include `regional_data`.
+    pub verbose: bool,
+    /// `force_refresh=true`: ask the bank now instead of reading Lean's store (KSA; Lean's
+    /// docs list the flag without saying more). Slower, and more likely to go PENDING.
+    pub force_refresh: bool,
+}
+
+impl DataOptions {
+    pub(crate) fn push(&self, q: &mut Query) -> Result<(), RequestError> {
+        if let Some(page) = self.page {
+            q.push("page", page.to_string());
+        }
+        if let Some(size) = self.size {
+            if !(1..=100).contains(&size) {
+                return Err(RequestError::PageSize(size));
+            }
+            q.push("size", size.to_string());
+        }
+        if self.asynchronous {
+            q.push("async", "true".into());
+        }
+        if let Some(meta) = &self.meta {
+            q.push("meta", meta.clone());
+        }
+        if self.verbose {
+            q.push("verbose", "true".into());
+        }
+        if self.force_refresh {
+            q.push("force_refresh", "true".into());
+        }
+        Ok(())
+    }
+}
+
+/// `application/x-www-form-urlencoded` percent-encoding of one value (also used for queries).
+pub fn form_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[derive(Default)]
+pub(crate) struct Query(Vec<(&'static str, String)>);
+
+impl Query {
+    pub(crate) fn push(&mut self, k: &'static str, v: String) {
+        self.0.push((k, v));
+    }
+    pub(crate) fn encode(&self) -> String {
+        self.0
+            .iter()
+            .map(|(k, v)| format!("{k}={}", form_encode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+pub(crate) enum Body {
+    Empty,
+    Json(Vec<u8>),
+}
+
+pub(crate) fn build(
+    endpoint: &'static str,
+    needs: Option<ApiGeneration>,
+    target: &Target<'_>,
+    method: Method,
+    path: &str,
+    query: Query,
+    body: Body,
+) -> Result<Request<Vec<u8>>, RequestError> {
+    // `None`: the route takes either credential (customers, entities, banks).
+    if let Some(needs) = needs
+        && target.auth.generation() != needs
+    {
+        return Err(RequestError::WrongGeneration { endpoint, needs });
+    }
+    let mut url = format!("{}{}", target.api_base.as_str(), path);
+    if !query.0.is_empty() {
+        url.push('?');
+        url.push_str(&query.encode());
+    }
+    let mut b = Request::builder()
+        .method(method)
+        .uri(&url)
+        .header(ACCEPT, "application/json")
+        .header(USER_AGENT, USER_AGENT_VALUE);
+    let (name, value) = match target.auth {
+        Auth::Bearer(t) => (AUTHORIZATION.as_str(), format!("Bearer {}", t.expose())),
+        Auth::AppToken(t) => (APP_TOKEN_HEADER, t.expose().to_owned()),
+    };
+    let mut value = HeaderValue::from_str(&value).map_err(|_| RequestError::InvalidHeader(name))?;
+    // Marked sensitive: `http`'s Debug prints `Sensitive`, and HPACK never indexes it.
+    value.set_sensitive(true);
+    b = b.header(name, value);
+    if let Some(id) = target.correlation_id {
+        let v = HeaderValue::from_str(id)
+            .map_err(|_| RequestError::InvalidHeader(crate::response::CORRELATION_ID_HEADER))?;
+        b = b.header(crate::response::CORRELATION_ID_HEADER, v);
+    }
+    let bytes = match body {
+        Body::Empty => Vec::new(),
+        Body::Json(bytes) => {
+            b = b.header(CONTENT_TYPE, "application/json");
+            bytes
+        }
+    };
+    b.body(bytes)
+        .map_err(|e| RequestError::InvalidUrl(format!("{url}: {e}")))
+}
+
+pub(crate) fn check_dates(start: Option<Date>, end: Option<Date>) -> Result<(), RequestError> {
+    match (start, end) {
+        (Some(start), Some(end)) if start > end => Err(RequestError::DateRange { start, end }),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) fn json_body(value: serde_json::Value) -> Body {
+    Body::Json(value.to_string().into_bytes())
+}
+
+/// One Lean endpoint: how to build its request and what its success payload is.
+pub trait Endpoint {
+    /// The success payload.
+    type Output: Payload;
+    /// A short name (`accounts`, `transactions`, …), as the CLI and logs use it.
+    const NAME: &'static str;
+    /// The API generation the endpoint belongs to.
+    const GENERATION: ApiGeneration;
+
+    /// Builds the HTTP request.
+    fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError>;
+
+    /// Whether sending the request twice is harmless. GETs are; Lean guards the refresh POST
+    /// with `DUPLICATED_REQUEST`; the v1 and income POSTs only read data.
+    fn is_idempotent(&self) -> bool {
+        true
+    }
+
+    /// Whether the request asks `async=true`.
+    fn is_asynchronous(&self) -> bool {
+        false
+    }
+
+    /// Turns `async=true` on or off; false when the endpoint has no such flag.
+    fn set_asynchronous(&mut self, _on: bool) -> bool {
+        false
+    }
+
+    /// Moves to another page; false when the endpoint is not paged.
+    fn set_page(&mut self, _page: u32) -> bool {
+        false
+    }
+
+    /// The page size asked for, for endpoints that page.
+    fn page_size(&self) -> Option<u32> {
+        None
+    }
+
+    /// Sets the page size (checked when the request is built); false when not paged.
+    fn set_page_size(&mut self, _size: u32) -> bool {
+        false
+    }
+
+    /// The page asked for, for endpoints that page.
+    fn page(&self) -> Option<u32> {
+        None
+    }
+
+    /// The API generation of this request (results requests follow the original's).
+    fn generation(&self) -> ApiGeneration {
+        Self::GENERATION
+    }
+}
+
+macro_rules! v2_options_impl {
+    () => {
+        fn is_asynchronous(&self) -> bool {
+            self.options.asynchronous
+        }
+        fn set_asynchronous(&mut self, on: bool) -> bool {
+            self.options.asynchronous = on;
+            true
+        }
+        fn set_page(&mut self, page: u32) -> bool {
+            self.options.page = Some(page);
+            true
+        }
+        fn page_size(&self) -> Option<u32> {
+            self.options.size
+        }
+        fn set_page_size(&mut self, size: u32) -> bool {
+            self.options.size = Some(size);
+            true
+        }
+        fn page(&self) -> Option<u32> {
+            self.options.page
+        }
+    };
+}
+
+// After `v2_options_impl!`, which the families use.
+mod customers;
+mod data;
+mod insights;
+mod v1;
+
+pub use customers::*;
+pub use data::*;
+pub use insights::*;
+pub use v1::*;
