@@ -3,7 +3,7 @@
 //! It owns nothing but the loop and the surface; decisions are the core's, shared state is
 //! [`crate::shared`]'s, step order is the `drive` module's.
 
-use crate::drive::{Driven, Step};
+use crate::drive::{Driven, RefreshDriven, RefreshStep, Step};
 use crate::endpoints::for_each_endpoint;
 use crate::shared::{ClientBuilder, FromParts, Progress, Shared};
 use crate::transport::BlockingTransport;
@@ -38,6 +38,12 @@ macro_rules! blocking_method {
         $(#[$doc])*
         pub fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> {
             self.call($build).map(|$d| $take)
+        }
+    };
+    ($(#[$doc:meta])* checked $name:ident($($arg:ident: $ty:ty),*) -> $out:ty = $build:expr => |$d:ident| $take:expr) => {
+        $(#[$doc])*
+        pub fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> {
+            self.call($build?).map(|$d| $take)
         }
     };
 }
@@ -133,6 +139,35 @@ impl<T: BlockingTransport> Client<T> {
     /// `GET …/results/{results_id}`, typed by its body.
     pub fn results(&self, results_id: ResultsId) -> Result<CallData<AnyData>, Error> {
         self.resume(results_id)
+    }
+
+    /// Waits until the entity's data refresh has finished: Lean's recommended flow for a new
+    /// connection (after `entity.created`, wait for `entity.data.refresh.updated` FINISHED,
+    /// then read synchronously from Lean's store) and after [`Client::refresh`].
+    /// With `refresh_id`, waits for that refresh; without, for the entity's newest one (and
+    /// for it to appear). Webhooks given to [`Client::handle_webhook`] end the wait at once;
+    /// when one is lost, polling the refresh status after the grace period ends it anyway.
+    /// Bounded by the client's deadline.
+    pub fn wait_for_refresh(
+        &self,
+        entity_id: EntityId,
+        refresh_id: Option<RefreshId>,
+    ) -> Result<Refresh, Error> {
+        let (n, config) = self.shared.new_refresh_wait();
+        let pending = refresh_wait::RefreshWait::new(entity_id, refresh_id, config, Instant::now());
+        let mut driven = RefreshDriven::new(self.shared.clone(), n, pending);
+        loop {
+            match driven.step() {
+                RefreshStep::Poll(refresh_wait::RefreshPoll::Get(get)) => {
+                    driven.handle_refresh(self.call(get))
+                }
+                RefreshStep::Poll(refresh_wait::RefreshPoll::List(list)) => {
+                    driven.handle_list(self.call(list))
+                }
+                RefreshStep::Wait(until) => driven.signal().wait_blocking(until),
+                RefreshStep::Done(result) => return result,
+            }
+        }
     }
 
     /// One page of a collection.

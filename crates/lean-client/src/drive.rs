@@ -2,15 +2,17 @@
 //!
 //! This module owns the order of a step (take the outcome, send what the call has to send,
 //! else file the call under what it waits for, look once more, and only then wait) and the
-//! clean-up when a call is abandoned halfway (a dropped future, an unwinding thread). The
-//! blocking and async clients differ only in how they send and how they wait.
+//! clean-up when a call is abandoned halfway (a dropped future, an unwinding thread), and the
+//! same for a wait for a data refresh. The blocking and async clients differ only in how they
+//! send and how they wait.
 
 use crate::shared::{Progress, Shared};
 use crate::wake::{Slot, Subscription};
-use lean_proto::Payload;
-use lean_proto::call::{Call, Purpose, Transmit, TransmitId, Waiting};
+use lean_proto::call::{Call, CallData, Purpose, Transmit, TransmitId, Waiting};
 use lean_proto::client::{Error, Submitted};
+use lean_proto::refresh_wait::{RefreshPoll, RefreshWait};
 use lean_proto::retry::TransportError;
+use lean_proto::{Payload, Refresh, RefreshList};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -132,6 +134,99 @@ impl<P: Payload> Drop for Driven<P> {
                 self.shared.waiters.wake_token();
             }
         }
+        self.slot
+            .subscribe(&self.shared.waiters, Subscription::Nothing);
+    }
+}
+
+/// What the caller must do next for a refresh wait.
+pub(crate) enum RefreshStep {
+    /// Send this status poll as an ordinary call; hand its answer to
+    /// [`RefreshDriven::handle_refresh`] or [`RefreshDriven::handle_list`].
+    Poll(RefreshPoll),
+    /// Wait for the wait's signal (a refresh event for the entity), or until this instant.
+    Wait(Option<Instant>),
+    /// The wait is over.
+    Done(Result<Refresh, Error>),
+}
+
+/// A refresh wait being driven, filed under its entity while it waits.
+pub(crate) struct RefreshDriven {
+    shared: Arc<Shared>,
+    wait: RefreshWait,
+    slot: Slot,
+}
+
+impl RefreshDriven {
+    pub(crate) fn new(shared: Arc<Shared>, number: u64, wait: RefreshWait) -> Self {
+        let mut slot = Slot::new(number);
+        // Filed from the start: an event that lands before the first look still wakes it.
+        slot.subscribe(
+            &shared.waiters,
+            Subscription::Refresh(wait.entity_id().clone()),
+        );
+        RefreshDriven { shared, wait, slot }
+    }
+
+    pub(crate) fn signal(&self) -> &crate::wake::Signal {
+        &self.slot.signal
+    }
+
+    /// Advances the wait as far as it goes without IO or waiting.
+    pub(crate) fn step(&mut self) -> RefreshStep {
+        let now = Instant::now();
+        if let Some(seen) = self.shared.refresh_seen(self.wait.entity_id()) {
+            self.wait.handle_event(&seen, now);
+        }
+        if let Some(outcome) = self.wait.poll_outcome() {
+            self.slot
+                .subscribe(&self.shared.waiters, Subscription::Nothing);
+            return RefreshStep::Done(outcome.map_err(Error::from));
+        }
+        if let Some(poll) = self.wait.poll_request(now) {
+            return RefreshStep::Poll(poll);
+        }
+        if let Some(outcome) = self.wait.poll_outcome() {
+            return RefreshStep::Done(outcome.map_err(Error::from));
+        }
+        RefreshStep::Wait(self.wait.poll_timeout())
+    }
+
+    /// The answer to a [`RefreshPoll::Get`].
+    pub(crate) fn handle_refresh(&mut self, answer: Result<CallData<Refresh>, Error>) {
+        self.wait.handle_refresh(
+            answer.map(|d| d.payload).map_err(call_error),
+            Instant::now(),
+        );
+    }
+
+    /// The answer to a [`RefreshPoll::List`].
+    pub(crate) fn handle_list(&mut self, answer: Result<CallData<RefreshList>, Error>) {
+        self.wait.handle_list(
+            answer.map(|d| d.payload).map_err(call_error),
+            Instant::now(),
+        );
+    }
+}
+
+/// A driver error as the core's: a configuration error cannot happen for a status poll built
+/// by the core, but is kept as a misuse rather than lost.
+fn call_error(e: Error) -> lean_proto::call::CallError {
+    match e {
+        Error::Call(c) => *c,
+        other => lean_proto::call::CallError {
+            kind: lean_proto::call::CallErrorKind::Misuse(lean_proto::RequestError::InvalidUrl(
+                other.to_string(),
+            )),
+            results_id: None,
+            correlation_id: None,
+            last_error: None,
+        },
+    }
+}
+
+impl Drop for RefreshDriven {
+    fn drop(&mut self) {
         self.slot
             .subscribe(&self.shared.waiters, Subscription::Nothing);
     }

@@ -3,7 +3,9 @@
 //! only which endpoint a method builds and what it returns.
 //!
 //! Kinds: `all` collects every item of a paged collection, `items` returns the lazy iterator
-//! or stream, `one` returns the payload of a single call (after `=>`, how to take it).
+//! or stream, `one` returns the payload of a single call (after `=>`, how to take it), `checked`
+//! is `one` for an endpoint whose constructor checks its input (a refused input is a misuse
+//! error, and nothing is sent).
 
 macro_rules! for_each_endpoint {
     ($m:ident) => {
@@ -61,6 +63,31 @@ macro_rules! for_each_endpoint {
         $m! { /// Entities of a customer.
             one entities(customer: &CustomerId) -> Vec<Entity>
                 = GetCustomerEntities { customer_id: customer.clone() } => |d| d.payload.0 }
+        $m! { /// Creates the customer of your user `app_user_id` (409 `CUSTOMER_ALREADY_EXISTS`
+            /// when one exists: read it with `customer_by_app_user_id`).
+            checked create_customer(app_user_id: &str) -> Customer
+                = CreateCustomer::new(app_user_id) => |d| d.payload }
+        $m! { /// A customer.
+            one customer(customer: &CustomerId) -> Customer
+                = GetCustomer { customer_id: customer.clone() } => |d| d.payload }
+        $m! { /// The customer of your user `app_user_id`.
+            checked customer_by_app_user_id(app_user_id: &str) -> Customer
+                = GetCustomerByAppUserId::new(app_user_id) => |d| d.payload }
+        $m! { /// One entity of a customer.
+            one entity(customer: &CustomerId, entity: &EntityId) -> Entity
+                = GetEntity { customer_id: customer.clone(), entity_id: entity.clone() } => |d| d.payload }
+        $m! { /// Deletes an entity (revokes the connection).
+            one delete_entity(customer: &CustomerId, entity: &EntityId) -> ()
+                = DeleteEntity { customer_id: customer.clone(), entity_id: entity.clone(), reason: None }
+                => |_d| () }
+        $m! { /// The banks your application can connect.
+            one banks() -> Vec<Bank> = ListBanks::default() => |d| d.payload.0 }
+        $m! { /// Freelancer cashflow insights (KSA), as exact JSON.
+            one freelancer_cashflow(entity: &EntityId) -> RawInsights
+                = GetFreelancerCashflow::new(entity.clone()) => |d| d.payload }
+        $m! { /// Name verification: `full_name` against the account holder's (UAE, retail).
+            checked verify_name(entity: &EntityId, full_name: &str) -> NameVerification
+                = VerifyName::new(entity.clone(), full_name) => |d| d.payload }
     };
 }
 

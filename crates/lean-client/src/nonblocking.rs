@@ -4,7 +4,7 @@
 //! spawned on any multi-threaded runtime. Dropping a future at any await point abandons its
 //! call cleanly (see the `drive` module).
 
-use crate::drive::{Driven, Step};
+use crate::drive::{Driven, RefreshDriven, RefreshStep, Step};
 use crate::endpoints::for_each_endpoint;
 use crate::shared::{ClientBuilder, FromParts, Progress, Shared};
 use crate::transport::{AsyncTransport, Runtime};
@@ -51,6 +51,14 @@ macro_rules! async_method {
             -> impl Future<Output = Result<$out, Error>> + Send + 'static {
             let call = self.call($build);
             async move { call.await.map(|$d| $take) }
+        }
+    };
+    ($(#[$doc:meta])* checked $name:ident($($arg:ident: $ty:ty),*) -> $out:ty = $build:expr => |$d:ident| $take:expr) => {
+        $(#[$doc])*
+        pub fn $name(&self, $($arg: $ty),*)
+            -> impl Future<Output = Result<$out, Error>> + Send + 'static {
+            let call = $build.map(|e| self.call(e));
+            async move { call?.await.map(|$d| $take) }
         }
     };
 }
@@ -202,6 +210,41 @@ impl<T: AsyncTransport> Client<T> {
         results_id: ResultsId,
     ) -> impl Future<Output = Result<CallData<AnyData>, Error>> + Send + 'static {
         self.resume(results_id)
+    }
+
+    /// Waits until the entity's data refresh has finished: Lean's recommended flow for a new
+    /// connection (after `entity.created`, wait for `entity.data.refresh.updated` FINISHED,
+    /// then read synchronously from Lean's store) and after [`Client::refresh`].
+    /// With `refresh_id`, waits for that refresh; without, for the entity's newest one (and
+    /// for it to appear). Webhooks given to [`Client::handle_webhook`] end the wait at once;
+    /// when one is lost, polling the refresh status after the grace period ends it anyway.
+    /// Bounded by the client's deadline; dropping the future ends the wait cleanly.
+    pub fn wait_for_refresh(
+        &self,
+        entity_id: EntityId,
+        refresh_id: Option<RefreshId>,
+    ) -> impl Future<Output = Result<Refresh, Error>> + Send + 'static {
+        let (n, config) = self.shared.new_refresh_wait();
+        let pending = refresh_wait::RefreshWait::new(entity_id, refresh_id, config, Instant::now());
+        let mut driven = RefreshDriven::new(self.shared.clone(), n, pending);
+        let client = self.clone();
+        async move {
+            loop {
+                // Each poll is a boxed call future: nothing but `driven` lives across a wait.
+                match driven.step() {
+                    RefreshStep::Poll(refresh_wait::RefreshPoll::Get(get)) => {
+                        let answer = client.call(get).await;
+                        driven.handle_refresh(answer)
+                    }
+                    RefreshStep::Poll(refresh_wait::RefreshPoll::List(list)) => {
+                        let answer = client.call(list).await;
+                        driven.handle_list(answer)
+                    }
+                    RefreshStep::Wait(until) => wait::<T::Runtime>(driven.signal(), until).await,
+                    RefreshStep::Done(result) => return result,
+                }
+            }
+        }
     }
 
     /// One page of a collection.

@@ -1,8 +1,8 @@
 //! The state every call of one client shares, and the builder that makes it.
 //!
 //! This module owns the token cache, the results registry, the webhook dedupe store, the
-//! waiting lists and the per-call jitter entropy, and the two ways news arrives from outside:
-//! `handle_webhook` and `results_ready`. No lock here is held across a
+//! waiting lists, the latest refresh seen per entity and the per-call jitter entropy, and the
+//! ways news arrives from outside: `handle_webhook`, `results_ready` and `refresh_updated`. No lock here is held across a
 //! step of a call: the registry and the token cache synchronise themselves.
 
 use crate::transport::{Connect, TransportOptions};
@@ -10,15 +10,24 @@ use crate::wake::Waiters;
 use lean_proto::auth::TokenCache;
 use lean_proto::call::{CallConfig, Context, Waiting};
 use lean_proto::client::Error;
+use lean_proto::refresh_wait::RefreshWaitConfig;
 use lean_proto::results::{InMemoryResults, ResultsRegistry};
 use lean_proto::webhook::{self, Ack, Dedupe, DedupeStore, EventKind, WebhookSecret};
-use lean_proto::{Config, ResultsId};
+use lean_proto::{Config, EntityId, Refresh, ResultsId};
+use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+/// Entities whose latest refresh event a client remembers.
+const MAX_REFRESHES_SEEN: usize = 10_000;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 /// What the client's most recent call is doing, for progress displays (polled, not pushed).
 #[derive(Debug, Clone)]
@@ -42,6 +51,9 @@ pub struct Shared {
     dedupe: Arc<dyn DedupeStore>,
     webhook_secret: Option<WebhookSecret>,
     pub(crate) waiters: Waiters,
+    /// The newest `entity.data.refresh.updated` payload per entity (bounded), for refresh
+    /// waits that start after the webhook or wake up to it.
+    refreshes: Mutex<HashMap<EntityId, Refresh>>,
     entropy: RandomState,
     calls: AtomicU64,
     pub(crate) progress: Mutex<Option<Progress>>,
@@ -70,6 +82,49 @@ impl Shared {
         (n, config)
     }
 
+    /// A refresh wait's policy: the call policy's deadline, grace and polling, its own jitter.
+    pub(crate) fn new_refresh_wait(&self) -> (u64, RefreshWaitConfig) {
+        let (n, call) = self.new_call();
+        let config = RefreshWaitConfig {
+            deadline: call.deadline,
+            webhook_grace: call.webhook_grace,
+            poll: call.poll,
+            seed: call.seed,
+        };
+        (n, config)
+    }
+
+    /// The newest refresh seen for `entity_id` by webhook.
+    pub(crate) fn refresh_seen(&self, entity_id: &EntityId) -> Option<Refresh> {
+        lock(&self.refreshes).get(entity_id).cloned()
+    }
+
+    /// Records a refresh update and wakes the waits for its entity. A late PENDING never
+    /// replaces the FINISHED of the same refresh (Lean's retries can reorder them).
+    pub(crate) fn refresh_updated(&self, refresh: &Refresh) {
+        let Some(entity) = refresh.entity_id.clone() else {
+            return;
+        };
+        {
+            let mut map = lock(&self.refreshes);
+            let stale = map.get(&entity).is_some_and(|old| {
+                old.refresh_id == refresh.refresh_id
+                    && old.status != refresh.status
+                    && refresh.status == Some(lean_proto::RefreshStatus::Pending)
+            });
+            if !stale {
+                if map.len() >= MAX_REFRESHES_SEEN && !map.contains_key(&entity) {
+                    // Bounded: forget an arbitrary entity; its waits fall back to polling.
+                    if let Some(k) = map.keys().next().cloned() {
+                        map.remove(&k);
+                    }
+                }
+                map.insert(entity.clone(), refresh.clone());
+            }
+        }
+        self.waiters.wake_refresh(&entity);
+    }
+
     /// The webhook intake: verify, deduplicate, mark readiness, wake the one call waiting.
     pub(crate) fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack {
         let ack = webhook::intake(
@@ -80,8 +135,10 @@ impl Shared {
             body,
             Instant::now(),
         );
-        if let Some(EventKind::ResultsReady { results_id }) = ack.event.as_ref().map(|e| &e.kind) {
-            self.waiters.wake_results(results_id);
+        match ack.event.as_ref().map(|e| &e.kind) {
+            Some(EventKind::ResultsReady { results_id }) => self.waiters.wake_results(results_id),
+            Some(EventKind::DataRefreshUpdated(r)) => self.refresh_updated(r),
+            _ => {}
         }
         ack
     }
@@ -197,6 +254,7 @@ impl<C: FromParts> ClientBuilder<C> {
             call: self.call,
             webhook_secret: self.webhook_secret,
             waiters: Waiters::default(),
+            refreshes: Mutex::new(HashMap::new()),
             entropy: RandomState::new(),
             calls: AtomicU64::new(0),
             progress: Mutex::new(None),
@@ -275,6 +333,12 @@ macro_rules! client_parts {
             /// queue): wakes the call here that waits for it.
             pub fn results_ready(&self, results_id: &ResultsId) {
                 self.shared.results_ready(results_id)
+            }
+
+            /// An `entity.data.refresh.updated` received elsewhere (another instance, a
+            /// queue): wakes the refresh waits here for its entity.
+            pub fn refresh_updated(&self, refresh: &lean_proto::Refresh) {
+                self.shared.refresh_updated(refresh)
             }
 
             /// What the most recent call is doing now (`None` when no call runs).

@@ -1,12 +1,13 @@
 //! Targeted waking: who waits for what, and the one signal per call that wakes it.
 //!
-//! This module owns the waiting lists: calls waiting for a `results_id` and calls waiting for a
-//! token fetch to end. A `results.ready` fires the signals filed under its id and nothing
-//! else; a token fetch that ends fires the token list. A signal latches: a wake-up that lands
-//! between a call's last look at shared state and its wait is kept, never lost. It knows
-//! nothing of calls or of Lean beyond the `results_id` it files under.
+//! This module owns the waiting lists: calls waiting for a `results_id`, waits for an entity's
+//! data refresh, and calls waiting for a token fetch to end. A `results.ready` fires the
+//! signals filed under its id and nothing else; a refresh event fires those filed under its
+//! entity; a token fetch that ends fires the token list. A signal latches: a wake-up that
+//! lands between a call's last look at shared state and its wait is kept, never lost. It knows
+//! nothing of calls or of Lean beyond the ids it files under.
 
-use lean_proto::ResultsId;
+use lean_proto::{EntityId, ResultsId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -100,16 +101,34 @@ impl Signal {
 pub(crate) enum Subscription {
     Nothing,
     Results(ResultsId),
+    Refresh(EntityId),
     Token,
 }
 
-/// The calls filed under one `results_id` (almost always one), by call number.
+/// What a signal can be filed under by id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Results(ResultsId),
+    Refresh(EntityId),
+}
+
+impl Subscription {
+    fn key(&self) -> Option<Key> {
+        match self {
+            Subscription::Results(id) => Some(Key::Results(id.clone())),
+            Subscription::Refresh(id) => Some(Key::Refresh(id.clone())),
+            Subscription::Nothing | Subscription::Token => None,
+        }
+    }
+}
+
+/// The calls filed under one id (almost always one), by call number.
 type Filed = Vec<(u64, Arc<Signal>)>;
 
 /// The waiting lists of one client.
 #[derive(Default)]
 pub(crate) struct Waiters {
-    results: Mutex<HashMap<ResultsId, Filed>>,
+    results: Mutex<HashMap<Key, Filed>>,
     token: Mutex<HashMap<u64, Arc<Signal>>>,
     /// Signals fired so far: what a test or a metric reads to see that waking is targeted.
     fired: std::sync::atomic::AtomicU64,
@@ -118,7 +137,16 @@ pub(crate) struct Waiters {
 impl Waiters {
     /// Wakes the calls waiting for `results_id`, and no other.
     pub(crate) fn wake_results(&self, results_id: &ResultsId) {
-        if let Some(list) = lock(&self.results).get(results_id) {
+        self.wake(&Key::Results(results_id.clone()));
+    }
+
+    /// Wakes the waits for `entity_id`'s refresh, and no other.
+    pub(crate) fn wake_refresh(&self, entity_id: &EntityId) {
+        self.wake(&Key::Refresh(entity_id.clone()));
+    }
+
+    fn wake(&self, key: &Key) {
+        if let Some(list) = lock(&self.results).get(key) {
             for (_, s) in list {
                 s.fire();
             }
@@ -150,33 +178,27 @@ impl Waiters {
     }
 
     fn file(&self, call: u64, signal: &Arc<Signal>, on: &Subscription) {
-        match on {
-            Subscription::Nothing => {}
-            Subscription::Results(id) => lock(&self.results)
-                .entry(id.clone())
+        if let Some(key) = on.key() {
+            lock(&self.results)
+                .entry(key)
                 .or_default()
-                .push((call, signal.clone())),
-            Subscription::Token => {
-                lock(&self.token).insert(call, signal.clone());
-            }
+                .push((call, signal.clone()));
+        } else if *on == Subscription::Token {
+            lock(&self.token).insert(call, signal.clone());
         }
     }
 
     fn unfile(&self, call: u64, on: &Subscription) {
-        match on {
-            Subscription::Nothing => {}
-            Subscription::Results(id) => {
-                let mut map = lock(&self.results);
-                if let Some(list) = map.get_mut(id) {
-                    list.retain(|(c, _)| *c != call);
-                    if list.is_empty() {
-                        map.remove(id);
-                    }
+        if let Some(key) = on.key() {
+            let mut map = lock(&self.results);
+            if let Some(list) = map.get_mut(&key) {
+                list.retain(|(c, _)| *c != call);
+                if list.is_empty() {
+                    map.remove(&key);
                 }
             }
-            Subscription::Token => {
-                lock(&self.token).remove(&call);
-            }
+        } else if *on == Subscription::Token {
+            lock(&self.token).remove(&call);
         }
     }
 }

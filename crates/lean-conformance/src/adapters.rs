@@ -144,6 +144,9 @@ impl<T: BlockingTransport> Adapter for Blocking<T> {
     fn resume<P: Payload + Send + 'static>(&self, results_id: ResultsId) -> R<CallData<P>> {
         Ok(self.0.resume(results_id)?)
     }
+    fn wait_for_refresh(&self, entity: EntityId, refresh: Option<RefreshId>) -> R<Refresh> {
+        Ok(self.0.wait_for_refresh(entity, refresh)?)
+    }
     fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack {
         self.0.handle_webhook(signature, body)
     }
@@ -272,6 +275,9 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
     }
     fn resume<P: Payload + Send + 'static>(&self, results_id: ResultsId) -> R<CallData<P>> {
         Ok(X::block_on(self.0.resume(results_id))?)
+    }
+    fn wait_for_refresh(&self, entity: EntityId, refresh: Option<RefreshId>) -> R<Refresh> {
+        Ok(X::block_on(self.0.wait_for_refresh(entity, refresh))?)
     }
     fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack {
         self.0.handle_webhook(signature, body)

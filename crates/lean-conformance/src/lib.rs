@@ -94,6 +94,8 @@ pub trait Adapter: Clone + Send + Sync + std::fmt::Debug + 'static {
         E: Endpoint + Clone + Send + 'static,
         E::Output: Send + 'static;
     fn resume<P: Payload + Send + 'static>(&self, results_id: ResultsId) -> R<CallData<P>>;
+    /// The client's `wait_for_refresh`.
+    fn wait_for_refresh(&self, entity: EntityId, refresh: Option<RefreshId>) -> R<Refresh>;
     fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack;
     fn results_ready(&self, results_id: &ResultsId);
     fn parked_calls(&self) -> usize;
@@ -256,6 +258,7 @@ macro_rules! conformance_suite {
             scenarios::connection_reset_is_survived,
             scenarios::response_slower_than_the_client_timeout_is_asked_again_async,
             scenarios::fifty_second_trap_then_duplicated_request_then_data,
+            scenarios::new_connection_refresh_finished_then_sync_reads,
             scenarios::token_expiry_in_the_middle_of_a_run,
             scenarios::token_is_shared_across_threads_with_one_fetch,
             scenarios::webhook_with_a_wrong_signature_is_rejected,

@@ -441,6 +441,66 @@ pub fn fifty_second_trap_then_duplicated_request_then_data<C: Adapter>() {
     );
 }
 
+pub fn new_connection_refresh_finished_then_sync_reads<C: Adapter>() {
+    // Lean's recommended flow: the user connects a bank (entity.created), Lean refreshes the
+    // data (entity.data.refresh.updated PENDING, then FINISHED), and only then the backend
+    // reads, synchronously, from Lean's store. Then a manual refresh whose FINISHED webhook
+    // is lost: polling the refresh status ends the wait anyway.
+    let w = world::<C>(
+        sandbox_config(),
+        CallConfig {
+            webhook_grace: Duration::from_millis(500),
+            ..quick_calls()
+        },
+        true,
+    );
+    let customer = w.sandbox.customers()[0].clone();
+    let entity = w
+        .sandbox
+        .connect(&customer, None)
+        .expect("a seeded customer");
+    let first = w.client.wait_for_refresh(entity.clone(), None).unwrap();
+    assert_eq!(first.entity_id.as_ref(), Some(&entity));
+    assert_eq!(first.status, Some(RefreshStatus::Finished));
+    assert_eq!(
+        requests_to(&w, "/data/v2/refreshes"),
+        0,
+        "the webhook ended the wait: no polling"
+    );
+    let accounts = w.client.call(GetAccounts::new(entity.clone())).unwrap();
+    assert_eq!(accounts.payload.items.len(), 9);
+    assert!(accounts.results_id.is_none(), "a synchronous read");
+
+    w.sandbox
+        .add_fault(FaultRule::next("refresh", FaultKind::WebhookLost, 1));
+    let triggered = w
+        .client
+        .call(TriggerRefresh {
+            entity_id: entity.clone(),
+        })
+        .unwrap();
+    let refresh_id = triggered.payload.refresh_id.clone();
+    let started = Instant::now();
+    let second = w
+        .client
+        .wait_for_refresh(entity.clone(), Some(refresh_id.clone()))
+        .unwrap();
+    assert_eq!(second.refresh_id, refresh_id);
+    assert_eq!(second.status, Some(RefreshStatus::Finished));
+    assert!(
+        requests_to(&w, &format!("/data/v2/refreshes/{refresh_id}")) >= 1,
+        "the lost webhook was made up for by polling: {:?}",
+        w.sandbox.log()
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "trusted the webhook for the grace period first"
+    );
+    assert!(w.sandbox.log().iter().any(|l| l.kind == "webhook"
+        && l.what.contains(refresh_id.as_str())
+        && l.note.as_deref() == Some("lost (injected)")));
+}
+
 pub fn token_expiry_in_the_middle_of_a_run<C: Adapter>() {
     let w = world::<C>(
         SandboxConfig {

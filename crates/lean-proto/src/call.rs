@@ -231,6 +231,13 @@ pub enum CallErrorKind {
     Decode(DecodeError),
     /// The network failed and retries ran out (or the request was not safe to repeat).
     Transport(TransportError),
+    /// A data refresh waited for ended without finishing (see [`crate::refresh_wait`]).
+    RefreshFailed {
+        /// The refresh.
+        refresh_id: crate::ids::RefreshId,
+        /// Its final status.
+        status: crate::enums::RefreshStatus,
+    },
 }
 
 /// A call's failure. `results_id` is set whenever Lean had given one: keep it, and
@@ -283,6 +290,9 @@ impl fmt::Display for CallError {
             CallErrorKind::RequestBudgetExhausted => f.write_str("request budget exhausted")?,
             CallErrorKind::Decode(e) => write!(f, "{e}")?,
             CallErrorKind::Transport(e) => write!(f, "network error: {e}")?,
+            CallErrorKind::RefreshFailed { refresh_id, status } => {
+                write!(f, "data refresh {refresh_id} ended {status}")?
+            }
         }
         if let Some(last) = &self.last_error {
             write!(f, "; last error: {last}")?;

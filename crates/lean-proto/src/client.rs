@@ -48,6 +48,18 @@ impl From<CallError> for Error {
     }
 }
 
+/// A request that could not be built is a misuse, reported like a call that refused to start.
+impl From<crate::request::RequestError> for Error {
+    fn from(e: crate::request::RequestError) -> Self {
+        Error::Call(Box::new(CallError {
+            kind: crate::call::CallErrorKind::Misuse(e),
+            results_id: None,
+            correlation_id: None,
+            last_error: None,
+        }))
+    }
+}
+
 impl From<IdError> for Error {
     fn from(e: IdError) -> Self {
         Error::Config(e.to_string())

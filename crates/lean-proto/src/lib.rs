@@ -48,6 +48,7 @@ pub mod model;
 pub mod money;
 pub mod pager;
 mod payloads;
+pub mod refresh_wait;
 pub mod request;
 pub mod response;
 pub mod results;
@@ -61,14 +62,15 @@ pub use config::{ApiGeneration, BaseUrl, Config, ConfigError, Credentials, Envir
 pub use enums::*;
 pub use ids::{AccountId, CustomerId, EntityId, IdError, RefreshId, ResultsId};
 pub use model::customer::{
-    Consent, Customer, CustomerList, Entity, EntityList, EntityPage, Permissions, TokenResponse,
+    Availability, AvailabilityFlags, Bank, BankList, Consent, Customer, CustomerList, Deleted,
+    Entity, EntityList, EntityPage, Permissions, TokenResponse,
 };
 pub use model::data::{
     Account, AccountIdentifier, Agent, Balance, Beneficiary, Collection, CreditLine,
     CurrencyExchange, DirectDebit, Identity, Json, Page, PageInfo, ScheduledPayment, StandingOrder,
     Transaction,
 };
-pub use model::insights::{Cashflows, Expenses, Income, RawInsights};
+pub use model::insights::{Cashflows, Expenses, Income, MatchType, NameVerification, RawInsights};
 pub use model::refresh::{Refresh, RefreshList, RefreshTriggered};
 pub use money::{Amount, Currency};
 pub use payloads::AnyData;
