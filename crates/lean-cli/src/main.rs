@@ -2,14 +2,16 @@
 //! results by id, verify and receive webhooks, decode bodies from logs, run the emulator.
 
 mod decode;
+mod session;
+mod table;
 mod webhook;
 
 use clap::{Args, Parser, Subcommand};
 use lean_proto::*;
-use lean_sandbox::{Sandbox, SandboxConfig};
-use lean_ureq::{CallConfig, Client, Waiting};
+use lean_ureq::CallConfig;
 use serde::Serialize;
-use std::io::{IsTerminal, Read, Write};
+use session::Session;
+use std::io::Read;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -31,7 +33,7 @@ struct Cli {
 
 /// Where and as whom. With none of these set, an embedded lean-sandbox is used.
 #[derive(Args)]
-struct Conn {
+pub(crate) struct Conn {
     #[arg(long, env = "LEAN_CLIENT_ID", global = true)]
     client_id: Option<String>,
     #[arg(
@@ -57,8 +59,20 @@ struct Conn {
     auth_url: Option<String>,
 }
 
+impl Target {
+    fn entity_only(entity: Option<String>) -> Target {
+        Target {
+            entity,
+            account: None,
+            asynchronous: false,
+            all_pages: false,
+            size: None,
+        }
+    }
+}
+
 #[derive(Args, Clone)]
-struct Target {
+pub(crate) struct Target {
     /// entity_id (default with the embedded emulator: the first seeded one).
     #[arg(long)]
     entity: Option<String>,
@@ -74,6 +88,16 @@ struct Target {
     /// Page size (1..=100).
     #[arg(long)]
     size: Option<u32>,
+}
+
+/// An insights command: the entity, and the first day considered.
+#[derive(Args, Clone)]
+struct Insight {
+    #[command(flatten)]
+    t: Target,
+    /// start_date (YYYY-MM-DD).
+    #[arg(long)]
+    start_date: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -109,19 +133,88 @@ enum Cmd {
     /// Standing orders of an account.
     StandingOrders(Target),
     /// Income insights.
-    Income(Target),
+    Income(Insight),
     /// Expenses insights.
-    Expenses(Target),
+    Expenses(Insight),
     /// Cashflow insights.
-    Cashflows(Target),
+    Cashflows(Insight),
     /// Cash balances insights (KSA).
-    CashBalances(Target),
+    CashBalances(Insight),
     /// Credit obligations insights (KSA).
-    CreditObligations(Target),
+    CreditObligations(Insight),
     /// Non-credit obligations insights (KSA).
-    NonCreditObligations(Target),
+    NonCreditObligations(Insight),
     /// Employment insights (KSA).
-    Employment(Target),
+    Employment(Insight),
+    /// Freelancer cashflow insights (KSA).
+    FreelancerCashflow(Insight),
+    /// Name verification (UAE, retail): is --name the account holder's name?
+    VerifyName {
+        #[command(flatten)]
+        t: Target,
+        /// The name to check (two words or more).
+        #[arg(long)]
+        name: String,
+    },
+    /// Customers: the list, or one with --id or --app-user-id.
+    Customers {
+        /// customer_id.
+        #[arg(long)]
+        id: Option<String>,
+        /// Your id for the user.
+        #[arg(long)]
+        app_user_id: Option<String>,
+        /// Zero-based page of the list.
+        #[arg(long)]
+        page: Option<u32>,
+        /// Page size of the list (1..=100).
+        #[arg(long)]
+        size: Option<u32>,
+    },
+    /// Create the customer of your user APP_USER_ID.
+    CreateCustomer {
+        /// Your id for the user.
+        app_user_id: String,
+    },
+    /// Entities: of --customer (one with --entity too), or, with neither, all by creation date.
+    Entities {
+        /// customer_id (default with the embedded emulator: none, i.e. all entities).
+        #[arg(long)]
+        customer: Option<String>,
+        /// entity_id (with --customer).
+        #[arg(long)]
+        entity: Option<String>,
+        /// Created on or after (YYYY-MM-DD), for the list of all entities.
+        #[arg(long)]
+        from: Option<String>,
+        /// Created on or before (YYYY-MM-DD), for the list of all entities.
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Delete an entity: the connection is revoked.
+    DeleteEntity {
+        /// customer_id.
+        #[arg(long)]
+        customer: String,
+        /// entity_id.
+        #[arg(long)]
+        entity: String,
+        /// Why (stored by Lean).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Banks your application can connect.
+    Banks {
+        /// personal or business.
+        #[arg(long)]
+        account_types: Option<String>,
+    },
+    /// Refreshes of an entity.
+    Refreshes {
+        /// entity_id (default with the embedded emulator: the first seeded one).
+        #[arg(long)]
+        entity: Option<String>,
+    },
     /// Fetch the results of a PENDING request.
     Results {
         results_id: String,
@@ -131,9 +224,10 @@ enum Cmd {
     },
     /// Trigger a data refresh.
     Refresh {
+        /// entity_id (default with the embedded emulator: the first seeded one).
         #[arg(long)]
         entity: Option<String>,
-        /// Poll until it finishes.
+        /// Wait until it finishes (Lean's refresh status, polled with backoff).
         #[arg(long)]
         wait: bool,
     },
@@ -180,7 +274,7 @@ enum WebhookCmd {
 }
 
 /// A failure to report: message and exit code.
-struct Fail(String, u8);
+pub(crate) struct Fail(pub(crate) String, pub(crate) u8);
 
 impl From<lean_ureq::Error> for Fail {
     fn from(e: lean_ureq::Error) -> Self {
@@ -261,7 +355,33 @@ fn run(cli: Cli) -> Result<(), Fail> {
     }
     let session = Session::open(&cli.conn)?;
     let json = cli.json;
+    // With an app token, the four v1 data routes answer the v2 commands of the same name.
+    let v1 = session.config.generation() == ApiGeneration::V1;
     match cli.cmd {
+        Cmd::Accounts(t) if v1 => session.single(V1GetAccounts {
+            asynchronous: t.asynchronous,
+            ..V1GetAccounts::new(session.entity(&t)?)
+        }),
+        Cmd::Identity(t) if v1 => session.single(V1GetIdentity {
+            asynchronous: t.asynchronous,
+            ..V1GetIdentity::new(session.entity(&t)?)
+        }),
+        Cmd::Balances(t) if v1 => session.single(V1GetBalance {
+            asynchronous: t.asynchronous,
+            ..V1GetBalance::new(session.entity(&t)?, session.account(&t)?)
+        }),
+        Cmd::Transactions {
+            t,
+            from,
+            to,
+            insights,
+        } if v1 => session.single(V1GetTransactions {
+            start_date: from.as_deref().map(date).transpose()?,
+            end_date: to.as_deref().map(date).transpose()?,
+            insights,
+            asynchronous: t.asynchronous,
+            ..V1GetTransactions::new(session.entity(&t)?, session.account(&t)?)
+        }),
         Cmd::Accounts(t) => session.paged(GetAccounts::new(session.entity(&t)?), &t, json),
         Cmd::Balances(t) => session.paged(
             GetBalances::new(session.entity(&t)?, session.account(&t)?),
@@ -306,34 +426,184 @@ fn run(cli: Cli) -> Result<(), Fail> {
             &t,
             json,
         ),
-        Cmd::Income(t) => session.single(GetIncome {
-            asynchronous: t.asynchronous,
-            ..GetIncome::new(session.entity(&t)?)
+        Cmd::Income(i) => session.single(GetIncome {
+            asynchronous: i.t.asynchronous,
+            start_date: i.start_date.as_deref().map(date).transpose()?,
+            ..GetIncome::new(session.entity(&i.t)?)
         }),
-        Cmd::Expenses(t) => session.single(GetExpenses {
-            asynchronous: t.asynchronous,
-            ..GetExpenses::new(session.entity(&t)?)
+        Cmd::Expenses(i) => session.single(GetExpenses {
+            asynchronous: i.t.asynchronous,
+            start_date: i.start_date.as_deref().map(date).transpose()?,
+            ..GetExpenses::new(session.entity(&i.t)?)
         }),
-        Cmd::Cashflows(t) => session.single(GetCashflows {
-            asynchronous: t.asynchronous,
-            ..GetCashflows::new(session.entity(&t)?)
+        Cmd::Cashflows(i) => session.single(GetCashflows {
+            asynchronous: i.t.asynchronous,
+            start_date: i.start_date.as_deref().map(date).transpose()?,
+            ..GetCashflows::new(session.entity(&i.t)?)
         }),
-        Cmd::CashBalances(t) => session.single(GetCashBalances {
-            asynchronous: t.asynchronous,
-            ..GetCashBalances::new(session.entity(&t)?)
+        Cmd::CashBalances(i) => session.single(GetCashBalances {
+            asynchronous: i.t.asynchronous,
+            start_date: i.start_date.as_deref().map(date).transpose()?,
+            ..GetCashBalances::new(session.entity(&i.t)?)
         }),
-        Cmd::CreditObligations(t) => session.single(GetCreditObligations {
-            asynchronous: t.asynchronous,
-            ..GetCreditObligations::new(session.entity(&t)?)
+        Cmd::CreditObligations(i) => session.single(GetCreditObligations {
+            asynchronous: i.t.asynchronous,
+            start_date: i.start_date.as_deref().map(date).transpose()?,
+            ..GetCreditObligations::new(session.entity(&i.t)?)
         }),
-        Cmd::NonCreditObligations(t) => session.single(GetNonCreditObligations {
-            asynchronous: t.asynchronous,
-            ..GetNonCreditObligations::new(session.entity(&t)?)
+        Cmd::NonCreditObligations(i) => session.single(GetNonCreditObligations {
+            asynchronous: i.t.asynchronous,
+            start_date: i.start_date.as_deref().map(date).transpose()?,
+            ..GetNonCreditObligations::new(session.entity(&i.t)?)
         }),
-        Cmd::Employment(t) => session.single(GetEmployment {
-            asynchronous: t.asynchronous,
-            ..GetEmployment::new(session.entity(&t)?)
+        Cmd::Employment(i) => session.single(GetEmployment {
+            asynchronous: i.t.asynchronous,
+            start_date: i.start_date.as_deref().map(date).transpose()?,
+            ..GetEmployment::new(session.entity(&i.t)?)
         }),
+        Cmd::FreelancerCashflow(i) => session.single(GetFreelancerCashflow {
+            asynchronous: i.t.asynchronous,
+            start_date: i.start_date.as_deref().map(date).transpose()?,
+            ..GetFreelancerCashflow::new(session.entity(&i.t)?)
+        }),
+        Cmd::VerifyName { t, name } => {
+            let mut v = VerifyName::new(session.entity(&t)?, name)
+                .map_err(|e| Fail(format!("error: {e}"), 2))?;
+            v.asynchronous = t.asynchronous;
+            session.single(v)
+        }
+        Cmd::Customers {
+            id,
+            app_user_id,
+            page,
+            size,
+        } => match (id, app_user_id) {
+            (Some(id), _) => session.single(GetCustomer {
+                customer_id: CustomerId::parse(&id)?,
+            }),
+            (None, Some(app)) => session.single(
+                GetCustomerByAppUserId::new(app).map_err(|e| Fail(format!("error: {e}"), 2))?,
+            ),
+            (None, None) => {
+                let list = session.watch(|| {
+                    session.client.call(ListCustomers {
+                        page_number: page,
+                        page_size: size,
+                    })
+                })?;
+                print_json_or(json, &list.payload.data, || {
+                    let mut out = String::from("customer_id                           app_user_id");
+                    for c in &list.payload.data {
+                        out.push_str(&format!(
+                            "\n{}  {}",
+                            c.customer_id,
+                            c.app_user_id.as_deref().unwrap_or("-")
+                        ));
+                    }
+                    out
+                });
+                Ok(())
+            }
+        },
+        Cmd::CreateCustomer { app_user_id } => session
+            .single(CreateCustomer::new(app_user_id).map_err(|e| Fail(format!("error: {e}"), 2))?),
+        Cmd::Entities {
+            customer,
+            entity,
+            from,
+            to,
+        } => match (customer, entity) {
+            (Some(c), Some(e)) => session.single(GetEntity {
+                customer_id: CustomerId::parse(&c)?,
+                entity_id: EntityId::parse(&e)?,
+            }),
+            (Some(c), None) => session.single(GetCustomerEntities {
+                customer_id: CustomerId::parse(&c)?,
+            }),
+            (None, Some(_)) => Err(Fail("error: --entity needs --customer".into(), 2)),
+            (None, None) => session.single(ListEntities {
+                page_number: None,
+                page_size: Some(100),
+                start_date: from.as_deref().map(date).transpose()?,
+                end_date: to.as_deref().map(date).transpose()?,
+            }),
+        },
+        Cmd::DeleteEntity {
+            customer,
+            entity,
+            reason,
+        } => {
+            let d = DeleteEntity {
+                customer_id: CustomerId::parse(&customer)?,
+                entity_id: EntityId::parse(&entity)?,
+                reason,
+            };
+            session.watch(|| session.client.call(d))?;
+            println!("deleted entity {entity}");
+            Ok(())
+        }
+        Cmd::Banks { account_types } => {
+            let account_types = match account_types.as_deref().map(str::to_ascii_lowercase) {
+                None => BankAccountTypes::Any,
+                Some(s) if s == "personal" => BankAccountTypes::Personal,
+                Some(s) if s == "business" => BankAccountTypes::Business,
+                Some(other) => {
+                    return Err(Fail(
+                        format!("error: --account-types {other:?} is not personal or business"),
+                        2,
+                    ));
+                }
+            };
+            let banks = session.watch(|| session.client.call(ListBanks { account_types }))?;
+            print_json_or(json, &banks.payload.0, || {
+                let mut out = String::from("identifier                 country  data  name");
+                for b in &banks.payload.0 {
+                    let data = b
+                        .availability
+                        .as_ref()
+                        .and_then(|a| a.active.as_ref())
+                        .and_then(|a| a.data);
+                    out.push_str(&format!(
+                        "\n{:<25}  {:<7}  {:<4}  {}",
+                        b.identifier,
+                        b.country_code.as_deref().unwrap_or("-"),
+                        match data {
+                            Some(true) => "up",
+                            Some(false) => "down",
+                            None => "-",
+                        },
+                        b.name.as_deref().unwrap_or("-")
+                    ));
+                }
+                out
+            });
+            Ok(())
+        }
+        Cmd::Refreshes { entity } => {
+            let t = Target::entity_only(entity);
+            let e = session.entity(&t)?;
+            let list = session.watch(|| {
+                session.client.call(ListRefreshes {
+                    entity_id: e,
+                    page: None,
+                    size: Some(100),
+                })
+            })?;
+            print_json_or(json, &list.payload.content, || {
+                let mut out =
+                    String::from("refresh_id                            status    created_at");
+                for r in &list.payload.content {
+                    out.push_str(&format!(
+                        "\n{}  {:<8}  {}",
+                        r.refresh_id,
+                        r.status.as_ref().map(|s| s.to_string()).unwrap_or_default(),
+                        r.created_at.map(|t| t.to_string()).unwrap_or_default()
+                    ));
+                }
+                out
+            });
+            Ok(())
+        }
         Cmd::Results { results_id, wait } => {
             let id = ResultsId::parse(&results_id)?;
             let client = if wait {
@@ -355,29 +625,16 @@ fn run(cli: Cli) -> Result<(), Fail> {
             Ok(())
         }
         Cmd::Refresh { entity, wait } => {
-            let t = Target {
-                entity,
-                account: None,
-                asynchronous: false,
-                all_pages: false,
-                size: None,
-            };
-            let e = session.entity(&t)?;
+            let e = session.entity(&Target::entity_only(entity))?;
             let r = session.client.refresh(&e)?;
             println!("refresh_id {}", r.refresh_id);
             if wait {
-                for _ in 0..600 {
-                    let s = session.client.refresh_status(&e, &r.refresh_id)?;
-                    if s.status != Some(RefreshStatus::Pending) {
-                        println!(
-                            "status {}",
-                            s.status.map(|s| s.to_string()).unwrap_or_default()
-                        );
-                        return Ok(());
-                    }
-                    std::thread::sleep(Duration::from_secs(1));
-                }
-                return Err(Fail("refresh still pending after 10 minutes".into(), 1));
+                let done =
+                    session.watch(|| session.client.wait_for_refresh(e, Some(r.refresh_id)))?;
+                println!(
+                    "status {}",
+                    done.status.map(|s| s.to_string()).unwrap_or_default()
+                );
             }
             Ok(())
         }
@@ -413,7 +670,7 @@ impl Serialize for AnyDataJson<'_> {
     }
 }
 
-fn print_json_or<T: Serialize>(json: bool, value: &T, table: impl FnOnce() -> String) {
+pub(crate) fn print_json_or<T: Serialize>(json: bool, value: &T, table: impl FnOnce() -> String) {
     if json {
         match serde_json::to_string_pretty(value) {
             Ok(s) => println!("{s}"),
@@ -421,354 +678,5 @@ fn print_json_or<T: Serialize>(json: bool, value: &T, table: impl FnOnce() -> St
         }
     } else {
         println!("{}", table());
-    }
-}
-
-/// A client, and the embedded emulator when no credentials were given.
-struct Session {
-    client: Client,
-    sandbox: Option<Sandbox>,
-    config: Config,
-}
-
-impl Session {
-    fn open(c: &Conn) -> Result<Session, Fail> {
-        let bad = |e: ConfigError| Fail(format!("error: {e}"), 2);
-        let credentials = match (&c.client_id, &c.client_secret, &c.app_token) {
-            (Some(id), Some(secret), _) => Some(Credentials::ClientCredentials {
-                client_id: id.clone(),
-                client_secret: Secret::new(secret.clone()),
-            }),
-            (_, _, Some(token)) => Some(Credentials::AppToken(Secret::new(token.clone()))),
-            (Some(_), None, None) | (None, Some(_), None) => {
-                return Err(Fail(
-                    "error: set both LEAN_CLIENT_ID and LEAN_CLIENT_SECRET".into(),
-                    2,
-                ));
-            }
-            (None, None, None) => None,
-        };
-        let (config, sandbox) = match credentials {
-            Some(credentials) => {
-                let region: Region = c.region.parse().map_err(bad)?;
-                let environment = match (&c.base_url, c.env.to_ascii_lowercase().as_str()) {
-                    (Some(api), _) => {
-                        let api_base = BaseUrl::parse(api).map_err(bad)?;
-                        let auth_base =
-                            BaseUrl::parse(c.auth_url.as_deref().unwrap_or(api)).map_err(bad)?;
-                        Environment::Custom {
-                            api_base,
-                            auth_base,
-                        }
-                    }
-                    (None, "sandbox") => Environment::Sandbox,
-                    (None, "production") => Environment::Production,
-                    (None, other) => {
-                        return Err(Fail(
-                            format!("error: LEAN_ENV {other:?} is not sandbox or production"),
-                            2,
-                        ));
-                    }
-                };
-                (Config::new(region, environment, credentials), None)
-            }
-            None => {
-                let sandbox = Sandbox::start(SandboxConfig {
-                    time_scale: 0.02,
-                    ..SandboxConfig::default()
-                })
-                .map_err(|e| Fail(format!("error: cannot start the embedded emulator: {e}"), 1))?;
-                eprintln!(
-                    "lean: no credentials set (LEAN_CLIENT_ID/LEAN_CLIENT_SECRET or LEAN_APP_TOKEN): using an embedded lean-sandbox at {}",
-                    sandbox.base_url()
-                );
-                (sandbox.client_config(), Some(sandbox))
-            }
-        };
-        let client = Self::client_for(&config, Self::default_calls())?;
-        Ok(Session {
-            client,
-            sandbox,
-            config,
-        })
-    }
-
-    /// The command has no webhook endpoint: PENDING is polled from the start.
-    fn default_calls() -> CallConfig {
-        CallConfig {
-            webhook_grace: Duration::ZERO,
-            ..CallConfig::default()
-        }
-    }
-
-    fn calls(&self) -> CallConfig {
-        Self::default_calls()
-    }
-
-    fn client_for(config: &Config, calls: CallConfig) -> Result<Client, Fail> {
-        Client::builder(config.clone())
-            .call_config(calls)
-            .build()
-            .map_err(Fail::from)
-    }
-
-    fn with(&self, calls: CallConfig) -> Result<Client, Fail> {
-        Self::client_for(&self.config, calls)
-    }
-
-    fn entity(&self, t: &Target) -> Result<EntityId, Fail> {
-        match (&t.entity, &self.sandbox) {
-            (Some(e), _) => Ok(EntityId::parse(e)?),
-            (None, Some(s)) => s
-                .entities()
-                .first()
-                .cloned()
-                .ok_or_else(|| Fail("error: the emulator has no entity".into(), 1)),
-            (None, None) => Err(Fail("error: --entity is required".into(), 2)),
-        }
-    }
-
-    fn account(&self, t: &Target) -> Result<AccountId, Fail> {
-        match (&t.account, &self.sandbox) {
-            (Some(a), _) => Ok(AccountId::parse(a)?),
-            (None, Some(s)) => {
-                // An --entity the emulator does not know has no accounts: say so, do not guess.
-                let entity = self.entity(t)?;
-                s.accounts(&entity).first().cloned().ok_or_else(|| {
-                    Fail(
-                        format!(
-                            "error: --account is required (the emulator has no entity {entity})"
-                        ),
-                        2,
-                    )
-                })
-            }
-            (None, None) => Err(Fail("error: --account is required".into(), 2)),
-        }
-    }
-
-    /// Runs `f` while a spinner on stderr (only on a terminal) shows what the call waits for.
-    fn watch<T>(&self, f: impl FnOnce() -> T) -> T {
-        if !std::io::stderr().is_terminal() {
-            return f();
-        }
-        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let spinner = {
-            let (client, done) = (self.client.clone(), done.clone());
-            std::thread::spawn(move || {
-                let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-                let mut i = 0;
-                while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                    if let Some(p) = client.progress() {
-                        let what = match &p.waiting {
-                            Waiting::Results(_) => "PENDING: polling for the results",
-                            Waiting::Backoff => "backing off before a retry",
-                            Waiting::Token => "waiting for a token",
-                            _ => "waiting for Lean",
-                        };
-                        let id = p
-                            .results_id
-                            .map(|r| format!(" results_id {r}"))
-                            .unwrap_or_default();
-                        eprint!(
-                            "\r{} {what} ({:.0} s){id}\x1b[K",
-                            frames[i % frames.len()],
-                            p.started.elapsed().as_secs_f64()
-                        );
-                        let _ = std::io::stderr().flush();
-                    }
-                    i += 1;
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-                eprint!("\r\x1b[K");
-            })
-        };
-        let out = f();
-        done.store(true, std::sync::atomic::Ordering::Relaxed);
-        let _ = spinner.join();
-        out
-    }
-
-    fn paged<T, E>(&self, mut endpoint: E, t: &Target, json: bool) -> Result<(), Fail>
-    where
-        T: Collection + Table + 'static,
-        E: Endpoint<Output = Page<T>> + Clone + Send + 'static,
-    {
-        endpoint.set_asynchronous(t.asynchronous);
-        if let Some(size) = t.size {
-            endpoint.set_page_size(size);
-        }
-        let e = endpoint;
-        let items: Vec<T> = if t.all_pages {
-            self.watch(|| self.client.items(e).collect::<Result<Vec<_>, _>>())?
-        } else {
-            let page = self.watch(|| self.client.page(e))?;
-            if let (Some(info), false) = (page.payload.page, json) {
-                eprintln!(
-                    "page {} of {} ({} in all; --all-pages for every page)",
-                    u64::from(info.number) + 1,
-                    info.total_pages.max(1),
-                    info.total_elements
-                );
-            }
-            page.payload.items
-        };
-        print_json_or(json, &items, || table(&items));
-        Ok(())
-    }
-
-    /// Insights are nested documents: printed as JSON either way.
-    fn single<E>(&self, endpoint: E) -> Result<(), Fail>
-    where
-        E: Endpoint + Clone + Send + 'static,
-        E::Output: Serialize + 'static,
-    {
-        let data = self.watch(|| self.client.call(endpoint))?;
-        print_json_or(true, &data.payload, String::new);
-        Ok(())
-    }
-}
-
-/// One line per item for the table output.
-trait Table {
-    fn header() -> &'static str;
-    fn row(&self) -> String;
-}
-
-fn table<T: Table>(items: &[T]) -> String {
-    let mut out = String::from(T::header());
-    for i in items {
-        out.push('\n');
-        out.push_str(&i.row());
-    }
-    out
-}
-
-fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
-    v.as_ref()
-        .map(|x| x.to_string())
-        .unwrap_or_else(|| "-".into())
-}
-
-impl Table for Account {
-    fn header() -> &'static str {
-        "account_id                            sub_type       currency  iban"
-    }
-    fn row(&self) -> String {
-        format!(
-            "{}  {:<13}  {:<8}  {}",
-            self.account_id,
-            opt(&self.account_sub_type),
-            opt(&self.currency),
-            self.iban().unwrap_or("-")
-        )
-    }
-}
-
-impl Table for Balance {
-    fn header() -> &'static str {
-        "type                      indicator  amount"
-    }
-    fn row(&self) -> String {
-        format!(
-            "{:<24}  {:<9}  {} {}",
-            opt(&self.kind),
-            opt(&self.credit_debit_indicator),
-            self.amount.amount,
-            self.amount.currency
-        )
-    }
-}
-
-impl Table for Transaction {
-    fn header() -> &'static str {
-        "booked                          indicator  amount            description"
-    }
-    fn row(&self) -> String {
-        format!(
-            "{:<30}  {:<9}  {:>12} {}  {}",
-            opt(&self.booking_date_time),
-            opt(&self.credit_debit_indicator),
-            self.amount.amount,
-            self.amount.currency,
-            self.transaction_information.as_deref().unwrap_or("-")
-        )
-    }
-}
-
-impl Table for Identity {
-    fn header() -> &'static str {
-        "name                           email                          mobile"
-    }
-    fn row(&self) -> String {
-        format!(
-            "{:<30} {:<30} {}",
-            opt(&self.full_legal_name),
-            opt(&self.email_address),
-            opt(&self.mobile_number)
-        )
-    }
-}
-
-impl Table for Beneficiary {
-    fn header() -> &'static str {
-        "beneficiary_id  name                           account"
-    }
-    fn row(&self) -> String {
-        format!(
-            "{:<14}  {:<30} {}",
-            opt(&self.beneficiary_id),
-            opt(&self.account_holder_name),
-            self.creditor_account
-                .as_ref()
-                .and_then(|a| a.identification.clone())
-                .unwrap_or_default()
-        )
-    }
-}
-
-impl Table for DirectDebit {
-    fn header() -> &'static str {
-        "direct_debit_id                       status    frequency    name"
-    }
-    fn row(&self) -> String {
-        format!(
-            "{:<36}  {:<8}  {:<11}  {}",
-            opt(&self.direct_debit_id),
-            opt(&self.status_code),
-            opt(&self.frequency),
-            opt(&self.name)
-        )
-    }
-}
-
-impl Table for ScheduledPayment {
-    fn header() -> &'static str {
-        "scheduled_payment_id                  when                            amount"
-    }
-    fn row(&self) -> String {
-        format!(
-            "{:<36}  {:<30}  {}",
-            opt(&self.scheduled_payment_id),
-            opt(&self.scheduled_payment_date_time),
-            self.instructed_amount
-                .as_ref()
-                .map(|a| format!("{} {}", a.amount, a.currency))
-                .unwrap_or_default()
-        )
-    }
-}
-
-impl Table for StandingOrder {
-    fn header() -> &'static str {
-        "standing_order_id                     status    next payment"
-    }
-    fn row(&self) -> String {
-        format!(
-            "{:<36}  {:<8}  {}",
-            opt(&self.standing_order_id),
-            opt(&self.standing_order_status_code),
-            opt(&self.next_payment_date_time)
-        )
     }
 }

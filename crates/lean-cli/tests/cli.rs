@@ -455,3 +455,117 @@ fn a_page_number_of_u32_max_is_printed_not_overflowed() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("page 4294967296 of 4294967295"), "{stderr}");
 }
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn customers_entities_banks_and_refreshes_on_the_embedded_emulator() {
+    let banks: Vec<serde_json::Value> =
+        serde_json::from_str(&ok(&lean(&["--json", "banks"], None))).unwrap();
+    assert!(banks.iter().any(|b| b["identifier"] == "LEAN_SANDBOX_UAE"));
+    assert_eq!(
+        lean(&["banks", "--account-types", "corporate"], None)
+            .status
+            .code(),
+        Some(2)
+    );
+    let customers = ok(&lean(&["customers"], None));
+    assert!(customers.contains("sandbox_user_1"), "{customers}");
+    let made: serde_json::Value =
+        serde_json::from_str(&ok(&lean(&["create-customer", "cli-user-7"], None))).unwrap();
+    assert_eq!(made["app_user_id"], "cli-user-7");
+    let by_app: serde_json::Value = serde_json::from_str(&ok(&lean(
+        &["customers", "--app-user-id", "sandbox_user_2"],
+        None,
+    )))
+    .unwrap();
+    let customer = by_app["customer_id"].as_str().unwrap().to_owned();
+    let entities: Vec<serde_json::Value> =
+        serde_json::from_str(&ok(&lean(&["entities", "--customer", &customer], None))).unwrap();
+    assert_eq!(entities.len(), 1);
+    assert_eq!(entities[0]["customer_id"], customer.as_str());
+    let all: serde_json::Value = serde_json::from_str(&ok(&lean(&["entities"], None))).unwrap();
+    assert_eq!(all["data"].as_array().unwrap().len(), 2);
+    // Lean's recommended flow from the command line: trigger, then wait for FINISHED.
+    let out = ok(&lean(&["refresh", "--wait"], None));
+    assert!(
+        out.contains("refresh_id ") && out.ends_with("status FINISHED\n"),
+        "{out}"
+    );
+    let listed = ok(&lean(&["refreshes"], None));
+    assert!(listed.starts_with("refresh_id"), "{listed}");
+}
+
+#[test]
+fn insights_take_a_start_date_and_name_verification_checks_the_name() {
+    let ksa: serde_json::Value = serde_json::from_str(&ok(&lean(
+        &["cash-balances", "--start-date", "2025-06-01"],
+        None,
+    )))
+    .unwrap();
+    assert!(!ksa["accounts"].as_array().unwrap().is_empty(), "{ksa}");
+    assert_eq!(
+        lean(&["expenses", "--start-date", "June"], None)
+            .status
+            .code(),
+        Some(2)
+    );
+    let v: serde_json::Value = serde_json::from_str(&ok(&lean(
+        &["verify-name", "--name", "Somebody Else"],
+        None,
+    )))
+    .unwrap();
+    assert_eq!(v["match_type"], "NO_MATCH");
+    let out = lean(&["verify-name", "--name", "R2D2"], None);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a name Lean would refuse is a usage error"
+    );
+}
+
+#[test]
+fn an_app_token_reaches_the_v1_routes() {
+    let sandbox = lean_sandbox::Sandbox::start(lean_sandbox::SandboxConfig {
+        time_scale: 0.01,
+        ..Default::default()
+    })
+    .unwrap();
+    let base = sandbox.base_url();
+    let entity = sandbox.entities()[0].to_string();
+    let token = sandbox.config().app_token.clone();
+    let v1 = |cmd: &str| {
+        lean(
+            &[
+                cmd,
+                "--app-token",
+                &token,
+                "--base-url",
+                &base,
+                "--entity",
+                &entity,
+            ],
+            None,
+        )
+    };
+    let accounts: serde_json::Value = serde_json::from_str(&ok(&v1("accounts"))).unwrap();
+    assert_eq!(
+        accounts["accounts"].as_array().unwrap().len(),
+        9,
+        "{accounts}"
+    );
+    let identity: serde_json::Value = serde_json::from_str(&ok(&v1("identity"))).unwrap();
+    assert!(identity["full_name"].is_string());
+    // A v2-only command with an app token is a usage error that says why.
+    let out = v1("expenses");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("v2"));
+}
