@@ -1,0 +1,584 @@
+//! The emulator checked against what Lean does, not against our decoders: raw HTTP and raw
+//! JSON, compared with Lean's recorded bodies (fixtures/lean-postman), Lean's docs and what
+//! Lean's own Node SDK sends (paths with trailing slashes, `lean-app-token`, JSON bodies).
+
+use lean_sandbox::{FaultKind, FaultRule, Latency, Sandbox, SandboxConfig};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+fn fast() -> SandboxConfig {
+    SandboxConfig {
+        bank_latency: Latency::fixed(Duration::from_millis(10)),
+        time_scale: 0.01,
+        ..SandboxConfig::default()
+    }
+}
+
+struct Http {
+    agent: ureq::Agent,
+    base: String,
+}
+
+struct Reply {
+    status: u16,
+    headers: http::HeaderMap,
+    json: Value,
+}
+
+impl Http {
+    fn new(sandbox: &Sandbox) -> Http {
+        Http {
+            agent: ureq::Agent::new_with_config(
+                ureq::config::Config::builder()
+                    .http_status_as_error(false)
+                    .timeout_global(Some(Duration::from_secs(20)))
+                    .build(),
+            ),
+            base: sandbox.base_url(),
+        }
+    }
+
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Reply {
+        let mut b = http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let body = body.map(|v| v.to_string().into_bytes()).unwrap_or_default();
+        if !body.is_empty() {
+            b = b.header("content-type", "application/json");
+        }
+        let resp = self
+            .agent
+            .run(b.body(body).unwrap())
+            .expect("HTTP exchange");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().read_to_vec().unwrap();
+        let json = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                panic!(
+                    "{method} {path}: not JSON ({e}): {}",
+                    String::from_utf8_lossy(&bytes)
+                )
+            })
+        };
+        Reply {
+            status,
+            headers,
+            json,
+        }
+    }
+
+    fn token(&self, scope: &str) -> String {
+        let r = self.agent.run(
+            http::Request::builder()
+                .method("POST")
+                .uri(format!("{}/oauth2/token", self.base))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("client_id=sandbox-client&client_secret=sandbox-secret&grant_type=client_credentials&scope={scope}").into_bytes())
+                .unwrap(),
+        ).unwrap();
+        let v: Value = serde_json::from_slice(&r.into_body().read_to_vec().unwrap()).unwrap();
+        v["access_token"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+const APP: (&str, &str) = ("lean-app-token", "sandbox-app-token");
+
+fn recorded(name: &str) -> Value {
+    let path = format!(
+        "{}/../../fixtures/lean-postman/UAE/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    serde_json::from_str(v["body"].as_str().unwrap()).unwrap()
+}
+
+fn keys(v: &Value) -> Vec<String> {
+    let mut k: Vec<String> = v
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    k.sort();
+    k
+}
+
+/// Lean's error body: the keys of a recorded error, a code, a message.
+fn is_lean_error(r: &Reply, status: u16, code: &str) {
+    assert_eq!(r.status, status, "{}", r.json);
+    assert_eq!(r.json["status"], code, "{}", r.json);
+    assert!(r.json["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(
+        r.json.get("timestamp").is_some() && r.json.get("metadata").is_some(),
+        "{}",
+        r.json
+    );
+    assert_eq!(r.headers.get("content-type").unwrap(), "application/json");
+}
+
+#[test]
+fn customers_and_banks_as_lean_s_own_sdk_calls_them() {
+    let sandbox = Sandbox::start(fast()).unwrap();
+    let h = Http::new(&sandbox);
+    // The Node SDK posts to /customers/v1/ with lean-app-token, as Lean's getting-started docs.
+    let made = h.send(
+        "POST",
+        "/customers/v1/",
+        &[APP],
+        Some(json!({"app_user_id": "fidelity-1"})),
+    );
+    assert_eq!(made.status, 200);
+    assert_eq!(
+        keys(&made.json),
+        keys(&recorded(
+            "customers__create-customer__create-customer__200.json"
+        ))
+    );
+    let again = h.send(
+        "POST",
+        "/customers/v1/",
+        &[APP],
+        Some(json!({"app_user_id": "fidelity-1"})),
+    );
+    is_lean_error(&again, 409, "CUSTOMER_ALREADY_EXISTS");
+    assert_eq!(
+        keys(&again.json),
+        keys(&recorded(
+            "customers__create-customer__create-customer-customer-already-exists__409.json"
+        ))
+    );
+    // The same customer through every read path, with a bearer token this time.
+    let bearer = format!("Bearer {}", h.token("api"));
+    let auth = ("authorization", bearer.as_str());
+    let id = made.json["customer_id"].as_str().unwrap();
+    let by_id = h.send("GET", &format!("/customers/v1/{id}"), &[auth], None);
+    assert_eq!(by_id.json, made.json);
+    let by_app = h.send("GET", "/customers/v1/app-user-id/fidelity-1", &[auth], None);
+    assert_eq!(by_app.json, made.json);
+    let list = h.send(
+        "GET",
+        "/customers/v1?page_number=0&page_size=100",
+        &[auth],
+        None,
+    );
+    assert_eq!(
+        keys(&list.json),
+        keys(&recorded(
+            "customers__list-customers__list-customers__200.json"
+        ))
+    );
+    assert!(
+        list.json["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["customer_id"] == id)
+    );
+    // Banks: GET /banks/v1/ answers a bare array the SDK's type describes.
+    let banks = h.send("GET", "/banks/v1/?account_types=PERSONAL", &[APP], None);
+    assert_eq!(banks.status, 200);
+    for b in banks.json.as_array().unwrap() {
+        for k in [
+            "identifier",
+            "name",
+            "country_code",
+            "supported_account_types",
+            "transfer_limits",
+            "availability",
+        ] {
+            assert!(b.get(k).is_some(), "bank without {k}: {b}");
+        }
+    }
+    is_lean_error(
+        &h.send("GET", "/banks/v1?account_types=SOMETIMES", &[APP], None),
+        400,
+        "INVALID_PARAMETERS",
+    );
+}
+
+#[test]
+fn entities_are_stateful_connect_then_read_then_delete() {
+    let sandbox = Sandbox::start(fast()).unwrap();
+    let h = Http::new(&sandbox);
+    let bearer = format!("Bearer {}", h.token("api"));
+    let auth = ("authorization", bearer.as_str());
+    let customer = sandbox.customers()[1].clone();
+    let entity = sandbox
+        .connect(&customer, Some("LEAN_MOCKBANK_UAE"))
+        .unwrap();
+    let one = h.send(
+        "GET",
+        &format!("/customers/v1/{customer}/entities/{entity}"),
+        &[auth],
+        None,
+    );
+    assert_eq!(one.status, 200, "{}", one.json);
+    let want = recorded("entities__get-entity-by-id__get-entity-by-id__200.json");
+    for k in keys(&want) {
+        assert!(one.json.get(&k).is_some(), "entity without {k}");
+    }
+    assert_eq!(one.json["bank_identifier"], "LEAN_MOCKBANK_UAE");
+    let list = h.send(
+        "GET",
+        &format!("/customers/v1/{customer}/entities"),
+        &[auth],
+        None,
+    );
+    assert_eq!(list.json.as_array().unwrap().len(), 2, "seeded + connected");
+    let accounts = h.send(
+        "GET",
+        &format!("/data/v2/accounts?entity_id={entity}"),
+        &[auth],
+        None,
+    );
+    assert_eq!(accounts.json["status"], "OK");
+    // Another customer's entity is not this customer's.
+    let other = sandbox.customers()[0].clone();
+    is_lean_error(
+        &h.send(
+            "GET",
+            &format!("/customers/v1/{other}/entities/{entity}"),
+            &[auth],
+            None,
+        ),
+        404,
+        "UNKNOWN_ENTITY",
+    );
+    let gone = h.send(
+        "DELETE",
+        &format!("/customers/v1/{customer}/entities/{entity}"),
+        &[auth],
+        Some(json!({"reason": "USER_REQUESTED"})),
+    );
+    assert_eq!(gone.status, 204);
+    is_lean_error(
+        &h.send(
+            "GET",
+            &format!("/data/v2/accounts?entity_id={entity}"),
+            &[auth],
+            None,
+        ),
+        404,
+        "UNKNOWN_ENTITY",
+    );
+    assert!(!sandbox.entities().contains(&entity));
+    // Date-ranged listing: the seeded entities are 100 days old, the future is refused.
+    let recent = h.send(
+        "GET",
+        "/customers/v1/entities?start_date=2026-05-01&end_date=2026-05-13",
+        &[auth],
+        None,
+    );
+    assert_eq!(
+        recent.json["data"].as_array().unwrap().len(),
+        0,
+        "{}",
+        recent.json
+    );
+    is_lean_error(
+        &h.send(
+            "GET",
+            "/customers/v1/entities?end_date=2099-01-01",
+            &[auth],
+            None,
+        ),
+        400,
+        "INVALID_PARAMETERS",
+    );
+}
+
+#[test]
+fn errors_are_lean_json_everywhere_and_the_correlation_id_is_echoed() {
+    let sandbox = Sandbox::start(fast()).unwrap();
+    let h = Http::new(&sandbox);
+    let bearer = format!("Bearer {}", h.token("api"));
+    let auth = ("authorization", bearer.as_str());
+    is_lean_error(
+        &h.send("GET", "/data/v9/nothing", &[auth], None),
+        404,
+        "INVALID_URL",
+    );
+    is_lean_error(
+        &h.send("DELETE", "/data/v2/accounts", &[auth], None),
+        405,
+        "INVALID_HTTP_METHOD",
+    );
+    is_lean_error(
+        &h.send("PUT", "/customers/v1/", &[APP], None),
+        405,
+        "INVALID_HTTP_METHOD",
+    );
+    let e = sandbox.entities()[0].to_string();
+    let echoed = h.send(
+        "GET",
+        &format!("/data/v2/accounts?entity_id={e}"),
+        &[auth, ("lean-correlation-id", "my-trace-42")],
+        None,
+    );
+    assert_eq!(
+        echoed.headers.get("lean-correlation-id").unwrap(),
+        "my-trace-42"
+    );
+    let own = h.send(
+        "GET",
+        &format!("/data/v2/accounts?entity_id={e}"),
+        &[auth],
+        None,
+    );
+    assert!(
+        own.headers.get("lean-correlation-id").is_some(),
+        "one is made when none is sent"
+    );
+    // Documented parameters are checked like Lean checks them.
+    for q in [
+        "async=maybe",
+        "verbose=2",
+        "force_refresh=yes",
+        "size=0",
+        "page=-1",
+    ] {
+        is_lean_error(
+            &h.send(
+                "GET",
+                &format!("/data/v2/accounts?entity_id={e}&{q}"),
+                &[auth],
+                None,
+            ),
+            400,
+            "INVALID_PARAMETERS",
+        );
+    }
+    assert_eq!(
+        h.send(
+            "GET",
+            &format!("/data/v2/accounts?entity_id={e}&verbose=true&force_refresh=true&meta=x"),
+            &[auth],
+            None
+        )
+        .status,
+        200
+    );
+    // A customer-scoped token is for LinkSDK, not for data.
+    let customer = sandbox.customers()[0].to_string();
+    let linksdk = format!("Bearer {}", h.token(&format!("customer.{customer}")));
+    is_lean_error(
+        &h.send(
+            "GET",
+            &format!("/data/v2/accounts?entity_id={e}"),
+            &[("authorization", &linksdk)],
+            None,
+        ),
+        403,
+        "INSUFFICIENT_ACCESS_LEVEL",
+    );
+    // Both credentials at once: Lean's own message.
+    let both = h.send("GET", "/customers/v1", &[auth, APP], None);
+    is_lean_error(&both, 400, "INVALID_PARAMETERS");
+    assert!(
+        both.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("Do not supply a 'lean-app-token'")
+    );
+}
+
+#[test]
+fn results_exist_only_for_pending_answers_and_v1_pending_is_v1_shaped() {
+    let sandbox = Sandbox::start(fast()).unwrap();
+    let h = Http::new(&sandbox);
+    let bearer = format!("Bearer {}", h.token("api"));
+    let auth = ("authorization", bearer.as_str());
+    let e = sandbox.entities()[0].to_string();
+    // A synchronous OK answer has a results_id, but Lean's results route does not know it.
+    let ok = h.send(
+        "GET",
+        &format!("/data/v2/accounts?entity_id={e}"),
+        &[auth],
+        None,
+    );
+    let rid = ok.json["results_id"].as_str().unwrap();
+    is_lean_error(
+        &h.send("GET", &format!("/data/v2/results/{rid}"), &[auth], None),
+        404,
+        "UNKNOWN_RESULTS_ID",
+    );
+    // v1 with async in the body, as the Node SDK sends JSON: PENDING in the v1 envelope.
+    let pending = h.send(
+        "POST",
+        "/data/v1/accounts/",
+        &[APP],
+        Some(json!({"entity_id": e, "async": true})),
+    );
+    assert_eq!(pending.json["status"], "PENDING");
+    assert_eq!(
+        keys(&pending.json),
+        ["message", "payload", "results_id", "status", "timestamp"],
+        "{}",
+        pending.json
+    );
+    // v1 with ?async=true in the query, as Lean's oldest docs.
+    let q = h.send(
+        "POST",
+        "/data/v1/identity?async=true",
+        &[APP],
+        Some(json!({"entity_id": e})),
+    );
+    assert_eq!(q.json["status"], "PENDING");
+    let id = pending.json["results_id"].as_str().unwrap();
+    let mut fetched = Value::Null;
+    for _ in 0..200 {
+        let r = h.send("GET", &format!("/data/v1/results/{id}"), &[APP], None);
+        if r.status == 200 {
+            fetched = r.json;
+            break;
+        }
+        is_lean_error(&r, 404, "UNKNOWN_RESULTS_ID");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(fetched["payload"]["accounts"].is_array(), "{fetched}");
+}
+
+#[test]
+fn the_async_re_ask_of_a_running_sync_request_is_a_duplicate() {
+    let sandbox = Sandbox::start(fast()).unwrap();
+    let h = Http::new(&sandbox);
+    let bearer = format!("Bearer {}", h.token("api"));
+    let e = sandbox.entities()[0].to_string();
+    // A 40 s bank (0.4 s here): the sync request is cut by the client at 0.1 s, as a client
+    // with a short timeout does, while Lean keeps working on it.
+    sandbox.add_fault(FaultRule::next(
+        "accounts",
+        FaultKind::SlowBank { seconds: 40 },
+        1,
+    ));
+    let impatient = ureq::Agent::new_with_config(
+        ureq::config::Config::builder()
+            .timeout_global(Some(Duration::from_millis(100)))
+            .build(),
+    );
+    let cut = impatient.run(
+        http::Request::builder()
+            .uri(format!("{}/data/v2/accounts?entity_id={e}", h.base))
+            .header("authorization", &bearer)
+            .body(Vec::new())
+            .unwrap(),
+    );
+    assert!(cut.is_err(), "the client gave up first");
+    let auth = ("authorization", bearer.as_str());
+    let dup = h.send(
+        "GET",
+        &format!("/data/v2/accounts?entity_id={e}&async=true"),
+        &[auth],
+        None,
+    );
+    assert_eq!(dup.status, 200);
+    assert_eq!(dup.json["status"], "FAILED");
+    assert_eq!(
+        dup.json["status_detail"]["granular_status_code"],
+        "DUPLICATED_REQUEST"
+    );
+    // Another entity's request is not a duplicate of it.
+    let other = sandbox.entities()[1].to_string();
+    let fine = h.send(
+        "GET",
+        &format!("/data/v2/accounts?entity_id={other}&async=true"),
+        &[auth],
+        None,
+    );
+    assert_eq!(fine.json["status"], "PENDING");
+    // Once the bank is done, asking again works.
+    std::thread::sleep(Duration::from_millis(500));
+    let later = h.send(
+        "GET",
+        &format!("/data/v2/accounts?entity_id={e}&async=true"),
+        &[auth],
+        None,
+    );
+    assert_eq!(later.json["status"], "PENDING");
+    assert!(
+        sandbox.log().iter().any(|l| l.status == 499),
+        "the cut request is logged as 499"
+    );
+}
+
+#[test]
+fn ksa_insights_are_computed_from_the_accounts() {
+    let sandbox = Sandbox::start(fast()).unwrap();
+    let h = Http::new(&sandbox);
+    let bearer = format!("Bearer {}", h.token("api"));
+    let auth = ("authorization", bearer.as_str());
+    let e = sandbox.entities()[0].to_string();
+    let get = |path: &str| {
+        h.send("GET", &format!("{path}?entity_id={e}"), &[auth], None)
+            .json
+    };
+    let balances = get("/insights/v2/assets/balances");
+    let months = balances["insights"]["accounts"][0]["monthly_balances"]
+        .as_array()
+        .unwrap();
+    assert!(months.len() >= 12, "a year of month-end balances");
+    // Month to month, the closing balance is the next opening balance.
+    for w in months.windows(2) {
+        assert_eq!(w[0]["closing_balance"], w[1]["opening_balance"]);
+    }
+    let credit = get("/insights/v2/liabilities/credit-obligations");
+    let types: Vec<&str> = credit["insights"]["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["obligation_type"].as_str().unwrap())
+        .collect();
+    assert!(
+        types.contains(&"MORTGAGE") && types.contains(&"PERSONAL_LOAN"),
+        "{types:?}"
+    );
+    let non_credit = get("/insights/v2/liabilities/non-credit-obligations");
+    let first = &non_credit["insights"]["obligations"][0]["monthly_amounts"][0];
+    assert!(
+        first["month"]
+            .as_str()
+            .is_some_and(|m| m.chars().all(char::is_alphabetic)),
+        "month names: {first}"
+    );
+    let employment = get("/insights/v2/income/employment");
+    assert_eq!(employment["insights"]["employment_status"], "EMPLOYED");
+    let cashflows = get("/insights/v2/assets/cashflows");
+    assert_eq!(
+        cashflows["insights"]["credit_debit_behaviour"]["periods"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert!(
+        !cashflows["insights"]["monthly_totals"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let income = h
+        .send(
+            "POST",
+            "/insights/v2/income",
+            &[auth],
+            Some(json!({"entity_id": e})),
+        )
+        .json;
+    assert_eq!(
+        income["insights"]["salary"]["income_factors"]["periods"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}
