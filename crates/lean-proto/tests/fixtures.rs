@@ -497,3 +497,62 @@ fn recorded_enum_values_are_all_known() {
         }
     }
 }
+
+/// Bodies Lean documents but did not record in its Postman collection: the samples as Lean's
+/// docs print them (name verification: docs.leantech.me "How to use Name Verification"; the
+/// customer-scoped token: the recorded "Generate Customer Access Token").
+#[test]
+fn documented_samples_decode() {
+    let ok = |body: &str| {
+        http::Response::builder()
+            .status(200)
+            .body(body.as_bytes().to_vec())
+            .unwrap()
+    };
+    let sample = r#"{"status":"OK","payload":{"full_name_provided":"Michael Garry Scott","full_name_retrieved":"Michael Garry Scott","match_type":"PERFECT_MATCH","confidence":1.0}}"#;
+    let Outcome::Data(d) = classify::<NameVerification>(&ok(sample)).unwrap() else {
+        panic!()
+    };
+    assert_eq!(d.payload.match_type, Some(MatchType::PerfectMatch));
+    assert_eq!(
+        d.payload.confidence.unwrap().to_string(),
+        "1.0",
+        "exact as sent"
+    );
+    // PENDING in the v1 envelope (async=true), then a grade Lean may add later.
+    let pending = r#"{"status":"PENDING","results_id":"b7080737-1fe4-44a4-b4fd-4e08b10471fc","message":"wait","timestamp":"2026-01-01T00:00:00Z","payload":null}"#;
+    assert!(matches!(
+        classify::<NameVerification>(&ok(pending)).unwrap(),
+        Outcome::Pending(_)
+    ));
+    let new_grade = r#"{"status":"OK","payload":{"match_type":"FUZZY_MATCH","confidence":0.66}}"#;
+    let Outcome::Data(d) = classify::<NameVerification>(&ok(new_grade)).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        d.payload.match_type,
+        Some(MatchType::Unknown("FUZZY_MATCH".into()))
+    );
+    // Banks as Lean's Node SDK types them (`ILeanSupportedBank`), with fields we do not model.
+    let banks = r#"[{"id":1,"identifier":"FAB_UAE","name":"First Abu Dhabi Bank","country_code":"ARE","supported_account_types":["CURRENT","SAVINGS","CREDIT"],"transfer_limits":[{"currency":"AED","min":1,"max":50000}],"international_transfer_limits":[],"international_destinations":[]}]"#;
+    let Outcome::Data(d) = classify::<BankList>(&ok(banks)).unwrap() else {
+        panic!()
+    };
+    assert_eq!(d.payload.0[0].identifier, "FAB_UAE");
+    assert_eq!(d.payload.0[0].supported_account_types.len(), 3);
+    // The customer-scoped token answer (recorded).
+    let r = recorded("authentication__generate-customer-access-token__success__200.json");
+    let Outcome::Data(t) = classify::<TokenResponse>(&r.response).unwrap() else {
+        panic!()
+    };
+    assert!(t.payload.scope.unwrap().starts_with("customer."));
+    // An entity deletion answers 204 with no body.
+    let deleted = http::Response::builder()
+        .status(204)
+        .body(Vec::new())
+        .unwrap();
+    assert!(matches!(
+        classify::<Deleted>(&deleted).unwrap(),
+        Outcome::Data(_)
+    ));
+}

@@ -798,3 +798,100 @@ fn impossible_flag_values_are_refused_and_huge_ones_bounded() {
     assert_eq!(reply.status, 200);
     assert!(matches!(outcome, Outcome::Pending(_)), "{outcome:?}");
 }
+
+#[test]
+fn connections_reconnections_and_bank_outages_send_lean_s_webhooks() {
+    let (url, hooks) = receiver(vec![]);
+    let sandbox = Sandbox::start(SandboxConfig {
+        webhook_url: Some(url),
+        ..fast()
+    })
+    .unwrap();
+    let next = |want: &str| -> webhook::WebhookEvent {
+        for _ in 0..10 {
+            let (headers, body) = hooks
+                .recv_timeout(Duration::from_secs(10))
+                .unwrap_or_else(|_| panic!("no {want} webhook"));
+            let sig = headers
+                .iter()
+                .find(|(k, _)| k == "lean-signature")
+                .map(|(_, v)| v.clone())
+                .unwrap();
+            assert_eq!(sig, independent_signature("sandbox-webhook-secret", &body));
+            let event = webhook::WebhookEvent::parse(&body).unwrap();
+            if event.kind_name == want {
+                return event;
+            }
+        }
+        panic!("no {want} among 10 webhooks")
+    };
+    let customer = sandbox.customers()[0].clone();
+    let entity = sandbox.connect(&customer, None).unwrap();
+    match next("entity.created").kind {
+        webhook::EventKind::EntityCreated(e) => {
+            assert_eq!(e.id, entity);
+            assert_eq!(e.customer_id, Some(customer.clone()));
+            assert_eq!(e.app_user_id.as_deref(), Some("sandbox_user_1"));
+            assert!(e.permissions.len() >= 4);
+        }
+        other => panic!("{other:?}"),
+    }
+    for want in [RefreshStatus::Pending, RefreshStatus::Finished] {
+        match next("entity.data.refresh.updated").kind {
+            webhook::EventKind::DataRefreshUpdated(r) => {
+                assert_eq!(r.entity_id.as_ref(), Some(&entity));
+                assert_eq!(r.status, Some(want.clone()));
+                if want == RefreshStatus::Finished {
+                    let ds = r.data_status.unwrap();
+                    assert_eq!(ds.account_data.len(), 9);
+                }
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // Control API: a reconnection, then the bank's data going down.
+    let agent = agent();
+    let r = post(
+        &agent,
+        &format!(
+            "{}/_sandbox/entities/{entity}/reconnect",
+            sandbox.base_url()
+        ),
+        "",
+    );
+    assert_eq!(r.status, 202);
+    assert!(
+        matches!(next("entity.updated").kind, webhook::EventKind::EntityUpdated(e) if e.id == entity)
+    );
+    let r = post(
+        &agent,
+        &format!(
+            "{}/_sandbox/banks/LEAN_SANDBOX_UAE/availability",
+            sandbox.base_url()
+        ),
+        r#"{"data": false}"#,
+    );
+    assert_eq!(r.status, 202);
+    match next("bank.availability.updated").kind {
+        webhook::EventKind::BankAvailabilityUpdated(b) => {
+            assert_eq!(b.identifier, "LEAN_SANDBOX_UAE");
+            let a = b.availability.unwrap();
+            assert_eq!(a.active.unwrap().data, Some(false));
+            assert_eq!(a.enabled.unwrap().data, Some(true));
+        }
+        other => panic!("{other:?}"),
+    }
+    let banks = get(
+        &agent,
+        &format!("{}/banks/v1", sandbox.base_url()),
+        &[("lean-app-token", "sandbox-app-token")],
+    );
+    let list: serde_json::Value = serde_json::from_slice(&banks.body).unwrap();
+    let down = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["identifier"] == "LEAN_SANDBOX_UAE")
+        .unwrap();
+    assert_eq!(down["availability"]["active"]["data"], false);
+}
