@@ -986,7 +986,7 @@ impl<P: Payload> Call<P> {
     fn on_duplicated(&mut self, now: Instant, ctx: &Context<'_>) {
         let base = self.config.duplicate_backoff;
         let spread = (base / 10).as_millis() as u64;
-        let wait = base + Duration::from_millis(self.rng.below_or_eq(spread));
+        let wait = base.saturating_add(Duration::from_millis(self.rng.below_or_eq(spread)));
         self.duplicates = self.duplicates.saturating_add(1);
         self.last_error = Some(format!(
             "DUPLICATED_REQUEST: Lean is still working on the same request (refused {} time(s))",

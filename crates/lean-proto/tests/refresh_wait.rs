@@ -1,11 +1,14 @@
 //! The refresh wait: webhook first, polling when the webhook is lost, one outcome, the
 //! deadline held, whatever order events, polls and time come in.
 
+mod common;
+
+use common::epoch;
 use lean_proto::call::{CallError, CallErrorKind};
 use lean_proto::refresh_wait::{RefreshPoll, RefreshWait, RefreshWaitConfig};
 use lean_proto::*;
 use proptest::prelude::*;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const ENTITY: &str = "14eb95ba-2b9d-41cb-82fe-7b1b3079021e";
 const OTHER: &str = "8a78e977-7f3a-4772-ba26-c4c0424bb3e3";
@@ -23,7 +26,7 @@ fn entity() -> EntityId {
 
 #[test]
 fn the_webhook_ends_the_wait_without_a_poll() {
-    let t0 = Instant::now();
+    let t0 = epoch();
     let mut w = RefreshWait::new(entity(), None, RefreshWaitConfig::default(), t0);
     w.handle_event(&refresh(1, ENTITY, "PENDING"), t0);
     assert!(w.poll_outcome().is_none());
@@ -42,7 +45,7 @@ fn the_webhook_ends_the_wait_without_a_poll() {
 
 #[test]
 fn a_lost_webhook_is_made_up_for_by_polling_the_refresh() {
-    let t0 = Instant::now();
+    let t0 = epoch();
     let r = refresh(3, ENTITY, "PENDING");
     let mut w = RefreshWait::new(
         entity(),
@@ -71,7 +74,7 @@ fn a_lost_webhook_is_made_up_for_by_polling_the_refresh() {
 
 #[test]
 fn a_failed_refresh_and_a_refusal_end_the_wait_with_an_error() {
-    let t0 = Instant::now();
+    let t0 = epoch();
     let mut w = RefreshWait::new(entity(), None, RefreshWaitConfig::default(), t0);
     w.handle_event(&refresh(4, ENTITY, "FAILED"), t0);
     let e = w.poll_outcome().unwrap().unwrap_err();
@@ -127,7 +130,7 @@ proptest! {
         deadline_s in 1u64..1200,
         with_id in any::<bool>(),
     ) {
-        let t0 = Instant::now();
+        let t0 = epoch();
         let config = RefreshWaitConfig { deadline: Duration::from_secs(deadline_s), ..RefreshWaitConfig::default() };
         let id = with_id.then(|| refresh(0, ENTITY, "PENDING").refresh_id);
         let mut w = RefreshWait::new(entity(), id, config, t0);
