@@ -118,7 +118,19 @@ fn pending_body(results_id: &str, v1: bool) -> Vec<u8> {
     serde_json::to_vec(&env).unwrap_or_default()
 }
 
-fn failed_body(results_id: &str, code: &str, info: &str) -> Vec<u8> {
+fn failed_body(results_id: &str, code: &str, info: &str, v1: bool) -> Vec<u8> {
+    if v1 {
+        // The v1 envelope (`payload`), with the granular code where v2 has it.
+        return serde_json::to_vec(&serde_json::json!({
+            "status": "FAILED",
+            "results_id": results_id,
+            "message": "The bank could not provide the data",
+            "timestamp": now_stamp(),
+            "payload": null,
+            "status_detail": {"granular_status_code": code, "status_additional_info": info},
+        }))
+        .unwrap_or_default();
+    }
     let env: DataEnvelope<'_, ()> = DataEnvelope {
         status: "FAILED",
         results_id,
@@ -150,7 +162,12 @@ fn reconnect_body(results_id: &str, reconnect_id: &str) -> Vec<u8> {
 /// Renders the answer of a finished job for page/size.
 fn render(inner: &Inner, job: &Job, results_id: &str, page: u32, size: u32) -> Vec<u8> {
     if let Some(code) = &job.failed {
-        return failed_body(results_id, code, "Injected by lean-sandbox");
+        return failed_body(
+            results_id,
+            code,
+            "Injected by lean-sandbox",
+            job.spec.is_v1(),
+        );
     }
     let w = &inner.world;
     let v1_ok = "Data successfully retrieved";
@@ -342,6 +359,7 @@ pub async fn serve_data(inner: Arc<Inner>, ask: Ask) -> Response {
                     &results_id,
                     "DUPLICATED_REQUEST",
                     "The same request is already being processed. Please wait about a minute before trying again.",
+                    spec.is_v1(),
                 ),
             );
         }

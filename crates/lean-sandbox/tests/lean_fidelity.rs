@@ -582,3 +582,33 @@ fn ksa_insights_are_computed_from_the_accounts() {
         3
     );
 }
+
+#[test]
+fn v1_failures_keep_the_v1_envelope() {
+    let sandbox = Sandbox::start(fast()).unwrap();
+    let h = Http::new(&sandbox);
+    let e = sandbox.entities()[0].to_string();
+    sandbox.add_fault(FaultRule::next(
+        "v1-accounts",
+        FaultKind::Failed {
+            granular_status_code: "BANK_ISSUE".into(),
+        },
+        1,
+    ));
+    let r = h.send(
+        "POST",
+        "/data/v1/accounts",
+        &[APP],
+        Some(json!({"entity_id": e})),
+    );
+    assert_eq!(r.json["status"], "FAILED");
+    assert!(
+        r.json.get("payload").is_some() && r.json.get("data").is_none(),
+        "{}",
+        r.json
+    );
+    assert_eq!(
+        r.json["status_detail"]["granular_status_code"],
+        "BANK_ISSUE"
+    );
+}
