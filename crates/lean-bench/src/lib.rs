@@ -67,3 +67,21 @@ pub fn patient_calls() -> CallConfig {
         ..CallConfig::default()
     }
 }
+
+/// An `api` access token from the emulator, fetched with a plain HTTP client (for benchmarks
+/// whose baseline is a raw client).
+pub fn token(sandbox: &lean_sandbox::Sandbox) -> String {
+    let c = sandbox.config();
+    let form = format!(
+        "client_id={}&client_secret={}&grant_type=client_credentials&scope=api",
+        c.client_id, c.client_secret
+    );
+    let resp = ureq::post(format!("{}/oauth2/token", sandbox.base_url()))
+        .content_type("application/x-www-form-urlencoded")
+        .send(form)
+        .expect("token");
+    let v: serde_json::Value =
+        serde_json::from_slice(&resp.into_body().read_to_vec().expect("token body"))
+            .expect("token JSON");
+    v["access_token"].as_str().expect("access_token").to_owned()
+}

@@ -53,8 +53,10 @@ macro_rules! lean_enum {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
-                Ok($name::from(s.as_ref()))
+                // Known values cost no allocation; only an unknown one keeps its text.
+                $crate::de::with_str(d, "a string", |s| {
+                    Ok::<_, std::convert::Infallible>($name::from(s))
+                })
             }
         }
     };

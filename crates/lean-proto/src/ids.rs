@@ -31,8 +31,9 @@ impl fmt::Display for IdError {
 
 impl std::error::Error for IdError {}
 
-/// Checks the 8-4-4-4-12 hex shape and returns the lower-case form.
-fn parse_uuid(field: &'static str, s: &str) -> Result<String, IdError> {
+/// Checks the 8-4-4-4-12 hex shape and returns the lower-case form, inline (an id costs no
+/// allocation: a page of transactions holds two per item).
+fn parse_uuid(field: &'static str, s: &str) -> Result<[u8; 36], IdError> {
     let b = s.as_bytes();
     let ok = b.len() == 36
         && b.iter().enumerate().all(|(i, c)| match i {
@@ -40,7 +41,11 @@ fn parse_uuid(field: &'static str, s: &str) -> Result<String, IdError> {
             _ => c.is_ascii_hexdigit(),
         });
     if ok {
-        Ok(s.to_ascii_lowercase())
+        let mut out = [0u8; 36];
+        for (o, c) in out.iter_mut().zip(b) {
+            *o = c.to_ascii_lowercase();
+        }
+        Ok(out)
     } else {
         Err(IdError {
             field,
@@ -53,7 +58,7 @@ macro_rules! uuid_id {
     ($(#[$doc:meta])* $name:ident, $field:literal) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(String);
+        pub struct $name([u8; 36]);
 
         impl $name {
             /// Validates `s` as a UUID and keeps it in lower case.
@@ -63,7 +68,8 @@ macro_rules! uuid_id {
 
             /// The id as Lean spells it (lower case).
             pub fn as_str(&self) -> &str {
-                &self.0
+                // Always ASCII: `parse` accepted hex digits and dashes only.
+                std::str::from_utf8(&self.0).unwrap_or_default()
             }
         }
 
@@ -83,26 +89,25 @@ macro_rules! uuid_id {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                f.write_str(self.as_str())
             }
         }
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({})", stringify!($name), self.0)
+                write!(f, "{}({})", stringify!($name), self.as_str())
             }
         }
 
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.0)
+                s.serialize_str(self.as_str())
             }
         }
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
-                Self::parse(&s).map_err(serde::de::Error::custom)
+                crate::de::with_str(d, concat!("a UUID ", $field), Self::parse)
             }
         }
     };

@@ -42,6 +42,7 @@ pub mod auth;
 pub mod call;
 pub mod client;
 pub mod config;
+mod de;
 pub mod enums;
 pub mod ids;
 pub mod model;

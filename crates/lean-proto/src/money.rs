@@ -82,7 +82,10 @@ pub mod decimal {
 
     /// Reads the number's own text.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
-        let raw = Box::<RawValue>::deserialize(d)?;
+        // Borrowed from the body (responses are always parsed from a slice): the number's own
+        // text, with no copy. serde_json hands numbers to visitors only as f64, which would lose
+        // digits; its raw value is how the text is reached.
+        let raw = <&'de RawValue>::deserialize(d)?;
         parse_decimal_text(raw.get()).map_err(D::Error::custom)
     }
 
@@ -98,7 +101,7 @@ pub mod decimal_opt {
 
     /// Reads the number's own text; `null` is `None`.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
-        let raw = Option::<Box<RawValue>>::deserialize(d)?;
+        let raw = Option::<&'de RawValue>::deserialize(d)?;
         match raw {
             None => Ok(None),
             Some(r) if r.get().trim() == "null" => Ok(None),

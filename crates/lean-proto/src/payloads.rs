@@ -7,36 +7,90 @@ use crate::model::data::*;
 use crate::model::insights::*;
 use crate::model::refresh::{Refresh, RefreshList, RefreshTriggered};
 use crate::model::v1::*;
-use crate::response::{FieldError, Payload, PayloadSource, Shape, parse_at, payload_at};
-use serde_json::value::RawValue;
-use std::collections::BTreeMap;
+use crate::response::{
+    FieldError, Payload, PayloadSource, Shape, parse_at, parse_seed_at, payload_at,
+};
+use serde::Deserializer;
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use std::marker::PhantomData;
 
 impl<T: Collection> Payload for Page<T> {
     const SHAPE: Shape = Shape::V2Data;
 
     fn decode(src: &PayloadSource<'_>) -> Result<Self, FieldError> {
         let data = src.data.ok_or_else(|| FieldError::missing("data"))?;
-        let fields: BTreeMap<String, Box<RawValue>> = parse_at(data.get().as_bytes(), "data")?;
-        let items = match fields.get(T::KEY) {
-            Some(raw) if raw.get() != "null" => {
-                parse_at(raw.get().as_bytes(), &format!("data.{}", T::KEY))?
+        // One pass over `data`: the items are read where they lie, never copied first.
+        parse_seed_at(data.get().as_bytes(), "data", DataSeed::<T>(PhantomData))
+    }
+}
+
+/// Reads `data` of a v2 collection: `{type, <T::KEY>: [...], page, account_id?}`. An empty
+/// collection may come as a missing or null key; neither loses data. Other keys are skipped.
+struct DataSeed<T>(PhantomData<fn() -> T>);
+
+impl<T> Clone for DataSeed<T> {
+    fn clone(&self) -> Self {
+        DataSeed(PhantomData)
+    }
+}
+
+/// Which key of `data` this is, decided without allocating.
+enum DataKey {
+    Items,
+    Page,
+    AccountId,
+    Other,
+}
+
+struct DataKeySeed(&'static str);
+
+impl<'de> DeserializeSeed<'de> for DataKeySeed {
+    type Value = DataKey;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<DataKey, D::Error> {
+        crate::de::with_str(d, "a key of `data`", |k| {
+            Ok::<_, std::convert::Infallible>(if k == self.0 {
+                DataKey::Items
+            } else if k == "page" {
+                DataKey::Page
+            } else if k == "account_id" {
+                DataKey::AccountId
+            } else {
+                DataKey::Other
+            })
+        })
+    }
+}
+
+impl<'de, T: Collection> DeserializeSeed<'de> for DataSeed<T> {
+    type Value = Page<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Page<T>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, T: Collection> Visitor<'de> for DataSeed<T> {
+    type Value = Page<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "an object with `{}`", T::KEY)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Page<T>, A::Error> {
+        let mut items: Option<Vec<T>> = None;
+        let mut page = None;
+        let mut account_id = None;
+        while let Some(key) = map.next_key_seed(DataKeySeed(T::KEY))? {
+            match key {
+                DataKey::Items => items = map.next_value::<Option<Vec<T>>>()?,
+                DataKey::Page => page = map.next_value::<Option<PageInfo>>()?,
+                DataKey::AccountId => account_id = map.next_value::<Option<AccountId>>()?,
+                DataKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
-            // An empty collection may come as a missing or null key; neither loses data.
-            _ => Vec::new(),
-        };
-        let page = match fields.get("page") {
-            Some(raw) if raw.get() != "null" => Some(parse_at(raw.get().as_bytes(), "data.page")?),
-            _ => None,
-        };
-        let account_id = match fields.get("account_id") {
-            Some(raw) if raw.get() != "null" => Some(parse_at::<AccountId>(
-                raw.get().as_bytes(),
-                "data.account_id",
-            )?),
-            _ => None,
-        };
+        }
         Ok(Page {
-            items,
+            items: items.unwrap_or_default(),
             page,
             account_id,
         })

@@ -55,8 +55,7 @@ impl Serialize for Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
-        Timestamp::parse(&s).map_err(D::Error::custom)
+        crate::de::with_str(d, "an RFC 3339 timestamp", Timestamp::parse)
     }
 }
 

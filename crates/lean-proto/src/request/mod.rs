@@ -5,9 +5,10 @@
 //! dates and header values are checked here. A mistake is a [`RequestError`], never a request.
 //! It must not decide when to send, retry or wait: that is the call engine's job.
 //!
-//! One file per family: [`data`] (v2 data, refreshes, results), [`v1`] (legacy, app token),
-//! [`insights`], [`customers`] (customers, entities, banks, tokens). This file holds what
-//! they share: the target, authentication, query encoding, the checks, and [`Endpoint`].
+//! One file per family: `data` (v2 data, refreshes, results), `v1` (legacy, app token),
+//! `insights`, `customers` (customers, entities, banks, tokens); all re-exported here. This
+//! file holds what they share: the target, authentication, query encoding, the checks, and
+//! [`Endpoint`].
 
 pub(crate) use crate::config::{ApiGeneration, BaseUrl, Config, Credentials};
 pub(crate) use crate::ids::{AccountId, CustomerId, EntityId, RefreshId, ResultsId};

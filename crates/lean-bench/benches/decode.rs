@@ -1,0 +1,351 @@
+//! Decoding a page of transactions: the typed model with exact decimals (`classify`) against a
+//! plain serde model of the same fields with f64 amounts and `String`s (the floor: what any
+//! serde decoder of this JSON costs) and against `serde_json::Value` (what an untyped client
+//! does). 100 and 10,000 items per page, one process, side by side, ratios printed.
+//!
+//! `cargo bench -p lean-bench --bench decode` (`-- --quick` for a short run). Peak memory is
+//! measured in a child process per decoder (`/proc/self/status` VmHWM), so that one decoder's
+//! high-water mark does not hide another's.
+
+use lean_proto::{Page, Transaction, classify};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+use std::alloc::System;
+use std::time::{Duration, Instant};
+
+#[global_allocator]
+static HEAP: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+/// The f64 model: Lean's transaction with the same fields, amounts as f64, ids, enums and
+/// timestamps as plain strings.
+#[allow(dead_code)]
+mod f64_model {
+    use super::*;
+
+    #[derive(Deserialize)]
+    pub struct Envelope {
+        pub status: Option<String>,
+        pub results_id: Option<String>,
+        pub message: Option<String>,
+        pub meta: Option<Box<RawValue>>,
+        pub timestamp: Option<String>,
+        pub status_detail: Option<Box<RawValue>>,
+        pub refreshed_at: Option<String>,
+        #[serde(rename = "type")]
+        pub kind: Option<String>,
+        pub data: Option<Data>,
+    }
+    #[derive(Deserialize)]
+    pub struct Data {
+        #[serde(rename = "type")]
+        pub kind: Option<String>,
+        #[serde(default)]
+        pub transactions: Vec<Transaction>,
+        pub page: Option<PageInfo>,
+    }
+    #[derive(Deserialize)]
+    pub struct PageInfo {
+        pub number: u32,
+        pub size: u32,
+        pub total_elements: u64,
+        pub total_pages: u32,
+    }
+    #[derive(Deserialize)]
+    pub struct Amount {
+        pub currency: String,
+        pub amount: f64,
+    }
+    #[derive(Deserialize)]
+    pub struct Balance {
+        #[serde(rename = "type")]
+        pub kind: Option<String>,
+        pub credit_debit_indicator: Option<String>,
+        pub amount: Option<Amount>,
+    }
+    #[derive(Deserialize)]
+    pub struct Charge {
+        pub amount: f64,
+        pub currency: String,
+        pub charge_included: Option<bool>,
+    }
+    #[derive(Deserialize)]
+    pub struct Code {
+        pub code: Option<String>,
+        pub sub_code: Option<String>,
+        pub issuer: Option<String>,
+    }
+    #[derive(Deserialize)]
+    pub struct Card {
+        pub authorization_type: Option<String>,
+        pub card_scheme_name: Option<String>,
+        pub identification: Option<String>,
+        pub name: Option<String>,
+    }
+    #[derive(Deserialize)]
+    pub struct Merchant {
+        pub merchant_category_code: Option<String>,
+        pub merchant_name: Option<String>,
+    }
+    #[derive(Deserialize)]
+    pub struct Exchange {
+        pub source_currency: Option<String>,
+        pub target_currency: Option<String>,
+        pub unit_currency: Option<String>,
+        pub exchange_rate: Option<f64>,
+        pub contract_identification: Option<String>,
+        pub quotation_date: Option<String>,
+        pub instructed_amount: Option<Amount>,
+    }
+    #[derive(Deserialize)]
+    pub struct Account {
+        pub scheme_name: Option<String>,
+        pub identification: Option<String>,
+        pub name: Option<String>,
+        pub secondary_identification: Option<String>,
+    }
+    #[derive(Deserialize)]
+    pub struct Agent {
+        pub scheme_name: Option<String>,
+        pub identification: Option<String>,
+        pub name: Option<String>,
+        pub postal_address: Option<Box<RawValue>>,
+    }
+    #[derive(Deserialize)]
+    pub struct Transaction {
+        pub entity_id: Option<String>,
+        pub account_id: Option<String>,
+        pub transaction_id: Option<String>,
+        pub transaction_information: Option<String>,
+        pub transaction_reference: Option<String>,
+        pub credit_debit_indicator: Option<String>,
+        pub amount: Amount,
+        pub transaction_mutability: Option<String>,
+        pub booking_date_time: Option<String>,
+        pub value_date_time: Option<String>,
+        pub insights: Option<Box<RawValue>>,
+        pub balance: Option<Balance>,
+        pub status: Option<String>,
+        #[serde(default)]
+        pub statement_reference: Vec<String>,
+        pub index: Option<i64>,
+        pub charge_amount: Option<Charge>,
+        pub bank_transaction_code: Option<Code>,
+        pub proprietary_bank_transaction_code: Option<Code>,
+        pub card_instrument: Option<Card>,
+        pub merchant_details: Option<Merchant>,
+        pub currency_exchange: Option<Exchange>,
+        pub creditor_account: Option<Account>,
+        pub creditor_agent: Option<Agent>,
+        pub debtor_account: Option<Account>,
+        pub debtor_agent: Option<Agent>,
+        pub local_time_zone: Option<String>,
+        pub transaction_type: Option<String>,
+        pub sub_transaction_type: Option<String>,
+        pub payment_modes: Option<Box<RawValue>>,
+        pub flags: Option<Box<RawValue>>,
+        pub regional_data: Option<Box<RawValue>>,
+    }
+}
+
+/// A page of `n` transactions exactly as lean-sandbox serves it (the emulator's own data).
+fn body(n: usize) -> Vec<u8> {
+    let sandbox = lean_sandbox::Sandbox::start(lean_sandbox::SandboxConfig {
+        transactions: n,
+        bank_latency: lean_sandbox::Latency::fixed(Duration::ZERO),
+        ..Default::default()
+    })
+    .expect("emulator");
+    let entity = sandbox.entities()[0].clone();
+    let account = sandbox.accounts(&entity)[0].clone();
+    let agent = ureq::Agent::new_with_defaults();
+    let token = lean_bench::token(&sandbox);
+    let url = format!(
+        "{}/data/v2/accounts/{account}/transactions?entity_id={entity}&size=100&page=0",
+        sandbox.base_url()
+    );
+    let mut pages = Vec::new();
+    for page in 0..n.div_ceil(100) {
+        let url = url.replace("page=0", &format!("page={page}"));
+        let resp = agent
+            .get(&url)
+            .header("authorization", format!("Bearer {token}"))
+            .call()
+            .expect("page");
+        let v: serde_json::Value =
+            serde_json::from_slice(&resp.into_body().read_to_vec().expect("body")).unwrap();
+        pages.push(v);
+    }
+    // Stitch the pages into one page of n items, as Lean would send a page of that size.
+    let mut all = pages[0].clone();
+    let items: Vec<serde_json::Value> = pages
+        .iter()
+        .flat_map(|p| {
+            p["data"]["transactions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect();
+    all["data"]["transactions"] = serde_json::Value::Array(items);
+    all["data"]["page"]["size"] = n.into();
+    serde_json::to_vec(&all).unwrap()
+}
+
+fn response(body: &[u8]) -> http::Response<Vec<u8>> {
+    http::Response::builder()
+        .status(200)
+        .body(body.to_vec())
+        .unwrap()
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Decoder {
+    Typed,
+    F64,
+    Value,
+}
+
+impl Decoder {
+    fn name(self) -> &'static str {
+        match self {
+            Decoder::Typed => "typed, exact (classify)",
+            Decoder::F64 => "f64 model (serde)",
+            Decoder::Value => "serde_json::Value",
+        }
+    }
+
+    /// Decodes once; returns the item count so nothing is optimised away.
+    fn run(self, resp: &http::Response<Vec<u8>>) -> usize {
+        match self {
+            Decoder::Typed => match classify::<Page<Transaction>>(resp).expect("typed") {
+                lean_proto::Outcome::Data(d) => d.payload.items.len(),
+                _ => 0,
+            },
+            Decoder::F64 => {
+                let e: f64_model::Envelope = serde_json::from_slice(resp.body()).expect("f64");
+                e.data.map_or(0, |d| d.transactions.len())
+            }
+            Decoder::Value => {
+                let v: serde_json::Value = serde_json::from_slice(resp.body()).expect("value");
+                v["data"]["transactions"].as_array().map_or(0, Vec::len)
+            }
+        }
+    }
+}
+
+/// Median throughput over `rounds` rounds of at least `min` each.
+fn throughput(d: Decoder, resp: &http::Response<Vec<u8>>, rounds: usize, min: Duration) -> f64 {
+    let mut rates = Vec::new();
+    for _ in 0..rounds {
+        let start = Instant::now();
+        let mut n = 0u64;
+        while start.elapsed() < min {
+            std::hint::black_box(d.run(std::hint::black_box(resp)));
+            n += 1;
+        }
+        let secs = start.elapsed().as_secs_f64();
+        rates.push(resp.body().len() as f64 * n as f64 / secs / 1e6);
+    }
+    rates.sort_by(|a, b| a.total_cmp(b));
+    rates[rates.len() / 2]
+}
+
+fn allocations_per_item(d: Decoder, resp: &http::Response<Vec<u8>>, items: usize) -> f64 {
+    let region = Region::new(HEAP);
+    std::hint::black_box(d.run(resp));
+    let s = region.change();
+    (s.allocations + s.reallocations) as f64 / items as f64
+}
+
+fn vm_hwm() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// Child mode: load the body, note the high-water mark, decode once, print the growth.
+fn child_peak(decoder: &str, path: &str) {
+    let body = std::fs::read(path).expect("body file");
+    // Moved, not copied: the high-water mark before decoding holds the body once.
+    let resp = http::Response::builder().status(200).body(body).unwrap();
+    let before = vm_hwm();
+    let d = match decoder {
+        "typed" => Decoder::Typed,
+        "f64" => Decoder::F64,
+        _ => Decoder::Value,
+    };
+    let out = d.run(&resp);
+    println!("{} {out}", vm_hwm().saturating_sub(before));
+}
+
+fn peak_in_child(d: Decoder, path: &std::path::Path) -> u64 {
+    let arg = match d {
+        Decoder::Typed => "typed",
+        Decoder::F64 => "f64",
+        Decoder::Value => "value",
+    };
+    let exe = std::env::current_exe().expect("own path");
+    let out = std::process::Command::new(exe)
+        .args(["--peak", arg, path.to_str().unwrap()])
+        .output()
+        .expect("child");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--peak") {
+        return child_peak(&args[i + 1], &args[i + 2]);
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let (rounds, min) = if quick {
+        (3, Duration::from_millis(150))
+    } else {
+        (5, Duration::from_millis(600))
+    };
+    println!(
+        "| items | body | decoder | MB/s | vs f64 model | vs Value | allocs/item | peak growth / body |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for n in [100usize, 10_000] {
+        let body = body(n);
+        let resp = response(&body);
+        let path =
+            std::env::temp_dir().join(format!("lean-bench-decode-{n}-{}.json", std::process::id()));
+        std::fs::write(&path, &body).expect("temp file");
+        assert_eq!(Decoder::Typed.run(&resp), n);
+        assert_eq!(Decoder::F64.run(&resp), n);
+        let rates: Vec<(Decoder, f64)> = [Decoder::Typed, Decoder::F64, Decoder::Value]
+            .into_iter()
+            .map(|d| (d, throughput(d, &resp, rounds, min)))
+            .collect();
+        let f64_rate = rates[1].1;
+        let value_rate = rates[2].1;
+        for (d, rate) in rates {
+            let peak = if n >= 10_000 {
+                format!("{:.2}×", peak_in_child(d, &path) as f64 / body.len() as f64)
+            } else {
+                "-".into()
+            };
+            println!(
+                "| {n} | {:.1} KB | {} | {rate:.0} | {:.2}× | {:.2}× | {:.1} | {peak} |",
+                body.len() as f64 / 1024.0,
+                d.name(),
+                rate / f64_rate,
+                rate / value_rate,
+                allocations_per_item(d, &resp, n),
+            );
+        }
+        let _ = std::fs::remove_file(&path);
+    }
+}
