@@ -371,19 +371,19 @@ pub struct Transaction {
     pub merchant_details: Option<MerchantDetails>,
     /// Currency exchange.
     #[serde(default)]
-    pub currency_exchange: Option<CurrencyExchange>,
+    pub currency_exchange: Option<Box<CurrencyExchange>>,
     /// Creditor account.
     #[serde(default)]
-    pub creditor_account: Option<AccountIdentifier>,
+    pub creditor_account: Option<Box<AccountIdentifier>>,
     /// Creditor's bank.
     #[serde(default)]
-    pub creditor_agent: Option<Agent>,
+    pub creditor_agent: Option<Box<Agent>>,
     /// Debtor account.
     #[serde(default)]
-    pub debtor_account: Option<AccountIdentifier>,
+    pub debtor_account: Option<Box<AccountIdentifier>>,
     /// Debtor's bank.
     #[serde(default)]
-    pub debtor_agent: Option<Agent>,
+    pub debtor_agent: Option<Box<Agent>>,
     /// The bank's time zone, e.g. `UTC+00:00`.
     #[serde(default)]
     pub local_time_zone: Option<String>,
