@@ -9,6 +9,7 @@
 //! - `wake` (private): targeted waking; a `results.ready` wakes the one call waiting for it.
 //! - [`blocking`] and [`nonblocking`]: the two client flavours, with the same surface.
 //! - [`transport`]: what an adapter implements (one `send`, and for async a timer).
+//! - [`deadline`]: request timeouts for async transports from one shared timer.
 //!
 //! An adapter is a transport and nothing else: `lean-ureq` (blocking, ureq 3), `lean-surf`
 //! (async-std + surf), `lean-reqwest` (tokio + reqwest). See `docs/adapters.md` for writing
@@ -38,6 +39,7 @@
 pub use lean_proto;
 
 pub mod blocking;
+pub mod deadline;
 mod drive;
 mod endpoints;
 pub mod nonblocking;

@@ -33,6 +33,7 @@ pub use lean_client::{
 };
 
 use async_std::io::ReadExt;
+use lean_client::deadline::Deadlines;
 use lean_client::transport::{
     AsyncTransport, Connect, Failure, Runtime, TransportOptions, failure, io_failure,
 };
@@ -57,6 +58,8 @@ pub type Items<T> = lean_client::nonblocking::Items<T, Surf>;
 pub struct Surf {
     pool: Mutex<(u64, surf::Client)>,
     max_body: u64,
+    /// One timer for every exchange's timeout (async-io wakes its reactor per new timer).
+    deadlines: Deadlines<AsyncStd>,
 }
 
 fn pool() -> surf::Client {
@@ -108,6 +111,7 @@ impl Connect for Surf {
         Ok(Surf {
             pool: Mutex::new((0, pool())),
             max_body: options.max_body,
+            deadlines: Deadlines::default(),
         })
     }
 }
@@ -153,7 +157,9 @@ impl AsyncTransport for Surf {
             out.body(bytes)
                 .map_err(|_| failure(Failure::SentThenFailed))
         };
-        let answer = async_std::future::timeout(timeout, answer)
+        let answer = self
+            .deadlines
+            .within(Instant::now() + timeout, answer)
             .await
             .unwrap_or(Err(failure(Failure::TimedOutAfterSend)));
         exchange.clean = answer.is_ok();

@@ -1,0 +1,259 @@
+//! Request timeouts for async transports without a timer per request.
+//!
+//! Arming a runtime timer is not free everywhere: async-io (async-std, surf) hands every new
+//! timer to its reactor thread and wakes it, which cost about as much as a loopback exchange
+//! (measured in `cargo bench -p lean-bench --bench per_call`). Lean's timeouts are seconds
+//! long and almost never fire, so one timer per client serves every exchange in flight: it is
+//! armed for the earliest deadline, kept while later deadlines come and go, polled always with
+//! the same waker (so the runtime never re-registers it), and re-armed only when it fires.
+//!
+//! This module owns that timer and nothing else; an adapter wraps its exchange in
+//! [`Deadlines::within`] instead of its runtime's `timeout`.
+
+use crate::transport::Runtime;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Instant;
+
+type Sleep = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+#[derive(Default)]
+struct State {
+    /// The one timer, and when it fires.
+    timer: Option<(Instant, Sleep)>,
+    /// Exchanges in flight: (deadline, id) → whom to wake.
+    waiting: BTreeMap<(Instant, u64), Waker>,
+}
+
+/// The timer's waker: stable (the runtime sees the same waker at every poll), it wakes every
+/// exchange in flight when the timer fires; those past their deadline end, and the first to be
+/// polled re-arms the timer for the earliest deadline left.
+struct Fired(Arc<Mutex<State>>);
+
+impl Wake for Fired {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref()
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        let wakers: Vec<Waker> = lock(&self.0).waiting.values().cloned().collect();
+        for w in wakers {
+            w.wake();
+        }
+    }
+}
+
+fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
+    // Every critical section leaves the state consistent, so a poisoned lock is still sound.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The shared deadline timer of one transport (one per client; cheap to share).
+pub struct Deadlines<R: Runtime> {
+    state: Arc<Mutex<State>>,
+    fired: Waker,
+    ids: AtomicU64,
+    runtime: PhantomData<fn() -> R>,
+}
+
+impl<R: Runtime> Default for Deadlines<R> {
+    fn default() -> Self {
+        let state = Arc::new(Mutex::new(State::default()));
+        Deadlines {
+            fired: Waker::from(Arc::new(Fired(state.clone()))),
+            state,
+            ids: AtomicU64::new(0),
+            runtime: PhantomData,
+        }
+    }
+}
+
+/// The exchange took longer than its deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Elapsed;
+
+impl<R: Runtime> Deadlines<R> {
+    /// Runs `exchange` until it ends or `deadline` passes, whichever comes first.
+    pub async fn within<F: Future>(
+        &self,
+        deadline: Instant,
+        exchange: F,
+    ) -> Result<F::Output, Elapsed> {
+        let id = self.ids.fetch_add(1, Ordering::Relaxed);
+        let mut entry = Entry {
+            deadlines: self,
+            key: (deadline, id),
+        };
+        let mut exchange = std::pin::pin!(exchange);
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(out) = exchange.as_mut().poll(cx) {
+                return Poll::Ready(Ok(out));
+            }
+            entry.poll_deadline(cx)
+        })
+        .await
+    }
+}
+
+/// One exchange's place in the timer's list; leaves it when the exchange ends or is dropped.
+struct Entry<'a, R: Runtime> {
+    deadlines: &'a Deadlines<R>,
+    key: (Instant, u64),
+}
+
+impl<R: Runtime> Entry<'_, R> {
+    fn poll_deadline<T>(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Elapsed>> {
+        let now = Instant::now();
+        if now >= self.key.0 {
+            return Poll::Ready(Err(Elapsed));
+        }
+        let d = self.deadlines;
+        let mut state = lock(&d.state);
+        state.waiting.insert(self.key, cx.waker().clone());
+        let earliest = state.waiting.keys().next().map_or(self.key.0, |k| k.0);
+        // Armed too late for the earliest deadline (or not at all): arm it. A timer armed
+        // earlier than needed is kept: it fires, wakes everyone, and is re-armed then.
+        let mut timer = state.timer.take();
+        if timer.as_ref().is_none_or(|(at, _)| *at > earliest) {
+            timer = Some((earliest, Box::pin(R::sleep_until(earliest))));
+        }
+        // Polled outside the lock: a runtime may wake from inside `poll`.
+        drop(state);
+        let Some((at, mut sleep)) = timer else {
+            return Poll::Pending;
+        };
+        if sleep
+            .as_mut()
+            .poll(&mut Context::from_waker(&d.fired))
+            .is_ready()
+        {
+            // Wake everyone: the due end, the first of the rest re-arms.
+            d.fired.wake_by_ref();
+            return Poll::Pending;
+        }
+        let mut state = lock(&d.state);
+        match &state.timer {
+            // Another exchange armed one at least as early meanwhile: keep that one.
+            Some((other, _)) if *other <= at => {}
+            _ => state.timer = Some((at, sleep)),
+        }
+        Poll::Pending
+    }
+}
+
+impl<R: Runtime> Drop for Entry<'_, R> {
+    fn drop(&mut self) {
+        lock(&self.deadlines.state).waiting.remove(&self.key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A runtime whose timer is a thread (enough for a test without a real runtime).
+    struct ThreadTimer;
+    impl Runtime for ThreadTimer {
+        fn sleep_until(at: Instant) -> impl Future<Output = ()> + Send {
+            let (tx, rx) = std::sync::mpsc::channel::<()>();
+            let waker: Arc<Mutex<Option<Waker>>> = Arc::default();
+            let w = waker.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(at.saturating_duration_since(Instant::now()));
+                let _ = tx.send(());
+                if let Some(w) = lock_w(&w).take() {
+                    w.wake();
+                }
+            });
+            std::future::poll_fn(move |cx| {
+                *lock_w(&waker) = Some(cx.waker().clone());
+                if rx.try_recv().is_ok() {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            })
+        }
+    }
+    fn lock_w(m: &Mutex<Option<Waker>>) -> MutexGuard<'_, Option<Waker>> {
+        m.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn block_on<F: Future>(f: F) -> F::Output {
+        struct Unpark(std::thread::Thread);
+        impl Wake for Unpark {
+            fn wake(self: Arc<Self>) {
+                self.0.unpark()
+            }
+        }
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        let mut f = std::pin::pin!(f);
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+            assert!(Instant::now() < until, "the test future never finished");
+            std::thread::park_timeout(Duration::from_millis(50));
+        }
+    }
+
+    /// Pending once (waking itself), then ready with `v`.
+    fn yield_once<T: Unpin>(v: T) -> impl Future<Output = T> {
+        let mut v = Some(v);
+        let mut waited = false;
+        std::future::poll_fn(move |cx| {
+            if waited {
+                return Poll::Ready(v.take().expect("polled after ready"));
+            }
+            waited = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        })
+    }
+
+    #[test]
+    fn a_quick_exchange_ends_and_a_slow_one_times_out() {
+        let d = Deadlines::<ThreadTimer>::default();
+        let far = Instant::now() + Duration::from_secs(30);
+        assert_eq!(block_on(d.within(far, async { 7 })), Ok(7));
+        let soon = Instant::now() + Duration::from_millis(50);
+        let never = std::future::pending::<()>();
+        let started = Instant::now();
+        assert_eq!(block_on(d.within(soon, never)), Err(Elapsed));
+        assert!(started.elapsed() >= Duration::from_millis(50));
+        assert!(lock(&d.state).waiting.is_empty(), "entries leave the list");
+    }
+
+    #[test]
+    fn a_timer_armed_for_a_far_deadline_is_re_armed_for_a_nearer_one() {
+        let d = Deadlines::<ThreadTimer>::default();
+        // A far deadline arms the timer (the exchange waits once); the exchange ends; the timer
+        // stays armed far away, for the next exchanges to share.
+        let far = Instant::now() + Duration::from_secs(30);
+        assert_eq!(block_on(d.within(far, yield_once(1))), Ok(1));
+        assert!(lock(&d.state).timer.is_some());
+        let armed = lock(&d.state).timer.as_ref().map(|(at, _)| *at);
+        let later = Instant::now() + Duration::from_secs(31);
+        assert_eq!(block_on(d.within(later, yield_once(2))), Ok(2));
+        assert_eq!(
+            lock(&d.state).timer.as_ref().map(|(at, _)| *at),
+            armed,
+            "reused, not re-armed"
+        );
+        // A nearer deadline must not wait for the far timer.
+        let soon = Instant::now() + Duration::from_millis(50);
+        let started = Instant::now();
+        assert_eq!(
+            block_on(d.within(soon, std::future::pending::<()>())),
+            Err(Elapsed)
+        );
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+}
