@@ -31,10 +31,11 @@ pub fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1e3)
 }
 
-/// A signed `results.ready` for `id` with a unique `event_id`: (signature header, body).
+/// A signed `results.ready` for `id` with a unique `event_id` (a UUID, as Lean's are):
+/// (signature header, body).
 pub fn signed(secret: &WebhookSecret, id: &ResultsId, event: u64) -> (String, Vec<u8>) {
     let body = format!(
-        r#"{{"type":"results.ready","payload":{{"id":"{id}"}},"message":"ready","timestamp":"2026-11-30T00:00:00Z","event_id":"bench-{event}"}}"#
+        r#"{{"type":"results.ready","payload":{{"id":"{id}"}},"message":"ready","timestamp":"2026-11-30T00:00:00Z","event_id":"28f729fe-9c36-426f-959b-{event:012x}"}}"#
     );
     (secret.sign(body.as_bytes()), body.into_bytes())
 }

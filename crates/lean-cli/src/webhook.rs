@@ -25,7 +25,7 @@ pub(crate) fn verify(secret: &str, signature: Option<String>, file: &str) -> Res
                     format!(
                         "{} event_id {}",
                         e.kind_name,
-                        e.event_id.unwrap_or_default()
+                        e.event_id.as_deref().unwrap_or_default()
                     )
                 })
                 .unwrap_or_else(|e| format!("(signed, but {e})"));
@@ -111,7 +111,7 @@ fn handle_webhook(
                 format!(
                     "duplicate {} {}",
                     e.kind_name,
-                    e.event_id.unwrap_or_default()
+                    e.event_id.as_deref().unwrap_or_default()
                 ),
             )
         }
@@ -120,7 +120,7 @@ fn handle_webhook(
             format!(
                 "{} event_id {} {}",
                 e.kind_name,
-                e.event_id.clone().unwrap_or_default(),
+                e.event_id.as_deref().unwrap_or_default(),
                 String::from_utf8_lossy(&body)
             ),
         ),

@@ -56,6 +56,7 @@ pub mod results;
 pub mod retry;
 pub mod rng;
 pub mod secret;
+mod text;
 pub mod time;
 pub mod webhook;
 

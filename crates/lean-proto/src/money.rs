@@ -19,28 +19,12 @@ use std::str::FromStr;
 /// this SDK has never seen still decodes. Codes of up to 15 bytes (every real one) are held
 /// inline: a page of transactions carries three per item, and none costs an allocation.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Currency(CurrencyText);
-
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum CurrencyText {
-    Inline { len: u8, bytes: [u8; 15] },
-    Heap(Box<str>),
-}
+pub struct Currency(crate::text::SmallText<15>);
 
 impl Currency {
     /// A code as sent (any text: Lean's set is open).
     pub fn new(code: &str) -> Self {
-        let b = code.as_bytes();
-        if b.len() <= 15 {
-            let mut bytes = [0u8; 15];
-            bytes[..b.len()].copy_from_slice(b);
-            Currency(CurrencyText::Inline {
-                len: b.len() as u8,
-                bytes,
-            })
-        } else {
-            Currency(CurrencyText::Heap(code.into()))
-        }
+        Currency(crate::text::SmallText::new(code))
     }
     /// UAE dirham.
     pub fn aed() -> Self {
@@ -52,13 +36,7 @@ impl Currency {
     }
     /// The code as text.
     pub fn as_str(&self) -> &str {
-        match &self.0 {
-            // The bytes are a prefix of a `&str` cut at its end: always UTF-8.
-            CurrencyText::Inline { len, bytes } => {
-                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
-            }
-            CurrencyText::Heap(s) => s,
-        }
+        self.0.as_str()
     }
 }
 

@@ -79,6 +79,14 @@ pub fn parse_at<T: serde::de::DeserializeOwned>(
     }
 }
 
+/// [`parse_at`] for a value that borrows from `text`.
+pub(crate) fn parse_borrowed_at<'a, T: serde::Deserialize<'a>>(
+    text: &'a [u8],
+    prefix: &str,
+) -> Result<T, FieldError> {
+    parse_seed_at(text, prefix, std::marker::PhantomData::<T>)
+}
+
 /// [`parse_at`] for a value read through a seed (a decoder that carries what to look for).
 pub(crate) fn parse_seed_at<'a, S>(
     text: &'a [u8],

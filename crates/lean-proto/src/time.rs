@@ -21,6 +21,9 @@ pub struct Timestamp(pub DateTime<Utc>);
 impl Timestamp {
     /// Parses RFC 3339 (`…Z`, `…+04:00`) or an offset-less `YYYY-MM-DDTHH:MM:SS[.f]` as UTC.
     pub fn parse(s: &str) -> Result<Self, String> {
+        if let Some(t) = parse_utc_fast(s) {
+            return Ok(t);
+        }
         if let Ok(t) = DateTime::parse_from_rfc3339(s) {
             return Ok(Timestamp(t.with_timezone(&Utc)));
         }
@@ -28,6 +31,37 @@ impl Timestamp {
             .map(|n| Timestamp(n.and_utc()))
             .map_err(|_| format!("not an RFC 3339 timestamp: {:?}", truncate(s)))
     }
+}
+
+/// The form Lean nearly always sends, `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`, read field by field;
+/// anything else (offsets, other widths) goes to chrono's full parser. Two timestamps per
+/// transaction made chrono's general parser a visible share of decoding.
+fn parse_utc_fast(s: &str) -> Option<Timestamp> {
+    let b = s.as_bytes();
+    if b.len() < 20 || b[b.len() - 1] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b.get(r)?.iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let seps = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+    if seps.iter().any(|(i, c)| b[*i] != *c) {
+        return None;
+    }
+    let nanos = match &b[19..b.len() - 1] {
+        [] => 0,
+        [b'.', frac @ ..] if (1..=9).contains(&frac.len()) => {
+            let digits = num(20..20 + frac.len())?;
+            digits * 10u32.pow(9 - frac.len() as u32)
+        }
+        _ => return None,
+    };
+    let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    let time =
+        chrono::NaiveTime::from_hms_nano_opt(num(11..13)?, num(14..16)?, num(17..19)?, nanos)?;
+    Some(Timestamp(date.and_time(time).and_utc()))
 }
 
 fn truncate(s: &str) -> String {
@@ -127,5 +161,38 @@ mod tests {
         let t: DateOrDateTime = serde_json::from_str("\"2031-01-20T00:00:00Z\"").unwrap();
         assert!(matches!(t, DateOrDateTime::DateTime(_)));
         assert_eq!(d.date(), t.date());
+    }
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_path_agrees_with_chrono() {
+        for s in [
+            "2026-05-13T19:42:30.487549603Z",
+            "2026-05-13T19:42:30Z",
+            "2026-05-13T19:42:30.4Z",
+            "2024-02-29T23:59:59.999999999Z",
+            "1970-01-01T00:00:00.000Z",
+        ] {
+            let fast = parse_utc_fast(s).unwrap();
+            let slow = DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+            assert_eq!(fast.0, slow, "{s}");
+        }
+        // Not the fast form: left to chrono (which accepts or refuses).
+        for s in [
+            "2026-05-13T19:42:30+04:00",
+            "2026-05-13T19:42:30.1234567890Z",
+            "2026-02-30T00:00:00Z",
+            "2026-05-13 19:42:30Z",
+            "2026-05-13T19:42:3xZ",
+            "２026-05-13T19:42:30Z",
+        ] {
+            assert!(parse_utc_fast(s).is_none(), "{s}");
+        }
+        assert!(Timestamp::parse("2026-05-13T19:42:30+04:00").is_ok());
+        assert!(Timestamp::parse("2026-02-30T00:00:00Z").is_err());
     }
 }

@@ -13,6 +13,7 @@ use crate::secret::Secret;
 use crate::time::Timestamp;
 use hmac::{KeyInit, Mac};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
 
@@ -87,19 +88,31 @@ impl fmt::Display for WebhookError {
 impl std::error::Error for WebhookError {}
 
 /// The webhook secret from Lean's dashboard. `Debug` never shows it.
-#[derive(Clone, Debug)]
-pub struct WebhookSecret(Secret);
+#[derive(Clone)]
+pub struct WebhookSecret {
+    /// The HMAC keyed once: the key schedule is two of the five SHA-512 blocks a webhook
+    /// costs, so it is not paid again per webhook.
+    keyed: HmacSha512,
+}
+
+impl fmt::Debug for WebhookSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WebhookSecret([redacted])")
+    }
+}
 
 impl WebhookSecret {
     /// Wraps the secret.
     pub fn new(secret: impl Into<String>) -> Self {
-        WebhookSecret(Secret::new(secret.into()))
+        let secret = Secret::new(secret.into());
+        // HMAC takes keys of any length; this cannot fail.
+        let keyed = <HmacSha512 as KeyInit>::new_from_slice(secret.expose().as_bytes())
+            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+        WebhookSecret { keyed }
     }
 
     fn mac(&self) -> HmacSha512 {
-        // HMAC takes keys of any length; this cannot fail.
-        <HmacSha512 as KeyInit>::new_from_slice(self.0.expose().as_bytes())
-            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"))
+        self.keyed.clone()
     }
 
     /// The `lean-signature` header value for `body`: `sha512=<hex>`. For tests and emulators.
@@ -149,9 +162,6 @@ impl WebhookSecret {
             .or_else(|| sig.strip_prefix("SHA512="))
             .ok_or(WebhookError::MalformedSignature)?;
         let tag = decode_hex(hex).ok_or(WebhookError::MalformedSignature)?;
-        if tag.len() != 64 {
-            return Err(WebhookError::MalformedSignature);
-        }
         let mut mac = self.mac();
         mac.update(body);
         mac.verify_slice(&tag)
@@ -169,15 +179,18 @@ impl WebhookSecret {
     }
 }
 
-fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
+/// The 64 bytes of a 128-digit hex tag (anything else is `None`).
+fn decode_hex(s: &str) -> Option<[u8; 64]> {
+    let b = s.as_bytes();
+    if b.len() != 128 {
         return None;
     }
     let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-    s.as_bytes()
-        .chunks(2)
-        .map(|p| Some(digit(p[0])? << 4 | digit(p[1])?))
-        .collect()
+    let mut out = [0u8; 64];
+    for (o, p) in out.iter_mut().zip(b.chunks_exact(2)) {
+        *o = digit(p[0])? << 4 | digit(p[1])?;
+    }
+    Some(out)
 }
 
 /// `entity.created` / `entity.updated` payload.
@@ -347,62 +360,139 @@ pub enum EventKind {
     },
 }
 
+/// An `event_id`, the key Lean's webhooks are deduplicated on. Lean's are UUIDs and are held
+/// inline (no allocation per webhook); any other text is kept as well.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EventId(crate::text::SmallText<40>);
+
+impl EventId {
+    /// An id as sent.
+    pub fn new(id: &str) -> Self {
+        EventId(crate::text::SmallText::new(id))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl std::ops::Deref for EventId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "EventId({:?})", self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for EventId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::de::with_str(d, "an event id", |s| {
+            Ok::<_, std::convert::Infallible>(EventId::new(s))
+        })
+    }
+}
+
+/// Every `type` this SDK knows, so that the name of a known event costs no allocation.
+const KNOWN_KINDS: &[&str] = &[
+    "results.ready",
+    "entity.created",
+    "entity.updated",
+    "entity.reconnected",
+    "entity.data.refresh.updated",
+    "bank.availability.updated",
+    "iban_account_verification.bank.availability.updated",
+    "payment_intent.created",
+    "payment.created",
+    "payment.updated",
+    "payment.transaction",
+    "payment_source.created",
+    "payment_source.updated",
+    "payment_source.beneficiary.created",
+    "payment_source.beneficiary.updated",
+];
+
+fn known_kind(kind: &str) -> Option<&'static str> {
+    KNOWN_KINDS.iter().find(|k| **k == kind).copied()
+}
+
 /// A webhook as Lean sends it: `{type, payload, message, timestamp, event_id}`.
 #[derive(Debug, Clone)]
 pub struct WebhookEvent {
     /// `event_id` (absent in Lean's oldest events); the key for deduplication.
-    pub event_id: Option<String>,
+    pub event_id: Option<EventId>,
     /// The `type` exactly as sent.
-    pub kind_name: String,
+    pub kind_name: std::borrow::Cow<'static, str>,
     /// Human text.
     pub message: Option<String>,
     /// When Lean emitted it.
     pub timestamp: Option<Timestamp>,
     /// The typed event.
     pub kind: EventKind,
-    /// See [`WebhookEvent::dedupe_key`]; computed while the body is at hand.
-    dedupe: String,
+    /// For events without an `event_id`: the key computed while the body was at hand (see
+    /// [`WebhookEvent::dedupe_key`]).
+    body_key: Option<String>,
 }
 
 #[derive(Deserialize)]
-struct RawEvent {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    payload: Option<Json>,
+struct RawEvent<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: std::borrow::Cow<'a, str>,
+    #[serde(default, borrow)]
+    payload: Option<&'a RawValue>,
     #[serde(default)]
     message: Option<String>,
     #[serde(default)]
     timestamp: Option<Timestamp>,
     #[serde(default)]
-    event_id: Option<String>,
+    event_id: Option<EventId>,
 }
 
 impl WebhookEvent {
     /// Parses a webhook body (verify it first: [`WebhookSecret::verify_and_parse`]).
     pub fn parse(body: &[u8]) -> Result<Self, WebhookError> {
-        let raw: RawEvent = parse_at(body, "").map_err(WebhookError::Decode)?;
+        // Borrowed: `type` and `payload` are read in place; the payload is parsed once more,
+        // into its own type, from the same bytes.
+        let raw: RawEvent<'_> =
+            crate::response::parse_borrowed_at(body, "").map_err(WebhookError::Decode)?;
         let payload_of = |path: &str| {
             raw.payload
-                .as_ref()
                 .filter(|p| p.get() != "null")
                 .ok_or_else(|| WebhookError::Decode(FieldError::missing(path)))
         };
-        let at = |p: &Json| p.get().as_bytes().to_vec();
+        let at = |p: &RawValue| p.get().as_bytes().to_vec();
         fn typed<T: serde::de::DeserializeOwned>(
-            payload: &Option<Json>,
+            payload: &Option<&RawValue>,
         ) -> Result<T, WebhookError> {
             let p = payload
-                .as_ref()
                 .filter(|p| p.get() != "null")
                 .ok_or_else(|| WebhookError::Decode(FieldError::missing("payload")))?;
             parse_at(p.get().as_bytes(), "payload").map_err(WebhookError::Decode)
         }
-        let kind = match raw.kind.as_str() {
+        let kind = match raw.kind.as_ref() {
             "results.ready" => {
-                let p: ResultsReady = parse_at(&at(payload_of("payload")?), "payload")
-                    .map_err(WebhookError::Decode)?;
-                EventKind::ResultsReady { results_id: p.id }
+                // Lean's payload is exactly `{"id":"<results_id>"}`: read it in place; any
+                // other spelling (spaces, more keys) goes through serde.
+                let fast = raw.payload.and_then(|p| {
+                    let id = p.get().strip_prefix(r#"{"id":""#)?.strip_suffix(r#""}"#)?;
+                    ResultsId::parse(id).ok()
+                });
+                let results_id = match fast {
+                    Some(id) => id,
+                    None => typed::<ResultsReady>(&raw.payload)?.id,
+                };
+                EventKind::ResultsReady { results_id }
             }
             "entity.created" => EventKind::EntityCreated(
                 parse_at(&at(payload_of("payload")?), "payload").map_err(WebhookError::Decode)?,
@@ -423,7 +513,9 @@ impl WebhookEvent {
             "payment_intent.created" => EventKind::PaymentIntentCreated(typed(&raw.payload)?),
             "payment.created" => EventKind::PaymentCreated(typed(&raw.payload)?),
             "payment.updated" => EventKind::PaymentUpdated(typed(&raw.payload)?),
-            "payment.transaction" => EventKind::PaymentTransaction(payload_of("payload")?.clone()),
+            "payment.transaction" => {
+                EventKind::PaymentTransaction(payload_of("payload")?.to_owned())
+            }
             "payment_source.created" => EventKind::PaymentSourceCreated(typed(&raw.payload)?),
             "payment_source.updated" => EventKind::PaymentSourceUpdated(typed(&raw.payload)?),
             "payment_source.beneficiary.created" => {
@@ -434,24 +526,26 @@ impl WebhookEvent {
             }
             other => EventKind::Other {
                 kind: other.to_owned(),
-                payload: raw.payload.clone(),
+                payload: raw.payload.map(RawValue::to_owned),
             },
         };
         // Old events have no event_id: key them by a digest of the exact body, so that two
         // different events never collide and a redelivery of the same bytes still does.
-        let dedupe = match &raw.event_id {
-            Some(id) => id.clone(),
+        let body_key = match &raw.event_id {
+            Some(_) => None,
             None => {
                 use sha2::Digest;
                 let digest = sha2::Sha512::digest(body);
                 let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-                format!("{}:body:{hex}", raw.kind)
+                Some(format!("{}:body:{hex}", raw.kind))
             }
         };
         Ok(WebhookEvent {
-            dedupe,
+            body_key,
             event_id: raw.event_id,
-            kind_name: raw.kind,
+            kind_name: known_kind(&raw.kind)
+                .map(std::borrow::Cow::Borrowed)
+                .unwrap_or_else(|| std::borrow::Cow::Owned(raw.kind.into_owned())),
             message: raw.message,
             timestamp: raw.timestamp,
             kind,
@@ -461,8 +555,12 @@ impl WebhookEvent {
     /// The key to deduplicate on: `event_id`; for old events without one, the type and a
     /// digest of the body as received (two different events never collide; a redelivery of
     /// the same bytes is still a duplicate).
-    pub fn dedupe_key(&self) -> String {
-        self.dedupe.clone()
+    pub fn dedupe_key(&self) -> &str {
+        match (&self.event_id, &self.body_key) {
+            (Some(id), _) => id.as_str(),
+            (None, Some(k)) => k,
+            (None, None) => "",
+        }
     }
 }
 
@@ -514,11 +612,47 @@ impl DedupeStore for std::sync::Mutex<Dedupe> {
 
 /// Remembers the last `capacity` event keys, so a redelivered webhook is seen as a duplicate.
 /// Memory is bounded: the oldest key is forgotten first.
+///
+/// Keys are kept as 128-bit fingerprints (two independently keyed SipHash-1-3 values), not as
+/// strings: 16 bytes and no allocation per event. Two different keys share a fingerprint with
+/// probability about n² / 2¹²⁹ (below 10⁻³⁰ for 10,000 keys), the keys are random per
+/// process, and a false "duplicate" would only leave the call to its polling fallback.
 #[derive(Debug, Clone)]
 pub struct Dedupe {
     capacity: usize,
-    seen: HashSet<String>,
-    order: VecDeque<String>,
+    seen: HashSet<u128, Fingerprinted>,
+    order: VecDeque<u128>,
+    hashers: (std::hash::RandomState, std::hash::RandomState),
+}
+
+/// Fingerprints are keyed hashes already: the set uses their low bits as they are instead of
+/// hashing them a second time.
+#[derive(Debug, Clone, Copy, Default)]
+struct Fingerprinted;
+
+impl std::hash::BuildHasher for Fingerprinted {
+    type Hasher = LowBits;
+    fn build_hasher(&self) -> LowBits {
+        LowBits(0)
+    }
+}
+
+#[derive(Debug, Default)]
+struct LowBits(u64);
+
+impl std::hash::Hasher for LowBits {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u128 fingerprints are hashed here; any other input still spreads.
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 = v as u64;
+    }
 }
 
 impl Dedupe {
@@ -527,14 +661,21 @@ impl Dedupe {
         let capacity = capacity.max(1);
         Dedupe {
             capacity,
-            seen: HashSet::with_capacity(capacity),
+            seen: HashSet::with_capacity_and_hasher(capacity, Fingerprinted),
             order: VecDeque::with_capacity(capacity),
+            hashers: (std::hash::RandomState::new(), std::hash::RandomState::new()),
         }
+    }
+
+    fn fingerprint(&self, key: &str) -> u128 {
+        use std::hash::BuildHasher;
+        (u128::from(self.hashers.0.hash_one(key)) << 64) | u128::from(self.hashers.1.hash_one(key))
     }
 
     /// Records `key`; true if it is new, false if it was seen (a duplicate).
     pub fn first_time(&mut self, key: &str) -> bool {
-        if self.seen.contains(key) {
+        let f = self.fingerprint(key);
+        if self.seen.contains(&f) {
             return false;
         }
         if self.order.len() == self.capacity
@@ -542,8 +683,8 @@ impl Dedupe {
         {
             self.seen.remove(&old);
         }
-        self.seen.insert(key.to_owned());
-        self.order.push_back(key.to_owned());
+        self.seen.insert(f);
+        self.order.push_back(f);
         true
     }
 
@@ -678,7 +819,7 @@ pub fn intake(
         Ok(e) => e,
         Err(e) => return refused(400, e),
     };
-    let first = match dedupe.first_time(&event.dedupe_key(), now) {
+    let first = match dedupe.first_time(event.dedupe_key(), now) {
         Ok(first) => first,
         Err(DedupeUnavailable) => return refused(503, WebhookError::DedupeUnavailable),
     };

@@ -118,7 +118,7 @@ fn duplicated_webhook_is_harmless() {
         .pop()
         .expect("the duplicate");
     let event = lean.secret.verify_and_parse(&body, Some(&sig)).unwrap();
-    assert!(!shared.dedupe.first_time(&event.dedupe_key()));
+    assert!(!shared.dedupe.first_time(event.dedupe_key()));
     assert!(call.poll_outcome().is_none(), "exactly one outcome");
 }
 

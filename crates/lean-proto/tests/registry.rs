@@ -206,8 +206,14 @@ fn old_events_without_event_id_are_keyed_by_their_body() {
     let a = br#"{"type":"entity.created","payload":{"id":"14eb95ba-2b9d-41cb-82fe-7b1b3079021e","customer_id":"6dd9c7d2-1c8c-4862-bb1f-fcf52f5033d4"},"timestamp":"2021-01-08T18:05:19Z"}"#;
     let b = br#"{"type":"entity.created","payload":{"id":"24eb95ba-2b9d-41cb-82fe-7b1b3079021e","customer_id":"6dd9c7d2-1c8c-4862-bb1f-fcf52f5033d4"},"timestamp":"2021-01-08T18:05:19Z"}"#;
     let (ka, kb) = (
-        webhook::WebhookEvent::parse(a).unwrap().dedupe_key(),
-        webhook::WebhookEvent::parse(b).unwrap().dedupe_key(),
+        webhook::WebhookEvent::parse(a)
+            .unwrap()
+            .dedupe_key()
+            .to_owned(),
+        webhook::WebhookEvent::parse(b)
+            .unwrap()
+            .dedupe_key()
+            .to_owned(),
     );
     assert_ne!(ka, kb);
     assert_eq!(

@@ -56,7 +56,10 @@ impl Balancer {
             for t in targets {
                 let ack = instances[t].handle_webhook(signature, body);
                 if let Some(event) = &ack.event {
-                    *p.lock().unwrap().entry(event.dedupe_key()).or_insert(0) += 1;
+                    *p.lock()
+                        .unwrap()
+                        .entry(event.dedupe_key().to_owned())
+                        .or_insert(0) += 1;
                 }
                 if ack.status != 200 {
                     r.fetch_add(1, Ordering::Relaxed);

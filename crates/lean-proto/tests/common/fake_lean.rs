@@ -528,7 +528,7 @@ fn deliver_until(
             .secret
             .verify_and_parse(&body, Some(&sig))
             .expect("valid webhook");
-        if !shared.dedupe.first_time(&event.dedupe_key()) {
+        if !shared.dedupe.first_time(event.dedupe_key()) {
             transcript.push("webhook duplicate".into());
             continue;
         }
