@@ -104,7 +104,7 @@ fn handle_webhook(
             if !dedupe
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .first_time(&e.dedupe_key()) =>
+                .first_time(e.dedupe_key()) =>
         {
             (
                 200,
