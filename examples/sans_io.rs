@@ -1,7 +1,7 @@
 //! The sans-IO core alone: build Lean requests and classify Lean's answers, no HTTP client.
 //!
 //! Runs offline with no credentials: the answers are responses recorded from Lean's sandbox
-//! (`fixtures/lean-postman`), plus the PENDING answer Lean gives when a bank is slow.
+//! (`crates/lean-proto/tests/fixtures/lean-postman`), plus the PENDING answer Lean gives when a bank is slow.
 //!
 //! ```sh
 //! cargo run -p lean-examples --example sans_io
@@ -19,7 +19,7 @@ fn recorded(name: &str) -> Result<http::Response<Vec<u8>>, Box<dyn std::error::E
         body: String,
     }
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures/lean-postman/UAE")
+        .join("../crates/lean-proto/tests/fixtures/lean-postman/UAE")
         .join(name);
     let r: Recording = serde_json::from_slice(&std::fs::read(path)?)?;
     Ok(http::Response::builder()

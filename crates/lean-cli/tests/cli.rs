@@ -32,7 +32,7 @@ fn lean(args: &[&str], stdin: Option<&[u8]>) -> Output {
 }
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/lean-postman")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../lean-proto/tests/fixtures/lean-postman")
 }
 
 /// The KIND a recorded request is, from its method and path.

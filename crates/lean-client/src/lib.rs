@@ -49,7 +49,7 @@ mod wake;
 
 /// `docs/adapters.md`, compiled and run as a doc test so its example adapter stays true.
 #[cfg(doctest)]
-#[doc = include_str!("../../../docs/adapters.md")]
+#[doc = include_str!("../docs/adapters.md")]
 pub struct AdapterGuide;
 
 pub use lean_proto::call::{CallConfig, CallError, CallErrorKind, Waiting};

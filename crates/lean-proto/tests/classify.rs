@@ -201,7 +201,7 @@ fn seeds() -> &'static [Vec<u8>] {
 
 fn load_seeds() -> Vec<Vec<u8>> {
     let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/lean-postman/UAE");
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lean-postman/UAE");
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let v: serde_json::Value =

@@ -124,7 +124,7 @@ fn other_events_are_handed_to_the_app() {
     let reg = InMemoryResults::default();
     let body = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../fixtures/lean-postman/UAE-webhooks/entity.created.json"
+        "/tests/fixtures/lean-postman/UAE-webhooks/entity.created.json"
     ))
     .unwrap();
     let ack = intake(

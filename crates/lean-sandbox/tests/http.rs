@@ -283,7 +283,7 @@ fn bodies_have_the_shapes_lean_sends() {
     let a = sandbox.accounts(&e)[0].clone();
     let fixture = |name: &str| {
         let path = format!(
-            "{}/../../fixtures/lean-postman/UAE/{name}",
+            "{}/tests/lean-recordings/{name}",
             env!("CARGO_MANIFEST_DIR")
         );
         let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();

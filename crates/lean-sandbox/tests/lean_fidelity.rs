@@ -1,5 +1,6 @@
 //! The emulator checked against what Lean does, not against our decoders: raw HTTP and raw
-//! JSON, compared with Lean's recorded bodies (fixtures/lean-postman), Lean's docs and what
+//! JSON, compared with Lean's recorded bodies (`tests/lean-recordings`, copies of the
+//! workspace's `crates/lean-proto/tests/fixtures/lean-postman`), Lean's docs and what
 //! Lean's own Node SDK sends (paths with trailing slashes, `lean-app-token`, JSON bodies).
 
 use lean_sandbox::{FaultKind, FaultRule, Latency, Sandbox, SandboxConfig};
@@ -97,7 +98,7 @@ const APP: (&str, &str) = ("lean-app-token", "sandbox-app-token");
 
 fn recorded(name: &str) -> Value {
     let path = format!(
-        "{}/../../fixtures/lean-postman/UAE/{name}",
+        "{}/tests/lean-recordings/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     let v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
