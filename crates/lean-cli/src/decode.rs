@@ -86,6 +86,8 @@ fn summarize<P>(outcome: Outcome<P>, describe: impl Fn(&P) -> String) -> Decoded
                 .map(|c| format!(" (lean-correlation-id {c})"))
                 .unwrap_or_default()
         ),
+        // A class a newer lean-proto may add.
+        _ => class.clone(),
     };
     Decoded { class, summary }
 }

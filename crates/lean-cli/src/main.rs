@@ -8,7 +8,6 @@ mod webhook;
 
 use clap::{Args, Parser, Subcommand};
 use lean_proto::*;
-use lean_ureq::CallConfig;
 use serde::Serialize;
 use session::Session;
 use std::io::Read;
@@ -19,7 +18,11 @@ use std::time::Duration;
 #[command(
     name = "lean",
     version,
-    about = "Lean Technologies Data API from the command line"
+    about = "Lean Technologies Data API from the command line",
+    after_help = "Exit codes: 0 done; 1 Lean or the network failed; 2 usage (bad flags, ids, input); \
+3 still PENDING (the results_id is printed: `lean results ID --wait` later); 4 no access \
+(credentials refused, 401/403).\n\nWith --json and --all-pages, items stream as NDJSON (one \
+JSON object per line) while pages arrive."
 )]
 struct Cli {
     #[command(flatten)]
@@ -57,6 +60,37 @@ pub(crate) struct Conn {
     /// Auth base URL; the token endpoint is `{auth}/oauth2/token`.
     #[arg(long, env = "LEAN_AUTH_URL", global = true)]
     auth_url: Option<String>,
+    /// Give up on a call after this long (`30s`, `2m`, `1h`; default 15m). A call that Lean
+    /// answered PENDING exits 3 with its `results_id`.
+    #[arg(long, global = true)]
+    deadline: Option<String>,
+    /// `lean-correlation-id` sent with every request, for Lean's support and your logs.
+    #[arg(long, global = true)]
+    correlation_id: Option<String>,
+}
+
+/// `500ms`, `30s`, `2m`, `1h`.
+pub(crate) fn duration(s: &str) -> Result<Duration, Fail> {
+    let bad = || {
+        Fail(
+            format!("error: {s:?} is not a duration (500ms, 30s, 2m, 1h)"),
+            exit::USAGE,
+        )
+    };
+    let split = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n.parse().map_err(|_| bad())?;
+    let d = match unit {
+        "ms" => Duration::from_millis(n),
+        "s" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n.saturating_mul(60)),
+        "h" => Duration::from_secs(n.saturating_mul(3600)),
+        _ => return Err(bad()),
+    };
+    if d.is_zero() {
+        return Err(bad());
+    }
+    Ok(d)
 }
 
 impl Target {
@@ -247,7 +281,13 @@ enum Cmd {
         file: String,
     },
     /// Run the Lean emulator.
+    #[cfg(feature = "emulator")]
     Sandbox(lean_sandbox::cli::SandboxArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Subcommand)]
@@ -276,16 +316,38 @@ enum WebhookCmd {
 /// A failure to report: message and exit code.
 pub(crate) struct Fail(pub(crate) String, pub(crate) u8);
 
+/// Exit codes (also in `lean --help`).
+pub(crate) mod exit {
+    /// Lean or the network failed the request.
+    pub const LEAN: u8 = 1;
+    /// The command line or its input was wrong.
+    pub const USAGE: u8 = 2;
+    /// Lean is still working on it: the `results_id` is printed, fetch it later.
+    pub const PENDING: u8 = 3;
+    /// No access: credentials refused, or a 401/403 from Lean.
+    pub const AUTH: u8 = 4;
+}
+
 impl From<lean_ureq::Error> for Fail {
     fn from(e: lean_ureq::Error) -> Self {
-        // 2: the input was wrong (bad configuration, a request that cannot be built);
-        // 1: Lean or the network said no.
-        let usage = match &e {
-            lean_ureq::Error::Config(_) => true,
-            lean_ureq::Error::Call(c) => c.is_misuse(),
-            _ => false,
+        use lean_ureq::CallErrorKind as K;
+        let kind = e.call_error().map(|c| &c.kind);
+        let code = if e.is_misuse() {
+            exit::USAGE
+        } else if matches!(kind, Some(K::Auth(_))) || matches!(e.http_status(), Some(401 | 403)) {
+            exit::AUTH
+        } else if matches!(kind, Some(K::DeadlineExceeded)) && e.results_id().is_some() {
+            exit::PENDING
+        } else {
+            exit::LEAN
         };
-        Fail(format!("error: {e}"), if usage { 2 } else { 1 })
+        let message = match (code, e.results_id()) {
+            (exit::PENDING, Some(id)) => format!(
+                "still PENDING: results_id {id}\nfetch it later with: lean results {id} --wait\n({e})"
+            ),
+            _ => format!("error: {e}"),
+        };
+        Fail(message, code)
     }
 }
 
@@ -347,9 +409,15 @@ fn run(cli: Cli) -> Result<(), Fail> {
         Cmd::Webhook {
             cmd: WebhookCmd::Listen { port, secret, max },
         } => return webhook::listen(port, &secret, max),
+        #[cfg(feature = "emulator")]
         Cmd::Sandbox(args) => {
             return lean_sandbox::cli::run_forever(&args)
-                .map_err(|e| Fail(format!("lean-sandbox: {e}"), 1));
+                .map_err(|e| Fail(format!("lean-sandbox: {e}"), exit::LEAN));
+        }
+        Cmd::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "lean", &mut std::io::stdout());
+            return Ok(());
         }
         _ => {}
     }
@@ -606,15 +674,12 @@ fn run(cli: Cli) -> Result<(), Fail> {
         }
         Cmd::Results { results_id, wait } => {
             let id = ResultsId::parse(&results_id)?;
-            let client = if wait {
-                session.client.clone()
-            } else {
-                session.with(CallConfig {
-                    deadline: Duration::from_secs(30),
-                    ..session.calls()
-                })?
+            // Without --wait, one short look (30 s, unless --deadline says otherwise).
+            let options = match (wait, &cli.conn.deadline) {
+                (false, None) => lean_ureq::CallOptions::new().deadline(Duration::from_secs(30)),
+                _ => lean_ureq::CallOptions::new(),
             };
-            let data = session.watch(|| client.results(id))?;
+            let data = session.watch(|| session.client.resume_with::<AnyData>(id, &options))?;
             print_json_or(json, &AnyDataJson(&data.payload), || {
                 format!(
                     "{} item(s); type {:?}",

@@ -4,16 +4,60 @@
 use crate::table::{Table, table};
 use crate::{Conn, Fail, Target, print_json_or};
 use lean_proto::*;
-use lean_sandbox::{Sandbox, SandboxConfig};
 use lean_ureq::{CallConfig, Client, Waiting};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
+/// The embedded emulator (the `emulator` feature, on by default).
+#[cfg(feature = "emulator")]
+pub(crate) type Emulator = lean_sandbox::Sandbox;
+
+/// Built without the emulator: there is never one.
+#[cfg(not(feature = "emulator"))]
+pub(crate) enum Emulator {}
+
+#[cfg(not(feature = "emulator"))]
+impl Emulator {
+    pub(crate) fn entities(&self) -> Vec<EntityId> {
+        match *self {}
+    }
+    pub(crate) fn accounts(&self, _: &EntityId) -> Vec<AccountId> {
+        match *self {}
+    }
+}
+
+#[cfg(feature = "emulator")]
+fn start_emulator() -> Result<(Config, Option<Emulator>), Fail> {
+    let sandbox = lean_sandbox::Sandbox::start(lean_sandbox::SandboxConfig {
+        time_scale: 0.02,
+        ..lean_sandbox::SandboxConfig::default()
+    })
+    .map_err(|e| {
+        Fail(
+            format!("error: cannot start the embedded emulator: {e}"),
+            crate::exit::LEAN,
+        )
+    })?;
+    eprintln!(
+        "lean: no credentials set (LEAN_CLIENT_ID/LEAN_CLIENT_SECRET or LEAN_APP_TOKEN): using an embedded lean-sandbox at {}",
+        sandbox.base_url()
+    );
+    Ok((sandbox.client_config(), Some(sandbox)))
+}
+
+#[cfg(not(feature = "emulator"))]
+fn start_emulator() -> Result<(Config, Option<Emulator>), Fail> {
+    Err(Fail(
+        "error: no credentials set (LEAN_CLIENT_ID/LEAN_CLIENT_SECRET or LEAN_APP_TOKEN), and this `lean` was built without the embedded emulator (cargo feature `emulator`)".into(),
+        crate::exit::USAGE,
+    ))
+}
+
 /// A client, and the embedded emulator when no credentials were given.
 pub(crate) struct Session {
     pub(crate) client: Client,
-    pub(crate) sandbox: Option<Sandbox>,
+    pub(crate) sandbox: Option<Emulator>,
     pub(crate) config: Config,
 }
 
@@ -58,48 +102,26 @@ impl Session {
                 };
                 (Config::new(region, environment, credentials), None)
             }
-            None => {
-                let sandbox = Sandbox::start(SandboxConfig {
-                    time_scale: 0.02,
-                    ..SandboxConfig::default()
-                })
-                .map_err(|e| Fail(format!("error: cannot start the embedded emulator: {e}"), 1))?;
-                eprintln!(
-                    "lean: no credentials set (LEAN_CLIENT_ID/LEAN_CLIENT_SECRET or LEAN_APP_TOKEN): using an embedded lean-sandbox at {}",
-                    sandbox.base_url()
-                );
-                (sandbox.client_config(), Some(sandbox))
-            }
+            None => start_emulator()?,
         };
-        let client = Self::client_for(&config, Self::default_calls())?;
+        // The command has no webhook endpoint: PENDING is polled from the start.
+        let mut calls = CallConfig {
+            webhook_grace: Duration::ZERO,
+            ..CallConfig::default()
+        };
+        if let Some(d) = &c.deadline {
+            calls.deadline = crate::duration(d)?;
+        }
+        calls.correlation_id = c.correlation_id.clone();
+        let client = Client::builder(config.clone())
+            .call_config(calls)
+            .build()
+            .map_err(Fail::from)?;
         Ok(Session {
             client,
             sandbox,
             config,
         })
-    }
-
-    /// The command has no webhook endpoint: PENDING is polled from the start.
-    fn default_calls() -> CallConfig {
-        CallConfig {
-            webhook_grace: Duration::ZERO,
-            ..CallConfig::default()
-        }
-    }
-
-    pub(crate) fn calls(&self) -> CallConfig {
-        Self::default_calls()
-    }
-
-    fn client_for(config: &Config, calls: CallConfig) -> Result<Client, Fail> {
-        Client::builder(config.clone())
-            .call_config(calls)
-            .build()
-            .map_err(Fail::from)
-    }
-
-    pub(crate) fn with(&self, calls: CallConfig) -> Result<Client, Fail> {
-        Self::client_for(&self.config, calls)
     }
 
     pub(crate) fn entity(&self, t: &Target) -> Result<EntityId, Fail> {
@@ -185,6 +207,24 @@ impl Session {
             endpoint.set_page_size(size);
         }
         let e = endpoint;
+        if t.all_pages && json {
+            // NDJSON: each item is printed as its page arrives, so memory stays flat however
+            // many pages there are, and a consumer can start at once.
+            return self.watch(|| {
+                let out = std::io::stdout();
+                let mut out = out.lock();
+                for item in self.client.items(e) {
+                    let item = item?;
+                    let line = serde_json::to_string(&item)
+                        .map_err(|err| Fail(format!("error: {err}"), crate::exit::LEAN))?;
+                    if writeln!(out, "{line}").is_err() {
+                        return Ok(()); // the reader went away (a closed pipe)
+                    }
+                }
+                let _ = out.flush();
+                Ok(())
+            });
+        }
         let items: Vec<T> = if t.all_pages {
             self.watch(|| self.client.items(e).collect::<Result<Vec<_>, _>>())?
         } else {

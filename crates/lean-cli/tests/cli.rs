@@ -209,12 +209,17 @@ fn accounts_with_no_credentials_use_the_embedded_emulator() {
     assert_eq!(stdout.lines().count(), 1 + 9, "{stdout}");
     assert!(stdout.contains("CURRENT"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("embedded lean-sandbox"));
+    // Every page as NDJSON: one transaction per line, streamed as pages arrive.
     let json = lean(
         &["--json", "transactions", "--all-pages", "--size", "100"],
         None,
     );
-    let items: Vec<serde_json::Value> = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(items.len(), 293);
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&json.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 293);
+    assert!(lines.iter().all(|t| t["transaction_id"].is_string()));
 }
 
 #[test]
@@ -568,4 +573,78 @@ fn an_app_token_reaches_the_v1_routes() {
     let out = v1("expenses");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("v2"));
+}
+
+#[test]
+fn exit_codes_say_what_happened() {
+    // 3: still PENDING after --deadline, with the results_id to come back with.
+    let id = "2ab8c57a-011b-418f-9419-968155e600dd";
+    let out = lean(&["results", id, "--wait", "--deadline", "2s"], None);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("results_id {id}")) && err.contains("lean results"),
+        "{err}"
+    );
+    // 4: credentials refused.
+    let sandbox = lean_sandbox::Sandbox::start(Default::default()).unwrap();
+    let base = sandbox.base_url();
+    let out = lean(
+        &[
+            "accounts",
+            "--client-id",
+            "sandbox-client",
+            "--client-secret",
+            "wrong",
+            "--base-url",
+            &base,
+            "--entity",
+            &sandbox.entities()[0].to_string(),
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // 2: usage, from clap and from our own checks.
+    assert_eq!(
+        lean(&["accounts", "--no-such-flag"], None).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        lean(&["results", "x", "--deadline", "soon"], None)
+            .status
+            .code(),
+        Some(2)
+    );
+    // The codes are documented where a user looks.
+    let help = String::from_utf8_lossy(&lean(&["--help"], None).stdout).into_owned();
+    assert!(
+        help.contains("Exit codes") && help.contains("3 still PENDING"),
+        "{help}"
+    );
+}
+
+#[test]
+fn completions_for_the_usual_shells() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = lean(&["completions", shell], None);
+        let script = ok(&out);
+        assert!(
+            script.contains("lean") && script.contains("transactions"),
+            "{shell}"
+        );
+    }
+    assert_eq!(
+        lean(&["completions", "cmd.exe"], None).status.code(),
+        Some(2)
+    );
 }

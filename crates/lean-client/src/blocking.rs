@@ -5,7 +5,7 @@
 
 use crate::drive::{Driven, RefreshDriven, RefreshStep, Step};
 use crate::endpoints::for_each_endpoint;
-use crate::shared::{ClientBuilder, FromParts, Progress, Shared};
+use crate::shared::{CallOptions, ClientBuilder, FromParts, Progress, Shared};
 use crate::transport::BlockingTransport;
 use lean_proto::call::{Call, CallData, Transmit};
 use lean_proto::client::{Error, Submitted};
@@ -82,9 +82,9 @@ impl<T: BlockingTransport> Client<T> {
         match self.drive(call, number)? {
             Submitted::Data(d) => Ok(d),
             // Only submit() stops at PENDING; a call started otherwise never does.
-            Submitted::Pending(id) => {
-                Err(Error::Config(format!("unexpected submit stop for {id}")))
-            }
+            Submitted::Pending(id) => Err(Error::Config(lean_proto::ConfigError::new(format!(
+                "unexpected submit stop for {id}"
+            )))),
         }
     }
 
@@ -94,7 +94,22 @@ impl<T: BlockingTransport> Client<T> {
         E: Endpoint + Clone + Send + 'static,
         E::Output: 'static,
     {
-        let (n, config) = self.shared.new_call();
+        self.call_with(endpoint, &CallOptions::default())
+    }
+
+    /// [`Client::call`] with settings of its own for this call (deadline, `async`, page size,
+    /// correlation id).
+    pub fn call_with<E>(
+        &self,
+        mut endpoint: E,
+        options: &CallOptions,
+    ) -> Result<CallData<E::Output>, Error>
+    where
+        E: Endpoint + Clone + Send + 'static,
+        E::Output: 'static,
+    {
+        let (n, mut config) = self.shared.new_call();
+        options.apply(&mut config, &mut endpoint);
         let call = Call::new(
             endpoint,
             self.shared.config.api_base(),
@@ -127,7 +142,18 @@ impl<T: BlockingTransport> Client<T> {
         &self,
         results_id: ResultsId,
     ) -> Result<CallData<P>, Error> {
-        let (n, config) = self.shared.new_call();
+        self.resume_with(results_id, &CallOptions::default())
+    }
+
+    /// [`Client::resume`] with settings of its own (a shorter deadline, a correlation id; the
+    /// page size is the original request's).
+    pub fn resume_with<P: Payload + 'static>(
+        &self,
+        results_id: ResultsId,
+        options: &CallOptions,
+    ) -> Result<CallData<P>, Error> {
+        let (n, mut config) = self.shared.new_call();
+        options.apply_config(&mut config);
         let generation = self.shared.config.generation();
         let base = self.shared.config.api_base();
         self.finish(

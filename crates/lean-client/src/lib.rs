@@ -54,4 +54,4 @@ pub struct AdapterGuide;
 
 pub use lean_proto::call::{CallConfig, CallError, CallErrorKind, Waiting};
 pub use lean_proto::client::{Error, Submitted};
-pub use shared::{ClientBuilder, Progress};
+pub use shared::{CallOptions, ClientBuilder, Progress};

@@ -6,7 +6,7 @@
 
 use crate::drive::{Driven, RefreshDriven, RefreshStep, Step};
 use crate::endpoints::for_each_endpoint;
-use crate::shared::{ClientBuilder, FromParts, Progress, Shared};
+use crate::shared::{CallOptions, ClientBuilder, FromParts, Progress, Shared};
 use crate::transport::{AsyncTransport, Runtime};
 use futures_core::Stream;
 use lean_proto::call::{Call, CallData, Purpose, Transmit, TransmitId};
@@ -138,7 +138,9 @@ fn data<P>(submitted: Result<Submitted<P>, Error>) -> Result<CallData<P>, Error>
     match submitted? {
         Submitted::Data(d) => Ok(d),
         // Only submit() stops at PENDING; a call started otherwise never does.
-        Submitted::Pending(id) => Err(Error::Config(format!("unexpected submit stop for {id}"))),
+        Submitted::Pending(id) => Err(Error::Config(lean_proto::ConfigError::new(format!(
+            "unexpected submit stop for {id}"
+        )))),
     }
 }
 
@@ -157,7 +159,22 @@ impl<T: AsyncTransport> Client<T> {
         E: Endpoint + Clone + Send + 'static,
         E::Output: Send + 'static,
     {
-        let (n, config) = self.shared.new_call();
+        self.call_with(endpoint, &CallOptions::default())
+    }
+
+    /// [`Client::call`] with settings of its own for this call (deadline, `async`, page size,
+    /// correlation id).
+    pub fn call_with<E>(
+        &self,
+        mut endpoint: E,
+        options: &CallOptions,
+    ) -> impl Future<Output = Result<CallData<E::Output>, Error>> + Send + 'static + use<E, T>
+    where
+        E: Endpoint + Clone + Send + 'static,
+        E::Output: Send + 'static,
+    {
+        let (n, mut config) = self.shared.new_call();
+        options.apply(&mut config, &mut endpoint);
         let call = Call::new(
             endpoint,
             self.shared.config.api_base(),
@@ -194,7 +211,18 @@ impl<T: AsyncTransport> Client<T> {
         &self,
         results_id: ResultsId,
     ) -> impl Future<Output = Result<CallData<P>, Error>> + Send + 'static {
-        let (n, config) = self.shared.new_call();
+        self.resume_with(results_id, &CallOptions::default())
+    }
+
+    /// [`Client::resume`] with settings of its own (a shorter deadline, a correlation id; the
+    /// page size is the original request's).
+    pub fn resume_with<P: Payload + Send + 'static>(
+        &self,
+        results_id: ResultsId,
+        options: &CallOptions,
+    ) -> impl Future<Output = Result<CallData<P>, Error>> + Send + 'static + use<P, T> {
+        let (n, mut config) = self.shared.new_call();
+        options.apply_config(&mut config);
         let generation = self.shared.config.generation();
         let base = self.shared.config.api_base();
         let future = self.start(

@@ -20,7 +20,86 @@ use std::hash::{BuildHasher, Hasher};
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// Settings of one call that differ from the client's [`CallConfig`], without a second client
+/// (which would fetch a second token and keep a second registry).
+///
+/// ```
+/// use lean_client::CallOptions;
+/// use std::time::Duration;
+/// let quick = CallOptions::new()
+///     .deadline(Duration::from_secs(30))
+///     .correlation_id("order-1234")
+///     .page_size(100);
+/// # let _ = quick;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallOptions {
+    /// The whole call's deadline.
+    pub deadline: Option<Duration>,
+    /// Ask `async=true` (or not) whatever the client's default.
+    pub asynchronous: Option<bool>,
+    /// Page size for paged endpoints (1..=100, checked when the request is built).
+    pub page_size: Option<u32>,
+    /// `lean-correlation-id` to send with every request of the call.
+    pub correlation_id: Option<String>,
+}
+
+impl CallOptions {
+    /// No overrides.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The call gives up after `deadline` (the `results_id` is kept in the error).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Ask Lean with `async=true` (`false`: synchronously).
+    pub fn asynchronous(mut self, on: bool) -> Self {
+        self.asynchronous = Some(on);
+        self
+    }
+
+    /// Items per page.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+
+    /// Tag every request of the call with this `lean-correlation-id`.
+    pub fn correlation_id(mut self, id: impl Into<String>) -> Self {
+        self.correlation_id = Some(id.into());
+        self
+    }
+
+    /// Applies the options to a call's policy and its endpoint.
+    pub(crate) fn apply<E: lean_proto::Endpoint>(&self, config: &mut CallConfig, endpoint: &mut E) {
+        self.apply_config(config);
+        if let Some(on) = self.asynchronous {
+            config.asynchronous = on;
+            endpoint.set_asynchronous(on);
+        }
+        if let Some(size) = self.page_size {
+            endpoint.set_page_size(size);
+        }
+    }
+
+    /// Applies what concerns the call itself (deadline, correlation id): all a results fetch
+    /// takes (its page size is the original request's).
+    pub(crate) fn apply_config(&self, config: &mut CallConfig) {
+        if let Some(d) = self.deadline {
+            config.deadline = d;
+        }
+        if let Some(id) = &self.correlation_id {
+            config.correlation_id = Some(id.clone());
+        }
+    }
+}
 
 /// Entities whose latest refresh event a client remembers.
 const MAX_REFRESHES_SEEN: usize = 10_000;

@@ -274,7 +274,7 @@ macro_rules! conformance_suite {
             tls::client_certificate_opens_the_door,
             tls::without_a_client_certificate_the_handshake_fails,
             tls::a_server_outside_the_trusted_roots_is_refused,
-            tls::bad_pem_is_a_config_error,
+            tls::bad_pem_is_a_tls_error,
         );
     };
     (@tests $client:ty; $($group:ident :: $name:ident),* $(,)?) => {

@@ -230,19 +230,39 @@ pub fn a_server_outside_the_trusted_roots_is_refused<C: Adapter>() {
     );
 }
 
-pub fn bad_pem_is_a_config_error<C: Adapter>() {
+pub fn bad_pem_is_a_tls_error<C: Adapter>() {
+    if !C::MUTUAL_TLS {
+        // It refuses TLS material of any kind (see `refuses`): a configuration error.
+        let r = C::connect_tls(
+            config("https://127.0.0.1:1"),
+            calls(),
+            None,
+            Some(b"nothing"),
+        );
+        assert!(matches!(r, Err(lean_client::Error::Config(_))));
+        return;
+    }
     let r = C::connect_tls(
         config("https://127.0.0.1:1"),
         calls(),
         Some((b"not pem", b"not pem")),
         None,
     );
-    assert!(matches!(r, Err(lean_client::Error::Config(_))));
+    assert!(
+        matches!(&r, Err(lean_client::Error::Tls(t)) if t.what.starts_with("client")),
+        "{:?}",
+        r.err()
+    );
     let r = C::connect_tls(
         config("https://127.0.0.1:1"),
         calls(),
         None,
         Some(b"nothing"),
     );
-    assert!(matches!(r, Err(lean_client::Error::Config(_))));
+    assert!(
+        matches!(&r, Err(lean_client::Error::Tls(t)) if t.what == "root certificates"),
+        "{:?}",
+        r.err()
+    );
+    assert!(r.err().is_some_and(|e| e.is_misuse()));
 }

@@ -71,6 +71,7 @@ impl std::fmt::Debug for Credential {
 
 /// Why a token could not be had.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TokenError {
     /// The token server refused (bad client id or secret: 400/401), or answered something
     /// that is not a token. Retrying cannot help.
@@ -81,6 +82,16 @@ pub enum TokenError {
     Malformed(String),
     /// The configuration cannot produce a token request.
     Misuse(RequestError),
+}
+
+impl std::error::Error for TokenError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TokenError::Rejected(e) | TokenError::Unavailable(e) => Some(e.as_ref()),
+            TokenError::Misuse(e) => Some(e),
+            TokenError::Malformed(_) => None,
+        }
+    }
 }
 
 impl std::fmt::Display for TokenError {

@@ -258,6 +258,16 @@ impl CallError {
     /// True when the caller misused the API, false when Lean or the network misbehaved.
     pub fn is_misuse(&self) -> bool {
         matches!(self.kind, CallErrorKind::Misuse(_))
+            || matches!(self.kind, CallErrorKind::Auth(TokenError::Misuse(_)))
+    }
+
+    /// Lean's HTTP error, when Lean (or its token server) answered one.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match &self.kind {
+            CallErrorKind::Api(e) | CallErrorKind::ConsentExpired(e) => Some(e),
+            CallErrorKind::Auth(TokenError::Rejected(e) | TokenError::Unavailable(e)) => Some(e),
+            _ => None,
+        }
     }
 }
 
@@ -266,24 +276,8 @@ impl fmt::Display for CallError {
         match &self.kind {
             CallErrorKind::Misuse(e) => write!(f, "invalid request: {e}")?,
             CallErrorKind::Api(e) => write!(f, "{e}")?,
-            CallErrorKind::DataFailed(x) => write!(
-                f,
-                "Lean reported {} ({}){}",
-                x.status,
-                x.granular_status_code
-                    .as_ref()
-                    .map(|c| c.as_str())
-                    .unwrap_or("no granular code"),
-                x.status_additional_info
-                    .as_deref()
-                    .map(|s| format!(": {s}"))
-                    .unwrap_or_default()
-            )?,
-            CallErrorKind::ReconnectRequired(r) => write!(
-                f,
-                "the user must reconnect the bank (reconnect_id {})",
-                r.reconnect_id.as_deref().unwrap_or("?")
-            )?,
+            CallErrorKind::DataFailed(x) => write!(f, "{x}")?,
+            CallErrorKind::ReconnectRequired(r) => write!(f, "{r}")?,
             CallErrorKind::ConsentExpired(e) => write!(f, "consent expired: {e}")?,
             CallErrorKind::Auth(e) => write!(f, "{e}")?,
             CallErrorKind::DeadlineExceeded => f.write_str("deadline exceeded")?,
@@ -307,7 +301,22 @@ impl fmt::Display for CallError {
     }
 }
 
-impl std::error::Error for CallError {}
+impl std::error::Error for CallError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            CallErrorKind::Misuse(e) => Some(e),
+            CallErrorKind::Api(e) | CallErrorKind::ConsentExpired(e) => Some(e),
+            CallErrorKind::DataFailed(e) => Some(e),
+            CallErrorKind::ReconnectRequired(e) => Some(e),
+            CallErrorKind::Auth(e) => Some(e),
+            CallErrorKind::Decode(e) => Some(e),
+            CallErrorKind::Transport(e) => Some(e),
+            CallErrorKind::DeadlineExceeded
+            | CallErrorKind::RequestBudgetExhausted
+            | CallErrorKind::RefreshFailed { .. } => None,
+        }
+    }
+}
 
 /// Builds the call's data request; object-safe so one call type serves every endpoint.
 trait Spec<P>: Send {

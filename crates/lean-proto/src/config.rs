@@ -99,7 +99,9 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    pub(crate) fn new(message: impl Into<String>) -> Self {
+    /// A configuration mistake described by `message` (for transports and tools built on the
+    /// core).
+    pub fn new(message: impl Into<String>) -> Self {
         ConfigError {
             message: message.into(),
         }

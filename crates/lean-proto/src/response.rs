@@ -232,7 +232,25 @@ impl fmt::Display for DecodeError {
     }
 }
 
-impl std::error::Error for DecodeError {}
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.field)
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "at `{}`: {}", self.path, self.message)
+        }
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+impl std::error::Error for ApiError {}
 
 /// What the envelope said besides the payload.
 #[derive(Debug, Clone, Default)]
@@ -303,6 +321,38 @@ impl Failed {
                 .is_some_and(GranularStatusCode::is_retryable)
     }
 }
+
+impl fmt::Display for Failed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Lean reported {} ({})",
+            self.status,
+            self.granular_status_code
+                .as_ref()
+                .map(|c| c.as_str())
+                .unwrap_or("no granular code")
+        )?;
+        if let Some(info) = &self.status_additional_info {
+            write!(f, ": {info}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Failed {}
+
+impl fmt::Display for ReconnectRequired {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the user must reconnect the bank (reconnect_id {})",
+            self.reconnect_id.as_deref().unwrap_or("?")
+        )
+    }
+}
+
+impl std::error::Error for ReconnectRequired {}
 
 /// v1: the user must reconnect the bank (`Lean.reconnect({reconnect_id})` in the front end);
 /// `results.ready` follows for `results_id` once they do.
@@ -378,6 +428,7 @@ impl fmt::Display for ApiError {
 /// What a response means.
 #[derive(Debug, Clone)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum Outcome<P> {
     /// Data, typed.
     Data(Data<P>),

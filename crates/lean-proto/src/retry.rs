@@ -84,6 +84,7 @@ pub fn is_retryable_api_error(e: &ApiError) -> bool {
 
 /// A failure below HTTP: the request may or may not have reached Lean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TransportError {
     /// Could not connect (DNS, refused, TLS handshake): Lean never saw the request.
     Connect,
@@ -118,6 +119,8 @@ impl TransportError {
         }
     }
 }
+
+impl std::error::Error for TransportError {}
 
 impl std::fmt::Display for TransportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

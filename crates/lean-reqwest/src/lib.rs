@@ -27,8 +27,11 @@
 #![forbid(unsafe_code)]
 
 pub use lean_client::{
-    CallConfig, CallError, CallErrorKind, Error, Progress, Submitted, Waiting, lean_proto,
+    CallConfig, CallError, CallErrorKind, CallOptions, Error, Progress, Submitted, Waiting,
+    lean_proto,
 };
+use lean_proto::ConfigError;
+use lean_proto::client::TlsError;
 
 use lean_client::transport::{
     AsyncTransport, Connect, Failure, Runtime, TransportOptions, failure, io_failure, io_kind_in,
@@ -62,7 +65,12 @@ impl Runtime for Tokio {
 
 impl Connect for Reqwest {
     fn connect(options: &TransportOptions) -> Result<Self, Error> {
-        let bad = |what: &str, e: &dyn std::fmt::Display| Error::Config(format!("{what}: {e}"));
+        let bad = |what: &'static str, e: &dyn std::fmt::Display| {
+            Error::Tls(TlsError {
+                what,
+                detail: e.to_string(),
+            })
+        };
         let mut roots = rustls::RootCertStore::empty();
         match &options.root_certificates {
             Some(pem) => {
@@ -71,9 +79,7 @@ impl Connect for Reqwest {
                     roots.add(cert).map_err(|e| bad("root certificates", &e))?;
                 }
                 if roots.is_empty() {
-                    return Err(Error::Config(
-                        "root certificates: no certificate in the PEM".into(),
-                    ));
+                    return Err(bad("root certificates", &"no certificate in the PEM"));
                 }
             }
             None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
@@ -99,7 +105,7 @@ impl Connect for Reqwest {
             .redirect(reqwest::redirect::Policy::none()) // never follow a redirect with a bearer token
             .connect_timeout(options.connect_timeout)
             .build()
-            .map_err(|e| bad("HTTP client", &e))?;
+            .map_err(|e| Error::Config(ConfigError::new(format!("HTTP client: {e}"))))?;
         Ok(Reqwest {
             http,
             max_body: options.max_body,

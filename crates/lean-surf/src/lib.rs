@@ -29,7 +29,8 @@
 #![forbid(unsafe_code)]
 
 pub use lean_client::{
-    CallConfig, CallError, CallErrorKind, Error, Progress, Submitted, Waiting, lean_proto,
+    CallConfig, CallError, CallErrorKind, CallOptions, Error, Progress, Submitted, Waiting,
+    lean_proto,
 };
 
 use async_std::io::ReadExt;
@@ -104,9 +105,9 @@ impl Connect for Surf {
 
     fn connect(options: &TransportOptions) -> Result<Self, Error> {
         if options.client_identity.is_some() || options.root_certificates.is_some() {
-            return Err(Error::Config(
-                "lean-surf cannot present a client certificate or custom roots: use lean-reqwest or lean-ureq".into(),
-            ));
+            return Err(Error::Config(lean_proto::ConfigError::new(
+                "lean-surf cannot present a client certificate or custom roots: use lean-reqwest or lean-ureq",
+            )));
         }
         Ok(Surf {
             pool: Mutex::new((0, pool())),

@@ -31,8 +31,10 @@
 #![forbid(unsafe_code)]
 
 pub use lean_client::{
-    CallConfig, CallError, CallErrorKind, Error, Progress, Submitted, Waiting, lean_proto,
+    CallConfig, CallError, CallErrorKind, CallOptions, Error, Progress, Submitted, Waiting,
+    lean_proto,
 };
+use lean_proto::client::TlsError;
 
 use lean_client::transport::{
     BlockingTransport, Connect, Failure, TransportOptions, failure, io_failure,
@@ -58,7 +60,12 @@ pub struct Ureq {
 
 impl Connect for Ureq {
     fn connect(options: &TransportOptions) -> Result<Self, Error> {
-        let bad = |what: &str, e: ureq::Error| Error::Config(format!("{what}: {e}"));
+        let bad = |what: &'static str, e: ureq::Error| {
+            Error::Tls(TlsError {
+                what,
+                detail: e.to_string(),
+            })
+        };
         let certificates = |pem: &[u8]| -> Result<Vec<Certificate<'static>>, ureq::Error> {
             ureq::tls::parse_pem(pem)
                 .filter_map(|i| match i {
@@ -77,9 +84,10 @@ impl Connect for Ureq {
         if let Some(pem) = &options.root_certificates {
             let certs = certificates(pem).map_err(|e| bad("root certificates", e))?;
             if certs.is_empty() {
-                return Err(Error::Config(
-                    "root certificates: no certificate in the PEM".into(),
-                ));
+                return Err(Error::Tls(TlsError {
+                    what: "root certificates",
+                    detail: "no certificate in the PEM".into(),
+                }));
             }
             tls = tls.root_certs(RootCerts::new_with_certs(&certs));
         }
