@@ -109,7 +109,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let mut body = Vec::new();
                 let _ = request.as_reader().read_to_end(&mut body);
                 let ack = instances[(n * 7 + 1) % 3].handle_webhook(signature.as_deref(), &body);
-                let _ = request.respond(tiny_http::Response::empty(ack.status));
+                let _ = request.respond(tiny_http::Response::empty(ack.status()));
             }
         })
     };

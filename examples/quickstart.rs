@@ -54,15 +54,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let mut body = Vec::new();
                 let _ = req.as_reader().read_to_end(&mut body);
                 let ack = client.handle_webhook(sig.as_deref(), &body);
-                if let Some(event) = &ack.event {
+                if let Some(event) = ack.event() {
                     println!(
                         "           webhook {} ({}) -> {}",
                         event.kind_name,
                         event.event_id.as_deref().unwrap_or("-"),
-                        ack.status
+                        ack.status()
                     );
                 }
-                let _ = req.respond(tiny_http::Response::empty(ack.status));
+                let _ = req.respond(tiny_http::Response::empty(ack.status()));
             }
         })
     };

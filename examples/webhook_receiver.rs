@@ -73,11 +73,11 @@ fn handle(mut request: tiny_http::Request, client: &Client, handled: &AtomicUsiz
     }
     let ack = client.handle_webhook(signature.as_deref(), &body);
     // Answer first; Lean is waiting.
-    let _ = request.respond(tiny_http::Response::empty(ack.status));
-    match (ack.event, ack.error) {
+    let _ = request.respond(tiny_http::Response::empty(ack.status()));
+    match (ack.event(), ack.error()) {
         (Some(event), _) => {
             handled.fetch_add(1, Ordering::SeqCst);
-            match event.kind {
+            match &event.kind {
                 EventKind::ResultsReady { results_id } => {
                     println!("results.ready {results_id}: the waiting call fetches it now")
                 }
@@ -87,7 +87,7 @@ fn handle(mut request: tiny_http::Request, client: &Client, handled: &AtomicUsiz
                 other => println!("{}: {other:?}", event.kind_name),
             }
         }
-        (None, Some(e)) => println!("refused ({}): {e}", ack.status),
+        (None, Some(e)) => println!("refused ({}): {e}", ack.status()),
         (None, None) => println!("duplicate, acknowledged"),
     }
 }

@@ -74,7 +74,7 @@ fn cross(sandbox: &Sandbox, a: &Client, b: &Client, samples: usize, event0: u64)
         );
         let (sig, body) = signed(&secret, &id, event0 + s as u64);
         let t0 = Instant::now();
-        assert_eq!(b.handle_webhook(Some(&sig), &body).status, 200);
+        assert_eq!(b.handle_webhook(Some(&sig), &body).status(), 200);
         let (at, ok) = finished
             .recv_timeout(Duration::from_secs(120))
             .expect("returned");

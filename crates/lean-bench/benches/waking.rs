@@ -227,7 +227,7 @@ fn run<D: Driver>(name: &str, parked: usize, samples: usize) -> Row {
     for i in 0..rounds {
         let stranger = ResultsId::parse(&format!("11111111-0000-4000-8000-{i:012}")).unwrap();
         let (sig, body) = signed(&WebhookSecret::new(SECRET), &stranger, 1_000_000 + i);
-        assert_eq!(client.handle_webhook(&sig, &body).status, 200);
+        assert_eq!(client.handle_webhook(&sig, &body).status(), 200);
     }
     let intake = t0.elapsed() / rounds as u32;
 
@@ -252,7 +252,7 @@ fn run<D: Driver>(name: &str, parked: usize, samples: usize) -> Row {
         std::thread::sleep(ready_at.saturating_duration_since(Instant::now()));
         let (sig, body) = signed(&WebhookSecret::new(SECRET), &id, s as u64);
         let t0 = Instant::now();
-        assert_eq!(client.handle_webhook(&sig, &body).status, 200);
+        assert_eq!(client.handle_webhook(&sig, &body).status(), 200);
         let (at, ok) = finished
             .recv_timeout(Duration::from_secs(10))
             .expect("the call returned");

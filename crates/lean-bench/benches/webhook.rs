@@ -98,7 +98,7 @@ fn main() {
         }
     };
     let lean = |sig: &str, body: &[u8]| -> bool {
-        intake(Some(&secret), &dedupe, &registry, Some(sig), body, t0).status == 200
+        intake(Some(&secret), &dedupe, &registry, Some(sig), body, t0).status() == 200
     };
     let run = |f: &dyn Fn(&str, &[u8]) -> bool| -> f64 {
         let start = Instant::now();

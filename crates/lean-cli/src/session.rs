@@ -63,46 +63,24 @@ pub(crate) struct Session {
 
 impl Session {
     pub(crate) fn open(c: &Conn) -> Result<Session, Fail> {
-        let bad = |e: ConfigError| Fail(format!("error: {e}"), 2);
-        let credentials = match (&c.client_id, &c.client_secret, &c.app_token) {
-            (Some(id), Some(secret), _) => Some(Credentials::ClientCredentials {
-                client_id: id.clone(),
-                client_secret: Secret::new(secret.clone()),
-            }),
-            (_, _, Some(token)) => Some(Credentials::AppToken(Secret::new(token.clone()))),
-            (Some(_), None, None) | (None, Some(_), None) => {
-                return Err(Fail(
-                    "error: set both LEAN_CLIENT_ID and LEAN_CLIENT_SECRET".into(),
-                    2,
-                ));
-            }
-            (None, None, None) => None,
-        };
-        let (config, sandbox) = match credentials {
-            Some(credentials) => {
-                let region: Region = c.region.parse().map_err(bad)?;
-                let environment = match (&c.base_url, c.env.to_ascii_lowercase().as_str()) {
-                    (Some(api), _) => {
-                        let api_base = BaseUrl::parse(api).map_err(bad)?;
-                        let auth_base =
-                            BaseUrl::parse(c.auth_url.as_deref().unwrap_or(api)).map_err(bad)?;
-                        Environment::Custom {
-                            api_base,
-                            auth_base,
-                        }
-                    }
-                    (None, "sandbox") => Environment::Sandbox,
-                    (None, "production") => Environment::Production,
-                    (None, other) => {
-                        return Err(Fail(
-                            format!("error: LEAN_ENV {other:?} is not sandbox or production"),
-                            2,
-                        ));
-                    }
-                };
-                (Config::new(region, environment, credentials), None)
-            }
-            None => start_emulator()?,
+        // The flags (each with its environment variable) read like `Config::from_env`: one
+        // rule for both. No credential at all means the embedded emulator.
+        let any = c.client_id.is_some() || c.client_secret.is_some() || c.app_token.is_some();
+        let (config, sandbox) = if any {
+            let config = Config::from_env_vars(|k| match k {
+                "LEAN_CLIENT_ID" => c.client_id.clone(),
+                "LEAN_CLIENT_SECRET" => c.client_secret.clone(),
+                "LEAN_APP_TOKEN" => c.app_token.clone(),
+                "LEAN_REGION" => Some(c.region.clone()),
+                "LEAN_ENV" => Some(c.env.clone()),
+                "LEAN_BASE_URL" => c.base_url.clone(),
+                "LEAN_AUTH_URL" => c.auth_url.clone(),
+                _ => None,
+            })
+            .map_err(|e| Fail(format!("error: {e}"), crate::exit::USAGE))?;
+            (config, None)
+        } else {
+            start_emulator()?
         };
         // The command has no webhook endpoint: PENDING is polled from the start.
         let mut calls = CallConfig {

@@ -55,3 +55,24 @@ pub struct AdapterGuide;
 pub use lean_proto::call::{CallConfig, CallError, CallErrorKind, Waiting};
 pub use lean_proto::client::{Error, Submitted};
 pub use shared::{CallOptions, ClientBuilder, Progress};
+
+/// What most programs using lean-rs need, in one `use`. Each adapter re-exports it with its
+/// own `Client` (`use lean_reqwest::prelude::*;`).
+///
+/// ```
+/// use lean_client::prelude::*;
+/// let config = Config::sandbox(Region::Uae, "app-id", "s3cr3t");
+/// let entity = EntityId::parse("14eb95ba-2b9d-41cb-82fe-7b1b3079021e")?;
+/// let options = CallOptions::new().correlation_id("order-42");
+/// # let _ = (config, entity, options);
+/// # Ok::<(), Error>(())
+/// ```
+pub mod prelude {
+    pub use crate::{CallConfig, CallError, CallErrorKind, CallOptions, Error, Submitted};
+    pub use lean_proto::webhook::{Ack, EventKind, WebhookEvent, WebhookSecret};
+    pub use lean_proto::{
+        Account, AccountId, Amount, AnyData, Balance, Config, Credentials, Currency, Customer,
+        CustomerId, Decimal, Entity, EntityId, Environment, Identity, Page, Refresh, RefreshId,
+        RefreshStatus, Region, ResultsId, Secret, Timestamp, Transaction,
+    };
+}

@@ -214,7 +214,7 @@ impl Shared {
             body,
             Instant::now(),
         );
-        match ack.event.as_ref().map(|e| &e.kind) {
+        match ack.event().map(|e| &e.kind) {
             Some(EventKind::ResultsReady { results_id }) => self.waiters.wake_results(results_id),
             Some(EventKind::DataRefreshUpdated(r)) => self.refresh_updated(r),
             _ => {}

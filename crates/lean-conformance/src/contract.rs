@@ -131,8 +131,8 @@ pub fn one_webhook_wakes_exactly_one_of_many_parked_calls<C: Adapter>() {
     );
     let signature = WebhookSecret::new("sandbox-webhook-secret").sign(body.as_bytes());
     let ack = client.handle_webhook(Some(&signature), body.as_bytes());
-    assert_eq!(ack.status, 200, "{ack:?}");
-    assert!(ack.event.is_some(), "{ack:?}");
+    assert_eq!(ack.status(), 200, "{ack:?}");
+    assert!(ack.event().is_some(), "{ack:?}");
     assert_eq!(client.wakeups(), before + 1, "exactly one call woken");
     let results = parked.join().expect("parked calls");
     for (id, r) in ids.iter().zip(&results) {

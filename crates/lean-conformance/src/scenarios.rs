@@ -72,7 +72,7 @@ pub(crate) fn world<C: Adapter>(
     let hooks = with_hooks.then(|| {
         let c = client.clone();
         let hooks = crate::webhook_endpoint::WebhookEndpoint::start(move |signature, body| {
-            c.handle_webhook(signature, body).status
+            c.handle_webhook(signature, body).status()
         });
         sandbox.set_webhook_url(Some(hooks.url().to_owned()));
         hooks
@@ -559,10 +559,10 @@ pub fn webhook_with_a_wrong_signature_is_rejected<C: Adapter>() {
     let w = world::<C>(sandbox_config(), quick_calls(), false);
     let body = br#"{"type":"results.ready","payload":{"id":"6dd9c7d2-1c8c-4862-bb1f-fcf52f5033d4"},"event_id":"e1"}"#;
     let forged = WebhookSecret::new("not-the-secret").sign(body);
-    assert_eq!(w.client.handle_webhook(Some(&forged), body).status, 401);
-    assert_eq!(w.client.handle_webhook(None, body).status, 401);
+    assert_eq!(w.client.handle_webhook(Some(&forged), body).status(), 401);
+    assert_eq!(w.client.handle_webhook(None, body).status(), 401);
     let good = WebhookSecret::new("sandbox-webhook-secret").sign(body);
-    assert_eq!(w.client.handle_webhook(Some(&good), body).status, 200);
+    assert_eq!(w.client.handle_webhook(Some(&good), body).status(), 200);
 }
 
 pub fn paging_through_ten_thousand_transactions<C: Adapter>() {

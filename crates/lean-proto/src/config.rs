@@ -231,6 +231,111 @@ impl Config {
         }
     }
 
+    /// Lean's sandbox for `region`, with OAuth2 client credentials (v2).
+    ///
+    /// ```
+    /// use lean_proto::{Config, Region};
+    /// let cfg = Config::sandbox(Region::Ksa, "app-id", "s3cr3t");
+    /// assert_eq!(cfg.api_base().as_str(), "https://sandbox.sa.leantech.me");
+    /// ```
+    pub fn sandbox(
+        region: Region,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        Config::new(
+            region,
+            Environment::Sandbox,
+            Credentials::ClientCredentials {
+                client_id: client_id.into(),
+                client_secret: Secret::new(client_secret.into()),
+            },
+        )
+    }
+
+    /// Lean's production for `region`, with OAuth2 client credentials (v2).
+    pub fn production(
+        region: Region,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        Config::new(
+            region,
+            Environment::Production,
+            Credentials::ClientCredentials {
+                client_id: client_id.into(),
+                client_secret: Secret::new(client_secret.into()),
+            },
+        )
+    }
+
+    /// The configuration the environment describes, as the `lean` command reads it:
+    /// `LEAN_CLIENT_ID` and `LEAN_CLIENT_SECRET` (v2) or `LEAN_APP_TOKEN` (v1); `LEAN_REGION`
+    /// (`UAE`, the default, or `KSA`); `LEAN_ENV` (`sandbox`, the default, or `production`);
+    /// `LEAN_BASE_URL` and `LEAN_AUTH_URL` for other hosts (an emulator, a proxy).
+    ///
+    /// ```
+    /// let cfg = lean_proto::Config::from_env_vars(|k| match k {
+    ///     "LEAN_CLIENT_ID" => Some("app-id".into()),
+    ///     "LEAN_CLIENT_SECRET" => Some("s3cr3t".into()),
+    ///     "LEAN_REGION" => Some("KSA".into()),
+    ///     _ => None,
+    /// })?;
+    /// assert_eq!(cfg.token_url(), "https://auth.sandbox.sa.leantech.me/oauth2/token");
+    /// # Ok::<(), lean_proto::ConfigError>(())
+    /// ```
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_env_vars(|k| std::env::var(k).ok())
+    }
+
+    /// [`Config::from_env`] with the variables read through `var` (for tests and for
+    /// configuration systems that are not the process environment).
+    pub fn from_env_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let set = |k: &str| var(k).filter(|v| !v.trim().is_empty());
+        let credentials = match (
+            set("LEAN_CLIENT_ID"),
+            set("LEAN_CLIENT_SECRET"),
+            set("LEAN_APP_TOKEN"),
+        ) {
+            (Some(client_id), Some(secret), _) => Credentials::ClientCredentials {
+                client_id,
+                client_secret: Secret::new(secret),
+            },
+            (None, None, Some(token)) => Credentials::AppToken(Secret::new(token)),
+            (Some(_), None, _) | (None, Some(_), _) => {
+                return Err(ConfigError::new(
+                    "set both LEAN_CLIENT_ID and LEAN_CLIENT_SECRET",
+                ));
+            }
+            (None, None, None) => {
+                return Err(ConfigError::new(
+                    "no credentials: set LEAN_CLIENT_ID and LEAN_CLIENT_SECRET (or LEAN_APP_TOKEN)",
+                ));
+            }
+        };
+        let region: Region = set("LEAN_REGION").as_deref().unwrap_or("UAE").parse()?;
+        let environment = match (set("LEAN_BASE_URL"), set("LEAN_ENV")) {
+            (Some(api), _) => {
+                let auth = set("LEAN_AUTH_URL").unwrap_or_else(|| api.clone());
+                Environment::Custom {
+                    api_base: BaseUrl::parse(&api)?,
+                    auth_base: BaseUrl::parse(&auth)?,
+                }
+            }
+            (None, None) => Environment::Sandbox,
+            (None, Some(e)) => match e.to_ascii_lowercase().as_str() {
+                "sandbox" => Environment::Sandbox,
+                "production" => Environment::Production,
+                _ => {
+                    return Err(ConfigError::new(format!(
+                        "LEAN_ENV {e:?} is not sandbox or production"
+                    )));
+                }
+            },
+        };
+        Ok(Config::new(region, environment, credentials))
+    }
+
     /// The API generation implied by the credentials.
     pub fn generation(&self) -> ApiGeneration {
         self.credentials.generation()
@@ -292,6 +397,41 @@ mod tests {
         );
         assert_eq!(c.api_base().as_str(), "https://api.leantech.me");
         assert_eq!(c.generation(), ApiGeneration::V1);
+    }
+
+    #[test]
+    fn from_env_vars_reads_what_the_cli_reads_and_refuses_half_a_pair() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let c = Config::from_env_vars(env(&[
+            ("LEAN_APP_TOKEN", "tok"),
+            ("LEAN_BASE_URL", "http://127.0.0.1:8990"),
+        ]))
+        .unwrap();
+        assert_eq!(c.generation(), ApiGeneration::V1);
+        assert_eq!(c.api_base().as_str(), "http://127.0.0.1:8990");
+        assert!(Config::from_env_vars(env(&[("LEAN_CLIENT_ID", "x")])).is_err());
+        assert!(Config::from_env_vars(env(&[])).is_err());
+        assert!(
+            Config::from_env_vars(env(&[("LEAN_APP_TOKEN", "t"), ("LEAN_ENV", "staging")]))
+                .is_err()
+        );
+        assert!(
+            Config::from_env_vars(env(&[
+                ("LEAN_APP_TOKEN", "t"),
+                ("LEAN_BASE_URL", "http://10.0.0.1")
+            ]))
+            .is_err(),
+            "plain HTTP only to loopback"
+        );
+        let p = Config::production(Region::Uae, "id", "secret");
+        assert_eq!(p.api_base().as_str(), "https://api2.leantech.me");
     }
 
     #[test]

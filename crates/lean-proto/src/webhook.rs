@@ -768,22 +768,90 @@ mod tests {
     }
 }
 
-/// The answer to give Lean for a webhook, and what it did.
+/// What the webhook intake did, and what to answer Lean: one of three outcomes.
+///
+/// ```
+/// use lean_proto::webhook::{intake, Ack, Dedupe, WebhookSecret};
+/// use lean_proto::results::InMemoryResults;
+/// let secret = WebhookSecret::new("whsec");
+/// let body = br#"{"type":"results.ready","payload":{"id":"6dd9c7d2-1c8c-4862-bb1f-fcf52f5033d4"},"event_id":"e1"}"#;
+/// let (dedupe, registry) = (std::sync::Mutex::new(Dedupe::new(100)), InMemoryResults::default());
+/// let now = std::time::Instant::now();
+/// let first = intake(Some(&secret), &dedupe, &registry, Some(&secret.sign(body)), body, now);
+/// assert!(matches!(first, Ack::Accepted { .. }) && first.status() == 200);
+/// let again = intake(Some(&secret), &dedupe, &registry, Some(&secret.sign(body)), body, now);
+/// assert!(matches!(again, Ack::Duplicate) && again.status() == 200);
+/// let forged = intake(Some(&secret), &dedupe, &registry, Some("sha512=00"), body, now);
+/// assert_eq!(forged.status(), 401);
+/// ```
 #[derive(Debug)]
-pub struct Ack {
-    /// HTTP status to answer at once: 200 (Lean stops retrying), 401 for a bad or missing
-    /// signature, 413 for an oversized body, 400 for a signed body that is not an event, 500 when
-    /// no secret is configured, 503 when the dedupe store cannot be asked (Lean retries both;
-    /// nothing unverified or possibly seen is ever acted on).
-    pub status: u16,
-    /// The event, when it verified and parsed (and was not a duplicate).
-    pub event: Option<WebhookEvent>,
-    /// For `results.ready`: what the registry did with it.
-    pub readiness: Option<crate::results::Readiness>,
-    /// The event was seen before and changed nothing.
-    pub duplicate: bool,
+#[non_exhaustive]
+pub enum Ack {
+    /// A verified event seen for the first time: answer 200 at once, then act on it.
+    Accepted {
+        /// The event.
+        event: WebhookEvent,
+        /// For `results.ready`: what the registry did with it.
+        readiness: Option<crate::results::Readiness>,
+    },
+    /// Verified, but seen before: answer 200 (Lean stops retrying) and do nothing.
+    Duplicate,
+    /// Refused: answer [`Ack::status`] (401 bad or missing signature, 413 too large, 400 not
+    /// an event, 500 no secret configured, 503 dedupe store unreachable; Lean retries the
+    /// last two). Nothing unverified or possibly seen is ever acted on.
+    Refused {
+        /// HTTP status to answer.
+        status: u16,
+        /// Why.
+        error: WebhookError,
+    },
+}
+
+impl Ack {
+    /// HTTP status to answer Lean with, at once.
+    pub fn status(&self) -> u16 {
+        match self {
+            Ack::Accepted { .. } | Ack::Duplicate => 200,
+            Ack::Refused { status, .. } => *status,
+        }
+    }
+
+    /// The event, when it was accepted.
+    pub fn event(&self) -> Option<&WebhookEvent> {
+        match self {
+            Ack::Accepted { event, .. } => Some(event),
+            _ => None,
+        }
+    }
+
+    /// The event, when it was accepted, by value.
+    pub fn into_event(self) -> Option<WebhookEvent> {
+        match self {
+            Ack::Accepted { event, .. } => Some(event),
+            _ => None,
+        }
+    }
+
+    /// For an accepted `results.ready`: what the registry did with it.
+    pub fn readiness(&self) -> Option<crate::results::Readiness> {
+        match self {
+            Ack::Accepted { readiness, .. } => *readiness,
+            _ => None,
+        }
+    }
+
     /// Why it was refused.
-    pub error: Option<WebhookError>,
+    pub fn error(&self) -> Option<&WebhookError> {
+        match self {
+            Ack::Refused { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Whether it was a duplicate.
+    pub fn is_duplicate(&self) -> bool {
+        matches!(self, Ack::Duplicate)
+    }
 }
 
 /// The webhook intake, framework-agnostic: verify the signature over the raw body, parse,
@@ -797,13 +865,7 @@ pub fn intake(
     body: &[u8],
     now: std::time::Instant,
 ) -> Ack {
-    let refused = |status, error| Ack {
-        status,
-        event: None,
-        readiness: None,
-        duplicate: false,
-        error: Some(error),
-    };
+    let refused = |status, error| Ack::Refused { status, error };
     let Some(secret) = secret else {
         return refused(500, WebhookError::NoSecret);
     };
@@ -824,23 +886,11 @@ pub fn intake(
         Err(DedupeUnavailable) => return refused(503, WebhookError::DedupeUnavailable),
     };
     if !first {
-        return Ack {
-            status: 200,
-            event: None,
-            readiness: None,
-            duplicate: true,
-            error: None,
-        };
+        return Ack::Duplicate;
     }
     let readiness = match &event.kind {
         EventKind::ResultsReady { results_id } => Some(registry.mark_ready(results_id, now)),
         _ => None,
     };
-    Ack {
-        status: 200,
-        event: Some(event),
-        readiness,
-        duplicate: false,
-        error: None,
-    }
+    Ack::Accepted { event, readiness }
 }

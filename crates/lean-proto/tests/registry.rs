@@ -65,12 +65,12 @@ fn intake_answers_lean_and_wakes_the_call() {
     );
     let sig = secret.sign(body.as_bytes());
     let ack = intake(Some(&secret), &dedupe, &reg, Some(&sig), body.as_bytes(), t);
-    assert_eq!(ack.status, 200);
-    assert_eq!(ack.readiness, Some(Readiness::Woke));
+    assert_eq!(ack.status(), 200);
+    assert_eq!(ack.readiness(), Some(Readiness::Woke));
     assert!(reg.is_ready(&id(5)));
     // Lean redelivers: acknowledged, nothing else.
     let again = intake(Some(&secret), &dedupe, &reg, Some(&sig), body.as_bytes(), t);
-    assert_eq!((again.status, again.duplicate), (200, true));
+    assert_eq!((again.status(), again.is_duplicate()), (200, true));
     // Wrong signature, missing signature, oversized, not an event.
     let bad = intake(
         Some(&secret),
@@ -81,11 +81,11 @@ fn intake_answers_lean_and_wakes_the_call() {
         t,
     );
     assert_eq!(
-        (bad.status, bad.error),
+        (bad.status(), bad.error().cloned()),
         (401, Some(WebhookError::BadSignature))
     );
     assert_eq!(
-        intake(Some(&secret), &dedupe, &reg, None, body.as_bytes(), t).status,
+        intake(Some(&secret), &dedupe, &reg, None, body.as_bytes(), t).status(),
         401
     );
     let big = vec![b' '; webhook::DEFAULT_MAX_BODY + 1];
@@ -98,7 +98,7 @@ fn intake_answers_lean_and_wakes_the_call() {
             &big,
             t
         )
-        .status,
+        .status(),
         413
     );
     let junk = b"[1,2]";
@@ -111,7 +111,7 @@ fn intake_answers_lean_and_wakes_the_call() {
             junk,
             t
         )
-        .status,
+        .status(),
         400
     );
 }
@@ -135,9 +135,9 @@ fn other_events_are_handed_to_the_app() {
         &body,
         t,
     );
-    assert_eq!(ack.status, 200);
+    assert_eq!(ack.status(), 200);
     assert!(matches!(
-        ack.event.unwrap().kind,
+        ack.into_event().unwrap().kind,
         webhook::EventKind::EntityCreated(_)
     ));
 }
@@ -155,8 +155,11 @@ fn intake_without_a_secret_trusts_nothing() {
     let dedupe = std::sync::Mutex::new(Dedupe::new(10));
     let reg = InMemoryResults::default();
     let ack = intake(None, &dedupe, &reg, Some("sha512=00"), b"{}", epoch());
-    assert_eq!((ack.status, ack.error), (500, Some(WebhookError::NoSecret)));
-    assert!(ack.event.is_none());
+    assert_eq!(
+        (ack.status(), ack.error().cloned()),
+        (500, Some(WebhookError::NoSecret))
+    );
+    assert!(ack.event().is_none());
 }
 
 #[test]
@@ -183,12 +186,12 @@ fn intake_refuses_with_503_when_the_dedupe_store_cannot_tell() {
         epoch(),
     );
     assert_eq!(
-        (ack.status, ack.error),
+        (ack.status(), ack.error().cloned()),
         (503, Some(WebhookError::DedupeUnavailable)),
         "Lean delivers it again later"
     );
     assert!(
-        ack.event.is_none() && ack.readiness.is_none(),
+        ack.event().is_none() && ack.readiness().is_none(),
         "nothing acted on"
     );
     assert!(

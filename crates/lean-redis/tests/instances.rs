@@ -55,16 +55,16 @@ impl Balancer {
             let mut status = None;
             for t in targets {
                 let ack = instances[t].handle_webhook(signature, body);
-                if let Some(event) = &ack.event {
+                if let Some(event) = ack.event() {
                     *p.lock()
                         .unwrap()
                         .entry(event.dedupe_key().to_owned())
                         .or_insert(0) += 1;
                 }
-                if ack.status != 200 {
+                if ack.status() != 200 {
                     r.fetch_add(1, Ordering::Relaxed);
                 }
-                status.get_or_insert(ack.status);
+                status.get_or_insert(ack.status());
             }
             status.unwrap_or(500)
         });

@@ -161,3 +161,9 @@ fn classify(e: reqwest::Error) -> TransportError {
         io_kind_in(&e).map_or(Failure::SentThenFailed, io_failure)
     })
 }
+
+/// What most programs need, in one `use`: the driver's prelude and this adapter's `Client`.
+pub mod prelude {
+    pub use crate::Client;
+    pub use lean_client::prelude::*;
+}

@@ -54,7 +54,21 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// Starts the emulator on `127.0.0.1:{config.port}` (0: any free port) on its own thread.
+    /// Starts the emulator on `127.0.0.1:{config.port}` (0: any free port) on its own thread,
+    /// with its own runtime. It works from anywhere: plain `main`, a `#[test]`, and inside an
+    /// async runtime (`#[tokio::test]`, `#[async_std::test]`), since it never blocks on a
+    /// runtime of the caller's. Integration tests of an app that uses lean-rs start one per
+    /// test:
+    ///
+    /// ```no_run
+    /// #[tokio::test]
+    /// async fn my_app_reads_accounts() {
+    ///     let lean = lean_sandbox::Sandbox::start(Default::default()).unwrap();
+    ///     let config = lean.client_config(); // point the app's lean-rs client here
+    ///     // ... run the app's code against it ...
+    /// #   let _ = config;
+    /// }
+    /// ```
     pub fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
         let config = config.validated()?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -62,9 +76,10 @@ impl Sandbox {
             .enable_all()
             .thread_name("lean-sandbox")
             .build()?;
-        let listener =
-            runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", config.port)))?;
-        let addr = listener.local_addr()?;
+        // Bound here with std (no runtime needed), handed to tokio on the emulator's thread.
+        let std_listener = std::net::TcpListener::bind(("127.0.0.1", config.port))?;
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
         // A half-sent request must not hold a connection (and a task) for ever.
         let read_timeout = config.read_timeout;
         let inner = state::Inner::new(config);
@@ -74,7 +89,12 @@ impl Sandbox {
         let thread = std::thread::Builder::new()
             .name("lean-sandbox".into())
             .spawn(move || {
-                runtime.block_on(serve(listener, app, read_timeout, rx));
+                runtime.block_on(async move {
+                    match tokio::net::TcpListener::from_std(std_listener) {
+                        Ok(listener) => serve(listener, app, read_timeout, rx).await,
+                        Err(e) => eprintln!("lean-sandbox: cannot listen: {e}"),
+                    }
+                });
                 runtime.shutdown_background();
             })?;
         Ok(Sandbox {

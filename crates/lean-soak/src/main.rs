@@ -200,7 +200,7 @@ fn run<C: Adapter>(args: &Args) -> Report {
     let client = C::connect(lean.client_config(), calls, Some(secret));
     let forged_accepted = Arc::new(AtomicU64::new(0));
     let c = client.clone();
-    hooks.serve(move |signature, body| c.handle_webhook(signature, body).status);
+    hooks.serve(move |signature, body| c.handle_webhook(signature, body).status());
     let entity = lean.entity.clone();
     let forgeries = (args.calls as f64 * args.bad_webhooks).round() as u64;
     let forger = {
@@ -217,7 +217,7 @@ fn run<C: Adapter>(args: &Args) -> Report {
                 let body = &bodies[(n % 2) as usize];
                 let signature = format!("sha512={}", "ab".repeat(64));
                 let ack = client.handle_webhook(Some(&signature), body.as_bytes());
-                if ack.status == 200 || ack.event.is_some() {
+                if ack.status() == 200 || ack.event().is_some() {
                     accepted.fetch_add(1, Ordering::Relaxed);
                 }
                 std::thread::sleep(Duration::from_micros(200));

@@ -186,3 +186,9 @@ fn classify(e: ureq::Error) -> TransportError {
         _ => Failure::SentThenFailed,
     })
 }
+
+/// What most programs need, in one `use`: the driver's prelude and this adapter's `Client`.
+pub mod prelude {
+    pub use crate::Client;
+    pub use lean_client::prelude::*;
+}
