@@ -222,7 +222,7 @@ impl RefreshWait {
                     .content
                     .iter()
                     .filter(|r| r.entity_id.as_ref().is_none_or(|e| *e == self.entity_id))
-                    .max_by_key(|r| r.created_at.map(|t| t.0));
+                    .max_by_key(|r| r.created_at);
                 if let Some(r) = newest {
                     self.consider(r);
                 }

@@ -386,7 +386,7 @@ impl RetryAfter {
         }
         chrono::DateTime::parse_from_rfc2822(v)
             .ok()
-            .map(|t| RetryAfter::At(Timestamp(t.with_timezone(&chrono::Utc))))
+            .map(|t| RetryAfter::At(Timestamp::of_chrono(t.with_timezone(&chrono::Utc))))
     }
 }
 

@@ -59,7 +59,7 @@ impl RetryPolicy {
             Some(RetryAfter::At(at)) => date
                 .and_then(|d| chrono::DateTime::parse_from_rfc2822(d.trim()).ok())
                 .map(|now| {
-                    (at.0 - now.with_timezone(&chrono::Utc))
+                    (at.chrono() - now.with_timezone(&chrono::Utc))
                         .to_std()
                         .unwrap_or(Duration::ZERO)
                 }),

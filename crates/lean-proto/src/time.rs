@@ -15,10 +15,74 @@ use std::str::FromStr;
 pub type Date = NaiveDate;
 
 /// An instant in UTC, with nanoseconds, as Lean writes them.
+///
+/// The representation is private (chrono today): read it through the methods, or, with the
+/// `chrono` feature, convert to and from `chrono::DateTime<Utc>`. A chrono upgrade is then not
+/// a breaking change of this crate.
+///
+/// ```
+/// use lean_proto::Timestamp;
+/// let t = Timestamp::parse("2026-05-13T19:42:30.487549603Z")?;
+/// assert_eq!(t.unix_timestamp(), 1_778_701_350);
+/// assert_eq!(t.subsec_nanos(), 487_549_603);
+/// assert_eq!(t.date().to_string(), "2026-05-13");
+/// assert_eq!(t.to_string(), "2026-05-13T19:42:30.487549603Z");
+/// # Ok::<(), String>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Timestamp(pub DateTime<Utc>);
+pub struct Timestamp(DateTime<Utc>);
 
 impl Timestamp {
+    /// Midnight UTC of `date`.
+    pub fn from_date(date: Date) -> Self {
+        Timestamp(date.and_time(chrono::NaiveTime::MIN).and_utc())
+    }
+
+    /// From seconds and nanoseconds since the Unix epoch; `None` out of range.
+    pub fn from_unix(seconds: i64, nanos: u32) -> Option<Self> {
+        DateTime::from_timestamp(seconds, nanos).map(Timestamp)
+    }
+
+    /// Seconds since the Unix epoch.
+    pub fn unix_timestamp(&self) -> i64 {
+        self.0.timestamp()
+    }
+
+    /// The nanoseconds within the second.
+    pub fn subsec_nanos(&self) -> u32 {
+        self.0.timestamp_subsec_nanos()
+    }
+
+    /// The calendar date (UTC).
+    pub fn date(&self) -> Date {
+        self.0.date_naive()
+    }
+
+    /// As a `SystemTime` (saturating at the ends of its range).
+    pub fn to_system_time(&self) -> std::time::SystemTime {
+        std::time::SystemTime::from(self.0)
+    }
+
+    /// The chrono value (the `chrono` feature).
+    #[cfg(feature = "chrono")]
+    pub fn to_chrono(&self) -> DateTime<Utc> {
+        self.0
+    }
+
+    /// From a chrono value (the `chrono` feature).
+    #[cfg(feature = "chrono")]
+    pub fn from_chrono(t: DateTime<Utc>) -> Self {
+        Timestamp(t)
+    }
+
+    pub(crate) fn chrono(&self) -> DateTime<Utc> {
+        self.0
+    }
+
+    pub(crate) fn of_chrono(t: DateTime<Utc>) -> Self {
+        Timestamp(t)
+    }
+
     /// Parses RFC 3339 (`…Z`, `…+04:00`) or an offset-less `YYYY-MM-DDTHH:MM:SS[.f]` as UTC.
     pub fn parse(s: &str) -> Result<Self, String> {
         if let Some(t) = parse_utc_fast(s) {
@@ -107,7 +171,7 @@ impl DateOrDateTime {
     pub fn date(&self) -> Date {
         match self {
             DateOrDateTime::Date(d) => *d,
-            DateOrDateTime::DateTime(t) => t.0.date_naive(),
+            DateOrDateTime::DateTime(t) => t.date(),
         }
     }
 }

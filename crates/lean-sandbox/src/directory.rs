@@ -219,7 +219,7 @@ pub async fn list_entities(
             .iter()
             .map(|e| inner.world.entity_object(e))
             .filter(|e| {
-                let created = e.created_at.as_ref().map(|t| t.0.date_naive());
+                let created = e.created_at.as_ref().map(|t| t.date());
                 created.is_none_or(|c| start.is_none_or(|s| c >= s) && end.is_none_or(|t| c <= t))
             })
             .collect();

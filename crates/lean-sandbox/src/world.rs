@@ -6,7 +6,7 @@
 //! account is a pure function of (seed, account, i), so an account can have 100,000 of them
 //! at no memory cost and any page is computed directly.
 
-use chrono::{Datelike, Duration as Days, NaiveDate, TimeZone, Utc};
+use chrono::{Datelike, Duration as Days, NaiveDate};
 use lean_proto::model::customer::{Consent, ConsentAccount, Customer, Entity, Permissions};
 use lean_proto::model::data::*;
 use lean_proto::model::insights::*;
@@ -21,7 +21,7 @@ pub fn today() -> NaiveDate {
 }
 
 fn ts(date: NaiveDate) -> Timestamp {
-    Timestamp(Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default()))
+    Timestamp::from_date(date)
 }
 
 fn uuid(rng: &mut Rng) -> String {
@@ -729,9 +729,7 @@ impl World {
             .iter()
             .map(|t| {
                 (
-                    t.booking_date_time
-                        .map(|b| b.0.date_naive())
-                        .unwrap_or_else(today),
+                    t.booking_date_time.map(|b| b.date()).unwrap_or_else(today),
                     t.amount.unwrap_or_default(),
                 )
             })
@@ -810,10 +808,7 @@ impl World {
             .all_transactions(e)
             .filter(|t| t.credit_debit_indicator == Some(CreditDebitIndicator::Debit))
         {
-            let d = t
-                .booking_date_time
-                .map(|b| b.0.date_naive())
-                .unwrap_or_else(today);
+            let d = t.booking_date_time.map(|b| b.date()).unwrap_or_else(today);
             let merchant = t
                 .merchant_details
                 .as_ref()
@@ -868,10 +863,7 @@ impl World {
         let mut v: Vec<(NaiveDate, Decimal)> = self
             .all_transactions(e)
             .map(|t| {
-                let d = t
-                    .booking_date_time
-                    .map(|b| b.0.date_naive())
-                    .unwrap_or_else(today);
+                let d = t.booking_date_time.map(|b| b.date()).unwrap_or_else(today);
                 let signed = if t.credit_debit_indicator == Some(CreditDebitIndicator::Credit) {
                     t.amount.amount
                 } else {
@@ -1014,10 +1006,7 @@ impl World {
                 let mut items: Vec<(NaiveDate, Decimal)> = (0..a.transactions)
                     .map(|i| {
                         let t = self.transaction(e, a, i);
-                        let d = t
-                            .booking_date_time
-                            .map(|b| b.0.date_naive())
-                            .unwrap_or_else(today);
+                        let d = t.booking_date_time.map(|b| b.date()).unwrap_or_else(today);
                         let signed =
                             if t.credit_debit_indicator == Some(CreditDebitIndicator::Credit) {
                                 t.amount.amount
@@ -1094,7 +1083,7 @@ impl World {
                     .map(|t| {
                         (
                             t.booking_date_time
-                                .map(|b| b.0.date_naive())
+                                .map(|b| b.date())
                                 .unwrap_or_else(today),
                             t.amount.amount,
                         )
@@ -1133,10 +1122,7 @@ impl World {
                 .iter()
                 .any(|m| m.0 == merchant && m.2 == "RENT_AND_SERVICES")
             {
-                let d = t
-                    .booking_date_time
-                    .map(|b| b.0.date_naive())
-                    .unwrap_or_else(today);
+                let d = t.booking_date_time.map(|b| b.date()).unwrap_or_else(today);
                 by.entry(merchant).or_default().push((d, t.amount.amount));
             }
         }
@@ -1191,8 +1177,8 @@ impl World {
             "currency": "SAR",
             "average_monthly_salary": average.to_string(),
             "months_with_salary": months,
-            "first_salary_date": txs.first().and_then(|t| t.booking_date_time).map(|t| t.0.date_naive().to_string()),
-            "last_salary_date": txs.last().and_then(|t| t.booking_date_time).map(|t| t.0.date_naive().to_string()),
+            "first_salary_date": txs.first().and_then(|t| t.booking_date_time).map(|t| t.date().to_string()),
+            "last_salary_date": txs.last().and_then(|t| t.booking_date_time).map(|t| t.date().to_string()),
         })
     }
 
@@ -1207,10 +1193,7 @@ impl World {
                     .is_some_and(|s| s.contains("Salary"))
             })
             .map(|t| {
-                let d = t
-                    .booking_date_time
-                    .map(|b| b.0.date_naive())
-                    .unwrap_or_else(today);
+                let d = t.booking_date_time.map(|b| b.date()).unwrap_or_else(today);
                 let signed = if t.credit_debit_indicator == Some(CreditDebitIndicator::Credit) {
                     t.amount.amount
                 } else {
