@@ -81,9 +81,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .results_registry(registry.clone())
             .dedupe_store(Arc::new(RedisDedupe::new(RedisConfig::new(url.clone()))?))
             // Wait for the webhook a full minute before polling: the point is not to poll.
-            .call_config(CallConfig {
-                webhook_grace: Duration::from_secs(60),
-                ..CallConfig::default()
+            .call_config({
+                let mut calls = CallConfig::default();
+                calls.webhook_grace = Duration::from_secs(60);
+                calls
             })
             .build()?;
         instances.push(client);

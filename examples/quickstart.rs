@@ -30,9 +30,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = sandbox.client_config();
     let client = Client::builder(config)
         .webhook_secret(WebhookSecret::new("sandbox-webhook-secret"))
-        .call_config(CallConfig {
-            webhook_grace: Duration::from_secs(30),
-            ..CallConfig::default()
+        .call_config({
+            let mut calls = CallConfig::default();
+            calls.webhook_grace = Duration::from_secs(30);
+            calls
         })
         .build()?;
 

@@ -13,9 +13,10 @@ use std::time::Duration;
 fn client(sandbox: &Sandbox) -> Result<Client, lean_ureq::Error> {
     Client::builder(sandbox.client_config())
         // No webhook endpoint in this example: poll right away, then with backoff.
-        .call_config(CallConfig {
-            webhook_grace: Duration::ZERO,
-            ..CallConfig::default()
+        .call_config({
+            let mut calls = CallConfig::default();
+            calls.webhook_grace = Duration::ZERO;
+            calls
         })
         .build()
 }

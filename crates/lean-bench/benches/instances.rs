@@ -92,14 +92,15 @@ fn main() {
 
     // The floor: one GET of ready results.
     // Polls every 10 ms while the results are not ready, so the set-up never waits long.
-    let eager = CallConfig {
-        poll: lean_proto::retry::RetryPolicy {
+    let eager = {
+        let mut calls = CallConfig::default();
+        calls.poll = lean_proto::retry::RetryPolicy {
             max_retries: u32::MAX,
             base_delay: Duration::from_millis(10),
             max_delay: Duration::from_millis(10),
-        },
-        webhook_grace: Duration::ZERO,
-        ..CallConfig::default()
+        };
+        calls.webhook_grace = Duration::ZERO;
+        calls
     };
     let plain = instance(&sandbox, eager, None);
     let mut ready_request = GetAccounts::new(sandbox.entities()[0].clone());
@@ -128,9 +129,10 @@ fn main() {
 
     // Without a shared registry: the call on A hears nothing and polls on the default
     // schedule (first poll `webhook_grace` = 10 s after PENDING). A few samples suffice.
-    let polling_calls = CallConfig {
-        deadline: Duration::from_secs(120),
-        ..CallConfig::default()
+    let polling_calls = {
+        let mut calls = CallConfig::default();
+        calls.deadline = Duration::from_secs(120);
+        calls
     };
     let lone_a = instance(&sandbox, polling_calls, None);
     let lone_b = instance(&sandbox, patient_calls(), None);

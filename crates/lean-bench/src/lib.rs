@@ -52,20 +52,21 @@ pub fn wait_until(what: &str, limit: Duration, cond: impl Fn() -> bool) {
 /// Calls that wait for the webhook only: no grace end, no poll, no deadline within a run.
 pub fn patient_calls() -> CallConfig {
     let long = Duration::from_secs(3600);
-    CallConfig {
-        deadline: long,
-        webhook_grace: long,
-        poll: RetryPolicy {
+    {
+        let mut calls = CallConfig::default();
+        calls.deadline = long;
+        calls.webhook_grace = long;
+        calls.poll = RetryPolicy {
             max_retries: u32::MAX,
             base_delay: long,
             max_delay: long,
-        },
-        retry: RetryPolicy {
+        };
+        calls.retry = RetryPolicy {
             max_retries: 8,
             base_delay: Duration::from_millis(20),
             max_delay: Duration::from_millis(500),
-        },
-        ..CallConfig::default()
+        };
+        calls
     }
 }
 

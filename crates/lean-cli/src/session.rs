@@ -83,9 +83,10 @@ impl Session {
             start_emulator()?
         };
         // The command has no webhook endpoint: PENDING is polled from the start.
-        let mut calls = CallConfig {
-            webhook_grace: Duration::ZERO,
-            ..CallConfig::default()
+        let mut calls = {
+            let mut calls = CallConfig::default();
+            calls.webhook_grace = Duration::ZERO;
+            calls
         };
         if let Some(d) = &c.deadline {
             calls.deadline = crate::duration(d)?;

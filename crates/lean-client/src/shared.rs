@@ -154,9 +154,10 @@ impl Shared {
         let n = self.calls.fetch_add(1, Ordering::Relaxed);
         let mut h = self.entropy.build_hasher();
         h.write_u64(n);
-        let config = CallConfig {
-            seed: self.call.seed ^ h.finish(),
-            ..self.call.clone()
+        let config = {
+            let mut calls = self.call.clone();
+            calls.seed = self.call.seed ^ h.finish();
+            calls
         };
         (n, config)
     }

@@ -6,7 +6,7 @@
 use crate::Adapter;
 use crate::scenarios::{client_for, config_for, quick_calls, requests_to, sandbox_config, world};
 use lean_client::transport::TransportOptions;
-use lean_proto::call::{CallConfig, CallErrorKind};
+use lean_proto::call::CallErrorKind;
 use lean_proto::results::InMemoryResults;
 use lean_proto::retry::{RetryPolicy, TransportError};
 use lean_proto::webhook::WebhookSecret;
@@ -87,19 +87,20 @@ pub fn one_webhook_wakes_exactly_one_of_many_parked_calls<C: Adapter>() {
     let sandbox = Sandbox::start(sandbox_config()).unwrap();
     // Parked on "not ready yet": polls far apart, a deadline that ends the test, and patience
     // with a loopback server that sees a thousand connections at once.
-    let calls = CallConfig {
-        deadline: Duration::from_secs(8),
-        poll: RetryPolicy {
+    let calls = {
+        let mut calls = quick_calls();
+        calls.deadline = Duration::from_secs(8);
+        calls.poll = RetryPolicy {
             max_retries: u32::MAX,
             base_delay: Duration::from_secs(60),
             max_delay: Duration::from_secs(60),
-        },
-        retry: RetryPolicy {
+        };
+        calls.retry = RetryPolicy {
             max_retries: 8,
             base_delay: Duration::from_millis(50),
             max_delay: Duration::from_millis(500),
-        },
-        ..quick_calls()
+        };
+        calls
     };
     let registry = Arc::new(InMemoryResults::default());
     let secret = Some(WebhookSecret::new("sandbox-webhook-secret"));
@@ -163,15 +164,16 @@ pub fn results_ready_from_elsewhere_wakes_the_waiting_call<C: Adapter>() {
         .submit(GetAccounts::new(e))
         .unwrap()
         .expect("PENDING");
-    let patient = CallConfig {
-        webhook_grace: Duration::from_secs(60),
-        poll: RetryPolicy {
+    let patient = {
+        let mut calls = quick_calls();
+        calls.webhook_grace = Duration::from_secs(60);
+        calls.poll = RetryPolicy {
             max_retries: u32::MAX,
             base_delay: Duration::from_secs(60),
             max_delay: Duration::from_secs(60),
-        },
-        deadline: Duration::from_secs(30),
-        ..quick_calls()
+        };
+        calls.deadline = Duration::from_secs(30);
+        calls
     };
     let other: C = client_for(&w.sandbox, patient);
     let waiting = {
@@ -272,9 +274,10 @@ pub fn cancellation_at_every_await_point_releases_everything<C: Adapter>() {
     // 4. Dropped while parked on PENDING: its registry entry and its wake-up go.
     let mut pending = GetAccounts::new(e.clone());
     pending.options.asynchronous = true;
-    let slow = CallConfig {
-        webhook_grace: Duration::from_secs(60),
-        ..quick_calls()
+    let slow = {
+        let mut calls = quick_calls();
+        calls.webhook_grace = Duration::from_secs(60);
+        calls
     };
     let parked_client = C::connect_with(config_for(&sandbox), slow, None, registry.clone());
     assert_eq!(
@@ -289,13 +292,14 @@ pub fn cancellation_at_every_await_point_releases_everything<C: Adapter>() {
     );
 
     // 5. Dropped during a backoff (429 with Retry-After: 2 s): nothing stays filed.
-    let patient = CallConfig {
-        retry: RetryPolicy {
+    let patient = {
+        let mut calls = quick_calls();
+        calls.retry = RetryPolicy {
             max_retries: 3,
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_secs(10),
-        },
-        ..quick_calls()
+        };
+        calls
     };
     let backing_off = C::connect_with(config_for(&sandbox), patient, None, registry.clone());
     sandbox.add_fault(FaultRule::next(

@@ -21,24 +21,25 @@ pub(crate) struct World<C: Adapter> {
 }
 
 pub(crate) fn quick_calls() -> CallConfig {
-    CallConfig {
-        sync_timeout: Duration::from_secs(5),
-        request_timeout: Duration::from_secs(5),
-        deadline: Duration::from_secs(20),
-        webhook_grace: Duration::from_secs(2),
-        poll: RetryPolicy {
+    {
+        let mut calls = CallConfig::default();
+        calls.sync_timeout = Duration::from_secs(5);
+        calls.request_timeout = Duration::from_secs(5);
+        calls.deadline = Duration::from_secs(20);
+        calls.webhook_grace = Duration::from_secs(2);
+        calls.poll = RetryPolicy {
             max_retries: u32::MAX,
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_millis(400),
-        },
-        retry: RetryPolicy {
+        };
+        calls.retry = RetryPolicy {
             max_retries: 4,
             base_delay: Duration::from_millis(20),
             max_delay: Duration::from_millis(200),
-        },
+        };
         // Lean's minute at the emulator's time scale (0.01).
-        duplicate_backoff: Duration::from_millis(600),
-        ..CallConfig::default()
+        calls.duplicate_backoff = Duration::from_millis(600);
+        calls
     }
 }
 
@@ -186,9 +187,10 @@ pub fn sync_call_falls_back_to_pending_and_the_webhook_brings_the_data<C: Adapte
             bank_latency: Latency::fixed(Duration::from_secs(80)),
             ..sandbox_config()
         },
-        CallConfig {
-            webhook_grace: Duration::from_secs(10),
-            ..quick_calls()
+        {
+            let mut calls = quick_calls();
+            calls.webhook_grace = Duration::from_secs(10);
+            calls
         },
         true,
     );
@@ -214,10 +216,11 @@ pub fn sync_call_falls_back_to_pending_and_the_webhook_brings_the_data<C: Adapte
 pub fn async_true_is_answered_through_the_webhook<C: Adapter>() {
     let w = world::<C>(
         sandbox_config(),
-        CallConfig {
-            asynchronous: true,
-            webhook_grace: Duration::from_secs(10),
-            ..quick_calls()
+        {
+            let mut calls = quick_calls();
+            calls.asynchronous = true;
+            calls.webhook_grace = Duration::from_secs(10);
+            calls
         },
         true,
     );
@@ -233,10 +236,11 @@ pub fn early_webhook_is_not_lost<C: Adapter>() {
             faults: vec![FaultRule::rate(FaultKind::WebhookEarly, 1.0)],
             ..sandbox_config()
         },
-        CallConfig {
-            asynchronous: true,
-            webhook_grace: Duration::from_secs(10),
-            ..quick_calls()
+        {
+            let mut calls = quick_calls();
+            calls.asynchronous = true;
+            calls.webhook_grace = Duration::from_secs(10);
+            calls
         },
         true,
     );
@@ -261,10 +265,11 @@ pub fn duplicated_webhook_is_harmless<C: Adapter>() {
             faults: vec![FaultRule::rate(FaultKind::WebhookDuplicated, 1.0)],
             ..sandbox_config()
         },
-        CallConfig {
-            asynchronous: true,
-            webhook_grace: Duration::from_secs(10),
-            ..quick_calls()
+        {
+            let mut calls = quick_calls();
+            calls.asynchronous = true;
+            calls.webhook_grace = Duration::from_secs(10);
+            calls
         },
         true,
     );
@@ -299,10 +304,11 @@ pub fn lost_webhook_falls_back_to_polling<C: Adapter>() {
             bank_latency: Latency::fixed(Duration::from_secs(60)),
             ..sandbox_config()
         },
-        CallConfig {
-            asynchronous: true,
-            webhook_grace: Duration::from_millis(200),
-            ..quick_calls()
+        {
+            let mut calls = quick_calls();
+            calls.asynchronous = true;
+            calls.webhook_grace = Duration::from_millis(200);
+            calls
         },
         true,
     );
@@ -366,9 +372,10 @@ pub fn server_errors_that_do_not_stop_become_a_typed_error<C: Adapter>() {
 pub fn connection_reset_is_survived<C: Adapter>() {
     let w = world::<C>(
         sandbox_config(),
-        CallConfig {
-            webhook_grace: Duration::from_secs(10),
-            ..quick_calls()
+        {
+            let mut calls = quick_calls();
+            calls.webhook_grace = Duration::from_secs(10);
+            calls
         },
         true,
     );
@@ -381,10 +388,11 @@ pub fn connection_reset_is_survived<C: Adapter>() {
 pub fn response_slower_than_the_client_timeout_is_asked_again_async<C: Adapter>() {
     let w = world::<C>(
         sandbox_config(),
-        CallConfig {
-            sync_timeout: Duration::from_millis(300),
-            webhook_grace: Duration::from_secs(10),
-            ..quick_calls()
+        {
+            let mut calls = quick_calls();
+            calls.sync_timeout = Duration::from_millis(300);
+            calls.webhook_grace = Duration::from_secs(10);
+            calls
         },
         true,
     );
@@ -408,10 +416,11 @@ pub fn fifty_second_trap_then_duplicated_request_then_data<C: Adapter>() {
     // Lean refuses the duplicate, the call waits Lean's minute (0.6 s here) and then gets it.
     let w = world::<C>(
         sandbox_config(),
-        CallConfig {
-            sync_timeout: Duration::from_millis(300),
-            webhook_grace: Duration::from_secs(10),
-            ..quick_calls()
+        {
+            let mut calls = quick_calls();
+            calls.sync_timeout = Duration::from_millis(300);
+            calls.webhook_grace = Duration::from_secs(10);
+            calls
         },
         true,
     );
@@ -448,9 +457,10 @@ pub fn new_connection_refresh_finished_then_sync_reads<C: Adapter>() {
     // is lost: polling the refresh status ends the wait anyway.
     let w = world::<C>(
         sandbox_config(),
-        CallConfig {
-            webhook_grace: Duration::from_millis(500),
-            ..quick_calls()
+        {
+            let mut calls = quick_calls();
+            calls.webhook_grace = Duration::from_millis(500);
+            calls
         },
         true,
     );
@@ -601,13 +611,11 @@ pub fn submit_drop_the_client_resume_with_a_new_one<C: Adapter>() {
             .expect("async=true answers PENDING")
         // `first` is dropped here: a restart.
     };
-    let second = client_for::<C>(
-        &sandbox,
-        CallConfig {
-            webhook_grace: Duration::ZERO,
-            ..quick_calls()
-        },
-    );
+    let second = client_for::<C>(&sandbox, {
+        let mut calls = quick_calls();
+        calls.webhook_grace = Duration::ZERO;
+        calls
+    });
     let data = second.resume::<Page<Account>>(results_id.clone()).unwrap();
     assert_eq!(data.payload.items.len(), 9);
     assert_eq!(data.results_id, Some(results_id.clone()));
@@ -622,10 +630,11 @@ pub fn deadline_keeps_the_results_id_for_later<C: Adapter>() {
             faults: vec![FaultRule::rate(FaultKind::WebhookLost, 1.0)],
             ..sandbox_config()
         },
-        CallConfig {
-            asynchronous: true,
-            deadline: Duration::from_millis(800),
-            ..quick_calls()
+        {
+            let mut calls = quick_calls();
+            calls.asynchronous = true;
+            calls.deadline = Duration::from_millis(800);
+            calls
         },
         false,
     );

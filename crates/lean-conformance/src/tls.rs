@@ -125,16 +125,17 @@ fn tls_server(pki: &Pki) -> (String, std::thread::JoinHandle<usize>) {
 }
 
 pub(crate) fn calls() -> CallConfig {
-    CallConfig {
-        request_timeout: Duration::from_secs(5),
-        sync_timeout: Duration::from_secs(5),
-        deadline: Duration::from_secs(10),
-        retry: RetryPolicy {
+    {
+        let mut calls = CallConfig::default();
+        calls.request_timeout = Duration::from_secs(5);
+        calls.sync_timeout = Duration::from_secs(5);
+        calls.deadline = Duration::from_secs(10);
+        calls.retry = RetryPolicy {
             max_retries: 1,
             base_delay: Duration::from_millis(10),
             max_delay: Duration::from_millis(20),
-        },
-        ..CallConfig::default()
+        };
+        calls
     }
 }
 

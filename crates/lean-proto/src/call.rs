@@ -42,7 +42,22 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 /// How patient a call is. The defaults suit a backend calling Lean.
+///
+/// Non-exhaustive (a policy may grow): start from `CallConfig::default()` and set fields, or
+/// use the `with_*` methods.
+///
+/// ```
+/// use lean_proto::call::CallConfig;
+/// use std::time::Duration;
+/// let quick = CallConfig::default()
+///     .with_deadline(Duration::from_secs(60))
+///     .with_webhook_grace(Duration::from_secs(2));
+/// let mut patient = CallConfig::default();
+/// patient.deadline = Duration::from_secs(3600);
+/// # let _ = (quick, patient);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CallConfig {
     /// Per-request timeout of a synchronous data request. Lean answers PENDING after 50 s of
     /// bank time, so anything shorter would cut the connection just before Lean hands over the
@@ -96,6 +111,64 @@ impl Default for CallConfig {
             asynchronous: false,
             duplicate_backoff: Duration::from_secs(60),
         }
+    }
+}
+
+impl CallConfig {
+    /// With this deadline for the whole call.
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+    /// With this timeout for a synchronous data request (keep it above Lean's 50 s).
+    pub fn with_sync_timeout(mut self, timeout: Duration) -> Self {
+        self.sync_timeout = timeout;
+        self
+    }
+    /// With this timeout for every other request.
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+    /// With this wait for `results.ready` before polling.
+    pub fn with_webhook_grace(mut self, grace: Duration) -> Self {
+        self.webhook_grace = grace;
+        self
+    }
+    /// With this results-polling backoff.
+    pub fn with_poll(mut self, poll: RetryPolicy) -> Self {
+        self.poll = poll;
+        self
+    }
+    /// With this retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+    /// With this request budget.
+    pub fn with_max_requests(mut self, max: u32) -> Self {
+        self.max_requests = max;
+        self
+    }
+    /// With this jitter seed.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+    /// With this `lean-correlation-id` on every request.
+    pub fn with_correlation_id(mut self, id: impl Into<String>) -> Self {
+        self.correlation_id = Some(id.into());
+        self
+    }
+    /// Asking `async=true` from the start, or not.
+    pub fn with_asynchronous(mut self, on: bool) -> Self {
+        self.asynchronous = on;
+        self
+    }
+    /// With this wait after `DUPLICATED_REQUEST`.
+    pub fn with_duplicate_backoff(mut self, wait: Duration) -> Self {
+        self.duplicate_backoff = wait;
+        self
     }
 }
 

@@ -62,9 +62,10 @@ fn sync_then_pending_then_webhook_then_results() {
 fn async_true_from_the_start() {
     let mut lean = FakeLean::new(epoch());
     lean.bank_latency = [secs(5)].into();
-    let config = CallConfig {
-        asynchronous: true,
-        ..CallConfig::default()
+    let config = {
+        let mut calls = CallConfig::default();
+        calls.asynchronous = true;
+        calls
     };
     let r = run(&mut lean, config);
     assert_eq!(
@@ -183,9 +184,10 @@ fn the_fifty_second_trap_reissues_with_async() {
     let mut lean = FakeLean::new(epoch());
     lean.bank_latency = [secs(45)].into();
     // A client whose timeout is shorter than the bank: the naive retry would time out forever.
-    let config = CallConfig {
-        sync_timeout: secs(20),
-        ..CallConfig::default()
+    let config = {
+        let mut calls = CallConfig::default();
+        calls.sync_timeout = secs(20);
+        calls
     };
     let r = run(&mut lean, config);
     let t = &r.transcript;
@@ -202,9 +204,10 @@ fn the_fifty_second_trap_then_duplicated_request_waits_a_minute() {
     let mut lean = FakeLean::new(epoch());
     lean.bank_latency = [secs(45), secs(5)].into();
     lean.refuse_duplicates = true;
-    let config = CallConfig {
-        sync_timeout: secs(20),
-        ..CallConfig::default()
+    let config = {
+        let mut calls = CallConfig::default();
+        calls.sync_timeout = secs(20);
+        calls
     };
     let mut shared = Shared::new();
     let mut call = new_call(lean.now, config);
@@ -250,10 +253,11 @@ fn duplicated_request_past_the_deadline_is_a_deadline_error() {
     let mut lean = FakeLean::new(epoch());
     lean.bank_latency = [secs(45)].into();
     lean.refuse_duplicates = true;
-    let config = CallConfig {
-        sync_timeout: secs(20),
-        deadline: secs(60),
-        ..CallConfig::default()
+    let config = {
+        let mut calls = CallConfig::default();
+        calls.sync_timeout = secs(20);
+        calls.deadline = secs(60);
+        calls
     };
     let r = run(&mut lean, config);
     let e = r
@@ -379,9 +383,10 @@ fn deadline_keeps_the_results_id() {
     let mut lean = FakeLean::new(t0);
     lean.bank_latency = [secs(3600)].into();
     lean.hooks = [Hook::Lost].into();
-    let config = CallConfig {
-        deadline: secs(120),
-        ..CallConfig::default()
+    let config = {
+        let mut calls = CallConfig::default();
+        calls.deadline = secs(120);
+        calls
     };
     let r = run(&mut lean, config);
     let e = r.outcome.as_ref().unwrap_err();
@@ -398,13 +403,11 @@ fn resume_after_restart() {
     lean.bank_latency = [secs(300)].into();
     lean.hooks = [Hook::Lost].into();
     // First process: gives up after 60 s but keeps the results_id.
-    let r = run(
-        &mut lean,
-        CallConfig {
-            deadline: secs(60),
-            ..CallConfig::default()
-        },
-    );
+    let r = run(&mut lean, {
+        let mut calls = CallConfig::default();
+        calls.deadline = secs(60);
+        calls
+    });
     let id = r.outcome.unwrap_err().results_id.unwrap();
     // Restart: a fresh client, registry and token.
     lean.now += secs(600);
@@ -426,13 +429,11 @@ fn resume_before_ready_waits_for_the_webhook() {
     let mut lean = FakeLean::new(epoch());
     lean.bank_latency = [secs(120)].into();
     let mut shared = Shared::new();
-    let mut first = new_call(
-        lean.now,
-        CallConfig {
-            deadline: secs(55),
-            ..CallConfig::default()
-        },
-    );
+    let mut first = new_call(lean.now, {
+        let mut calls = CallConfig::default();
+        calls.deadline = secs(55);
+        calls
+    });
     let id = drive(&mut first, &mut lean, &mut shared)
         .outcome
         .unwrap_err()
@@ -790,12 +791,13 @@ fn a_revocation_racing_a_renewal_is_survived() {
 #[test]
 fn no_call_config_overflows_time() {
     // Duration::MAX is a natural way to say "no deadline".
-    let forever = CallConfig {
-        deadline: Duration::MAX,
-        webhook_grace: Duration::MAX,
-        sync_timeout: Duration::MAX,
-        request_timeout: Duration::MAX,
-        ..CallConfig::default()
+    let forever = {
+        let mut calls = CallConfig::default();
+        calls.deadline = Duration::MAX;
+        calls.webhook_grace = Duration::MAX;
+        calls.sync_timeout = Duration::MAX;
+        calls.request_timeout = Duration::MAX;
+        calls
     };
     let shared = Shared::new();
     let mut call = new_call(epoch(), forever);

@@ -95,16 +95,17 @@ fn check(s: Scenario) -> Result<(), TestCaseError> {
     lean.faults = s.faults.clone().into();
     lean.hooks = s.hooks.clone().into();
     lean.token_lifetime = s.token_lifetime;
-    let config = CallConfig {
-        sync_timeout: Duration::from_secs(s.sync_timeout),
-        deadline: Duration::from_secs(s.deadline),
-        asynchronous: s.asynchronous,
-        seed: s.seed,
-        retry: RetryPolicy {
+    let config = {
+        let mut calls = CallConfig::default();
+        calls.sync_timeout = Duration::from_secs(s.sync_timeout);
+        calls.deadline = Duration::from_secs(s.deadline);
+        calls.asynchronous = s.asynchronous;
+        calls.seed = s.seed;
+        calls.retry = RetryPolicy {
             max_retries: s.max_retries,
             ..RetryPolicy::default()
-        },
-        ..CallConfig::default()
+        };
+        calls
     };
     let max_requests = config.max_requests;
     let mut shared = Shared::new();

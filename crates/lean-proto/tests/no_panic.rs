@@ -58,18 +58,20 @@ fn config() -> impl Strategy<Value = CallConfig> {
                 (poll, retry, max_requests, seed, asynchronous),
                 (corr, duplicate_backoff),
             )| {
-                CallConfig {
-                    sync_timeout,
-                    request_timeout,
-                    deadline,
-                    webhook_grace,
-                    poll,
-                    retry,
-                    max_requests,
-                    seed,
-                    correlation_id: corr.map(str::to_owned),
-                    asynchronous,
-                    duplicate_backoff,
+                {
+                    let mut calls = CallConfig::default();
+                    calls.sync_timeout = sync_timeout;
+                    calls.request_timeout = request_timeout;
+                    calls.deadline = deadline;
+                    calls.webhook_grace = webhook_grace;
+                    calls.poll = poll;
+                    calls.retry = retry;
+                    calls.max_requests = max_requests;
+                    calls.seed = seed;
+                    calls.correlation_id = corr.map(str::to_owned);
+                    calls.asynchronous = asynchronous;
+                    calls.duplicate_backoff = duplicate_backoff;
+                    calls
                 }
             },
         )

@@ -221,16 +221,17 @@ fn patient_retries() -> RetryPolicy {
 fn a_thousand_calls_on_three_instances_complete_by_webhook_alone() {
     // No poll for a minute: a call that did not hear its webhook would make the run last that.
     let minute = Duration::from_secs(60);
-    let calls = CallConfig {
-        webhook_grace: minute,
-        poll: RetryPolicy {
+    let calls = {
+        let mut calls = CallConfig::default();
+        calls.webhook_grace = minute;
+        calls.poll = RetryPolicy {
             max_retries: u32::MAX,
             base_delay: minute,
             max_delay: minute,
-        },
-        retry: patient_retries(),
-        deadline: Duration::from_secs(120),
-        ..CallConfig::default()
+        };
+        calls.retry = patient_retries();
+        calls.deadline = Duration::from_secs(120);
+        calls
     };
     let o = run(calls, false);
     assert_eq!(
@@ -266,16 +267,17 @@ fn a_thousand_calls_on_three_instances_complete_by_webhook_alone() {
 #[test]
 fn redis_killed_and_restarted_mid_run_loses_nothing() {
     // Polling covers the outage: a call that misses its wake-up polls within seconds.
-    let calls = CallConfig {
-        webhook_grace: Duration::from_secs(1),
-        poll: RetryPolicy {
+    let calls = {
+        let mut calls = CallConfig::default();
+        calls.webhook_grace = Duration::from_secs(1);
+        calls.poll = RetryPolicy {
             max_retries: u32::MAX,
             base_delay: Duration::from_millis(300),
             max_delay: Duration::from_secs(1),
-        },
-        retry: patient_retries(),
-        deadline: Duration::from_secs(120),
-        ..CallConfig::default()
+        };
+        calls.retry = patient_retries();
+        calls.deadline = Duration::from_secs(120);
+        calls
     };
     let o = run(calls, true);
     assert_eq!(

@@ -174,24 +174,25 @@ struct Report {
 }
 
 fn run<C: Adapter>(args: &Args) -> Report {
-    let calls = CallConfig {
-        sync_timeout: Duration::from_secs(5),
-        request_timeout: Duration::from_secs(5),
-        deadline: Duration::from_secs(60),
-        webhook_grace: Duration::from_millis(500),
-        poll: RetryPolicy {
+    let calls = {
+        let mut calls = CallConfig::default();
+        calls.sync_timeout = Duration::from_secs(5);
+        calls.request_timeout = Duration::from_secs(5);
+        calls.deadline = Duration::from_secs(60);
+        calls.webhook_grace = Duration::from_millis(500);
+        calls.poll = RetryPolicy {
             max_retries: u32::MAX,
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_millis(500),
-        },
-        retry: RetryPolicy {
+        };
+        calls.retry = RetryPolicy {
             max_retries: 6,
             base_delay: Duration::from_millis(20),
             max_delay: Duration::from_millis(500),
-        },
+        };
         // Lean's minute at the emulator's time scale (0.002), with room.
-        duplicate_backoff: Duration::from_millis(200),
-        ..CallConfig::default()
+        calls.duplicate_backoff = Duration::from_millis(200);
+        calls
     };
     // The client's webhook endpoint first: the emulator is told where to send webhooks.
     let mut hooks = WebhookEndpoint::bind();
