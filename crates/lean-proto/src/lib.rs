@@ -28,6 +28,8 @@
 //!     Outcome::Failed(f) => println!("bank failed: {:?}", f.granular_status_code),
 //!     Outcome::ReconnectRequired(r) => println!("reconnect {:?}", r.reconnect_id),
 //!     Outcome::ApiError(e) => println!("{e}"),
+//!     // Outcome is non-exhaustive: a class Lean may add later.
+//!     other => println!("{}", other.class()),
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
