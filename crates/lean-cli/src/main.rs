@@ -426,29 +426,33 @@ fn run(cli: Cli) -> Result<(), Fail> {
     // With an app token, the four v1 data routes answer the v2 commands of the same name.
     let v1 = session.config.generation() == ApiGeneration::V1;
     match cli.cmd {
-        Cmd::Accounts(t) if v1 => session.single(V1GetAccounts {
-            asynchronous: t.asynchronous,
-            ..V1GetAccounts::new(session.entity(&t)?)
+        Cmd::Accounts(t) if v1 => session.single({
+            let mut req = V1GetAccounts::new(session.entity(&t)?);
+            req.asynchronous = t.asynchronous;
+            req
         }),
-        Cmd::Identity(t) if v1 => session.single(V1GetIdentity {
-            asynchronous: t.asynchronous,
-            ..V1GetIdentity::new(session.entity(&t)?)
+        Cmd::Identity(t) if v1 => session.single({
+            let mut req = V1GetIdentity::new(session.entity(&t)?);
+            req.asynchronous = t.asynchronous;
+            req
         }),
-        Cmd::Balances(t) if v1 => session.single(V1GetBalance {
-            asynchronous: t.asynchronous,
-            ..V1GetBalance::new(session.entity(&t)?, session.account(&t)?)
+        Cmd::Balances(t) if v1 => session.single({
+            let mut req = V1GetBalance::new(session.entity(&t)?, session.account(&t)?);
+            req.asynchronous = t.asynchronous;
+            req
         }),
         Cmd::Transactions {
             t,
             from,
             to,
             insights,
-        } if v1 => session.single(V1GetTransactions {
-            start_date: from.as_deref().map(date).transpose()?,
-            end_date: to.as_deref().map(date).transpose()?,
-            insights,
-            asynchronous: t.asynchronous,
-            ..V1GetTransactions::new(session.entity(&t)?, session.account(&t)?)
+        } if v1 => session.single({
+            let mut req = V1GetTransactions::new(session.entity(&t)?, session.account(&t)?);
+            req.start_date = from.as_deref().map(date).transpose()?;
+            req.end_date = to.as_deref().map(date).transpose()?;
+            req.insights = insights;
+            req.asynchronous = t.asynchronous;
+            req
         }),
         Cmd::Accounts(t) => session.paged(GetAccounts::new(session.entity(&t)?), &t, json),
         Cmd::Balances(t) => session.paged(
@@ -494,45 +498,53 @@ fn run(cli: Cli) -> Result<(), Fail> {
             &t,
             json,
         ),
-        Cmd::Income(i) => session.single(GetIncome {
-            asynchronous: i.t.asynchronous,
-            start_date: i.start_date.as_deref().map(date).transpose()?,
-            ..GetIncome::new(session.entity(&i.t)?)
+        Cmd::Income(i) => session.single({
+            let mut req = GetIncome::new(session.entity(&i.t)?);
+            req.asynchronous = i.t.asynchronous;
+            req.start_date = i.start_date.as_deref().map(date).transpose()?;
+            req
         }),
-        Cmd::Expenses(i) => session.single(GetExpenses {
-            asynchronous: i.t.asynchronous,
-            start_date: i.start_date.as_deref().map(date).transpose()?,
-            ..GetExpenses::new(session.entity(&i.t)?)
+        Cmd::Expenses(i) => session.single({
+            let mut req = GetExpenses::new(session.entity(&i.t)?);
+            req.asynchronous = i.t.asynchronous;
+            req.start_date = i.start_date.as_deref().map(date).transpose()?;
+            req
         }),
-        Cmd::Cashflows(i) => session.single(GetCashflows {
-            asynchronous: i.t.asynchronous,
-            start_date: i.start_date.as_deref().map(date).transpose()?,
-            ..GetCashflows::new(session.entity(&i.t)?)
+        Cmd::Cashflows(i) => session.single({
+            let mut req = GetCashflows::new(session.entity(&i.t)?);
+            req.asynchronous = i.t.asynchronous;
+            req.start_date = i.start_date.as_deref().map(date).transpose()?;
+            req
         }),
-        Cmd::CashBalances(i) => session.single(GetCashBalances {
-            asynchronous: i.t.asynchronous,
-            start_date: i.start_date.as_deref().map(date).transpose()?,
-            ..GetCashBalances::new(session.entity(&i.t)?)
+        Cmd::CashBalances(i) => session.single({
+            let mut req = GetCashBalances::new(session.entity(&i.t)?);
+            req.asynchronous = i.t.asynchronous;
+            req.start_date = i.start_date.as_deref().map(date).transpose()?;
+            req
         }),
-        Cmd::CreditObligations(i) => session.single(GetCreditObligations {
-            asynchronous: i.t.asynchronous,
-            start_date: i.start_date.as_deref().map(date).transpose()?,
-            ..GetCreditObligations::new(session.entity(&i.t)?)
+        Cmd::CreditObligations(i) => session.single({
+            let mut req = GetCreditObligations::new(session.entity(&i.t)?);
+            req.asynchronous = i.t.asynchronous;
+            req.start_date = i.start_date.as_deref().map(date).transpose()?;
+            req
         }),
-        Cmd::NonCreditObligations(i) => session.single(GetNonCreditObligations {
-            asynchronous: i.t.asynchronous,
-            start_date: i.start_date.as_deref().map(date).transpose()?,
-            ..GetNonCreditObligations::new(session.entity(&i.t)?)
+        Cmd::NonCreditObligations(i) => session.single({
+            let mut req = GetNonCreditObligations::new(session.entity(&i.t)?);
+            req.asynchronous = i.t.asynchronous;
+            req.start_date = i.start_date.as_deref().map(date).transpose()?;
+            req
         }),
-        Cmd::Employment(i) => session.single(GetEmployment {
-            asynchronous: i.t.asynchronous,
-            start_date: i.start_date.as_deref().map(date).transpose()?,
-            ..GetEmployment::new(session.entity(&i.t)?)
+        Cmd::Employment(i) => session.single({
+            let mut req = GetEmployment::new(session.entity(&i.t)?);
+            req.asynchronous = i.t.asynchronous;
+            req.start_date = i.start_date.as_deref().map(date).transpose()?;
+            req
         }),
-        Cmd::FreelancerCashflow(i) => session.single(GetFreelancerCashflow {
-            asynchronous: i.t.asynchronous,
-            start_date: i.start_date.as_deref().map(date).transpose()?,
-            ..GetFreelancerCashflow::new(session.entity(&i.t)?)
+        Cmd::FreelancerCashflow(i) => session.single({
+            let mut req = GetFreelancerCashflow::new(session.entity(&i.t)?);
+            req.asynchronous = i.t.asynchronous;
+            req.start_date = i.start_date.as_deref().map(date).transpose()?;
+            req
         }),
         Cmd::VerifyName { t, name } => {
             let mut v = VerifyName::new(session.entity(&t)?, name)
@@ -546,17 +558,17 @@ fn run(cli: Cli) -> Result<(), Fail> {
             page,
             size,
         } => match (id, app_user_id) {
-            (Some(id), _) => session.single(GetCustomer {
-                customer_id: CustomerId::parse(&id)?,
-            }),
+            (Some(id), _) => session.single(GetCustomer::new(CustomerId::parse(&id)?)),
             (None, Some(app)) => session.single(
                 GetCustomerByAppUserId::new(app).map_err(|e| Fail(format!("error: {e}"), 2))?,
             ),
             (None, None) => {
                 let list = session.watch(|| {
-                    session.client.call(ListCustomers {
-                        page_number: page,
-                        page_size: size,
+                    session.client.call({
+                        let mut req = ListCustomers::default();
+                        req.page_number = page;
+                        req.page_size = size;
+                        req
                     })
                 })?;
                 print_json_or(json, &list.payload.data, || {
@@ -581,19 +593,18 @@ fn run(cli: Cli) -> Result<(), Fail> {
             from,
             to,
         } => match (customer, entity) {
-            (Some(c), Some(e)) => session.single(GetEntity {
-                customer_id: CustomerId::parse(&c)?,
-                entity_id: EntityId::parse(&e)?,
-            }),
-            (Some(c), None) => session.single(GetCustomerEntities {
-                customer_id: CustomerId::parse(&c)?,
-            }),
+            (Some(c), Some(e)) => {
+                session.single(GetEntity::new(CustomerId::parse(&c)?, EntityId::parse(&e)?))
+            }
+            (Some(c), None) => session.single(GetCustomerEntities::new(CustomerId::parse(&c)?)),
             (None, Some(_)) => Err(Fail("error: --entity needs --customer".into(), 2)),
-            (None, None) => session.single(ListEntities {
-                page_number: None,
-                page_size: Some(100),
-                start_date: from.as_deref().map(date).transpose()?,
-                end_date: to.as_deref().map(date).transpose()?,
+            (None, None) => session.single({
+                let mut req = ListEntities::default();
+                req.page_number = None;
+                req.page_size = Some(100);
+                req.start_date = from.as_deref().map(date).transpose()?;
+                req.end_date = to.as_deref().map(date).transpose()?;
+                req
             }),
         },
         Cmd::DeleteEntity {
@@ -601,10 +612,11 @@ fn run(cli: Cli) -> Result<(), Fail> {
             entity,
             reason,
         } => {
-            let d = DeleteEntity {
-                customer_id: CustomerId::parse(&customer)?,
-                entity_id: EntityId::parse(&entity)?,
-                reason,
+            let d = {
+                let mut req =
+                    DeleteEntity::new(CustomerId::parse(&customer)?, EntityId::parse(&entity)?);
+                req.reason = reason;
+                req
             };
             session.watch(|| session.client.call(d))?;
             println!("deleted entity {entity}");
@@ -622,7 +634,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
                     ));
                 }
             };
-            let banks = session.watch(|| session.client.call(ListBanks { account_types }))?;
+            let banks = session.watch(|| session.client.call(ListBanks::new(account_types)))?;
             print_json_or(json, &banks.payload.0, || {
                 let mut out = String::from("identifier                 country  data  name");
                 for b in &banks.payload.0 {
@@ -651,10 +663,11 @@ fn run(cli: Cli) -> Result<(), Fail> {
             let t = Target::entity_only(entity);
             let e = session.entity(&t)?;
             let list = session.watch(|| {
-                session.client.call(ListRefreshes {
-                    entity_id: e,
-                    page: None,
-                    size: Some(100),
+                session.client.call({
+                    let mut req = ListRefreshes::new(e);
+                    req.page = None;
+                    req.size = Some(100);
+                    req
                 })
             })?;
             print_json_or(json, &list.payload.content, || {

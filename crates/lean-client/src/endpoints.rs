@@ -50,36 +50,35 @@ macro_rules! for_each_endpoint {
             one employment(entity: &EntityId) -> RawInsights = GetEmployment::new(entity.clone()) => |d| d.payload }
         $m! { /// Starts a data refresh of an entity.
             one refresh(entity: &EntityId) -> RefreshTriggered
-                = TriggerRefresh { entity_id: entity.clone() } => |d| d.payload }
+                = TriggerRefresh::new(entity.clone()) => |d| d.payload }
         $m! { /// One refresh.
             one refresh_status(entity: &EntityId, refresh: &RefreshId) -> Refresh
-                = GetRefresh { entity_id: entity.clone(), refresh_id: refresh.clone() } => |d| d.payload }
+                = GetRefresh::new(entity.clone(), refresh.clone()) => |d| d.payload }
         $m! { /// Refreshes of an entity (first page of 100).
             one refreshes(entity: &EntityId) -> RefreshList
-                = ListRefreshes { entity_id: entity.clone(), page: None, size: Some(100) } => |d| d.payload }
+                = ListRefreshes::new(entity.clone()).with_size(100) => |d| d.payload }
         $m! { /// Customers (first page of 100).
             one customers() -> CustomerList
-                = ListCustomers { page_number: None, page_size: Some(100) } => |d| d.payload }
+                = ListCustomers::new().with_page_size(100) => |d| d.payload }
         $m! { /// Entities of a customer.
             one entities(customer: &CustomerId) -> Vec<Entity>
-                = GetCustomerEntities { customer_id: customer.clone() } => |d| d.payload.0 }
+                = GetCustomerEntities::new(customer.clone()) => |d| d.payload.0 }
         $m! { /// Creates the customer of your user `app_user_id` (409 `CUSTOMER_ALREADY_EXISTS`
             /// when one exists: read it with `customer_by_app_user_id`).
             checked create_customer(app_user_id: &str) -> Customer
                 = CreateCustomer::new(app_user_id) => |d| d.payload }
         $m! { /// A customer.
             one customer(customer: &CustomerId) -> Customer
-                = GetCustomer { customer_id: customer.clone() } => |d| d.payload }
+                = GetCustomer::new(customer.clone()) => |d| d.payload }
         $m! { /// The customer of your user `app_user_id`.
             checked customer_by_app_user_id(app_user_id: &str) -> Customer
                 = GetCustomerByAppUserId::new(app_user_id) => |d| d.payload }
         $m! { /// One entity of a customer.
             one entity(customer: &CustomerId, entity: &EntityId) -> Entity
-                = GetEntity { customer_id: customer.clone(), entity_id: entity.clone() } => |d| d.payload }
+                = GetEntity::new(customer.clone(), entity.clone()) => |d| d.payload }
         $m! { /// Deletes an entity (revokes the connection).
             one delete_entity(customer: &CustomerId, entity: &EntityId) -> ()
-                = DeleteEntity { customer_id: customer.clone(), entity_id: entity.clone(), reason: None }
-                => |_d| () }
+                = DeleteEntity::new(customer.clone(), entity.clone()) => |_d| () }
         $m! { /// The banks your application can connect.
             one banks() -> Vec<Bank> = ListBanks::default() => |d| d.payload.0 }
         $m! { /// Freelancer cashflow insights (KSA), as exact JSON.

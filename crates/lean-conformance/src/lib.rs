@@ -178,38 +178,33 @@ pub trait Adapter: Clone + Send + Sync + std::fmt::Debug + 'static {
         self.call(GetCashflows::new(e.clone())).map(|d| d.payload)
     }
     fn refresh(&self, e: &EntityId) -> R<RefreshTriggered> {
-        self.call(TriggerRefresh {
-            entity_id: e.clone(),
-        })
-        .map(|d| d.payload)
+        self.call(TriggerRefresh::new(e.clone())).map(|d| d.payload)
     }
     fn refresh_status(&self, e: &EntityId, r: &RefreshId) -> R<Refresh> {
-        self.call(GetRefresh {
-            entity_id: e.clone(),
-            refresh_id: r.clone(),
-        })
-        .map(|d| d.payload)
+        self.call(GetRefresh::new(e.clone(), r.clone()))
+            .map(|d| d.payload)
     }
     fn refreshes(&self, e: &EntityId) -> R<RefreshList> {
-        self.call(ListRefreshes {
-            entity_id: e.clone(),
-            page: None,
-            size: Some(100),
+        self.call({
+            let mut req = ListRefreshes::new(e.clone());
+            req.page = None;
+            req.size = Some(100);
+            req
         })
         .map(|d| d.payload)
     }
     fn customers(&self) -> R<CustomerList> {
-        self.call(ListCustomers {
-            page_number: None,
-            page_size: Some(100),
+        self.call({
+            let mut req = ListCustomers::default();
+            req.page_number = None;
+            req.page_size = Some(100);
+            req
         })
         .map(|d| d.payload)
     }
     fn entities(&self, c: &CustomerId) -> R<Vec<Entity>> {
-        self.call(GetCustomerEntities {
-            customer_id: c.clone(),
-        })
-        .map(|d| d.payload.0)
+        self.call(GetCustomerEntities::new(c.clone()))
+            .map(|d| d.payload.0)
     }
     fn page<T, E>(&self, endpoint: E) -> R<CallData<Page<T>>>
     where

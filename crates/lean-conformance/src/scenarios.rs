@@ -483,12 +483,7 @@ pub fn new_connection_refresh_finished_then_sync_reads<C: Adapter>() {
 
     w.sandbox
         .add_fault(FaultRule::next("refresh", FaultKind::WebhookLost, 1));
-    let triggered = w
-        .client
-        .call(TriggerRefresh {
-            entity_id: entity.clone(),
-        })
-        .unwrap();
+    let triggered = w.client.call(TriggerRefresh::new(entity.clone())).unwrap();
     let refresh_id = triggered.payload.refresh_id.clone();
     let started = Instant::now();
     let second = w

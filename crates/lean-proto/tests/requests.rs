@@ -91,26 +91,24 @@ fn every_v2_data_endpoint() {
             format!("GET {base}/data/v2/accounts/{ACCOUNT}/standing-orders?{q}"),
         ),
         (
-            TriggerRefresh { entity_id: e() }.build(&t).unwrap(),
+            TriggerRefresh::new(e()).build(&t).unwrap(),
             format!("POST {base}/data/v2/refreshes"),
         ),
         (
-            ListRefreshes {
-                entity_id: e(),
-                page: Some(1),
-                size: Some(10),
+            {
+                let mut req = ListRefreshes::new(e());
+                req.page = Some(1);
+                req.size = Some(10);
+                req
             }
             .build(&t)
             .unwrap(),
             format!("GET {base}/data/v2/refreshes?{q}&page=1&size=10"),
         ),
         (
-            GetRefresh {
-                entity_id: e(),
-                refresh_id: RefreshId::parse(REFRESH).unwrap(),
-            }
-            .build(&t)
-            .unwrap(),
+            GetRefresh::new(e(), RefreshId::parse(REFRESH).unwrap())
+                .build(&t)
+                .unwrap(),
             format!("GET {base}/data/v2/refreshes/{REFRESH}?{q}"),
         ),
         (
@@ -148,20 +146,20 @@ fn every_v2_data_endpoint() {
             format!("POST {base}/insights/v2/income"),
         ),
         (
-            ListCustomers {
-                page_number: Some(0),
-                page_size: Some(5),
+            {
+                let mut req = ListCustomers::default();
+                req.page_number = Some(0);
+                req.page_size = Some(5);
+                req
             }
             .build(&t)
             .unwrap(),
             format!("GET {base}/customers/v1?page_number=0&page_size=5"),
         ),
         (
-            GetCustomerEntities {
-                customer_id: CustomerId::parse(CUSTOMER).unwrap(),
-            }
-            .build(&t)
-            .unwrap(),
+            GetCustomerEntities::new(CustomerId::parse(CUSTOMER).unwrap())
+                .build(&t)
+                .unwrap(),
             format!("GET {base}/customers/v1/{CUSTOMER}/entities"),
         ),
     ];
@@ -183,7 +181,7 @@ fn every_v2_data_endpoint() {
 #[test]
 fn bodies_of_posts() {
     let c = Ctx::new();
-    let req = TriggerRefresh { entity_id: e() }.build(&c.v2()).unwrap();
+    let req = TriggerRefresh::new(e()).build(&c.v2()).unwrap();
     assert_eq!(
         req.body(),
         format!(r#"{{"entity_id":"{ENTITY}"}}"#).as_bytes()
@@ -212,13 +210,15 @@ fn options_become_query_parameters() {
     t.start_date = Some("2025-01-01".parse().unwrap());
     t.end_date = Some("2025-01-31".parse().unwrap());
     t.insights = true;
-    t.options = DataOptions {
-        page: Some(3),
-        size: Some(100),
-        asynchronous: true,
-        meta: Some(r#"{"foo": "a&b=c"}"#.into()),
-        verbose: true,
-        force_refresh: true,
+    t.options = {
+        let mut req = DataOptions::default();
+        req.page = Some(3);
+        req.size = Some(100);
+        req.asynchronous = true;
+        req.meta = Some(r#"{"foo": "a&b=c"}"#.into());
+        req.verbose = true;
+        req.force_refresh = true;
+        req
     };
     let req = t.build(&c.v2()).unwrap();
     assert_eq!(
@@ -416,32 +416,25 @@ fn customers_entities_and_banks_take_either_credential() {
             "GET https://sandbox.leantech.me/customers/v1/app-user-id/user%2F42%3Fx",
             "the id cannot change the route"
         );
-        let get = GetCustomer {
-            customer_id: customer.clone(),
-        };
+        let get = GetCustomer::new(customer.clone());
         assert_eq!(
             line(&get.build(&target).unwrap()),
             format!("GET https://sandbox.leantech.me/customers/v1/{CUSTOMER}")
         );
-        let entity = GetEntity {
-            customer_id: customer.clone(),
-            entity_id: e(),
-        };
+        let entity = GetEntity::new(customer.clone(), e());
         assert_eq!(
             line(&entity.build(&target).unwrap()),
             format!("GET https://sandbox.leantech.me/customers/v1/{CUSTOMER}/entities/{ENTITY}")
         );
-        let delete = DeleteEntity {
-            customer_id: customer.clone(),
-            entity_id: e(),
-            reason: Some("USER_REQUESTED".into()),
+        let delete = {
+            let mut req = DeleteEntity::new(customer.clone(), e());
+            req.reason = Some("USER_REQUESTED".into());
+            req
         };
         let req = delete.build(&target).unwrap();
         assert_eq!(req.method(), "DELETE");
         assert_eq!(req.body(), br#"{"reason":"USER_REQUESTED"}"#);
-        let banks = ListBanks {
-            account_types: BankAccountTypes::Personal,
-        };
+        let banks = ListBanks::new(BankAccountTypes::Personal);
         assert_eq!(
             line(&banks.build(&target).unwrap()),
             "GET https://sandbox.leantech.me/banks/v1?account_types=PERSONAL"

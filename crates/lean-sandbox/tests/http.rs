@@ -250,9 +250,9 @@ fn every_data_route_decodes_with_the_core() {
     };
     assert_eq!(customers.payload.data.len(), 2);
     let Outcome::Data(entities) = c
-        .call(&GetCustomerEntities {
-            customer_id: customers.payload.data[0].customer_id.clone(),
-        })
+        .call(&GetCustomerEntities::new(
+            customers.payload.data[0].customer_id.clone(),
+        ))
         .1
     else {
         panic!()
@@ -703,12 +703,7 @@ fn refresh_then_webhook() {
     .unwrap();
     let c = Client::new(&sandbox);
     let e = sandbox.entities()[0].clone();
-    let Outcome::Data(t) = c
-        .call(&TriggerRefresh {
-            entity_id: e.clone(),
-        })
-        .1
-    else {
+    let Outcome::Data(t) = c.call(&TriggerRefresh::new(e.clone())).1 else {
         panic!()
     };
     // Lean announces the refresh twice: PENDING at once, FINISHED when the bank is done.
@@ -723,20 +718,18 @@ fn refresh_then_webhook() {
         );
     }
     let Outcome::Data(r) = c
-        .call(&GetRefresh {
-            entity_id: e.clone(),
-            refresh_id: t.payload.refresh_id.clone(),
-        })
+        .call(&GetRefresh::new(e.clone(), t.payload.refresh_id.clone()))
         .1
     else {
         panic!()
     };
     assert_eq!(r.payload.status, Some(RefreshStatus::Finished));
     let Outcome::Data(list) = c
-        .call(&ListRefreshes {
-            entity_id: e,
-            page: None,
-            size: None,
+        .call(&{
+            let mut req = ListRefreshes::new(e);
+            req.page = None;
+            req.size = None;
+            req
         })
         .1
     else {

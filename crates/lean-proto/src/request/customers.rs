@@ -4,11 +4,25 @@ use super::*;
 
 /// `GET /customers/v1?page_number&page_size`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ListCustomers {
     /// Zero-based page.
     pub page_number: Option<u32>,
     /// Page size, 1..=100.
     pub page_size: Option<u32>,
+}
+
+impl ListCustomers {
+    /// The first page of customers.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// With this page size (1..=100).
+    pub fn with_page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
+    }
 }
 
 impl Endpoint for ListCustomers {
@@ -59,9 +73,17 @@ impl Endpoint for ListCustomers {
 
 /// `GET /customers/v1/{customer_id}/entities`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GetCustomerEntities {
     /// The customer.
     pub customer_id: CustomerId,
+}
+
+impl GetCustomerEntities {
+    /// The entities of `customer_id`.
+    pub fn new(customer_id: CustomerId) -> Self {
+        GetCustomerEntities { customer_id }
+    }
 }
 
 impl Endpoint for GetCustomerEntities {
@@ -85,6 +107,7 @@ impl Endpoint for GetCustomerEntities {
 
 /// `GET /customers/v1/entities?page_number&page_size&start_date&end_date`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ListEntities {
     /// Zero-based page.
     pub page_number: Option<u32>,
@@ -94,6 +117,13 @@ pub struct ListEntities {
     pub start_date: Option<Date>,
     /// Created on or before.
     pub end_date: Option<Date>,
+}
+
+impl ListEntities {
+    /// Every entity, first page.
+    pub fn new() -> Self {
+        Self::default()
+    }
 }
 
 impl Endpoint for ListEntities {
@@ -162,6 +192,7 @@ fn check_app_user_id(app_user_id: &str) -> Result<(), RequestError> {
 /// # Ok::<(), lean_proto::RequestError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CreateCustomer {
     app_user_id: String,
 }
@@ -207,9 +238,17 @@ impl Endpoint for CreateCustomer {
 
 /// `GET /customers/v1/{customer_id}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GetCustomer {
     /// The customer.
     pub customer_id: CustomerId,
+}
+
+impl GetCustomer {
+    /// Customer `customer_id`.
+    pub fn new(customer_id: CustomerId) -> Self {
+        GetCustomer { customer_id }
+    }
 }
 
 impl Endpoint for GetCustomer {
@@ -233,6 +272,7 @@ impl Endpoint for GetCustomer {
 
 /// `GET /customers/v1/app-user-id/{app_user_id}`: the customer of your user.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GetCustomerByAppUserId {
     app_user_id: String,
 }
@@ -272,11 +312,22 @@ impl Endpoint for GetCustomerByAppUserId {
 
 /// `GET /customers/v1/{customer_id}/entities/{entity_id}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GetEntity {
     /// The customer.
     pub customer_id: CustomerId,
     /// The entity.
     pub entity_id: EntityId,
+}
+
+impl GetEntity {
+    /// Entity `entity_id` of `customer_id`.
+    pub fn new(customer_id: CustomerId, entity_id: EntityId) -> Self {
+        GetEntity {
+            customer_id,
+            entity_id,
+        }
+    }
 }
 
 impl Endpoint for GetEntity {
@@ -304,6 +355,7 @@ impl Endpoint for GetEntity {
 /// `DELETE /customers/v1/{customer_id}/entities/{entity_id}`: ends the connection (the
 /// consent is revoked; data calls for the entity answer `UNKNOWN_ENTITY` after).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DeleteEntity {
     /// The customer.
     pub customer_id: CustomerId,
@@ -311,6 +363,17 @@ pub struct DeleteEntity {
     pub entity_id: EntityId,
     /// Why (Lean stores it; e.g. `USER_REQUESTED`).
     pub reason: Option<String>,
+}
+
+impl DeleteEntity {
+    /// Deletes entity `entity_id` of `customer_id` (no reason given).
+    pub fn new(customer_id: CustomerId, entity_id: EntityId) -> Self {
+        DeleteEntity {
+            customer_id,
+            entity_id,
+            reason: None,
+        }
+    }
 }
 
 impl Endpoint for DeleteEntity {
@@ -353,9 +416,17 @@ pub enum BankAccountTypes {
 
 /// `GET /banks/v1/?account_types=…`: the banks your application can connect.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ListBanks {
     /// Filter by account type.
     pub account_types: BankAccountTypes,
+}
+
+impl ListBanks {
+    /// The banks with accounts of `account_types`.
+    pub fn new(account_types: BankAccountTypes) -> Self {
+        ListBanks { account_types }
+    }
 }
 
 impl Endpoint for ListBanks {

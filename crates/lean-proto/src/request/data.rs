@@ -4,6 +4,7 @@ use super::*;
 
 /// `GET /data/v2/accounts`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GetAccounts {
     /// The entity.
     pub entity_id: EntityId,
@@ -46,6 +47,7 @@ impl Endpoint for GetAccounts {
 
 /// `GET /data/v2/identity`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GetIdentity {
     /// The entity.
     pub entity_id: EntityId,
@@ -91,6 +93,7 @@ macro_rules! account_endpoint {
     ($(#[$doc:meta])* $name:ident, $item:ty, $segment:literal, $cli:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
         pub struct $name {
             /// The entity.
             pub entity_id: EntityId,
@@ -152,6 +155,7 @@ account_endpoint!(
 
 /// `GET /data/v2/accounts/{account_id}/transactions`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GetTransactions {
     /// The entity.
     pub entity_id: EntityId,
@@ -217,9 +221,17 @@ impl Endpoint for GetTransactions {
 
 /// `POST /data/v2/refreshes` with `{"entity_id": …}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TriggerRefresh {
     /// The entity to refresh.
     pub entity_id: EntityId,
+}
+
+impl TriggerRefresh {
+    /// A refresh of `entity_id`.
+    pub fn new(entity_id: EntityId) -> Self {
+        TriggerRefresh { entity_id }
+    }
 }
 
 impl Endpoint for TriggerRefresh {
@@ -243,6 +255,7 @@ impl Endpoint for TriggerRefresh {
 
 /// `GET /data/v2/refreshes?entity_id=…`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ListRefreshes {
     /// The entity.
     pub entity_id: EntityId,
@@ -250,6 +263,23 @@ pub struct ListRefreshes {
     pub page: Option<u32>,
     /// Page size, 1..=100.
     pub size: Option<u32>,
+}
+
+impl ListRefreshes {
+    /// The first page of `entity_id`'s refreshes.
+    pub fn new(entity_id: EntityId) -> Self {
+        ListRefreshes {
+            entity_id,
+            page: None,
+            size: None,
+        }
+    }
+
+    /// With this page size (1..=100).
+    pub fn with_size(mut self, size: u32) -> Self {
+        self.size = Some(size);
+        self
+    }
 }
 
 impl Endpoint for ListRefreshes {
@@ -298,11 +328,22 @@ impl Endpoint for ListRefreshes {
 
 /// `GET /data/v2/refreshes/{refresh_id}?entity_id=…`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GetRefresh {
     /// The entity.
     pub entity_id: EntityId,
     /// The refresh.
     pub refresh_id: RefreshId,
+}
+
+impl GetRefresh {
+    /// Refresh `refresh_id` of `entity_id`.
+    pub fn new(entity_id: EntityId, refresh_id: RefreshId) -> Self {
+        GetRefresh {
+            entity_id,
+            refresh_id,
+        }
+    }
 }
 
 impl Endpoint for GetRefresh {

@@ -4,6 +4,7 @@ use super::*;
 
 /// `POST /insights/v2/income` with `{entity_id, start_date, income_type}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GetIncome {
     /// The entity (needs accounts and transactions permissions).
     pub entity_id: EntityId,
@@ -71,6 +72,7 @@ macro_rules! insights_endpoint {
     ($(#[$doc:meta])* $name:ident, $out:ty, $path:literal, $cli:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
         pub struct $name {
             /// The entity.
             pub entity_id: EntityId,
@@ -160,6 +162,7 @@ insights_endpoint!(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VerifyName {
     entity_id: EntityId,
     full_name: String,

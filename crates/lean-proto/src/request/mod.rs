@@ -139,6 +139,7 @@ pub struct Target<'a> {
 
 /// Options shared by the v2 data endpoints.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DataOptions {
     /// Zero-based page (`page`); omitted means Lean's default 0.
     pub page: Option<u32>,

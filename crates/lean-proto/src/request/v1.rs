@@ -7,6 +7,7 @@ macro_rules! v1_endpoint {
     ($(#[$doc:meta])* $name:ident, $out:ty, $path:literal, $cli:literal, { $($(#[$fdoc:meta])* $field:ident : $fty:ty),* }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
         pub struct $name {
             /// The entity.
             pub entity_id: EntityId,
