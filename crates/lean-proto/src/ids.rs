@@ -73,6 +73,18 @@ macro_rules! uuid_id {
             }
         }
 
+        /// The nil UUID (`00000000-0000-0000-0000-000000000000`): a placeholder for records
+        /// built field by field (tests, emulators), never an id Lean gave.
+        impl Default for $name {
+            fn default() -> Self {
+                let mut nil = [b'0'; 36];
+                for i in [8, 13, 18, 23] {
+                    nil[i] = b'-';
+                }
+                $name(nil)
+            }
+        }
+
         impl FromStr for $name {
             type Err = IdError;
             fn from_str(s: &str) -> Result<Self, IdError> {

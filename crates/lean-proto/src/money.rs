@@ -52,6 +52,13 @@ impl fmt::Debug for Currency {
     }
 }
 
+/// The empty code: a placeholder for records built field by field.
+impl Default for Currency {
+    fn default() -> Self {
+        Currency::new("")
+    }
+}
+
 impl From<&str> for Currency {
     fn from(code: &str) -> Self {
         Currency::new(code)
@@ -73,13 +80,20 @@ impl<'de> Deserialize<'de> for Currency {
 }
 
 /// `{ "currency": "AED", "amount": 439.85 }`: a sum of money.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Amount {
     /// ISO 4217 code.
     pub currency: Currency,
     /// The exact amount; signless in Lean's data model (see `credit_debit_indicator`).
     #[serde(with = "decimal")]
     pub amount: Decimal,
+}
+
+impl Amount {
+    /// `amount` in `currency`.
+    pub fn new(currency: Currency, amount: Decimal) -> Self {
+        Amount { currency, amount }
+    }
 }
 
 /// Parses a decimal from a JSON number's text (`12`, `-0.5`, `1.5e3`) or a quoted number.

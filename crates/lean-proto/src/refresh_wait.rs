@@ -28,7 +28,9 @@
 //! // Lean says the refresh finished: the wait is over.
 //! let finished: Refresh = serde_json::from_str(&format!(
 //!     r#"{{"refresh_id":"721d6010-828f-4b30-9039-4c72ad6906a8","entity_id":"{entity}","status":"FINISHED"}}"#))?;
-//! wait.handle_list(Ok(RefreshList { content: vec![finished], page: None }), later);
+//! let mut list = RefreshList::default();
+//! list.content.push(finished);
+//! wait.handle_list(Ok(list), later);
 //! assert_eq!(wait.poll_outcome().unwrap()?.status, Some(RefreshStatus::Finished));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -150,7 +150,7 @@ proptest! {
                     }
                     match (polling.take(), a) {
                         (Some(RefreshPoll::Get(_)), Some((i, st))) => w.handle_refresh(Ok(refresh(i, ENTITY, st)), now),
-                        (Some(RefreshPoll::List(_)), a) => w.handle_list(Ok(RefreshList { content: a.map(|(i, st)| vec![refresh(i, ENTITY, st)]).unwrap_or_default(), page: None }), now),
+                        (Some(RefreshPoll::List(_)), a) => w.handle_list(Ok({ let mut v = RefreshList::default(); v.content = a.map(|(i, st)| vec![refresh(i, ENTITY, st)]).unwrap_or_default(); v.page = None; v }), now),
                         (Some(RefreshPoll::Get(_)), None) => w.handle_refresh(Err(CallError { kind: CallErrorKind::DeadlineExceeded, results_id: None, correlation_id: None, last_error: None }), now),
                         (None, _) => {}
                     }

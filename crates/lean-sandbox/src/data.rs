@@ -274,13 +274,15 @@ fn render(inner: &Inner, job: &Job, results_id: &str, page: u32, size: u32) -> V
         Spec::V1Balance(e, a) => {
             let account = &e.accounts[*a];
             let b = &w.balances(e, account)[0];
-            let body = lean_proto::model::v1::V1Balance {
-                balance: b.amount.amount,
-                currency_code: Some(Currency::aed()),
-                account_id: Some(account.id.clone()),
-                account_name: Some(format!("{} Account", account.sub_type)),
-                account_type: Some(account.sub_type.to_string()),
-                kind: Some("AVAILABLE".into()),
+            let body = {
+                let mut v = lean_proto::model::v1::V1Balance::default();
+                v.balance = b.amount.amount;
+                v.currency_code = Some(Currency::aed());
+                v.account_id = Some(account.id.clone());
+                v.account_name = Some(format!("{} Account", account.sub_type));
+                v.account_type = Some(account.sub_type.to_string());
+                v.kind = Some("AVAILABLE".into());
+                v
             };
             v1_body("OK", v1_ok, Some(&body), results_id)
         }
@@ -294,22 +296,28 @@ fn render(inner: &Inner, job: &Job, results_id: &str, page: u32, size: u32) -> V
                     } else {
                         t.amount.amount
                     };
-                    lean_proto::model::v1::V1Transaction {
-                        id: t.transaction_id,
-                        description: t.transaction_information,
-                        amount: signed,
-                        currency_code: Some(Currency::aed()),
-                        index: t.index,
-                        pending: Some(false),
-                        timestamp: t.booking_date_time,
-                        insights: None,
+                    {
+                        let mut v = lean_proto::model::v1::V1Transaction::default();
+                        v.id = t.transaction_id;
+                        v.description = t.transaction_information;
+                        v.amount = signed;
+                        v.currency_code = Some(Currency::aed());
+                        v.index = t.index;
+                        v.pending = Some(false);
+                        v.timestamp = t.booking_date_time;
+                        v.insights = None;
+                        v
                     }
                 })
                 .collect();
             v1_body(
                 "OK",
                 v1_ok,
-                Some(&lean_proto::model::v1::V1Transactions { transactions: txs }),
+                Some(&{
+                    let mut v = lean_proto::model::v1::V1Transactions::default();
+                    v.transactions = txs;
+                    v
+                }),
                 results_id,
             )
         }

@@ -62,9 +62,11 @@ pub async fn create_customer(State(inner): Shared, headers: HeaderMap, body: Byt
             return Err(bad_param("app_user_id", &app_user_id));
         }
         let id = CustomerId::parse(&inner.new_id()).map_err(|_| invalid_url())?;
-        let customer = Customer {
-            customer_id: id,
-            app_user_id: Some(app_user_id.clone()),
+        let customer = {
+            let mut v = Customer::default();
+            v.customer_id = id;
+            v.app_user_id = Some(app_user_id.clone());
+            v
         };
         {
             let mut m = inner.lock();
@@ -97,9 +99,11 @@ pub async fn list_customers(
         authenticate(&inner, &headers, Caller::Either)?;
         let (page, size) = paging_as(&q, "page_number", "page_size")?;
         let all = inner.customers();
-        Ok(ok_json(&CustomerList {
-            data: page_of(&all, page, size).to_vec(),
-            page: Some(page_info(page, size, all.len())),
+        Ok(ok_json(&{
+            let mut v = CustomerList::default();
+            v.data = page_of(&all, page, size).to_vec();
+            v.page = Some(page_info(page, size, all.len()));
+            v
         }))
     };
     go.await.unwrap_or_else(|r| r)
@@ -223,9 +227,11 @@ pub async fn list_entities(
                 created.is_none_or(|c| start.is_none_or(|s| c >= s) && end.is_none_or(|t| c <= t))
             })
             .collect();
-        Ok(ok_json(&EntityPage {
-            data: page_of(&all, page, size).to_vec(),
-            page: Some(page_info(page, size, all.len())),
+        Ok(ok_json(&{
+            let mut v = EntityPage::default();
+            v.data = page_of(&all, page, size).to_vec();
+            v.page = Some(page_info(page, size, all.len()));
+            v
         }))
     };
     go.await.unwrap_or_else(|r| r)

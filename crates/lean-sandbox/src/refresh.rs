@@ -27,15 +27,17 @@ type Shared = State<Arc<Inner>>;
 /// one is already pending for the entity.
 pub fn start(inner: &Arc<Inner>, entity: &Ent, app_user_id: Option<String>) -> Option<RefreshId> {
     let refresh_id = RefreshId::parse(&inner.new_id()).ok()?;
-    let refresh = Refresh {
-        refresh_id: refresh_id.clone(),
-        entity_id: Some(entity.id.clone()),
-        customer_id: Some(entity.customer_id.clone()),
-        app_user_id,
-        status: Some(RefreshStatus::Pending),
-        data_status: None,
-        created_at: Timestamp::parse(&now_stamp()).ok(),
-        updated_at: None,
+    let refresh = {
+        let mut v = Refresh::default();
+        v.refresh_id = refresh_id.clone();
+        v.entity_id = Some(entity.id.clone());
+        v.customer_id = Some(entity.customer_id.clone());
+        v.app_user_id = app_user_id;
+        v.status = Some(RefreshStatus::Pending);
+        v.data_status = None;
+        v.created_at = Timestamp::parse(&now_stamp()).ok();
+        v.updated_at = None;
+        v
     };
     {
         let mut m = inner.lock();
@@ -76,28 +78,34 @@ fn announce(inner: &Arc<Inner>, refresh: &Refresh, fault: Option<FaultKind>) {
 
 /// Marks the refresh FINISHED with a `data_status` for every account.
 fn finish(inner: &Inner, entity: &Ent, id: &RefreshId) -> Option<Refresh> {
-    let status = RefreshDataStatus {
-        accounts: Some(DataStatus::Ok),
-        identity: Some(DataStatus::Ok),
-        account_data: entity
+    let status = {
+        let mut v = RefreshDataStatus::default();
+        v.accounts = Some(DataStatus::Ok);
+        v.identity = Some(DataStatus::Ok);
+        v.account_data = entity
             .accounts
             .iter()
-            .map(|a| AccountDataStatus {
-                account_id: a.id.clone(),
-                balance: Some(DataStatus::Ok),
-                identity: Some(DataStatus::Ok),
-                transactions: Some(DataStatus::Ok),
-                scheduled_payments: Some(DataStatus::Ok),
-                direct_debits: Some(DataStatus::Ok),
-                standing_orders: Some(DataStatus::Ok),
-                beneficiaries: Some(DataStatus::Ok),
-                transaction_availability: Some(TransactionAvailability {
-                    start: Some(crate::world::today() - chrono::Duration::days(364)),
-                    end: Some(crate::world::today()),
-                    complete_months: Some(11),
-                }),
+            .map(|a| {
+                let mut v = AccountDataStatus::default();
+                v.account_id = a.id.clone();
+                v.balance = Some(DataStatus::Ok);
+                v.identity = Some(DataStatus::Ok);
+                v.transactions = Some(DataStatus::Ok);
+                v.scheduled_payments = Some(DataStatus::Ok);
+                v.direct_debits = Some(DataStatus::Ok);
+                v.standing_orders = Some(DataStatus::Ok);
+                v.beneficiaries = Some(DataStatus::Ok);
+                v.transaction_availability = Some({
+                    let mut v = TransactionAvailability::default();
+                    v.start = Some(crate::world::today() - chrono::Duration::days(364));
+                    v.end = Some(crate::world::today());
+                    v.complete_months = Some(11);
+                    v
+                });
+                v
             })
-            .collect(),
+            .collect();
+        v
     };
     let mut m = inner.lock();
     let r = m.refreshes.iter_mut().find(|r| &r.refresh_id == id)?;
@@ -141,14 +149,17 @@ pub async fn list(State(inner): Shared, headers: HeaderMap, Query(q): Query<Q>) 
             .refreshes
             .iter()
             .filter(|r| r.entity_id.as_ref() == Some(&e.id))
-            .map(|r| Refresh {
-                data_status: None,
-                ..r.clone()
+            .map(|r| {
+                let mut v = r.clone();
+                v.data_status = None;
+                v
             })
             .collect();
-        let list = RefreshList {
-            content: page_of(&all, page, size).to_vec(),
-            page: Some(page_info(page, size, all.len())),
+        let list = {
+            let mut v = RefreshList::default();
+            v.content = page_of(&all, page, size).to_vec();
+            v.page = Some(page_info(page, size, all.len()));
+            v
         };
         Ok::<_, Response>(json_response(
             StatusCode::OK,

@@ -102,11 +102,13 @@ pub struct ErrorBody<'a> {
 /// The page object for `total` items, `size` per page, at `number`.
 pub fn page_info(number: u32, size: u32, total: usize) -> PageInfo {
     let size = size.max(1);
-    PageInfo {
-        number,
-        size,
-        total_elements: total as u64,
-        total_pages: (total as u64).div_ceil(u64::from(size)) as u32,
+    {
+        let mut v = PageInfo::default();
+        v.number = number;
+        v.size = size;
+        v.total_elements = total as u64;
+        v.total_pages = (total as u64).div_ceil(u64::from(size)) as u32;
+        v
     }
 }
 

@@ -8,7 +8,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
 /// A customer: Lean's record of one of your users.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Customer {
     /// Lean's id.
     pub customer_id: CustomerId,
@@ -18,7 +19,8 @@ pub struct Customer {
 }
 
 /// `GET /customers/v1` → `{data: [...], page}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomerList {
     /// Customers on this page.
     #[serde(default)]
@@ -30,6 +32,7 @@ pub struct CustomerList {
 
 /// Which data an entity (or a consent) may read.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Permissions {
     /// Entity identity.
     #[serde(default)]
@@ -61,7 +64,8 @@ pub struct Permissions {
 }
 
 /// An account named in a consent.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ConsentAccount {
     /// `IBAN`, `ACCOUNT_NUMBER`, …
     #[serde(default)]
@@ -78,7 +82,8 @@ pub struct ConsentAccount {
 }
 
 /// A consent the customer gave the bank.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Consent {
     /// Lean's id.
     #[serde(default)]
@@ -122,7 +127,8 @@ pub struct Consent {
 }
 
 /// An entity: one customer's connection to one bank.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Entity {
     /// The `entity_id`.
     pub id: EntityId,
@@ -158,7 +164,8 @@ pub struct Entity {
 pub struct EntityList(pub Vec<Entity>);
 
 /// `GET /customers/v1/entities` → `{data: [...], page}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EntityPage {
     /// Entities on this page.
     #[serde(default)]
@@ -202,6 +209,7 @@ impl fmt::Debug for TokenResponse {
 /// Whether a bank's data and payments work (`availability` of a bank, and the payload of
 /// `bank.availability.updated`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Availability {
     /// Up right now.
     #[serde(default)]
@@ -213,6 +221,7 @@ pub struct Availability {
 
 /// Per product.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AvailabilityFlags {
     /// Payments.
     #[serde(default)]
@@ -223,7 +232,8 @@ pub struct AvailabilityFlags {
 }
 
 /// A bank of `GET /banks/v1/` (fields Lean adds are ignored, never refused).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Bank {
     /// `bank_identifier`, e.g. `LEAN_OF_RETAIL_UAE`.
     pub identifier: String,

@@ -32,7 +32,8 @@ macro_rules! collection {
 }
 
 /// An identifier of an account, party or agent (`{scheme_name, identification, name}`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AccountIdentifier {
     /// `IBAN`, `BBAN`, `ACCOUNT_NUMBER`, …
     pub scheme_name: Option<SchemeName>,
@@ -47,7 +48,8 @@ pub struct AccountIdentifier {
 }
 
 /// A bank account (`data.accounts[]`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Account {
     /// The entity this account belongs to.
     #[serde(default)]
@@ -110,7 +112,8 @@ impl Account {
 }
 
 /// A credit line attached to a balance.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreditLine {
     /// Whether the credit line is included in the balance amount.
     #[serde(default)]
@@ -124,7 +127,8 @@ pub struct CreditLine {
 }
 
 /// A balance of an account (`data.balances[]`); an account has several, one per `type`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Balance {
     /// The entity.
     #[serde(default)]
@@ -153,7 +157,8 @@ pub struct Balance {
 collection!(Balance, "balances", "balances");
 
 /// The running balance after a transaction.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TransactionBalance {
     /// Balance type.
     #[serde(default, rename = "type")]
@@ -167,7 +172,8 @@ pub struct TransactionBalance {
 }
 
 /// A fee charged with a transaction.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ChargeAmount {
     /// The fee.
     #[serde(with = "crate::money::decimal")]
@@ -180,7 +186,8 @@ pub struct ChargeAmount {
 }
 
 /// A bank transaction code (`{code, sub_code}`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BankTransactionCode {
     /// Code.
     #[serde(default)]
@@ -191,7 +198,8 @@ pub struct BankTransactionCode {
 }
 
 /// A bank-proprietary transaction code (`{code, issuer}`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProprietaryBankTransactionCode {
     /// Code.
     #[serde(default)]
@@ -202,7 +210,8 @@ pub struct ProprietaryBankTransactionCode {
 }
 
 /// The card used for a transaction.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CardInstrument {
     /// How it was authorised.
     #[serde(default)]
@@ -219,7 +228,8 @@ pub struct CardInstrument {
 }
 
 /// The merchant of a card transaction.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MerchantDetails {
     /// Merchant category code.
     #[serde(default)]
@@ -230,7 +240,8 @@ pub struct MerchantDetails {
 }
 
 /// A currency conversion applied to a transaction.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CurrencyExchange {
     /// Currency converted from.
     #[serde(default)]
@@ -256,7 +267,8 @@ pub struct CurrencyExchange {
 }
 
 /// A postal address (of an agent or a party).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PostalAddress {
     /// Free address line.
     #[serde(default)]
@@ -291,7 +303,8 @@ pub struct PostalAddress {
 }
 
 /// A financial institution (creditor or debtor agent).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Agent {
     /// `BICFI`, …
     #[serde(default)]
@@ -308,7 +321,8 @@ pub struct Agent {
 }
 
 /// A transaction (`data.transactions[]`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Transaction {
     /// The entity.
     #[serde(default)]
@@ -406,7 +420,8 @@ pub struct Transaction {
 collection!(Transaction, "transactions", "transactions");
 
 /// A party's address in identity data.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct IdentityAddress {
     /// Free address line.
     #[serde(default)]
@@ -450,7 +465,8 @@ pub struct IdentityAddress {
 }
 
 /// A party's identity (`data.identities[]` of `/identity` and of `/accounts/{id}/identities`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Identity {
     /// The entity.
     #[serde(default)]
@@ -504,7 +520,8 @@ pub struct Identity {
 collection!(Identity, "identities", "identities");
 
 /// A saved payee of an account (`data.beneficiaries[]`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Beneficiary {
     /// The account.
     #[serde(default)]
@@ -540,7 +557,8 @@ pub struct Beneficiary {
 collection!(Beneficiary, "beneficiaries", "beneficiaries");
 
 /// A direct debit mandate (`data.direct_debits[]`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DirectDebit {
     /// The account.
     #[serde(default)]
@@ -573,7 +591,8 @@ pub struct DirectDebit {
 collection!(DirectDebit, "direct_debits", "direct-debits");
 
 /// A one-off future payment (`data.scheduled_payments[]`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ScheduledPayment {
     /// The account.
     #[serde(default)]
@@ -609,7 +628,8 @@ pub struct ScheduledPayment {
 collection!(ScheduledPayment, "scheduled_payments", "scheduled-payments");
 
 /// How often a standing order pays.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Frequency {
     /// `OTHER`, …
     #[serde(default)]
@@ -620,7 +640,8 @@ pub struct Frequency {
 }
 
 /// A recurring payment (`data.standing_orders[]`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StandingOrder {
     /// The account.
     #[serde(default)]
@@ -683,7 +704,8 @@ pub struct StandingOrder {
 collection!(StandingOrder, "standing_orders", "standing-orders");
 
 /// `data.page`: where this page sits in the collection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PageInfo {
     /// Zero-based page number.
     pub number: u32,
@@ -705,6 +727,7 @@ impl PageInfo {
 
 /// One page of a v2 collection: the items, and page info when Lean sent it.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Page<T> {
     /// The items on this page.
     pub items: Vec<T>,
@@ -714,7 +737,26 @@ pub struct Page<T> {
     pub account_id: Option<AccountId>,
 }
 
+impl<T> Default for Page<T> {
+    fn default() -> Self {
+        Page {
+            items: Vec::new(),
+            page: None,
+            account_id: None,
+        }
+    }
+}
+
 impl<T> Page<T> {
+    /// A page of `items` (for tests and emulators; Lean's pages come from `classify`).
+    pub fn new(items: Vec<T>, page: Option<PageInfo>) -> Self {
+        Page {
+            items,
+            page,
+            account_id: None,
+        }
+    }
+
     /// The next page number, if the page info says there is one.
     pub fn next_page(&self) -> Option<u32> {
         self.page.and_then(|p| p.next_page())

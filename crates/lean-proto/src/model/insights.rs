@@ -13,7 +13,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// An amount attributed to a calendar month (`{month, year, amount}`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MonthAmount {
     /// 1..=12
     pub month: u8,
@@ -25,7 +26,8 @@ pub struct MonthAmount {
 }
 
 /// Totals of one calendar month.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MonthlyTotal {
     /// 1..=12
     pub month: u8,
@@ -46,7 +48,8 @@ pub struct MonthlyTotal {
 }
 
 /// A breakdown of a total along one dimension (`by: "category"`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Breakdown {
     /// The dimension, e.g. `category`.
     #[serde(default)]
@@ -57,7 +60,8 @@ pub struct Breakdown {
 }
 
 /// Spending in one category.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CategoryBreakdown {
     /// `GROCERIES`, `TRAVEL`, … (kept as text: Lean's category list is open).
     #[serde(default)]
@@ -95,7 +99,8 @@ pub struct CategoryBreakdown {
 }
 
 /// Totals over the whole window (income and expenses).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InsightTotal {
     /// Sum.
     #[serde(default, with = "crate::money::decimal_opt")]
@@ -130,7 +135,8 @@ pub struct InsightTotal {
 }
 
 /// Where a non-salary income came from.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct IncomeSource {
     /// `CASH_DEPOSIT`, `HOUSING_BENEFIT`, `SOCIAL_SECURITY`, …
     #[serde(default, rename = "type")]
@@ -141,7 +147,8 @@ pub struct IncomeSource {
 }
 
 /// A transaction counted as income.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct IncomeTransaction {
     /// The account.
     #[serde(default)]
@@ -164,7 +171,8 @@ pub struct IncomeTransaction {
 }
 
 /// Income statistics over a period (`P3M`, `P6M`, …).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct IncomePeriod {
     /// ISO 8601 duration, e.g. `P3M`.
     #[serde(default)]
@@ -178,7 +186,8 @@ pub struct IncomePeriod {
 }
 
 /// How stable an income is.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct IncomeFactors {
     /// Per period.
     #[serde(default)]
@@ -192,7 +201,8 @@ pub struct IncomeFactors {
 }
 
 /// One kind of income (salary or non-salary).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct IncomeStream {
     /// Currency of the amounts.
     #[serde(default)]
@@ -212,7 +222,8 @@ pub struct IncomeStream {
 }
 
 /// `POST /insights/v2/income`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Income {
     /// Salary income.
     #[serde(default)]
@@ -223,7 +234,8 @@ pub struct Income {
 }
 
 /// `GET /insights/v2/expenses`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Expenses {
     /// Currency of the amounts.
     #[serde(default)]
@@ -237,7 +249,8 @@ pub struct Expenses {
 }
 
 /// Money flowing in or out in one category.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CategoryFlow {
     /// `inflow`, `outflow`, …
     #[serde(default)]
@@ -251,7 +264,8 @@ pub struct CategoryFlow {
 }
 
 /// Net of inflows and outflows.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NetFlow {
     /// Inflows minus outflows.
     #[serde(default)]
@@ -262,7 +276,8 @@ pub struct NetFlow {
 }
 
 /// Flows over a window or a month.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Flows {
     /// Calendar month (monthly totals only).
     #[serde(default)]
@@ -285,7 +300,8 @@ pub struct Flows {
 }
 
 /// Credit/debit behaviour over a period.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreditDebitPeriod {
     /// ISO 8601 duration, e.g. `P3M`.
     #[serde(default)]
@@ -320,7 +336,8 @@ pub struct CreditDebitPeriod {
 }
 
 /// Largest payments over a period.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BigPaymentsPeriod {
     /// ISO 8601 duration.
     #[serde(default)]
@@ -337,7 +354,8 @@ pub struct BigPaymentsPeriod {
 }
 
 /// A list of per-period statistics.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Periods<T> {
     /// Per period.
     #[serde(default = "Vec::new")]
@@ -345,7 +363,8 @@ pub struct Periods<T> {
 }
 
 /// `GET /insights/v2/assets/cashflows`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Cashflows {
     /// Over the whole window.
     #[serde(default)]
@@ -375,7 +394,8 @@ crate::enums::lean_enum!(
 );
 
 /// `POST /insights/v1/name-verification` → `payload` (the v1 envelope).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NameVerification {
     /// The name you sent.
     #[serde(default)]

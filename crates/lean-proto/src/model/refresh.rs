@@ -10,7 +10,8 @@ use crate::time::{Date, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// `POST /data/v2/refreshes` → 200.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RefreshTriggered {
     /// The new refresh.
     pub refresh_id: RefreshId,
@@ -26,7 +27,8 @@ pub struct RefreshTriggered {
 }
 
 /// The window of transactions a refresh obtained for an account.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TransactionAvailability {
     /// First day covered.
     #[serde(default)]
@@ -40,7 +42,8 @@ pub struct TransactionAvailability {
 }
 
 /// Per-account outcome of a refresh.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AccountDataStatus {
     /// The account.
     pub account_id: AccountId,
@@ -72,7 +75,8 @@ pub struct AccountDataStatus {
 }
 
 /// What a refresh obtained, per data type.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RefreshDataStatus {
     /// Accounts list.
     #[serde(default)]
@@ -86,7 +90,8 @@ pub struct RefreshDataStatus {
 }
 
 /// A refresh (`GET /data/v2/refreshes/{refresh_id}`, items of the list, webhook payloads).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Refresh {
     /// The refresh.
     pub refresh_id: RefreshId,
@@ -114,7 +119,8 @@ pub struct Refresh {
 }
 
 /// `GET /data/v2/refreshes` → `{content: [...], page: {...}}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RefreshList {
     /// The refreshes on this page.
     #[serde(default)]

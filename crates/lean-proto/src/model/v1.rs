@@ -7,7 +7,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// `POST /data/v1/identity`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct V1Identity {
     /// Full name.
     #[serde(default)]
@@ -33,7 +34,8 @@ pub struct V1Identity {
 }
 
 /// Credit card details of a v1 account.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct V1Credit {
     /// Last four digits.
     #[serde(default)]
@@ -50,7 +52,8 @@ pub struct V1Credit {
 }
 
 /// A v1 account.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct V1Account {
     /// The account.
     pub account_id: AccountId,
@@ -78,7 +81,8 @@ pub struct V1Account {
 }
 
 /// `POST /data/v1/accounts`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct V1Accounts {
     /// The accounts.
     #[serde(default)]
@@ -86,7 +90,8 @@ pub struct V1Accounts {
 }
 
 /// `POST /data/v1/balance`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct V1Balance {
     /// The balance, exact.
     #[serde(with = "crate::money::decimal")]
@@ -109,7 +114,8 @@ pub struct V1Balance {
 }
 
 /// Enrichment of a v1 transaction.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct V1TransactionInsights {
     /// Cleaned description.
     #[serde(default)]
@@ -129,7 +135,8 @@ pub struct V1TransactionInsights {
 }
 
 /// A v1 transaction. `amount` is signed (negative for money out).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct V1Transaction {
     /// The bank's id.
     #[serde(default)]
@@ -158,7 +165,8 @@ pub struct V1Transaction {
 }
 
 /// `POST /data/v1/transactions`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct V1Transactions {
     /// The transactions.
     #[serde(default)]

@@ -1,0 +1,692 @@
+//! Insights computed from the world's transactions: income (with income factors), expenses,
+//! cashflows (monthly totals, credit/debit behaviour, big payments), the KSA insights (cash
+//! balances, credit and non-credit obligations, employment), freelancer cashflow, and name
+//! verification. Nothing is stored: every answer is recomputed from the seeded data.
+
+use super::*;
+
+impl World {
+    fn all_transactions<'a>(&'a self, e: &'a EntityRec) -> impl Iterator<Item = Transaction> + 'a {
+        e.accounts
+            .iter()
+            .flat_map(move |a| (0..a.transactions).map(move |i| self.transaction(e, a, i)))
+    }
+
+    /// `POST /insights/v2/income`, computed from the transactions.
+    pub fn income(&self, e: &EntityRec) -> Income {
+        let mut salary = Vec::new();
+        let mut other = Vec::new();
+        for t in self
+            .all_transactions(e)
+            .filter(|t| t.credit_debit_indicator == Some(CreditDebitIndicator::Credit))
+        {
+            let it = {
+                let mut v = IncomeTransaction::default();
+                v.account_id = t.account_id.clone();
+                v.transaction_id = t.transaction_id.clone();
+                v.transaction_information = t.transaction_information.clone();
+                v.booking_date_time = t.booking_date_time;
+                v.amount = Some(t.amount.amount);
+                v.income_source = None;
+                v
+            };
+            if t.transaction_information
+                .as_deref()
+                .is_some_and(|s| s.contains("Salary"))
+            {
+                salary.push(it);
+            } else {
+                other.push({
+                    let mut v = it;
+                    v.income_source = Some({
+                        let mut v = IncomeSource::default();
+                        v.kind = Some("CASH_DEPOSIT".into());
+                        v.name = None;
+                        v
+                    });
+                    v
+                });
+            }
+        }
+        {
+            let mut v = Income::default();
+            v.salary = Some(Self::stream(salary));
+            v.non_salary = Some(Self::stream(other));
+            v
+        }
+    }
+
+    fn monthly(items: impl Iterator<Item = (NaiveDate, Decimal)>) -> Vec<MonthlyTotal> {
+        let mut by: BTreeMap<(i32, u32), (Decimal, u64)> = BTreeMap::new();
+        for (d, amt) in items {
+            let e = by.entry((d.year(), d.month())).or_default();
+            e.0 += amt;
+            e.1 += 1;
+        }
+        by.into_iter()
+            .map(|((y, m), (amount, count))| {
+                let mut v = MonthlyTotal::default();
+                v.month = m as u8;
+                v.year = y;
+                v.amount = Some(amount);
+                v.count = Some(count);
+                v.is_month_complete = Some((y, m) != (today().year(), today().month()));
+                v.breakdown = Vec::new();
+                v
+            })
+            .collect()
+    }
+
+    fn total(items: &[(NaiveDate, Decimal)], monthly: &[MonthlyTotal]) -> InsightTotal {
+        let amount: Decimal = items.iter().map(|(_, a)| *a).sum();
+        let months = Decimal::from(monthly.len().max(1) as u64);
+        let max = monthly.iter().max_by_key(|m| m.amount);
+        let min = monthly.iter().min_by_key(|m| m.amount);
+        let ma = |m: Option<&MonthlyTotal>| {
+            m.map(|m| {
+                let mut v = MonthAmount::default();
+                v.month = m.month;
+                v.year = m.year;
+                v.amount = m.amount;
+                v
+            })
+        };
+        {
+            let mut v = InsightTotal::default();
+            v.amount = Some(amount);
+            v.count = Some(items.len() as u64);
+            v.first_date_time = items.first().map(|(d, _)| ts(*d));
+            v.last_date_time = items.last().map(|(d, _)| ts(*d));
+            v.average_monthly_amount = Some((amount / months).round_dp(2));
+            v.average_monthly_count =
+                Some((Decimal::from(items.len() as u64) / months).round_dp(2));
+            v.average_monthly_received_value = None;
+            v.maximum_monthly_amount = ma(max);
+            v.minimum_monthly_amount = ma(min);
+            v.breakdown = Vec::new();
+            v
+        }
+    }
+
+    fn stream(mut txs: Vec<IncomeTransaction>) -> IncomeStream {
+        txs.sort_by_key(|t| t.booking_date_time);
+        let items: Vec<(NaiveDate, Decimal)> = txs
+            .iter()
+            .map(|t| {
+                (
+                    t.booking_date_time.map(|b| b.date()).unwrap_or_else(today),
+                    t.amount.unwrap_or_default(),
+                )
+            })
+            .collect();
+        let monthly = Self::monthly(items.iter().copied());
+        let factors = Self::income_factors(&monthly);
+        {
+            let mut v = IncomeStream::default();
+            v.currency = Some(Currency::aed());
+            v.total = Some(Self::total(&items, &monthly));
+            v.monthly_totals = monthly;
+            v.transactions = txs;
+            v.income_factors = Some(factors);
+            v
+        }
+    }
+
+    /// `income_factors`: per period (the last 3, 6, 12 complete months) the mean monthly income
+    /// and its variation (max - min over mean), the spread of the months, and the mean
+    /// month-over-month change.
+    fn income_factors(monthly: &[MonthlyTotal]) -> IncomeFactors {
+        let complete: Vec<Decimal> = monthly
+            .iter()
+            .filter(|m| m.is_month_complete == Some(true))
+            .map(|m| m.amount.unwrap_or_default())
+            .collect();
+        let periods = [3usize, 6, 12]
+            .iter()
+            .map(|&n| {
+                let last = &complete[complete.len().saturating_sub(n)..];
+                let mean = if last.is_empty() {
+                    Decimal::ZERO
+                } else {
+                    last.iter().sum::<Decimal>() / Decimal::from(last.len() as u64)
+                };
+                let (lo, hi) = (
+                    last.iter().min().copied().unwrap_or_default(),
+                    last.iter().max().copied().unwrap_or_default(),
+                );
+                {
+                    let mut v = IncomePeriod::default();
+                    v.period = Some(format!("P{n}M"));
+                    v.income_variation = Some(if mean.is_zero() {
+                        Decimal::ZERO
+                    } else {
+                        ((hi - lo) / mean).round_dp(4)
+                    });
+                    v.average_income = Some(Amount::new(Currency::aed(), mean.round_dp(2)));
+                    v
+                }
+            })
+            .collect();
+        let changes: Vec<Decimal> = complete
+            .windows(2)
+            .filter(|w| !w[0].is_zero())
+            .map(|w| (w[1] - w[0]) / w[0])
+            .collect();
+        {
+            let mut v = IncomeFactors::default();
+            v.periods = periods;
+            v.delta_min_max = Some(
+                complete.iter().max().copied().unwrap_or_default()
+                    - complete.iter().min().copied().unwrap_or_default(),
+            );
+            v.average_monthly_income_change = Some(if changes.is_empty() {
+                Decimal::ZERO
+            } else {
+                (changes.iter().sum::<Decimal>() / Decimal::from(changes.len() as u64)).round_dp(4)
+            });
+            v
+        }
+    }
+
+    /// `GET /insights/v2/expenses`, computed from the transactions.
+    pub fn expenses(&self, e: &EntityRec) -> Expenses {
+        let mut items = Vec::new();
+        let mut by_cat: BTreeMap<String, (Decimal, u64)> = BTreeMap::new();
+        for t in self
+            .all_transactions(e)
+            .filter(|t| t.credit_debit_indicator == Some(CreditDebitIndicator::Debit))
+        {
+            let d = t.booking_date_time.map(|b| b.date()).unwrap_or_else(today);
+            let merchant = t
+                .merchant_details
+                .as_ref()
+                .and_then(|m| m.merchant_name.clone())
+                .unwrap_or_default();
+            let cat = MERCHANTS
+                .iter()
+                .find(|m| m.0 == merchant)
+                .map(|m| m.2)
+                .unwrap_or("OTHER");
+            let c = by_cat.entry(cat.to_owned()).or_default();
+            c.0 += t.amount.amount;
+            c.1 += 1;
+            items.push((d, t.amount.amount));
+        }
+        items.sort_by_key(|(d, _)| *d);
+        let monthly = Self::monthly(items.iter().copied());
+        let mut total = Self::total(&items, &monthly);
+        let all: Decimal = by_cat.values().map(|(a, _)| *a).sum();
+        total.breakdown = vec![{
+            let mut v = Breakdown::default();
+            v.by = Some("category".into());
+            v.breakdowns = by_cat
+                .into_iter()
+                .map(|(category, (amount, count))| {
+                    let mut v = CategoryBreakdown::default();
+                    v.category = Some(category);
+                    v.amount = Some(amount);
+                    v.count = Some(count);
+                    v.fraction_of_total_expenses = Some(if all.is_zero() {
+                        Decimal::ZERO
+                    } else {
+                        (amount / all).round_dp(2)
+                    });
+                    v.average_days_between_transactions = None;
+                    v.first_date_time = None;
+                    v.last_date_time = None;
+                    v.average_monthly_amount = None;
+                    v.average_monthly_count = None;
+                    v.maximum_monthly_amount = None;
+                    v.minimum_monthly_amount = None;
+                    v
+                })
+                .collect();
+            v
+        }];
+        {
+            let mut v = Expenses::default();
+            v.currency = Some(Currency::aed());
+            v.total = Some(total);
+            v.monthly_totals = monthly;
+            v
+        }
+    }
+
+    /// Every transaction of the entity as (date, signed amount: credits positive).
+    fn flows(&self, e: &EntityRec) -> Vec<(NaiveDate, Decimal)> {
+        let mut v: Vec<(NaiveDate, Decimal)> = self
+            .all_transactions(e)
+            .map(|t| {
+                let d = t.booking_date_time.map(|b| b.date()).unwrap_or_else(today);
+                let signed = if t.credit_debit_indicator == Some(CreditDebitIndicator::Credit) {
+                    t.amount.amount
+                } else {
+                    -t.amount.amount
+                };
+                (d, signed)
+            })
+            .collect();
+        v.sort_by_key(|(d, _)| *d);
+        v
+    }
+
+    fn aed(amount: Decimal) -> Option<Amount> {
+        Some(Amount::new(Currency::aed(), amount.round_dp(2)))
+    }
+
+    fn ratio(a: Decimal, b: Decimal) -> Option<Decimal> {
+        Some(if b.is_zero() {
+            Decimal::ZERO
+        } else {
+            (a / b).round_dp(4)
+        })
+    }
+
+    fn flows_of(items: &[(NaiveDate, Decimal)], month: Option<(i32, u32)>) -> Flows {
+        let (mut inflow, mut outflow, mut n_in, mut n_out) =
+            (Decimal::ZERO, Decimal::ZERO, 0u64, 0u64);
+        for (_, a) in items {
+            if a.is_sign_positive() {
+                inflow += *a;
+                n_in += 1;
+            } else {
+                outflow -= *a;
+                n_out += 1;
+            }
+        }
+        let flow = |category: &str, amount: Decimal, count| {
+            let mut v = CategoryFlow::default();
+            v.category = Some(category.into());
+            v.amount = Self::aed(amount);
+            v.count = Some(count);
+            v
+        };
+        {
+            let mut v = Flows::default();
+            v.month = month.map(|(_, m)| m as u8);
+            v.year = month.map(|(y, _)| y);
+            v.is_month_complete = month.map(|(y, m)| (y, m) != (today().year(), today().month()));
+            v.inwards = vec![flow("inflow", inflow, n_in)];
+            v.outwards = vec![flow("outflow", outflow, n_out)];
+            v.net = Some({
+                let mut v = NetFlow::default();
+                v.overall_amount = Self::aed(inflow - outflow);
+                v.net_cashflow = None;
+                v
+            });
+            v
+        }
+    }
+
+    fn by_month(items: &[(NaiveDate, Decimal)]) -> BTreeMap<(i32, u32), Vec<(NaiveDate, Decimal)>> {
+        let mut by: BTreeMap<(i32, u32), Vec<(NaiveDate, Decimal)>> = BTreeMap::new();
+        for (d, a) in items {
+            by.entry((d.year(), d.month())).or_default().push((*d, *a));
+        }
+        by
+    }
+
+    /// `GET /insights/v2/assets/cashflows`, computed from the transactions: totals, each
+    /// month, and credit/debit behaviour and big payments over the last 3, 6 and 12 months.
+    pub fn cashflows(&self, e: &EntityRec) -> Cashflows {
+        let items = self.flows(e);
+        let months = Self::by_month(&items);
+        let monthly_totals = months
+            .iter()
+            .map(|(k, v)| Self::flows_of(v, Some(*k)))
+            .collect();
+        let keys: Vec<(i32, u32)> = months.keys().copied().collect();
+        let mut behaviour = Vec::new();
+        let mut big = Vec::new();
+        for n in [3usize, 6, 12] {
+            let last = &keys[keys.len().saturating_sub(n)..];
+            let span = Decimal::from(last.len().max(1) as u64);
+            let (mut credit, mut debit, mut n_credit, mut n_debit) =
+                (Decimal::ZERO, Decimal::ZERO, 0u64, 0u64);
+            let (mut max_credit, mut max_debit) = (Decimal::ZERO, Decimal::ZERO);
+            for k in last {
+                let (mut mc, mut md) = (Decimal::ZERO, Decimal::ZERO);
+                for (_, a) in &months[k] {
+                    if a.is_sign_positive() {
+                        credit += *a;
+                        n_credit += 1;
+                        mc = mc.max(*a);
+                    } else {
+                        debit -= *a;
+                        n_debit += 1;
+                        md = md.max(-*a);
+                    }
+                }
+                max_credit += mc;
+                max_debit += md;
+            }
+            let period = Some(format!("P{n}M"));
+            behaviour.push({
+                let mut v = CreditDebitPeriod::default();
+                v.period = period.clone();
+                v.grand_average_credit_amount = Self::aed(credit / span);
+                v.grand_average_credit_count = Some((Decimal::from(n_credit) / span).round_dp(2));
+                v.grand_average_debit_amount = Self::aed(debit / span);
+                v.grand_average_debit_count = Some((Decimal::from(n_debit) / span).round_dp(2));
+                v.grand_average_credit_debit_amount_ratio = Self::ratio(credit, debit);
+                v.grand_average_credit_debit_count_ratio =
+                    Self::ratio(Decimal::from(n_credit), Decimal::from(n_debit));
+                v.total_volume_of_credit = Self::aed(credit);
+                v.total_volume_of_debit = Self::aed(debit);
+                v.total_volume_of_credit_debit_ratio = Self::ratio(credit, debit);
+                v
+            });
+            big.push({
+                let mut v = BigPaymentsPeriod::default();
+                v.period = period;
+                v.average_max_monthly_credit_amount = Self::aed(max_credit / span);
+                v.average_max_monthly_debit_amount = Self::aed(max_debit / span);
+                v.average_max_monthly_credit_debit_amount_ratio =
+                    Self::ratio(max_credit, max_debit);
+                v
+            });
+        }
+        {
+            let mut v = Cashflows::default();
+            v.total = Some(Self::flows_of(&items, None));
+            v.monthly_totals = monthly_totals;
+            v.credit_debit_behaviour = Some({
+                let mut v = Periods::default();
+                v.periods = behaviour;
+                v
+            });
+            v.big_payments = Some({
+                let mut v = Periods::default();
+                v.periods = big;
+                v
+            });
+            v
+        }
+    }
+
+    /// `GET /insights/v2/assets/balances` (KSA): the current account's balance at the end of
+    /// each month, worked back from today's balance through the transactions.
+    pub fn cash_balances(&self, e: &EntityRec) -> serde_json::Value {
+        let accounts: Vec<serde_json::Value> = e
+            .accounts
+            .iter()
+            .filter(|a| matches!(a.sub_type.as_str(), "CURRENT" | "SAVINGS"))
+            .map(|a| {
+                let current = self.balances(e, a)[0].amount.amount;
+                let mut items: Vec<(NaiveDate, Decimal)> = (0..a.transactions)
+                    .map(|i| {
+                        let t = self.transaction(e, a, i);
+                        let d = t.booking_date_time.map(|b| b.date()).unwrap_or_else(today);
+                        let signed =
+                            if t.credit_debit_indicator == Some(CreditDebitIndicator::Credit) {
+                                t.amount.amount
+                            } else {
+                                -t.amount.amount
+                            };
+                        (d, signed)
+                    })
+                    .collect();
+                items.sort_by_key(|(d, _)| *d);
+                let months = Self::by_month(&items);
+                // Walk back from today: a month's closing balance is the next month's opening.
+                let mut closing = current;
+                let mut rows = Vec::new();
+                for ((y, m), v) in months.iter().rev() {
+                    let net: Decimal = v.iter().map(|(_, a)| *a).sum();
+                    let opening = closing - net;
+                    let (mut low, mut high, mut running) = (opening, opening, opening);
+                    for (_, a) in v {
+                        running += *a;
+                        low = low.min(running);
+                        high = high.max(running);
+                    }
+                    rows.push(serde_json::json!({
+                        "month": m, "year": y,
+                        "opening_balance": opening.round_dp(2).to_string(),
+                        "closing_balance": closing.round_dp(2).to_string(),
+                        "minimum_balance": low.round_dp(2).to_string(),
+                        "maximum_balance": high.round_dp(2).to_string(),
+                        "is_month_complete": (*y, *m) != (today().year(), today().month()),
+                    }));
+                    closing = opening;
+                }
+                rows.reverse();
+                let mean = if rows.is_empty() {
+                    current
+                } else {
+                    rows.iter()
+                        .filter_map(|r| r["closing_balance"].as_str()?.parse::<Decimal>().ok())
+                        .sum::<Decimal>()
+                        / Decimal::from(rows.len() as u64)
+                };
+                serde_json::json!({
+                    "account_id": a.id.to_string(),
+                    "account_sub_type": a.sub_type.as_str(),
+                    "currency": "SAR",
+                    "current_balance": current.round_dp(2).to_string(),
+                    "average_monthly_closing_balance": mean.round_dp(2).to_string(),
+                    "monthly_balances": rows,
+                })
+            })
+            .collect();
+        serde_json::json!({ "entity_id": e.id.to_string(), "accounts": accounts })
+    }
+
+    /// `GET /insights/v2/liabilities/credit-obligations` (KSA): the entity's credit
+    /// products (cards, loans, mortgage) with their outstanding balance and what was paid
+    /// into them each month.
+    pub fn credit_obligations(&self, e: &EntityRec) -> serde_json::Value {
+        let obligations: Vec<serde_json::Value> = e
+            .accounts
+            .iter()
+            .filter(|a| {
+                matches!(
+                    a.sub_type.as_str(),
+                    "CREDIT" | "MORTGAGE" | "PERSONAL_LOAN" | "CHARGE_CARD"
+                )
+            })
+            .map(|a| {
+                let outstanding = self.balances(e, a)[0].amount.amount;
+                let payments: Vec<(NaiveDate, Decimal)> = (0..a.transactions)
+                    .map(|i| self.transaction(e, a, i))
+                    .filter(|t| t.credit_debit_indicator == Some(CreditDebitIndicator::Credit))
+                    .map(|t| {
+                        (
+                            t.booking_date_time
+                                .map(|b| b.date())
+                                .unwrap_or_else(today),
+                            t.amount.amount,
+                        )
+                    })
+                    .collect();
+                let monthly: Vec<serde_json::Value> = Self::monthly(payments.iter().copied())
+                    .into_iter()
+                    .map(|m| serde_json::json!({"month": m.month, "year": m.year, "amount": m.amount.unwrap_or_default().to_string()}))
+                    .collect();
+                serde_json::json!({
+                    "account_id": a.id.to_string(),
+                    "obligation_type": a.sub_type.as_str(),
+                    "currency": "SAR",
+                    "outstanding_balance": outstanding.round_dp(2).to_string(),
+                    "monthly_payments": monthly,
+                })
+            })
+            .collect();
+        serde_json::json!({ "entity_id": e.id.to_string(), "obligations": obligations })
+    }
+
+    /// `GET /insights/v2/liabilities/non-credit-obligations` (KSA): recurring payments that
+    /// are not credit (rent and services), per merchant, months by name as Lean writes them.
+    pub fn non_credit_obligations(&self, e: &EntityRec) -> serde_json::Value {
+        let mut by: BTreeMap<String, Vec<(NaiveDate, Decimal)>> = BTreeMap::new();
+        for t in self
+            .all_transactions(e)
+            .filter(|t| t.credit_debit_indicator == Some(CreditDebitIndicator::Debit))
+        {
+            let merchant = t
+                .merchant_details
+                .as_ref()
+                .and_then(|m| m.merchant_name.clone())
+                .unwrap_or_default();
+            if MERCHANTS
+                .iter()
+                .any(|m| m.0 == merchant && m.2 == "RENT_AND_SERVICES")
+            {
+                let d = t.booking_date_time.map(|b| b.date()).unwrap_or_else(today);
+                by.entry(merchant).or_default().push((d, t.amount.amount));
+            }
+        }
+        let obligations: Vec<serde_json::Value> = by
+            .into_iter()
+            .map(|(merchant, mut items)| {
+                items.sort_by_key(|(d, _)| *d);
+                let monthly: Vec<serde_json::Value> = Self::monthly(items.iter().copied())
+                    .into_iter()
+                    .map(|m| {
+                        let name = NaiveDate::from_ymd_opt(m.year, u32::from(m.month), 1)
+                            .map(|d| d.format("%B").to_string())
+                            .unwrap_or_default();
+                        serde_json::json!({"month": name, "year": m.year, "amount": m.amount.unwrap_or_default().to_string(), "count": m.count})
+                    })
+                    .collect();
+                serde_json::json!({
+                    "category": "RENT_AND_SERVICES",
+                    "merchant_name": merchant,
+                    "currency": "SAR",
+                    "monthly_amounts": monthly,
+                })
+            })
+            .collect();
+        serde_json::json!({ "entity_id": e.id.to_string(), "obligations": obligations })
+    }
+
+    /// `GET /insights/v2/income/employment` (KSA): the employer and salary seen in the
+    /// salary credits.
+    pub fn employment(&self, e: &EntityRec) -> serde_json::Value {
+        let salary = self.income(e).salary;
+        let txs = salary
+            .as_ref()
+            .map(|s| s.transactions.as_slice())
+            .unwrap_or(&[]);
+        let months = salary.as_ref().map_or(0, |s| s.monthly_totals.len());
+        let average = salary
+            .as_ref()
+            .and_then(|s| s.total.as_ref())
+            .and_then(|t| t.average_monthly_amount)
+            .unwrap_or_default();
+        let employer = txs
+            .first()
+            .and_then(|t| t.transaction_information.as_deref())
+            .map(|s| s.trim_start_matches("Salary").trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "Unknown employer".into());
+        serde_json::json!({
+            "entity_id": e.id.to_string(),
+            "employment_status": if txs.is_empty() { "NOT_EMPLOYED" } else { "EMPLOYED" },
+            "employer_name": employer,
+            "currency": "SAR",
+            "average_monthly_salary": average.to_string(),
+            "months_with_salary": months,
+            "first_salary_date": txs.first().and_then(|t| t.booking_date_time).map(|t| t.date().to_string()),
+            "last_salary_date": txs.last().and_then(|t| t.booking_date_time).map(|t| t.date().to_string()),
+        })
+    }
+
+    /// Freelancer cashflow insights (KSA): business inflows (every credit but salary) and
+    /// outflows per month and over the last 3, 6 and 12 months.
+    pub fn freelancer_cashflow(&self, e: &EntityRec) -> serde_json::Value {
+        let items: Vec<(NaiveDate, Decimal)> = self
+            .all_transactions(e)
+            .filter(|t| {
+                !t.transaction_information
+                    .as_deref()
+                    .is_some_and(|s| s.contains("Salary"))
+            })
+            .map(|t| {
+                let d = t.booking_date_time.map(|b| b.date()).unwrap_or_else(today);
+                let signed = if t.credit_debit_indicator == Some(CreditDebitIndicator::Credit) {
+                    t.amount.amount
+                } else {
+                    -t.amount.amount
+                };
+                (d, signed)
+            })
+            .collect();
+        let months = Self::by_month(&items);
+        let row = |v: &[(NaiveDate, Decimal)]| {
+            let inflow: Decimal = v
+                .iter()
+                .filter(|(_, a)| a.is_sign_positive())
+                .map(|(_, a)| *a)
+                .sum();
+            let outflow: Decimal = -v
+                .iter()
+                .filter(|(_, a)| a.is_sign_negative())
+                .map(|(_, a)| *a)
+                .sum::<Decimal>();
+            (inflow, outflow)
+        };
+        let monthly: Vec<serde_json::Value> = months
+            .iter()
+            .map(|((y, m), v)| {
+                let (i, o) = row(v);
+                serde_json::json!({"month": m, "year": y, "inflow": i.to_string(), "outflow": o.to_string(), "net": (i - o).to_string()})
+            })
+            .collect();
+        let keys: Vec<_> = months.keys().copied().collect();
+        let periods: Vec<serde_json::Value> = [3usize, 6, 12]
+            .iter()
+            .map(|&n| {
+                let last = &keys[keys.len().saturating_sub(n)..];
+                let all: Vec<(NaiveDate, Decimal)> =
+                    last.iter().flat_map(|k| months[k].iter().copied()).collect();
+                let (i, o) = row(&all);
+                let span = Decimal::from(last.len().max(1) as u64);
+                serde_json::json!({"period": format!("P{n}M"), "average_monthly_inflow": (i / span).round_dp(2).to_string(), "average_monthly_outflow": (o / span).round_dp(2).to_string(), "net": (i - o).to_string()})
+            })
+            .collect();
+        serde_json::json!({
+            "entity_id": e.id.to_string(),
+            "currency": "SAR",
+            "monthly_totals": monthly,
+            "periods": periods,
+        })
+    }
+
+    /// Name verification: the name given against the account holder's, as Lean grades it
+    /// (salutations ignored; same words in order: PERFECT_MATCH; most words shared:
+    /// PARTIAL_MATCH; else NO_MATCH).
+    pub fn name_verification(&self, e: &EntityRec, given: &str) -> serde_json::Value {
+        fn words(s: &str) -> Vec<String> {
+            s.split(|c: char| c.is_whitespace() || c == ',')
+                .map(|w| w.trim_matches('.').to_lowercase())
+                .filter(|w| {
+                    !w.is_empty() && !["mr", "mrs", "ms", "dr", "miss"].contains(&w.as_str())
+                })
+                .collect()
+        }
+        let (a, b) = (words(given), words(&e.holder));
+        let shared = a.iter().filter(|w| b.contains(w)).count();
+        let confidence = if a.is_empty() || b.is_empty() {
+            Decimal::ZERO
+        } else {
+            (Decimal::from(2 * shared as u64) / Decimal::from((a.len() + b.len()) as u64))
+                .round_dp(2)
+        };
+        let match_type = if a == b {
+            "PERFECT_MATCH"
+        } else if confidence >= Decimal::new(7, 1) {
+            "PARTIAL_MATCH"
+        } else {
+            "NO_MATCH"
+        };
+        serde_json::json!({
+            "full_name_provided": given,
+            "full_name_retrieved": e.holder,
+            "match_type": match_type,
+            "confidence": serde_json::from_str::<serde_json::Value>(
+                &if a == b { Decimal::ONE.round_dp(1) } else { confidence }.to_string()
+            ).unwrap_or_default(),
+        })
+    }
+}
