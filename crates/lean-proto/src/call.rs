@@ -266,6 +266,7 @@ fn later(now: Instant, wait: Duration) -> Instant {
 
 /// A successful outcome.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct CallData<P> {
     /// The typed payload.
     pub payload: P,

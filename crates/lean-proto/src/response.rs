@@ -254,6 +254,7 @@ impl std::error::Error for ApiError {}
 
 /// What the envelope said besides the payload.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct EnvelopeInfo {
     /// `results_id` (on an OK answer it is not usable with the results endpoint).
     pub results_id: Option<ResultsId>,
@@ -271,6 +272,7 @@ pub struct EnvelopeInfo {
 
 /// A successful answer.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Data<P> {
     /// The typed payload (a [`crate::Page`] for collections).
     pub payload: P,
@@ -282,6 +284,7 @@ pub struct Data<P> {
 
 /// Lean took the request but the data is not there yet: fetch it with `results_id` later.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Pending {
     /// The key to the results.
     pub results_id: ResultsId,
@@ -295,6 +298,7 @@ pub struct Pending {
 
 /// The bank side failed (`status: FAILED`, HTTP 200).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Failed {
     /// `FAILED`, or a status this SDK does not know.
     pub status: EnvelopeStatus,
@@ -308,6 +312,19 @@ pub struct Failed {
     pub message: Option<String>,
     /// `lean-correlation-id`.
     pub correlation_id: Option<String>,
+}
+
+impl Default for Failed {
+    fn default() -> Self {
+        Failed {
+            status: EnvelopeStatus::Failed,
+            granular_status_code: None,
+            status_additional_info: None,
+            results_id: None,
+            message: None,
+            correlation_id: None,
+        }
+    }
 }
 
 impl Failed {
@@ -357,6 +374,7 @@ impl std::error::Error for ReconnectRequired {}
 /// v1: the user must reconnect the bank (`Lean.reconnect({reconnect_id})` in the front end);
 /// `results.ready` follows for `results_id` once they do.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ReconnectRequired {
     /// Pass to the LinkSDK.
     pub reconnect_id: Option<String>,
@@ -391,7 +409,8 @@ impl RetryAfter {
 }
 
 /// An HTTP error from Lean (4xx/5xx) with its body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ApiError {
     /// HTTP status.
     pub http_status: u16,

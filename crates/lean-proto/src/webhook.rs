@@ -195,6 +195,7 @@ fn decode_hex(s: &str) -> Option<[u8; 64]> {
 
 /// `entity.created` / `entity.updated` payload.
 #[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
 pub struct EntityEvent {
     /// The `entity_id`.
     pub id: EntityId,
@@ -214,6 +215,7 @@ pub struct EntityEvent {
 
 /// `entity.reconnected` payload (v1).
 #[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
 pub struct EntityReconnected {
     /// The `entity_id`.
     pub id: EntityId,
@@ -225,6 +227,7 @@ pub struct EntityReconnected {
 /// `bank.availability.updated` and `iban_account_verification.bank.availability.updated`
 /// payload: a bank's data or payments went down or came back.
 #[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
 pub struct BankAvailabilityEvent {
     /// The bank (`bank_identifier`).
     pub identifier: String,
@@ -235,6 +238,7 @@ pub struct BankAvailabilityEvent {
 
 /// `payment_intent.created`, `payment.created`, `payment.updated` payload (amounts exact).
 #[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
 pub struct PaymentEvent {
     /// The payment's id (absent on `payment_intent.created`).
     #[serde(default)]
@@ -270,6 +274,7 @@ pub struct PaymentEvent {
 
 /// `payment_source.created` / `payment_source.updated` payload.
 #[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
 pub struct PaymentSourceEvent {
     /// The payment source.
     pub id: String,
@@ -289,6 +294,7 @@ pub struct PaymentSourceEvent {
 
 /// `payment_source.beneficiary.created` / `.updated` payload.
 #[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
 pub struct BeneficiaryEvent {
     /// The beneficiary.
     pub id: String,

@@ -69,13 +69,15 @@ fn a_lean_error_reads_its_code_status_and_correlation_id() {
 
 #[test]
 fn a_failed_answer_reads_its_granular_code_and_results_id() {
-    let failed = Failed {
-        status: EnvelopeStatus::Failed,
-        granular_status_code: Some(GranularStatusCode::BankMaintenance),
-        status_additional_info: Some("down".into()),
-        results_id: None,
-        message: None,
-        correlation_id: None,
+    let failed = {
+        let mut e = Failed::default();
+        e.status = EnvelopeStatus::Failed;
+        e.granular_status_code = Some(GranularStatusCode::BankMaintenance);
+        e.status_additional_info = Some("down".into());
+        e.results_id = None;
+        e.message = None;
+        e.correlation_id = None;
+        e
     };
     let rid = ResultsId::parse("2ab8c57a-011b-418f-9419-968155e600dd").unwrap();
     let err: Error = CallError {

@@ -84,14 +84,16 @@ fn a_failed_refresh_and_a_refusal_end_the_wait_with_an_error() {
     let at = w.poll_timeout().unwrap();
     assert!(matches!(w.poll_request(at), Some(RefreshPoll::List(_))));
     let unknown = CallError {
-        kind: CallErrorKind::Api(ApiError {
-            http_status: 404,
-            code: Some(ErrorCode::UnknownEntity),
-            message: None,
-            results_id: None,
-            timestamp: None,
-            correlation_id: None,
-            retry_after: None,
+        kind: CallErrorKind::Api({
+            let mut e = ApiError::default();
+            e.http_status = 404;
+            e.code = Some(ErrorCode::UnknownEntity);
+            e.message = None;
+            e.results_id = None;
+            e.timestamp = None;
+            e.correlation_id = None;
+            e.retry_after = None;
+            e
         }),
         results_id: None,
         correlation_id: None,
