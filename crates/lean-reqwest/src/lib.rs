@@ -23,6 +23,23 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! Against the emulator, as your integration tests would (this one runs as a doc test):
+//!
+//! ```
+//! use lean_reqwest::Client;
+//! use lean_sandbox::{Sandbox, SandboxConfig};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! tokio::runtime::Runtime::new()?.block_on(async {
+//!     let lean = Sandbox::start(SandboxConfig { time_scale: 0.01, ..Default::default() })?;
+//!     let client = Client::new(lean.client_config())?;
+//!     let entity = lean.entities()[0].clone();
+//!     assert_eq!(client.accounts(&entity).await?.len(), 9);
+//!     Ok(())
+//! })
+//! # }
+//! ```
 
 #![forbid(unsafe_code)]
 

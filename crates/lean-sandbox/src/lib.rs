@@ -6,7 +6,7 @@
 //! signed `results.ready` webhooks with Lean's retry schedule, and seeded fault injection, all
 //! on `127.0.0.1`.
 //!
-//! ```no_run
+//! ```
 //! use lean_sandbox::{Sandbox, SandboxConfig};
 //! let sandbox = Sandbox::start(SandboxConfig::default())?;
 //! println!("Lean emulator at {}", sandbox.base_url());

@@ -23,6 +23,19 @@
 //! }
 //! ```
 //!
+//! Against the emulator, as your integration tests would (this one runs as a doc test):
+//!
+//! ```
+//! use lean_ureq::Client;
+//! use lean_sandbox::{Sandbox, SandboxConfig};
+//!
+//! let lean = Sandbox::start(SandboxConfig { time_scale: 0.01, ..Default::default() })?;
+//! let client = Client::new(lean.client_config())?;
+//! let entity = lean.entities()[0].clone();
+//! assert_eq!(client.accounts(&entity)?.len(), 9);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! A call that goes PENDING waits for `results.ready` (feed webhooks to
 //! [`Client::handle_webhook`]) and polls as a fallback, up to the deadline of
 //! [`CallConfig`]. [`Client::submit`] returns the `results_id` at once instead, and
