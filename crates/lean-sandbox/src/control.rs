@@ -168,14 +168,13 @@ pub async fn reconnect(State(inner): Shared, Path(id): Path<String>) -> Response
     let Some(e) = EntityId::parse(&id).ok().and_then(|id| inner.entity(&id)) else {
         return crate::respond::unknown_entity();
     };
-    webhooks::send_event(
-        inner.clone(),
-        "entity.updated",
-        "An entity object has been updated.",
-        directory::entity_payload(&inner, &e),
-    );
+    let updated = crate::refresh::Before {
+        kind: "entity.updated",
+        message: "An entity object has been updated.",
+        payload: directory::entity_payload(&inner, &e),
+    };
     let app_user_id = inner.customer(&e.customer_id).and_then(|c| c.app_user_id);
-    crate::refresh::start(&inner, &e, app_user_id);
+    crate::refresh::start(&inner, &e, app_user_id, Some(updated));
     StatusCode::ACCEPTED.into_response()
 }
 

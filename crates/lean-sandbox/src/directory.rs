@@ -10,7 +10,6 @@ use crate::auth::{Caller, authenticate};
 use crate::render::page_info;
 use crate::respond::*;
 use crate::state::{Ent, Inner};
-use crate::webhooks;
 use crate::world::BANKS;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -294,13 +293,12 @@ pub fn connect(inner: &Arc<Inner>, customer: &CustomerId, bank: &str) -> Option<
     };
     let mut payload = entity_payload(inner, &entity);
     payload["app_user_id"] = serde_json::json!(c.app_user_id);
-    webhooks::send_event(
-        inner.clone(),
-        "entity.created",
-        "An entity object has been created.",
+    let created = crate::refresh::Before {
+        kind: "entity.created",
+        message: "An entity object has been created.",
         payload,
-    );
-    crate::refresh::start(inner, &entity, c.app_user_id.clone());
+    };
+    crate::refresh::start(inner, &entity, c.app_user_id.clone(), Some(created));
     Some(entity)
 }
 

@@ -23,9 +23,22 @@ use std::sync::Arc;
 
 type Shared = State<Arc<Inner>>;
 
+/// An event Lean sends just before a refresh starts (`entity.created`, `entity.updated`).
+pub struct Before {
+    pub kind: &'static str,
+    pub message: &'static str,
+    pub payload: serde_json::Value,
+}
+
 /// Starts a refresh of `entity`: recorded as PENDING, announced, finished later. `None` when
-/// one is already pending for the entity.
-pub fn start(inner: &Arc<Inner>, entity: &Ent, app_user_id: Option<String>) -> Option<RefreshId> {
+/// one is already pending for the entity. `before` is sent first, so the webhooks arrive in
+/// Lean's order: `before`, PENDING, FINISHED.
+pub fn start(
+    inner: &Arc<Inner>,
+    entity: &Ent,
+    app_user_id: Option<String>,
+    before: Option<Before>,
+) -> Option<RefreshId> {
     let refresh_id = RefreshId::parse(&inner.new_id()).ok()?;
     let refresh = {
         let mut v = Refresh::default();
@@ -45,35 +58,47 @@ pub fn start(inner: &Arc<Inner>, entity: &Ent, app_user_id: Option<String>) -> O
             r.entity_id.as_ref() == Some(&entity.id) && r.status == Some(RefreshStatus::Pending)
         });
         if busy {
+            // The refresh already under way covers it; the event itself is still Lean's.
+            if let Some(b) = before {
+                let inner = inner.clone();
+                tokio::spawn(async move {
+                    webhooks::send_event_in_order(inner, b.kind, b.message, b.payload, None).await
+                });
+            }
             return None;
         }
         m.refreshes.push(refresh.clone());
     }
     let fault = inner.draw_fault("refresh", true);
-    announce(inner, &refresh, None);
     let inner = inner.clone();
     let entity = entity.clone();
     let id = refresh_id.clone();
     tokio::spawn(async move {
-        let wait = inner.config.real(inner.config.bank_latency.max);
-        tokio::time::sleep(wait).await;
+        let started = tokio::time::Instant::now();
+        if let Some(b) = before {
+            webhooks::send_event_in_order(inner.clone(), b.kind, b.message, b.payload, None).await;
+        }
+        announce(&inner, &refresh, None).await;
+        let done_at = started + inner.config.real(inner.config.bank_latency.max);
+        tokio::time::sleep_until(done_at).await;
         if let Some(done) = finish(&inner, &entity, &id) {
-            announce(&inner, &done, fault);
+            announce(&inner, &done, fault).await;
         }
     });
     Some(refresh_id)
 }
 
 /// `entity.data.refresh.updated` for the refresh's current state.
-fn announce(inner: &Arc<Inner>, refresh: &Refresh, fault: Option<FaultKind>) {
+async fn announce(inner: &Arc<Inner>, refresh: &Refresh, fault: Option<FaultKind>) {
     let payload = serde_json::to_value(refresh).unwrap_or_default();
-    webhooks::send_event_with(
+    webhooks::send_event_in_order(
         inner.clone(),
         "entity.data.refresh.updated",
         "An entity data refresh state has been updated.",
         payload,
         fault,
-    );
+    )
+    .await;
 }
 
 /// Marks the refresh FINISHED with a `data_status` for every account.
@@ -125,7 +150,7 @@ pub async fn trigger(State(inner): Shared, headers: HeaderMap, body: Bytes) -> R
             return Err(r);
         }
         let app_user_id = inner.customer(&e.customer_id).and_then(|c| c.app_user_id);
-        let refresh_id = start(&inner, &e, app_user_id).ok_or_else(|| {
+        let refresh_id = start(&inner, &e, app_user_id, None).ok_or_else(|| {
             plain_error(
                 StatusCode::TOO_MANY_REQUESTS,
                 "DUPLICATED_REQUEST",

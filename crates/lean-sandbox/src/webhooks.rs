@@ -102,6 +102,19 @@ pub(crate) fn send_now(inner: Arc<Inner>, what: String, body: Vec<u8>) {
     tokio::spawn(deliver(inner, what, body));
 }
 
+/// `type` and the id the event is about, for the log.
+fn describe(kind: &str, payload: &serde_json::Value) -> String {
+    format!(
+        "{kind} {}",
+        payload
+            .get("refresh_id")
+            .or_else(|| payload.get("id"))
+            .or_else(|| payload.get("identifier"))
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+    )
+}
+
 /// Sends an event of `kind` now, signed and retried like every webhook.
 pub(crate) fn send_event(inner: Arc<Inner>, kind: &str, message: &str, payload: serde_json::Value) {
     send_event_with(inner, kind, message, payload, None);
@@ -115,15 +128,7 @@ pub(crate) fn send_event_with(
     payload: serde_json::Value,
     fault: Option<FaultKind>,
 ) {
-    let what = format!(
-        "{kind} {}",
-        payload
-            .get("refresh_id")
-            .or_else(|| payload.get("id"))
-            .or_else(|| payload.get("identifier"))
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-    );
+    let what = describe(kind, &payload);
     let (id, body) = event_body(&inner, kind, message, payload);
     inner.remember_event(id, body.clone());
     match fault {
@@ -144,10 +149,12 @@ pub(crate) fn send_event_with(
 
 /// Delivers with Lean's retry schedule until a 200 arrives within the time limit.
 async fn deliver(inner: Arc<Inner>, what: String, body: Vec<u8>) {
-    let secret = WebhookSecret::new(inner.config.webhook_secret.clone());
-    let signature = secret.sign(&body);
-    let first = Instant::now();
-    for attempt in 0..=RETRY_MINUTES.len() {
+    deliver_from(inner, what, body, 0, Instant::now()).await
+}
+
+/// Attempts `from..` of the schedule that started at `first`.
+async fn deliver_from(inner: Arc<Inner>, what: String, body: Vec<u8>, from: usize, first: Instant) {
+    for attempt in from..=RETRY_MINUTES.len() {
         if attempt > 0 {
             let at = first
                 + inner
@@ -155,65 +162,117 @@ async fn deliver(inner: Arc<Inner>, what: String, body: Vec<u8>) {
                     .real(Duration::from_secs(60 * RETRY_MINUTES[attempt - 1]));
             tokio::time::sleep_until(at).await;
         }
-        let url = inner
-            .webhook_url
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        let Some(url) = url else {
-            inner.log(
-                "webhook",
-                what.clone(),
-                0,
-                Some("no --webhook-url: not sent".into()),
-            );
+        if attempt_once(&inner, &what, &body, attempt).await != Attempt::Retry {
             return;
-        };
-        let request = http::Request::builder()
-            .method("POST")
-            .uri(&url)
-            .header("content-type", "application/json")
-            .header(lean_proto::webhook::SIGNATURE_HEADER, &signature)
-            .body(Full::new(bytes::Bytes::from(body.clone())));
-        let Ok(request) = request else {
-            inner.log(
-                "webhook",
-                what.clone(),
-                0,
-                Some(format!("bad webhook URL {url:?}")),
-            );
-            return;
-        };
-        let limit = inner
-            .config
-            .real(Duration::from_secs(10))
-            .max(Duration::from_millis(100));
-        let outcome = tokio::time::timeout(limit, async {
-            let resp = inner.delivery.client.request(request).await?;
-            let status = resp.status().as_u16();
-            let _ = resp.into_body().collect().await;
-            Ok::<u16, hyper_util::client::legacy::Error>(status)
-        })
-        .await;
-        let note = format!("attempt {}", attempt + 1);
-        match outcome {
-            Ok(Ok(200)) => {
-                inner.log("webhook", what.clone(), 200, Some(note));
-                return;
-            }
-            Ok(Ok(status)) => inner.log(
-                "webhook",
-                what.clone(),
-                status,
-                Some(format!("{note}: not 200, will retry")),
-            ),
-            Ok(Err(e)) => inner.log("webhook", what.clone(), 0, Some(format!("{note}: {e}"))),
-            Err(_) => inner.log(
-                "webhook",
-                what.clone(),
-                0,
-                Some(format!("{note}: no answer within 10 s")),
-            ),
         }
     }
+}
+
+/// Sends an event and returns once its *first* delivery attempt has ended; any retries go on
+/// in the background. Events Lean emits one after the other (`entity.created`, then the
+/// refresh's PENDING, then its FINISHED) are sent this way, so that a healthy receiver sees
+/// them in Lean's order rather than in the order two racing deliveries happen to land.
+pub(crate) async fn send_event_in_order(
+    inner: Arc<Inner>,
+    kind: &str,
+    message: &str,
+    payload: serde_json::Value,
+    fault: Option<FaultKind>,
+) {
+    let what = describe(kind, &payload);
+    let (id, body) = event_body(&inner, kind, message, payload);
+    inner.remember_event(id, body.clone());
+    if fault == Some(FaultKind::WebhookLost) {
+        inner.log("webhook", what, 0, Some("lost (injected)".into()));
+        return;
+    }
+    let first = Instant::now();
+    if attempt_once(&inner, &what, &body, 0).await == Attempt::Retry {
+        tokio::spawn(deliver_from(
+            inner.clone(),
+            what.clone(),
+            body.clone(),
+            1,
+            first,
+        ));
+    }
+    if fault == Some(FaultKind::WebhookDuplicated) {
+        tokio::spawn(deliver(inner, format!("{what} (duplicate)"), body));
+    }
+}
+
+#[derive(PartialEq, Eq)]
+enum Attempt {
+    Delivered,
+    Retry,
+    GiveUp,
+}
+
+/// One delivery attempt (the `attempt`-th of the schedule): signed POST, a 200 within the
+/// (scaled) 10 s counts; logged either way.
+async fn attempt_once(inner: &Arc<Inner>, what: &str, body: &[u8], attempt: usize) -> Attempt {
+    let secret = WebhookSecret::new(inner.config.webhook_secret.clone());
+    let signature = secret.sign(body);
+    let url = inner
+        .webhook_url
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let Some(url) = url else {
+        inner.log(
+            "webhook",
+            what.to_owned(),
+            0,
+            Some("no --webhook-url: not sent".into()),
+        );
+        return Attempt::GiveUp;
+    };
+    let request = http::Request::builder()
+        .method("POST")
+        .uri(&url)
+        .header("content-type", "application/json")
+        .header(lean_proto::webhook::SIGNATURE_HEADER, &signature)
+        .body(Full::new(bytes::Bytes::from(body.to_vec())));
+    let Ok(request) = request else {
+        inner.log(
+            "webhook",
+            what.to_owned(),
+            0,
+            Some(format!("bad webhook URL {url:?}")),
+        );
+        return Attempt::GiveUp;
+    };
+    let limit = inner
+        .config
+        .real(Duration::from_secs(10))
+        .max(Duration::from_millis(100));
+    let outcome = tokio::time::timeout(limit, async {
+        let resp = inner.delivery.client.request(request).await?;
+        let status = resp.status().as_u16();
+        let _ = resp.into_body().collect().await;
+        Ok::<u16, hyper_util::client::legacy::Error>(status)
+    })
+    .await;
+    let note = format!("attempt {}", attempt + 1);
+    let what = what.to_owned();
+    match outcome {
+        Ok(Ok(200)) => {
+            inner.log("webhook", what, 200, Some(note));
+            return Attempt::Delivered;
+        }
+        Ok(Ok(status)) => inner.log(
+            "webhook",
+            what,
+            status,
+            Some(format!("{note}: not 200, will retry")),
+        ),
+        Ok(Err(e)) => inner.log("webhook", what, 0, Some(format!("{note}: {e}"))),
+        Err(_) => inner.log(
+            "webhook",
+            what,
+            0,
+            Some(format!("{note}: no answer within 10 s")),
+        ),
+    }
+    Attempt::Retry
 }
