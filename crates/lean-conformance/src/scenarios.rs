@@ -411,9 +411,10 @@ pub fn response_slower_than_the_client_timeout_is_asked_again_async<C: Adapter>(
 }
 
 pub fn fifty_second_trap_then_duplicated_request_then_data<C: Adapter>() {
-    // The bank takes 40 s of Lean time (0.4 s here); the client gives up on the synchronous
+    // The bank takes 80 s of Lean time (0.8 s here); the client gives up on the synchronous
     // answer at 0.3 s and asks again with async=true while Lean still works on the first:
     // Lean refuses the duplicate, the call waits Lean's minute (0.6 s here) and then gets it.
+    // (Half a second of margin each way, for a loaded machine.)
     let w = world::<C>(
         sandbox_config(),
         {
@@ -427,7 +428,7 @@ pub fn fifty_second_trap_then_duplicated_request_then_data<C: Adapter>() {
     let (e, _) = ids(&w);
     w.sandbox.add_fault(FaultRule::next(
         "accounts",
-        FaultKind::SlowBank { seconds: 40 },
+        FaultKind::SlowBank { seconds: 80 },
         1,
     ));
     let started = Instant::now();
