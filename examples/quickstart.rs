@@ -1,7 +1,9 @@
 //! Quickstart: the whole Lean flow against the embedded emulator, no credentials needed.
 //!
 //! token → accounts → paged transactions → a call the bank is too slow for, which Lean turns
-//! into PENDING → signed `results.ready` webhook → results. Each step prints its timing.
+//! into PENDING → signed `results.ready` webhook → results → a new connection done the way Lean
+//! recommends (`entity.created`, wait for the refresh to be FINISHED, then read). Each step
+//! prints its timing.
 //!
 //! ```sh
 //! cargo run -p lean-examples --example quickstart
@@ -123,6 +125,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         data.payload.items.len(),
         data.results_id.map(|r| r.to_string()).unwrap_or_default(),
         data.requests
+    ));
+
+    // 6. Lean's recommended flow for a new connection: the user connects a bank (LinkSDK's
+    //    connect(), played by the emulator), Lean refreshes the data and says so by webhook;
+    //    wait for FINISHED, then read synchronously from Lean's store.
+    let customer = sandbox.customers()[0].clone();
+    let fresh = sandbox
+        .connect(&customer, None)
+        .ok_or("the seeded customer is known")?;
+    step(format!("user connected a bank: entity {fresh}"));
+    let refresh = client.wait_for_refresh(fresh.clone(), None)?;
+    let accounts = client.accounts(&fresh)?;
+    step(format!(
+        "refresh {} {}; {} accounts read synchronously",
+        refresh.refresh_id,
+        refresh.status.map(|s| s.to_string()).unwrap_or_default(),
+        accounts.len()
     ));
     server.unblock();
     let _ = receiver.join();
