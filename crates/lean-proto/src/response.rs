@@ -73,10 +73,7 @@ pub fn parse_at<T: serde::de::DeserializeOwned>(
     text: &[u8],
     prefix: &str,
 ) -> Result<T, FieldError> {
-    match parse_fast(text) {
-        Ok(v) => Ok(v),
-        Err(fast) => Err(locate::<T>(text, prefix, fast)),
-    }
+    parse_seed_at(text, prefix, std::marker::PhantomData::<T>)
 }
 
 /// [`parse_at`] for a value that borrows from `text`.
@@ -87,7 +84,8 @@ pub(crate) fn parse_borrowed_at<'a, T: serde::Deserialize<'a>>(
     parse_seed_at(text, prefix, std::marker::PhantomData::<T>)
 }
 
-/// [`parse_at`] for a value read through a seed (a decoder that carries what to look for).
+/// [`parse_at`] for a value read through a seed (a decoder that carries what to look for): the
+/// one place that parses fast and, on failure only, again with path tracking.
 pub(crate) fn parse_seed_at<'a, S>(
     text: &'a [u8],
     prefix: &str,
@@ -123,44 +121,6 @@ where
         (false, false) => format!("{prefix}.{inner}"),
     };
     Err(FieldError { path, message })
-}
-
-/// One plain parse of the whole text (trailing characters refused).
-fn parse_fast<'a, T: serde::Deserialize<'a>>(text: &'a [u8]) -> Result<T, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(text);
-    let value = T::deserialize(&mut de)?;
-    de.end()?;
-    Ok(value)
-}
-
-/// The failure of `T` in `text`, named by path: parses again with path tracking.
-fn locate<T: serde::de::DeserializeOwned>(
-    text: &[u8],
-    prefix: &str,
-    fast: serde_json::Error,
-) -> FieldError {
-    let mut de = serde_json::Deserializer::from_slice(text);
-    match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Err(e) => {
-            let inner = e.path().to_string();
-            let path = match (prefix.is_empty(), inner == ".") {
-                (true, true) => String::new(),
-                (true, false) => inner,
-                (false, true) => prefix.to_owned(),
-                (false, false) if inner.starts_with('[') => format!("{prefix}{inner}"),
-                (false, false) => format!("{prefix}.{inner}"),
-            };
-            FieldError {
-                path,
-                message: e.into_inner().to_string(),
-            }
-        }
-        // The value parsed; what failed was the text after it.
-        Ok(_) => FieldError {
-            path: prefix.to_owned(),
-            message: fast.to_string(),
-        },
-    }
 }
 
 /// A type that a successful response carries.
@@ -706,21 +666,5 @@ pub fn classify<P: Payload>(resp: &http::Response<Vec<u8>>) -> Result<Outcome<P>
 }
 
 fn parse_at_borrowed<'a>(body: &'a [u8]) -> Result<Envelope<'a>, FieldError> {
-    parse_fast(body).map_err(|fast| {
-        // As `parse_at`: track the path only to explain a failure.
-        let mut de = serde_json::Deserializer::from_slice(body);
-        match serde_path_to_error::deserialize::<_, Envelope<'a>>(&mut de) {
-            Err(e) => {
-                let path = e.path().to_string();
-                FieldError {
-                    path: if path == "." { String::new() } else { path },
-                    message: e.into_inner().to_string(),
-                }
-            }
-            Ok(_) => FieldError {
-                path: String::new(),
-                message: fast.to_string(),
-            },
-        }
-    })
+    parse_borrowed_at(body, "")
 }

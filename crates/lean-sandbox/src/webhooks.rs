@@ -128,23 +128,10 @@ pub(crate) fn send_event_with(
     payload: serde_json::Value,
     fault: Option<FaultKind>,
 ) {
-    let what = describe(kind, &payload);
-    let (id, body) = event_body(&inner, kind, message, payload);
-    inner.remember_event(id, body.clone());
-    match fault {
-        Some(FaultKind::WebhookLost) => {
-            inner.log("webhook", what, 0, Some("lost (injected)".into()))
-        }
-        Some(FaultKind::WebhookDuplicated) => {
-            tokio::spawn(async move {
-                deliver(inner.clone(), what.clone(), body.clone()).await;
-                deliver(inner, format!("{what} (duplicate)"), body).await;
-            });
-        }
-        _ => {
-            tokio::spawn(deliver(inner, what, body));
-        }
-    }
+    let (kind, message) = (kind.to_owned(), message.to_owned());
+    tokio::spawn(async move {
+        send_event_in_order(inner, &kind, &message, payload, fault).await;
+    });
 }
 
 /// Delivers with Lean's retry schedule until a 200 arrives within the time limit.

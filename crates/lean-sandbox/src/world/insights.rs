@@ -5,6 +5,17 @@
 
 use super::*;
 
+/// A transaction as (booking date, signed amount: credits positive).
+fn signed(t: &Transaction) -> (NaiveDate, Decimal) {
+    let d = t.booking_date_time.map(|b| b.date()).unwrap_or_else(today);
+    let amount = if t.credit_debit_indicator == Some(CreditDebitIndicator::Credit) {
+        t.amount.amount
+    } else {
+        -t.amount.amount
+    };
+    (d, amount)
+}
+
 impl World {
     fn all_transactions<'a>(&'a self, e: &'a EntityRec) -> impl Iterator<Item = Transaction> + 'a {
         e.accounts
@@ -254,18 +265,8 @@ impl World {
 
     /// Every transaction of the entity as (date, signed amount: credits positive).
     fn flows(&self, e: &EntityRec) -> Vec<(NaiveDate, Decimal)> {
-        let mut v: Vec<(NaiveDate, Decimal)> = self
-            .all_transactions(e)
-            .map(|t| {
-                let d = t.booking_date_time.map(|b| b.date()).unwrap_or_else(today);
-                let signed = if t.credit_debit_indicator == Some(CreditDebitIndicator::Credit) {
-                    t.amount.amount
-                } else {
-                    -t.amount.amount
-                };
-                (d, signed)
-            })
-            .collect();
+        let mut v: Vec<(NaiveDate, Decimal)> =
+            self.all_transactions(e).map(|t| signed(&t)).collect();
         v.sort_by_key(|(d, _)| *d);
         v
     }
@@ -414,17 +415,7 @@ impl World {
             .map(|a| {
                 let current = self.balances(e, a)[0].amount.amount;
                 let mut items: Vec<(NaiveDate, Decimal)> = (0..a.transactions)
-                    .map(|i| {
-                        let t = self.transaction(e, a, i);
-                        let d = t.booking_date_time.map(|b| b.date()).unwrap_or_else(today);
-                        let signed =
-                            if t.credit_debit_indicator == Some(CreditDebitIndicator::Credit) {
-                                t.amount.amount
-                            } else {
-                                -t.amount.amount
-                            };
-                        (d, signed)
-                    })
+                    .map(|i| signed(&self.transaction(e, a, i)))
                     .collect();
                 items.sort_by_key(|(d, _)| *d);
                 let months = Self::by_month(&items);
@@ -602,15 +593,7 @@ impl World {
                     .as_deref()
                     .is_some_and(|s| s.contains("Salary"))
             })
-            .map(|t| {
-                let d = t.booking_date_time.map(|b| b.date()).unwrap_or_else(today);
-                let signed = if t.credit_debit_indicator == Some(CreditDebitIndicator::Credit) {
-                    t.amount.amount
-                } else {
-                    -t.amount.amount
-                };
-                (d, signed)
-            })
+            .map(|t| signed(&t))
             .collect();
         let months = Self::by_month(&items);
         let row = |v: &[(NaiveDate, Decimal)]| {
