@@ -171,7 +171,9 @@ impl<T: BlockingTransport> Client<T> {
     /// connection (after `entity.created`, wait for `entity.data.refresh.updated` FINISHED,
     /// then read synchronously from Lean's store) and after [`Client::refresh`].
     /// With `refresh_id`, waits for that refresh; without, for the entity's newest one (and
-    /// for it to appear). Webhooks given to [`Client::handle_webhook`] end the wait at once;
+    /// for it to appear): the newest this client has seen by webhook, else the newest Lean
+    /// lists, so after [`Client::refresh`] pass the `refresh_id` it returns (an earlier
+    /// refresh already seen FINISHED would otherwise end the wait). Webhooks given to [`Client::handle_webhook`] end the wait at once;
     /// when one is lost, polling the refresh status after the grace period ends it anyway.
     /// Bounded by the client's deadline.
     pub fn wait_for_refresh(

@@ -10,7 +10,7 @@ use crate::wake::Waiters;
 use lean_proto::auth::TokenCache;
 use lean_proto::call::{CallConfig, Context, Waiting};
 use lean_proto::client::Error;
-use lean_proto::refresh_wait::RefreshWaitConfig;
+use lean_proto::refresh_wait::{RefreshWaitConfig, supersedes};
 use lean_proto::results::{InMemoryResults, ResultsRegistry};
 use lean_proto::webhook::{self, Ack, Dedupe, DedupeStore, EventKind, WebhookSecret};
 use lean_proto::{Config, EntityId, Refresh, ResultsId};
@@ -179,19 +179,17 @@ impl Shared {
         lock(&self.refreshes).get(entity_id).cloned()
     }
 
-    /// Records a refresh update and wakes the waits for its entity. A late PENDING never
-    /// replaces the FINISHED of the same refresh (Lean's retries can reorder them).
+    /// Records a refresh update (unless the core's [`supersedes`] says it is stale) and wakes
+    /// the waits for its entity.
     pub(crate) fn refresh_updated(&self, refresh: &Refresh) {
         let Some(entity) = refresh.entity_id.clone() else {
             return;
         };
         {
             let mut map = lock(&self.refreshes);
-            let stale = map.get(&entity).is_some_and(|old| {
-                old.refresh_id == refresh.refresh_id
-                    && old.status != refresh.status
-                    && refresh.status == Some(lean_proto::RefreshStatus::Pending)
-            });
+            let stale = map
+                .get(&entity)
+                .is_some_and(|seen| !supersedes(seen, refresh));
             if !stale {
                 if map.len() >= MAX_REFRESHES_SEEN && !map.contains_key(&entity) {
                     // Bounded: forget an arbitrary entity; its waits fall back to polling.

@@ -94,6 +94,33 @@ enum State {
     Done,
 }
 
+/// Whether `incoming` takes the place of `seen` as an entity's latest refresh, for a board
+/// that keeps one refresh per entity (the driver's, fed by `entity.data.refresh.updated`).
+///
+/// Lean's webhook retries can reorder events: a late PENDING never undoes the settled status
+/// of the same refresh, and an event of a refresh created before the one on the board never
+/// replaces it. Anything else (a newer refresh, a new status) does.
+///
+/// ```
+/// use lean_proto::refresh_wait::supersedes;
+/// use lean_proto::Refresh;
+/// let refresh = |status: &str| -> Refresh { serde_json::from_str(&format!(
+///     r#"{{"refresh_id":"721d6010-828f-4b30-9039-4c72ad6906a8","status":"{status}"}}"#)).unwrap() };
+/// assert!(supersedes(&refresh("PENDING"), &refresh("FINISHED")));
+/// assert!(!supersedes(&refresh("FINISHED"), &refresh("PENDING")));
+/// ```
+pub fn supersedes(seen: &Refresh, incoming: &Refresh) -> bool {
+    if seen.refresh_id == incoming.refresh_id {
+        let settled = !matches!(seen.status, None | Some(RefreshStatus::Pending));
+        return !(settled && incoming.status == Some(RefreshStatus::Pending));
+    }
+    match (seen.created_at, incoming.created_at) {
+        (Some(seen_at), Some(incoming_at)) => incoming_at >= seen_at,
+        // Without both creation times, the newest to arrive wins.
+        _ => true,
+    }
+}
+
 /// One wait for an entity's refresh to finish. See the module docs.
 #[derive(Debug)]
 pub struct RefreshWait {

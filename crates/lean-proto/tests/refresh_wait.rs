@@ -184,3 +184,33 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_board_keeps_the_newest_refresh_whatever_order_its_events_come_in() {
+    use lean_proto::refresh_wait::supersedes;
+    let (r1_pending, r1_finished) = (
+        refresh(1, ENTITY, "PENDING"),
+        refresh(1, ENTITY, "FINISHED"),
+    );
+    let (r2_pending, r2_failed) = (refresh(2, ENTITY, "PENDING"), refresh(2, ENTITY, "FAILED"));
+    // The same refresh moves forward, never back to PENDING once settled.
+    assert!(supersedes(&r1_pending, &r1_finished));
+    assert!(!supersedes(&r1_finished, &r1_pending));
+    assert!(!supersedes(&r2_failed, &r2_pending));
+    assert!(
+        supersedes(&r1_finished, &r1_finished),
+        "a duplicate is harmless"
+    );
+    // A newer refresh replaces an older one in any status; a late event of an older one never does.
+    assert!(supersedes(&r1_finished, &r2_pending));
+    assert!(!supersedes(&r2_pending, &r1_finished));
+    assert!(!supersedes(&r2_failed, &r1_pending));
+    // Without creation times, the newest to arrive wins.
+    let bare = |id: u8| -> Refresh {
+        serde_json::from_str(&format!(
+            r#"{{"refresh_id":"721d6010-828f-4b30-9039-4c72ad6906{id:02x}","status":"PENDING"}}"#
+        ))
+        .unwrap()
+    };
+    assert!(supersedes(&r2_failed, &bare(3)));
+}
