@@ -165,13 +165,7 @@ impl Shared {
     /// A refresh wait's policy: the call policy's deadline, grace and polling, its own jitter.
     pub(crate) fn new_refresh_wait(&self) -> (u64, RefreshWaitConfig) {
         let (n, call) = self.new_call();
-        let config = RefreshWaitConfig {
-            deadline: call.deadline,
-            webhook_grace: call.webhook_grace,
-            poll: call.poll,
-            seed: call.seed,
-        };
-        (n, config)
+        (n, RefreshWaitConfig::from(&call))
     }
 
     /// The newest refresh seen for `entity_id` by webhook.

@@ -35,7 +35,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use crate::call::{CallError, CallErrorKind};
+use crate::call::{CallConfig, CallError, CallErrorKind};
 use crate::enums::RefreshStatus;
 use crate::ids::{EntityId, RefreshId};
 use crate::model::refresh::{Refresh, RefreshList};
@@ -58,16 +58,21 @@ pub struct RefreshWaitConfig {
 }
 
 impl Default for RefreshWaitConfig {
+    /// A call's patience ([`CallConfig::default`]): 15 min, 10 s of grace, polls from 2 s
+    /// doubling to 30 s.
     fn default() -> Self {
+        RefreshWaitConfig::from(&CallConfig::default())
+    }
+}
+
+impl From<&CallConfig> for RefreshWaitConfig {
+    /// A refresh wait as patient as a call under `calls`: its deadline, grace, polling and seed.
+    fn from(calls: &CallConfig) -> Self {
         RefreshWaitConfig {
-            deadline: Duration::from_secs(15 * 60),
-            webhook_grace: Duration::from_secs(10),
-            poll: RetryPolicy {
-                max_retries: u32::MAX,
-                base_delay: Duration::from_secs(2),
-                max_delay: Duration::from_secs(30),
-            },
-            seed: 0x5ef2_e5b0,
+            deadline: calls.deadline,
+            webhook_grace: calls.webhook_grace,
+            poll: calls.poll.clone(),
+            seed: calls.seed,
         }
     }
 }
