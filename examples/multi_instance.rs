@@ -12,8 +12,10 @@
 
 use lean_redis::{RedisConfig, RedisDedupe, RedisResults};
 use lean_sandbox::{Latency, Sandbox, SandboxConfig};
+use lean_ureq::lean_proto::webhook;
 use lean_ureq::lean_proto::*;
 use lean_ureq::{CallConfig, Client};
+use std::io::Read;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -108,7 +110,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .find(|h| h.field.equiv("lean-signature"))
                     .map(|h| h.value.to_string());
                 let mut body = Vec::new();
-                let _ = request.as_reader().read_to_end(&mut body);
+                // No more than the intake accepts: a longer body is refused, not buffered.
+                let limit = webhook::DEFAULT_MAX_BODY as u64 + 1;
+                let _ = request.as_reader().take(limit).read_to_end(&mut body);
                 let ack = instances[(n * 7 + 1) % 3].handle_webhook(signature.as_deref(), &body);
                 let _ = request.respond(tiny_http::Response::empty(ack.status()));
             }

@@ -10,9 +10,10 @@
 //! ```
 
 use lean_sandbox::{FaultKind, FaultRule, Latency, Sandbox, SandboxConfig};
-use lean_ureq::lean_proto::webhook::WebhookSecret;
+use lean_ureq::lean_proto::webhook::{self, WebhookSecret};
 use lean_ureq::lean_proto::*;
 use lean_ureq::{CallConfig, Client};
+use std::io::Read;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -55,7 +56,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .find(|h| h.field.equiv("lean-signature"))
                     .map(|h| h.value.to_string());
                 let mut body = Vec::new();
-                let _ = req.as_reader().read_to_end(&mut body);
+                // No more than the intake accepts: a longer body is refused, not buffered.
+                let limit = webhook::DEFAULT_MAX_BODY as u64 + 1;
+                let _ = req.as_reader().take(limit).read_to_end(&mut body);
                 let ack = client.handle_webhook(sig.as_deref(), &body);
                 if let Some(event) = ack.event() {
                     println!(

@@ -21,9 +21,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-/// Lean's webhooks are a few KB; the intake refuses anything over 256 KiB anyway, so reading
+/// Lean's webhooks are a few KB; the intake refuses anything over its limit anyway, so reading
 /// more would only let a stranger fill memory.
-const MAX_BODY: u64 = 256 * 1024;
+const MAX_BODY: u64 = lean_ureq::lean_proto::webhook::DEFAULT_MAX_BODY as u64;
 /// Requests handled at once; beyond, 503 (Lean retries). A stalled upload holds one slot, and
 /// never the others.
 const MAX_IN_FLIGHT: usize = 32;

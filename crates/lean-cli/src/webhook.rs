@@ -36,8 +36,8 @@ pub(crate) fn verify(secret: &str, signature: Option<String>, file: &str) -> Res
     }
 }
 
-/// Webhooks are a few KB; the verifier refuses anything over 256 KiB anyway.
-const MAX_WEBHOOK_BODY: u64 = 256 * 1024;
+/// Webhooks are a few KB; the verifier refuses anything over its limit anyway.
+const MAX_WEBHOOK_BODY: u64 = lean_proto::webhook::DEFAULT_MAX_BODY as u64;
 /// Requests handled at once; beyond, 503 (Lean retries). A stalled upload holds one slot only.
 const MAX_IN_FLIGHT: usize = 32;
 
