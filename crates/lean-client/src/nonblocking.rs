@@ -246,9 +246,10 @@ impl<T: AsyncTransport> Client<T> {
     /// With `refresh_id`, waits for that refresh; without, for the entity's newest one (and
     /// for it to appear): the newest this client has seen by webhook, else the newest Lean
     /// lists, so after [`Client::refresh`] pass the `refresh_id` it returns (an earlier
-    /// refresh already seen FINISHED would otherwise end the wait). Webhooks given to [`Client::handle_webhook`] end the wait at once;
-    /// when one is lost, polling the refresh status after the grace period ends it anyway.
-    /// Bounded by the client's deadline; dropping the future ends the wait cleanly.
+    /// refresh already seen FINISHED would otherwise end the wait). Webhooks given to
+    /// [`Client::handle_webhook`] end the wait at once; when one is lost, polling the refresh
+    /// status after the grace period ends it anyway. Bounded by the client's deadline;
+    /// dropping the future ends the wait cleanly.
     pub fn wait_for_refresh(
         &self,
         entity_id: EntityId,

@@ -2,8 +2,9 @@
 //!
 //! This module owns the token cache, the results registry, the webhook dedupe store, the
 //! waiting lists, the latest refresh seen per entity and the per-call jitter entropy, and the
-//! ways news arrives from outside: `handle_webhook`, `results_ready` and `refresh_updated`. No lock here is held across a
-//! step of a call: the registry and the token cache synchronise themselves.
+//! ways news arrives from outside: `handle_webhook`, `results_ready` and `refresh_updated`.
+//! No lock here is held across a step of a call: the registry and the token cache synchronise
+//! themselves.
 
 use crate::transport::{Connect, TransportOptions};
 use crate::wake::Waiters;
