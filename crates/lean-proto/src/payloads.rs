@@ -98,8 +98,22 @@ impl<'de, T: Collection> Visitor<'de> for DataSeed<T> {
 }
 
 payload_at!(insights: Income, Expenses, Cashflows, RawInsights);
-payload_at!(v1: V1Identity, V1Accounts, V1Balance, V1Transactions,
-    crate::model::insights::NameVerification);
+payload_at!(v1: V1Identity, V1Accounts, V1Balance, V1Transactions);
+
+/// Name verification answers in two shapes: Lean's recorded answer (UAE collection, 2025-12)
+/// has the result under `data` (with `type: "name-verification"`), its older docs under
+/// `payload`. Either is read; `data` wins when both are present.
+impl crate::response::Payload for NameVerification {
+    const SHAPE: Shape = Shape::V1;
+
+    fn decode(src: &PayloadSource<'_>) -> Result<Self, FieldError> {
+        match (src.data, src.payload) {
+            (Some(data), _) => parse_at(data.get().as_bytes(), "data"),
+            (None, Some(payload)) => parse_at(payload.get().as_bytes(), "payload"),
+            (None, None) => Err(FieldError::missing("data")),
+        }
+    }
+}
 payload_at!(bare: TokenResponse, RefreshTriggered, Refresh, RefreshList, CustomerList,
     crate::model::customer::Customer, Entity, EntityList, EntityPage,
     crate::model::customer::BankList);

@@ -15,7 +15,8 @@ struct Recorded {
     name: String,
     method: String,
     path: String,
-    status: u16,
+    /// `None`: Lean's collection recorded the request without an answer (its body is empty).
+    status: Option<u16>,
     response: http::Response<Vec<u8>>,
     body: String,
 }
@@ -23,14 +24,20 @@ struct Recorded {
 fn load(path: &Path) -> Recorded {
     let text = std::fs::read_to_string(path).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let status = v["status"].as_u64().unwrap() as u16;
+    let status = v["status"].as_u64().map(|s| s as u16);
     let body = v["body"].as_str().unwrap().to_owned();
     let url = v["request"]["url"].as_str().unwrap();
-    let without_base = url
-        .trim_start_matches("{{baseUrl}}")
-        .trim_start_matches("https://sandbox.sa.leantech.me");
+    let without_base = [
+        "{{baseUrl}}",
+        "{{sandbox_host}}",
+        "https://sandbox.sa.leantech.me",
+        "https://sandbox.leantech.me",
+        "https://api.ae03.leantech.me",
+    ]
+    .iter()
+    .fold(url, |u, base| u.trim_start_matches(base));
     let path_only = without_base.split('?').next().unwrap().to_owned();
-    let mut b = http::Response::builder().status(status);
+    let mut b = http::Response::builder().status(status.unwrap_or(200));
     for h in v["headers"].as_array().unwrap() {
         let name = h[0].as_str().unwrap();
         if name.starts_with(':') {
@@ -62,10 +69,44 @@ fn class_of<P: Payload>(r: &Recorded) -> String {
     decode_as::<P>(r).0
 }
 
+/// A product this SDK has no typed model for yet (payments, the verification APIs): the body
+/// is read as JSON, so a 2xx must be JSON and an error must classify with its Lean code.
+/// Typed models replace this, endpoint by endpoint (docs/api-coverage.md).
+#[derive(Debug)]
+struct Untyped(#[allow(dead_code)] serde_json::Value);
+
+impl Payload for Untyped {
+    const SHAPE: lean_proto::response::Shape = lean_proto::response::Shape::Bare;
+    fn decode(
+        src: &lean_proto::response::PayloadSource<'_>,
+    ) -> Result<Self, lean_proto::response::FieldError> {
+        lean_proto::response::parse_at(src.body, "").map(Untyped)
+    }
+}
+
+/// Recordings of products without a typed model yet, by the collection's folder prefix.
+const UNTYPED_PRODUCTS: [&str; 6] = [
+    "payments__",
+    "payouts__",
+    "refunds__",
+    "payment-source__",
+    "payment-destination__",
+    "verifications__",
+];
+
 /// Routes a recorded request to the endpoint's payload type, as a client would.
 fn classify_recorded(r: &Recorded) -> String {
     let p = r.path.trim_end_matches('/');
     let segs: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).collect();
+    if segs.as_slice() == ["insights", "v1", "name-verification"] {
+        return class_of::<NameVerification>(r);
+    }
+    if UNTYPED_PRODUCTS
+        .iter()
+        .any(|prefix| r.name.starts_with(prefix))
+    {
+        return class_of::<Untyped>(r);
+    }
     match (r.method.as_str(), segs.as_slice()) {
         ("POST", ["oauth2", "token"]) => class_of::<TokenResponse>(r),
         ("POST", ["customers", "v1"]) => class_of::<Customer>(r),
@@ -98,6 +139,12 @@ fn classify_recorded(r: &Recorded) -> String {
         }
         ("POST", ["insights", "v2", "income"]) => class_of::<Income>(r),
         ("GET", ["insights", "v2", "expenses"]) => class_of::<Expenses>(r),
+        ("GET", ["banks", "v1"]) => class_of::<BankList>(r),
+        // KSA insights without a typed model yet: kept exact as JSON.
+        ("GET", ["insights", "v2", "assets", "balances" | "freelancers"])
+        | ("GET", ["insights", "v2", "assets", "freelancers", "cashflows"])
+        | ("GET", ["insights", "v2", "liabilities", _])
+        | ("GET", ["insights", "v2", "income", "employment"]) => class_of::<RawInsights>(r),
         ("GET", ["insights", "v2", "assets", "cashflows"]) => {
             let any = class_of::<AnyData>(r);
             assert_eq!(any, class_of::<Cashflows>(r), "{}", r.name);
@@ -107,20 +154,30 @@ fn classify_recorded(r: &Recorded) -> String {
     }
 }
 
-#[test]
-fn every_recorded_response_decodes_and_classifies_by_status() {
-    let dir = fixtures_root().join("UAE");
+/// Decodes every recording of one folder; returns (decoded, recorded without an answer).
+fn decode_folder(folder: &str, expected_files: usize) -> (usize, usize) {
+    let dir = fixtures_root().join(folder);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
-    assert_eq!(files.len(), 69, "fixture count changed: update this test");
-    let mut decoded = 0;
+    assert_eq!(
+        files.len(),
+        expected_files,
+        "{folder}: fixture count changed: update this test"
+    );
+    let (mut decoded, mut unanswered) = (0, 0);
     for f in &files {
         let r = load(f);
+        // No status but a body: an example answer, read as a success (its response was
+        // built with 200). No status and no body: nothing to decode.
+        let Some(status) = r.status.or((!r.body.is_empty()).then_some(200)) else {
+            unanswered += 1;
+            continue;
+        };
         let class = classify_recorded(&r);
-        let expected = if (200..300).contains(&r.status) {
+        let expected = if (200..300).contains(&status) {
             "data"
         } else {
             "api_error"
@@ -128,7 +185,31 @@ fn every_recorded_response_decodes_and_classifies_by_status() {
         assert_eq!(class, expected, "{}", r.name);
         decoded += 1;
     }
-    assert_eq!(decoded, files.len(), "no file skipped");
+    assert_eq!(decoded + unanswered, files.len(), "no file skipped");
+    (decoded, unanswered)
+}
+
+#[test]
+fn every_recorded_response_decodes_and_classifies_by_status() {
+    assert_eq!(decode_folder("UAE", 135), (133, 2));
+    assert_eq!(decode_folder("KSA-insights", 11), (11, 0));
+    assert_eq!(decode_folder("KSA-verifications", 18), (18, 0));
+}
+
+#[test]
+fn name_verification_reads_lean_recorded_data_shape() {
+    let r = recorded(
+        "verifications__name-verification-verify-name__name-verification-perfect-match__200.json",
+    );
+    let Outcome::Data(d) = classify::<NameVerification>(&r.response).unwrap() else {
+        panic!()
+    };
+    assert_eq!(d.payload.match_type, Some(MatchType::PerfectMatch));
+    assert_eq!(
+        d.payload.full_name_retrieved.as_deref(),
+        Some("Michael Garry Scott")
+    );
+    assert_eq!(d.payload.confidence.unwrap().to_string(), "1.0");
 }
 
 fn recorded(name: &str) -> Recorded {

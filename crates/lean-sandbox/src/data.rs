@@ -98,6 +98,26 @@ fn v1_body<T: Serialize>(
     serde_json::to_vec(&env).unwrap_or_default()
 }
 
+/// Name verification as Lean's UAE recording (2025-12) answers it: the result under `data`
+/// with its `type`, `type` again at the top, `meta` and `status_detail` null. (Lean's older
+/// docs show it under `payload`; clients read both.)
+fn name_verification_body(mut result: serde_json::Value, results_id: &str) -> Vec<u8> {
+    if let Some(fields) = result.as_object_mut() {
+        fields.insert("type".into(), "name-verification".into());
+    }
+    let body = serde_json::json!({
+        "status": "OK",
+        "results_id": results_id,
+        "message": "Name verification completed successfully",
+        "meta": null,
+        "timestamp": now_stamp(),
+        "status_detail": null,
+        "data": result,
+        "type": "name-verification",
+    });
+    serde_json::to_vec(&body).unwrap_or_default()
+}
+
 const PENDING_MESSAGE: &str = "Please wait for a webhook or try again later.";
 
 fn pending_body(results_id: &str, v1: bool) -> Vec<u8> {
@@ -245,10 +265,8 @@ fn render(inner: &Inner, job: &Job, results_id: &str, page: u32, size: u32) -> V
             Some("freelancer-cashflow"),
             results_id,
         ),
-        Spec::NameVerification { e, name } => v1_body(
-            "OK",
-            "Name verification completed successfully",
-            Some(&w.name_verification(e, name)),
+        Spec::NameVerification { e, name } => name_verification_body(
+            serde_json::to_value(w.name_verification(e, name)).unwrap_or_default(),
             results_id,
         ),
         Spec::V1Identity(e) => {

@@ -614,3 +614,59 @@ fn v1_failures_keep_the_v1_envelope() {
         "BANK_ISSUE"
     );
 }
+
+/// Every key path of a JSON value with its JSON type (`data.match_type: string`).
+fn shape(v: &Value, at: &str, out: &mut Vec<String>) {
+    let kind = match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    out.push(format!("{at}: {kind}"));
+    match v {
+        Value::Object(o) => {
+            for (k, v) in o {
+                let path = if at.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{at}.{k}")
+                };
+                shape(v, &path, out);
+            }
+        }
+        Value::Array(a) => {
+            if let Some(first) = a.first() {
+                shape(first, &format!("{at}[]"), out);
+            }
+        }
+        _ => {}
+    }
+    out.sort();
+}
+
+#[test]
+fn name_verification_answers_in_lean_s_recorded_shape() {
+    let sandbox = Sandbox::start(fast()).unwrap();
+    let h = Http::new(&sandbox);
+    let e = sandbox.entities()[0].to_string();
+    let r = h.send(
+        "POST",
+        "/insights/v1/name-verification",
+        &[APP],
+        Some(json!({"entity_id": e, "full_name": "Michael Garry Scott"})),
+    );
+    assert_eq!(r.status, 200, "{}", r.json);
+    let lean = recorded(
+        "verifications__name-verification-verify-name__name-verification-perfect-match__200.json",
+    );
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    shape(&r.json, "", &mut ours);
+    shape(&lean, "", &mut theirs);
+    assert_eq!(
+        ours, theirs,
+        "field paths and JSON types as Lean records them"
+    );
+}
