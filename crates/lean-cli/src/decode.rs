@@ -26,6 +26,9 @@ pub const KINDS: &[&str] = &[
     "credit-obligations",
     "non-credit-obligations",
     "employment",
+    "freelancer-cashflow",
+    "verify-name",
+    "banks",
     "v1-identity",
     "v1-accounts",
     "v1-balance",
@@ -97,7 +100,7 @@ fn page<T>(p: &Page<T>) -> String {
         Some(info) => format!(
             "{} item(s), page {} of {} ({} in all)",
             p.items.len(),
-            info.number + 1,
+            info.number.saturating_add(1),
             info.total_pages.max(1),
             info.total_elements
         ),
@@ -142,7 +145,7 @@ pub fn decode(kind: &str, status: u16, body: &[u8]) -> Result<Decoded, String> {
         "results" => d::<AnyData>(&resp, |a| match (a.item_count(), a.page()) {
             (Some(n), Some(p)) => format!(
                 "{n} item(s), page {} of {}",
-                p.number + 1,
+                p.number.saturating_add(1),
                 p.total_pages.max(1)
             ),
             (Some(n), None) => format!("{n} item(s)"),
@@ -175,9 +178,22 @@ pub fn decode(kind: &str, status: u16, body: &[u8]) -> Result<Decoded, String> {
             )
         }),
         "cashflows" => d::<Cashflows>(&resp, |c| format!("{} month(s)", c.monthly_totals.len())),
-        "cash-balances" | "credit-obligations" | "non-credit-obligations" | "employment" => {
+        "cash-balances"
+        | "credit-obligations"
+        | "non-credit-obligations"
+        | "employment"
+        | "freelancer-cashflow" => {
             d::<RawInsights>(&resp, |r| format!("{} bytes of insights", r.0.get().len()))
         }
+        "verify-name" => d::<NameVerification>(&resp, |n| {
+            format!(
+                "{} ({} / {})",
+                n.match_type.as_ref().map_or("-", |m| m.as_str()),
+                n.full_name_provided.as_deref().unwrap_or("-"),
+                n.full_name_retrieved.as_deref().unwrap_or("-")
+            )
+        }),
+        "banks" => d::<BankList>(&resp, |b| format!("{} bank(s)", b.0.len())),
         "v1-identity" => d::<V1Identity>(&resp, |i| {
             format!("identity of {}", i.full_name.as_deref().unwrap_or("-"))
         }),
