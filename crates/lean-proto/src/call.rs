@@ -34,7 +34,7 @@ use crate::response::{
     ApiError, DecodeError, EnvelopeInfo, Failed, Outcome, Payload, ReconnectRequired, classify,
 };
 use crate::results::ResultsRegistry;
-use crate::retry::{RetryPolicy, TransportError, is_retryable_api_error};
+use crate::retry::{Delivery, RetryPolicy, TransportError, is_retryable_api_error, may_resend};
 use crate::rng::Rng;
 use crate::secret::Secret;
 use std::collections::VecDeque;
@@ -299,6 +299,12 @@ pub enum CallErrorKind {
     Auth(TokenError),
     /// The overall deadline passed.
     DeadlineExceeded,
+    /// Lean answered `DUPLICATED_REQUEST` until the deadline: the same request is still
+    /// running there (typically a synchronous one whose answer timed out). Ask again later.
+    DuplicatedRequest {
+        /// `DUPLICATED_REQUEST` answers seen.
+        refused: u32,
+    },
     /// The call sent as many requests as it may.
     RequestBudgetExhausted,
     /// Lean's answer could not be understood.
@@ -355,6 +361,11 @@ impl fmt::Display for CallError {
             CallErrorKind::ConsentExpired(e) => write!(f, "consent expired: {e}")?,
             CallErrorKind::Auth(e) => write!(f, "{e}")?,
             CallErrorKind::DeadlineExceeded => f.write_str("deadline exceeded")?,
+            CallErrorKind::DuplicatedRequest { refused } => write!(
+                f,
+                "deadline reached while Lean was still working on the same request \
+                 (DUPLICATED_REQUEST {refused} time(s)); ask again later"
+            )?,
             CallErrorKind::RequestBudgetExhausted => f.write_str("request budget exhausted")?,
             CallErrorKind::Decode(e) => write!(f, "{e}")?,
             CallErrorKind::Transport(e) => write!(f, "network error: {e}")?,
@@ -386,6 +397,7 @@ impl std::error::Error for CallError {
             CallErrorKind::Decode(e) => Some(e),
             CallErrorKind::Transport(e) => Some(e),
             CallErrorKind::DeadlineExceeded
+            | CallErrorKind::DuplicatedRequest { .. }
             | CallErrorKind::RequestBudgetExhausted
             | CallErrorKind::RefreshFailed { .. } => None,
         }
@@ -453,7 +465,11 @@ enum State {
     /// A request is out (see `in_flight`).
     InFlight,
     /// Waiting before sending the request of this phase again.
-    Backoff { until: Instant, then: Phase },
+    Backoff {
+        until: Instant,
+        then: Phase,
+        why: Pause,
+    },
     /// PENDING: waiting for `results.ready`; poll the results at `poll_at` anyway.
     AwaitResults { poll_at: Instant },
     /// Another call is fetching the token; try again at `until` at the latest.
@@ -462,9 +478,20 @@ enum State {
     Done,
 }
 
+/// Why a call waits before sending again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pause {
+    /// A retry's backoff.
+    Retry,
+    /// Lean is still working on the same request (`DUPLICATED_REQUEST`).
+    Duplicate,
+}
+
 #[derive(Debug)]
 struct InFlight {
     id: TransmitId,
+    /// The `lean-correlation-id` it was sent with (none for a token fetch).
+    correlation_id: Option<String>,
     token: Option<Secret>,
     ticket: Option<FetchTicket>,
     /// The phase whose request is out (for a token fetch: the phase it serves).
@@ -485,6 +512,11 @@ pub struct Call<P: Payload> {
     asynchronous: bool,
     switched_to_async: bool,
     retries: u32,
+    /// What became of the data request's attempts so far (the rule of re-sending reads it).
+    data_delivery: Delivery,
+    /// Draws the `lean-correlation-id` of each request (apart from `rng`, so ids never shift
+    /// the jitter).
+    ids: Rng,
     /// `DUPLICATED_REQUEST` answers seen (waited out with `duplicate_backoff`).
     duplicates: u32,
     polls: u32,
@@ -532,6 +564,8 @@ impl<P: Payload + 'static> Call<P> {
             results_spec: None,
             deadline: later(now, config.deadline),
             rng: Rng::new(config.seed),
+            ids: Rng::new(config.seed ^ 0xC0AA_E1A7_10D5_0000),
+            data_delivery: Delivery::NotSent,
             api_base,
             state: State::Send(Phase::Data),
             results_id: None,
@@ -702,6 +736,7 @@ impl<P: Payload> Call<P> {
                 self.requests += 1;
                 self.in_flight = Some(InFlight {
                     id,
+                    correlation_id: None,
                     token: None,
                     ticket: Some(ticket),
                     phase,
@@ -719,10 +754,16 @@ impl<P: Payload> Call<P> {
                     Credential::Bearer(t) => Some(t.clone()),
                     Credential::AppToken(_) => None,
                 };
+                // Every request gets its own id unless the caller chose one: an answer that
+                // echoes another request's id is refused (see `handle_response`).
+                let correlation = match &self.config.correlation_id {
+                    Some(c) => c.clone(),
+                    None => correlation_uuid(&mut self.ids),
+                };
                 let target = Target {
                     api_base: &self.api_base,
                     auth: credential.auth(),
-                    correlation_id: self.config.correlation_id.as_deref(),
+                    correlation_id: Some(&correlation),
                 };
                 let (built, purpose, timeout) = match phase {
                     Phase::Data => (
@@ -759,6 +800,7 @@ impl<P: Payload> Call<P> {
                         self.requests += 1;
                         self.in_flight = Some(InFlight {
                             id,
+                            correlation_id: Some(correlation),
                             token,
                             ticket: None,
                             phase,
@@ -799,6 +841,20 @@ impl<P: Payload> Call<P> {
             .get(crate::response::CORRELATION_ID_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        // Defense in depth against a transport that hands over another exchange's answer:
+        // Lean echoes the `lean-correlation-id` it was sent. An echo that is one of *our* ids
+        // (version-8 UUIDs; Lean's own are version 4) but not this request's belongs to
+        // another request and never reaches the call. Any other id (Lean's own, when a route
+        // does not echo) is accepted: refusing it would refuse Lean.
+        if let (Some(sent), Some(echo)) = (&flight.correlation_id, &correlation)
+            && echo != sent
+            && is_generated_correlation_id(echo)
+        {
+            return self.on_transport_error(flight, TransportError::ForeignAnswer, now, ctx);
+        }
+        if flight.phase == Phase::Data {
+            self.data_delivery = Delivery::Answered;
+        }
         if correlation.is_some() {
             self.correlation_id = correlation;
         }
@@ -806,7 +862,10 @@ impl<P: Payload> Call<P> {
         // replay with a fresh one. A 401 to a token this call already saw refused is an
         // answer; a 401 to a newer one (a revocation that raced a renewal) is replayed too, up
         // to MAX_AUTH_REPLAYS tokens, so a credential that stays refused cannot loop.
+        // Only what may be sent again is replayed: a non-idempotent request that Lean answered
+        // 401 ends with that answer.
         if response.status() == http::StatusCode::UNAUTHORIZED
+            && self.may_send_again(flight.phase)
             && let Some(token) = &flight.token
             && !self.auth_rejected.contains(token)
             && self.auth_rejected.len() < MAX_AUTH_REPLAYS
@@ -853,9 +912,18 @@ impl<P: Payload> Call<P> {
                     f.granular_status_code.as_ref().map(|c| c.as_str())
                 ));
                 if f.granular_status_code == Some(GranularStatusCode::DuplicatedRequest) {
-                    return self.on_duplicated(now, ctx);
+                    return self.on_duplicated(
+                        flight.phase,
+                        CallErrorKind::DataFailed(f),
+                        now,
+                        ctx,
+                    );
                 }
-                if f.is_retryable() && self.retries < self.config.retry.max_retries {
+                // A retryable FAILED asks the bank again: a new data request.
+                if f.is_retryable()
+                    && self.retries < self.config.retry.max_retries
+                    && self.may_send_again(Phase::Data)
+                {
                     // The failed results are final for their id; a new request gets a new one.
                     self.forget_results(ctx);
                     let wait = self.config.retry.backoff(self.retries, &mut self.rng);
@@ -863,6 +931,7 @@ impl<P: Payload> Call<P> {
                     self.state = State::Backoff {
                         until: later(now, wait),
                         then: Phase::Data,
+                        why: Pause::Retry,
                     };
                 } else {
                     if self.results_id.is_none() {
@@ -889,9 +958,19 @@ impl<P: Payload> Call<P> {
         now: Instant,
         ctx: &Context<'_>,
     ) {
-        let Some(flight) = self.take_in_flight(id) else {
-            return;
-        };
+        if let Some(flight) = self.take_in_flight(id) {
+            self.on_transport_error(flight, error, now, ctx);
+        }
+    }
+
+    /// The request of `flight` got no answer the call may use.
+    fn on_transport_error(
+        &mut self,
+        flight: InFlight,
+        error: TransportError,
+        now: Instant,
+        ctx: &Context<'_>,
+    ) {
         self.last_error = Some(error.to_string());
         if let Some(ticket) = flight.ticket {
             ctx.tokens.handle_fetch_failed(ticket);
@@ -902,6 +981,9 @@ impl<P: Payload> Call<P> {
                 None,
                 CallErrorKind::Transport(error),
             );
+        }
+        if flight.phase == Phase::Data && error.may_have_reached_lean() {
+            self.data_delivery = self.data_delivery.max(Delivery::MayHaveReached);
         }
         if let TransportError::TooLarge { .. } = error {
             // Lean answered, with more than we accept: asking again gets the same answer.
@@ -917,16 +999,14 @@ impl<P: Payload> Call<P> {
             && !self.asynchronous
             && !self.switched_to_async
             && self.spec.supports_async()
+            && self.may_send_again(Phase::Data)
         {
             self.asynchronous = true;
             self.switched_to_async = true;
             self.state = State::Send(Phase::Data);
             return;
         }
-        let safe = flight.phase == Phase::Results
-            || self.spec.is_idempotent()
-            || !error.may_have_reached_lean();
-        if safe {
+        if self.may_send_again(flight.phase) {
             self.retry_or_fail(
                 ctx,
                 flight.phase,
@@ -972,10 +1052,18 @@ impl<P: Payload> Call<P> {
             return;
         }
         if now >= self.deadline && self.state != State::InFlight {
+            if let State::Backoff {
+                why: Pause::Duplicate,
+                ..
+            } = self.state
+            {
+                let refused = self.duplicates;
+                return self.fail(ctx, CallErrorKind::DuplicatedRequest { refused });
+            }
             return self.fail(ctx, CallErrorKind::DeadlineExceeded);
         }
         match self.state.clone() {
-            State::Backoff { until, then } if now >= until => self.state = State::Send(then),
+            State::Backoff { until, then, .. } if now >= until => self.state = State::Send(then),
             // The fetch we waited for ended (a token, or room to fetch one ourselves), or it is
             // presumed abandoned: ask the cache again. While it is still out, stay: asking
             // again at once would only spin.
@@ -1062,26 +1150,47 @@ impl<P: Payload> Call<P> {
     /// Lean answered `DUPLICATED_REQUEST`: the same request is still running there (after the
     /// 50-second trap, the synchronous one whose answer timed out). Asking again at once would
     /// only be refused again; Lean says to wait about a minute. Wait `duplicate_backoff`
-    /// (jittered up to +10 %) and ask again, within the deadline. A `results_id` the call
-    /// already holds is kept, so a deadline error still says where the data will be.
-    /// The refused answer's own `results_id` is not adopted: it names a request that was
-    /// turned away, and resuming with it would never bring data.
-    fn on_duplicated(&mut self, now: Instant, ctx: &Context<'_>) {
+    /// (jittered up to +10 %) or what is left of the deadline, whichever is shorter, and ask
+    /// again; still refused at the deadline, the call ends with
+    /// [`CallErrorKind::DuplicatedRequest`]. With a `results_id` in hand the data comes from
+    /// there: the results are polled on that schedule instead of asking again. The refused
+    /// answer's own `results_id` is not adopted: it names a request that was turned away,
+    /// and resuming with it would never bring data. `kind` is the answer, for a request that
+    /// may not be sent again.
+    fn on_duplicated(
+        &mut self,
+        phase: Phase,
+        kind: CallErrorKind,
+        now: Instant,
+        ctx: &Context<'_>,
+    ) {
         let base = self.config.duplicate_backoff;
         let spread = (base / 10).as_millis() as u64;
         let wait = base.saturating_add(Duration::from_millis(self.rng.below_or_eq(spread)));
+        let until = later(now, wait).min(self.deadline);
         self.duplicates = self.duplicates.saturating_add(1);
         self.last_error = Some(format!(
             "DUPLICATED_REQUEST: Lean is still working on the same request (refused {} time(s))",
             self.duplicates
         ));
-        if later(now, wait) >= self.deadline {
-            return self.fail(ctx, CallErrorKind::DeadlineExceeded);
+        if phase == Phase::Results || self.results_id.is_some() {
+            self.state = State::AwaitResults { poll_at: until };
+            return;
+        }
+        if !self.may_send_again(Phase::Data) {
+            return self.fail(ctx, kind);
         }
         self.state = State::Backoff {
-            until: later(now, wait),
+            until,
             then: Phase::Data,
+            why: Pause::Duplicate,
         };
+    }
+
+    /// Whether the request of `phase` may go out again: [`may_resend`], the one rule, for the
+    /// data request; results requests are GETs.
+    fn may_send_again(&self, phase: Phase) -> bool {
+        phase == Phase::Results || may_resend(self.spec.is_idempotent(), self.data_delivery)
     }
 
     fn on_api_error(
@@ -1110,16 +1219,13 @@ impl<P: Payload> Call<P> {
             };
             return;
         }
-        if phase == Phase::Data
-            && e.code == Some(ErrorCode::DuplicatedRequest)
-            && self.spec.is_idempotent()
-        {
-            return self.on_duplicated(now, ctx);
+        if phase == Phase::Data && e.code == Some(ErrorCode::DuplicatedRequest) {
+            return self.on_duplicated(phase, CallErrorKind::Api(e), now, ctx);
         }
         if e.http_status == 403 && e.code == Some(ErrorCode::ConsentExpired) {
             return self.fail(ctx, CallErrorKind::ConsentExpired(e));
         }
-        if is_retryable_api_error(&e) && (phase == Phase::Results || self.spec.is_idempotent()) {
+        if is_retryable_api_error(&e) && self.may_send_again(phase) {
             let wait = self
                 .config
                 .retry
@@ -1162,7 +1268,7 @@ impl<P: Payload> Call<P> {
         wait: Option<Duration>,
         kind: CallErrorKind,
     ) {
-        if self.retries >= self.config.retry.max_retries {
+        if self.retries >= self.config.retry.max_retries || !self.may_send_again(phase) {
             return self.fail(ctx, kind);
         }
         let wait = wait.unwrap_or_else(|| self.config.retry.backoff(self.retries, &mut self.rng));
@@ -1174,6 +1280,7 @@ impl<P: Payload> Call<P> {
         self.state = State::Backoff {
             until: later(now, wait),
             then: phase,
+            why: Pause::Retry,
         };
     }
 
@@ -1219,5 +1326,55 @@ impl<P: Payload> Call<P> {
         self.in_flight = None;
         self.state = State::Done;
         self.outcome = Some(outcome);
+    }
+}
+
+/// A `lean-correlation-id` for one request: a UUID of version 8 (RFC 9562's vendor-specific
+/// version; Lean's own ids are version 4), so an echo of one of ours is told apart from an id
+/// Lean made up. Drawn from the call's seed, which the driver mixes with per-call entropy.
+fn correlation_uuid(rng: &mut Rng) -> String {
+    let hi = (rng.next_u64() & !0xF000) | 0x8000; // version 8
+    let lo = (rng.next_u64() & !(0b11 << 62)) | (0b10 << 62); // RFC 4122 variant
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        hi >> 32,
+        (hi >> 16) & 0xFFFF,
+        hi & 0xFFFF,
+        lo >> 48,
+        lo & 0xFFFF_FFFF_FFFF
+    )
+}
+
+/// Whether `id` has the shape of [`correlation_uuid`]'s ids (a version-8 UUID, lower-case).
+pub fn is_generated_correlation_id(id: &str) -> bool {
+    let b = id.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_digit() || (b'a'..=b'f').contains(c),
+        })
+        && b[14] == b'8'
+        && matches!(b[19], b'8' | b'9' | b'a' | b'b')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_correlation_ids_are_version_8_and_told_apart_from_lean_s() {
+        let mut rng = Rng::new(42);
+        let a = correlation_uuid(&mut rng);
+        let b = correlation_uuid(&mut rng);
+        assert_ne!(a, b);
+        assert!(is_generated_correlation_id(&a), "{a}");
+        assert!(is_generated_correlation_id(&b), "{b}");
+        // Lean's own (recorded) ids are version 4; anything else is not ours either.
+        assert!(!is_generated_correlation_id(
+            "1e207dd5-f5d1-47a7-a4e4-952ea096ab18"
+        ));
+        assert!(!is_generated_correlation_id("fake-corr"));
+        assert!(!is_generated_correlation_id(""));
+        assert!(!is_generated_correlation_id(&a.to_uppercase()));
     }
 }

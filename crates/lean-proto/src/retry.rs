@@ -82,6 +82,29 @@ pub fn is_retryable_api_error(e: &ApiError) -> bool {
     e.http_status == 429 || (500..600).contains(&e.http_status)
 }
 
+/// What is known of a request that went out (or tried to), for the rule of re-sending.
+///
+/// Ordered by what it proves: once a request may have reached Lean, nothing learnt later
+/// makes it "not sent" again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Delivery {
+    /// The transport proves it never left (refused, no route, connect timeout).
+    NotSent,
+    /// It may have reached Lean: timed out, reset or cut after it was written.
+    MayHaveReached,
+    /// Lean answered it, whatever the answer: an error, a 2xx we could not read, PENDING.
+    Answered,
+}
+
+/// The one rule of re-sending, for every request of every endpoint: a request that is safe
+/// to repeat ([`crate::request::Endpoint::is_idempotent`]) may go out again; any other (create
+/// customer, name verification, anything that moves money) only when the transport proves
+/// the earlier attempt never left. A 2xx we could not decode, a 401, a 429, a 5xx: Lean
+/// answered, so a non-idempotent request is not sent again, and the caller gets the answer.
+pub fn may_resend(idempotent: bool, delivered: Delivery) -> bool {
+    idempotent || delivered == Delivery::NotSent
+}
+
 /// A failure below HTTP: the request may or may not have reached Lean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -105,6 +128,10 @@ pub enum TransportError {
         /// The limit, in bytes.
         limit: u64,
     },
+    /// The answer carried another request's `lean-correlation-id` (one of the ids this SDK
+    /// generates, not this request's): it belongs to someone else, and is never handed to
+    /// the call. The request itself was sent.
+    ForeignAnswer,
 }
 
 impl TransportError {
@@ -115,7 +142,7 @@ impl TransportError {
             TransportError::TimedOut { request_sent } | TransportError::Reset { request_sent } => {
                 *request_sent
             }
-            TransportError::TooLarge { .. } => true,
+            TransportError::TooLarge { .. } | TransportError::ForeignAnswer => true,
         }
     }
 }
@@ -133,6 +160,9 @@ impl std::fmt::Display for TransportError {
                 request_sent: false,
             } => f.write_str("timed out before the request was sent"),
             TransportError::Reset { .. } => f.write_str("connection reset"),
+            TransportError::ForeignAnswer => {
+                f.write_str("the answer carried another request's lean-correlation-id")
+            }
             TransportError::TooLarge { limit } => {
                 write!(f, "response larger than the {limit}-byte limit")
             }
@@ -210,6 +240,20 @@ mod tests {
             ),
             Duration::ZERO
         );
+    }
+
+    #[test]
+    fn only_what_is_safe_to_repeat_is_sent_again() {
+        for delivered in [
+            Delivery::NotSent,
+            Delivery::MayHaveReached,
+            Delivery::Answered,
+        ] {
+            assert!(may_resend(true, delivered));
+            assert_eq!(may_resend(false, delivered), delivered == Delivery::NotSent);
+        }
+        assert!(Delivery::NotSent < Delivery::MayHaveReached);
+        assert!(Delivery::MayHaveReached < Delivery::Answered);
     }
 
     #[test]

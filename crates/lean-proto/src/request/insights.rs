@@ -220,6 +220,11 @@ impl Endpoint for VerifyName {
         self.asynchronous
     }
 
+    /// Lean bills each name verification: a repeat after an answer would be a second one.
+    fn is_idempotent(&self) -> bool {
+        false
+    }
+
     fn set_asynchronous(&mut self, on: bool) -> bool {
         self.asynchronous = on;
         true

@@ -291,7 +291,10 @@ pub trait Endpoint {
     fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError>;
 
     /// Whether sending the request twice is harmless. GETs are; Lean guards the refresh POST
-    /// with `DUPLICATED_REQUEST`; the v1 and income POSTs only read data.
+    /// with `DUPLICATED_REQUEST`; the v1 and income POSTs only read data. Creating a customer
+    /// and name verification are not (a second customer is a 409, a second verification is
+    /// billed): [`crate::retry::may_resend`] never sends those again once Lean may have seen
+    /// them.
     fn is_idempotent(&self) -> bool {
         true
     }
