@@ -421,6 +421,24 @@ pub fn transport_failures_are_classified_alike<C: Adapter>() {
         Some(TransportError::TooLarge { limit: 1 << 20 }),
         "oversized body"
     );
+    // An oversized head (8 MiB of headers): Lean answered, with too much; never a reset that
+    // would be retried. The limit is each HTTP library's own.
+    let url = raw_server(|mut s| {
+        read_request(&mut s);
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\n");
+        let line = format!("x-filler: {}\r\n", "y".repeat(8 * 1024 - 16));
+        for _ in 0..1024 {
+            if s.write_all(line.as_bytes()).is_err() {
+                return; // the client gave up reading, as it should
+            }
+        }
+        let _ = s.write_all(b"content-length: 0\r\n\r\n");
+    });
+    let r = C::raw_send(&options, get(&url), Duration::from_secs(10));
+    assert!(
+        matches!(r, Err(TransportError::TooLarge { .. })),
+        "oversized head: {r:?}"
+    );
     // A plain answer without a Date header (async-h1 used to trip on it).
     let url = raw_server(|mut s| {
         read_request(&mut s);

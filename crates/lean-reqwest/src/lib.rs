@@ -170,13 +170,30 @@ impl AsyncTransport for Reqwest {
 
 /// Maps a reqwest failure onto the shared rule: did the request possibly reach Lean?
 fn classify(e: reqwest::Error) -> TransportError {
-    failure(if e.is_connect() {
+    failure(if head_too_large(&e) {
+        // hyper refuses a response head over its limit (about 400 KiB): Lean answered, too
+        // much; asking again gets the same.
+        Failure::BodyTooLarge { limit: 400 * 1024 }
+    } else if e.is_connect() {
         Failure::NotConnected
     } else if e.is_timeout() {
         Failure::TimedOutAfterSend
     } else {
         io_kind_in(&e).map_or(Failure::SentThenFailed, io_failure)
     })
+}
+
+/// Whether hyper refused the answer's head as too large, anywhere in the error's chain. Its
+/// text is the only sign a client sees (hyper's `is_parse_too_large` is server-side only).
+fn head_too_large(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut e = Some(e);
+    while let Some(err) = e {
+        if err.to_string() == "message head is too large" {
+            return true;
+        }
+        e = err.source();
+    }
+    false
 }
 
 /// What most programs need, in one `use`: the driver's prelude and this adapter's `Client`.

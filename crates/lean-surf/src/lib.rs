@@ -66,41 +66,52 @@ pub type ClientBuilder = lean_client::ClientBuilder<Client>;
 /// Items of a paged collection, as a `Stream`.
 pub type Items<T> = lean_client::nonblocking::Items<T, Surf>;
 
-/// The surf transport, with keep-alive.
+/// The surf transport, with keep-alive, where a connection whose exchange did not end cleanly
+/// is never used again, by construction.
 ///
 /// async-h1's pool takes a connection back when its request future is dropped, even halfway
-/// through an exchange, and hands it to the next request, which then reads the old answer.
-/// surf offers no way to mark one connection bad, so an exchange that does not end cleanly
-/// (abandoned, timed out, failed, over the limit) retires the whole pool: the next request
-/// gets a fresh one, and connections still in use finish on the old one.
+/// through an exchange, and hands it to the next request, which then reads the old answer; a
+/// shared pool cannot be told which connection went bad. So each connection here is a surf
+/// client of its own, limited to one connection, owned by one exchange at a time: taken from
+/// the idle list (or made), and put back only after its answer was read to the end within the
+/// limit. An exchange that times out, fails, is over the limit or is dropped halfway takes its
+/// client, and the connection in it, down with it.
 pub struct Surf {
-    pool: Mutex<(u64, surf::Client)>,
+    idle: Mutex<Vec<surf::Client>>,
     max_body: u64,
     /// One timer for every exchange's timeout (async-io wakes its reactor per new timer).
     deadlines: Deadlines<AsyncStd>,
 }
 
-fn pool() -> surf::Client {
+/// Idle connections kept for reuse; more are closed when their exchange ends.
+const MAX_IDLE: usize = 64;
+
+/// A client with at most one connection (keep-alive on).
+fn connection() -> surf::Client {
     // Timeouts are the core's, per request; surf's own default of 60 s is switched off.
     surf::Config::new()
         .set_timeout(None)
         .set_http_keep_alive(true)
+        .set_max_connections_per_host(1)
         .try_into()
         .unwrap_or_default()
 }
 
-/// Retires the pool it came from unless disarmed: dropped mid-exchange means abandoned.
-struct Exchange<'a> {
+/// One exchange's connection: goes back to the idle list only through [`Checkout::clean`];
+/// dropped otherwise, and the connection with it.
+struct Checkout<'a> {
     surf: &'a Surf,
-    generation: u64,
-    clean: bool,
+    client: Option<surf::Client>,
 }
 
-impl Drop for Exchange<'_> {
-    fn drop(&mut self) {
-        let mut p = self.surf.pool.lock().unwrap_or_else(|p| p.into_inner());
-        if !self.clean && p.0 == self.generation {
-            *p = (self.generation + 1, pool());
+impl Checkout<'_> {
+    /// The answer was read to the end: the connection is ready for the next exchange.
+    fn clean(mut self) {
+        if let Some(client) = self.client.take() {
+            let mut idle = self.surf.idle.lock().unwrap_or_else(|p| p.into_inner());
+            if idle.len() < MAX_IDLE {
+                idle.push(client);
+            }
         }
     }
 }
@@ -127,7 +138,7 @@ impl Connect for Surf {
             )));
         }
         Ok(Surf {
-            pool: Mutex::new((0, pool())),
+            idle: Mutex::new(Vec::new()),
             max_body: options.max_body,
             deadlines: Deadlines::default(),
         })
@@ -143,11 +154,15 @@ impl AsyncTransport for Surf {
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         let request = to_surf(request).ok_or(failure(Failure::NotConnected))?;
-        let (generation, http) = self.pool.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let mut exchange = Exchange {
+        let http = self
+            .idle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop()
+            .unwrap_or_else(connection);
+        let checkout = Checkout {
             surf: self,
-            generation,
-            clean: false,
+            client: Some(http.clone()),
         };
         let answer = async {
             let mut resp = http.send(request).await.map_err(classify)?;
@@ -180,7 +195,9 @@ impl AsyncTransport for Surf {
             .within(Instant::now() + timeout, answer)
             .await
             .unwrap_or(Err(failure(Failure::TimedOutAfterSend)));
-        exchange.clean = answer.is_ok();
+        if answer.is_ok() {
+            checkout.clean();
+        }
         answer
     }
 }
@@ -208,9 +225,15 @@ fn classify(e: surf::Error) -> TransportError {
         text.starts_with("An error occured while creating a new object")
             || text.starts_with("A timeout occured while creating a new object")
     };
+    // async-h1 refuses a response head over 8 KiB with this text: Lean answered, too much.
+    let head_too_large = || {
+        e.to_string()
+            .starts_with("Head byte length should be less than")
+    };
     failure(match e.downcast_ref::<std::io::Error>() {
         Some(io) => io_failure(io.kind()),
         None if pool_could_not_connect() => Failure::NotConnected,
+        None if head_too_large() => Failure::BodyTooLarge { limit: 8 * 1024 },
         None => Failure::SentThenFailed,
     })
 }
