@@ -171,6 +171,19 @@ impl<T: BlockingTransport> Adapter for Blocking<T> {
         let c = self.0.clone();
         threads(ids, move |id| c.resume(id).map_err(Into::into))
     }
+    fn call_concurrently_with<E>(
+        &self,
+        calls: Vec<(E, lean_client::CallOptions, Option<Duration>)>,
+    ) -> Vec<Option<R<CallData<E::Output>>>>
+    where
+        E: Endpoint + Clone + Send + 'static,
+        E::Output: Send + 'static,
+    {
+        let c = self.0.clone();
+        threads(calls, move |(e, options, _)| {
+            Some(c.call_with(e, &options).map_err(Into::into))
+        })
+    }
     fn call_and_drop_after<E>(&self, _: E, _: Duration) -> Option<bool>
     where
         E: Endpoint + Clone + Send + 'static,
@@ -300,6 +313,44 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
     }
     fn resume_concurrently(&self, ids: Vec<ResultsId>) -> Vec<R<CallData<AnyData>>> {
         spawn_all::<X, _>(ids.into_iter().map(|id| self.0.resume(id)).collect())
+    }
+    fn call_concurrently_with<E>(
+        &self,
+        calls: Vec<(E, lean_client::CallOptions, Option<Duration>)>,
+    ) -> Vec<Option<R<CallData<E::Output>>>>
+    where
+        E: Endpoint + Clone + Send + 'static,
+        E::Output: Send + 'static,
+    {
+        let handles: Vec<_> = calls
+            .into_iter()
+            .map(|(e, options, after)| {
+                let call = self.0.call_with(e, &options);
+                X::spawn(async move {
+                    let Some(after) = after else {
+                        return Some(call.await.map_err(Into::into));
+                    };
+                    let mut call = std::pin::pin!(call);
+                    let mut timer = std::pin::pin!(T::Runtime::sleep_until(Instant::now() + after));
+                    // The call's own result, or `None` when the timer fired first and the call
+                    // is dropped here, wherever it was.
+                    std::future::poll_fn(|cx| {
+                        if let Poll::Ready(r) = call.as_mut().poll(cx) {
+                            return Poll::Ready(Some(r.map_err(Into::into)));
+                        }
+                        timer.as_mut().poll(cx).map(|()| None)
+                    })
+                    .await
+                })
+            })
+            .collect();
+        X::block_on(async move {
+            let mut out = Vec::with_capacity(handles.len());
+            for h in handles {
+                out.push(h.await);
+            }
+            out
+        })
     }
     fn call_and_drop_after<E>(&self, endpoint: E, after: Duration) -> Option<bool>
     where

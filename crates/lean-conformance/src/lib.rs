@@ -15,6 +15,7 @@
 pub mod adapters;
 pub mod contract;
 pub mod executors;
+pub mod mixing;
 pub mod redis_server;
 pub mod scenarios;
 pub mod tls;
@@ -110,6 +111,18 @@ pub trait Adapter: Clone + Send + Sync + std::fmt::Debug + 'static {
 
     /// Resumes every `results_id` as its own concurrent unit; results in order.
     fn resume_concurrently(&self, ids: Vec<ResultsId>) -> Vec<R<CallData<AnyData>>>;
+
+    /// Runs every call as its own concurrent unit with its own options, results in order. An
+    /// async adapter drops a call's future (inside its task) once its `Some(after)` passed,
+    /// unless it ended first; a dropped call's result is `None`. Blocking adapters cannot drop
+    /// a call halfway and run every one to its end.
+    fn call_concurrently_with<E>(
+        &self,
+        calls: Vec<(E, lean_client::CallOptions, Option<Duration>)>,
+    ) -> Vec<Option<R<CallData<E::Output>>>>
+    where
+        E: Endpoint + Clone + Send + 'static,
+        E::Output: Send + 'static;
 
     /// Async only: starts the call and drops its future after `after` (or when it finished
     /// first, reported as `true`). Blocking adapters return `None`.
@@ -262,6 +275,7 @@ macro_rules! conformance_suite {
             scenarios::deadline_keeps_the_results_id_for_later,
             scenarios::misuse_never_reaches_the_network,
             scenarios::secrets_stay_out_of_debug_and_errors,
+            mixing::every_answer_belongs_to_its_request_under_drops_and_timeouts,
             contract::many_concurrent_calls_spawned_on_the_runtime,
             contract::one_webhook_wakes_exactly_one_of_many_parked_calls,
             contract::results_ready_from_elsewhere_wakes_the_waiting_call,

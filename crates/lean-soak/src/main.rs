@@ -13,6 +13,7 @@
 use clap::Parser;
 use lean_conformance::executors::{AsyncStd, Tokio};
 use lean_conformance::webhook_endpoint::WebhookEndpoint;
+use lean_conformance::mixing::Mix;
 use lean_conformance::{Adapter, Async, Blocking};
 use lean_proto::call::{CallConfig, CallErrorKind};
 use lean_proto::retry::RetryPolicy;
@@ -41,6 +42,11 @@ struct Args {
     /// Calls in flight at once.
     #[arg(long, default_value_t = 50)]
     concurrency: usize,
+    /// Calls of the mixing storm that follows (accounts, balances, transactions and
+    /// scheduled payments of every entity and account, about half dropped halfway on async
+    /// adapters, 2 s timeouts), each answer checked against its own request's reference.
+    #[arg(long, default_value_t = 2_000)]
+    mix_calls: usize,
     /// Internal: run only the emulator (the campaign starts it in a process of its own, so
     /// the memory it reports is the client's alone), sending webhooks to this URL.
     #[arg(long, hide = true)]
@@ -64,7 +70,16 @@ fn emulator_config(faults: f64, webhook_url: Option<String>) -> SandboxConfig {
 /// closes stdin.
 fn emulator(faults: f64, webhook_url: String) {
     let sandbox = Sandbox::start(emulator_config(faults, Some(webhook_url))).expect("sandbox");
-    println!("{} {}", sandbox.base_url(), sandbox.entities()[0]);
+    // The base URL, then every entity with its accounts: `entity:account,account,…`.
+    let world: Vec<String> = sandbox
+        .entities()
+        .iter()
+        .map(|e| {
+            let accounts: Vec<String> = sandbox.accounts(e).iter().map(|a| a.to_string()).collect();
+            format!("{e}:{}", accounts.join(","))
+        })
+        .collect();
+    println!("{} {}", sandbox.base_url(), world.join(" "));
     let mut sink = String::new();
     let _ = std::io::stdin().read_line(&mut sink); // EOF when the campaign ends
 }
@@ -74,6 +89,7 @@ struct Emulator {
     child: std::process::Child,
     base_url: String,
     entity: EntityId,
+    world: Vec<(EntityId, Vec<AccountId>)>,
 }
 
 impl Emulator {
@@ -95,11 +111,22 @@ impl Emulator {
         let _ = std::io::BufReader::new(stdout).read_line(&mut line);
         let mut parts = line.split_whitespace();
         let base_url = parts.next().expect("the emulator's URL").to_owned();
-        let entity = EntityId::parse(parts.next().expect("an entity")).expect("an entity id");
+        let world: Vec<(EntityId, Vec<AccountId>)> = parts
+            .map(|p| {
+                let (e, accounts) = p.split_once(':').expect("entity:accounts");
+                let accounts = accounts
+                    .split(',')
+                    .map(|a| AccountId::parse(a).expect("an account id"))
+                    .collect();
+                (EntityId::parse(e).expect("an entity id"), accounts)
+            })
+            .collect();
+        let entity = world.first().expect("an entity").0.clone();
         Emulator {
             child,
             base_url,
             entity,
+            world,
         }
     }
 
@@ -168,6 +195,8 @@ struct Report {
     rss_warm: f64,
     correct: u64,
     wrong: u64,
+    mix_right: u64,
+    mix_dropped: u64,
     errors: BTreeMap<String, u64>,
     lost_results_id: u64,
     panics: u64,
@@ -269,6 +298,31 @@ fn run<C: Adapter>(args: &Args) -> Report {
         }
     }
     let _ = forger.join();
+    // The mixing storm: many entities, accounts and resources at once, short timeouts, calls
+    // dropped halfway; every answer must be its own request's.
+    let mix_client = C::connect(
+        lean.client_config(),
+        CallConfig::default()
+            .with_sync_timeout(Duration::from_secs(2))
+            .with_request_timeout(Duration::from_secs(2))
+            .with_deadline(Duration::from_secs(30))
+            .with_webhook_grace(Duration::from_millis(500))
+            .with_duplicate_backoff(Duration::from_millis(200)),
+        None,
+    );
+    let mut mix = Mix::new(lean.world.clone());
+    let mut mixed = 0;
+    while mixed < args.mix_calls {
+        let n = args.concurrency.max(4).min(args.mix_calls - mixed);
+        let t = mix.run(&mix_client, n, mixed as u64, || {});
+        report.mix_right += t.right;
+        report.mix_dropped += t.dropped;
+        report.wrong += t.wrong;
+        for (k, v) in t.errors {
+            *report.errors.entry(format!("mix: {k}")).or_insert(0) += v;
+        }
+        mixed += n;
+    }
     drop(hooks);
     if forged_accepted.load(Ordering::Relaxed) > 0 {
         report.wrong += forged_accepted.load(Ordering::Relaxed);
@@ -322,6 +376,10 @@ fn main() {
         t0.elapsed()
     );
     println!("correct {}", report.correct);
+    println!(
+        "mixing storm: {} calls, right {}, dropped halfway {}",
+        args.mix_calls, report.mix_right, report.mix_dropped
+    );
     println!("wrong {}", report.wrong);
     println!("typed errors {typed}");
     for (kind, n) in &report.errors {

@@ -16,6 +16,8 @@ fn a_short_campaign_on_every_adapter_is_clean() {
                 "0.2",
                 "--bad-webhooks",
                 "0.2",
+                "--mix-calls",
+                "200",
             ])
             .output()
             .expect("lean-soak runs");
