@@ -137,6 +137,8 @@ pub struct Shared {
     entropy: RandomState,
     calls: AtomicU64,
     pub(crate) progress: Mutex<Option<Progress>>,
+    /// How the registry wakes this client's calls (it holds it weakly).
+    notify: Arc<dyn Fn(&ResultsId) + Send + Sync>,
 }
 
 impl Shared {
@@ -315,31 +317,35 @@ impl<C: FromParts> ClientBuilder<C> {
     /// The client.
     pub fn build(self) -> Result<C, Error> {
         let transport = C::Transport::connect(&self.options)?;
-        let shared = Shared {
-            tokens: TokenCache::new(&self.config),
-            registry: self
-                .registry
-                .unwrap_or_else(|| Arc::new(InMemoryResults::default())),
-            dedupe: self
-                .dedupe
-                .unwrap_or_else(|| Arc::new(Mutex::new(Dedupe::new(10_000)))),
-            config: self.config,
-            call: self.call,
-            webhook_secret: self.webhook_secret,
-            waiters: Waiters::default(),
-            refreshes: Mutex::new(HashMap::new()),
-            entropy: RandomState::new(),
-            calls: AtomicU64::new(0),
-            progress: Mutex::new(None),
-        };
-        let shared = Arc::new(shared);
-        // Weak: the registry may outlive the client (shared by several), and must not keep it.
-        let weak = Arc::downgrade(&shared);
-        shared.registry.attach(Arc::new(move |id: &ResultsId| {
-            if let Some(shared) = weak.upgrade() {
-                shared.waiters.wake_results(id);
+        let shared = Arc::new_cyclic(|me: &std::sync::Weak<Shared>| {
+            // Weak: the registry may outlive the client (shared by several), and must not keep
+            // it; the registry holds this waker weakly too, so it goes with the client.
+            let me = me.clone();
+            let notify: Arc<dyn Fn(&ResultsId) + Send + Sync> = Arc::new(move |id: &ResultsId| {
+                if let Some(shared) = me.upgrade() {
+                    shared.waiters.wake_results(id);
+                }
+            });
+            Shared {
+                tokens: TokenCache::new(&self.config),
+                registry: self
+                    .registry
+                    .unwrap_or_else(|| Arc::new(InMemoryResults::default())),
+                dedupe: self
+                    .dedupe
+                    .unwrap_or_else(|| Arc::new(Mutex::new(Dedupe::new(10_000)))),
+                config: self.config,
+                call: self.call,
+                webhook_secret: self.webhook_secret,
+                waiters: Waiters::default(),
+                refreshes: Mutex::new(HashMap::new()),
+                entropy: RandomState::new(),
+                calls: AtomicU64::new(0),
+                progress: Mutex::new(None),
+                notify,
             }
-        }));
+        });
+        shared.registry.attach(Arc::downgrade(&shared.notify));
         Ok(C::from_parts(shared, transport))
     }
 }

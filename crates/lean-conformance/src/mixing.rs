@@ -105,10 +105,7 @@ fn storm<C, E, T>(
             Some(Ok(d)) if fingerprint(&d.payload) == reference[key] => tally.right += 1,
             Some(Ok(d)) => {
                 tally.wrong += 1;
-                eprintln!(
-                    "WRONG answer for {key}: {} item(s)",
-                    d.payload.items.len()
-                );
+                eprintln!("WRONG answer for {key}: {} item(s)", d.payload.items.len());
             }
             Some(Err(e)) => *tally.errors.entry(kind(&e)).or_insert(0) += 1,
         }
@@ -154,7 +151,14 @@ impl Mix {
         seed: u64,
         trouble: impl FnOnce(),
     ) -> Tally {
-        storm_all(&self.world, &mut self.references, client, calls, seed, trouble)
+        storm_all(
+            &self.world,
+            &mut self.references,
+            client,
+            calls,
+            seed,
+            trouble,
+        )
     }
 }
 
@@ -233,7 +237,14 @@ fn storm_all<C: Adapter>(
             s.spawn(|| {
                 let mut t = Tally::default();
                 let r = references;
-                storm(client, transactions, r, drops, &mut Rng::new(seeds[2]), &mut t);
+                storm(
+                    client,
+                    transactions,
+                    r,
+                    drops,
+                    &mut Rng::new(seeds[2]),
+                    &mut t,
+                );
                 t
             }),
             s.spawn(|| {
@@ -273,7 +284,10 @@ pub fn every_answer_belongs_to_its_request_under_drops_and_timeouts<C: Adapter>(
         sandbox.add_fault(FaultRule::rate(FaultKind::Delay { ms: 400 }, 0.2))
     });
     eprintln!("{tally:?}");
-    assert_eq!(tally.wrong, 0, "answers handed to the wrong request: {tally:?}");
+    assert_eq!(
+        tally.wrong, 0,
+        "answers handed to the wrong request: {tally:?}"
+    );
     assert_eq!(
         tally.errors.get("DECODE").copied().unwrap_or(0),
         0,

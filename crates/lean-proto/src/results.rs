@@ -43,16 +43,19 @@ pub trait ResultsRegistry: Send + Sync {
 
     /// A client that uses this registry hands over how to wake its calls: a registry that
     /// learns of a readiness by itself (from another instance, after a restart) marks it, then
-    /// calls `notify` with the `results_id`. Called once per client; keep every one. The
-    /// default ignores it: a registry that only hears of readiness through
+    /// calls `notify` with the `results_id`. Called once per client; keep every one that is
+    /// still alive (`notify` is weak: it dies with its client, and its entry should go then, so
+    /// a service that builds clients per tenant does not grow the list forever). The default
+    /// ignores it: a registry that only hears of readiness through
     /// [`ResultsRegistry::mark_ready`] needs nobody to tell.
     fn attach(&self, notify: Notify) {
         let _ = notify;
     }
 }
 
-/// How a registry wakes the calls of one client that wait for a `results_id`.
-pub type Notify = std::sync::Arc<dyn Fn(&ResultsId) + Send + Sync>;
+/// How a registry wakes the calls of one client that wait for a `results_id`. Held weakly:
+/// the client owns it, and it cannot be upgraded once the client is gone.
+pub type Notify = std::sync::Weak<dyn Fn(&ResultsId) + Send + Sync>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Entry {

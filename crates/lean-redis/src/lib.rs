@@ -121,6 +121,8 @@ pub struct Stats {
     pub failures: u64,
     /// Times the subscription was (re)established.
     pub subscriptions: u64,
+    /// Clients attached now (those dropped are forgotten).
+    pub clients: usize,
 }
 
 enum Op {
@@ -154,9 +156,14 @@ impl Shared {
             }
             Readiness::Woke => {
                 self.learnt.fetch_add(1, Ordering::Relaxed);
-                for notify in lock(&self.notify).iter() {
-                    notify(id);
-                }
+                // Clients that went away leave their entry behind: dropped here.
+                lock(&self.notify).retain(|notify| match notify.upgrade() {
+                    Some(wake) => {
+                        wake(id);
+                        true
+                    }
+                    None => false,
+                });
             }
         }
     }
@@ -217,6 +224,11 @@ impl RedisResults {
             learnt: s.learnt.load(Ordering::Relaxed),
             failures: s.failures.load(Ordering::Relaxed),
             subscriptions: s.subscriptions.load(Ordering::Relaxed),
+            clients: {
+                let mut all = lock(&s.notify);
+                all.retain(|n| n.strong_count() > 0);
+                all.len()
+            },
         }
     }
 
@@ -259,7 +271,9 @@ impl ResultsRegistry for RedisResults {
     }
 
     fn attach(&self, notify: Notify) {
-        lock(&self.shared.notify).push(notify);
+        let mut all = lock(&self.shared.notify);
+        all.retain(|n| n.strong_count() > 0);
+        all.push(notify);
     }
 }
 
@@ -365,9 +379,16 @@ fn subscribe_loop(shared: Weak<Shared>, client: redis::Client, resync: Sender<Op
         };
         let mut pubsub = con.as_pubsub();
         if pubsub.subscribe(&channel).is_err() || pubsub.set_read_timeout(Some(timeout)).is_err() {
+            // Connected, but no subscription (an ACL that denies it, a proxy without
+            // pub/sub): counted, and retried with the same back-off as a failed connect.
+            if let Some(s) = shared.upgrade() {
+                s.failed();
+            }
+            std::thread::sleep(backoff(attempt));
+            attempt += 1;
             continue;
         }
-        attempt = 0;
+        let subscribed = Instant::now();
         match shared.upgrade() {
             Some(s) => {
                 s.subscriptions.fetch_add(1, Ordering::Relaxed);
@@ -399,6 +420,14 @@ fn subscribe_loop(shared: Weak<Shared>, client: redis::Client, resync: Sender<Op
                 Err(_) => {
                     if let Some(s) = shared.upgrade() {
                         s.failed();
+                    }
+                    // A subscription that keeps failing at once is backed off like a failed
+                    // connect; one that lived a while reconnects at once.
+                    if subscribed.elapsed() < Duration::from_secs(5) {
+                        std::thread::sleep(backoff(attempt));
+                        attempt += 1;
+                    } else {
+                        attempt = 0;
                     }
                     break; // reconnect
                 }

@@ -22,9 +22,12 @@ fn instance(server: &RedisServer) -> (RedisResults, Arc<AtomicUsize>) {
     let r = RedisResults::start(RedisConfig::new(server.url())).unwrap();
     let woken = Arc::new(AtomicUsize::new(0));
     let w = woken.clone();
-    r.attach(Arc::new(move |_: &ResultsId| {
+    let notify: Arc<dyn Fn(&ResultsId) + Send + Sync> = Arc::new(move |_: &ResultsId| {
         w.fetch_add(1, Ordering::SeqCst);
-    }));
+    });
+    r.attach(Arc::downgrade(&notify));
+    // The registry holds it weakly; the test's instance keeps it for its whole life.
+    std::mem::forget(notify);
     // Subscribed before the test publishes anything.
     assert!(eventually(Duration::from_secs(5), || r
         .stats()
@@ -156,4 +159,34 @@ fn a_bad_url_is_an_error_that_shows_no_password() {
         RedisConfig::new("redis://:hunter2-secret@127.0.0.1:6379/")
     );
     assert!(!debug.contains("hunter2"), "{debug}");
+}
+
+#[test]
+fn clients_that_go_away_leave_no_entry_behind() {
+    let server = RedisServer::start();
+    let registry = Arc::new(RedisResults::start(RedisConfig::new(server.url())).unwrap());
+    let config = lean_proto::Config::new(
+        lean_proto::Region::Uae,
+        lean_proto::Environment::Sandbox,
+        lean_proto::Credentials::AppToken(lean_proto::Secret::new("app")),
+    );
+    // A service that builds a client per tenant, again and again, over one registry.
+    for _ in 0..50 {
+        let client = lean_reqwest::Client::builder(config.clone())
+            .results_registry(registry.clone())
+            .build()
+            .unwrap();
+        drop(client);
+    }
+    let kept = lean_reqwest::Client::builder(config)
+        .results_registry(registry.clone())
+        .build()
+        .unwrap();
+    assert_eq!(
+        registry.stats().clients,
+        1,
+        "only the live client is attached"
+    );
+    drop(kept);
+    assert_eq!(registry.stats().clients, 0);
 }

@@ -12,8 +12,8 @@
 
 use clap::Parser;
 use lean_conformance::executors::{AsyncStd, Tokio};
-use lean_conformance::webhook_endpoint::WebhookEndpoint;
 use lean_conformance::mixing::Mix;
+use lean_conformance::webhook_endpoint::WebhookEndpoint;
 use lean_conformance::{Adapter, Async, Blocking};
 use lean_proto::call::{CallConfig, CallErrorKind};
 use lean_proto::retry::RetryPolicy;
