@@ -694,3 +694,11 @@ fn decode_survives_the_largest_page_number() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("page 4294967295"));
     }
 }
+
+#[test]
+fn a_time_scale_that_is_not_a_finite_positive_number_is_a_usage_error() {
+    for bad in ["inf", "NaN", "0", "-1", "fast"] {
+        let out = lean(&["sandbox", "--time-scale", bad], None);
+        assert_eq!(out.status.code(), Some(2), "--time-scale {bad}");
+    }
+}

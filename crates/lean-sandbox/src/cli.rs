@@ -36,7 +36,7 @@ pub struct SandboxArgs {
     #[arg(long, default_value = "200ms..2s", value_parser = parse_latency)]
     pub bank_latency: Latency,
     /// Real seconds per Lean second (0.01 makes the 50 s fallback take 0.5 s).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = parse_time_scale)]
     pub time_scale: f64,
     /// Access token lifetime (real time, not scaled by --time-scale).
     #[arg(long, default_value = "1h", value_parser = parse_duration)]
@@ -146,5 +146,14 @@ pub fn run_forever(args: &SandboxArgs) -> std::io::Result<()> {
     println!("{}", banner(&sandbox));
     loop {
         std::thread::park();
+    }
+}
+
+/// `--time-scale`: a finite number above 0 (a bad value is a usage error, exit 2).
+pub fn parse_time_scale(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        Ok(x) => Err(format!("{x} is not a finite number above 0")),
+        Err(e) => Err(e.to_string()),
     }
 }
