@@ -43,6 +43,11 @@
 //! # }
 //! ```
 
+//! **Logging:** lean-rs logs no secret, but async-h1 logs request headers, the bearer token
+//! included, under `async_h1` at TRACE. Keep `async_h1` and `http_client` at DEBUG or below
+//! in production (`RUST_LOG=info,async_h1=debug,http_client=debug`). See
+//! `docs/reliability.md`.
+
 #![forbid(unsafe_code)]
 
 pub use lean_client::{
