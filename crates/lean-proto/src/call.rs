@@ -1345,7 +1345,7 @@ fn correlation_uuid(rng: &mut Rng) -> String {
     )
 }
 
-/// Whether `id` has the shape of [`correlation_uuid`]'s ids (a version-8 UUID, lower-case).
+/// Whether `id` has the shape of the ids calls generate (a version-8 UUID, lower-case).
 pub fn is_generated_correlation_id(id: &str) -> bool {
     let b = id.as_bytes();
     b.len() == 36
