@@ -27,6 +27,7 @@
 
 use crate::auth::{Credential, FetchTicket, TokenAccess, TokenCache, TokenError};
 use crate::config::{ApiGeneration, BaseUrl};
+use crate::correlation;
 use crate::enums::{ErrorCode, GranularStatusCode};
 use crate::ids::ResultsId;
 use crate::request::{Auth, Endpoint, GetResults, RequestError, Target};
@@ -758,7 +759,7 @@ impl<P: Payload> Call<P> {
                 // echoes another request's id is refused (see `handle_response`).
                 let correlation = match &self.config.correlation_id {
                     Some(c) => c.clone(),
-                    None => correlation_uuid(&mut self.ids),
+                    None => correlation::generate(&mut self.ids),
                 };
                 let target = Target {
                     api_base: &self.api_base,
@@ -848,7 +849,7 @@ impl<P: Payload> Call<P> {
         // does not echo) is accepted: refusing it would refuse Lean.
         if let (Some(sent), Some(echo)) = (&flight.correlation_id, &correlation)
             && echo != sent
-            && is_generated_correlation_id(echo)
+            && correlation::is_generated(echo)
         {
             return self.on_transport_error(flight, TransportError::ForeignAnswer, now, ctx);
         }
@@ -861,19 +862,20 @@ impl<P: Payload> Call<P> {
         // A 401 on a bearer token: the token expired or was revoked early. Forget it and
         // replay with a fresh one. A 401 to a token this call already saw refused is an
         // answer; a 401 to a newer one (a revocation that raced a renewal) is replayed too, up
-        // to MAX_AUTH_REPLAYS tokens, so a credential that stays refused cannot loop.
-        // Only what may be sent again is replayed: a non-idempotent request that Lean answered
-        // 401 ends with that answer.
+        // to MAX_AUTH_REPLAYS tokens, so a credential that stays refused cannot loop. Only
+        // what may be sent again is replayed: a non-idempotent request that Lean answered 401
+        // ends with that answer, though its token is still forgotten for the calls after it.
         if response.status() == http::StatusCode::UNAUTHORIZED
-            && self.may_send_again(flight.phase)
             && let Some(token) = &flight.token
             && !self.auth_rejected.contains(token)
             && self.auth_rejected.len() < MAX_AUTH_REPLAYS
         {
             ctx.tokens.reject(token);
             self.auth_rejected.push(token.clone());
-            self.state = State::Send(flight.phase);
-            return;
+            if self.may_send_again(flight.phase) {
+                self.state = State::Send(flight.phase);
+                return;
+            }
         }
         let date = response
             .headers()
@@ -1164,6 +1166,11 @@ impl<P: Payload> Call<P> {
         now: Instant,
         ctx: &Context<'_>,
     ) {
+        let waits_for_results = phase == Phase::Results || self.results_id.is_some();
+        if !waits_for_results && !self.may_send_again(Phase::Data) {
+            // Not asked again: the refusal is the answer, as Lean gave it.
+            return self.fail(ctx, kind);
+        }
         let base = self.config.duplicate_backoff;
         let spread = (base / 10).as_millis() as u64;
         let wait = base.saturating_add(Duration::from_millis(self.rng.below_or_eq(spread)));
@@ -1173,17 +1180,14 @@ impl<P: Payload> Call<P> {
             "DUPLICATED_REQUEST: Lean is still working on the same request (refused {} time(s))",
             self.duplicates
         ));
-        if phase == Phase::Results || self.results_id.is_some() {
-            self.state = State::AwaitResults { poll_at: until };
-            return;
-        }
-        if !self.may_send_again(Phase::Data) {
-            return self.fail(ctx, kind);
-        }
-        self.state = State::Backoff {
-            until,
-            then: Phase::Data,
-            why: Pause::Duplicate,
+        self.state = if waits_for_results {
+            State::AwaitResults { poll_at: until }
+        } else {
+            State::Backoff {
+                until,
+                then: Phase::Data,
+                why: Pause::Duplicate,
+            }
         };
     }
 
@@ -1326,55 +1330,5 @@ impl<P: Payload> Call<P> {
         self.in_flight = None;
         self.state = State::Done;
         self.outcome = Some(outcome);
-    }
-}
-
-/// A `lean-correlation-id` for one request: a UUID of version 8 (RFC 9562's vendor-specific
-/// version; Lean's own ids are version 4), so an echo of one of ours is told apart from an id
-/// Lean made up. Drawn from the call's seed, which the driver mixes with per-call entropy.
-fn correlation_uuid(rng: &mut Rng) -> String {
-    let hi = (rng.next_u64() & !0xF000) | 0x8000; // version 8
-    let lo = (rng.next_u64() & !(0b11 << 62)) | (0b10 << 62); // RFC 4122 variant
-    format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        hi >> 32,
-        (hi >> 16) & 0xFFFF,
-        hi & 0xFFFF,
-        lo >> 48,
-        lo & 0xFFFF_FFFF_FFFF
-    )
-}
-
-/// Whether `id` has the shape of the ids calls generate (a version-8 UUID, lower-case).
-pub fn is_generated_correlation_id(id: &str) -> bool {
-    let b = id.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_digit() || (b'a'..=b'f').contains(c),
-        })
-        && b[14] == b'8'
-        && matches!(b[19], b'8' | b'9' | b'a' | b'b')
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generated_correlation_ids_are_version_8_and_told_apart_from_lean_s() {
-        let mut rng = Rng::new(42);
-        let a = correlation_uuid(&mut rng);
-        let b = correlation_uuid(&mut rng);
-        assert_ne!(a, b);
-        assert!(is_generated_correlation_id(&a), "{a}");
-        assert!(is_generated_correlation_id(&b), "{b}");
-        // Lean's own (recorded) ids are version 4; anything else is not ours either.
-        assert!(!is_generated_correlation_id(
-            "1e207dd5-f5d1-47a7-a4e4-952ea096ab18"
-        ));
-        assert!(!is_generated_correlation_id("fake-corr"));
-        assert!(!is_generated_correlation_id(""));
-        assert!(!is_generated_correlation_id(&a.to_uppercase()));
     }
 }

@@ -44,6 +44,7 @@ pub mod auth;
 pub mod call;
 pub mod client;
 pub mod config;
+pub mod correlation;
 mod de;
 pub mod enums;
 pub mod ids;

@@ -301,3 +301,41 @@ fn a_request_proven_never_sent_is_sent_again_even_when_not_idempotent() {
     );
     assert_eq!(seen.sent_after_delivery, 0);
 }
+
+#[test]
+fn a_401_to_a_request_that_is_not_repeated_still_retires_its_token() {
+    let start = epoch();
+    let config = config(ApiGeneration::V2);
+    let tokens = TokenCache::new(&config);
+    let results = lean_proto::results::InMemoryResults::default();
+    let ctx = Context {
+        tokens: &tokens,
+        results: &results,
+    };
+    let endpoint = CreateCustomer::new("user-42").unwrap();
+    let mut call = Call::new(
+        endpoint,
+        config.api_base().clone(),
+        CallConfig::default(),
+        start,
+    );
+    let tx = call.poll_transmit(start, &ctx).expect("the token fetch");
+    assert_eq!(tx.purpose, Purpose::Token);
+    let body = r#"{"access_token":"tok","token_type":"Bearer","scope":"api","expires_in":3600}"#;
+    call.handle_response(tx.id, response(200, body, None), start, &ctx);
+    let tx = call.poll_transmit(start, &ctx).expect("the POST");
+    let unauthorized = response(401, r#"{"status":"UNAUTHORIZED","message":"no"}"#, None);
+    call.handle_response(tx.id, unauthorized, start, &ctx);
+    let e = call
+        .poll_outcome()
+        .expect("ended")
+        .expect_err("the 401 is the answer");
+    assert_eq!(e.api_error().map(|a| a.http_status), Some(401));
+    assert!(
+        matches!(
+            tokens.access(start),
+            Ok(lean_proto::auth::TokenAccess::Fetch(..))
+        ),
+        "the refused token is not handed to the next call"
+    );
+}
