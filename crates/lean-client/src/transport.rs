@@ -118,6 +118,12 @@ pub enum Failure {
         /// The limit, in bytes.
         limit: u64,
     },
+    /// The answer's head (status line and headers) was larger than the HTTP library's limit:
+    /// Lean answered, with more than the client reads, so it is never asked again.
+    HeadTooLarge {
+        /// The HTTP library's limit, in bytes.
+        limit: u64,
+    },
 }
 
 /// The one rule from a [`Failure`] to the core's [`TransportError`].
@@ -129,7 +135,9 @@ pub fn failure(f: Failure) -> TransportError {
         },
         Failure::TimedOutAfterSend => TransportError::TimedOut { request_sent: true },
         Failure::SentThenFailed => TransportError::Reset { request_sent: true },
-        Failure::BodyTooLarge { limit } => TransportError::TooLarge { limit },
+        Failure::BodyTooLarge { limit } | Failure::HeadTooLarge { limit } => {
+            TransportError::TooLarge { limit }
+        }
     }
 }
 

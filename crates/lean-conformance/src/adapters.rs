@@ -221,17 +221,49 @@ impl<T, X> std::fmt::Debug for Async<T, X> {
 }
 
 /// Spawns every future, then waits for all of them; results in order.
-fn spawn_all<X: Executor, O: Send + 'static>(
-    futures: Vec<impl Future<Output = Result<O, lean_client::Error>> + Send + 'static>,
-) -> Vec<R<O>> {
+fn join_all<X: Executor, O: Send + 'static>(
+    futures: Vec<impl Future<Output = O> + Send + 'static>,
+) -> Vec<O> {
     let handles: Vec<_> = futures.into_iter().map(X::spawn).collect();
     X::block_on(async move {
         let mut out = Vec::with_capacity(handles.len());
         for h in handles {
-            out.push(h.await.map_err(Into::into));
+            out.push(h.await);
         }
         out
     })
+}
+
+/// [`join_all`] of client calls, their errors as the suite's.
+fn spawn_all<X: Executor, O: Send + 'static>(
+    futures: Vec<impl Future<Output = Result<O, lean_client::Error>> + Send + 'static>,
+) -> Vec<R<O>> {
+    join_all::<X, _>(
+        futures
+            .into_iter()
+            .map(|f| async move { f.await.map_err(Into::into) })
+            .collect(),
+    )
+}
+
+/// `call`'s output, or `None` when `after` passed first: the call is dropped then, wherever
+/// it was.
+async fn unless_dropped_after<RT: Runtime, F: Future>(
+    call: F,
+    after: Option<Duration>,
+) -> Option<F::Output> {
+    let Some(after) = after else {
+        return Some(call.await);
+    };
+    let mut call = std::pin::pin!(call);
+    let mut timer = std::pin::pin!(RT::sleep_until(Instant::now() + after));
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(r) = call.as_mut().poll(cx) {
+            return Poll::Ready(Some(r));
+        }
+        timer.as_mut().poll(cx).map(|()| None)
+    })
+    .await
 }
 
 impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
@@ -322,35 +354,16 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
         E: Endpoint + Clone + Send + 'static,
         E::Output: Send + 'static,
     {
-        let handles: Vec<_> = calls
-            .into_iter()
-            .map(|(e, options, after)| {
-                let call = self.0.call_with(e, &options);
-                X::spawn(async move {
-                    let Some(after) = after else {
-                        return Some(call.await.map_err(Into::into));
-                    };
-                    let mut call = std::pin::pin!(call);
-                    let mut timer = std::pin::pin!(T::Runtime::sleep_until(Instant::now() + after));
-                    // The call's own result, or `None` when the timer fired first and the call
-                    // is dropped here, wherever it was.
-                    std::future::poll_fn(|cx| {
-                        if let Poll::Ready(r) = call.as_mut().poll(cx) {
-                            return Poll::Ready(Some(r.map_err(Into::into)));
-                        }
-                        timer.as_mut().poll(cx).map(|()| None)
-                    })
+        // Dropped inside its own task, as an application's `select!` or `timeout` would.
+        let calls = calls.into_iter().map(|(e, options, after)| {
+            let call = self.0.call_with(e, &options);
+            async move {
+                unless_dropped_after::<T::Runtime, _>(call, after)
                     .await
-                })
-            })
-            .collect();
-        X::block_on(async move {
-            let mut out = Vec::with_capacity(handles.len());
-            for h in handles {
-                out.push(h.await);
+                    .map(|r| r.map_err(Into::into))
             }
-            out
-        })
+        });
+        join_all::<X, _>(calls.collect())
     }
     fn call_and_drop_after<E>(&self, endpoint: E, after: Duration) -> Option<bool>
     where
@@ -358,18 +371,8 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
         E::Output: Send + 'static,
     {
         let call = self.0.call(endpoint);
-        Some(X::block_on(async move {
-            let mut call = std::pin::pin!(call);
-            let mut timer = std::pin::pin!(T::Runtime::sleep_until(Instant::now() + after));
-            // Finished first (true), or the timer fired and the call is dropped here (false).
-            std::future::poll_fn(|cx| {
-                if call.as_mut().poll(cx).is_ready() {
-                    return Poll::Ready(true);
-                }
-                timer.as_mut().poll(cx).map(|()| false)
-            })
-            .await
-        }))
+        // Finished first (true), or the timer fired and the call is dropped there (false).
+        Some(X::block_on(unless_dropped_after::<T::Runtime, _>(call, Some(after))).is_some())
     }
     fn raw_send(
         options: &TransportOptions,

@@ -171,9 +171,10 @@ impl AsyncTransport for Reqwest {
 /// Maps a reqwest failure onto the shared rule: did the request possibly reach Lean?
 fn classify(e: reqwest::Error) -> TransportError {
     failure(if head_too_large(&e) {
-        // hyper refuses a response head over its limit (about 400 KiB): Lean answered, too
-        // much; asking again gets the same.
-        Failure::BodyTooLarge { limit: 400 * 1024 }
+        // hyper's default read buffer limit (`DEFAULT_MAX_BUFFER_SIZE`, 8 KiB + 400 KiB).
+        Failure::HeadTooLarge {
+            limit: 8192 + 4096 * 100,
+        }
     } else if e.is_connect() {
         Failure::NotConnected
     } else if e.is_timeout() {

@@ -149,11 +149,9 @@ pub fn run_forever(args: &SandboxArgs) -> std::io::Result<()> {
     }
 }
 
-/// `--time-scale`: a finite number above 0 (a bad value is a usage error, exit 2).
+/// `--time-scale`, by [`crate::config::check_time_scale`] (a bad value is a usage error,
+/// exit 2).
 pub fn parse_time_scale(s: &str) -> Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
-        Ok(x) => Err(format!("{x} is not a finite number above 0")),
-        Err(e) => Err(e.to_string()),
-    }
+    let scale = s.trim().parse::<f64>().map_err(|e| e.to_string())?;
+    crate::config::check_time_scale(scale)
 }

@@ -77,6 +77,18 @@ impl Default for SandboxConfig {
     }
 }
 
+/// The time scale's one rule: a finite number above 0 (the flag parser and `Sandbox::start`
+/// both ask it).
+pub fn check_time_scale(scale: f64) -> Result<f64, String> {
+    if scale.is_finite() && scale > 0.0 {
+        Ok(scale)
+    } else {
+        Err(format!(
+            "time scale {scale} must be a finite number above 0"
+        ))
+    }
+}
+
 impl SandboxConfig {
     /// Lean time to real time.
     pub fn real(&self, lean: Duration) -> Duration {
@@ -93,15 +105,8 @@ impl SandboxConfig {
     /// Checks what `start` cannot run with, and bounds every duration to [`LONGEST`] so no
     /// instant arithmetic can overflow, whatever a flag or a test asked for.
     pub(crate) fn validated(mut self) -> std::io::Result<Self> {
-        if !self.time_scale.is_finite() || self.time_scale <= 0.0 {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!(
-                    "time scale {} must be a finite number above 0",
-                    self.time_scale
-                ),
-            ));
-        }
+        check_time_scale(self.time_scale)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         self.pending_after = self.pending_after.min(LONGEST);
         self.token_lifetime = self.token_lifetime.min(LONGEST);
         self.bank_latency = Latency {

@@ -230,7 +230,7 @@ fn classify(e: surf::Error) -> TransportError {
         text.starts_with("An error occured while creating a new object")
             || text.starts_with("A timeout occured while creating a new object")
     };
-    // async-h1 refuses a response head over 8 KiB with this text: Lean answered, too much.
+    // async-h1 refuses a response head over 8 KiB (`MAX_HEAD_LENGTH`) with this text.
     let head_too_large = || {
         e.to_string()
             .starts_with("Head byte length should be less than")
@@ -238,7 +238,7 @@ fn classify(e: surf::Error) -> TransportError {
     failure(match e.downcast_ref::<std::io::Error>() {
         Some(io) => io_failure(io.kind()),
         None if pool_could_not_connect() => Failure::NotConnected,
-        None if head_too_large() => Failure::BodyTooLarge { limit: 8 * 1024 },
+        None if head_too_large() => Failure::HeadTooLarge { limit: 8 * 1024 },
         None => Failure::SentThenFailed,
     })
 }

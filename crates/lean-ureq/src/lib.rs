@@ -233,7 +233,7 @@ fn classify(e: ureq::Error) -> TransportError {
         | ureq::Error::Tls(_)
         | ureq::Error::Rustls(_) => Failure::NotConnected,
         ureq::Error::BodyExceedsLimit(limit) => Failure::BodyTooLarge { limit },
-        ureq::Error::LargeResponseHeader(_, limit) => Failure::BodyTooLarge {
+        ureq::Error::LargeResponseHeader(_, limit) => Failure::HeadTooLarge {
             limit: limit as u64,
         },
         // A TLS handshake that fails (untrusted server, refused client certificate) surfaces
