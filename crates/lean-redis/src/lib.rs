@@ -377,8 +377,15 @@ fn subscribe_loop(shared: Weak<Shared>, client: redis::Client, resync: Sender<Op
                 continue;
             }
         };
+        // SUBSCRIBE by hand: redis-rs's `PubSub::subscribe` returns Ok on a refusal (the error
+        // reply is read as the command's answer), and the instance would listen to nothing.
+        let refused = con
+            .send_packed_command(&redis::cmd("SUBSCRIBE").arg(&channel).get_packed_command())
+            .and_then(|()| con.recv_response())
+            .and_then(|answer| answer.extract_error())
+            .is_err();
         let mut pubsub = con.as_pubsub();
-        if pubsub.subscribe(&channel).is_err() || pubsub.set_read_timeout(Some(timeout)).is_err() {
+        if refused || pubsub.set_read_timeout(Some(timeout)).is_err() {
             // Connected, but no subscription (an ACL that denies it, a proxy without
             // pub/sub): counted, and retried with the same back-off as a failed connect.
             if let Some(s) = shared.upgrade() {

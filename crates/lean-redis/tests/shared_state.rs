@@ -17,17 +17,32 @@ fn id(n: u32) -> ResultsId {
     ResultsId::parse(&format!("aaaaaaaa-0000-4000-8000-{n:012}")).unwrap()
 }
 
+/// The wake-ups a registry asked its (pretend) client for; it owns the waker the registry
+/// holds weakly, as a client does.
+struct Woken {
+    count: Arc<AtomicUsize>,
+    _notify: Arc<dyn Fn(&ResultsId) + Send + Sync>,
+}
+
+impl Woken {
+    fn load(&self, order: Ordering) -> usize {
+        self.count.load(order)
+    }
+}
+
 /// A registry with a counter of the wake-ups it asks its client for.
-fn instance(server: &RedisServer) -> (RedisResults, Arc<AtomicUsize>) {
+fn instance(server: &RedisServer) -> (RedisResults, Woken) {
     let r = RedisResults::start(RedisConfig::new(server.url())).unwrap();
-    let woken = Arc::new(AtomicUsize::new(0));
-    let w = woken.clone();
+    let count = Arc::new(AtomicUsize::new(0));
+    let c = count.clone();
     let notify: Arc<dyn Fn(&ResultsId) + Send + Sync> = Arc::new(move |_: &ResultsId| {
-        w.fetch_add(1, Ordering::SeqCst);
+        c.fetch_add(1, Ordering::SeqCst);
     });
     r.attach(Arc::downgrade(&notify));
-    // The registry holds it weakly; the test's instance keeps it for its whole life.
-    std::mem::forget(notify);
+    let woken = Woken {
+        count,
+        _notify: notify,
+    };
     // Subscribed before the test publishes anything.
     assert!(eventually(Duration::from_secs(5), || r
         .stats()
@@ -189,4 +204,37 @@ fn clients_that_go_away_leave_no_entry_behind() {
     );
     drop(kept);
     assert_eq!(registry.stats().clients, 0);
+}
+
+#[test]
+fn a_subscription_refused_after_connecting_is_counted_and_backed_off() {
+    let server = RedisServer::start();
+    // An ACL that lets the connection in and refuses SUBSCRIBE, as some proxies do.
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut con = client.get_connection().unwrap();
+    let acl = [
+        "SETUSER",
+        "default",
+        "on",
+        "nopass",
+        "~*",
+        "&*",
+        "+@all",
+        "-subscribe",
+    ];
+    let _: () = redis::cmd("ACL").arg(&acl[..]).query(&mut con).unwrap();
+    let r = RedisResults::start(RedisConfig::new(server.url())).unwrap();
+    // Refusals are counted, never taken for a subscription...
+    assert!(
+        eventually(Duration::from_secs(5), || r.stats().failures >= 3),
+        "{:?}",
+        r.stats()
+    );
+    assert_eq!(r.stats().subscriptions, 0, "{:?}", r.stats());
+    // ...and retried with the back-off (50 ms doubling to 2 s), not in a tight loop: a few
+    // more attempts in the next second, where a loop would make thousands.
+    let before = r.stats().failures;
+    std::thread::sleep(Duration::from_secs(1));
+    let more = r.stats().failures - before;
+    assert!(more <= 5, "{more} refusals in a second: {:?}", r.stats());
 }
