@@ -41,10 +41,11 @@
 //! [`CallConfig`]. [`Client::submit`] returns the `results_id` at once instead, and
 //! [`Client::resume`] picks it up later, in this process or another.
 
-//! **Logging:** lean-rs logs no secret, but ureq logs request headers, the bearer token and
-//! the app token included, under the `ureq` and `ureq_proto` targets at TRACE. Keep those
-//! targets at DEBUG or below in production (`RUST_LOG=info,ureq=debug,ureq_proto=debug`).
-//! See `docs/reliability.md`.
+//! **Logging:** lean-rs logs no secret, but ureq does at TRACE: `ureq_proto` prints the
+//! token answer, the access token in it (`lean-soak/tests/no_secret_in_logs.rs` sees it), and
+//! the `ureq` targets have been seen printing request headers. Keep `ureq` and `ureq_proto` at
+//! DEBUG or below in production (`RUST_LOG=info,ureq=debug,ureq_proto=debug`). See
+//! `docs/reliability.md`.
 
 #![forbid(unsafe_code)]
 
