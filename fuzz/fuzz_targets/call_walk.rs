@@ -72,7 +72,7 @@ fuzz_target!(|data: &[u8]| {
             3 => {
                 let rid = ResultsId::parse(RID).unwrap();
                 ctx.results.mark_ready(&rid, now);
-                call.handle_results_ready(&rid, now, &ctx);
+                call.handle_timeout(now, &ctx);
             }
             _ => {
                 now += Duration::from_millis(u64::from(arg) * 997);

@@ -4,7 +4,7 @@ mod common;
 
 use common::epoch;
 use common::fake_lean::*;
-use lean_proto::call::{Call, CallConfig, CallErrorKind};
+use lean_proto::call::{self, Call, CallConfig, CallErrorKind};
 use lean_proto::*;
 use std::time::Duration;
 
@@ -55,6 +55,116 @@ fn sync_then_pending_then_webhook_then_results() {
     assert_eq!(
         r.finished_at - lean.jobs[0].ready_at,
         Duration::from_millis(30)
+    );
+}
+
+/// An event as one line: its kind and what tells it apart.
+fn said(e: &call::Event) -> String {
+    use call::Event::*;
+    match e {
+        RequestSent {
+            purpose,
+            attempt,
+            reason,
+            ..
+        } => format!("sent {} #{attempt} ({})", purpose.as_str(), reason.as_str()),
+        AnswerReceived {
+            purpose,
+            status,
+            class,
+            lean_code,
+            ..
+        } => format!(
+            "answer {} {status} {}{}",
+            purpose.as_str(),
+            class.as_str(),
+            lean_code
+                .as_deref()
+                .map(|c| format!(" {c}"))
+                .unwrap_or_default()
+        ),
+        Pending { .. } => "pending".into(),
+        PollScheduled { .. } => "poll scheduled".into(),
+        ResultsReady { .. } => "results ready".into(),
+        Finished { outcome, requests } => format!("finished {} after {requests}", outcome.as_str()),
+        other => format!("{other:?}"),
+    }
+}
+
+#[test]
+fn every_step_of_a_pending_call_is_said_in_order() {
+    let mut lean = FakeLean::new(epoch());
+    lean.bank_latency = [secs(70)].into();
+    let r = run(&mut lean, CallConfig::default());
+    let said: Vec<String> = r.events.iter().map(said).collect();
+    let polls = said
+        .iter()
+        .filter(|s| s.starts_with("sent results_poll"))
+        .count();
+    assert!(polls >= 1, "{said:#?}");
+    let mut expected: Vec<String> = [
+        "sent token #1 (token)",
+        "answer token 200 data",
+        "sent data #1 (first)",
+        "answer data 200 pending",
+        "pending",
+        "poll scheduled",
+    ]
+    .map(String::from)
+    .to_vec();
+    for n in 1..=polls {
+        expected.push(format!("sent results_poll #{n} (poll)"));
+        expected.push("answer results_poll 404 error UNKNOWN_RESULTS_ID".into());
+        expected.push("poll scheduled".into());
+    }
+    expected.extend(
+        [
+            "results ready",
+            &format!("sent results #{} (results_ready)", polls + 1),
+            "answer results 200 data",
+            &format!("finished data after {}", polls + 3),
+        ]
+        .map(String::from),
+    );
+    assert_eq!(said, expected);
+    // The PENDING answer and the results carry the same id; ids are never secrets.
+    let pending = r.events.iter().find_map(|e| match e {
+        call::Event::Pending { results_id } => Some(results_id.clone()),
+        _ => None,
+    });
+    assert_eq!(pending.as_ref(), Some(&lean.pending_given[0]));
+}
+
+#[test]
+fn retries_and_the_async_switch_say_why() {
+    let mut lean = FakeLean::new(epoch());
+    lean.faults = [
+        Fault::ServerError(503),
+        Fault::RateLimited(2),
+        Fault::Blackhole,
+    ]
+    .into();
+    let r = run(&mut lean, CallConfig::default().with_sync_timeout(secs(55)));
+    let said: Vec<String> = r.events.iter().map(said).collect();
+    let retries: Vec<String> = r
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            call::Event::RetryScheduled { cause, retry, .. } => {
+                Some(format!("{} {retry}", cause.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(retries, ["server_error 1", "rate_limited 2"], "{said:#?}");
+    assert!(said.contains(&"SwitchedToAsync".to_owned()), "{said:#?}");
+    assert!(
+        said.contains(&"sent data_async #4 (async_switch)".to_owned()),
+        "{said:#?}"
+    );
+    assert!(
+        said.last().unwrap().starts_with("finished data"),
+        "{said:#?}"
     );
 }
 

@@ -171,7 +171,8 @@ proptest! {
                     }
                     Some(Step::Ready(i)) => {
                         let id = ResultsId::parse(ids[usize::from(i)]).unwrap();
-                        call.handle_results_ready(&id, now, &ctx);
+                        ctx.results.mark_ready(&id, now);
+                        call.handle_timeout(now, &ctx);
                     }
                     None => call.handle_transport_error(tx.id, TransportError::Connect, now, &ctx),
                 },

@@ -334,6 +334,9 @@ impl Endpoint for GetEntity {
     type Output = Entity;
     const NAME: &'static str = "entity";
     const GENERATION: ApiGeneration = ApiGeneration::V2;
+    fn entity_id(&self) -> Option<&EntityId> {
+        Some(&self.entity_id)
+    }
 
     fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
         let path = format!(
@@ -380,6 +383,9 @@ impl Endpoint for DeleteEntity {
     type Output = Deleted;
     const NAME: &'static str = "delete-entity";
     const GENERATION: ApiGeneration = ApiGeneration::V2;
+    fn entity_id(&self) -> Option<&EntityId> {
+        Some(&self.entity_id)
+    }
 
     fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
         let path = format!(

@@ -238,6 +238,9 @@ impl Endpoint for TriggerRefresh {
     type Output = RefreshTriggered;
     const NAME: &'static str = "refresh";
     const GENERATION: ApiGeneration = ApiGeneration::V2;
+    fn entity_id(&self) -> Option<&EntityId> {
+        Some(&self.entity_id)
+    }
 
     fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
         let body = json_body(serde_json::json!({ "entity_id": self.entity_id.as_str() }));
@@ -286,6 +289,9 @@ impl Endpoint for ListRefreshes {
     type Output = RefreshList;
     const NAME: &'static str = "refreshes";
     const GENERATION: ApiGeneration = ApiGeneration::V2;
+    fn entity_id(&self) -> Option<&EntityId> {
+        Some(&self.entity_id)
+    }
 
     fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
         let mut q = Query::default();
@@ -350,6 +356,9 @@ impl Endpoint for GetRefresh {
     type Output = Refresh;
     const NAME: &'static str = "refresh-status";
     const GENERATION: ApiGeneration = ApiGeneration::V2;
+    fn entity_id(&self) -> Option<&EntityId> {
+        Some(&self.entity_id)
+    }
 
     fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
         let mut q = Query::default();

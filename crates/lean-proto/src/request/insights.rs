@@ -32,6 +32,9 @@ impl Endpoint for GetIncome {
     type Output = Income;
     const NAME: &'static str = "income";
     const GENERATION: ApiGeneration = ApiGeneration::V2;
+    fn entity_id(&self) -> Option<&EntityId> {
+        Some(&self.entity_id)
+    }
 
     fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
         let mut body = serde_json::Map::new();
@@ -93,6 +96,10 @@ macro_rules! insights_endpoint {
             type Output = $out;
             const NAME: &'static str = $cli;
             const GENERATION: ApiGeneration = ApiGeneration::V2;
+
+            fn entity_id(&self) -> Option<&EntityId> {
+                Some(&self.entity_id)
+            }
 
             fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
                 let mut q = Query::default();

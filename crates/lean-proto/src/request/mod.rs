@@ -333,10 +333,18 @@ pub trait Endpoint {
     fn generation(&self) -> ApiGeneration {
         Self::GENERATION
     }
+
+    /// The entity the request is about, when it is about one (for traces and logs).
+    fn entity_id(&self) -> Option<&EntityId> {
+        None
+    }
 }
 
 macro_rules! v2_options_impl {
     () => {
+        fn entity_id(&self) -> Option<&EntityId> {
+            Some(&self.entity_id)
+        }
         fn is_asynchronous(&self) -> bool {
             self.options.asynchronous
         }

@@ -21,6 +21,10 @@ macro_rules! v1_endpoint {
             const NAME: &'static str = $cli;
             const GENERATION: ApiGeneration = ApiGeneration::V1;
 
+            fn entity_id(&self) -> Option<&EntityId> {
+                Some(&self.entity_id)
+            }
+
             fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
                 let mut body = serde_json::Map::new();
                 body.insert("entity_id".into(), self.entity_id.as_str().into());

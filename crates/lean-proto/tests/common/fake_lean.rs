@@ -416,6 +416,8 @@ pub struct Run {
     pub transcript: Transcript,
     /// Every results_id the call learned, in order.
     pub seen_results_ids: Vec<ResultsId>,
+    /// Everything the call said, in order.
+    pub events: Vec<call::Event>,
 }
 
 /// Drives `call` against `lean` exactly as an adapter would, in virtual time.
@@ -425,8 +427,12 @@ pub fn drive(call: &mut Call<Page<Account>>, lean: &mut FakeLean, shared: &mut S
     let mut outcomes_seen = 0;
     let mut steps = 0;
     let mut seen = Vec::new();
+    let mut events = Vec::new();
     while steps < 2_000 {
         steps += 1;
+        while let Some(e) = call.poll_event() {
+            events.push(e);
+        }
         if let Some(o) = call.poll_outcome() {
             outcomes_seen += 1;
             transcript.push(match &o {
@@ -499,7 +505,11 @@ pub fn drive(call: &mut Call<Page<Account>>, lean: &mut FakeLean, shared: &mut S
         call.handle_timeout(lean.now, &shared.ctx());
     }
     dedupe_transcript(&mut transcript);
+    while let Some(e) = call.poll_event() {
+        events.push(e);
+    }
     Run {
+        events,
         outcome: outcome.expect("the call ended with an outcome"),
         finished_at: lean.now,
         outcomes_seen,
@@ -539,8 +549,9 @@ fn deliver_until(
         match shared.results.mark_ready(&results_id, at) {
             Readiness::Woke => {
                 transcript.push("webhook".into());
+                // The registry is the call's one door: a waiting call looks there now.
                 if call_idle {
-                    call.handle_results_ready(&results_id, at, &shared.ctx());
+                    call.handle_timeout(at, &shared.ctx());
                 }
             }
             Readiness::Held => transcript.push("webhook early".into()),

@@ -25,236 +25,28 @@
 //!
 //! Where a PENDING answer is handled: `Call::on_pending`, in this file.
 
-use crate::auth::{Credential, FetchTicket, TokenAccess, TokenCache, TokenError};
+use crate::auth::{Credential, FetchTicket, TokenAccess, TokenError};
 use crate::config::{ApiGeneration, BaseUrl};
 use crate::correlation;
 use crate::enums::{ErrorCode, GranularStatusCode};
-use crate::ids::ResultsId;
+use crate::ids::{EntityId, ResultsId};
 use crate::request::{Auth, Endpoint, GetResults, RequestError, Target};
-use crate::response::{
-    ApiError, DecodeError, EnvelopeInfo, Failed, Outcome, Payload, ReconnectRequired, classify,
-};
-use crate::results::ResultsRegistry;
-use crate::retry::{Delivery, RetryPolicy, TransportError, is_retryable_api_error, may_resend};
+use crate::response::{ApiError, Outcome, Payload, classify};
+use crate::retry::{Delivery, TransportError, is_retryable_api_error, may_resend};
 use crate::rng::Rng;
 use crate::secret::Secret;
-use std::collections::VecDeque;
 use std::fmt;
 use std::time::{Duration, Instant};
 
-/// How patient a call is. The defaults suit a backend calling Lean.
-///
-/// Non-exhaustive (a policy may grow): start from `CallConfig::default()` and set fields, or
-/// use the `with_*` methods.
-///
-/// ```
-/// use lean_proto::call::CallConfig;
-/// use std::time::Duration;
-/// let quick = CallConfig::default()
-///     .with_deadline(Duration::from_secs(60))
-///     .with_webhook_grace(Duration::from_secs(2));
-/// let mut patient = CallConfig::default();
-/// patient.deadline = Duration::from_secs(3600);
-/// # let _ = (quick, patient);
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct CallConfig {
-    /// Per-request timeout of a synchronous data request. Lean answers PENDING after 50 s of
-    /// bank time, so anything shorter would cut the connection just before Lean hands over the
-    /// `results_id`, and the work Lean started would be lost. Default 65 s.
-    pub sync_timeout: Duration,
-    /// Per-request timeout of everything else (async requests, results, tokens). Default 30 s.
-    pub request_timeout: Duration,
-    /// The whole call, from start to outcome. Default 15 min (Lean retries webhooks at 1, 2, 5
-    /// and 10 minutes; polling covers the gaps).
-    pub deadline: Duration,
-    /// After PENDING, how long to wait for `results.ready` before polling the results.
-    /// Default 10 s.
-    pub webhook_grace: Duration,
-    /// Backoff of results polling after the grace period (`UNKNOWN_RESULTS_ID` means "not yet").
-    pub poll: RetryPolicy,
-    /// Retries of 429, 5xx, transport errors and retryable FAILED answers.
-    pub retry: RetryPolicy,
-    /// Most requests one call may send, tokens included. Default 64.
-    pub max_requests: u32,
-    /// Seed of the jitter. The core adds no randomness of its own: the same seed gives the same
-    /// waits (tests rely on it). Adapters mix per-call entropy into it, so that clients that
-    /// failed together do not retry together.
-    pub seed: u64,
-    /// `lean-correlation-id` to send with every request of the call.
-    pub correlation_id: Option<String>,
-    /// Ask `async=true` from the start (Lean then always answers PENDING).
-    pub asynchronous: bool,
-    /// How long to wait after Lean answers `DUPLICATED_REQUEST` (it is still working on the
-    /// same request, typically the one a timed-out synchronous request left running) before
-    /// asking again. Lean says to wait about a minute; default 60 s, plus up to 10 % jitter.
-    /// These waits do not use up `retry`: only the deadline and `max_requests` bound them.
-    pub duplicate_backoff: Duration,
-}
+mod config;
+mod error;
+mod event;
+mod io;
 
-impl Default for CallConfig {
-    fn default() -> Self {
-        CallConfig {
-            sync_timeout: Duration::from_secs(65),
-            request_timeout: Duration::from_secs(30),
-            deadline: Duration::from_secs(15 * 60),
-            webhook_grace: Duration::from_secs(10),
-            poll: RetryPolicy {
-                max_retries: u32::MAX,
-                base_delay: Duration::from_secs(2),
-                max_delay: Duration::from_secs(30),
-            },
-            retry: RetryPolicy::default(),
-            max_requests: 64,
-            seed: 0x1ea4_5eed,
-            correlation_id: None,
-            asynchronous: false,
-            duplicate_backoff: Duration::from_secs(60),
-        }
-    }
-}
-
-impl CallConfig {
-    /// With this deadline for the whole call.
-    pub fn with_deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = deadline;
-        self
-    }
-    /// With this timeout for a synchronous data request (keep it above Lean's 50 s).
-    pub fn with_sync_timeout(mut self, timeout: Duration) -> Self {
-        self.sync_timeout = timeout;
-        self
-    }
-    /// With this timeout for every other request.
-    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
-        self.request_timeout = timeout;
-        self
-    }
-    /// With this wait for `results.ready` before polling.
-    pub fn with_webhook_grace(mut self, grace: Duration) -> Self {
-        self.webhook_grace = grace;
-        self
-    }
-    /// With this results-polling backoff.
-    pub fn with_poll(mut self, poll: RetryPolicy) -> Self {
-        self.poll = poll;
-        self
-    }
-    /// With this retry policy.
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-    /// With this request budget.
-    pub fn with_max_requests(mut self, max: u32) -> Self {
-        self.max_requests = max;
-        self
-    }
-    /// With this jitter seed.
-    pub fn with_seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
-    /// With this `lean-correlation-id` on every request.
-    pub fn with_correlation_id(mut self, id: impl Into<String>) -> Self {
-        self.correlation_id = Some(id.into());
-        self
-    }
-    /// Asking `async=true` from the start, or not.
-    pub fn with_asynchronous(mut self, on: bool) -> Self {
-        self.asynchronous = on;
-        self
-    }
-    /// With this wait after `DUPLICATED_REQUEST`.
-    pub fn with_duplicate_backoff(mut self, wait: Duration) -> Self {
-        self.duplicate_backoff = wait;
-        self
-    }
-}
-
-/// Identifies a request the call emitted; hand it back with the answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct TransmitId(u64);
-
-/// What a request is for (for logs, progress displays and transcripts).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
-    /// The OAuth2 token fetch.
-    Token,
-    /// The data request itself; `asynchronous` when sent with `async=true`.
-    Data {
-        /// `async=true`.
-        asynchronous: bool,
-    },
-    /// `GET …/results/{results_id}`; `poll` when no `results.ready` was seen.
-    Results {
-        /// Sent without having seen `results.ready`.
-        poll: bool,
-    },
-}
-
-/// "Send this request, with this timeout."
-///
-/// `Debug` shows the method, URI and body length, never headers or body: a token request's
-/// body carries the client secret, and data requests carry the bearer token.
-pub struct Transmit {
-    /// Hand back with the answer.
-    pub id: TransmitId,
-    /// The request.
-    pub request: http::Request<Vec<u8>>,
-    /// Give up on the answer after this long (then report [`TransportError::TimedOut`]).
-    pub timeout: Duration,
-    /// What it is for.
-    pub purpose: Purpose,
-}
-
-impl fmt::Debug for Transmit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Transmit")
-            .field("id", &self.id)
-            .field("method", self.request.method())
-            .field("uri", self.request.uri())
-            .field("body_len", &self.request.body().len())
-            .field("timeout", &self.timeout)
-            .field("purpose", &self.purpose)
-            .finish()
-    }
-}
-
-/// What the call waits for between requests (for progress displays).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Waiting {
-    /// A request is out.
-    Response,
-    /// Backing off before a retry.
-    Backoff,
-    /// PENDING: waiting for `results.ready` (or the next poll) for this id.
-    Results(ResultsId),
-    /// Another call is fetching the token.
-    Token,
-    /// Nothing: the call has something to send, or is done.
-    Nothing,
-}
-
-/// Shared state a call works with: the token cache and the results registry. Both synchronise
-/// themselves, each for one short decision at a time, so a driver lends them to many calls at
-/// once and never holds a lock of its own across a step.
-#[derive(Clone, Copy)]
-pub struct Context<'a> {
-    /// Tokens of the credential.
-    pub tokens: &'a TokenCache,
-    /// Pending results of all calls.
-    pub results: &'a dyn ResultsRegistry,
-}
-
-/// What [`Call::abandon`] released, so the driver can tell whoever waits for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[must_use]
-pub struct Released {
-    /// The call was fetching the token: calls waiting for a token must look again now.
-    pub token_fetch: bool,
-}
+pub use config::CallConfig;
+pub use error::{CallData, CallError, CallErrorKind};
+pub use event::{AnswerClass, Event, Finish, RetryCause, SendReason};
+pub use io::{Context, Purpose, Released, Transmit, TransmitId, Waiting};
 
 /// `now + wait` that cannot overflow: a wait too long to represent becomes "far away" (about
 /// thirty years), which every caller treats the same as "never".
@@ -263,146 +55,6 @@ fn later(now: Instant, wait: Duration) -> Instant {
     now.checked_add(wait.min(FAR))
         .or_else(|| now.checked_add(Duration::from_secs(24 * 3600)))
         .unwrap_or(now)
-}
-
-/// A successful outcome.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct CallData<P> {
-    /// The typed payload.
-    pub payload: P,
-    /// Envelope fields.
-    pub info: EnvelopeInfo,
-    /// `lean-correlation-id` of the answer.
-    pub correlation_id: Option<String>,
-    /// Set when the data came through `…/results/{results_id}` (after PENDING): further
-    /// pages must be read from there, not by asking the bank again.
-    pub results_id: Option<ResultsId>,
-    /// Requests the call sent (tokens included).
-    pub requests: u32,
-}
-
-/// Why a call ended without data.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CallErrorKind {
-    /// You misused the API (the request could not be built).
-    Misuse(RequestError),
-    /// Lean answered an HTTP error that retrying cannot fix, or retries ran out.
-    Api(ApiError),
-    /// The bank or Lean failed the request (`status: FAILED`).
-    DataFailed(Failed),
-    /// v1: the user must reconnect; the results follow `results.ready` after that.
-    ReconnectRequired(ReconnectRequired),
-    /// 403 `CONSENT_EXPIRED`: the user must reconnect to give a new consent.
-    ConsentExpired(ApiError),
-    /// No access token could be had.
-    Auth(TokenError),
-    /// The overall deadline passed.
-    DeadlineExceeded,
-    /// Lean answered `DUPLICATED_REQUEST` until the deadline: the same request is still
-    /// running there (typically a synchronous one whose answer timed out). Ask again later.
-    DuplicatedRequest {
-        /// `DUPLICATED_REQUEST` answers seen.
-        refused: u32,
-    },
-    /// The call sent as many requests as it may.
-    RequestBudgetExhausted,
-    /// Lean's answer could not be understood.
-    Decode(DecodeError),
-    /// The network failed and retries ran out (or the request was not safe to repeat).
-    Transport(TransportError),
-    /// A data refresh waited for ended without finishing (see [`crate::refresh_wait`]).
-    RefreshFailed {
-        /// The refresh.
-        refresh_id: crate::ids::RefreshId,
-        /// Its final status.
-        status: crate::enums::RefreshStatus,
-    },
-}
-
-/// A call's failure. `results_id` is set whenever Lean had given one: keep it, and
-/// [`Call::resume`] later; nothing is lost.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CallError {
-    /// What happened.
-    pub kind: CallErrorKind,
-    /// The `results_id` of the request, when Lean gave one.
-    pub results_id: Option<ResultsId>,
-    /// `lean-correlation-id` of the last answer, when there was one.
-    pub correlation_id: Option<String>,
-    /// The last transient failure seen before giving up (for deadline and budget errors).
-    pub last_error: Option<String>,
-}
-
-impl CallError {
-    /// True when the caller misused the API, false when Lean or the network misbehaved.
-    pub fn is_misuse(&self) -> bool {
-        matches!(self.kind, CallErrorKind::Misuse(_))
-            || matches!(self.kind, CallErrorKind::Auth(TokenError::Misuse(_)))
-    }
-
-    /// Lean's HTTP error, when Lean (or its token server) answered one.
-    pub fn api_error(&self) -> Option<&ApiError> {
-        match &self.kind {
-            CallErrorKind::Api(e) | CallErrorKind::ConsentExpired(e) => Some(e),
-            CallErrorKind::Auth(TokenError::Rejected(e) | TokenError::Unavailable(e)) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for CallError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            CallErrorKind::Misuse(e) => write!(f, "invalid request: {e}")?,
-            CallErrorKind::Api(e) => write!(f, "{e}")?,
-            CallErrorKind::DataFailed(x) => write!(f, "{x}")?,
-            CallErrorKind::ReconnectRequired(r) => write!(f, "{r}")?,
-            CallErrorKind::ConsentExpired(e) => write!(f, "consent expired: {e}")?,
-            CallErrorKind::Auth(e) => write!(f, "{e}")?,
-            CallErrorKind::DeadlineExceeded => f.write_str("deadline exceeded")?,
-            CallErrorKind::DuplicatedRequest { refused } => write!(
-                f,
-                "deadline reached while Lean was still working on the same request \
-                 (DUPLICATED_REQUEST {refused} time(s)); ask again later"
-            )?,
-            CallErrorKind::RequestBudgetExhausted => f.write_str("request budget exhausted")?,
-            CallErrorKind::Decode(e) => write!(f, "{e}")?,
-            CallErrorKind::Transport(e) => write!(f, "network error: {e}")?,
-            CallErrorKind::RefreshFailed { refresh_id, status } => {
-                write!(f, "data refresh {refresh_id} ended {status}")?
-            }
-        }
-        if let Some(last) = &self.last_error {
-            write!(f, "; last error: {last}")?;
-        }
-        if let Some(id) = &self.results_id {
-            write!(f, "; results_id {id} (resume with it)")?;
-        }
-        if let Some(c) = &self.correlation_id {
-            write!(f, " (lean-correlation-id {c})")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for CallError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.kind {
-            CallErrorKind::Misuse(e) => Some(e),
-            CallErrorKind::Api(e) | CallErrorKind::ConsentExpired(e) => Some(e),
-            CallErrorKind::DataFailed(e) => Some(e),
-            CallErrorKind::ReconnectRequired(e) => Some(e),
-            CallErrorKind::Auth(e) => Some(e),
-            CallErrorKind::Decode(e) => Some(e),
-            CallErrorKind::Transport(e) => Some(e),
-            CallErrorKind::DeadlineExceeded
-            | CallErrorKind::DuplicatedRequest { .. }
-            | CallErrorKind::RequestBudgetExhausted
-            | CallErrorKind::RefreshFailed { .. } => None,
-        }
-    }
 }
 
 /// Builds the call's data request; object-safe so one call type serves every endpoint.
@@ -418,6 +70,8 @@ trait Spec<P>: Send {
     fn results(&self, results_id: ResultsId, used: ApiGeneration) -> GetResults<P>;
     fn is_idempotent(&self) -> bool;
     fn generation(&self) -> ApiGeneration;
+    fn name(&self) -> &'static str;
+    fn entity_id(&self) -> Option<EntityId>;
 }
 
 impl<E> Spec<E::Output> for E
@@ -450,6 +104,12 @@ where
     }
     fn generation(&self) -> ApiGeneration {
         Endpoint::generation(self)
+    }
+    fn name(&self) -> &'static str {
+        E::NAME
+    }
+    fn entity_id(&self) -> Option<EntityId> {
+        Endpoint::entity_id(self).cloned()
     }
 }
 
@@ -497,6 +157,8 @@ struct InFlight {
     ticket: Option<FetchTicket>,
     /// The phase whose request is out (for a token fetch: the phase it serves).
     phase: Phase,
+    /// What the request is for.
+    purpose: Purpose,
 }
 
 /// One logical data request, from first byte to outcome. See the module docs.
@@ -527,8 +189,12 @@ pub struct Call<P: Payload> {
     validated: bool,
     next_tx: u64,
     in_flight: Option<InFlight>,
-    early: VecDeque<ResultsId>,
     saw_ready: bool,
+    /// Why the next request goes out (said in its `RequestSent`).
+    reason: SendReason,
+    /// Requests sent per purpose: data, results, token (the `attempt` of `RequestSent`).
+    attempts: [u32; 3],
+    events: event::Events,
     last_error: Option<String>,
     correlation_id: Option<String>,
     outcome: Option<Result<CallData<P>, CallError>>,
@@ -547,7 +213,6 @@ impl<P: Payload> fmt::Debug for Call<P> {
     }
 }
 
-const MAX_EARLY: usize = 16;
 /// Different tokens a call may see refused with 401 before the 401 is its answer.
 const MAX_AUTH_REPLAYS: usize = 3;
 
@@ -581,8 +246,10 @@ impl<P: Payload + 'static> Call<P> {
             validated: false,
             next_tx: 1,
             in_flight: None,
-            early: VecDeque::new(),
             saw_ready: false,
+            reason: SendReason::First,
+            attempts: [0; 3],
+            events: event::Events::default(),
             last_error: None,
             correlation_id: None,
             outcome: None,
@@ -628,6 +295,7 @@ impl<P: Payload + 'static> Call<P> {
         call.results_spec = Some(results);
         call.results_id = Some(results_id);
         call.state = State::Send(Phase::Results);
+        call.reason = SendReason::Resume;
         call
     }
 }
@@ -636,6 +304,16 @@ impl<P: Payload> Call<P> {
     /// The `results_id` Lean gave this call, if any: persist it to survive a restart.
     pub fn results_id(&self) -> Option<&ResultsId> {
         self.results_id.as_ref()
+    }
+
+    /// The endpoint's short name ([`Endpoint::NAME`]: `accounts`, `results`, …).
+    pub fn endpoint(&self) -> &'static str {
+        self.spec.name()
+    }
+
+    /// The entity the call reads, for endpoints about one.
+    pub fn entity_id(&self) -> Option<EntityId> {
+        self.spec.entity_id()
     }
 
     /// What the call is waiting for.
@@ -664,17 +342,27 @@ impl<P: Payload> Call<P> {
     }
 
     /// For a [`Call::submit`]: the `results_id` Lean answered PENDING with, once.
+    #[must_use]
     pub fn poll_submitted(&mut self) -> Option<ResultsId> {
         self.submitted.take()
     }
 
+    /// The next thing the call has to say about what it did, in order. Drain it after every
+    /// `handle_*` and `poll_transmit`; a call keeps the last 1,024 undrained.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop()
+    }
+
     /// The outcome, once: data or a typed error.
+    #[must_use]
     pub fn poll_outcome(&mut self) -> Option<Result<CallData<P>, CallError>> {
         self.outcome.take()
     }
 
     /// The instant to call [`Call::handle_timeout`] at, if the call is waiting for time;
     /// `None` once it is done.
+    #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         let timer = match &self.state {
             State::Done => return None,
@@ -686,6 +374,7 @@ impl<P: Payload> Call<P> {
     }
 
     /// The next request to send, if the call has one now.
+    #[must_use]
     pub fn poll_transmit(&mut self, now: Instant, ctx: &Context<'_>) -> Option<Transmit> {
         let phase = match self.state {
             State::Send(phase) => phase,
@@ -730,6 +419,7 @@ impl<P: Payload> Call<P> {
         match access {
             TokenAccess::Wait(until) => {
                 self.state = State::WaitToken { until, then: phase };
+                self.events.push(Event::TokenWait { until });
                 None
             }
             TokenAccess::Fetch(ticket, request) => {
@@ -741,8 +431,10 @@ impl<P: Payload> Call<P> {
                     token: None,
                     ticket: Some(ticket),
                     phase,
+                    purpose: Purpose::Token,
                 });
                 self.state = State::InFlight;
+                self.said_sent(id, Purpose::Token, SendReason::Token, &request, None);
                 Some(Transmit {
                     id,
                     request,
@@ -799,12 +491,15 @@ impl<P: Payload> Call<P> {
                     Ok(request) => {
                         self.next_tx += 1;
                         self.requests += 1;
+                        let reason = std::mem::replace(&mut self.reason, SendReason::Retry);
+                        self.said_sent(id, purpose, reason, &request, Some(&correlation));
                         self.in_flight = Some(InFlight {
                             id,
                             correlation_id: Some(correlation),
                             token,
                             ticket: None,
                             phase,
+                            purpose,
                         });
                         self.state = State::InFlight;
                         Some(Transmit {
@@ -835,6 +530,19 @@ impl<P: Payload> Call<P> {
             return;
         };
         if let Some(ticket) = flight.ticket {
+            let ok = response.status().is_success();
+            self.events.push(Event::AnswerReceived {
+                id,
+                purpose: Purpose::Token,
+                status: response.status().as_u16(),
+                class: if ok {
+                    AnswerClass::Data
+                } else {
+                    AnswerClass::Error
+                },
+                lean_code: None,
+                correlation_id: None,
+            });
             return self.on_token_response(ticket, flight.phase, &response, now, ctx);
         }
         let correlation = response
@@ -856,6 +564,8 @@ impl<P: Payload> Call<P> {
         if flight.phase == Phase::Data {
             self.data_delivery = Delivery::Answered;
         }
+        let classified = classify::<P>(&response);
+        self.said_answered(&flight, &response, &classified, correlation.clone());
         if correlation.is_some() {
             self.correlation_id = correlation;
         }
@@ -873,6 +583,8 @@ impl<P: Payload> Call<P> {
             ctx.tokens.reject(token);
             self.auth_rejected.push(token.clone());
             if self.may_send_again(flight.phase) {
+                self.events.push(Event::TokenRejected);
+                self.reason = SendReason::AuthReplay;
                 self.state = State::Send(flight.phase);
                 return;
             }
@@ -882,13 +594,20 @@ impl<P: Payload> Call<P> {
             .get(http::header::DATE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let outcome = match classify::<P>(&response) {
+        let outcome = match classified {
             Ok(o) => o,
             Err(e) => {
                 // A 2xx whose body does not decode: a truncated or garbled transfer is
                 // transient, a schema change is not; retries are bounded either way.
                 self.last_error = Some(e.to_string());
-                return self.retry_or_fail(ctx, flight.phase, now, None, CallErrorKind::Decode(e));
+                return self.retry_or_fail(
+                    ctx,
+                    flight.phase,
+                    now,
+                    None,
+                    RetryCause::Undecodable,
+                    CallErrorKind::Decode(e),
+                );
             }
         };
         match outcome {
@@ -930,11 +649,7 @@ impl<P: Payload> Call<P> {
                     self.forget_results(ctx);
                     let wait = self.config.retry.backoff(self.retries, &mut self.rng);
                     self.retries += 1;
-                    self.state = State::Backoff {
-                        until: later(now, wait),
-                        then: Phase::Data,
-                        why: Pause::Retry,
-                    };
+                    self.back_off(now, wait, Phase::Data, RetryCause::BankFailed);
                 } else {
                     if self.results_id.is_none() {
                         self.results_id = f.results_id.clone();
@@ -974,6 +689,11 @@ impl<P: Payload> Call<P> {
         ctx: &Context<'_>,
     ) {
         self.last_error = Some(error.to_string());
+        self.events.push(Event::TransportFailed {
+            id: flight.id,
+            purpose: flight.purpose,
+            error,
+        });
         if let Some(ticket) = flight.ticket {
             ctx.tokens.handle_fetch_failed(ticket);
             return self.retry_or_fail(
@@ -981,6 +701,7 @@ impl<P: Payload> Call<P> {
                 flight.phase,
                 now,
                 None,
+                RetryCause::Transport,
                 CallErrorKind::Transport(error),
             );
         }
@@ -1005,6 +726,8 @@ impl<P: Payload> Call<P> {
         {
             self.asynchronous = true;
             self.switched_to_async = true;
+            self.events.push(Event::SwitchedToAsync);
+            self.reason = SendReason::AsyncSwitch;
             self.state = State::Send(Phase::Data);
             return;
         }
@@ -1014,37 +737,12 @@ impl<P: Payload> Call<P> {
                 flight.phase,
                 now,
                 None,
+                RetryCause::Transport,
                 CallErrorKind::Transport(error),
             );
         } else {
             self.fail(ctx, CallErrorKind::Transport(error));
         }
-    }
-
-    /// A verified `results.ready` for `results_id` arrived (directly, not via the registry).
-    pub fn handle_results_ready(
-        &mut self,
-        results_id: &ResultsId,
-        now: Instant,
-        ctx: &Context<'_>,
-    ) {
-        match &self.results_id {
-            Some(mine) if mine == results_id => {
-                self.saw_ready = true;
-                if let State::AwaitResults { .. } = self.state {
-                    self.state = State::Send(Phase::Results);
-                }
-            }
-            Some(_) => {}
-            // The webhook beat the PENDING answer: remember it (bounded) until we learn our id.
-            None => {
-                if self.early.len() == MAX_EARLY {
-                    self.early.pop_front();
-                }
-                self.early.push_back(results_id.clone());
-            }
-        }
-        self.handle_timeout(now, ctx);
     }
 
     /// Time passed: check the deadline, end a backoff, poll results, look for `results.ready`
@@ -1083,6 +781,10 @@ impl<P: Payload> Call<P> {
                         .is_some_and(|id| ctx.results.is_ready(id));
                 if newly_ready {
                     self.saw_ready = true;
+                    if let Some(results_id) = self.results_id.clone() {
+                        self.events.push(Event::ResultsReady { results_id });
+                    }
+                    self.reason = SendReason::ResultsReady;
                 }
                 if newly_ready || now >= poll_at {
                     self.state = State::Send(Phase::Results);
@@ -1110,6 +812,12 @@ impl<P: Payload> Call<P> {
             }
             self.registered = false;
         }
+        if self.state != State::Done {
+            self.events.push(Event::Finished {
+                outcome: Finish::Abandoned,
+                requests: self.requests,
+            });
+        }
         self.state = State::Done;
         released
     }
@@ -1117,12 +825,19 @@ impl<P: Payload> Call<P> {
     /// Lean answered PENDING: the data will come through `results_id`. This is the one place
     /// that handles it.
     fn on_pending(&mut self, results_id: ResultsId, now: Instant, ctx: &Context<'_>) {
+        self.events.push(Event::Pending {
+            results_id: results_id.clone(),
+        });
         if self.submit_only {
             // The caller keeps the results_id and resumes later; nobody waits here.
             self.results_id = Some(results_id.clone());
             self.submitted = Some(results_id);
             self.in_flight = None;
             self.state = State::Done;
+            self.events.push(Event::Finished {
+                outcome: Finish::Submitted,
+                requests: self.requests,
+            });
             return;
         }
         if self.results_id.as_ref() != Some(&results_id) {
@@ -1132,21 +847,33 @@ impl<P: Payload> Call<P> {
             self.saw_ready = false;
         }
         self.retries = 0;
-        let early = self.early.iter().any(|id| *id == results_id);
-        let registered_ready = if self.registered {
+        // The registry is the one door for `results.ready`: a webhook that beat this answer
+        // is already there.
+        let ready = if self.registered {
             ctx.results.is_ready(&results_id)
         } else {
             self.registered = true;
             ctx.results.register(&results_id, now)
         };
-        if early || registered_ready {
+        if ready {
             self.saw_ready = true;
+            self.events.push(Event::ResultsReady { results_id });
+            self.reason = SendReason::ResultsReady;
             self.state = State::Send(Phase::Results);
         } else {
-            self.state = State::AwaitResults {
-                poll_at: later(now, self.config.webhook_grace),
-            };
+            let poll_at = later(now, self.config.webhook_grace);
+            self.await_results(results_id, poll_at);
         }
+    }
+
+    /// Waits for `results.ready`, and polls at `poll_at` anyway.
+    fn await_results(&mut self, results_id: ResultsId, poll_at: Instant) {
+        self.events.push(Event::PollScheduled {
+            results_id,
+            at: poll_at,
+        });
+        self.reason = SendReason::Poll;
+        self.state = State::AwaitResults { poll_at };
     }
 
     /// Lean answered `DUPLICATED_REQUEST`: the same request is still running there (after the
@@ -1180,15 +907,21 @@ impl<P: Payload> Call<P> {
             "DUPLICATED_REQUEST: Lean is still working on the same request (refused {} time(s))",
             self.duplicates
         ));
-        self.state = if waits_for_results {
-            State::AwaitResults { poll_at: until }
-        } else {
-            State::Backoff {
-                until,
-                then: Phase::Data,
-                why: Pause::Duplicate,
+        self.events.push(Event::DuplicateWait {
+            refused: self.duplicates,
+            until,
+        });
+        match self.results_id.clone() {
+            Some(id) if waits_for_results => self.await_results(id, until),
+            _ => {
+                self.reason = SendReason::AfterDuplicate;
+                self.state = State::Backoff {
+                    until,
+                    then: Phase::Data,
+                    why: Pause::Duplicate,
+                }
             }
-        };
+        }
     }
 
     /// Whether the request of `phase` may go out again: [`may_resend`], the one rule, for the
@@ -1218,9 +951,9 @@ impl<P: Payload> Call<P> {
             }
             let wait = self.config.poll.backoff(self.polls, &mut self.rng);
             self.polls = self.polls.saturating_add(1);
-            self.state = State::AwaitResults {
-                poll_at: later(now, wait),
-            };
+            if let Some(id) = self.results_id.clone() {
+                self.await_results(id, later(now, wait));
+            }
             return;
         }
         if phase == Phase::Data && e.code == Some(ErrorCode::DuplicatedRequest) {
@@ -1234,7 +967,12 @@ impl<P: Payload> Call<P> {
                 .config
                 .retry
                 .delay_after(self.retries, &e, date, &mut self.rng);
-            return self.retry_or_fail(ctx, phase, now, Some(wait), CallErrorKind::Api(e));
+            let cause = if e.http_status == 429 {
+                RetryCause::RateLimited
+            } else {
+                RetryCause::ServerError
+            };
+            return self.retry_or_fail(ctx, phase, now, Some(wait), cause, CallErrorKind::Api(e));
         }
         self.fail(ctx, CallErrorKind::Api(e));
     }
@@ -1256,6 +994,7 @@ impl<P: Payload> Call<P> {
                     phase,
                     now,
                     None,
+                    RetryCause::TokenUnavailable,
                     CallErrorKind::Auth(TokenError::Unavailable(e)),
                 );
             }
@@ -1270,6 +1009,7 @@ impl<P: Payload> Call<P> {
         phase: Phase,
         now: Instant,
         wait: Option<Duration>,
+        cause: RetryCause,
         kind: CallErrorKind,
     ) {
         if self.retries >= self.config.retry.max_retries || !self.may_send_again(phase) {
@@ -1281,11 +1021,84 @@ impl<P: Payload> Call<P> {
             // Waiting would outlive the deadline: say what we were waiting out.
             return self.fail(ctx, CallErrorKind::DeadlineExceeded);
         }
+        self.back_off(now, wait, phase, cause);
+    }
+
+    /// Retry number `self.retries` of `phase` after `wait`.
+    fn back_off(&mut self, now: Instant, wait: Duration, phase: Phase, cause: RetryCause) {
+        let at = later(now, wait);
+        self.events.push(Event::RetryScheduled {
+            cause,
+            retry: self.retries,
+            delay: wait,
+            at,
+        });
+        self.reason = SendReason::Retry;
         self.state = State::Backoff {
-            until: later(now, wait),
+            until: at,
             then: phase,
             why: Pause::Retry,
         };
+    }
+
+    /// Says that request `id` goes out.
+    fn said_sent(
+        &mut self,
+        id: TransmitId,
+        purpose: Purpose,
+        reason: SendReason,
+        request: &http::Request<Vec<u8>>,
+        correlation_id: Option<&str>,
+    ) {
+        let slot = match purpose {
+            Purpose::Data { .. } => 0,
+            Purpose::Results { .. } => 1,
+            Purpose::Token => 2,
+        };
+        self.attempts[slot] = self.attempts[slot].saturating_add(1);
+        self.events.push(Event::RequestSent {
+            id,
+            purpose,
+            attempt: self.attempts[slot],
+            reason,
+            method: request.method().clone(),
+            url_path: request.uri().path().to_owned(),
+            correlation_id: correlation_id.map(str::to_owned),
+        });
+    }
+
+    /// Says what the answer to `flight` is.
+    fn said_answered(
+        &mut self,
+        flight: &InFlight,
+        response: &http::Response<Vec<u8>>,
+        classified: &Result<Outcome<P>, crate::response::DecodeError>,
+        correlation_id: Option<String>,
+    ) {
+        let (class, lean_code) = match classified {
+            Ok(Outcome::Data(_)) => (AnswerClass::Data, None),
+            Ok(Outcome::Pending(_)) => (AnswerClass::Pending, None),
+            Ok(Outcome::Failed(f)) => (
+                AnswerClass::Failed,
+                f.granular_status_code
+                    .as_ref()
+                    .map(|c| c.as_str().to_owned()),
+            ),
+            Ok(Outcome::ReconnectRequired(_)) => (AnswerClass::ReconnectRequired, None),
+            Ok(Outcome::ApiError(e)) => (
+                AnswerClass::Error,
+                e.code.as_ref().map(|c| c.as_str().to_owned()),
+            ),
+            Err(_) => (AnswerClass::Undecodable, None),
+        };
+        self.events.push(Event::AnswerReceived {
+            id: flight.id,
+            purpose: flight.purpose,
+            status: response.status().as_u16(),
+            class,
+            lean_code,
+            correlation_id,
+        });
     }
 
     fn take_in_flight(&mut self, id: TransmitId) -> Option<InFlight> {
@@ -1329,6 +1142,13 @@ impl<P: Payload> Call<P> {
         }
         self.in_flight = None;
         self.state = State::Done;
+        self.events.push(Event::Finished {
+            outcome: match &outcome {
+                Ok(_) => Finish::Data,
+                Err(e) => Finish::Error(e.kind.name()),
+            },
+            requests: self.requests,
+        });
         self.outcome = Some(outcome);
     }
 }
