@@ -13,12 +13,12 @@ use lean_proto::pager::{Cursor, Next};
 use lean_proto::webhook::Ack;
 use lean_proto::*;
 use std::sync::Arc;
-use std::time::Instant;
 
 crate::shared::client_parts!(
     /// A blocking Lean client over transport `T`: `Send + Sync`, cheap to clone (clones share
     /// the token cache, the results registry, the waiting lists and the transport).
-    BlockingTransport
+    BlockingTransport,
+    |transport| transport.clock()
 );
 
 macro_rules! blocking_method {
@@ -68,7 +68,7 @@ impl<T: BlockingTransport> Client<T> {
                     let answer = self.transport.send(request, timeout);
                     driven.handle_answer(id, purpose, answer);
                 }
-                Step::Wait(until) => driven.signal().wait_blocking(until),
+                Step::Wait(until) => driven.signal().wait_blocking(until, &self.shared.clock),
                 Step::Done(result) => return result,
             }
         }
@@ -114,7 +114,7 @@ impl<T: BlockingTransport> Client<T> {
             endpoint,
             self.shared.config.api_base(),
             config,
-            Instant::now(),
+            self.shared.clock.now(),
         );
         self.finish(call, n)
     }
@@ -130,7 +130,7 @@ impl<T: BlockingTransport> Client<T> {
             endpoint,
             self.shared.config.api_base(),
             config,
-            Instant::now(),
+            self.shared.clock.now(),
         );
         self.drive(call, n)
     }
@@ -157,7 +157,13 @@ impl<T: BlockingTransport> Client<T> {
         let generation = self.shared.config.generation();
         let base = self.shared.config.api_base();
         self.finish(
-            Call::resume(results_id, generation, base, config, Instant::now()),
+            Call::resume(
+                results_id,
+                generation,
+                base,
+                config,
+                self.shared.clock.now(),
+            ),
             n,
         )
     }
@@ -182,7 +188,8 @@ impl<T: BlockingTransport> Client<T> {
         refresh_id: Option<RefreshId>,
     ) -> Result<Refresh, Error> {
         let (n, config) = self.shared.new_refresh_wait();
-        let pending = refresh_wait::RefreshWait::new(entity_id, refresh_id, config, Instant::now());
+        let pending =
+            refresh_wait::RefreshWait::new(entity_id, refresh_id, config, self.shared.clock.now());
         let mut driven = RefreshDriven::new(self.shared.clone(), n, pending);
         loop {
             match driven.step() {
@@ -192,7 +199,9 @@ impl<T: BlockingTransport> Client<T> {
                 RefreshStep::Poll(refresh_wait::RefreshPoll::List(list)) => {
                     driven.handle_list(self.call(list))
                 }
-                RefreshStep::Wait(until) => driven.signal().wait_blocking(until),
+                RefreshStep::Wait(until) => {
+                    driven.signal().wait_blocking(until, &self.shared.clock)
+                }
                 RefreshStep::Done(result) => return result,
             }
         }
@@ -241,7 +250,7 @@ impl<I: Collection + 'static, T: BlockingTransport> Iterator for Items<I, T> {
             let (n, config) = shared.new_call();
             match self
                 .cursor
-                .next(shared.config.api_base(), config, Instant::now())
+                .next(shared.config.api_base(), config, shared.clock.now())
             {
                 Next::Item(item) => return Some(Ok(item)),
                 Next::Done => return None,

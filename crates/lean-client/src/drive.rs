@@ -39,10 +39,10 @@ pub(crate) struct Driven<P: Payload> {
 impl<P: Payload + 'static> Driven<P> {
     pub(crate) fn new(shared: Arc<Shared>, number: u64, call: Call<P>) -> Self {
         Driven {
+            started: shared.clock.now(),
             shared,
             call,
             slot: Slot::new(number),
-            started: Instant::now(),
             last: Waiting::Nothing,
         }
     }
@@ -60,8 +60,8 @@ impl<P: Payload + 'static> Driven<P> {
             if let Some(id) = self.call.poll_submitted() {
                 return self.end(Ok(Submitted::Pending(id)));
             }
-            let now = Instant::now();
             let shared = &*self.shared;
+            let now = shared.clock.now();
             if let Some(tx) = self.call.poll_transmit(now, &shared.ctx()) {
                 self.report();
                 return Step::Send(tx);
@@ -93,7 +93,7 @@ impl<P: Payload + 'static> Driven<P> {
         purpose: Purpose,
         answer: Result<http::Response<Vec<u8>>, TransportError>,
     ) {
-        let now = Instant::now();
+        let now = self.shared.clock.now();
         let ctx = self.shared.ctx();
         match answer {
             Ok(response) => self.call.handle_response(id, response, now, &ctx),
@@ -174,7 +174,7 @@ impl RefreshDriven {
 
     /// Advances the wait as far as it goes without IO or waiting.
     pub(crate) fn step(&mut self) -> RefreshStep {
-        let now = Instant::now();
+        let now = self.shared.clock.now();
         if let Some(seen) = self.shared.refresh_seen(self.wait.entity_id()) {
             self.wait.handle_event(&seen, now);
         }
@@ -196,7 +196,7 @@ impl RefreshDriven {
     pub(crate) fn handle_refresh(&mut self, answer: Result<CallData<Refresh>, Error>) {
         self.wait.handle_refresh(
             answer.map(|d| d.payload).map_err(call_error),
-            Instant::now(),
+            self.shared.clock.now(),
         );
     }
 
@@ -204,7 +204,7 @@ impl RefreshDriven {
     pub(crate) fn handle_list(&mut self, answer: Result<CallData<RefreshList>, Error>) {
         self.wait.handle_list(
             answer.map(|d| d.payload).map_err(call_error),
-            Instant::now(),
+            self.shared.clock.now(),
         );
     }
 }

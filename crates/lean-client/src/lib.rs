@@ -8,8 +8,8 @@
 //! - `drive` (private): one call's step order and its clean-up when abandoned.
 //! - `wake` (private): targeted waking; a `results.ready` wakes the one call waiting for it.
 //! - [`blocking`] and [`nonblocking`]: the two client flavours, with the same surface.
-//! - [`transport`]: what an adapter implements (one `send`, and for async a timer).
-//! - [`deadline`]: request timeouts for async transports from one shared timer.
+//! - [`transport`]: what an adapter implements (one `send`, and for async a runtime).
+//! - [`runtime`]: where "now" comes from: the runtime's clock and resettable timer.
 //!
 //! An adapter is a transport and nothing else: `lean-ureq` (blocking, ureq 3), `lean-surf`
 //! (async-std + surf), `lean-reqwest` (tokio + reqwest). See `docs/adapters.md` for writing
@@ -39,10 +39,10 @@
 pub use lean_proto;
 
 pub mod blocking;
-pub mod deadline;
 mod drive;
 mod endpoints;
 pub mod nonblocking;
+pub mod runtime;
 pub mod shared;
 pub mod transport;
 mod wake;

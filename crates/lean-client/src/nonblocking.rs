@@ -6,8 +6,9 @@
 
 use crate::drive::{Driven, RefreshDriven, RefreshStep, Step};
 use crate::endpoints::for_each_endpoint;
+use crate::runtime::{Runtime, Timer};
 use crate::shared::{CallOptions, ClientBuilder, FromParts, Progress, Shared};
-use crate::transport::{AsyncTransport, Runtime};
+use crate::transport::AsyncTransport;
 use futures_core::Stream;
 use lean_proto::call::{Call, CallData, Purpose, Transmit, TransmitId};
 use lean_proto::client::{Error, Submitted};
@@ -24,7 +25,8 @@ use std::time::Instant;
 crate::shared::client_parts!(
     /// An async Lean client over transport `T`: `Send + Sync`, cheap to clone (clones share the
     /// token cache, the results registry, the waiting lists and the connection pool).
-    AsyncTransport
+    AsyncTransport,
+    |transport| crate::runtime::Clock::of(transport.runtime().clone())
 );
 
 /// A call future: boxed so that a parked call costs its state, not the largest future a
@@ -63,16 +65,29 @@ macro_rules! async_method {
     };
 }
 
-/// Waits for the call's signal or `until`, whichever comes first.
-async fn wait<R: Runtime>(signal: &crate::wake::Signal, until: Option<Instant>) {
-    let timer = until.map(R::sleep_until);
-    let mut timer = std::pin::pin!(timer);
+/// Waits for the call's signal or `until`, whichever comes first. `timer` is the call's one
+/// timer: made at its first timed wait, moved for the next ones.
+async fn wait<R: Runtime>(
+    runtime: &R,
+    timer: &mut Option<R::Timer>,
+    signal: &crate::wake::Signal,
+    until: Option<Instant>,
+) {
+    let timer = match (until, timer.as_mut()) {
+        (None, _) => None,
+        (Some(at), Some(t)) => {
+            t.reset(at);
+            Some(t)
+        }
+        (Some(at), None) => Some(timer.insert(runtime.timer(at))),
+    };
+    let mut timer = timer;
     std::future::poll_fn(|cx| {
         if signal.poll_fired(cx).is_ready() {
             return Poll::Ready(());
         }
-        match timer.as_mut().as_pin_mut() {
-            Some(t) => t.poll(cx),
+        match timer.as_mut() {
+            Some(t) => Pin::new(&mut **t).poll(cx),
             None => Poll::Pending,
         }
     })
@@ -121,13 +136,16 @@ fn drive<T: AsyncTransport, P: Payload + Send + 'static>(
     mut driven: Driven<P>,
 ) -> impl Future<Output = Result<Submitted<P>, Error>> + Send {
     async move {
+        let mut timer = None;
         loop {
             match next(&transport, &mut driven) {
                 Await::Exchange(exchange, id, purpose) => {
                     let answer = exchange.await;
                     driven.handle_answer(id, purpose, answer);
                 }
-                Await::Wait(until) => wait::<T::Runtime>(driven.signal(), until).await,
+                Await::Wait(until) => {
+                    wait(transport.runtime(), &mut timer, driven.signal(), until).await
+                }
                 Await::Done(result) => return result,
             }
         }
@@ -179,7 +197,7 @@ impl<T: AsyncTransport> Client<T> {
             endpoint,
             self.shared.config.api_base(),
             config,
-            Instant::now(),
+            self.shared.clock.now(),
         );
         let future = self.start(n, call);
         async move { data(future.await) }
@@ -199,7 +217,7 @@ impl<T: AsyncTransport> Client<T> {
             endpoint,
             self.shared.config.api_base(),
             config,
-            Instant::now(),
+            self.shared.clock.now(),
         );
         self.start(n, call)
     }
@@ -227,7 +245,13 @@ impl<T: AsyncTransport> Client<T> {
         let base = self.shared.config.api_base();
         let future = self.start(
             n,
-            Call::resume(results_id, generation, base, config, Instant::now()),
+            Call::resume(
+                results_id,
+                generation,
+                base,
+                config,
+                self.shared.clock.now(),
+            ),
         );
         async move { data(future.await) }
     }
@@ -256,10 +280,12 @@ impl<T: AsyncTransport> Client<T> {
         refresh_id: Option<RefreshId>,
     ) -> impl Future<Output = Result<Refresh, Error>> + Send + 'static {
         let (n, config) = self.shared.new_refresh_wait();
-        let pending = refresh_wait::RefreshWait::new(entity_id, refresh_id, config, Instant::now());
+        let pending =
+            refresh_wait::RefreshWait::new(entity_id, refresh_id, config, self.shared.clock.now());
         let mut driven = RefreshDriven::new(self.shared.clone(), n, pending);
         let client = self.clone();
         async move {
+            let mut timer = None;
             loop {
                 // Each poll is a boxed call future: nothing but `driven` lives across a wait.
                 match driven.step() {
@@ -271,7 +297,10 @@ impl<T: AsyncTransport> Client<T> {
                         let answer = client.call(list).await;
                         driven.handle_list(answer)
                     }
-                    RefreshStep::Wait(until) => wait::<T::Runtime>(driven.signal(), until).await,
+                    RefreshStep::Wait(until) => {
+                        let runtime = client.transport.runtime();
+                        wait(runtime, &mut timer, driven.signal(), until).await
+                    }
                     RefreshStep::Done(result) => return result,
                 }
             }
@@ -341,7 +370,7 @@ impl<I: Collection + Send + 'static, T: AsyncTransport> Stream for Items<I, T> {
             let (n, config) = shared.new_call();
             match this
                 .cursor
-                .next(shared.config.api_base(), config, Instant::now())
+                .next(shared.config.api_base(), config, shared.clock.now())
             {
                 Next::Item(item) => return Poll::Ready(Some(Ok(item))),
                 Next::Done => return Poll::Ready(None),

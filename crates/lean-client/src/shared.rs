@@ -6,6 +6,7 @@
 //! No lock here is held across a step of a call: the registry and the token cache synchronise
 //! themselves.
 
+use crate::runtime::Clock;
 use crate::transport::{Connect, TransportOptions};
 use crate::wake::Waiters;
 use lean_proto::auth::TokenCache;
@@ -139,6 +140,8 @@ pub struct Shared {
     pub(crate) progress: Mutex<Option<Progress>>,
     /// How the registry wakes this client's calls (it holds it weakly).
     notify: Arc<dyn Fn(&ResultsId) + Send + Sync>,
+    /// Where "now" comes from: the transport's runtime.
+    pub(crate) clock: Clock,
 }
 
 impl Shared {
@@ -208,7 +211,7 @@ impl Shared {
             &*self.registry,
             signature,
             body,
-            Instant::now(),
+            self.clock.now(),
         );
         match ack.event().map(|e| &e.kind) {
             Some(EventKind::ResultsReady { results_id }) => self.waiters.wake_results(results_id),
@@ -221,7 +224,7 @@ impl Shared {
     /// A `results.ready` learnt elsewhere (another instance, a queue): mark it and wake the
     /// call waiting for it here, if any.
     pub(crate) fn results_ready(&self, results_id: &ResultsId) {
-        self.registry.mark_ready(results_id, Instant::now());
+        self.registry.mark_ready(results_id, self.clock.now());
         self.waiters.wake_results(results_id);
     }
 
@@ -249,6 +252,8 @@ pub trait FromParts: Sized {
     type Transport: Connect;
     /// Assembles the client.
     fn from_parts(shared: Arc<Shared>, transport: Self::Transport) -> Self;
+    /// The clock the client reads: its transport's.
+    fn clock(transport: &Self::Transport) -> Clock;
 }
 
 impl<C: FromParts> ClientBuilder<C> {
@@ -317,6 +322,13 @@ impl<C: FromParts> ClientBuilder<C> {
     /// The client.
     pub fn build(self) -> Result<C, Error> {
         let transport = C::Transport::connect(&self.options)?;
+        Ok(self.build_with(transport))
+    }
+
+    /// The client, over a transport made elsewhere (a test double, a simulated network). The
+    /// transport options of this builder are not used: the transport was made without them.
+    pub fn build_with(self, transport: C::Transport) -> C {
+        let clock = C::clock(&transport);
         let shared = Arc::new_cyclic(|me: &std::sync::Weak<Shared>| {
             // Weak: the registry may outlive the client (shared by several), and must not keep
             // it; the registry holds this waker weakly too, so it goes with the client.
@@ -343,10 +355,11 @@ impl<C: FromParts> ClientBuilder<C> {
                 calls: AtomicU64::new(0),
                 progress: Mutex::new(None),
                 notify,
+                clock,
             }
         });
         shared.registry.attach(Arc::downgrade(&shared.notify));
-        Ok(C::from_parts(shared, transport))
+        C::from_parts(shared, transport)
     }
 }
 
@@ -354,7 +367,7 @@ impl<C: FromParts> ClientBuilder<C> {
 /// construction, configuration, the webhook intake, readiness from elsewhere, progress and
 /// the waking counters. Each flavour adds how it calls.
 macro_rules! client_parts {
-    ($(#[$doc:meta])* $bound:ident) => {
+    ($(#[$doc:meta])* $bound:ident, |$t:ident| $clock:expr) => {
         $(#[$doc])*
         pub struct Client<T> {
             shared: Arc<Shared>,
@@ -377,6 +390,9 @@ macro_rules! client_parts {
             type Transport = T;
             fn from_parts(shared: Arc<Shared>, transport: T) -> Self {
                 Client { shared, transport: Arc::new(transport) }
+            }
+            fn clock($t: &T) -> crate::runtime::Clock {
+                $clock
             }
         }
 

@@ -1,15 +1,16 @@
-//! What an adapter implements: a transport that sends one request, and for async a runtime that
-//! sleeps. Nothing else is an adapter's job.
+//! What an adapter implements: a transport that sends one request, and for async the
+//! [`Runtime`] its futures run on (a clock and a timer). Nothing else is an adapter's job.
 //!
 //! This module owns the contract between the driver and an adapter, and the one rule that
 //! turns a low-level failure into the core's [`TransportError`] ([`failure`]): every adapter
 //! maps its library's errors onto the same five facts, so the core decides retries the same
 //! way whatever moves the bytes. It must not hold protocol logic: no status codes, no retries.
 
+pub use crate::runtime::{Clock, Runtime, Timer};
 use lean_proto::client::Error;
 use lean_proto::retry::TransportError;
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What the builder collects for the transport: limits and TLS material. A transport that
 /// cannot honour an option refuses it in [`Connect::connect`] instead of ignoring it.
@@ -79,12 +80,20 @@ pub trait BlockingTransport: Connect {
         request: http::Request<Vec<u8>>,
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, TransportError>;
+
+    /// The clock the client reads (the system's, unless a test transport brings its own).
+    fn clock(&self) -> Clock {
+        Clock::system()
+    }
 }
 
 /// An async transport; the same contract as [`BlockingTransport`].
 pub trait AsyncTransport: Connect {
-    /// The runtime its futures run on, for the driver's timers.
+    /// The runtime its futures run on, for the driver's clock and timers.
     type Runtime: Runtime;
+
+    /// That runtime (a cheap handle).
+    fn runtime(&self) -> &Self::Runtime;
 
     /// One exchange. The future is `Send`, so calls can be spawned; dropping it abandons the
     /// exchange (the transport must then not reuse that connection).
@@ -93,12 +102,6 @@ pub trait AsyncTransport: Connect {
         request: http::Request<Vec<u8>>,
         timeout: Duration,
     ) -> impl Future<Output = Result<http::Response<Vec<u8>>, TransportError>> + Send;
-}
-
-/// The timer of an async runtime.
-pub trait Runtime: Send + Sync + 'static {
-    /// Completes at `at` (at once when it is past).
-    fn sleep_until(at: Instant) -> impl Future<Output = ()> + Send;
 }
 
 /// A low-level failure, as every adapter reports it.

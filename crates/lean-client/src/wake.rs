@@ -53,8 +53,8 @@ impl Signal {
         self.fired.swap(false, Ordering::AcqRel)
     }
 
-    /// Blocks the thread until fired or `until` (forever when `None`).
-    pub(crate) fn wait_blocking(&self, until: Option<Instant>) {
+    /// Blocks the thread until fired or `until` by `clock` (forever when `None`).
+    pub(crate) fn wait_blocking(&self, until: Option<Instant>, clock: &crate::runtime::Clock) {
         loop {
             if self.take() {
                 return;
@@ -66,7 +66,7 @@ impl Signal {
             }
             match until {
                 Some(at) => {
-                    let now = Instant::now();
+                    let now = clock.now();
                     if now >= at {
                         return;
                     }

@@ -14,7 +14,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How the tests run futures on an adapter's own runtime.
 pub trait Executor: Send + Sync + 'static {
@@ -249,6 +249,7 @@ fn spawn_all<X: Executor, O: Send + 'static>(
 /// `call`'s output, or `None` when `after` passed first: the call is dropped then, wherever
 /// it was.
 async fn unless_dropped_after<RT: Runtime, F: Future>(
+    runtime: RT,
     call: F,
     after: Option<Duration>,
 ) -> Option<F::Output> {
@@ -256,12 +257,12 @@ async fn unless_dropped_after<RT: Runtime, F: Future>(
         return Some(call.await);
     };
     let mut call = std::pin::pin!(call);
-    let mut timer = std::pin::pin!(RT::sleep_until(Instant::now() + after));
+    let mut timer = runtime.timer(runtime.now() + after);
     std::future::poll_fn(|cx| {
         if let Poll::Ready(r) = call.as_mut().poll(cx) {
             return Poll::Ready(Some(r));
         }
-        timer.as_mut().poll(cx).map(|()| None)
+        std::pin::Pin::new(&mut timer).poll(cx).map(|()| None)
     })
     .await
 }
@@ -357,8 +358,9 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
         // Dropped inside its own task, as an application's `select!` or `timeout` would.
         let calls = calls.into_iter().map(|(e, options, after)| {
             let call = self.0.call_with(e, &options);
+            let runtime = self.0.transport().runtime().clone();
             async move {
-                unless_dropped_after::<T::Runtime, _>(call, after)
+                unless_dropped_after(runtime, call, after)
                     .await
                     .map(|r| r.map_err(Into::into))
             }
@@ -372,7 +374,8 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
     {
         let call = self.0.call(endpoint);
         // Finished first (true), or the timer fired and the call is dropped there (false).
-        Some(X::block_on(unless_dropped_after::<T::Runtime, _>(call, Some(after))).is_some())
+        let runtime = self.0.transport().runtime().clone();
+        Some(X::block_on(unless_dropped_after(runtime, call, Some(after))).is_some())
     }
     fn raw_send(
         options: &TransportOptions,

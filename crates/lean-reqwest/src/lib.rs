@@ -51,7 +51,8 @@ use lean_proto::ConfigError;
 use lean_proto::client::TlsError;
 
 use lean_client::transport::{
-    AsyncTransport, Connect, Failure, Runtime, TransportOptions, failure, io_failure, io_kind_in,
+    AsyncTransport, Connect, Failure, Runtime, Timer, TransportOptions, failure, io_failure,
+    io_kind_in,
 };
 use lean_proto::retry::TransportError;
 use rustls::pki_types::pem::PemObject;
@@ -71,12 +72,38 @@ pub struct Reqwest {
     max_body: u64,
 }
 
-/// tokio's timer.
+/// tokio's clock and timer. Its clock is tokio's: a test runtime with paused time
+/// (`tokio::time::pause`) runs the client in virtual time.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Tokio;
 
 impl Runtime for Tokio {
-    fn sleep_until(at: Instant) -> impl std::future::Future<Output = ()> + Send {
-        tokio::time::sleep_until(at.into())
+    type Timer = TokioTimer;
+    fn now(&self) -> Instant {
+        tokio::time::Instant::now().into_std()
+    }
+    fn timer(&self, at: Instant) -> TokioTimer {
+        TokioTimer(Box::pin(tokio::time::sleep_until(at.into())))
+    }
+}
+
+/// tokio's `Sleep`, moved with `reset`.
+#[derive(Debug)]
+pub struct TokioTimer(std::pin::Pin<Box<tokio::time::Sleep>>);
+
+impl std::future::Future for TokioTimer {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        self.0.as_mut().poll(cx)
+    }
+}
+
+impl Timer for TokioTimer {
+    fn reset(&mut self, at: Instant) {
+        self.0.as_mut().reset(at.into())
     }
 }
 
@@ -132,6 +159,10 @@ impl Connect for Reqwest {
 
 impl AsyncTransport for Reqwest {
     type Runtime = Tokio;
+
+    fn runtime(&self) -> &Tokio {
+        &Tokio
+    }
 
     async fn send(
         &self,

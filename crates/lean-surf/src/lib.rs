@@ -55,10 +55,13 @@ pub use lean_client::{
     lean_proto,
 };
 
+mod deadline;
+
 use async_std::io::ReadExt;
-use lean_client::deadline::Deadlines;
+use deadline::Deadlines;
+use lean_client::runtime::{Runtime, Timer};
 use lean_client::transport::{
-    AsyncTransport, Connect, Failure, Runtime, TransportOptions, failure, io_failure,
+    AsyncTransport, Connect, Failure, TransportOptions, failure, io_failure,
 };
 use lean_proto::retry::TransportError;
 use std::sync::Mutex;
@@ -121,12 +124,37 @@ impl Checkout<'_> {
     }
 }
 
-/// async-std's timer.
+/// async-std's clock and timer (async-io's, which async-std runs on).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct AsyncStd;
 
 impl Runtime for AsyncStd {
-    fn sleep_until(at: Instant) -> impl std::future::Future<Output = ()> + Send {
-        async_std::task::sleep(at.saturating_duration_since(Instant::now()))
+    type Timer = AsyncIoTimer;
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+    fn timer(&self, at: Instant) -> AsyncIoTimer {
+        AsyncIoTimer(async_io::Timer::at(at))
+    }
+}
+
+/// async-io's timer, moved with `set_at`.
+#[derive(Debug)]
+pub struct AsyncIoTimer(async_io::Timer);
+
+impl std::future::Future for AsyncIoTimer {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        std::pin::Pin::new(&mut self.0).poll(cx).map(|_| ())
+    }
+}
+
+impl Timer for AsyncIoTimer {
+    fn reset(&mut self, at: Instant) {
+        self.0.set_at(at)
     }
 }
 
@@ -145,13 +173,17 @@ impl Connect for Surf {
         Ok(Surf {
             idle: Mutex::new(Vec::new()),
             max_body: options.max_body,
-            deadlines: Deadlines::default(),
+            deadlines: Deadlines::new(AsyncStd),
         })
     }
 }
 
 impl AsyncTransport for Surf {
     type Runtime = AsyncStd;
+
+    fn runtime(&self) -> &AsyncStd {
+        &AsyncStd
+    }
 
     async fn send(
         &self,

@@ -7,13 +7,12 @@
 //! armed for the earliest deadline, kept while later deadlines come and go, polled always with
 //! the same waker (so the runtime never re-registers it), and re-armed only when it fires.
 //!
-//! This module owns that timer and nothing else; an adapter wraps its exchange in
+//! This module owns that timer and nothing else; the transport wraps its exchange in
 //! [`Deadlines::within`] instead of its runtime's `timeout`.
 
-use crate::transport::Runtime;
+use lean_client::runtime::Runtime;
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -53,32 +52,32 @@ fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
 }
 
 /// The shared deadline timer of one transport (one per client; cheap to share).
-pub struct Deadlines<R: Runtime> {
+pub(crate) struct Deadlines<R: Runtime> {
     state: Arc<Mutex<State>>,
     fired: Waker,
     ids: AtomicU64,
-    runtime: PhantomData<fn() -> R>,
+    runtime: R,
 }
 
-impl<R: Runtime> Default for Deadlines<R> {
-    fn default() -> Self {
+impl<R: Runtime> Deadlines<R> {
+    pub(crate) fn new(runtime: R) -> Self {
         let state = Arc::new(Mutex::new(State::default()));
         Deadlines {
             fired: Waker::from(Arc::new(Fired(state.clone()))),
             state,
             ids: AtomicU64::new(0),
-            runtime: PhantomData,
+            runtime,
         }
     }
 }
 
 /// The exchange took longer than its deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Elapsed;
+pub(crate) struct Elapsed;
 
 impl<R: Runtime> Deadlines<R> {
     /// Runs `exchange` until it ends or `deadline` passes, whichever comes first.
-    pub async fn within<F: Future>(
+    pub(crate) async fn within<F: Future>(
         &self,
         deadline: Instant,
         exchange: F,
@@ -107,7 +106,7 @@ struct Entry<'a, R: Runtime> {
 
 impl<R: Runtime> Entry<'_, R> {
     fn poll_deadline<T>(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Elapsed>> {
-        let now = Instant::now();
+        let now = self.deadlines.runtime.now();
         if now >= self.key.0 {
             return Poll::Ready(Err(Elapsed));
         }
@@ -119,7 +118,7 @@ impl<R: Runtime> Entry<'_, R> {
         // earlier than needed is kept: it fires, wakes everyone, and is re-armed then.
         let mut timer = state.timer.take();
         if timer.as_ref().is_none_or(|(at, _)| *at > earliest) {
-            timer = Some((earliest, Box::pin(R::sleep_until(earliest))));
+            timer = Some((earliest, Box::pin(d.runtime.timer(earliest))));
         }
         // Polled outside the lock: a runtime may wake from inside `poll`.
         drop(state);
@@ -154,55 +153,8 @@ impl<R: Runtime> Drop for Entry<'_, R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::AsyncStd;
     use std::time::Duration;
-
-    /// A runtime whose timer is a thread (enough for a test without a real runtime).
-    struct ThreadTimer;
-    impl Runtime for ThreadTimer {
-        fn sleep_until(at: Instant) -> impl Future<Output = ()> + Send {
-            let (tx, rx) = std::sync::mpsc::channel::<()>();
-            let waker: Arc<Mutex<Option<Waker>>> = Arc::default();
-            let w = waker.clone();
-            std::thread::spawn(move || {
-                std::thread::sleep(at.saturating_duration_since(Instant::now()));
-                let _ = tx.send(());
-                if let Some(w) = lock_w(&w).take() {
-                    w.wake();
-                }
-            });
-            std::future::poll_fn(move |cx| {
-                *lock_w(&waker) = Some(cx.waker().clone());
-                if rx.try_recv().is_ok() {
-                    Poll::Ready(())
-                } else {
-                    Poll::Pending
-                }
-            })
-        }
-    }
-    fn lock_w(m: &Mutex<Option<Waker>>) -> MutexGuard<'_, Option<Waker>> {
-        m.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn block_on<F: Future>(f: F) -> F::Output {
-        struct Unpark(std::thread::Thread);
-        impl Wake for Unpark {
-            fn wake(self: Arc<Self>) {
-                self.0.unpark()
-            }
-        }
-        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-        let mut cx = Context::from_waker(&waker);
-        let mut f = std::pin::pin!(f);
-        let until = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-                return v;
-            }
-            assert!(Instant::now() < until, "the test future never finished");
-            std::thread::park_timeout(Duration::from_millis(50));
-        }
-    }
 
     /// Pending once (waking itself), then ready with `v`.
     fn yield_once<T: Unpin>(v: T) -> impl Future<Output = T> {
@@ -218,42 +170,57 @@ mod tests {
         })
     }
 
+    fn armed_at(d: &Deadlines<AsyncStd>) -> Option<Instant> {
+        lock(&d.state).timer.as_ref().map(|(at, _)| *at)
+    }
+
     #[test]
     fn a_quick_exchange_ends_and_a_slow_one_times_out() {
-        let d = Deadlines::<ThreadTimer>::default();
-        let far = Instant::now() + Duration::from_secs(30);
-        assert_eq!(block_on(d.within(far, async { 7 })), Ok(7));
-        let soon = Instant::now() + Duration::from_millis(50);
+        let d = Deadlines::new(AsyncStd);
+        let now = Instant::now();
+        let far = now + Duration::from_secs(30);
+        assert_eq!(async_std::task::block_on(d.within(far, async { 7 })), Ok(7));
+        let soon = now + Duration::from_millis(20);
         let never = std::future::pending::<()>();
-        let started = Instant::now();
-        assert_eq!(block_on(d.within(soon, never)), Err(Elapsed));
-        assert!(started.elapsed() >= Duration::from_millis(50));
+        assert_eq!(
+            async_std::task::block_on(d.within(soon, never)),
+            Err(Elapsed)
+        );
         assert!(lock(&d.state).waiting.is_empty(), "entries leave the list");
     }
 
     #[test]
     fn a_timer_armed_for_a_far_deadline_is_re_armed_for_a_nearer_one() {
-        let d = Deadlines::<ThreadTimer>::default();
+        let d = Deadlines::new(AsyncStd);
         // A far deadline arms the timer (the exchange waits once); the exchange ends; the timer
         // stays armed far away, for the next exchanges to share.
         let far = Instant::now() + Duration::from_secs(30);
-        assert_eq!(block_on(d.within(far, yield_once(1))), Ok(1));
-        assert!(lock(&d.state).timer.is_some());
-        let armed = lock(&d.state).timer.as_ref().map(|(at, _)| *at);
-        let later = Instant::now() + Duration::from_secs(31);
-        assert_eq!(block_on(d.within(later, yield_once(2))), Ok(2));
         assert_eq!(
-            lock(&d.state).timer.as_ref().map(|(at, _)| *at),
-            armed,
-            "reused, not re-armed"
+            async_std::task::block_on(d.within(far, yield_once(1))),
+            Ok(1)
         );
-        // A nearer deadline must not wait for the far timer.
-        let soon = Instant::now() + Duration::from_millis(50);
-        let started = Instant::now();
+        assert_eq!(armed_at(&d), Some(far));
+        let later = far + Duration::from_secs(1);
         assert_eq!(
-            block_on(d.within(soon, std::future::pending::<()>())),
+            async_std::task::block_on(d.within(later, yield_once(2))),
+            Ok(2)
+        );
+        assert_eq!(armed_at(&d), Some(far), "reused, not re-armed");
+        // A nearer deadline re-arms it at once, so it does not wait for the far timer.
+        let soon = Instant::now() + Duration::from_millis(20);
+        {
+            let mut waiting = std::pin::pin!(d.within(soon, std::future::pending::<()>()));
+            let mut cx = Context::from_waker(Waker::noop());
+            assert!(waiting.as_mut().poll(&mut cx).is_pending());
+            assert_eq!(armed_at(&d), Some(soon));
+        }
+        assert!(
+            lock(&d.state).waiting.is_empty(),
+            "a dropped exchange leaves the list"
+        );
+        assert_eq!(
+            async_std::task::block_on(d.within(soon, std::future::pending::<()>())),
             Err(Elapsed)
         );
-        assert!(started.elapsed() < Duration::from_secs(5));
     }
 }
