@@ -12,6 +12,7 @@ use lean_proto::*;
 use lean_redis::{RedisConfig, RedisDedupe, RedisResults};
 use lean_sandbox::{FaultKind, FaultRule, Latency, Sandbox, SandboxConfig};
 use lean_ureq::Client;
+use lean_ureq::observe::ProgressBoard;
 use std::sync::Arc;
 use std::sync::mpsc::channel;
 use std::time::{Duration, Instant};
@@ -25,8 +26,16 @@ fn sandbox() -> Sandbox {
     .expect("sandbox")
 }
 
-fn instance(sandbox: &Sandbox, calls: CallConfig, redis: Option<&str>) -> Client {
+/// A client, with a board of what its calls wait for.
+struct Instance {
+    client: Client,
+    board: ProgressBoard,
+}
+
+fn instance(sandbox: &Sandbox, calls: CallConfig, redis: Option<&str>) -> Instance {
+    let board = ProgressBoard::default();
     let mut b = Client::builder(sandbox.client_config())
+        .observer(Arc::new(board.clone()))
         .webhook_secret(sandbox.webhook_secret())
         .call_config(calls);
     if let Some(url) = redis {
@@ -37,11 +46,20 @@ fn instance(sandbox: &Sandbox, calls: CallConfig, redis: Option<&str>) -> Client
                 RedisDedupe::new(RedisConfig::new(url)).expect("dedupe"),
             ));
     }
-    b.build().expect("client")
+    Instance {
+        client: b.build().expect("client"),
+        board,
+    }
 }
 
 /// Webhook on `b` → the call on `a` returns, `samples` times.
-fn cross(sandbox: &Sandbox, a: &Client, b: &Client, samples: usize, event0: u64) -> Vec<Duration> {
+fn cross(
+    sandbox: &Sandbox,
+    a: &Instance,
+    b: &Instance,
+    samples: usize,
+    event0: u64,
+) -> Vec<Duration> {
     let entity = sandbox.entities()[0].clone();
     let mut pending = GetAccounts::new(entity);
     pending.options.asynchronous = true;
@@ -55,18 +73,20 @@ fn cross(sandbox: &Sandbox, a: &Client, b: &Client, samples: usize, event0: u64)
         ));
         let submitted = Instant::now();
         let (done, finished) = channel();
-        let (caller, request) = (a.clone(), pending.clone());
+        let (caller, request) = (a.client.clone(), pending.clone());
         std::thread::spawn(move || {
             let ok = caller.call(request).is_ok();
             let _ = done.send((Instant::now(), ok));
         });
         // The call got PENDING and now waits for its results_id.
         wait_until("the call to park", Duration::from_secs(10), || {
-            a.progress()
+            a.board
+                .latest()
                 .is_some_and(|p| matches!(p.waiting, lean_ureq::Waiting::Results(_)))
         });
         let id = a
-            .progress()
+            .board
+            .latest()
             .and_then(|p| p.results_id)
             .expect("a results_id");
         std::thread::sleep(
@@ -74,7 +94,7 @@ fn cross(sandbox: &Sandbox, a: &Client, b: &Client, samples: usize, event0: u64)
         );
         let (sig, body) = signed(&secret, &id, event0 + s as u64);
         let t0 = Instant::now();
-        assert_eq!(b.handle_webhook(Some(&sig), &body).status(), 200);
+        assert_eq!(b.client.handle_webhook(Some(&sig), &body).status(), 200);
         let (at, ok) = finished
             .recv_timeout(Duration::from_secs(120))
             .expect("returned");
@@ -105,17 +125,20 @@ fn main() {
     let plain = instance(&sandbox, eager, None);
     let mut ready_request = GetAccounts::new(sandbox.entities()[0].clone());
     ready_request.options.asynchronous = true;
-    let ready = match plain.submit(ready_request).expect("submit") {
+    let ready = match plain.client.submit(ready_request).expect("submit") {
         lean_ureq::Submitted::Pending(id) => id,
         lean_ureq::Submitted::Data(_) => panic!("PENDING expected"),
     };
     wait_until("ready results", Duration::from_secs(5), || {
-        plain.resume::<Page<Account>>(ready.clone()).is_ok()
+        plain.client.resume::<Page<Account>>(ready.clone()).is_ok()
     });
     let mut get: Vec<Duration> = (0..samples)
         .map(|_| {
             let t0 = Instant::now();
-            plain.resume::<Page<Account>>(ready.clone()).expect("GET");
+            plain
+                .client
+                .resume::<Page<Account>>(ready.clone())
+                .expect("GET");
             t0.elapsed()
         })
         .collect();

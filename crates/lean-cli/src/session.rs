@@ -57,6 +57,8 @@ fn start_emulator() -> Result<(Config, Option<Emulator>), Fail> {
 /// A client, and the embedded emulator when no credentials were given.
 pub(crate) struct Session {
     pub(crate) client: Client,
+    /// What the running call waits for (the spinner reads it).
+    progress: lean_ureq::observe::ProgressBoard,
     pub(crate) sandbox: Option<Emulator>,
     pub(crate) config: Config,
 }
@@ -92,12 +94,15 @@ impl Session {
             calls.deadline = crate::duration(d)?;
         }
         calls.correlation_id = c.correlation_id.clone();
+        let progress = lean_ureq::observe::ProgressBoard::default();
         let client = Client::builder(config.clone())
             .call_config(calls)
+            .observer(std::sync::Arc::new(progress.clone()))
             .build()
             .map_err(Fail::from)?;
         Ok(Session {
             client,
+            progress,
             sandbox,
             config,
         })
@@ -141,12 +146,12 @@ impl Session {
         }
         let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let spinner = {
-            let (client, done) = (self.client.clone(), done.clone());
+            let (board, done) = (self.progress.clone(), done.clone());
             std::thread::spawn(move || {
                 let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
                 let mut i = 0;
                 while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                    if let Some(p) = client.progress() {
+                    if let Some(p) = board.latest() {
                         let what = match &p.waiting {
                             Waiting::Results(_) => "PENDING: polling for the results",
                             Waiting::Backoff => "backing off before a retry",

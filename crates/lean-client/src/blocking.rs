@@ -5,7 +5,7 @@
 
 use crate::drive::{Driven, RefreshDriven, RefreshStep, Step};
 use crate::endpoints::for_each_endpoint;
-use crate::shared::{CallOptions, ClientBuilder, FromParts, Progress, Shared};
+use crate::shared::{CallOptions, ClientBuilder, FromParts, Shared};
 use crate::transport::BlockingTransport;
 use lean_proto::call::{Call, CallData, Transmit};
 use lean_proto::client::{Error, Submitted};

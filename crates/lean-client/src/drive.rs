@@ -6,7 +6,8 @@
 //! same for a wait for a data refresh. The blocking and async clients differ only in how they
 //! send and how they wait.
 
-use crate::shared::{Progress, Shared};
+use crate::observe::{CallInfo, Watching};
+use crate::shared::Shared;
 use crate::wake::{Slot, Subscription};
 use lean_proto::call::{Call, CallData, Purpose, Transmit, TransmitId, Waiting};
 use lean_proto::client::{Error, Submitted};
@@ -32,18 +33,25 @@ pub(crate) struct Driven<P: Payload> {
     shared: Arc<Shared>,
     call: Call<P>,
     slot: Slot,
-    started: Instant,
-    last: Waiting,
+    /// Who watches this call; told every event the core says, in order.
+    watching: Watching,
 }
 
 impl<P: Payload + 'static> Driven<P> {
     pub(crate) fn new(shared: Arc<Shared>, number: u64, call: Call<P>) -> Self {
-        Driven {
+        let watching = shared.observers.start(CallInfo {
+            number,
+            endpoint: call.endpoint(),
+            entity_id: call.entity_id(),
+            results_id: call.results_id().cloned(),
+            correlation_id: call.config().correlation_id.clone(),
             started: shared.clock.now(),
+        });
+        Driven {
             shared,
             call,
             slot: Slot::new(number),
-            last: Waiting::Nothing,
+            watching,
         }
     }
 
@@ -54,6 +62,8 @@ impl<P: Payload + 'static> Driven<P> {
     /// Advances the call as far as it goes without IO or waiting.
     pub(crate) fn step(&mut self) -> Step<P> {
         loop {
+            let now = self.shared.clock.now();
+            self.tell(now);
             if let Some(outcome) = self.call.poll_outcome() {
                 return self.end(outcome.map(Submitted::Data).map_err(Error::from));
             }
@@ -61,9 +71,8 @@ impl<P: Payload + 'static> Driven<P> {
                 return self.end(Ok(Submitted::Pending(id)));
             }
             let shared = &*self.shared;
-            let now = shared.clock.now();
             if let Some(tx) = self.call.poll_transmit(now, &shared.ctx()) {
-                self.report();
+                self.tell(now);
                 return Step::Send(tx);
             }
             if self.call.is_done() {
@@ -81,7 +90,7 @@ impl<P: Payload + 'static> Driven<P> {
             if self.call.waiting() == Waiting::Nothing {
                 continue; // something to send now, or done
             }
-            self.report();
+            self.tell(now);
             return Step::Wait(self.call.poll_timeout());
         }
     }
@@ -99,30 +108,28 @@ impl<P: Payload + 'static> Driven<P> {
             Ok(response) => self.call.handle_response(id, response, now, &ctx),
             Err(e) => self.call.handle_transport_error(id, e, now, &ctx),
         }
+        self.tell(now);
         if purpose == Purpose::Token {
             // The fetch ended (a token, or room for the next caller to fetch one).
             self.shared.waiters.wake_token();
         }
     }
 
-    fn report(&mut self) {
-        let waiting = self.call.waiting();
-        if waiting != self.last {
-            self.last = waiting.clone();
-            self.shared.report(Some(Progress {
-                waiting,
-                results_id: self.call.results_id().cloned(),
-                requests: self.call.requests_sent(),
-                started: self.started,
-            }));
-        }
-    }
-
     fn end(&mut self, result: Result<Submitted<P>, Error>) -> Step<P> {
         self.slot
             .subscribe(&self.shared.waiters, Subscription::Nothing);
-        self.shared.report(None);
         Step::Done(result)
+    }
+}
+
+impl<P: Payload> Driven<P> {
+    /// Hands what the core said to the watchers (and drains it either way).
+    fn tell(&mut self, now: Instant) {
+        while let Some(event) = self.call.poll_event() {
+            if !self.watching.is_empty() {
+                self.watching.event(&event, now);
+            }
+        }
     }
 }
 
@@ -133,6 +140,7 @@ impl<P: Payload> Drop for Driven<P> {
             if released.token_fetch {
                 self.shared.waiters.wake_token();
             }
+            self.tell(self.shared.clock.now());
         }
         self.slot
             .subscribe(&self.shared.waiters, Subscription::Nothing);

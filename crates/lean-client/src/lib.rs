@@ -10,6 +10,8 @@
 //! - [`blocking`] and [`nonblocking`]: the two client flavours, with the same surface.
 //! - [`transport`]: what an adapter implements (one `send`, and for async a runtime).
 //! - [`runtime`]: where "now" comes from: the runtime's clock and resettable timer.
+//! - [`observe`]: every call's events, with its identity, for observers: progress, metrics
+//!   and (feature `tracing`) spans.
 //!
 //! An adapter is a transport and nothing else: `lean-ureq` (blocking, ureq 3), `lean-surf`
 //! (async-std + surf), `lean-reqwest` (tokio + reqwest). See `docs/adapters.md` for writing
@@ -42,6 +44,7 @@ pub mod blocking;
 mod drive;
 mod endpoints;
 pub mod nonblocking;
+pub mod observe;
 pub mod runtime;
 pub mod shared;
 pub mod transport;
@@ -54,7 +57,7 @@ pub struct AdapterGuide;
 
 pub use lean_proto::call::{CallConfig, CallError, CallErrorKind, Waiting};
 pub use lean_proto::client::{Error, Submitted};
-pub use shared::{CallOptions, ClientBuilder, Progress};
+pub use shared::{CallOptions, ClientBuilder};
 
 /// What most programs using lean-rs need, in one `use`. Each adapter re-exports it with its
 /// own `Client` (`use lean_reqwest::prelude::*;`).

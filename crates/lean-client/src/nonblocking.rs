@@ -7,7 +7,7 @@
 use crate::drive::{Driven, RefreshDriven, RefreshStep, Step};
 use crate::endpoints::for_each_endpoint;
 use crate::runtime::{Runtime, Timer};
-use crate::shared::{CallOptions, ClientBuilder, FromParts, Progress, Shared};
+use crate::shared::{CallOptions, ClientBuilder, FromParts, Shared};
 use crate::transport::AsyncTransport;
 use futures_core::Stream;
 use lean_proto::call::{Call, CallData, Purpose, Transmit, TransmitId};

@@ -6,11 +6,12 @@
 //! No lock here is held across a step of a call: the registry and the token cache synchronise
 //! themselves.
 
+use crate::observe::{ClientEvent, Observer, Observers, ack_label};
 use crate::runtime::Clock;
 use crate::transport::{Connect, TransportOptions};
 use crate::wake::Waiters;
 use lean_proto::auth::TokenCache;
-use lean_proto::call::{CallConfig, Context, Waiting};
+use lean_proto::call::{CallConfig, Context};
 use lean_proto::client::Error;
 use lean_proto::refresh_wait::{RefreshWaitConfig, supersedes};
 use lean_proto::results::{InMemoryResults, ResultsRegistry};
@@ -22,7 +23,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Settings of one call that differ from the client's [`CallConfig`], without a second client
 /// (which would fetch a second token and keep a second registry).
@@ -110,19 +111,6 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// What the client's most recent call is doing, for progress displays (polled, not pushed).
-#[derive(Debug, Clone)]
-pub struct Progress {
-    /// What it waits for.
-    pub waiting: Waiting,
-    /// Its `results_id`, once Lean gave one.
-    pub results_id: Option<ResultsId>,
-    /// Requests sent so far.
-    pub requests: u32,
-    /// When the call started.
-    pub started: Instant,
-}
-
 /// The shared state of one client (all its clones).
 pub struct Shared {
     pub(crate) config: Config,
@@ -137,7 +125,8 @@ pub struct Shared {
     refreshes: Mutex<HashMap<EntityId, Refresh>>,
     entropy: RandomState,
     calls: AtomicU64,
-    pub(crate) progress: Mutex<Option<Progress>>,
+    /// Who watches the calls.
+    pub(crate) observers: Observers,
     /// How the registry wakes this client's calls (it holds it weakly).
     notify: Arc<dyn Fn(&ResultsId) + Send + Sync>,
     /// Where "now" comes from: the transport's runtime.
@@ -213,6 +202,15 @@ impl Shared {
             body,
             self.clock.now(),
         );
+        self.observers.client_event(&ClientEvent::Webhook {
+            ack: ack_label(&ack),
+            status: ack.status(),
+            event_type: ack.event().map(|e| e.kind_name.to_string()),
+            results_id: match ack.event().map(|e| &e.kind) {
+                Some(EventKind::ResultsReady { results_id }) => Some(results_id.clone()),
+                _ => None,
+            },
+        });
         match ack.event().map(|e| &e.kind) {
             Some(EventKind::ResultsReady { results_id }) => self.waiters.wake_results(results_id),
             Some(EventKind::DataRefreshUpdated(r)) => self.refresh_updated(r),
@@ -224,12 +222,12 @@ impl Shared {
     /// A `results.ready` learnt elsewhere (another instance, a queue): mark it and wake the
     /// call waiting for it here, if any.
     pub(crate) fn results_ready(&self, results_id: &ResultsId) {
+        self.observers
+            .client_event(&ClientEvent::ResultsReadyFromElsewhere {
+                results_id: results_id.clone(),
+            });
         self.registry.mark_ready(results_id, self.clock.now());
         self.waiters.wake_results(results_id);
-    }
-
-    pub(crate) fn report(&self, progress: Option<Progress>) {
-        *self.progress.lock().unwrap_or_else(|p| p.into_inner()) = progress;
     }
 }
 
@@ -243,6 +241,7 @@ pub struct ClientBuilder<C> {
     registry: Option<Arc<dyn ResultsRegistry>>,
     dedupe: Option<Arc<dyn DedupeStore>>,
     options: TransportOptions,
+    observers: Observers,
     client: PhantomData<fn() -> C>,
 }
 
@@ -265,6 +264,7 @@ impl<C: FromParts> ClientBuilder<C> {
             registry: None,
             dedupe: None,
             options: TransportOptions::default(),
+            observers: Observers::default(),
             client: PhantomData,
         }
     }
@@ -291,6 +291,13 @@ impl<C: FromParts> ClientBuilder<C> {
     /// Where seen webhook ids are kept (default: the last 10,000, in memory).
     pub fn dedupe_store(mut self, dedupe: Arc<dyn DedupeStore>) -> Self {
         self.dedupe = Some(dedupe);
+        self
+    }
+
+    /// Another observer of every call (progress, metrics, your own): see [`crate::observe`].
+    /// With the `tracing` feature, [`crate::observe::TracingObserver`] is always the first.
+    pub fn observer(mut self, observer: Arc<dyn Observer>) -> Self {
+        self.observers.push(observer);
         self
     }
 
@@ -329,6 +336,18 @@ impl<C: FromParts> ClientBuilder<C> {
     /// transport options of this builder are not used: the transport was made without them.
     pub fn build_with(self, transport: C::Transport) -> C {
         let clock = C::clock(&transport);
+        let mut observers = Observers::default();
+        #[cfg(feature = "tracing")]
+        observers.push(Arc::new(crate::observe::TracingObserver));
+        observers.extend(self.observers);
+        if self.webhook_secret.is_none() {
+            observers.client_event(&ClientEvent::Misconfigured {
+                what: "no_webhook_secret",
+                detail: "no webhook secret: every webhook is refused (500), so no results.ready \
+                         ever wakes a PENDING call; each waits for polling instead"
+                    .into(),
+            });
+        }
         let shared = Arc::new_cyclic(|me: &std::sync::Weak<Shared>| {
             // Weak: the registry may outlive the client (shared by several), and must not keep
             // it; the registry holds this waker weakly too, so it goes with the client.
@@ -353,7 +372,7 @@ impl<C: FromParts> ClientBuilder<C> {
                 refreshes: Mutex::new(HashMap::new()),
                 entropy: RandomState::new(),
                 calls: AtomicU64::new(0),
-                progress: Mutex::new(None),
+                observers,
                 notify,
                 clock,
             }
@@ -434,11 +453,6 @@ macro_rules! client_parts {
             /// queue): wakes the refresh waits here for its entity.
             pub fn refresh_updated(&self, refresh: &lean_proto::Refresh) {
                 self.shared.refresh_updated(refresh)
-            }
-
-            /// What the most recent call is doing now (`None` when no call runs).
-            pub fn progress(&self) -> Option<Progress> {
-                self.shared.progress.lock().unwrap_or_else(|p| p.into_inner()).clone()
             }
 
             /// Calls now parked waiting for a `results.ready` or a token.

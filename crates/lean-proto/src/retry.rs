@@ -135,6 +135,18 @@ pub enum TransportError {
 }
 
 impl TransportError {
+    /// A short lower-case name (`connect`, `timeout`, `reset`, `too_large`, `foreign_answer`):
+    /// the `error.type` of traces and the label of metrics.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TransportError::Connect => "connect",
+            TransportError::TimedOut { .. } => "timeout",
+            TransportError::Reset { .. } => "reset",
+            TransportError::TooLarge { .. } => "too_large",
+            TransportError::ForeignAnswer => "foreign_answer",
+        }
+    }
+
     /// Whether Lean may have received the request.
     pub fn may_have_reached_lean(&self) -> bool {
         match self {

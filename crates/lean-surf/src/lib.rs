@@ -51,8 +51,8 @@
 #![forbid(unsafe_code)]
 
 pub use lean_client::{
-    CallConfig, CallError, CallErrorKind, CallOptions, Error, Progress, Submitted, Waiting,
-    lean_proto,
+    CallConfig, CallError, CallErrorKind, CallOptions, Error, Submitted, Waiting, lean_proto,
+    observe,
 };
 
 mod deadline;

@@ -64,7 +64,7 @@ pub enum CallErrorKind {
 }
 
 /// A call's failure. `results_id` is set whenever Lean had given one: keep it, and
-/// [`Call::resume`] later; nothing is lost.
+/// [`Call::resume`](super::Call::resume) later; nothing is lost.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallError {
     /// What happened.

@@ -26,6 +26,8 @@ pub enum Event {
         reason: SendReason,
         /// HTTP method.
         method: http::Method,
+        /// The host the request goes to.
+        server_address: Option<String>,
         /// The URL's path (ids, never credentials); no query.
         url_path: String,
         /// The `lean-correlation-id` it carries (none for a token fetch).

@@ -37,7 +37,7 @@ pub struct Transmit {
     pub id: TransmitId,
     /// The request.
     pub request: http::Request<Vec<u8>>,
-    /// Give up on the answer after this long (then report [`TransportError::TimedOut`]).
+    /// Give up on the answer after this long (then report [`TransportError::TimedOut`](crate::retry::TransportError::TimedOut)).
     pub timeout: Duration,
     /// What it is for.
     pub purpose: Purpose,
@@ -82,7 +82,7 @@ pub struct Context<'a> {
     pub results: &'a dyn ResultsRegistry,
 }
 
-/// What [`Call::abandon`] released, so the driver can tell whoever waits for it.
+/// What [`Call::abandon`](super::Call::abandon) released, so the driver can tell whoever waits for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[must_use]
 pub struct Released {

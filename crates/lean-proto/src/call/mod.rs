@@ -306,6 +306,11 @@ impl<P: Payload> Call<P> {
         self.results_id.as_ref()
     }
 
+    /// The call's policy.
+    pub fn config(&self) -> &CallConfig {
+        &self.config
+    }
+
     /// The endpoint's short name ([`Endpoint::NAME`]: `accounts`, `results`, …).
     pub fn endpoint(&self) -> &'static str {
         self.spec.name()
@@ -1062,6 +1067,7 @@ impl<P: Payload> Call<P> {
             attempt: self.attempts[slot],
             reason,
             method: request.method().clone(),
+            server_address: request.uri().host().map(str::to_owned),
             url_path: request.uri().path().to_owned(),
             correlation_id: correlation_id.map(str::to_owned),
         });
