@@ -123,7 +123,9 @@ pub struct Shared {
     /// The newest `entity.data.refresh.updated` payload per entity (bounded), for refresh
     /// waits that start after the webhook or wake up to it.
     refreshes: Mutex<HashMap<EntityId, Refresh>>,
+    /// Mixed into each call's jitter seed; random unless the builder fixed it.
     entropy: RandomState,
+    fixed_entropy: Option<u64>,
     calls: AtomicU64,
     /// Who watches the calls.
     pub(crate) observers: Observers,
@@ -148,6 +150,10 @@ impl Shared {
     pub(crate) fn new_call(&self) -> (u64, CallConfig) {
         let n = self.calls.fetch_add(1, Ordering::Relaxed);
         let mut h = self.entropy.build_hasher();
+        if let Some(fixed) = self.fixed_entropy {
+            h = std::hash::DefaultHasher::new();
+            h.write_u64(fixed);
+        }
         h.write_u64(n);
         let config = {
             let mut calls = self.call.clone();
@@ -242,6 +248,7 @@ pub struct ClientBuilder<C> {
     dedupe: Option<Arc<dyn DedupeStore>>,
     options: TransportOptions,
     observers: Observers,
+    fixed_entropy: Option<u64>,
     client: PhantomData<fn() -> C>,
 }
 
@@ -265,6 +272,7 @@ impl<C: FromParts> ClientBuilder<C> {
             dedupe: None,
             options: TransportOptions::default(),
             observers: Observers::default(),
+            fixed_entropy: None,
             client: PhantomData,
         }
     }
@@ -298,6 +306,14 @@ impl<C: FromParts> ClientBuilder<C> {
     /// With the `tracing` feature, [`crate::observe::TracingObserver`] is always the first.
     pub fn observer(mut self, observer: Arc<dyn Observer>) -> Self {
         self.observers.push(observer);
+        self
+    }
+
+    /// Fixes the entropy mixed into every call's jitter seed, so that the same inputs give the
+    /// same waits and correlation ids: for simulations and reproducible tests only. In
+    /// production leave it random, or clients that failed together retry together.
+    pub fn deterministic(mut self, seed: u64) -> Self {
+        self.fixed_entropy = Some(seed);
         self
     }
 
@@ -371,6 +387,7 @@ impl<C: FromParts> ClientBuilder<C> {
                 waiters: Waiters::default(),
                 refreshes: Mutex::new(HashMap::new()),
                 entropy: RandomState::new(),
+                fixed_entropy: self.fixed_entropy,
                 calls: AtomicU64::new(0),
                 observers,
                 notify,

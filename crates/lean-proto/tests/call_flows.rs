@@ -679,8 +679,10 @@ fn submit_stops_at_pending_and_hands_out_the_results_id() {
         let tx = call
             .poll_transmit(lean.now, &shared.ctx())
             .expect("a request");
-        let (_, resp) = lean.serve(&tx);
-        call.handle_response(tx.id, resp.unwrap(), lean.now, &shared.ctx());
+        let Served::Answer(_, resp) = lean.serve(&tx.request) else {
+            panic!("no fault was scripted")
+        };
+        call.handle_response(tx.id, resp, lean.now, &shared.ctx());
     };
     assert!(call.is_done());
     assert!(call.poll_outcome().is_none());

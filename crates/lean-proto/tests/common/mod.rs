@@ -5,6 +5,9 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 pub mod fake_lean;
+/// The project's one in-memory Lean, shared with the simulation (`lean-sim`).
+#[path = "../../../lean-sim/src/lean.rs"]
+pub mod lean;
 
 /// The origin of virtual time in tests, the same instant for the whole test process. Real
 /// time is never read again after it: every later instant is `epoch() + duration`.
