@@ -180,7 +180,9 @@ impl Sim {
             let due: Vec<Waker> = {
                 let mut timers = lock(&self.0.timers);
                 let later = timers.split_off(&(at, u64::MAX));
-                std::mem::replace(&mut *timers, later).into_values().collect()
+                std::mem::replace(&mut *timers, later)
+                    .into_values()
+                    .collect()
             };
             for w in due {
                 w.wake();

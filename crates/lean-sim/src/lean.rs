@@ -203,7 +203,10 @@ impl FakeLean {
         }
     }
 
-    fn serve_inner(&mut self, req: &http::Request<Vec<u8>>) -> (Duration, Option<http::Response<Vec<u8>>>) {
+    fn serve_inner(
+        &mut self,
+        req: &http::Request<Vec<u8>>,
+    ) -> (Duration, Option<http::Response<Vec<u8>>>) {
         let path = req.uri().path().to_owned();
         let query = req.uri().query().unwrap_or("").to_owned();
         if path == "/oauth2/token" {
@@ -391,7 +394,10 @@ impl FakeLean {
             .and_then(|rest| rest.split('"').next())
             .unwrap_or("")
             .to_owned();
-        *self.customers_created.entry(app_user_id.clone()).or_default() += 1;
+        *self
+            .customers_created
+            .entry(app_user_id.clone())
+            .or_default() += 1;
         let quick = Duration::from_millis(30);
         match fault {
             Fault::Reset => return (quick, None),
@@ -399,7 +405,10 @@ impl FakeLean {
             Fault::ServerError(s) => {
                 return (
                     quick,
-                    Some(json(s, r#"{"status":"INTERNAL_SERVER_ERROR","message":"Something has gone wrong.","metadata":null}"#)),
+                    Some(json(
+                        s,
+                        r#"{"status":"INTERNAL_SERVER_ERROR","message":"Something has gone wrong.","metadata":null}"#,
+                    )),
                 );
             }
             _ => {}
@@ -465,4 +474,3 @@ pub fn json(status: u16, body: &str) -> http::Response<Vec<u8>> {
         .body(body.as_bytes().to_vec())
         .unwrap()
 }
-

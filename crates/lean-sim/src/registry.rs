@@ -34,7 +34,11 @@ impl ResultsRegistry for SharedResults {
         let readiness = self.inner.mark_ready(results_id, now);
         // Like a pub/sub message to every instance (the one that took the webhook wakes its
         // own calls as well; waking twice is harmless).
-        let clients: Vec<Notify> = self.clients.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let clients: Vec<Notify> = self
+            .clients
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         for c in clients {
             if let Some(notify) = c.upgrade() {
                 notify(results_id);

@@ -284,7 +284,9 @@ fn short(e: &Event, now: Instant) -> String {
             lean_code.as_deref().unwrap_or("")
         ),
         Event::Finished { outcome, .. } => format!("finished {}", outcome.as_str()),
-        Event::RetryScheduled { cause, retry, at, .. } => {
+        Event::RetryScheduled {
+            cause, retry, at, ..
+        } => {
             format!("retry #{retry} ({}) in {:?}", cause.as_str(), after(at))
         }
         Event::PollScheduled { results_id, at } => {
@@ -460,7 +462,8 @@ pub fn run(schedule: &Schedule) -> Result<Report, Violation> {
         };
         let started = epoch + plan.start;
         let record = seen.get(&(plan.instance, number));
-        if !matches!(ended, Ended::Dropped) && record.and_then(|r| r.finished).map(|f| f.0) != Some(at)
+        if !matches!(ended, Ended::Dropped)
+            && record.and_then(|r| r.finished).map(|f| f.0) != Some(at)
         {
             return Err(fail(
                 "the end of every call is said, when it ends",
@@ -483,7 +486,10 @@ pub fn run(schedule: &Schedule) -> Result<Report, Violation> {
                     if !owner.as_ref().is_some_and(|o| record.sent.contains(o)) {
                         return Err(fail(
                             "an answer goes only to its own request",
-                            format!("call {n} got the data of job {job_id}, started by {owner:?}, not by one of its requests {:?}", record.sent),
+                            format!(
+                                "call {n} got the data of job {job_id}, started by {owner:?}, not by one of its requests {:?}",
+                                record.sent
+                            ),
                         ));
                     }
                 }

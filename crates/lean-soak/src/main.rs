@@ -47,6 +47,14 @@ struct Args {
     /// adapters, 2 s timeouts), each answer checked against its own request's reference.
     #[arg(long, default_value_t = 2_000)]
     mix_calls: usize,
+    /// Instead of the campaign: run this many seeded schedules of the simulation (the real
+    /// driver in virtual time against the in-memory Lean, `lean-sim`), on every core, and
+    /// check each against the invariants.
+    #[arg(long, default_value_t = 0)]
+    sim_seeds: u64,
+    /// The first seed of `--sim-seeds`.
+    #[arg(long, default_value_t = 0)]
+    sim_from: u64,
     /// Internal: run only the emulator (the campaign starts it in a process of its own, so
     /// the memory it reports is the client's alone), sending webhooks to this URL.
     #[arg(long, hide = true)]
@@ -351,10 +359,69 @@ fn kind_name(k: &CallErrorKind) -> String {
     .to_owned()
 }
 
+/// `--sim-seeds`: seeds `from..from + n` split over the cores; the first violation ends it.
+fn simulate(from: u64, n: u64) {
+    let t0 = Instant::now();
+    let threads = std::thread::available_parallelism().map_or(2, |p| p.get() as u64);
+    let next = Arc::new(AtomicU64::new(from));
+    let failed = Arc::new(std::sync::Mutex::new(None));
+    let totals: Vec<lean_sim::world::Report> = (0..threads)
+        .map(|_| {
+            let (next, failed) = (next.clone(), failed.clone());
+            std::thread::spawn(move || {
+                let mut sum = lean_sim::world::Report::default();
+                loop {
+                    let seed = next.fetch_add(1, Ordering::Relaxed);
+                    if seed >= from + n || failed.lock().is_ok_and(|f| f.is_some()) {
+                        return sum;
+                    }
+                    match lean_sim::world::run(&lean_sim::world::Schedule::of(seed)) {
+                        Ok(r) => {
+                            sum.data += r.data;
+                            sum.errors += r.errors;
+                            sum.dropped += r.dropped;
+                            sum.requests += r.requests;
+                            sum.virtual_time += r.virtual_time;
+                        }
+                        Err(v) => {
+                            if let Ok(mut f) = failed.lock() {
+                                f.get_or_insert(v);
+                            }
+                        }
+                    }
+                }
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().expect("a simulation thread"))
+        .collect();
+    if let Some(v) = failed.lock().ok().and_then(|mut f| f.take()) {
+        eprintln!("{v}");
+        std::process::exit(1);
+    }
+    let (data, errors, dropped) = totals.iter().fold((0, 0, 0), |a, r| {
+        (a.0 + r.data, a.1 + r.errors, a.2 + r.dropped)
+    });
+    let requests: u64 = totals.iter().map(|r| u64::from(r.requests)).sum();
+    let virtual_hours: f64 = totals
+        .iter()
+        .map(|r| r.virtual_time.as_secs_f64() / 3600.0)
+        .sum();
+    println!(
+        "simulation: seeds {from}..{}: every invariant holds; {data} calls with data, {errors} typed errors, {dropped} dropped; {requests} requests; {virtual_hours:.0} h of virtual time in {:.1?} on {threads} threads",
+        from + n,
+        t0.elapsed()
+    );
+}
+
 fn main() {
     let args = Args::parse();
     if let Some(url) = args.emulator_for.clone() {
         return emulator(args.faults, url);
+    }
+    if args.sim_seeds > 0 {
+        return simulate(args.sim_from, args.sim_seeds);
     }
     let (rss0, t0) = (rss_mib(), Instant::now());
     let report = match args.adapter.as_str() {
