@@ -418,7 +418,7 @@ pub fn run(schedule: &Schedule) -> Result<Report, Violation> {
         .collect();
 
     // Lean's webhooks go to one instance each (a load balancer), drawn from the seed.
-    let mut route = Rng::new(schedule.seed ^ 0x5EB0_0C5);
+    let mut route = Rng::new(schedule.seed ^ 0x05EB_00C5);
     let limit = epoch
         + schedule
             .calls

@@ -12,7 +12,8 @@ use tracing::{Level, Span};
 /// when the `tracing` feature is on; without a subscriber it costs a check per event.
 ///
 /// - `lean.call` (INFO): `lean.endpoint`, `lean.entity_id`, `lean.results_id`,
-///   `lean.correlation_id`, `lean.requests`, `lean.outcome`, `error.type`.
+///   `lean.correlation_id` (the caller's, if chosen), `lean.requests`, `lean.outcome`,
+///   `error.type`.
 /// - `lean.http` (INFO, child of `lean.call`, `otel.kind = "client"`): `http.request.method`,
 ///   `server.address`, `url.path`, `http.request.resend_count`, `lean.purpose`,
 ///   `lean.send_reason`, `lean.correlation_id`, `http.response.status_code`, `lean.class`,
@@ -122,24 +123,29 @@ impl CallWatch for Spans {
                     "lean.http",
                     otel.kind = "client",
                     http.request.method = method.as_str(),
-                    server.address = server_address.as_deref().unwrap_or(""),
+                    server.address = Empty,
                     url.path = url_path.as_str(),
                     http.request.resend_count = attempt.saturating_sub(1),
                     lean.purpose = purpose.as_str(),
                     lean.send_reason = reason.as_str(),
-                    lean.correlation_id = correlation_id.as_deref().unwrap_or(""),
+                    lean.correlation_id = Empty,
                     http.response.status_code = Empty,
                     lean.class = Empty,
                     lean.code = Empty,
                     error.type = Empty,
                 );
+                if let Some(host) = server_address {
+                    span.record("server.address", host.as_str());
+                }
+                if let Some(c) = correlation_id {
+                    span.record("lean.correlation_id", c.as_str());
+                }
                 self.attempt = Some(span);
             }
             Event::AnswerReceived {
                 status,
                 class,
                 lean_code,
-                correlation_id,
                 ..
             } => {
                 if let Some(span) = self.attempt.take() {
@@ -151,9 +157,6 @@ impl CallWatch for Spans {
                     if *status >= 400 {
                         span.record("error.type", status.to_string().as_str());
                     }
-                }
-                if let Some(c) = correlation_id {
-                    call.record("lean.correlation_id", c.as_str());
                 }
             }
             Event::TransportFailed { error, .. } => {
