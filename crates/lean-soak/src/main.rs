@@ -315,7 +315,13 @@ fn run<C: Adapter>(args: &Args) -> Report {
             .with_request_timeout(Duration::from_secs(2))
             .with_deadline(Duration::from_secs(30))
             .with_webhook_grace(Duration::from_millis(500))
-            .with_duplicate_backoff(Duration::from_millis(200)),
+            .with_duplicate_backoff(Duration::from_millis(200))
+            // No webhook reaches this client: PENDING ends by polling, so poll often.
+            .with_poll(lean_proto::retry::RetryPolicy {
+                max_retries: u32::MAX,
+                base_delay: Duration::from_millis(100),
+                max_delay: Duration::from_millis(500),
+            }),
         None,
     );
     let mut mix = Mix::new(lean.world.clone());
