@@ -8,7 +8,7 @@
 //! nothing of calls or of Lean beyond the ids it files under.
 
 use lean_proto::{EntityId, ResultsId};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
@@ -40,13 +40,15 @@ impl Signal {
         }
     }
 
-    pub(crate) fn fire(&self) {
-        self.fired.store(true, Ordering::Release);
+    /// Fires the signal; false when it was fired already and not yet seen (nothing new).
+    pub(crate) fn fire(&self) -> bool {
+        let fresh = !self.fired.swap(true, Ordering::AcqRel);
         match std::mem::replace(&mut *lock(&self.waiter), Waiter::Nobody) {
             Waiter::Nobody => {}
             Waiter::Thread(t) => t.unpark(),
             Waiter::Task(w) => w.wake(),
         }
+        fresh
     }
 
     fn take(&self) -> bool {
@@ -129,8 +131,11 @@ type Filed = Vec<(u64, Arc<Signal>)>;
 #[derive(Default)]
 pub(crate) struct Waiters {
     results: Mutex<HashMap<Key, Filed>>,
-    token: Mutex<HashMap<u64, Arc<Signal>>>,
-    /// Signals fired so far: what a test or a metric reads to see that waking is targeted.
+    /// By call number: woken in the order they came (a simulation replays the same way).
+    token: Mutex<BTreeMap<u64, Arc<Signal>>>,
+    /// Wake-ups that reached a call not already woken: what a test or a metric reads to see
+    /// that waking is targeted (the same news twice, say from the intake and a shared
+    /// registry, wakes a call once).
     fired: std::sync::atomic::AtomicU64,
 }
 
@@ -147,20 +152,16 @@ impl Waiters {
 
     fn wake(&self, key: &Key) {
         if let Some(list) = lock(&self.results).get(key) {
-            for (_, s) in list {
-                s.fire();
-            }
-            self.count(list.len());
+            let fresh = list.iter().filter(|(_, s)| s.fire()).count();
+            self.count(fresh);
         }
     }
 
     /// Wakes the calls waiting for a token fetch to end.
     pub(crate) fn wake_token(&self) {
         let list = lock(&self.token);
-        for s in list.values() {
-            s.fire();
-        }
-        self.count(list.len());
+        let fresh = list.values().filter(|s| s.fire()).count();
+        self.count(fresh);
     }
 
     fn count(&self, n: usize) {

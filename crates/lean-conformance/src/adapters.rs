@@ -47,10 +47,14 @@ fn builder<C: lean_client::shared::FromParts>(
     calls: CallConfig,
     secret: Option<WebhookSecret>,
     registry: Arc<dyn ResultsRegistry>,
+    observer: Option<Arc<dyn lean_client::observe::Observer>>,
 ) -> C {
     let mut b = b.call_config(calls).results_registry(registry);
     if let Some(s) = secret {
         b = b.webhook_secret(s);
+    }
+    if let Some(o) = observer {
+        b = b.observer(o);
     }
     b.build().expect("client")
 }
@@ -107,6 +111,21 @@ impl<T: BlockingTransport> Adapter for Blocking<T> {
             calls,
             secret,
             registry,
+            None,
+        ))
+    }
+    fn connect_observed(
+        config: Config,
+        calls: CallConfig,
+        observer: Arc<dyn lean_client::observe::Observer>,
+    ) -> Self {
+        let registry = Arc::new(lean_proto::results::InMemoryResults::default());
+        Blocking(builder(
+            blocking::Client::builder(config),
+            calls,
+            None,
+            registry,
+            Some(observer),
         ))
     }
     fn connect_tls(
@@ -283,6 +302,22 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
             calls,
             secret,
             registry,
+            None,
+        );
+        Async(client, std::marker::PhantomData)
+    }
+    fn connect_observed(
+        config: Config,
+        calls: CallConfig,
+        observer: Arc<dyn lean_client::observe::Observer>,
+    ) -> Self {
+        let registry = Arc::new(lean_proto::results::InMemoryResults::default());
+        let client = builder(
+            nonblocking::Client::builder(config),
+            calls,
+            None,
+            registry,
+            Some(observer),
         );
         Async(client, std::marker::PhantomData)
     }

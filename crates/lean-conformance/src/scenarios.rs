@@ -11,7 +11,7 @@ use lean_proto::retry::RetryPolicy;
 use lean_proto::webhook::WebhookSecret;
 use lean_proto::*;
 use lean_sandbox::{FaultKind, FaultRule, Latency, Sandbox, SandboxConfig};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A sandbox with a webhook endpoint wired to a client.
 pub(crate) struct World<C: Adapter> {
@@ -91,18 +91,6 @@ pub(crate) fn ids<C: Adapter>(w: &World<C>) -> (EntityId, AccountId) {
     (e, a)
 }
 
-/// Polls `cond` for up to 5 s (bounded), for facts that settle just after a call returns.
-pub(crate) fn eventually(cond: impl Fn() -> bool) -> bool {
-    let until = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < until {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    cond()
-}
-
 pub(crate) fn requests_to<C: Adapter>(w: &World<C>, path_part: &str) -> usize {
     w.sandbox
         .log()
@@ -180,147 +168,6 @@ pub fn v1_with_app_token<C: Adapter>() {
     assert!(c.call(V1GetBalance::new(e, a)).is_ok());
 }
 
-pub fn sync_call_falls_back_to_pending_and_the_webhook_brings_the_data<C: Adapter>() {
-    // Bank takes 80 s of Lean time, Lean falls back at 50 s: the caller still gets data.
-    let w = world::<C>(
-        SandboxConfig {
-            bank_latency: Latency::fixed(Duration::from_secs(80)),
-            ..sandbox_config()
-        },
-        {
-            let mut calls = quick_calls();
-            calls.webhook_grace = Duration::from_secs(10);
-            calls
-        },
-        true,
-    );
-    let (e, _) = ids(&w);
-    let data = w.client.call(GetAccounts::new(e)).unwrap();
-    assert_eq!(data.payload.items.len(), 9);
-    let rid = data.results_id.expect("came through results");
-    assert_eq!(
-        requests_to(&w, "/data/v2/results/"),
-        1,
-        "one fetch, woken by the webhook, no polling"
-    );
-    // The sandbox logs the delivery once our endpoint's 200 reaches it, just after the wake-up.
-    assert!(eventually(|| w
-        .sandbox
-        .log()
-        .iter()
-        .any(|l| l.kind == "webhook"
-            && l.what.contains(rid.as_str())
-            && l.status == 200)));
-}
-
-pub fn async_true_is_answered_through_the_webhook<C: Adapter>() {
-    let w = world::<C>(
-        sandbox_config(),
-        {
-            let mut calls = quick_calls();
-            calls.asynchronous = true;
-            calls.webhook_grace = Duration::from_secs(10);
-            calls
-        },
-        true,
-    );
-    let (e, _) = ids(&w);
-    let data = w.client.call(GetAccounts::new(e)).unwrap();
-    assert!(data.results_id.is_some());
-    assert_eq!(requests_to(&w, "/data/v2/results/"), 1);
-}
-
-pub fn early_webhook_is_not_lost<C: Adapter>() {
-    let w = world::<C>(
-        SandboxConfig {
-            faults: vec![FaultRule::rate(FaultKind::WebhookEarly, 1.0)],
-            ..sandbox_config()
-        },
-        {
-            let mut calls = quick_calls();
-            calls.asynchronous = true;
-            calls.webhook_grace = Duration::from_secs(10);
-            calls
-        },
-        true,
-    );
-    let (e, _) = ids(&w);
-    let started = Instant::now();
-    let data = w.client.call(GetAccounts::new(e)).unwrap();
-    assert!(data.results_id.is_some());
-    assert_eq!(
-        requests_to(&w, "/data/v2/results/"),
-        1,
-        "fetched at once: the registry held the early webhook"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "no wait for the grace period"
-    );
-}
-
-pub fn duplicated_webhook_is_harmless<C: Adapter>() {
-    let w = world::<C>(
-        SandboxConfig {
-            faults: vec![FaultRule::rate(FaultKind::WebhookDuplicated, 1.0)],
-            ..sandbox_config()
-        },
-        {
-            let mut calls = quick_calls();
-            calls.asynchronous = true;
-            calls.webhook_grace = Duration::from_secs(10);
-            calls
-        },
-        true,
-    );
-    let (e, _) = ids(&w);
-    w.client.call(GetAccounts::new(e.clone())).unwrap();
-    w.client.call(GetAccounts::new(e)).unwrap();
-    assert!(eventually(|| w
-        .sandbox
-        .log()
-        .iter()
-        .filter(|l| l.kind == "webhook")
-        .count()
-        == 4));
-    let hooks: Vec<_> = w
-        .sandbox
-        .log()
-        .into_iter()
-        .filter(|l| l.kind == "webhook")
-        .collect();
-    assert_eq!(hooks.len(), 4, "two calls, each webhook twice");
-    assert!(
-        hooks.iter().all(|l| l.status == 200),
-        "duplicates acknowledged with 200"
-    );
-    assert_eq!(requests_to(&w, "/data/v2/results/"), 2);
-}
-
-pub fn lost_webhook_falls_back_to_polling<C: Adapter>() {
-    let w = world::<C>(
-        SandboxConfig {
-            faults: vec![FaultRule::rate(FaultKind::WebhookLost, 1.0)],
-            bank_latency: Latency::fixed(Duration::from_secs(60)),
-            ..sandbox_config()
-        },
-        {
-            let mut calls = quick_calls();
-            calls.asynchronous = true;
-            calls.webhook_grace = Duration::from_millis(200);
-            calls
-        },
-        true,
-    );
-    let (e, _) = ids(&w);
-    let data = w.client.call(GetAccounts::new(e)).unwrap();
-    assert!(data.results_id.is_some());
-    assert!(
-        requests_to(&w, "/data/v2/results/") >= 2,
-        "polled: 404 first, then data"
-    );
-}
-
 pub fn rate_limit_with_retry_after_then_success<C: Adapter>() {
     let w = world::<C>(sandbox_config(), quick_calls(), false);
     let (e, _) = ids(&w);
@@ -329,13 +176,9 @@ pub fn rate_limit_with_retry_after_then_success<C: Adapter>() {
         FaultKind::RateLimited { retry_after: 1 },
         1,
     ));
-    let started = Instant::now();
+    // How long it waits is the core's (`Retry-After`, in virtual time in lean-sim's
+    // `protocol.rs`); here, that the header came through this transport and was obeyed once.
     w.client.accounts(&e).unwrap();
-    let waited = started.elapsed();
-    assert!(
-        waited >= Duration::from_millis(190),
-        "waited the Retry-After (capped at max_delay 200 ms): {waited:?}"
-    );
     assert_eq!(requests_to(&w, "/data/v2/accounts"), 2);
 }
 
@@ -410,47 +253,6 @@ pub fn response_slower_than_the_client_timeout_is_asked_again_async<C: Adapter>(
     );
 }
 
-pub fn fifty_second_trap_then_duplicated_request_then_data<C: Adapter>() {
-    // The bank takes 80 s of Lean time (0.8 s here); the client gives up on the synchronous
-    // answer at 0.3 s and asks again with async=true while Lean still works on the first:
-    // Lean refuses the duplicate, the call waits Lean's minute (0.6 s here) and then gets it.
-    // (Half a second of margin each way, for a loaded machine.)
-    let w = world::<C>(
-        sandbox_config(),
-        {
-            let mut calls = quick_calls();
-            calls.sync_timeout = Duration::from_millis(300);
-            calls.webhook_grace = Duration::from_secs(10);
-            calls
-        },
-        true,
-    );
-    let (e, _) = ids(&w);
-    w.sandbox.add_fault(FaultRule::next(
-        "accounts",
-        FaultKind::SlowBank { seconds: 80 },
-        1,
-    ));
-    let started = Instant::now();
-    let data = w.client.call(GetAccounts::new(e)).unwrap();
-    assert!(data.results_id.is_some(), "came through results");
-    assert_eq!(data.payload.items.len(), 9);
-    let answers: Vec<u16> = w
-        .sandbox
-        .log()
-        .iter()
-        .filter(|l| l.kind == "request" && l.what == "GET /data/v2/accounts")
-        .map(|l| l.status)
-        .collect();
-    // 499: the client hung up on the synchronous answer (its timeout), then two async asks.
-    assert_eq!(answers, [499, 200, 200], "{:?}", w.sandbox.log());
-    assert!(
-        started.elapsed() >= Duration::from_millis(900),
-        "waited the duplicate out (0.3 s + 0.6 s), took {:?}",
-        started.elapsed()
-    );
-}
-
 pub fn new_connection_refresh_finished_then_sync_reads<C: Adapter>() {
     // Lean's recommended flow: the user connects a bank (entity.created), Lean refreshes the
     // data (entity.data.refresh.updated PENDING, then FINISHED), and only then the backend
@@ -486,7 +288,6 @@ pub fn new_connection_refresh_finished_then_sync_reads<C: Adapter>() {
         .add_fault(FaultRule::next("refresh", FaultKind::WebhookLost, 1));
     let triggered = w.client.call(TriggerRefresh::new(entity.clone())).unwrap();
     let refresh_id = triggered.payload.refresh_id.clone();
-    let started = Instant::now();
     let second = w
         .client
         .wait_for_refresh(entity.clone(), Some(refresh_id.clone()))
@@ -498,44 +299,9 @@ pub fn new_connection_refresh_finished_then_sync_reads<C: Adapter>() {
         "the lost webhook was made up for by polling: {:?}",
         w.sandbox.log()
     );
-    assert!(
-        started.elapsed() >= Duration::from_millis(400),
-        "trusted the webhook for the grace period first"
-    );
     assert!(w.sandbox.log().iter().any(|l| l.kind == "webhook"
         && l.what.contains(refresh_id.as_str())
         && l.note.as_deref() == Some("lost (injected)")));
-}
-
-pub fn token_expiry_in_the_middle_of_a_run<C: Adapter>() {
-    let w = world::<C>(
-        SandboxConfig {
-            transactions: 500,
-            ..sandbox_config()
-        },
-        quick_calls(),
-        false,
-    );
-    let (e, a) = ids(&w);
-    // A page, then every token dies, then a whole run.
-    let mut first = GetTransactions::new(e.clone(), a.clone());
-    first.options.size = Some(100);
-    assert_eq!(w.client.page(first).unwrap().payload.items.len(), 100);
-    w.sandbox.revoke_tokens();
-    assert_eq!(w.client.transactions(&e, &a).unwrap().len(), 500);
-    let log = w.sandbox.log();
-    assert_eq!(
-        log.iter()
-            .filter(|l| l.what == "POST /oauth2/token")
-            .count(),
-        2,
-        "renewed once"
-    );
-    assert_eq!(
-        log.iter().filter(|l| l.status == 401).count(),
-        1,
-        "one 401, replayed"
-    );
 }
 
 pub fn token_is_shared_across_threads_with_one_fetch<C: Adapter>() {
@@ -571,10 +337,11 @@ pub fn webhook_with_a_wrong_signature_is_rejected<C: Adapter>() {
     assert_eq!(w.client.handle_webhook(Some(&good), body).status(), 200);
 }
 
-pub fn paging_through_ten_thousand_transactions<C: Adapter>() {
+/// 30 pages over one client's connections (the emulator's own test reads 10,000).
+pub fn paging_through_three_thousand_transactions<C: Adapter>() {
     let w = world::<C>(
         SandboxConfig {
-            transactions: 10_000,
+            transactions: 3_000,
             bank_latency: Latency::fixed(Duration::ZERO),
             ..sandbox_config()
         },
@@ -588,59 +355,8 @@ pub fn paging_through_ten_thousand_transactions<C: Adapter>() {
     for tx in w.client.all(t).unwrap() {
         assert!(seen.insert(tx.transaction_id.unwrap()));
     }
-    assert_eq!(seen.len(), 10_000);
-    assert_eq!(requests_to(&w, "/transactions"), 100);
-}
-
-pub fn submit_drop_the_client_resume_with_a_new_one<C: Adapter>() {
-    let sandbox = Sandbox::start(SandboxConfig {
-        bank_latency: Latency::fixed(Duration::from_secs(30)),
-        ..sandbox_config()
-    })
-    .unwrap();
-    let e = sandbox.entities()[0].clone();
-    let results_id = {
-        let first = client_for::<C>(&sandbox, quick_calls());
-        first
-            .submit(GetAccounts::new(e))
-            .unwrap()
-            .expect("async=true answers PENDING")
-        // `first` is dropped here: a restart.
-    };
-    let second = client_for::<C>(&sandbox, {
-        let mut calls = quick_calls();
-        calls.webhook_grace = Duration::ZERO;
-        calls
-    });
-    let data = second.resume::<Page<Account>>(results_id.clone()).unwrap();
-    assert_eq!(data.payload.items.len(), 9);
-    assert_eq!(data.results_id, Some(results_id.clone()));
-    let any = second.results(results_id).unwrap();
-    assert!(matches!(any.payload, AnyData::Accounts(_)));
-}
-
-pub fn deadline_keeps_the_results_id_for_later<C: Adapter>() {
-    let w = world::<C>(
-        SandboxConfig {
-            bank_latency: Latency::fixed(Duration::from_secs(3600)),
-            faults: vec![FaultRule::rate(FaultKind::WebhookLost, 1.0)],
-            ..sandbox_config()
-        },
-        {
-            let mut calls = quick_calls();
-            calls.asynchronous = true;
-            calls.deadline = Duration::from_millis(800);
-            calls
-        },
-        false,
-    );
-    let (e, _) = ids(&w);
-    let err = w.client.call(GetAccounts::new(e)).unwrap_err();
-    assert!(matches!(
-        err.call_error().unwrap().kind,
-        CallErrorKind::DeadlineExceeded
-    ));
-    assert!(err.results_id().is_some(), "{err}");
+    assert_eq!(seen.len(), 3_000);
+    assert_eq!(requests_to(&w, "/transactions"), 30);
 }
 
 pub fn misuse_never_reaches_the_network<C: Adapter>() {

@@ -125,7 +125,7 @@ fn step() -> impl Strategy<Value = Step> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
     #[test]
     fn one_outcome_within_the_deadline_whatever_happens(
         steps in prop::collection::vec(step(), 0..60),

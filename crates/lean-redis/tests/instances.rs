@@ -86,7 +86,6 @@ struct Outcome {
     processed: usize,
     refused: usize,
     results_404: usize,
-    wall: Duration,
     learnt: u64,
 }
 
@@ -132,8 +131,8 @@ fn run(calls: CallConfig, outage: bool) -> Outcome {
     let entity = sandbox.entities()[0].clone();
     let done = Arc::new(AtomicUsize::new(0));
     let t0 = Instant::now();
-    // Calls arrive over about three seconds, so that webhooks keep coming during an outage:
-    // Redis is killed one second in and started again (empty) one second later.
+    // Calls arrive over about a second and a half, so that webhooks keep coming during an
+    // outage: Redis is killed half a second in and started again (empty) half a second later.
     let spawn_call = |i: usize| {
         let mut request = GetAccounts::new(entity.clone());
         request.options.asynchronous = true; // PENDING at once: every call needs its webhook
@@ -145,7 +144,7 @@ fn run(calls: CallConfig, outage: bool) -> Outcome {
             r
         })
     };
-    let (down_at, up_at) = (t0 + Duration::from_secs(1), t0 + Duration::from_secs(2));
+    let (down_at, up_at) = (t0 + Duration::from_millis(500), t0 + Duration::from_secs(1));
     let mut down = false;
     let mut tasks = Vec::with_capacity(CALLS);
     for i in 0..CALLS {
@@ -159,7 +158,7 @@ fn run(calls: CallConfig, outage: bool) -> Outcome {
             redis.restart();
             down = false;
         }
-        std::thread::sleep(Duration::from_millis(3));
+        std::thread::sleep(Duration::from_micros(1500));
     }
     if down {
         redis.restart();
@@ -171,7 +170,7 @@ fn run(calls: CallConfig, outage: bool) -> Outcome {
         }
         out
     });
-    let wall = t0.elapsed();
+    let wall = t0.elapsed(); // reported, never asserted
     let mut ok = 0;
     let mut errors = Vec::new();
     for r in results {
@@ -204,7 +203,6 @@ fn run(calls: CallConfig, outage: bool) -> Outcome {
         processed: processed.len(),
         refused: balancer.refused.load(Ordering::Relaxed),
         results_404,
-        wall,
         learnt: registries.iter().map(|r| r.stats().learnt).sum(),
     }
 }
@@ -253,11 +251,7 @@ fn a_thousand_calls_on_three_instances_complete_by_webhook_alone() {
         o.results_404, 0,
         "no call polled: each was woken with its results ready"
     );
-    assert!(
-        o.wall < Duration::from_secs(30),
-        "long before the first poll: {:?}",
-        o.wall
-    );
+
     assert!(
         o.learnt > 0,
         "two thirds of the webhooks land on another instance"

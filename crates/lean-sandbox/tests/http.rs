@@ -542,7 +542,7 @@ fn slow_bank_falls_back_to_pending_and_results_are_404_until_ready() {
     let sandbox = Sandbox::start(SandboxConfig {
         bank_latency: Latency::fixed(Duration::from_secs(250)),
         pending_after: Duration::from_secs(50),
-        time_scale: 0.01,
+        time_scale: 0.004,
         ..SandboxConfig::default()
     })
     .unwrap();
@@ -554,14 +554,14 @@ fn slow_bank_falls_back_to_pending_and_results_are_404_until_ready() {
     };
     let waited = started.elapsed();
     assert!(
-        waited >= Duration::from_millis(450),
-        "answered PENDING after pending_after: {waited:?}"
+        waited >= Duration::from_millis(190),
+        "answered PENDING after pending_after (50 s at 1/250): {waited:?}"
     );
     let results: GetResults<Page<Account>> = GetResults::new(p.results_id.clone());
     assert!(
         matches!(c.call(&results).1, Outcome::ApiError(e) if e.code == Some(ErrorCode::UnknownResultsId))
     );
-    // Ready 2.5 s after the request (250 s of Lean time at scale 0.01): poll, bounded.
+    // Ready 1 s after the request (250 s of Lean time at scale 0.004): poll, bounded.
     let until = Instant::now() + Duration::from_secs(10);
     loop {
         match c.call(&results).1 {
@@ -569,13 +569,13 @@ fn slow_bank_falls_back_to_pending_and_results_are_404_until_ready() {
             Outcome::ApiError(e)
                 if e.code == Some(ErrorCode::UnknownResultsId) && Instant::now() < until =>
             {
-                std::thread::sleep(Duration::from_millis(100))
+                std::thread::sleep(Duration::from_millis(40))
             }
             o => panic!("{}", o.class()),
         }
     }
     assert!(
-        started.elapsed() >= Duration::from_millis(2400),
+        started.elapsed() >= Duration::from_millis(960),
         "not before the bank was done"
     );
 }

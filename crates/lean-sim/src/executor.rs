@@ -138,7 +138,7 @@ impl Sim {
     }
 
     /// Runs the tasks until all finished, or nothing can happen any more, or virtual time
-    /// reaches `until`, or `max_polls` polls were made. `outside` is called each time the
+    /// reaches `until` (the clock then reads `until`), or `max_polls` polls were made. `outside` is called each time the
     /// tasks are all waiting, with the time: it delivers what is due from outside (webhooks)
     /// and says when its next event is.
     pub fn run(
@@ -173,20 +173,28 @@ impl Sim {
                 },
             };
             if next > until {
+                // Time passes up to the limit, with nothing due by then.
+                self.advance_to(until);
                 return RunEnd::TimeLimit;
             }
-            let at = next.max(now);
-            *lock(&self.0.now) = at;
-            let due: Vec<Waker> = {
-                let mut timers = lock(&self.0.timers);
-                let later = timers.split_off(&(at, u64::MAX));
-                std::mem::replace(&mut *timers, later)
-                    .into_values()
-                    .collect()
-            };
-            for w in due {
-                w.wake();
-            }
+            self.advance_to(next);
+        }
+    }
+
+    /// Moves the clock to `at` (never back) and wakes the timers due by then, without running
+    /// anything: for events from outside after every task ended.
+    pub fn advance_to(&self, at: Instant) {
+        let at = at.max(self.now());
+        *lock(&self.0.now) = at;
+        let due: Vec<Waker> = {
+            let mut timers = lock(&self.0.timers);
+            let later = timers.split_off(&(at, u64::MAX));
+            std::mem::replace(&mut *timers, later)
+                .into_values()
+                .collect()
+        };
+        for w in due {
+            w.wake();
         }
     }
 

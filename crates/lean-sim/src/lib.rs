@@ -8,6 +8,8 @@
 //! halfway), runs it in milliseconds of real time, and checks the invariants: the right data
 //! or a typed error, no `results_id` lost, no deadline overrun, nothing left parked, no
 //! request sent twice that must not be. A failing seed prints itself and replays.
+//! [`harness`] is a small world for the protocol scenarios (`tests/protocol.rs`): scripted
+//! Lean, real clients, virtual time.
 //!
 //! ```
 //! let schedule = lean_sim::world::Schedule::of(7);
@@ -18,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 pub mod executor;
+pub mod harness;
 pub mod lean;
 pub mod net;
 pub mod registry;

@@ -1,5 +1,5 @@
 //! Seeded schedules of the real driver in virtual time, each checked against the invariants
-//! (`lean_sim::world`). `cargo test` runs `LEAN_SIM_SEEDS` schedules (2,500 by default);
+//! (`lean_sim::world`). `cargo test` runs `LEAN_SIM_SEEDS` schedules (2,000 by default);
 //! `lean-soak --sim-seeds` runs millions. A failing seed prints itself: replay it with
 //! `LEAN_SIM_SEED=<seed> cargo test -p lean-sim --test simulation replay -- --nocapture`.
 
@@ -9,7 +9,7 @@ fn seeds() -> u64 {
     std::env::var("LEAN_SIM_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(2_500)
+        .unwrap_or(2_000)
 }
 
 #[test]

@@ -11,7 +11,7 @@ fn a_short_campaign_on_every_adapter_is_clean() {
                 "--adapter",
                 adapter,
                 "--calls",
-                "60",
+                "40",
                 "--faults",
                 "0.2",
                 "--bad-webhooks",

@@ -1,3 +1,0 @@
-//! The contract scenarios that measure the whole process, alone in their own test binary.
-
-lean_conformance::conformance_solo!(lean_conformance::Blocking<lean_ureq::Ureq>);
