@@ -604,7 +604,7 @@ fn an_app_token_reaches_the_v1_routes() {
 fn exit_codes_say_what_happened() {
     // 3: still PENDING after --deadline, with the results_id to come back with.
     let id = "2ab8c57a-011b-418f-9419-968155e600dd";
-    let out = lean(&["results", id, "--wait", "--deadline", "2s"], None);
+    let out = lean(&["results", id, "--wait", "--deadline", "500ms"], None);
     assert_eq!(
         out.status.code(),
         Some(3),

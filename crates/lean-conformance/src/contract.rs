@@ -69,7 +69,8 @@ pub fn cold_token_stampede_fetches_once_without_spinning<C: Adapter>() {
     );
 }
 
-pub fn cancellation_at_every_await_point_releases_everything<C: Adapter>() {
+/// Cancellation at the token's await points (its fetch, a wait for another call's fetch).
+pub fn cancellation_around_the_token_releases_it<C: Adapter>() {
     // 1. Dropped while fetching the token: the next call fetches at once, not after 30 s.
     let sandbox = Sandbox::start(sandbox_config()).unwrap();
     sandbox.add_fault(FaultRule::next("token", FaultKind::Delay { ms: 800 }, 1));
@@ -77,7 +78,6 @@ pub fn cancellation_at_every_await_point_releases_everything<C: Adapter>() {
     let said = crate::said::Said::default();
     let client = C::connect_observed(config_for(&sandbox), quick_calls(), Arc::new(said.clone()));
     let e = entity(&sandbox);
-    let a = sandbox.accounts(&e)[0].clone();
     assert_eq!(
         client.call_and_drop_after(GetAccounts::new(e.clone()), Duration::from_millis(200)),
         Some(false)
@@ -122,13 +122,18 @@ pub fn cancellation_at_every_await_point_releases_everything<C: Adapter>() {
     );
     assert_eq!(fetcher.join().unwrap().expect("the fetcher's call"), 9);
     assert_eq!(waiter.parked_calls(), 0);
+}
+
+/// Cancellation at the other await points: a data request out, parked on PENDING, a backoff.
+pub fn cancellation_at_every_other_await_point_releases_everything<C: Adapter>() {
+    let sandbox = Sandbox::start(sandbox_config()).unwrap();
+    let registry = Arc::new(InMemoryResults::default());
+    let client = C::connect_with(config_for(&sandbox), quick_calls(), None, registry.clone());
+    let e = entity(&sandbox);
+    let a = sandbox.accounts(&e)[0].clone();
     // 3. Dropped while the data request is out: the connection is not reused for the next
     //    request (it would read the abandoned answer).
-    sandbox.add_fault(FaultRule::next(
-        "accounts",
-        FaultKind::Delay { ms: 700 },
-        1,
-    ));
+    sandbox.add_fault(FaultRule::next("accounts", FaultKind::Delay { ms: 500 }, 1));
     assert_eq!(
         client.call_and_drop_after(GetAccounts::new(e.clone()), Duration::from_millis(300)),
         Some(false)
@@ -137,7 +142,7 @@ pub fn cancellation_at_every_await_point_releases_everything<C: Adapter>() {
         .call(GetBalances::new(e.clone(), a.clone()))
         .expect("a fresh answer");
     assert!(!balances.payload.items.is_empty());
-    std::thread::sleep(Duration::from_millis(700)); // the abandoned answer is sent now
+    std::thread::sleep(Duration::from_millis(500)); // the abandoned answer is sent now
     let balances = client
         .call(GetBalances::new(e.clone(), a.clone()))
         .expect("still a fresh answer");
@@ -153,7 +158,7 @@ pub fn cancellation_at_every_await_point_releases_everything<C: Adapter>() {
     };
     let parked_client = C::connect_with(config_for(&sandbox), slow, None, registry.clone());
     assert_eq!(
-        parked_client.call_and_drop_after(pending, Duration::from_millis(500)),
+        parked_client.call_and_drop_after(pending, Duration::from_millis(300)),
         Some(false)
     );
     assert_eq!(parked_client.parked_calls(), 0);

@@ -244,7 +244,8 @@ macro_rules! conformance_suite {
     ($client:ty, async) => {
         $crate::conformance_suite!($client);
         $crate::conformance_suite!(@tests $client;
-            contract::cancellation_at_every_await_point_releases_everything,
+            contract::cancellation_around_the_token_releases_it,
+            contract::cancellation_at_every_other_await_point_releases_everything,
         );
     };
     ($client:ty) => {

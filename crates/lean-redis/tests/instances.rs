@@ -181,7 +181,7 @@ fn run(calls: CallConfig, outage: bool) -> Outcome {
         }
     }
     // Lean retries a refused webhook; let the retries of the outage land before counting.
-    std::thread::sleep(Duration::from_millis(if outage { 2000 } else { 200 }));
+    std::thread::sleep(Duration::from_millis(if outage { 1000 } else { 200 }));
     let processed = balancer.processed.lock().unwrap();
     let results_404 = sandbox
         .log()

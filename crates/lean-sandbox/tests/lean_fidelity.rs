@@ -455,12 +455,12 @@ fn the_async_re_ask_of_a_running_sync_request_is_a_duplicate() {
     let h = Http::new(&sandbox);
     let bearer = format!("Bearer {}", h.token("api"));
     let e = sandbox.entities()[0].to_string();
-    // A 200 s bank (2 s here): the sync request is cut by the client at 0.1 s, as a client
+    // An 80 s bank (0.8 s here): the sync request is cut by the client at 0.1 s, as a client
     // with a short timeout does, while Lean keeps working on it.
     let started = std::time::Instant::now();
     sandbox.add_fault(FaultRule::next(
         "accounts",
-        FaultKind::SlowBank { seconds: 200 },
+        FaultKind::SlowBank { seconds: 80 },
         1,
     ));
     let impatient = ureq::Agent::new_with_config(
@@ -499,7 +499,7 @@ fn the_async_re_ask_of_a_running_sync_request_is_a_duplicate() {
     );
     assert_eq!(fine.json["status"], "PENDING");
     // Once the bank is done, asking again works.
-    std::thread::sleep(Duration::from_millis(2300).saturating_sub(started.elapsed()));
+    std::thread::sleep(Duration::from_millis(900).saturating_sub(started.elapsed()));
     let later = h.send(
         "GET",
         &format!("/data/v2/accounts?entity_id={e}&async=true"),

@@ -5,24 +5,35 @@ use std::process::Command;
 
 #[test]
 fn a_short_campaign_on_every_adapter_is_clean() {
-    for adapter in ["ureq", "reqwest", "surf"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_lean-soak"))
-            .args([
-                "--adapter",
-                adapter,
-                "--calls",
-                "40",
-                "--faults",
-                "0.2",
-                "--bad-webhooks",
-                "0.2",
-                // The storm against a faulty emulator takes seconds per call; its correctness is
-                // the conformance suite's (`mixing`, every adapter), and the soak runs it.
-                "--mix-calls",
-                "0",
-            ])
-            .output()
-            .expect("lean-soak runs");
+    // The three campaigns are processes of their own: run at once.
+    let runs: Vec<_> = ["ureq", "reqwest", "surf"]
+        .into_iter()
+        .map(|adapter| {
+            let child = Command::new(env!("CARGO_BIN_EXE_lean-soak"))
+                .args([
+                    "--adapter",
+                    adapter,
+                    "--calls",
+                    "40",
+                    "--faults",
+                    "0.2",
+                    "--bad-webhooks",
+                    "0.2",
+                    // The storm against a faulty emulator takes seconds per call; its
+                    // correctness is the conformance suite's (`mixing`, every adapter), and
+                    // the soak runs it.
+                    "--mix-calls",
+                    "0",
+                ])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("lean-soak runs");
+            (adapter, child)
+        })
+        .collect();
+    for (adapter, child) in runs {
+        let out = child.wait_with_output().expect("lean-soak ends");
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success(),
