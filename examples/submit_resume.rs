@@ -1,11 +1,13 @@
 //! Submit, restart, resume: a worker asks Lean for data with `async=true`, persists the
-//! `results_id` and exits; a new process picks the results up later. Nothing is lost.
+//! `PendingHandle` (JSON) and exits; a new process picks the results up later and reads every
+//! page of them. Nothing is lost, and no page is skipped.
 //!
 //! ```sh
 //! cargo run -p lean-examples --example submit_resume
 //! ```
 
 use lean_sandbox::{Latency, Sandbox, SandboxConfig};
+use lean_ureq::lean_proto::pending::PendingHandle;
 use lean_ureq::lean_proto::*;
 use lean_ureq::{CallConfig, Client, Submitted};
 use std::time::Duration;
@@ -31,14 +33,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let account = sandbox.accounts(&entity)[0].clone();
     let store = std::env::temp_dir().join(format!("lean-results-{}.txt", std::process::id()));
 
-    // Process 1: submit and persist.
+    // Process 1: submit and persist the handle (the results_id, the API generation, the page
+    // size: what it takes to read the results back as they were asked for).
     {
         let first = client(&sandbox)?;
-        match first.submit(GetTransactions::new(entity, account))? {
-            Submitted::Pending(results_id) => {
-                std::fs::write(&store, results_id.as_str())?;
+        let mut request = GetTransactions::new(entity, account);
+        request.options.size = Some(50);
+        match first.submit(request)? {
+            Submitted::Pending(handle) => {
+                std::fs::write(&store, serde_json::to_string(&handle)?)?;
                 println!(
-                    "submitted; results_id {results_id} saved to {}",
+                    "submitted; results_id {} saved to {}",
+                    handle.results_id,
                     store.display()
                 );
             }
@@ -46,17 +52,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     } // the client is dropped: a restart
 
-    // Process 2: read it back and resume.
-    let results_id = ResultsId::parse(std::fs::read_to_string(&store)?.trim())?;
+    // Process 2: read the handle back and resume: every page, from the results.
+    let handle: PendingHandle = serde_json::from_str(&std::fs::read_to_string(&store)?)?;
     let second = client(&sandbox)?;
-    let page = second.resume::<Page<Transaction>>(results_id)?;
-    let info = page.payload.page.ok_or("no page info")?;
-    println!(
-        "resumed: {} of {} transactions (page 1 of {})",
-        page.payload.items.len(),
-        info.total_elements,
-        info.total_pages
-    );
+    let mut written = 0;
+    for tx in second.resume_items::<Transaction>(handle) {
+        let _tx = tx?; // an error ends the walk here, never silently
+        written += 1;
+    }
+    println!("resumed: {written} transactions, every page");
     let _ = std::fs::remove_file(store);
     Ok(())
 }

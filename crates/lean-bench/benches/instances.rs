@@ -126,7 +126,7 @@ fn main() {
     let mut ready_request = GetAccounts::new(sandbox.entities()[0].clone());
     ready_request.options.asynchronous = true;
     let ready = match plain.client.submit(ready_request).expect("submit") {
-        lean_ureq::Submitted::Pending(id) => id,
+        lean_ureq::Submitted::Pending(handle) => handle.results_id,
         lean_ureq::Submitted::Data(_) => panic!("PENDING expected"),
     };
     wait_until("ready results", Duration::from_secs(5), || {

@@ -65,7 +65,7 @@ impl<T: BlockingTransport> Driver for Blocking<T> {
     }
     fn submit(&self, endpoint: GetAccounts) -> ResultsId {
         match self.0.submit(endpoint).expect("submit") {
-            lean_client::Submitted::Pending(id) => id,
+            lean_client::Submitted::Pending(handle) => handle.results_id,
             lean_client::Submitted::Data(_) => panic!("async=true answers PENDING"),
         }
     }
@@ -110,7 +110,7 @@ impl<T: AsyncTransport, X: Executor> Driver for Async<T, X> {
     }
     fn submit(&self, endpoint: GetAccounts) -> ResultsId {
         match X::block_on(self.0.submit(endpoint)).expect("submit") {
-            lean_client::Submitted::Pending(id) => id,
+            lean_client::Submitted::Pending(handle) => handle.results_id,
             lean_client::Submitted::Data(_) => panic!("async=true answers PENDING"),
         }
     }

@@ -10,6 +10,7 @@ use crate::transport::BlockingTransport;
 use lean_proto::call::{Call, CallData, Transmit};
 use lean_proto::client::{Error, Submitted};
 use lean_proto::pager::{Cursor, Next};
+use lean_proto::pending::PendingHandle;
 use lean_proto::webhook::Ack;
 use lean_proto::*;
 use std::sync::Arc;
@@ -83,7 +84,8 @@ impl<T: BlockingTransport> Client<T> {
             Submitted::Data(d) => Ok(d),
             // Only submit() stops at PENDING; a call started otherwise never does.
             Submitted::Pending(id) => Err(Error::Config(lean_proto::ConfigError::new(format!(
-                "unexpected submit stop for {id}"
+                "unexpected submit stop for {}",
+                id.results_id
             )))),
         }
     }
@@ -137,35 +139,60 @@ impl<T: BlockingTransport> Client<T> {
 
     /// Fetches the results of a request that answered PENDING (perhaps before a restart),
     /// waiting for `results.ready` or polling until the deadline. `P` is what the original
-    /// request returns ([`AnyData`] when unknown).
+    /// request returns ([`AnyData`] when unknown). A collection (`Page<_>`) is refused before
+    /// anything is sent: its results may hold many pages, read them with
+    /// [`Client::resume_items`] (or one page, deliberately, with [`Client::resume_page`]).
     pub fn resume<P: Payload + 'static>(
         &self,
-        results_id: ResultsId,
+        handle: impl Into<PendingHandle>,
     ) -> Result<CallData<P>, Error> {
-        self.resume_with(results_id, &CallOptions::default())
+        self.resume_with(handle, &CallOptions::default())
     }
 
     /// [`Client::resume`] with settings of its own (a shorter deadline, a correlation id; the
-    /// page size is the original request's).
+    /// page and page size are the handle's).
     pub fn resume_with<P: Payload + 'static>(
         &self,
-        results_id: ResultsId,
+        handle: impl Into<PendingHandle>,
+        options: &CallOptions,
+    ) -> Result<CallData<P>, Error> {
+        crate::shared::not_a_page::<P>()?;
+        self.resume_one(&handle.into(), options)
+    }
+
+    /// The handle's page of a collection's results, and only that page (its page info says
+    /// how many there are); [`Client::resume_items`] reads them all.
+    pub fn resume_page<I: Collection + 'static>(
+        &self,
+        handle: impl Into<PendingHandle>,
+    ) -> Result<CallData<Page<I>>, Error> {
+        self.resume_one(&handle.into(), &CallOptions::default())
+    }
+
+    fn resume_one<P: Payload + 'static>(
+        &self,
+        handle: &PendingHandle,
         options: &CallOptions,
     ) -> Result<CallData<P>, Error> {
         let (n, mut config) = self.shared.new_call();
         options.apply_config(&mut config);
         let generation = self.shared.config.generation();
         let base = self.shared.config.api_base();
-        self.finish(
-            Call::resume(
-                results_id,
-                generation,
-                base,
-                config,
-                self.shared.clock.now(),
-            ),
-            n,
-        )
+        let now = self.shared.clock.now();
+        self.finish(Call::resume(handle, generation, base, config, now), n)
+    }
+
+    /// Every item of a collection's results, from the handle's page to the last, read from
+    /// `…/results/{results_id}` at the original page size (never by asking the bank again).
+    pub fn resume_items<I: Collection + 'static>(
+        &self,
+        handle: impl Into<PendingHandle>,
+    ) -> Items<I, T> {
+        let generation = self.shared.config.generation();
+        Items {
+            client: self.clone(),
+            cursor: Cursor::resume(&handle.into(), generation),
+        }
     }
 
     /// `GET …/results/{results_id}`, typed by its body.

@@ -13,6 +13,7 @@ use futures_core::Stream;
 use lean_proto::call::{Call, CallData, Purpose, Transmit, TransmitId};
 use lean_proto::client::{Error, Submitted};
 use lean_proto::pager::{Cursor, Next};
+use lean_proto::pending::PendingHandle;
 use lean_proto::retry::TransportError;
 use lean_proto::webhook::Ack;
 use lean_proto::*;
@@ -157,7 +158,8 @@ fn data<P>(submitted: Result<Submitted<P>, Error>) -> Result<CallData<P>, Error>
         Submitted::Data(d) => Ok(d),
         // Only submit() stops at PENDING; a call started otherwise never does.
         Submitted::Pending(id) => Err(Error::Config(lean_proto::ConfigError::new(format!(
-            "unexpected submit stop for {id}"
+            "unexpected submit stop for {}",
+            id.results_id
         )))),
     }
 }
@@ -224,36 +226,64 @@ impl<T: AsyncTransport> Client<T> {
 
     /// Fetches the results of a request that answered PENDING (perhaps before a restart),
     /// waiting for `results.ready` or polling until the deadline. `P` is what the original
-    /// request returns ([`AnyData`] when unknown).
+    /// request returns ([`AnyData`] when unknown). A collection (`Page<_>`) is refused before
+    /// anything is sent: its results may hold many pages, read them with
+    /// [`Client::resume_items`] (or one page, deliberately, with [`Client::resume_page`]).
     pub fn resume<P: Payload + Send + 'static>(
         &self,
-        results_id: ResultsId,
+        handle: impl Into<PendingHandle>,
     ) -> impl Future<Output = Result<CallData<P>, Error>> + Send + 'static {
-        self.resume_with(results_id, &CallOptions::default())
+        self.resume_with(handle, &CallOptions::default())
     }
 
     /// [`Client::resume`] with settings of its own (a shorter deadline, a correlation id; the
-    /// page size is the original request's).
-    pub fn resume_with<P: Payload + Send + 'static>(
+    /// page and page size are the handle's).
+    pub fn resume_with<P: Payload + Send + 'static, H: Into<PendingHandle>>(
         &self,
-        results_id: ResultsId,
+        handle: H,
         options: &CallOptions,
-    ) -> impl Future<Output = Result<CallData<P>, Error>> + Send + 'static + use<P, T> {
+    ) -> impl Future<Output = Result<CallData<P>, Error>> + Send + 'static + use<P, T, H> {
+        let future =
+            crate::shared::not_a_page::<P>().map(|()| self.resume_one(&handle.into(), options));
+        async move { data(future?.await) }
+    }
+
+    /// The handle's page of a collection's results, and only that page (its page info says
+    /// how many there are); [`Client::resume_items`] reads them all.
+    pub fn resume_page<I: Collection + Send + 'static>(
+        &self,
+        handle: impl Into<PendingHandle>,
+    ) -> impl Future<Output = Result<CallData<Page<I>>, Error>> + Send + 'static {
+        let future = self.resume_one(&handle.into(), &CallOptions::default());
+        async move { data(future.await) }
+    }
+
+    fn resume_one<P: Payload + Send + 'static>(
+        &self,
+        handle: &PendingHandle,
+        options: &CallOptions,
+    ) -> CallFuture<P> {
         let (n, mut config) = self.shared.new_call();
         options.apply_config(&mut config);
         let generation = self.shared.config.generation();
         let base = self.shared.config.api_base();
-        let future = self.start(
-            n,
-            Call::resume(
-                results_id,
-                generation,
-                base,
-                config,
-                self.shared.clock.now(),
-            ),
-        );
-        async move { data(future.await) }
+        let now = self.shared.clock.now();
+        self.start(n, Call::resume(handle, generation, base, config, now))
+    }
+
+    /// Every item of a collection's results as a [`Stream`], from the handle's page to the
+    /// last, read from `…/results/{results_id}` at the original page size (never by asking the
+    /// bank again).
+    pub fn resume_items<I: Collection + Send + 'static>(
+        &self,
+        handle: impl Into<PendingHandle>,
+    ) -> Items<I, T> {
+        let generation = self.shared.config.generation();
+        Items {
+            client: self.clone(),
+            cursor: Cursor::resume(&handle.into(), generation),
+            fetch: None,
+        }
     }
 
     /// `GET …/results/{results_id}`, typed by its body.

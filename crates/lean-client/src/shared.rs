@@ -104,6 +104,26 @@ impl CallOptions {
     }
 }
 
+/// `resume` of a collection would read one page of many, silently: refused, before anything is
+/// sent, as the caller's mistake.
+pub(crate) fn not_a_page<P: lean_proto::Payload>() -> Result<(), Error> {
+    if P::PAGED {
+        return Err(Error::Call(Box::new(lean_proto::call::CallError {
+            kind: lean_proto::call::CallErrorKind::Misuse(
+                lean_proto::RequestError::InvalidParameter {
+                    name: "P",
+                    reason: "a collection's results may hold many pages: resume_items reads \
+                             them all, resume_page one on purpose",
+                },
+            ),
+            results_id: None,
+            correlation_id: None,
+            last_error: None,
+        })));
+    }
+    Ok(())
+}
+
 /// Entities whose latest refresh event a client remembers.
 const MAX_REFRESHES_SEEN: usize = 10_000;
 

@@ -156,7 +156,7 @@ impl<T: BlockingTransport> Adapter for Blocking<T> {
         E::Output: Send + 'static,
     {
         match self.0.submit(endpoint)? {
-            lean_client::Submitted::Pending(id) => Ok(Some(id)),
+            lean_client::Submitted::Pending(handle) => Ok(Some(handle.results_id)),
             lean_client::Submitted::Data(_) => Ok(None),
         }
     }
@@ -350,7 +350,7 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
         E::Output: Send + 'static,
     {
         match X::block_on(self.0.submit(endpoint))? {
-            lean_client::Submitted::Pending(id) => Ok(Some(id)),
+            lean_client::Submitted::Pending(handle) => Ok(Some(handle.results_id)),
             lean_client::Submitted::Data(_) => Ok(None),
         }
     }

@@ -164,8 +164,8 @@ impl From<TlsError> for Error {
 /// The result of a client's `submit`.
 #[derive(Debug)]
 pub enum Submitted<P> {
-    /// Lean answered PENDING: keep this `results_id` and `resume` later.
-    Pending(ResultsId),
+    /// Lean answered PENDING: persist this handle and `resume` (or `resume_items`) later.
+    Pending(crate::pending::PendingHandle),
     /// The endpoint answered with data straight away.
     Data(CallData<P>),
 }

@@ -52,6 +52,7 @@ pub mod model;
 pub mod money;
 pub mod pager;
 mod payloads;
+pub mod pending;
 pub mod refresh_wait;
 pub mod request;
 pub mod response;

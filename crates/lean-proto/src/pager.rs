@@ -10,6 +10,7 @@ use crate::call::{Call, CallConfig, CallData};
 use crate::config::{ApiGeneration, BaseUrl};
 use crate::ids::ResultsId;
 use crate::model::data::{Collection, Page};
+use crate::pending::PendingHandle;
 use crate::request::{Endpoint, GetResults};
 use std::time::Instant;
 
@@ -78,6 +79,16 @@ impl<T: Collection + 'static> Pager<T> {
         }
     }
 
+    /// Every page of the results of a request that answered PENDING (see
+    /// [`crate::pending`]), from the handle's page, read from `…/results/{results_id}` at the
+    /// handle's page size; `generation` when the handle has none.
+    pub fn resume(handle: &PendingHandle, generation: ApiGeneration) -> Self {
+        let results: GetResults<Page<T>> = handle.request(generation);
+        let mut pager = Pager::new(results);
+        pager.results_id = Some(handle.results_id.clone());
+        pager
+    }
+
     /// The page the next call will fetch; `None` once every page was read.
     pub fn next_page(&self) -> Option<u32> {
         self.next
@@ -97,12 +108,14 @@ impl<T: Collection + 'static> Pager<T> {
     ) -> Option<Call<Page<T>>> {
         let page = self.next?;
         Some(match &self.results_id {
+            // Read as results (a 404 `UNKNOWN_RESULTS_ID` means "not yet", and the call waits
+            // for `results.ready`), never by asking the bank again.
             Some(id) => {
-                let mut r: GetResults<Page<T>> =
-                    GetResults::with_generation(id.clone(), self.spec.generation());
-                r.set_page(page);
-                r.size = self.spec.size();
-                Call::new(r, api_base, config, now)
+                let generation = self.spec.generation();
+                let handle = PendingHandle::new(id.clone())
+                    .with_generation(generation)
+                    .with_page(Some(page), self.spec.size());
+                Call::resume(&handle, generation, api_base, config, now)
             }
             None => self.spec.call_for(page, api_base, config, now),
         })
@@ -153,6 +166,16 @@ impl<T: Collection + 'static> Cursor<T> {
     {
         Cursor {
             pager: Pager::new(endpoint),
+            buffer: Vec::new().into_iter(),
+            failed: false,
+        }
+    }
+
+    /// A cursor over every item of the results a [`PendingHandle`] stands for (see
+    /// [`Pager::resume`]).
+    pub fn resume(handle: &PendingHandle, generation: ApiGeneration) -> Self {
+        Cursor {
+            pager: Pager::resume(handle, generation),
             buffer: Vec::new().into_iter(),
             failed: false,
         }

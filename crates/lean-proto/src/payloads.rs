@@ -15,6 +15,7 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use std::marker::PhantomData;
 
 impl<T: Collection> Payload for Page<T> {
+    const PAGED: bool = true;
     const SHAPE: Shape = Shape::V2Data;
 
     fn decode(src: &PayloadSource<'_>) -> Result<Self, FieldError> {

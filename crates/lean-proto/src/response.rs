@@ -127,6 +127,8 @@ where
 pub trait Payload: Sized {
     /// Where it sits in the body.
     const SHAPE: Shape;
+    /// One page of a collection (its results may have more pages than the one fetched).
+    const PAGED: bool = false;
     /// Reads it from the body's parts.
     fn decode(src: &PayloadSource<'_>) -> Result<Self, FieldError>;
 }

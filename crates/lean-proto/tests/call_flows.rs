@@ -521,7 +521,7 @@ fn resume_after_restart() {
     lean.now += secs(600);
     let mut shared = Shared::new();
     let mut call: Call<Page<Account>> = Call::resume(
-        id.clone(),
+        &pending::PendingHandle::new(id.clone()),
         ApiGeneration::V2,
         BaseUrl::parse("http://127.0.0.1:1").unwrap(),
         CallConfig::default(),
@@ -549,7 +549,7 @@ fn resume_before_ready_waits_for_the_webhook() {
         .unwrap();
     let mut shared = Shared::new();
     let mut call: Call<Page<Account>> = Call::resume(
-        id,
+        &pending::PendingHandle::new(id),
         ApiGeneration::V2,
         BaseUrl::parse("http://127.0.0.1:1").unwrap(),
         CallConfig::default(),
@@ -687,7 +687,10 @@ fn submit_stops_at_pending_and_hands_out_the_results_id() {
     assert!(call.is_done());
     assert!(call.poll_outcome().is_none());
     assert_eq!(lean.pending_given.len(), 1);
-    assert_eq!(lean.pending_given[0], id);
+    assert_eq!(lean.pending_given[0], id.results_id);
+    // The handle restores the request: its generation, endpoint, page and page size.
+    assert_eq!(id.generation, Some(ApiGeneration::V2));
+    assert_eq!(id.endpoint.as_deref(), Some("accounts"));
     assert_eq!(shared.results.waiting(), 0, "nobody waits after a submit");
 }
 

@@ -166,25 +166,59 @@ fn deadline_keeps_the_results_id_for_later() {
 }
 
 #[test]
-fn submit_drop_the_client_resume_with_a_new_one() {
-    let w = Harness::new(|l| l.bank_latency = [secs(30)].into());
-    let results_id = {
+fn submit_drop_the_client_resume_every_page_with_a_new_one() {
+    // 250 accounts, 100 a page: the results hold three pages.
+    let w = Harness::new(|l| {
+        l.bank_latency = [secs(30)].into();
+        l.total_items = 250;
+    });
+    let mut request = GetAccounts::new(entity());
+    request.options.size = Some(100);
+    let saved = {
         let first = w.client(CallConfig::default(), false);
-        match w.run(first.submit(GetAccounts::new(entity()))).0.unwrap() {
-            lean_client::Submitted::Pending(id) => id,
+        let handle = match w.run(first.submit(request)).0.unwrap() {
+            lean_client::Submitted::Pending(handle) => handle,
             lean_client::Submitted::Data(_) => panic!("async=true answers PENDING"),
-        }
-        // `first` is dropped here: a restart.
+        };
+        assert_eq!(handle.generation, Some(ApiGeneration::V2));
+        assert_eq!(handle.endpoint.as_deref(), Some("accounts"));
+        assert_eq!(handle.page_size, Some(100));
+        serde_json::to_string(&handle).unwrap()
+        // `first` is dropped here: a restart, with the handle persisted.
     };
+    let handle: lean_proto::pending::PendingHandle = serde_json::from_str(&saved).unwrap();
     let second = w.client(
         CallConfig::default().with_webhook_grace(Duration::ZERO),
         false,
     );
-    let (data, _) = w.run(second.resume::<Page<Account>>(results_id.clone()));
-    let data = data.unwrap();
-    assert_eq!(data.results_id.as_ref(), Some(&results_id));
-    assert_eq!(data.payload.items.len(), 1);
-    let (any, _) = w.run(second.results(results_id));
+
+    // One page, silently, is refused before anything is sent.
+    let before = w.requests("GET results");
+    let (refused, _) = w.run(second.resume::<Page<Account>>(handle.clone()));
+    let refused = refused.unwrap_err();
+    assert!(refused.is_misuse(), "{refused}");
+    assert_eq!(w.requests("GET results"), before);
+
+    // Every page, from the results (never the bank again), at the original page size.
+    let items = second.resume_items::<Account>(handle.clone());
+    let (all, _) = w.run(items.try_collect());
+    let all = all.unwrap();
+    assert_eq!(all.len(), 250);
+    let names: std::collections::BTreeSet<_> =
+        all.iter().map(|a| a.nickname.clone().unwrap()).collect();
+    assert_eq!(names.len(), 250, "every item once");
+    assert_eq!(w.requests("GET data"), 1, "the bank was asked once");
+    assert!(
+        w.requests("GET results") >= 3,
+        "three pages read from the results"
+    );
+
+    // One page on purpose, with its page info.
+    let (page, _) = w.run(second.resume_page::<Account>(handle.clone()));
+    let page = page.unwrap();
+    assert_eq!(page.results_id.as_ref(), Some(&handle.results_id));
+    assert_eq!(page.payload.page.map(|p| p.total_pages), Some(3));
+    let (any, _) = w.run(second.results(handle.results_id));
     assert!(matches!(any.unwrap().payload, AnyData::Accounts(_)));
 }
 

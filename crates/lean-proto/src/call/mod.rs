@@ -30,6 +30,7 @@ use crate::config::{ApiGeneration, BaseUrl};
 use crate::correlation;
 use crate::enums::{ErrorCode, GranularStatusCode};
 use crate::ids::{EntityId, ResultsId};
+use crate::pending::PendingHandle;
 use crate::request::{Auth, Endpoint, GetResults, RequestError, Target};
 use crate::response::{ApiError, Outcome, Payload, classify};
 use crate::retry::{Delivery, TransportError, is_retryable_api_error, may_resend};
@@ -72,6 +73,8 @@ trait Spec<P>: Send {
     fn generation(&self) -> ApiGeneration;
     fn name(&self) -> &'static str;
     fn entity_id(&self) -> Option<EntityId>;
+    fn page(&self) -> Option<u32>;
+    fn page_size(&self) -> Option<u32>;
 }
 
 impl<E> Spec<E::Output> for E
@@ -110,6 +113,12 @@ where
     }
     fn entity_id(&self) -> Option<EntityId> {
         Endpoint::entity_id(self).cloned()
+    }
+    fn page(&self) -> Option<u32> {
+        Endpoint::page(self)
+    }
+    fn page_size(&self) -> Option<u32> {
+        Endpoint::page_size(self)
     }
 }
 
@@ -199,7 +208,10 @@ pub struct Call<P: Payload> {
     correlation_id: Option<String>,
     outcome: Option<Result<CallData<P>, CallError>>,
     submit_only: bool,
-    submitted: Option<ResultsId>,
+    submitted: Option<PendingHandle>,
+    /// The API generation of the credential the data request last went with (results are read
+    /// on that generation's path).
+    sent_generation: Option<ApiGeneration>,
 }
 
 impl<P: Payload> fmt::Debug for Call<P> {
@@ -255,13 +267,15 @@ impl<P: Payload + 'static> Call<P> {
             outcome: None,
             submit_only: false,
             submitted: None,
+            sent_generation: None,
             config,
         }
     }
 
-    /// Sends `endpoint` with `async=true` and stops at Lean's PENDING answer: the
-    /// `results_id` comes out of [`Call::poll_submitted`] for the caller to persist, and
-    /// [`Call::resume`] (perhaps in another process) fetches the data later. An endpoint
+    /// Sends `endpoint` with `async=true` and stops at Lean's PENDING answer: a
+    /// [`PendingHandle`] (the `results_id`, the API generation, the page and page size, the
+    /// caller's correlation id) comes out of [`Call::poll_submitted`] for the caller to persist,
+    /// and [`Call::resume`] (perhaps in another process) fetches the data later. An endpoint
     /// without an async flag answers with data, which comes out of [`Call::poll_outcome`].
     pub fn submit<E>(endpoint: E, api_base: BaseUrl, config: CallConfig, now: Instant) -> Self
     where
@@ -282,15 +296,21 @@ impl<P: Payload + 'static> Call<P> {
 
     /// Picks up the results of a request that answered PENDING earlier (perhaps in another
     /// process): polls them now, then waits for `results.ready` with polling, until the
-    /// deadline. `generation` is the original request's; `page`/`size` the page wanted.
+    /// deadline. The handle restores the original request's API generation (`generation` when
+    /// it has none), page, page size and correlation id. For a collection this reads the
+    /// handle's page; [`crate::pager::Cursor::resume`] reads every page.
     pub fn resume(
-        results_id: ResultsId,
+        handle: &PendingHandle,
         generation: ApiGeneration,
         api_base: BaseUrl,
-        config: CallConfig,
+        mut config: CallConfig,
         now: Instant,
     ) -> Self {
-        let results: GetResults<P> = GetResults::with_generation(results_id.clone(), generation);
+        let results: GetResults<P> = handle.request(generation);
+        let results_id = handle.results_id.clone();
+        if config.correlation_id.is_none() {
+            config.correlation_id.clone_from(&handle.correlation_id);
+        }
         let mut call = Call::new(results.clone(), api_base, config, now);
         call.results_spec = Some(results);
         call.results_id = Some(results_id);
@@ -346,9 +366,9 @@ impl<P: Payload> Call<P> {
         self.requests
     }
 
-    /// For a [`Call::submit`]: the `results_id` Lean answered PENDING with, once.
+    /// For a [`Call::submit`]: the handle of Lean's PENDING answer, once.
     #[must_use]
-    pub fn poll_submitted(&mut self) -> Option<ResultsId> {
+    pub fn poll_submitted(&mut self) -> Option<PendingHandle> {
         self.submitted.take()
     }
 
@@ -463,6 +483,9 @@ impl<P: Payload> Call<P> {
                     auth: credential.auth(),
                     correlation_id: Some(&correlation),
                 };
+                if phase == Phase::Data {
+                    self.sent_generation = Some(target.auth.generation());
+                }
                 let (built, purpose, timeout) = match phase {
                     Phase::Data => (
                         self.spec.build(&target, self.asynchronous),
@@ -836,7 +859,14 @@ impl<P: Payload> Call<P> {
         if self.submit_only {
             // The caller keeps the results_id and resumes later; nobody waits here.
             self.results_id = Some(results_id.clone());
-            self.submitted = Some(results_id);
+            self.submitted = Some(PendingHandle {
+                generation: Some(self.sent_generation.unwrap_or(self.spec.generation())),
+                endpoint: Some(self.spec.name().to_owned()),
+                page: self.spec.page(),
+                page_size: self.spec.page_size(),
+                correlation_id: self.config.correlation_id.clone(),
+                ..PendingHandle::new(results_id)
+            });
             self.in_flight = None;
             self.state = State::Done;
             self.events.push(Event::Finished {
