@@ -415,6 +415,12 @@ impl<C: FromParts> ClientBuilder<C> {
             }
         });
         shared.registry.attach(Arc::downgrade(&shared.notify));
+        if let Some(problem) = shared.registry.problem() {
+            shared.observers.client_event(&ClientEvent::Misconfigured {
+                what: "results_registry",
+                detail: problem,
+            });
+        }
         C::from_parts(shared, transport)
     }
 }

@@ -51,6 +51,14 @@ pub trait ResultsRegistry: Send + Sync {
     fn attach(&self, notify: Notify) {
         let _ = notify;
     }
+
+    /// What keeps this registry from doing its job now, in a sentence (say, its shared store
+    /// cannot be reached: readiness from other instances is not heard, calls fall back to
+    /// polling). Asked once, when a client is built, to say so then rather than be merely
+    /// slow; it may take a short network round trip. `None`, the default: nothing known.
+    fn problem(&self) -> Option<String> {
+        None
+    }
 }
 
 /// How a registry wakes the calls of one client that wait for a `results_id`. Held weakly:

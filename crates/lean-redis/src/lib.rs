@@ -244,6 +244,27 @@ impl RedisResults {
 }
 
 impl ResultsRegistry for RedisResults {
+    /// A `PING` within the configured timeout: a Redis that cannot be reached is said when a
+    /// client is built (the registry still starts, and reconnects by itself).
+    fn problem(&self) -> Option<String> {
+        let config = &self.shared.config;
+        let ping = config
+            .client()
+            .map_err(|e| e.to_string())
+            .and_then(|client| {
+                let mut con = connect(&client, config.timeout).map_err(|e| e.to_string())?;
+                redis::cmd("PING")
+                    .query::<String>(&mut con)
+                    .map_err(|e| e.to_string())
+            });
+        ping.err().map(|e| {
+            format!(
+                "Redis cannot be reached ({e}): readiness from other instances is not heard \
+                 until it can; calls fall back to polling"
+            )
+        })
+    }
+
     fn register(&self, results_id: &ResultsId, now: Instant) -> bool {
         let ready = self.shared.local.register(results_id, now);
         if !ready {

@@ -238,3 +238,63 @@ fn a_subscription_refused_after_connecting_is_counted_and_backed_off() {
     let more = r.stats().failures - before;
     assert!(more <= 5, "{more} refusals in a second: {:?}", r.stats());
 }
+
+#[test]
+fn a_redis_that_cannot_be_reached_is_said_when_the_client_is_built() {
+    use lean_reqwest::observe::{ClientEvent, Metrics, Observer};
+    /// Keeps what the builder said.
+    #[derive(Default)]
+    struct Said(std::sync::Mutex<Vec<String>>);
+    impl Observer for Said {
+        fn on_client_event(&self, event: &ClientEvent) {
+            if let ClientEvent::Misconfigured { what, detail } = event {
+                self.0.lock().unwrap().push(format!("{what}: {detail}"));
+            }
+        }
+    }
+    // A port nothing listens on (bound, then released), with a password in the URL.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let down = RedisResults::start(RedisConfig::new(format!(
+        "redis://:hunter2@127.0.0.1:{port}/"
+    )))
+    .unwrap();
+    let (metrics, said) = (Metrics::default(), Arc::new(Said::default()));
+    let sandbox = lean_sandbox::Sandbox::start(Default::default()).unwrap();
+    let _client = lean_reqwest::Client::builder(sandbox.client_config())
+        .webhook_secret(sandbox.webhook_secret())
+        .results_registry(Arc::new(down))
+        .observer(Arc::new(metrics.clone()))
+        .observer(said.clone())
+        .build()
+        .unwrap();
+    assert_eq!(
+        metrics.value("lean_misconfigured", &[("what", "results_registry")]),
+        1.0
+    );
+    let said = said.0.lock().unwrap().clone();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("Redis cannot be reached"), "{said:?}");
+    assert!(
+        !said[0].contains("hunter2"),
+        "no password in what is said: {said:?}"
+    );
+
+    // A Redis that answers: nothing to say.
+    let server = RedisServer::start();
+    let up = RedisResults::start(RedisConfig::new(server.url())).unwrap();
+    let fine = Metrics::default();
+    let _client = lean_reqwest::Client::builder(sandbox.client_config())
+        .webhook_secret(sandbox.webhook_secret())
+        .results_registry(Arc::new(up))
+        .observer(Arc::new(fine.clone()))
+        .build()
+        .unwrap();
+    assert_eq!(
+        fine.value("lean_misconfigured", &[("what", "results_registry")]),
+        0.0
+    );
+}

@@ -110,7 +110,7 @@ pub enum ClientEvent {
     /// The configuration works, but not as well as it should: said once, when the client is
     /// built.
     Misconfigured {
-        /// What (`no_webhook_secret`, `results_registry`).
+        /// What: `no_webhook_secret`, or `results_registry` (its store cannot be reached).
         what: &'static str,
         /// What it means, in a sentence.
         detail: String,
