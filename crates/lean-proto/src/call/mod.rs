@@ -170,17 +170,43 @@ struct InFlight {
     purpose: Purpose,
 }
 
+/// The results a call holds an id for. What the call did with them lives here, with the id,
+/// so that it cannot outlive it: forgetting the id forgets it all.
+struct Held<P> {
+    id: ResultsId,
+    /// Filed in the registry (taken out when the call lets go of the id).
+    registered: bool,
+    /// A readiness (`results.ready`, here or from elsewhere) was acted on: a later fetch is a
+    /// poll, on the polling schedule.
+    ready_seen: bool,
+    /// "Not yet" answers so far (the polling back-off).
+    polls: u32,
+    /// The results request, built at the first fetch.
+    request: Option<GetResults<P>>,
+}
+
+impl<P> Held<P> {
+    fn new(id: ResultsId) -> Self {
+        Held {
+            id,
+            registered: false,
+            ready_seen: false,
+            polls: 0,
+            request: None,
+        }
+    }
+}
+
 /// One logical data request, from first byte to outcome. See the module docs.
 pub struct Call<P: Payload> {
     spec: Box<dyn Spec<P>>,
-    results_spec: Option<GetResults<P>>,
     config: CallConfig,
     api_base: BaseUrl,
     state: State,
     deadline: Instant,
     rng: Rng,
-    results_id: Option<ResultsId>,
-    registered: bool,
+    /// The results Lean gave an id for, and what the call did with them.
+    held: Option<Held<P>>,
     asynchronous: bool,
     switched_to_async: bool,
     retries: u32,
@@ -191,14 +217,12 @@ pub struct Call<P: Payload> {
     ids: Rng,
     /// `DUPLICATED_REQUEST` answers seen (waited out with `duplicate_backoff`).
     duplicates: u32,
-    polls: u32,
     requests: u32,
     /// Tokens Lean answered 401 to during this call (each is replayed once with a newer one).
     auth_rejected: Vec<Secret>,
     validated: bool,
     next_tx: u64,
     in_flight: Option<InFlight>,
-    saw_ready: bool,
     /// Why the next request goes out (said in its `RequestSent`).
     reason: SendReason,
     /// Requests sent per purpose: data, results, token (the `attempt` of `RequestSent`).
@@ -218,7 +242,7 @@ impl<P: Payload> fmt::Debug for Call<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Call")
             .field("state", &self.state)
-            .field("results_id", &self.results_id)
+            .field("results_id", &self.results_id())
             .field("requests", &self.requests)
             .field("asynchronous", &self.asynchronous)
             .finish_non_exhaustive()
@@ -239,26 +263,22 @@ impl<P: Payload + 'static> Call<P> {
             (config.asynchronous || endpoint.is_asynchronous()) && Spec::supports_async(&endpoint);
         Call {
             spec: Box::new(endpoint),
-            results_spec: None,
             deadline: later(now, config.deadline),
             rng: Rng::new(config.seed),
             ids: Rng::new(config.seed ^ 0xC0AA_E1A7_10D5_0000),
             data_delivery: Delivery::NotSent,
             api_base,
             state: State::Send(Phase::Data),
-            results_id: None,
-            registered: false,
+            held: None,
             asynchronous,
             switched_to_async: false,
             retries: 0,
             duplicates: 0,
-            polls: 0,
             requests: 0,
             auth_rejected: Vec::new(),
             validated: false,
             next_tx: 1,
             in_flight: None,
-            saw_ready: false,
             reason: SendReason::First,
             attempts: [0; 3],
             events: event::Events::default(),
@@ -312,8 +332,10 @@ impl<P: Payload + 'static> Call<P> {
             config.correlation_id.clone_from(&handle.correlation_id);
         }
         let mut call = Call::new(results.clone(), api_base, config, now);
-        call.results_spec = Some(results);
-        call.results_id = Some(results_id);
+        call.held = Some(Held {
+            request: Some(results),
+            ..Held::new(results_id)
+        });
         call.state = State::Send(Phase::Results);
         call.reason = SendReason::Resume;
         call
@@ -323,7 +345,7 @@ impl<P: Payload + 'static> Call<P> {
 impl<P: Payload> Call<P> {
     /// The `results_id` Lean gave this call, if any: persist it to survive a restart.
     pub fn results_id(&self) -> Option<&ResultsId> {
-        self.results_id.as_ref()
+        self.held.as_ref().map(|h| &h.id)
     }
 
     /// The call's policy.
@@ -347,8 +369,8 @@ impl<P: Payload> Call<P> {
             State::InFlight => Waiting::Response,
             State::Backoff { .. } => Waiting::Backoff,
             State::AwaitResults { .. } => self
-                .results_id
-                .clone()
+                .results_id()
+                .cloned()
                 .map(Waiting::Results)
                 .unwrap_or(Waiting::Nothing),
             State::WaitToken { .. } => Waiting::Token,
@@ -499,17 +521,18 @@ impl<P: Payload> Call<P> {
                         },
                     ),
                     Phase::Results => {
-                        let Some(rid) = self.results_id.clone() else {
+                        let Some(held) = self.held.as_mut() else {
                             unreachable!("the results phase starts only with a results_id")
                         };
                         let used = target.auth.generation();
-                        let spec = self
-                            .results_spec
-                            .get_or_insert_with(|| self.spec.results(rid, used));
+                        let spec = &self.spec;
+                        let request = held
+                            .request
+                            .get_or_insert_with(|| spec.results(held.id.clone(), used));
                         (
-                            Endpoint::build(spec, &target),
+                            Endpoint::build(request, &target),
                             Purpose::Results {
-                                poll: !self.saw_ready,
+                                poll: !held.ready_seen,
                             },
                             self.config.request_timeout,
                         )
@@ -646,7 +669,7 @@ impl<P: Payload> Call<P> {
                     info: d.info,
                     correlation_id: d.correlation_id,
                     results_id: if via_results {
-                        self.results_id.clone()
+                        self.results_id().cloned()
                     } else {
                         None
                     },
@@ -679,15 +702,15 @@ impl<P: Payload> Call<P> {
                     self.retries += 1;
                     self.back_off(now, wait, Phase::Data, RetryCause::BankFailed);
                 } else {
-                    if self.results_id.is_none() {
-                        self.results_id = f.results_id.clone();
+                    if self.held.is_none() {
+                        self.held = f.results_id.clone().map(Held::new);
                     }
                     self.fail(ctx, CallErrorKind::DataFailed(f));
                 }
             }
             Outcome::ReconnectRequired(r) => {
-                if self.results_id.is_none() {
-                    self.results_id = r.results_id.clone();
+                if self.held.is_none() {
+                    self.held = r.results_id.clone().map(Held::new);
                 }
                 self.fail(ctx, CallErrorKind::ReconnectRequired(r));
             }
@@ -802,16 +825,15 @@ impl<P: Payload> Call<P> {
                 // Fetch at once on a readiness not acted on yet; after that (say Lean still
                 // answered 404 right after the webhook) only on the polling schedule, so a
                 // lingering "ready" can never spin.
-                let newly_ready = !self.saw_ready
-                    && self
-                        .results_id
-                        .as_ref()
-                        .is_some_and(|id| ctx.results.is_ready(id));
-                if newly_ready {
-                    self.saw_ready = true;
-                    if let Some(results_id) = self.results_id.clone() {
-                        self.events.push(Event::ResultsReady { results_id });
-                    }
+                let mut newly_ready = false;
+                if let Some(held) = self.held.as_mut()
+                    && !held.ready_seen
+                    && ctx.results.is_ready(&held.id)
+                {
+                    held.ready_seen = true;
+                    newly_ready = true;
+                    let results_id = held.id.clone();
+                    self.events.push(Event::ResultsReady { results_id });
                     self.reason = SendReason::ResultsReady;
                 }
                 if newly_ready || now >= poll_at {
@@ -834,12 +856,7 @@ impl<P: Payload> Call<P> {
             ctx.tokens.handle_fetch_failed(ticket);
             released.token_fetch = true;
         }
-        if self.registered {
-            if let Some(id) = &self.results_id {
-                ctx.results.unregister(id);
-            }
-            self.registered = false;
-        }
+        self.let_go(ctx);
         if self.state != State::Done {
             self.events.push(Event::Finished {
                 outcome: Finish::Abandoned,
@@ -858,7 +875,7 @@ impl<P: Payload> Call<P> {
         });
         if self.submit_only {
             // The caller keeps the results_id and resumes later; nobody waits here.
-            self.results_id = Some(results_id.clone());
+            self.held = Some(Held::new(results_id.clone()));
             self.submitted = Some(PendingHandle {
                 generation: Some(self.sent_generation.unwrap_or(self.spec.generation())),
                 endpoint: Some(self.spec.name().to_owned()),
@@ -875,23 +892,24 @@ impl<P: Payload> Call<P> {
             });
             return;
         }
-        if self.results_id.as_ref() != Some(&results_id) {
+        if self.results_id() != Some(&results_id) {
             self.forget_results(ctx);
-            self.results_id = Some(results_id.clone());
-            self.results_spec = None;
-            self.saw_ready = false;
+            self.held = Some(Held::new(results_id.clone()));
         }
         self.retries = 0;
         // The registry is the one door for `results.ready`: a webhook that beat this answer
         // is already there.
-        let ready = if self.registered {
+        let Some(held) = self.held.as_mut() else {
+            unreachable!("held just above")
+        };
+        let ready = if held.registered {
             ctx.results.is_ready(&results_id)
         } else {
-            self.registered = true;
+            held.registered = true;
             ctx.results.register(&results_id, now)
         };
         if ready {
-            self.saw_ready = true;
+            held.ready_seen = true;
             self.events.push(Event::ResultsReady { results_id });
             self.reason = SendReason::ResultsReady;
             self.state = State::Send(Phase::Results);
@@ -928,7 +946,7 @@ impl<P: Payload> Call<P> {
         now: Instant,
         ctx: &Context<'_>,
     ) {
-        let waits_for_results = phase == Phase::Results || self.results_id.is_some();
+        let waits_for_results = phase == Phase::Results || self.held.is_some();
         if !waits_for_results && !self.may_send_again(Phase::Data) {
             // Not asked again: the refusal is the answer, as Lean gave it.
             return self.fail(ctx, kind);
@@ -946,7 +964,7 @@ impl<P: Payload> Call<P> {
             refused: self.duplicates,
             until,
         });
-        match self.results_id.clone() {
+        match self.results_id().cloned() {
             Some(id) if waits_for_results => self.await_results(id, until),
             _ => {
                 self.reason = SendReason::AfterDuplicate;
@@ -976,17 +994,16 @@ impl<P: Payload> Call<P> {
         self.last_error = Some(e.to_string());
         if phase == Phase::Results && e.code == Some(ErrorCode::UnknownResultsId) {
             // Not ready yet (or the webhook is late): keep waiting, polling with backoff.
-            if let Some(id) = self.results_id.clone()
-                && !self.registered
-            {
-                self.registered = true;
-                if ctx.results.register(&id, now) {
-                    self.saw_ready = true;
+            if let Some(held) = self.held.as_mut() {
+                if !held.registered {
+                    held.registered = true;
+                    if ctx.results.register(&held.id, now) {
+                        held.ready_seen = true;
+                    }
                 }
-            }
-            let wait = self.config.poll.backoff(self.polls, &mut self.rng);
-            self.polls = self.polls.saturating_add(1);
-            if let Some(id) = self.results_id.clone() {
+                let wait = self.config.poll.backoff(held.polls, &mut self.rng);
+                held.polls = held.polls.saturating_add(1);
+                let id = held.id.clone();
                 self.await_results(id, later(now, wait));
             }
             return;
@@ -1144,22 +1161,26 @@ impl<P: Payload> Call<P> {
         }
     }
 
+    /// Lets go of the results held (a new data request will get a new id).
     fn forget_results(&mut self, ctx: &Context<'_>) {
-        if let Some(id) = self.results_id.take()
-            && self.registered
+        self.let_go(ctx);
+        self.held = None;
+    }
+
+    /// Takes the held id out of the registry (the id itself is kept, for the error).
+    fn let_go(&mut self, ctx: &Context<'_>) {
+        if let Some(held) = self.held.as_mut()
+            && held.registered
         {
-            ctx.results.unregister(&id);
+            ctx.results.unregister(&held.id);
+            held.registered = false;
         }
-        self.registered = false;
-        self.results_spec = None;
-        self.saw_ready = false;
-        self.polls = 0;
     }
 
     fn fail(&mut self, ctx: &Context<'_>, kind: CallErrorKind) {
         let error = CallError {
             kind,
-            results_id: self.results_id.clone(),
+            results_id: self.results_id().cloned(),
             correlation_id: self.correlation_id.clone(),
             last_error: self.last_error.clone(),
         };
@@ -1170,12 +1191,7 @@ impl<P: Payload> Call<P> {
         if self.state == State::Done {
             return;
         }
-        if self.registered {
-            if let Some(id) = &self.results_id {
-                ctx.results.unregister(id);
-            }
-            self.registered = false;
-        }
+        self.let_go(ctx);
         self.in_flight = None;
         self.state = State::Done;
         self.events.push(Event::Finished {
