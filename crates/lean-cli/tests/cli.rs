@@ -408,11 +408,11 @@ fn webhook_listen_is_not_held_up_by_a_stalled_or_huge_upload() {
     std::io::Read::read_exact(&mut huge, &mut reply).unwrap();
     assert_eq!(&reply, b"HTTP/1.1 413");
     drop(huge);
-    // 3. A valid webhook is answered at once.
+    // 3. A valid webhook is answered while the stalled upload is still open (it is dropped
+    //    only after): a listener held up by it would leave this read to time out.
     let body = std::fs::read(fixtures().join("UAE-webhooks/entity.created.json")).unwrap();
     let sig = lean_proto::webhook::WebhookSecret::new("whsec").sign(&body);
     let mut valid = connect();
-    let t0 = std::time::Instant::now();
     let head = format!(
         "POST / HTTP/1.1\r\nHost: x\r\nlean-signature: {sig}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
@@ -425,11 +425,6 @@ fn webhook_listen_is_not_held_up_by_a_stalled_or_huge_upload() {
     let mut reply = [0u8; 12];
     std::io::Read::read_exact(&mut valid, &mut reply).unwrap();
     assert_eq!(&reply, b"HTTP/1.1 200");
-    assert!(
-        t0.elapsed() < std::time::Duration::from_secs(2),
-        "{:?}",
-        t0.elapsed()
-    );
     drop(stalled); // the stalled upload ends; the listener has seen its 3 requests
     let status = child.wait().unwrap();
     assert!(status.success());
