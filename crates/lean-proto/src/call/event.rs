@@ -7,6 +7,7 @@
 
 use super::{Purpose, TransmitId};
 use crate::ids::ResultsId;
+use crate::response::{DecodeError, Outcome};
 use crate::retry::TransportError;
 use std::time::{Duration, Instant};
 
@@ -255,6 +256,61 @@ impl Purpose {
             Purpose::Results { poll: false } => "results",
             Purpose::Results { poll: true } => "results_poll",
         }
+    }
+}
+
+/// `RequestSent` of `request`: its method, host and path (never its headers or body).
+pub(super) fn sent(
+    id: TransmitId,
+    purpose: Purpose,
+    attempt: u32,
+    reason: SendReason,
+    request: &http::Request<Vec<u8>>,
+    correlation_id: Option<&str>,
+) -> Event {
+    Event::RequestSent {
+        id,
+        purpose,
+        attempt,
+        reason,
+        method: request.method().clone(),
+        server_address: request.uri().host().map(str::to_owned),
+        url_path: request.uri().path().to_owned(),
+        correlation_id: correlation_id.map(str::to_owned),
+    }
+}
+
+/// `AnswerReceived` of an answer, by its classification.
+pub(super) fn answered<P>(
+    id: TransmitId,
+    purpose: Purpose,
+    response: &http::Response<Vec<u8>>,
+    classified: &Result<Outcome<P>, DecodeError>,
+    correlation_id: Option<String>,
+) -> Event {
+    let (class, lean_code) = match classified {
+        Ok(Outcome::Data(_)) => (AnswerClass::Data, None),
+        Ok(Outcome::Pending(_)) => (AnswerClass::Pending, None),
+        Ok(Outcome::Failed(f)) => (
+            AnswerClass::Failed,
+            f.granular_status_code
+                .as_ref()
+                .map(|c| c.as_str().to_owned()),
+        ),
+        Ok(Outcome::ReconnectRequired(_)) => (AnswerClass::ReconnectRequired, None),
+        Ok(Outcome::ApiError(e)) => (
+            AnswerClass::Error,
+            e.code.as_ref().map(|c| c.as_str().to_owned()),
+        ),
+        Err(_) => (AnswerClass::Undecodable, None),
+    };
+    Event::AnswerReceived {
+        id,
+        purpose,
+        status: response.status().as_u16(),
+        class,
+        lean_code,
+        correlation_id,
     }
 }
 

@@ -31,7 +31,7 @@ use crate::correlation;
 use crate::enums::{ErrorCode, GranularStatusCode};
 use crate::ids::{EntityId, ResultsId};
 use crate::pending::PendingHandle;
-use crate::request::{Auth, Endpoint, GetResults, RequestError, Target};
+use crate::request::{Auth, Endpoint, GetResults, Target};
 use crate::response::{ApiError, Outcome, Payload, classify};
 use crate::retry::{Delivery, TransportError, is_retryable_api_error, may_resend};
 use crate::rng::Rng;
@@ -43,11 +43,13 @@ mod config;
 mod error;
 mod event;
 mod io;
+mod spec;
 
 pub use config::CallConfig;
 pub use error::{CallData, CallError, CallErrorKind};
 pub use event::{AnswerClass, Event, Finish, RetryCause, SendReason};
 pub use io::{Context, Purpose, Released, Transmit, TransmitId, Waiting};
+use spec::Spec;
 
 /// `now + wait` that cannot overflow: a wait too long to represent becomes "far away" (about
 /// thirty years), which every caller treats the same as "never".
@@ -56,70 +58,6 @@ fn later(now: Instant, wait: Duration) -> Instant {
     now.checked_add(wait.min(FAR))
         .or_else(|| now.checked_add(Duration::from_secs(24 * 3600)))
         .unwrap_or(now)
-}
-
-/// Builds the call's data request; object-safe so one call type serves every endpoint.
-trait Spec<P>: Send {
-    fn build(
-        &self,
-        target: &Target<'_>,
-        asynchronous: bool,
-    ) -> Result<http::Request<Vec<u8>>, RequestError>;
-    fn supports_async(&self) -> bool;
-    /// The results request of a PENDING answer; `used` is the generation of the credential
-    /// the data request went with (routes that take either answer results on that one's path).
-    fn results(&self, results_id: ResultsId, used: ApiGeneration) -> GetResults<P>;
-    fn is_idempotent(&self) -> bool;
-    fn generation(&self) -> ApiGeneration;
-    fn name(&self) -> &'static str;
-    fn entity_id(&self) -> Option<EntityId>;
-    fn page(&self) -> Option<u32>;
-    fn page_size(&self) -> Option<u32>;
-}
-
-impl<E> Spec<E::Output> for E
-where
-    E: Endpoint + Clone + Send,
-{
-    fn build(
-        &self,
-        target: &Target<'_>,
-        asynchronous: bool,
-    ) -> Result<http::Request<Vec<u8>>, RequestError> {
-        let mut e = self.clone();
-        e.set_asynchronous(asynchronous);
-        e.build(target)
-    }
-    fn supports_async(&self) -> bool {
-        self.clone().set_asynchronous(true)
-    }
-    fn results(&self, results_id: ResultsId, used: ApiGeneration) -> GetResults<E::Output> {
-        let mut r = GetResults::with_generation(results_id, used);
-        if used == ApiGeneration::V2 {
-            // The results of page N are read as page N, at the same size.
-            r.page = self.page();
-            r.size = self.page_size();
-        }
-        r
-    }
-    fn is_idempotent(&self) -> bool {
-        Endpoint::is_idempotent(self)
-    }
-    fn generation(&self) -> ApiGeneration {
-        Endpoint::generation(self)
-    }
-    fn name(&self) -> &'static str {
-        E::NAME
-    }
-    fn entity_id(&self) -> Option<EntityId> {
-        Endpoint::entity_id(self).cloned()
-    }
-    fn page(&self) -> Option<u32> {
-        Endpoint::page(self)
-    }
-    fn page_size(&self) -> Option<u32> {
-        Endpoint::page_size(self)
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -616,7 +554,14 @@ impl<P: Payload> Call<P> {
             self.data_delivery = Delivery::Answered;
         }
         let classified = classify::<P>(&response);
-        self.said_answered(&flight, &response, &classified, correlation.clone());
+        let answered = event::answered(
+            flight.id,
+            flight.purpose,
+            &response,
+            &classified,
+            correlation.clone(),
+        );
+        self.events.push(answered);
         if correlation.is_some() {
             self.correlation_id = correlation;
         }
@@ -1093,7 +1038,7 @@ impl<P: Payload> Call<P> {
         };
     }
 
-    /// Says that request `id` goes out.
+    /// Says that request `id` goes out, with its attempt number.
     fn said_sent(
         &mut self,
         id: TransmitId,
@@ -1108,50 +1053,9 @@ impl<P: Payload> Call<P> {
             Purpose::Token => 2,
         };
         self.attempts[slot] = self.attempts[slot].saturating_add(1);
-        self.events.push(Event::RequestSent {
-            id,
-            purpose,
-            attempt: self.attempts[slot],
-            reason,
-            method: request.method().clone(),
-            server_address: request.uri().host().map(str::to_owned),
-            url_path: request.uri().path().to_owned(),
-            correlation_id: correlation_id.map(str::to_owned),
-        });
-    }
-
-    /// Says what the answer to `flight` is.
-    fn said_answered(
-        &mut self,
-        flight: &InFlight,
-        response: &http::Response<Vec<u8>>,
-        classified: &Result<Outcome<P>, crate::response::DecodeError>,
-        correlation_id: Option<String>,
-    ) {
-        let (class, lean_code) = match classified {
-            Ok(Outcome::Data(_)) => (AnswerClass::Data, None),
-            Ok(Outcome::Pending(_)) => (AnswerClass::Pending, None),
-            Ok(Outcome::Failed(f)) => (
-                AnswerClass::Failed,
-                f.granular_status_code
-                    .as_ref()
-                    .map(|c| c.as_str().to_owned()),
-            ),
-            Ok(Outcome::ReconnectRequired(_)) => (AnswerClass::ReconnectRequired, None),
-            Ok(Outcome::ApiError(e)) => (
-                AnswerClass::Error,
-                e.code.as_ref().map(|c| c.as_str().to_owned()),
-            ),
-            Err(_) => (AnswerClass::Undecodable, None),
-        };
-        self.events.push(Event::AnswerReceived {
-            id: flight.id,
-            purpose: flight.purpose,
-            status: response.status().as_u16(),
-            class,
-            lean_code,
-            correlation_id,
-        });
+        let attempt = self.attempts[slot];
+        let event = event::sent(id, purpose, attempt, reason, request, correlation_id);
+        self.events.push(event);
     }
 
     fn take_in_flight(&mut self, id: TransmitId) -> Option<InFlight> {
