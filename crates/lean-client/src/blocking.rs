@@ -3,7 +3,7 @@
 //! It owns nothing but the loop and the surface; decisions are the core's, shared state is
 //! [`crate::shared`]'s, step order is the `drive` module's.
 
-use crate::drive::{Driven, RefreshDriven, RefreshStep, Step};
+use crate::drive::{Driven, Ending, RefreshDriven, RefreshStep, Step};
 use crate::endpoints::for_each_endpoint;
 use crate::shared::{CallOptions, ClientBuilder, FromParts, Shared};
 use crate::transport::BlockingTransport;
@@ -50,12 +50,12 @@ macro_rules! blocking_method {
 }
 
 impl<T: BlockingTransport> Client<T> {
-    /// Drives a call to its end on this thread.
-    fn drive<P: Payload + 'static>(
+    /// Drives a call to its end on this thread: its data, or for a submission what `O` says.
+    fn drive<P: Payload + 'static, O: Ending<P>>(
         &self,
         call: Call<P>,
         number: u64,
-    ) -> Result<Submitted<P>, Error> {
+    ) -> Result<O, Error> {
         let mut driven = Driven::new(self.shared.clone(), number, call);
         loop {
             match driven.step() {
@@ -72,21 +72,6 @@ impl<T: BlockingTransport> Client<T> {
                 Step::Wait(until) => driven.signal().wait_blocking(until, &self.shared.clock),
                 Step::Done(result) => return result,
             }
-        }
-    }
-
-    fn finish<P: Payload + 'static>(
-        &self,
-        call: Call<P>,
-        number: u64,
-    ) -> Result<CallData<P>, Error> {
-        match self.drive(call, number)? {
-            Submitted::Data(d) => Ok(d),
-            // Only submit() stops at PENDING; a call started otherwise never does.
-            Submitted::Pending(id) => Err(Error::Config(lean_proto::ConfigError::new(format!(
-                "unexpected submit stop for {}",
-                id.results_id
-            )))),
         }
     }
 
@@ -118,7 +103,7 @@ impl<T: BlockingTransport> Client<T> {
             config,
             self.shared.clock.now(),
         );
-        self.finish(call, n)
+        self.drive(call, n)
     }
 
     /// Sends `endpoint` with `async=true` and returns Lean's `results_id` without waiting.
@@ -179,7 +164,7 @@ impl<T: BlockingTransport> Client<T> {
         let generation = self.shared.config.generation();
         let base = self.shared.config.api_base();
         let now = self.shared.clock.now();
-        self.finish(Call::resume(handle, generation, base, config, now), n)
+        self.drive(Call::resume(handle, generation, base, config, now), n)
     }
 
     /// Every item of a collection's results, from the handle's page to the last, read from
@@ -281,7 +266,7 @@ impl<I: Collection + 'static, T: BlockingTransport> Iterator for Items<I, T> {
             {
                 Next::Item(item) => return Some(Ok(item)),
                 Next::Done => return None,
-                Next::Fetch(call) => match self.client.finish(*call, n) {
+                Next::Fetch(call) => match self.client.drive(*call, n) {
                     Ok(page) => self.cursor.handle_page(page),
                     Err(e) => {
                         self.cursor.fail();

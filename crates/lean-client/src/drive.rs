@@ -17,14 +17,40 @@ use lean_proto::{Payload, Refresh, RefreshList};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// What the caller must do next for a call.
-pub(crate) enum Step<P> {
+/// What the caller must do next for a call that ends with an `O`.
+// Returned and taken apart at once, never stored: boxing the request would cost an allocation
+// per request to save stack space for a moment.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Step<O> {
     /// Send this; hand the answer to [`Driven::handle_answer`].
     Send(Transmit),
     /// Wait for the call's signal, or until this instant.
     Wait(Option<Instant>),
     /// The call is over.
-    Done(Result<Submitted<P>, Error>),
+    Done(Result<O, Error>),
+}
+
+/// How a call ends, by the way it was started: a call ends with its data; a submission with
+/// its data or Lean's PENDING handle. Each takes only the end its kind of call can have.
+pub(crate) trait Ending<P: Payload>: Sized {
+    /// The end, once the call has one.
+    fn take(call: &mut Call<P>) -> Option<Result<Self, Error>>;
+}
+
+impl<P: Payload> Ending<P> for CallData<P> {
+    fn take(call: &mut Call<P>) -> Option<Result<Self, Error>> {
+        call.poll_outcome().map(|o| o.map_err(Error::from))
+    }
+}
+
+impl<P: Payload> Ending<P> for Submitted<P> {
+    fn take(call: &mut Call<P>) -> Option<Result<Self, Error>> {
+        if let Some(handle) = call.poll_submitted() {
+            return Some(Ok(Submitted::Pending(handle)));
+        }
+        call.poll_outcome()
+            .map(|o| o.map(Submitted::Data).map_err(Error::from))
+    }
 }
 
 /// A call being driven, with its place in the waiting lists. Dropping it before the end
@@ -59,16 +85,13 @@ impl<P: Payload + 'static> Driven<P> {
         &self.slot.signal
     }
 
-    /// Advances the call as far as it goes without IO or waiting.
-    pub(crate) fn step(&mut self) -> Step<P> {
+    /// Advances the call as far as it goes without IO or waiting; it ends with an `O`.
+    pub(crate) fn step<O: Ending<P>>(&mut self) -> Step<O> {
         loop {
             let now = self.shared.clock.now();
             self.tell(now);
-            if let Some(outcome) = self.call.poll_outcome() {
-                return self.end(outcome.map(Submitted::Data).map_err(Error::from));
-            }
-            if let Some(id) = self.call.poll_submitted() {
-                return self.end(Ok(Submitted::Pending(id)));
+            if let Some(end) = O::take(&mut self.call) {
+                return self.end(end);
             }
             let shared = &*self.shared;
             if let Some(tx) = self.call.poll_transmit(now, &shared.ctx()) {
@@ -115,7 +138,7 @@ impl<P: Payload + 'static> Driven<P> {
         }
     }
 
-    fn end(&mut self, result: Result<Submitted<P>, Error>) -> Step<P> {
+    fn end<O>(&mut self, result: Result<O, Error>) -> Step<O> {
         self.slot
             .subscribe(&self.shared.waiters, Subscription::Nothing);
         Step::Done(result)

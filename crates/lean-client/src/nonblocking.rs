@@ -4,7 +4,7 @@
 //! spawned on any multi-threaded runtime. Dropping a future at any await point abandons its
 //! call cleanly (see the `drive` module).
 
-use crate::drive::{Driven, RefreshDriven, RefreshStep, Step};
+use crate::drive::{Driven, Ending, RefreshDriven, RefreshStep, Step};
 use crate::endpoints::for_each_endpoint;
 use crate::runtime::{Runtime, Timer};
 use crate::shared::{CallOptions, ClientBuilder, FromParts, Shared};
@@ -30,9 +30,9 @@ crate::shared::client_parts!(
     |transport| crate::runtime::Clock::of(transport.runtime().clone())
 );
 
-/// A call future: boxed so that a parked call costs its state, not the largest future a
-/// transport might build.
-type CallFuture<P> = Pin<Box<dyn Future<Output = Result<Submitted<P>, Error>> + Send>>;
+/// A call future, ending with an `O` (its data, or for a submission [`Submitted`]): boxed so
+/// that a parked call costs its state, not the largest future a transport might build.
+type CallFuture<O> = Pin<Box<dyn Future<Output = Result<O, Error>> + Send>>;
 
 macro_rules! async_method {
     ($(#[$doc:meta])* all $name:ident($($arg:ident: $ty:ty),*) -> $out:ty = $build:expr) => {
@@ -98,19 +98,19 @@ async fn wait<R: Runtime>(
 /// What the drive loop awaits next. Only this small value lives across an await: the step's
 /// result and the request are gone by then, and the exchange future is on the heap (a
 /// transport's is several KB, and inline it would be part of every parked call's state).
-enum Await<P> {
+enum Await<O> {
     Exchange(Exchange, TransmitId, Purpose),
     Wait(Option<Instant>),
-    Done(Result<Submitted<P>, Error>),
+    Done(Result<O, Error>),
 }
 
 type Exchange =
     Pin<Box<dyn Future<Output = Result<http::Response<Vec<u8>>, TransportError>> + Send>>;
 
-fn next<T: AsyncTransport, P: Payload + 'static>(
+fn next<T: AsyncTransport, P: Payload + 'static, O: Ending<P>>(
     transport: &Arc<T>,
     driven: &mut Driven<P>,
-) -> Await<P> {
+) -> Await<O> {
     match driven.step() {
         Step::Send(Transmit {
             id,
@@ -132,10 +132,10 @@ fn next<T: AsyncTransport, P: Payload + 'static>(
 /// `fn` returning an `async move` block, not an `async fn`: an `async fn` keeps a second copy of
 /// its arguments in its state, and `Driven` is most of a parked call's memory.
 #[allow(clippy::manual_async_fn)]
-fn drive<T: AsyncTransport, P: Payload + Send + 'static>(
+fn drive<T: AsyncTransport, P: Payload + Send + 'static, O: Ending<P> + Send>(
     transport: Arc<T>,
     mut driven: Driven<P>,
-) -> impl Future<Output = Result<Submitted<P>, Error>> + Send {
+) -> impl Future<Output = Result<O, Error>> + Send {
     async move {
         let mut timer = None;
         loop {
@@ -153,19 +153,12 @@ fn drive<T: AsyncTransport, P: Payload + Send + 'static>(
     }
 }
 
-fn data<P>(submitted: Result<Submitted<P>, Error>) -> Result<CallData<P>, Error> {
-    match submitted? {
-        Submitted::Data(d) => Ok(d),
-        // Only submit() stops at PENDING; a call started otherwise never does.
-        Submitted::Pending(id) => Err(Error::Config(lean_proto::ConfigError::new(format!(
-            "unexpected submit stop for {}",
-            id.results_id
-        )))),
-    }
-}
-
 impl<T: AsyncTransport> Client<T> {
-    fn start<P: Payload + Send + 'static>(&self, number: u64, call: Call<P>) -> CallFuture<P> {
+    fn start<P: Payload + Send + 'static, O: Ending<P> + Send + 'static>(
+        &self,
+        number: u64,
+        call: Call<P>,
+    ) -> CallFuture<O> {
         let driven = Driven::new(self.shared.clone(), number, call);
         Box::pin(drive(self.transport.clone(), driven))
     }
@@ -201,8 +194,7 @@ impl<T: AsyncTransport> Client<T> {
             config,
             self.shared.clock.now(),
         );
-        let future = self.start(n, call);
-        async move { data(future.await) }
+        self.start(n, call)
     }
 
     /// Sends `endpoint` with `async=true` and returns Lean's `results_id` without waiting.
@@ -245,7 +237,7 @@ impl<T: AsyncTransport> Client<T> {
     ) -> impl Future<Output = Result<CallData<P>, Error>> + Send + 'static + use<P, T, H> {
         let future =
             crate::shared::not_a_page::<P>().map(|()| self.resume_one(&handle.into(), options));
-        async move { data(future?.await) }
+        async move { future?.await }
     }
 
     /// The handle's page of a collection's results, and only that page (its page info says
@@ -254,15 +246,14 @@ impl<T: AsyncTransport> Client<T> {
         &self,
         handle: impl Into<PendingHandle>,
     ) -> impl Future<Output = Result<CallData<Page<I>>, Error>> + Send + 'static {
-        let future = self.resume_one(&handle.into(), &CallOptions::default());
-        async move { data(future.await) }
+        self.resume_one(&handle.into(), &CallOptions::default())
     }
 
     fn resume_one<P: Payload + Send + 'static>(
         &self,
         handle: &PendingHandle,
         options: &CallOptions,
-    ) -> CallFuture<P> {
+    ) -> CallFuture<CallData<P>> {
         let (n, mut config) = self.shared.new_call();
         options.apply_config(&mut config);
         let generation = self.shared.config.generation();
@@ -370,7 +361,7 @@ impl<T: AsyncTransport> Client<T> {
 pub struct Items<I: Collection, T> {
     client: Client<T>,
     cursor: Cursor<I>,
-    fetch: Option<CallFuture<Page<I>>>,
+    fetch: Option<CallFuture<CallData<Page<I>>>>,
 }
 
 // Nothing in `Items` is pinned in place: the page future is boxed, items are only moved.
@@ -385,7 +376,7 @@ impl<I: Collection + Send + 'static, T: AsyncTransport> Stream for Items<I, T> {
             if let Some(fetch) = &mut this.fetch {
                 let answer = std::task::ready!(fetch.as_mut().poll(cx));
                 this.fetch = None;
-                match data(answer) {
+                match answer {
                     Ok(page) => this.cursor.handle_page(page),
                     Err(e) => {
                         this.cursor.fail();
