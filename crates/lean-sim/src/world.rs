@@ -348,21 +348,6 @@ impl std::fmt::Display for Violation {
     }
 }
 
-fn config() -> Config {
-    let base = BaseUrl::parse("http://127.0.0.1:1").expect("a valid URL");
-    Config::new(
-        Region::Uae,
-        Environment::Custom {
-            api_base: base.clone(),
-            auth_base: base,
-        },
-        Credentials::ClientCredentials {
-            client_id: "sim".into(),
-            client_secret: Secret::new("sim-secret"),
-        },
-    )
-}
-
 /// Runs `schedule` with the real driver in virtual time and checks every invariant.
 pub fn run(schedule: &Schedule) -> Result<Report, Violation> {
     // Real time is read once, for the origin; everything after is virtual.
@@ -395,7 +380,7 @@ pub fn run(schedule: &Schedule) -> Result<Report, Violation> {
                 instance: i,
                 ..recorder.clone()
             };
-            Client::builder(config())
+            Client::builder(crate::harness::config())
                 .webhook_secret(secret.clone())
                 .results_registry(registry.clone())
                 .dedupe_store(dedupe.clone())
