@@ -745,23 +745,23 @@ fn half_sent_requests_are_dropped_after_the_read_timeout() {
         ..fast()
     })
     .unwrap();
-    let closed_within = |partial: &[u8]| {
+    // Closed by the emulator (end of stream), not given up on by this side after its own 5 s.
+    let closed_by_the_emulator = |partial: &[u8]| {
         let mut s = std::net::TcpStream::connect(sandbox.addr()).unwrap();
         s.write_all(partial).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        let t0 = Instant::now();
         let mut answer = Vec::new();
-        let _ = s.read_to_end(&mut answer); // ends when the emulator closes the connection
-        (t0.elapsed(), String::from_utf8_lossy(&answer).into_owned())
+        let ended = s.read_to_end(&mut answer); // Ok at end of stream; Err on our timeout
+        (ended.is_ok(), String::from_utf8_lossy(&answer).into_owned())
     };
     // Headers that never end.
-    let (waited, _) = closed_within(b"GET /data/v2/accounts HTTP/1.1\r\nhost: x\r\n");
-    assert!(waited < Duration::from_secs(3), "held for {waited:?}");
+    let (closed, _) = closed_by_the_emulator(b"GET /data/v2/accounts HTTP/1.1\r\nhost: x\r\n");
+    assert!(closed, "held until the client gave up");
     // A body that never arrives.
-    let (waited, answer) = closed_within(
+    let (closed, answer) = closed_by_the_emulator(
         b"POST /oauth2/token HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\nclient_id=",
     );
-    assert!(waited < Duration::from_secs(3), "held for {waited:?}");
+    assert!(closed, "held until the client gave up");
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
 }
 
