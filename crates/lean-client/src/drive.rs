@@ -9,7 +9,7 @@
 use crate::observe::{CallInfo, Watching};
 use crate::shared::Shared;
 use crate::wake::{Slot, Subscription};
-use lean_proto::call::{Call, CallData, Purpose, Transmit, TransmitId, Waiting};
+use lean_proto::call::{Call, CallData, Context, Purpose, Transmit, TransmitId, Waiting};
 use lean_proto::client::{Error, Submitted};
 use lean_proto::refresh_wait::{RefreshPoll, RefreshWait};
 use lean_proto::retry::TransportError;
@@ -34,22 +34,23 @@ pub(crate) enum Step<O> {
 /// its data or Lean's PENDING handle. Each takes only the end its kind of call can have.
 pub(crate) trait Ending<P: Payload>: Sized {
     /// The end, once the call has one.
-    fn take(call: &mut Call<P>) -> Option<Result<Self, Error>>;
+    fn take(call: &mut Call<P>, ctx: &Context<'_>) -> Option<Result<Self, Error>>;
 }
 
 impl<P: Payload> Ending<P> for CallData<P> {
-    fn take(call: &mut Call<P>) -> Option<Result<Self, Error>> {
+    fn take(call: &mut Call<P>, _: &Context<'_>) -> Option<Result<Self, Error>> {
         call.poll_outcome().map(|o| o.map_err(Error::from))
     }
 }
 
+/// A submission ends as soon as Lean gave a `results_id`: the caller will not wait.
 impl<P: Payload> Ending<P> for Submitted<P> {
-    fn take(call: &mut Call<P>) -> Option<Result<Self, Error>> {
-        if let Some(handle) = call.poll_submitted() {
-            return Some(Ok(Submitted::Pending(handle)));
+    fn take(call: &mut Call<P>, ctx: &Context<'_>) -> Option<Result<Self, Error>> {
+        if let Some(outcome) = call.poll_outcome() {
+            return Some(outcome.map(Submitted::Data).map_err(Error::from));
         }
-        call.poll_outcome()
-            .map(|o| o.map(Submitted::Data).map_err(Error::from))
+        call.hand_over(ctx)
+            .map(|handle| Ok(Submitted::Pending(handle)))
     }
 }
 
@@ -90,7 +91,8 @@ impl<P: Payload + 'static> Driven<P> {
         loop {
             let now = self.shared.clock.now();
             self.tell(now);
-            if let Some(end) = O::take(&mut self.call) {
+            if let Some(end) = O::take(&mut self.call, &self.shared.ctx()) {
+                self.tell(now);
                 return self.end(end);
             }
             let shared = &*self.shared;

@@ -673,7 +673,7 @@ fn submit_stops_at_pending_and_hands_out_the_results_id() {
     let id = loop {
         guard += 1;
         assert!(guard < 20);
-        if let Some(id) = call.poll_submitted() {
+        if let Some(id) = call.hand_over(&shared.ctx()) {
             break id;
         }
         let tx = call

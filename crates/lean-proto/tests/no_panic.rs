@@ -155,7 +155,8 @@ proptest! {
         let mut now = t0;
         let mut steps = steps.into_iter();
         for _ in 0..200 {
-            if call.poll_outcome().is_some() || call.poll_submitted().is_some() || call.is_done() {
+            let handed = submit && call.hand_over(&ctx).is_some();
+            if call.poll_outcome().is_some() || handed || call.is_done() {
                 break;
             }
             match call.poll_transmit(now, &ctx) {

@@ -169,8 +169,6 @@ pub struct Call<P: Payload> {
     last_error: Option<String>,
     correlation_id: Option<String>,
     outcome: Option<Result<CallData<P>, CallError>>,
-    submit_only: bool,
-    submitted: Option<PendingHandle>,
     /// The API generation of the credential the data request last went with (results are read
     /// on that generation's path).
     sent_generation: Option<ApiGeneration>,
@@ -223,33 +221,25 @@ impl<P: Payload + 'static> Call<P> {
             last_error: None,
             correlation_id: None,
             outcome: None,
-            submit_only: false,
-            submitted: None,
             sent_generation: None,
             config,
         }
     }
 
-    /// Sends `endpoint` with `async=true` and stops at Lean's PENDING answer: a
-    /// [`PendingHandle`] (the `results_id`, the API generation, the page and page size, the
-    /// caller's correlation id) comes out of [`Call::poll_submitted`] for the caller to persist,
-    /// and [`Call::resume`] (perhaps in another process) fetches the data later. An endpoint
-    /// without an async flag answers with data, which comes out of [`Call::poll_outcome`].
+    /// A call for `endpoint` that asks `async=true`, for a caller who will not wait: once it
+    /// holds Lean's `results_id`, [`Call::hand_over`] ends it with a [`PendingHandle`] to
+    /// persist, and [`Call::resume`] (perhaps in another process) fetches the data later. An
+    /// endpoint without an async flag answers with data, which comes out of
+    /// [`Call::poll_outcome`] as usual.
     pub fn submit<E>(endpoint: E, api_base: BaseUrl, config: CallConfig, now: Instant) -> Self
     where
         E: Endpoint<Output = P> + Clone + Send + 'static,
     {
-        let mut call = Call::new(
-            endpoint,
-            api_base,
-            CallConfig {
-                asynchronous: true,
-                ..config
-            },
-            now,
-        );
-        call.submit_only = true;
-        call
+        let config = CallConfig {
+            asynchronous: true,
+            ..config
+        };
+        Call::new(endpoint, api_base, config, now)
     }
 
     /// Picks up the results of a request that answered PENDING earlier (perhaps in another
@@ -326,10 +316,30 @@ impl<P: Payload> Call<P> {
         self.requests
     }
 
-    /// For a [`Call::submit`]: the handle of Lean's PENDING answer, once.
+    /// Ends the call with the handle of the results it holds, for a caller who will not wait
+    /// for them (see [`Call::submit`]): its registry entry goes, and it says
+    /// `Finished { Submitted }`. `None` (and nothing changes) while it holds no `results_id`,
+    /// has a request out, or is done.
     #[must_use]
-    pub fn poll_submitted(&mut self) -> Option<PendingHandle> {
-        self.submitted.take()
+    pub fn hand_over(&mut self, ctx: &Context<'_>) -> Option<PendingHandle> {
+        if matches!(self.state, State::Done | State::InFlight) {
+            return None;
+        }
+        let results_id = self.results_id()?.clone();
+        self.let_go(ctx);
+        self.state = State::Done;
+        self.events.push(Event::Finished {
+            outcome: Finish::Submitted,
+            requests: self.requests,
+        });
+        Some(PendingHandle {
+            generation: Some(self.sent_generation.unwrap_or(self.spec.generation())),
+            endpoint: Some(self.spec.name().to_owned()),
+            page: self.spec.page(),
+            page_size: self.spec.page_size(),
+            correlation_id: self.config.correlation_id.clone(),
+            ..PendingHandle::new(results_id)
+        })
     }
 
     /// The next thing the call has to say about what it did, in order. Drain it after every
@@ -818,25 +828,6 @@ impl<P: Payload> Call<P> {
         self.events.push(Event::Pending {
             results_id: results_id.clone(),
         });
-        if self.submit_only {
-            // The caller keeps the results_id and resumes later; nobody waits here.
-            self.held = Some(Held::new(results_id.clone()));
-            self.submitted = Some(PendingHandle {
-                generation: Some(self.sent_generation.unwrap_or(self.spec.generation())),
-                endpoint: Some(self.spec.name().to_owned()),
-                page: self.spec.page(),
-                page_size: self.spec.page_size(),
-                correlation_id: self.config.correlation_id.clone(),
-                ..PendingHandle::new(results_id)
-            });
-            self.in_flight = None;
-            self.state = State::Done;
-            self.events.push(Event::Finished {
-                outcome: Finish::Submitted,
-                requests: self.requests,
-            });
-            return;
-        }
         if self.results_id() != Some(&results_id) {
             self.forget_results(ctx);
             self.held = Some(Held::new(results_id.clone()));
