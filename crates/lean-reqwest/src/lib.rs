@@ -8,6 +8,13 @@
 //! Every future is `Send + 'static`: spawn calls with `tokio::spawn`. mTLS (Lean's v1
 //! production) through [`ClientBuilder::client_identity`](lean_client::ClientBuilder::client_identity).
 //!
+//! **Your own `reqwest::Client` in the same binary.** This crate turns on reqwest's
+//! `rustls-no-provider` (rustls with ring, no C toolchain), and Cargo unifies features: a plain
+//! `reqwest::Client::new()` elsewhere in the program then needs a process-wide rustls provider.
+//! Building a lean-reqwest client installs ring as that default (when none is installed); to
+//! build a plain reqwest client before any lean client, call [`install_crypto_provider`] first
+//! (or give your own reqwest dependency its `rustls` feature).
+//!
 //! ```no_run
 //! use lean_reqwest::{Client, lean_proto::*};
 //!
@@ -72,6 +79,16 @@ pub struct Reqwest {
     max_body: u64,
 }
 
+/// Installs ring as the process's default rustls provider, unless one is installed already (then
+/// nothing changes). Building a client does it; call it yourself before building a plain
+/// `reqwest::Client` ahead of any lean client (see the crate docs). Cheap and idempotent.
+pub fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Lost a race with another installer: theirs is the default, which is as good.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 /// tokio's clock and timer. Its clock is tokio's: a test runtime with paused time
 /// (`tokio::time::pause`) runs the client in virtual time.
 #[derive(Debug, Clone, Copy, Default)]
@@ -128,6 +145,7 @@ impl Connect for Reqwest {
             }
             None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
         }
+        install_crypto_provider();
         let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
         let tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
