@@ -144,3 +144,34 @@ fn a_decode_error_names_the_field_through_its_source() {
     let field = e.source().unwrap().downcast_ref::<FieldError>().unwrap();
     assert_eq!(field.path, "data.accounts[0].account_id");
 }
+
+#[test]
+fn an_error_says_each_thing_once() {
+    // A 404 never retried: the last error is the error itself, with the same correlation id.
+    let e = api(
+        404,
+        r#"{"status":"UNKNOWN_ENTITY","message":"no such entity","metadata":null}"#,
+    );
+    let err = CallError {
+        last_error: Some(e.to_string()),
+        kind: CallErrorKind::Api(e),
+        results_id: None,
+        correlation_id: Some("corr-7".into()),
+    };
+    let text = err.to_string();
+    assert_eq!(text.matches("404").count(), 1, "{text}");
+    assert_eq!(text.matches("corr-7").count(), 1, "{text}");
+    assert!(!text.contains("last error"), "{text}");
+    // A deadline after transient failures: both are said, and the correlation id once.
+    let err = CallError {
+        kind: CallErrorKind::DeadlineExceeded,
+        results_id: Some(ResultsId::parse("2ab8c57a-011b-418f-9419-968155e600dd").unwrap()),
+        correlation_id: Some("corr-8".into()),
+        last_error: Some("Lean answered HTTP 503".into()),
+    };
+    assert_eq!(
+        err.to_string(),
+        "deadline exceeded; last error: Lean answered HTTP 503; results_id \
+         2ab8c57a-011b-418f-9419-968155e600dd (resume with it) (lean-correlation-id corr-8)"
+    );
+}

@@ -116,34 +116,42 @@ impl CallError {
 }
 
 impl fmt::Display for CallError {
+    /// Each thing once: the error, the last transient failure when it is another one, the
+    /// `results_id`, and the correlation id unless the error already named it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            CallErrorKind::Misuse(e) => write!(f, "invalid request: {e}")?,
-            CallErrorKind::Api(e) => write!(f, "{e}")?,
-            CallErrorKind::DataFailed(x) => write!(f, "{x}")?,
-            CallErrorKind::ReconnectRequired(r) => write!(f, "{r}")?,
-            CallErrorKind::ConsentExpired(e) => write!(f, "consent expired: {e}")?,
-            CallErrorKind::Auth(e) => write!(f, "{e}")?,
-            CallErrorKind::DeadlineExceeded => f.write_str("deadline exceeded")?,
-            CallErrorKind::DuplicatedRequest { refused } => write!(
-                f,
+        let head = match &self.kind {
+            CallErrorKind::Misuse(e) => format!("invalid request: {e}"),
+            CallErrorKind::Api(e) => e.to_string(),
+            CallErrorKind::DataFailed(x) => x.to_string(),
+            CallErrorKind::ReconnectRequired(r) => r.to_string(),
+            CallErrorKind::ConsentExpired(e) => format!("consent expired: {e}"),
+            CallErrorKind::Auth(e) => e.to_string(),
+            CallErrorKind::DeadlineExceeded => "deadline exceeded".to_owned(),
+            CallErrorKind::DuplicatedRequest { refused } => format!(
                 "deadline reached while Lean was still working on the same request \
                  (DUPLICATED_REQUEST {refused} time(s)); ask again later"
-            )?,
-            CallErrorKind::RequestBudgetExhausted => f.write_str("request budget exhausted")?,
-            CallErrorKind::Decode(e) => write!(f, "{e}")?,
-            CallErrorKind::Transport(e) => write!(f, "network error: {e}")?,
+            ),
+            CallErrorKind::RequestBudgetExhausted => "request budget exhausted".to_owned(),
+            CallErrorKind::Decode(e) => e.to_string(),
+            CallErrorKind::Transport(e) => format!("network error: {e}"),
             CallErrorKind::RefreshFailed { refresh_id, status } => {
-                write!(f, "data refresh {refresh_id} ended {status}")?
+                format!("data refresh {refresh_id} ended {status}")
             }
-        }
-        if let Some(last) = &self.last_error {
+        };
+        f.write_str(&head)?;
+        let mut said = head;
+        if let Some(last) = &self.last_error
+            && !said.contains(last.as_str())
+        {
             write!(f, "; last error: {last}")?;
+            said.push_str(last);
         }
         if let Some(id) = &self.results_id {
             write!(f, "; results_id {id} (resume with it)")?;
         }
-        if let Some(c) = &self.correlation_id {
+        if let Some(c) = &self.correlation_id
+            && !said.contains(c.as_str())
+        {
             write!(f, " (lean-correlation-id {c})")?;
         }
         Ok(())
