@@ -48,7 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     store.display()
                 );
             }
-            Submitted::Data(_) => println!("answered at once (no async flag on this endpoint)"),
+            _ => println!("answered at once (no async flag on this endpoint)"),
         }
     } // the client is dropped: a restart
 

@@ -127,17 +127,17 @@ fn main() {
     ready_request.options.asynchronous = true;
     let ready = match plain.client.submit(ready_request).expect("submit") {
         lean_ureq::Submitted::Pending(handle) => handle.results_id,
-        lean_ureq::Submitted::Data(_) => panic!("PENDING expected"),
+        _ => panic!("PENDING expected"),
     };
     wait_until("ready results", Duration::from_secs(5), || {
-        plain.client.resume::<Page<Account>>(ready.clone()).is_ok()
+        plain.client.resume_page::<Account>(ready.clone()).is_ok()
     });
     let mut get: Vec<Duration> = (0..samples)
         .map(|_| {
             let t0 = Instant::now();
             plain
                 .client
-                .resume::<Page<Account>>(ready.clone())
+                .resume_page::<Account>(ready.clone())
                 .expect("GET");
             t0.elapsed()
         })

@@ -55,18 +55,18 @@ impl<T: BlockingTransport> Driver for Blocking<T> {
         std::thread::Builder::new()
             .stack_size(256 << 10)
             .spawn(move || {
-                let ok = c.resume::<Page<Account>>(id).is_ok();
+                let ok = c.resume_page::<Account>(id).is_ok();
                 let _ = done.send((Instant::now(), ok));
             })
             .expect("thread");
     }
     fn resume_now(&self, id: ResultsId) -> bool {
-        self.0.resume::<Page<Account>>(id).is_ok()
+        self.0.resume_page::<Account>(id).is_ok()
     }
     fn submit(&self, endpoint: GetAccounts) -> ResultsId {
         match self.0.submit(endpoint).expect("submit") {
             lean_client::Submitted::Pending(handle) => handle.results_id,
-            lean_client::Submitted::Data(_) => panic!("async=true answers PENDING"),
+            _ => panic!("async=true answers PENDING"),
         }
     }
     fn handle_webhook(&self, signature: &str, body: &[u8]) -> Ack {
@@ -98,7 +98,7 @@ impl<T: AsyncTransport, X: Executor> Driver for Async<T, X> {
         Async(c, std::marker::PhantomData)
     }
     fn spawn_resume(&self, id: ResultsId, done: Sender<(Instant, bool)>) {
-        let call = self.0.resume::<Page<Account>>(id);
+        let call = self.0.resume_page::<Account>(id);
         // Detached: the join handle is dropped, the task runs on.
         drop(X::spawn(async move {
             let ok = call.await.is_ok();
@@ -106,12 +106,12 @@ impl<T: AsyncTransport, X: Executor> Driver for Async<T, X> {
         }));
     }
     fn resume_now(&self, id: ResultsId) -> bool {
-        X::block_on(self.0.resume::<Page<Account>>(id)).is_ok()
+        X::block_on(self.0.resume_page::<Account>(id)).is_ok()
     }
     fn submit(&self, endpoint: GetAccounts) -> ResultsId {
         match X::block_on(self.0.submit(endpoint)).expect("submit") {
             lean_client::Submitted::Pending(handle) => handle.results_id,
-            lean_client::Submitted::Data(_) => panic!("async=true answers PENDING"),
+            _ => panic!("async=true answers PENDING"),
         }
     }
     fn handle_webhook(&self, signature: &str, body: &[u8]) -> Ack {

@@ -157,7 +157,7 @@ impl<T: BlockingTransport> Adapter for Blocking<T> {
     {
         match self.0.submit(endpoint)? {
             lean_client::Submitted::Pending(handle) => Ok(Some(handle.results_id)),
-            lean_client::Submitted::Data(_) => Ok(None),
+            _ => Ok(None), // data at once (no async flag on this endpoint)
         }
     }
     fn resume<P: Payload + Send + 'static>(&self, results_id: ResultsId) -> R<CallData<P>> {
@@ -351,7 +351,7 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
     {
         match X::block_on(self.0.submit(endpoint))? {
             lean_client::Submitted::Pending(handle) => Ok(Some(handle.results_id)),
-            lean_client::Submitted::Data(_) => Ok(None),
+            _ => Ok(None), // data at once (no async flag on this endpoint)
         }
     }
     fn resume<P: Payload + Send + 'static>(&self, results_id: ResultsId) -> R<CallData<P>> {

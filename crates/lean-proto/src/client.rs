@@ -163,6 +163,7 @@ impl From<TlsError> for Error {
 
 /// The result of a client's `submit`.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Submitted<P> {
     /// Lean answered PENDING: persist this handle and `resume` (or `resume_items`) later.
     Pending(crate::pending::PendingHandle),

@@ -58,6 +58,7 @@ impl fmt::Debug for Transmit {
 
 /// What the call waits for between requests (for progress displays).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Waiting {
     /// A request is out.
     Response,
