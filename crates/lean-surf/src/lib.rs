@@ -55,11 +55,8 @@ pub use lean_client::{
     observe,
 };
 
-mod deadline;
-
 use async_std::io::ReadExt;
-use deadline::Deadlines;
-use lean_client::runtime::{Runtime, Timer};
+use lean_client::runtime::{Deadlines, Runtime, Timer};
 use lean_client::transport::{
     AsyncTransport, Connect, Failure, TransportOptions, failure, io_failure,
 };

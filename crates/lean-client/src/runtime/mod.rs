@@ -5,8 +5,12 @@
 //! an async client reads its transport's runtime (so a simulated runtime runs the real driver
 //! in virtual time), a blocking client its transport's clock ([`Clock::system`] unless the
 //! transport says otherwise). The system clock is read here and in the real runtimes of the
-//! adapters, nowhere else in the driver.
+//! adapters, nowhere else in the driver. [`Deadlines`] serves many request timeouts from one
+//! timer, for runtimes where arming a timer costs a reactor wake-up.
 
+mod deadlines;
+
+pub use deadlines::{Deadlines, Elapsed};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;

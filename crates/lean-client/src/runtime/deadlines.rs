@@ -1,4 +1,5 @@
-//! Request timeouts for async transports without a timer per request.
+//! Request timeouts for async transports without a timer per request: written once here, over
+//! any [`Runtime`], for adapters whose runtime charges for arming a timer (lean-surf).
 //!
 //! Arming a runtime timer is not free everywhere: async-io (async-std, surf) hands every new
 //! timer to its reactor thread and wakes it, which cost about as much as a loopback exchange
@@ -7,10 +8,11 @@
 //! armed for the earliest deadline, kept while later deadlines come and go, polled always with
 //! the same waker (so the runtime never re-registers it), and re-armed only when it fires.
 //!
-//! This module owns that timer and nothing else; the transport wraps its exchange in
-//! [`Deadlines::within`] instead of its runtime's `timeout`.
+//! This module owns that timer and nothing else; a transport wraps its exchange in
+//! [`Deadlines::within`] instead of its runtime's `timeout`. Its behaviour is tested in virtual
+//! time (`lean-sim/tests/deadlines.rs`).
 
-use lean_client::runtime::Runtime;
+use super::Runtime;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -52,7 +54,7 @@ fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
 }
 
 /// The shared deadline timer of one transport (one per client; cheap to share).
-pub(crate) struct Deadlines<R: Runtime> {
+pub struct Deadlines<R: Runtime> {
     state: Arc<Mutex<State>>,
     fired: Waker,
     ids: AtomicU64,
@@ -60,7 +62,8 @@ pub(crate) struct Deadlines<R: Runtime> {
 }
 
 impl<R: Runtime> Deadlines<R> {
-    pub(crate) fn new(runtime: R) -> Self {
+    /// A timer on `runtime`, armed for nothing yet.
+    pub fn new(runtime: R) -> Self {
         let state = Arc::new(Mutex::new(State::default()));
         Deadlines {
             fired: Waker::from(Arc::new(Fired(state.clone()))),
@@ -73,11 +76,21 @@ impl<R: Runtime> Deadlines<R> {
 
 /// The exchange took longer than its deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Elapsed;
+pub struct Elapsed;
 
 impl<R: Runtime> Deadlines<R> {
+    /// When the one timer is armed for, if it is.
+    pub fn armed_at(&self) -> Option<Instant> {
+        lock(&self.state).timer.as_ref().map(|(at, _)| *at)
+    }
+
+    /// Exchanges in flight under a deadline now.
+    pub fn in_flight(&self) -> usize {
+        lock(&self.state).waiting.len()
+    }
+
     /// Runs `exchange` until it ends or `deadline` passes, whichever comes first.
-    pub(crate) async fn within<F: Future>(
+    pub async fn within<F: Future>(
         &self,
         deadline: Instant,
         exchange: F,
@@ -147,80 +160,5 @@ impl<R: Runtime> Entry<'_, R> {
 impl<R: Runtime> Drop for Entry<'_, R> {
     fn drop(&mut self) {
         lock(&self.deadlines.state).waiting.remove(&self.key);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::AsyncStd;
-    use std::time::Duration;
-
-    /// Pending once (waking itself), then ready with `v`.
-    fn yield_once<T: Unpin>(v: T) -> impl Future<Output = T> {
-        let mut v = Some(v);
-        let mut waited = false;
-        std::future::poll_fn(move |cx| {
-            if waited {
-                return Poll::Ready(v.take().expect("polled after ready"));
-            }
-            waited = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        })
-    }
-
-    fn armed_at(d: &Deadlines<AsyncStd>) -> Option<Instant> {
-        lock(&d.state).timer.as_ref().map(|(at, _)| *at)
-    }
-
-    #[test]
-    fn a_quick_exchange_ends_and_a_slow_one_times_out() {
-        let d = Deadlines::new(AsyncStd);
-        let now = Instant::now();
-        let far = now + Duration::from_secs(30);
-        assert_eq!(async_std::task::block_on(d.within(far, async { 7 })), Ok(7));
-        let soon = now + Duration::from_millis(20);
-        let never = std::future::pending::<()>();
-        assert_eq!(
-            async_std::task::block_on(d.within(soon, never)),
-            Err(Elapsed)
-        );
-        assert!(lock(&d.state).waiting.is_empty(), "entries leave the list");
-    }
-
-    #[test]
-    fn a_timer_armed_for_a_far_deadline_is_re_armed_for_a_nearer_one() {
-        let d = Deadlines::new(AsyncStd);
-        // A far deadline arms the timer (the exchange waits once); the exchange ends; the timer
-        // stays armed far away, for the next exchanges to share.
-        let far = Instant::now() + Duration::from_secs(30);
-        assert_eq!(
-            async_std::task::block_on(d.within(far, yield_once(1))),
-            Ok(1)
-        );
-        assert_eq!(armed_at(&d), Some(far));
-        let later = far + Duration::from_secs(1);
-        assert_eq!(
-            async_std::task::block_on(d.within(later, yield_once(2))),
-            Ok(2)
-        );
-        assert_eq!(armed_at(&d), Some(far), "reused, not re-armed");
-        // A nearer deadline re-arms it at once, so it does not wait for the far timer.
-        let soon = Instant::now() + Duration::from_millis(20);
-        {
-            let mut waiting = std::pin::pin!(d.within(soon, std::future::pending::<()>()));
-            let mut cx = Context::from_waker(Waker::noop());
-            assert!(waiting.as_mut().poll(&mut cx).is_pending());
-            assert_eq!(armed_at(&d), Some(soon));
-        }
-        assert!(
-            lock(&d.state).waiting.is_empty(),
-            "a dropped exchange leaves the list"
-        );
-        assert_eq!(
-            async_std::task::block_on(d.within(soon, std::future::pending::<()>())),
-            Err(Elapsed)
-        );
     }
 }

@@ -1,0 +1,93 @@
+//! `lean_client::runtime::Deadlines`, one timer for every exchange's timeout, in virtual time:
+//! a quick exchange ends with its output, a slow one at its deadline to the instant, a timer
+//! armed far away is kept for later exchanges and moved nearer when a nearer deadline comes, and
+//! every exchange leaves the list when it ends or is dropped.
+
+use lean_client::runtime::{Deadlines, Elapsed, Runtime};
+use lean_sim::executor::{RunEnd, Sim};
+use std::future::Future;
+use std::sync::Arc;
+use std::task::{Context, Waker};
+use std::time::{Duration, Instant};
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+/// An exchange that answers `v` after `after` of virtual time.
+fn answers_after<R: Runtime>(
+    rt: &R,
+    after: Duration,
+    v: u32,
+) -> impl Future<Output = u32> + use<R> {
+    let timer = rt.timer(rt.now() + after);
+    async move {
+        timer.await;
+        v
+    }
+}
+
+#[test]
+fn quick_exchanges_end_slow_ones_time_out_at_their_deadline() {
+    let epoch = Instant::now();
+    let sim = Sim::new(epoch);
+    let rt = sim.runtime();
+    let deadlines = Arc::new(Deadlines::new(rt.clone()));
+    let (d, r) = (deadlines.clone(), rt.clone());
+    let quick = sim.spawn(async move {
+        let out = d
+            .within(epoch + secs(30), answers_after(&r, secs(2), 7))
+            .await;
+        (out, r.now())
+    });
+    let (d, r) = (deadlines.clone(), rt.clone());
+    let slow = sim.spawn(async move {
+        let out = d
+            .within(epoch + secs(5), answers_after(&r, secs(60), 8))
+            .await;
+        (out, r.now())
+    });
+    assert_eq!(
+        sim.run(epoch + secs(3600), 10_000, |_| None),
+        RunEnd::Finished
+    );
+    assert_eq!(quick.take(), Some((Ok(7), epoch + secs(2))));
+    assert_eq!(
+        slow.take(),
+        Some((Err(Elapsed), epoch + secs(5))),
+        "at the deadline, exactly"
+    );
+    assert_eq!(deadlines.in_flight(), 0, "entries leave the list");
+}
+
+#[test]
+fn a_far_timer_is_kept_for_later_exchanges_and_moved_for_a_nearer_one() {
+    let epoch = Instant::now();
+    let sim = Sim::new(epoch);
+    let rt = sim.runtime();
+    let deadlines = Deadlines::new(rt.clone());
+    let mut cx = Context::from_waker(Waker::noop());
+    let far = epoch + secs(30);
+    {
+        let mut a = std::pin::pin!(deadlines.within(far, std::future::pending::<()>()));
+        assert!(a.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(deadlines.armed_at(), Some(far));
+        assert_eq!(deadlines.in_flight(), 1);
+    }
+    assert_eq!(
+        deadlines.in_flight(),
+        0,
+        "a dropped exchange leaves the list"
+    );
+    {
+        // A later deadline shares the timer armed for the earlier one.
+        let mut b = std::pin::pin!(deadlines.within(far + secs(1), std::future::pending::<()>()));
+        assert!(b.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(deadlines.armed_at(), Some(far), "reused, not re-armed");
+        // A nearer one moves it at once: nobody waits for the far timer.
+        let soon = epoch + secs(1);
+        let mut c = std::pin::pin!(deadlines.within(soon, std::future::pending::<()>()));
+        assert!(c.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(deadlines.armed_at(), Some(soon));
+    }
+}
