@@ -338,7 +338,7 @@ impl std::fmt::Display for Violation {
         writeln!(f, "seed {}: {}: {}", self.seed, self.invariant, self.detail)?;
         writeln!(
             f,
-            "replay: LEAN_SIM_SEED={} cargo test -p lean-sim --test simulation replay -- --nocapture",
+            "replay: LEAN_SIM_SEED={} cargo test -p lean-sim --test simulation replay -- --ignored --nocapture",
             self.seed
         )?;
         for line in self.log.iter().rev().take(40).rev() {

@@ -1,7 +1,7 @@
 //! Seeded schedules of the real driver in virtual time, each checked against the invariants
 //! (`lean_sim::world`). `cargo test` runs `LEAN_SIM_SEEDS` schedules (2,000 by default);
 //! `lean-soak --sim-seeds` runs millions. A failing seed prints itself: replay it with
-//! `LEAN_SIM_SEED=<seed> cargo test -p lean-sim --test simulation replay -- --nocapture`.
+//! `LEAN_SIM_SEED=<seed> cargo test -p lean-sim --test simulation replay -- --ignored --nocapture`.
 
 use lean_sim::world::{Schedule, run};
 
@@ -44,15 +44,15 @@ fn a_seed_replays_exactly() {
     }
 }
 
-/// Replays one seed and prints its whole log: `LEAN_SIM_SEED=<seed>`.
+/// Replays one seed and prints its whole log, on demand only (ignored in the test run, which
+/// runs every seed above): `LEAN_SIM_SEED=<seed> … replay -- --ignored --nocapture`.
 #[test]
+#[ignore = "a tool: replays the seed in LEAN_SIM_SEED"]
 fn replay() {
-    let Some(seed) = std::env::var("LEAN_SIM_SEED")
+    let seed: u64 = std::env::var("LEAN_SIM_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-    else {
-        return; // nothing asked: `every_seeded_schedule_keeps_the_invariants` runs them all
-    };
+        .expect("LEAN_SIM_SEED=<seed>: the seed to replay");
     let schedule = Schedule::of(seed);
     eprintln!("{schedule:#?}");
     match run(&schedule) {

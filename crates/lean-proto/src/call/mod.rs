@@ -702,53 +702,45 @@ impl<P: Payload> Call<P> {
         });
         if let Some(ticket) = flight.ticket {
             ctx.tokens.handle_fetch_failed(ticket);
-            return self.retry_or_fail(
-                ctx,
-                flight.phase,
-                now,
-                None,
-                RetryCause::Transport,
-                CallErrorKind::Transport(error),
-            );
-        }
-        if flight.phase == Phase::Data && error.may_have_reached_lean() {
-            self.data_delivery = self.data_delivery.max(Delivery::MayHaveReached);
-        }
-        if let TransportError::TooLarge { .. } = error {
-            // Lean answered, with more than we accept: asking again gets the same answer.
-            return self.fail(ctx, CallErrorKind::Transport(error));
-        }
-        // The 50-second trap. A synchronous data request that timed out (or was cut) after it
-        // left may be running at the bank right now; retrying it blindly would start the work
-        // again and, with a short client timeout, lose it again. Asking again with async=true
-        // makes Lean answer at once with a results_id, and the results arrive through
-        // results.ready / polling instead of through a connection that keeps timing out.
-        if flight.phase == Phase::Data
-            && error.may_have_reached_lean()
-            && !self.asynchronous
-            && !self.switched_to_async
-            && self.spec.supports_async()
-            && self.may_send_again(Phase::Data)
-        {
-            self.asynchronous = true;
-            self.switched_to_async = true;
-            self.events.push(Event::SwitchedToAsync);
-            self.reason = SendReason::AsyncSwitch;
-            self.state = State::Send(Phase::Data);
-            return;
-        }
-        if self.may_send_again(flight.phase) {
-            self.retry_or_fail(
-                ctx,
-                flight.phase,
-                now,
-                None,
-                RetryCause::Transport,
-                CallErrorKind::Transport(error),
-            );
         } else {
-            self.fail(ctx, CallErrorKind::Transport(error));
+            if flight.phase == Phase::Data && error.may_have_reached_lean() {
+                self.data_delivery = self.data_delivery.max(Delivery::MayHaveReached);
+            }
+            if let TransportError::TooLarge { .. } = error {
+                // Lean answered, with more than we accept: asking again gets the same answer.
+                return self.fail(ctx, CallErrorKind::Transport(error));
+            }
+            // The 50-second trap. A synchronous data request that timed out (or was cut) after
+            // it left may be running at the bank right now; retrying it blindly would start the
+            // work again and, with a short client timeout, lose it again. Asking again with
+            // async=true makes Lean answer at once with a results_id, and the results arrive
+            // through results.ready / polling instead of through a connection that keeps
+            // timing out.
+            if flight.phase == Phase::Data
+                && error.may_have_reached_lean()
+                && !self.asynchronous
+                && !self.switched_to_async
+                && self.spec.supports_async()
+                && self.may_send_again(Phase::Data)
+            {
+                self.asynchronous = true;
+                self.switched_to_async = true;
+                self.events.push(Event::SwitchedToAsync);
+                self.reason = SendReason::AsyncSwitch;
+                self.state = State::Send(Phase::Data);
+                return;
+            }
         }
+        // Again after a back-off if what failed may go out again (`retry_or_fail` asks the one
+        // rule); otherwise the failure is the answer.
+        self.retry_or_fail(
+            ctx,
+            flight.phase,
+            now,
+            None,
+            RetryCause::Transport,
+            CallErrorKind::Transport(error),
+        );
     }
 
     /// Time passed: check the deadline, end a backoff, poll results, look for `results.ready`
