@@ -141,8 +141,9 @@ impl<T: BlockingTransport> Client<T> {
         handle: impl Into<PendingHandle>,
         options: &CallOptions,
     ) -> Result<CallData<P>, Error> {
-        crate::shared::not_a_page::<P>()?;
-        self.resume_one(&handle.into(), options)
+        let handle = handle.into();
+        crate::shared::not_a_page::<P>(&handle)?;
+        self.resume_one(&handle, options)
     }
 
     /// The handle's page of a collection's results, and only that page (its page info says

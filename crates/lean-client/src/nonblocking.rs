@@ -235,8 +235,9 @@ impl<T: AsyncTransport> Client<T> {
         handle: H,
         options: &CallOptions,
     ) -> impl Future<Output = Result<CallData<P>, Error>> + Send + 'static + use<P, T, H> {
+        let handle = handle.into();
         let future =
-            crate::shared::not_a_page::<P>().map(|()| self.resume_one(&handle.into(), options));
+            crate::shared::not_a_page::<P>(&handle).map(|()| self.resume_one(&handle, options));
         async move { future?.await }
     }
 

@@ -105,8 +105,10 @@ impl CallOptions {
 }
 
 /// `resume` of a collection would read one page of many, silently: refused, before anything is
-/// sent, as the caller's mistake.
-pub(crate) fn not_a_page<P: lean_proto::Payload>() -> Result<(), Error> {
+/// sent, as the caller's mistake. The error keeps the handle's `results_id`: nothing is lost.
+pub(crate) fn not_a_page<P: lean_proto::Payload>(
+    handle: &lean_proto::pending::PendingHandle,
+) -> Result<(), Error> {
     if P::PAGED {
         return Err(Error::Call(Box::new(lean_proto::call::CallError {
             kind: lean_proto::call::CallErrorKind::Misuse(
@@ -116,7 +118,7 @@ pub(crate) fn not_a_page<P: lean_proto::Payload>() -> Result<(), Error> {
                              them all, resume_page one on purpose",
                 },
             ),
-            results_id: None,
+            results_id: Some(handle.results_id.clone()),
             correlation_id: None,
             last_error: None,
         })));

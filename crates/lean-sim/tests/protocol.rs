@@ -197,6 +197,11 @@ fn submit_drop_the_client_resume_every_page_with_a_new_one() {
     let (refused, _) = w.run(second.resume::<Page<Account>>(handle.clone()));
     let refused = refused.unwrap_err();
     assert!(refused.is_misuse(), "{refused}");
+    assert_eq!(
+        refused.results_id(),
+        Some(&handle.results_id),
+        "the id is kept"
+    );
     assert_eq!(w.requests("GET results"), before);
 
     // Every page, from the results (never the bank again), at the original page size.
