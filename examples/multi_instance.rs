@@ -13,7 +13,6 @@
 use lean_redis::{RedisConfig, RedisDedupe, RedisResults};
 use lean_sandbox::{Latency, Sandbox, SandboxConfig};
 use lean_ureq::lean_proto::webhook;
-use lean_ureq::lean_proto::*;
 use lean_ureq::{CallConfig, Client};
 use std::io::Read;
 use std::sync::Arc;
@@ -126,15 +125,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let calls: Vec<_> = (0..30)
         .map(|i| {
             let client = instances[i % 3].clone();
-            let mut request = GetAccounts::new(entity.clone());
-            request.options.asynchronous = true;
-            std::thread::spawn(move || client.call(request))
+            let entity = entity.clone();
+            std::thread::spawn(move || client.accounts(&entity).asynchronous(true).send())
         })
         .collect();
     let mut ok = 0;
     for c in calls {
         let data = c.join().map_err(|_| "a call panicked")??;
-        ok += usize::from(data.payload.items.len() == 9);
+        ok += usize::from(data.len() == 9);
     }
     println!(
         "{ok}/30 calls returned their data in {:.2?} (no call polled: webhook grace is 60 s)",

@@ -77,7 +77,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 4. Data.
     let entity = sandbox.entities()[0].clone();
-    let accounts = client.accounts(&entity)?;
+    let accounts = client.accounts(&entity).send()?;
     step(format!(
         "token fetched; {} accounts of entity {entity}",
         accounts.len()
@@ -94,11 +94,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let account = accounts[0].account_id.clone();
-    let mut page = GetTransactions::new(entity.clone(), account.clone());
-    page.options.size = Some(100);
     let mut net = Decimal::ZERO;
     let mut n: usize = 0;
-    for tx in client.items(page) {
+    for tx in client
+        .transactions(&entity, &account)
+        .page_size(100)
+        .items()
+    {
         let tx = tx?;
         match tx.credit_debit_indicator {
             Some(CreditDebitIndicator::Debit) => net -= tx.amount.amount,
@@ -122,10 +124,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "asking for accounts at a bank that takes 75 s (Lean falls back to PENDING at 50 s)..."
             .into(),
     );
-    let data = client.call(GetAccounts::new(entity))?;
+    let data = client.accounts(&entity).send()?;
     step(format!(
         "PENDING handled: {} accounts fetched from results_id {} after the webhook, {} requests in all",
-        data.payload.items.len(),
+        data.len(),
         data.results_id.map(|r| r.to_string()).unwrap_or_default(),
         data.requests
     ));
@@ -138,8 +140,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .connect(&customer, None)
         .ok_or("the seeded customer is known")?;
     step(format!("user connected a bank: entity {fresh}"));
-    let refresh = client.wait_for_refresh(fresh.clone(), None)?;
-    let accounts = client.accounts(&fresh)?;
+    let refresh = client.wait_for_refresh(&fresh).send()?;
+    let accounts = client.accounts(&fresh).send()?;
     step(format!(
         "refresh {} {}; {} accounts read synchronously",
         refresh.refresh_id,

@@ -37,9 +37,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // size: what it takes to read the results back as they were asked for).
     {
         let first = client(&sandbox)?;
-        let mut request = GetTransactions::new(entity, account);
-        request.options.size = Some(50);
-        match first.submit(request)? {
+        let request = first.transactions(&entity, &account).page_size(50);
+        match request.submit().send()? {
             Submitted::Pending(handle) => {
                 std::fs::write(&store, serde_json::to_string(&handle)?)?;
                 println!(
@@ -56,7 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let handle: PendingHandle = serde_json::from_str(&std::fs::read_to_string(&store)?)?;
     let second = client(&sandbox)?;
     let mut written = 0;
-    for tx in second.resume_items::<Transaction>(handle) {
+    for tx in second.resume::<Page<Transaction>>(handle).items() {
         let _tx = tx?; // an error ends the walk here, never silently
         written += 1;
     }

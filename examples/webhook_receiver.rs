@@ -15,7 +15,6 @@
 use lean_sandbox::{Latency, Sandbox, SandboxConfig};
 use lean_ureq::Client;
 use lean_ureq::lean_proto::webhook::{EventKind, WebhookSecret};
-use lean_ureq::lean_proto::*;
 use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -115,15 +114,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
 
     let entity = sandbox.entities()[0].clone();
-    let mut asynchronous = GetBalances::new(entity.clone(), sandbox.accounts(&entity)[0].clone());
-    asynchronous.options.asynchronous = true;
-    let data = client.call(asynchronous)?;
+    let account = sandbox.accounts(&entity)[0].clone();
+    let data = client
+        .balances(&entity, &account)
+        .asynchronous(true)
+        .send()?;
     println!(
         "balances: {} (via results_id {:?})",
-        data.payload.items.len(),
+        data.len(),
         data.results_id
     );
-    let refresh = client.refresh(&entity)?;
+    let refresh = client.refresh(&entity).send()?;
     println!(
         "refresh {} triggered; its webhook follows",
         refresh.refresh_id

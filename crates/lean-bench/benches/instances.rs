@@ -75,7 +75,7 @@ fn cross(
         let (done, finished) = channel();
         let (caller, request) = (a.client.clone(), pending.clone());
         std::thread::spawn(move || {
-            let ok = caller.call(request).is_ok();
+            let ok = caller.call(request).send().is_ok();
             let _ = done.send((Instant::now(), ok));
         });
         // The call got PENDING and now waits for its results_id.
@@ -125,19 +125,32 @@ fn main() {
     let plain = instance(&sandbox, eager, None);
     let mut ready_request = GetAccounts::new(sandbox.entities()[0].clone());
     ready_request.options.asynchronous = true;
-    let ready = match plain.client.submit(ready_request).expect("submit") {
+    let ready = match plain
+        .client
+        .call(ready_request)
+        .submit()
+        .send()
+        .expect("submit")
+    {
         lean_ureq::Submitted::Pending(handle) => handle.results_id,
         _ => panic!("PENDING expected"),
     };
     wait_until("ready results", Duration::from_secs(5), || {
-        plain.client.resume_page::<Account>(ready.clone()).is_ok()
+        plain
+            .client
+            .resume::<Page<Account>>(ready.clone())
+            .one_page()
+            .send()
+            .is_ok()
     });
     let mut get: Vec<Duration> = (0..samples)
         .map(|_| {
             let t0 = Instant::now();
             plain
                 .client
-                .resume_page::<Account>(ready.clone())
+                .resume::<Page<Account>>(ready.clone())
+                .one_page()
+                .send()
                 .expect("GET");
             t0.elapsed()
         })

@@ -131,11 +131,12 @@ fn ureq_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
                 std::hint::black_box(
                     client
                         .call(GetAccounts::new(fx.entity.clone()))
+                        .send()
                         .expect("lean"),
                 );
             }
             Route::Transactions100 => {
-                std::hint::black_box(client.call(fx.transactions()).expect("lean"));
+                std::hint::black_box(client.call(fx.transactions()).send().expect("lean"));
             }
         };
         let mut raw = || {

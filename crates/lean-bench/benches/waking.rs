@@ -33,7 +33,7 @@ trait Driver: Clone + Send + Sync + 'static {
     fn parked(&self) -> usize;
 }
 
-struct Blocking<T>(lean_client::blocking::Client<T>);
+struct Blocking<T>(lean_client::Client<T>);
 
 impl<T> Clone for Blocking<T> {
     fn clone(&self) -> Self {
@@ -43,7 +43,7 @@ impl<T> Clone for Blocking<T> {
 
 impl<T: BlockingTransport> Driver for Blocking<T> {
     fn build(config: Config, calls: CallConfig) -> Self {
-        let b = lean_client::blocking::Client::builder(config).call_config(calls);
+        let b = lean_client::Client::builder(config).call_config(calls);
         Blocking(
             b.webhook_secret(WebhookSecret::new(SECRET))
                 .build()
@@ -55,16 +55,16 @@ impl<T: BlockingTransport> Driver for Blocking<T> {
         std::thread::Builder::new()
             .stack_size(256 << 10)
             .spawn(move || {
-                let ok = c.resume_page::<Account>(id).is_ok();
+                let ok = c.resume::<Page<Account>>(id).one_page().send().is_ok();
                 let _ = done.send((Instant::now(), ok));
             })
             .expect("thread");
     }
     fn resume_now(&self, id: ResultsId) -> bool {
-        self.0.resume_page::<Account>(id).is_ok()
+        self.0.resume::<Page<Account>>(id).one_page().send().is_ok()
     }
     fn submit(&self, endpoint: GetAccounts) -> ResultsId {
-        match self.0.submit(endpoint).expect("submit") {
+        match self.0.call(endpoint).submit().send().expect("submit") {
             lean_client::Submitted::Pending(handle) => handle.results_id,
             _ => panic!("async=true answers PENDING"),
         }
@@ -77,10 +77,7 @@ impl<T: BlockingTransport> Driver for Blocking<T> {
     }
 }
 
-struct Async<T, X>(
-    lean_client::nonblocking::Client<T>,
-    std::marker::PhantomData<fn() -> X>,
-);
+struct Async<T, X>(lean_client::Client<T>, std::marker::PhantomData<fn() -> X>);
 
 impl<T, X> Clone for Async<T, X> {
     fn clone(&self) -> Self {
@@ -90,7 +87,7 @@ impl<T, X> Clone for Async<T, X> {
 
 impl<T: AsyncTransport, X: Executor> Driver for Async<T, X> {
     fn build(config: Config, calls: CallConfig) -> Self {
-        let b = lean_client::nonblocking::Client::builder(config).call_config(calls);
+        let b = lean_client::Client::builder(config).call_config(calls);
         let c = b
             .webhook_secret(WebhookSecret::new(SECRET))
             .build()
@@ -98,7 +95,7 @@ impl<T: AsyncTransport, X: Executor> Driver for Async<T, X> {
         Async(c, std::marker::PhantomData)
     }
     fn spawn_resume(&self, id: ResultsId, done: Sender<(Instant, bool)>) {
-        let call = self.0.resume_page::<Account>(id);
+        let call = self.0.resume::<Page<Account>>(id).one_page().into_future();
         // Detached: the join handle is dropped, the task runs on.
         drop(X::spawn(async move {
             let ok = call.await.is_ok();
@@ -106,10 +103,10 @@ impl<T: AsyncTransport, X: Executor> Driver for Async<T, X> {
         }));
     }
     fn resume_now(&self, id: ResultsId) -> bool {
-        X::block_on(self.0.resume_page::<Account>(id)).is_ok()
+        X::block_on(self.0.resume::<Page<Account>>(id).one_page().into_future()).is_ok()
     }
     fn submit(&self, endpoint: GetAccounts) -> ResultsId {
-        match X::block_on(self.0.submit(endpoint)).expect("submit") {
+        match X::block_on(self.0.call(endpoint).submit().into_future()).expect("submit") {
             lean_client::Submitted::Pending(handle) => handle.results_id,
             _ => panic!("async=true answers PENDING"),
         }

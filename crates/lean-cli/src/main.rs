@@ -563,17 +563,22 @@ fn run(cli: Cli) -> Result<(), Fail> {
                 GetCustomerByAppUserId::new(app).map_err(|e| Fail(format!("error: {e}"), 2))?,
             ),
             (None, None) => {
-                let list = session.watch(|| {
-                    session.client.call({
-                        let mut req = ListCustomers::default();
-                        req.page_number = page;
-                        req.page_size = size;
-                        req
-                    })
-                })?;
-                print_json_or(json, &list.payload.data, || {
+                let mut req = ListCustomers::default();
+                req.page_number = page;
+                req.page_size = size;
+                // Every customer, unless a page was asked for.
+                let customers = match page {
+                    Some(_) => {
+                        session
+                            .watch(|| session.client.call(req).send())?
+                            .payload
+                            .data
+                    }
+                    None => session.watch(|| session.client.list(req).send())?.payload,
+                };
+                print_json_or(json, &customers, || {
                     let mut out = String::from("customer_id                           app_user_id");
-                    for c in &list.payload.data {
+                    for c in &customers {
                         out.push_str(&format!(
                             "\n{}  {}",
                             c.customer_id,
@@ -618,7 +623,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
                 req.reason = reason;
                 req
             };
-            session.watch(|| session.client.call(d))?;
+            session.watch(|| session.client.call(d).send())?;
             println!("deleted entity {entity}");
             Ok(())
         }
@@ -634,7 +639,8 @@ fn run(cli: Cli) -> Result<(), Fail> {
                     ));
                 }
             };
-            let banks = session.watch(|| session.client.call(ListBanks::new(account_types)))?;
+            let banks =
+                session.watch(|| session.client.call(ListBanks::new(account_types)).send())?;
             print_json_or(json, &banks.payload.0, || {
                 let mut out = String::from("identifier                 country  data  name");
                 for b in &banks.payload.0 {
@@ -662,18 +668,11 @@ fn run(cli: Cli) -> Result<(), Fail> {
         Cmd::Refreshes { entity } => {
             let t = Target::entity_only(entity);
             let e = session.entity(&t)?;
-            let list = session.watch(|| {
-                session.client.call({
-                    let mut req = ListRefreshes::new(e);
-                    req.page = None;
-                    req.size = Some(100);
-                    req
-                })
-            })?;
-            print_json_or(json, &list.payload.content, || {
+            let refreshes = session.watch(|| session.client.refreshes(&e).page_size(100).send())?;
+            print_json_or(json, &refreshes.payload, || {
                 let mut out =
                     String::from("refresh_id                            status    created_at");
-                for r in &list.payload.content {
+                for r in &refreshes.payload {
                     out.push_str(&format!(
                         "\n{}  {:<8}  {}",
                         r.refresh_id,
@@ -692,7 +691,8 @@ fn run(cli: Cli) -> Result<(), Fail> {
                 (false, None) => lean_ureq::CallOptions::new().deadline(Duration::from_secs(30)),
                 _ => lean_ureq::CallOptions::new(),
             };
-            let data = session.watch(|| session.client.resume_with::<AnyData>(id, &options))?;
+            let data =
+                session.watch(|| session.client.resume::<AnyData>(id).options(options).send())?;
             print_json_or(json, &AnyDataJson(&data.payload), || {
                 format!(
                     "{} item(s); type {:?}",
@@ -704,11 +704,13 @@ fn run(cli: Cli) -> Result<(), Fail> {
         }
         Cmd::Refresh { entity, wait } => {
             let e = session.entity(&Target::entity_only(entity))?;
-            let r = session.client.refresh(&e)?;
+            let r = session.client.refresh(&e).send()?;
             println!("refresh_id {}", r.refresh_id);
             if wait {
-                let done =
-                    session.watch(|| session.client.wait_for_refresh(e, Some(r.refresh_id)))?;
+                let done = session.watch(|| {
+                    let wait = session.client.wait_for_refresh(&e);
+                    wait.refresh_id(r.refresh_id.clone()).send()
+                })?;
                 println!(
                     "status {}",
                     done.status.map(|s| s.to_string()).unwrap_or_default()

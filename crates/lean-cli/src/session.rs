@@ -197,7 +197,7 @@ impl Session {
             return self.watch(|| {
                 let out = std::io::stdout();
                 let mut out = out.lock();
-                for item in self.client.items(e) {
+                for item in self.client.list(e).items() {
                     let item = item?;
                     let line = serde_json::to_string(&item)
                         .map_err(|err| Fail(format!("error: {err}"), crate::exit::LEAN))?;
@@ -210,9 +210,9 @@ impl Session {
             });
         }
         let items: Vec<T> = if t.all_pages {
-            self.watch(|| self.client.items(e).collect::<Result<Vec<_>, _>>())?
+            self.watch(|| self.client.list(e).send())?.payload
         } else {
-            let page = self.watch(|| self.client.page(e))?;
+            let page = self.watch(|| self.client.call(e).send())?;
             if let (Some(info), false) = (page.payload.page, json) {
                 eprintln!(
                     "page {} of {} ({} in all; --all-pages for every page)",
@@ -233,7 +233,7 @@ impl Session {
         E: Endpoint + Clone + Send + 'static,
         E::Output: Serialize + 'static,
     {
-        let data = self.watch(|| self.client.call(endpoint))?;
+        let data = self.watch(|| self.client.call(endpoint).send())?;
         print_json_or(true, &data.payload, String::new);
         Ok(())
     }

@@ -7,10 +7,11 @@
 //! send and how they wait.
 
 use crate::observe::{CallInfo, Watching};
+use crate::request::Ending;
 use crate::shared::Shared;
 use crate::wake::{Slot, Subscription};
-use lean_proto::call::{Call, CallData, Context, Purpose, Transmit, TransmitId, Waiting};
-use lean_proto::client::{Error, Submitted};
+use lean_proto::call::{Call, CallData, Purpose, Transmit, TransmitId, Waiting};
+use lean_proto::client::Error;
 use lean_proto::refresh_wait::{RefreshPoll, RefreshWait};
 use lean_proto::retry::TransportError;
 use lean_proto::{Payload, Refresh, RefreshList};
@@ -28,30 +29,6 @@ pub(crate) enum Step<O> {
     Wait(Option<Instant>),
     /// The call is over.
     Done(Result<O, Error>),
-}
-
-/// How a call ends, by the way it was started: a call ends with its data; a submission with
-/// its data or Lean's PENDING handle. Each takes only the end its kind of call can have.
-pub(crate) trait Ending<P: Payload>: Sized {
-    /// The end, once the call has one.
-    fn take(call: &mut Call<P>, ctx: &Context<'_>) -> Option<Result<Self, Error>>;
-}
-
-impl<P: Payload> Ending<P> for CallData<P> {
-    fn take(call: &mut Call<P>, _: &Context<'_>) -> Option<Result<Self, Error>> {
-        call.poll_outcome().map(|o| o.map_err(Error::from))
-    }
-}
-
-/// A submission ends as soon as Lean gave a `results_id`: the caller will not wait.
-impl<P: Payload> Ending<P> for Submitted<P> {
-    fn take(call: &mut Call<P>, ctx: &Context<'_>) -> Option<Result<Self, Error>> {
-        if let Some(outcome) = call.poll_outcome() {
-            return Some(outcome.map(Submitted::Data).map_err(Error::from));
-        }
-        call.hand_over(ctx)
-            .map(|handle| Ok(Submitted::Pending(handle)))
-    }
 }
 
 /// A call being driven, with its place in the waiting lists. Dropping it before the end

@@ -3,11 +3,13 @@
 //! The driver of lean-rs, written once: everything that makes a *client* correct around the
 //! sans-IO [`lean_proto`] core, generic over how bytes move.
 //!
-//! - [`shared`]: the state all calls of a client share (token cache, results registry, webhook
-//!   dedupe, waiting lists, jitter entropy) and the builder.
+//! - [`Client`] (one struct for every flavour) and its verbs; each returns a value of
+//!   [`request`] that takes its options and is then sent: `.send()` on a blocking transport
+//!   ([`blocking`]), `.await` on an async one ([`nonblocking`]). The surface is written once.
+//! - `shared` (private): the state all calls of a client share (token cache, results registry,
+//!   webhook dedupe, waiting lists, jitter entropy) and the [`ClientBuilder`].
 //! - `drive` (private): one call's step order and its clean-up when abandoned.
 //! - `wake` (private): targeted waking; a `results.ready` wakes the one call waiting for it.
-//! - [`blocking`] and [`nonblocking`]: the two client flavours, with the same surface.
 //! - [`transport`]: what an adapter implements (one `send`, and for async a runtime).
 //! - [`runtime`]: where "now" comes from: the runtime's clock and resettable timer.
 //! - [`observe`]: every call's events, with its identity, for observers: progress, metrics
@@ -18,7 +20,7 @@
 //! your own.
 //!
 //! ```
-//! use lean_client::transport::{BlockingTransport, Connect, TransportOptions};
+//! use lean_client::transport::{BlockingTransport, Clock, Connect, TransportOptions};
 //! use lean_client::lean_proto::{client::Error, retry::TransportError};
 //! use std::time::Duration;
 //!
@@ -26,6 +28,7 @@
 //! struct Down;
 //! impl Connect for Down {
 //!     fn connect(_: &TransportOptions) -> Result<Self, Error> { Ok(Down) }
+//!     fn clock(&self) -> Clock { Clock::system() }
 //! }
 //! impl BlockingTransport for Down {
 //!     fn send(&self, _: http::Request<Vec<u8>>, _: Duration)
@@ -33,7 +36,7 @@
 //!         Ok(http::Response::builder().status(503).body(Vec::new()).unwrap())
 //!     }
 //! }
-//! type Client = lean_client::blocking::Client<Down>;
+//! type Client = lean_client::Client<Down>;
 //! ```
 
 #![forbid(unsafe_code)]
@@ -41,12 +44,13 @@
 pub use lean_proto;
 
 pub mod blocking;
+mod client;
 mod drive;
-mod endpoints;
 pub mod nonblocking;
 pub mod observe;
+pub mod request;
 pub mod runtime;
-pub mod shared;
+mod shared;
 pub mod transport;
 mod wake;
 
@@ -55,9 +59,11 @@ mod wake;
 #[doc = include_str!("../docs/adapters.md")]
 pub struct AdapterGuide;
 
-pub use lean_proto::call::{CallConfig, CallError, CallErrorKind, Waiting};
+pub use client::Client;
+pub use lean_proto::call::{CallConfig, CallData, CallError, CallErrorKind, Waiting};
 pub use lean_proto::client::{Error, Submitted};
-pub use shared::{CallOptions, ClientBuilder};
+pub use request::{CallOptions, Items, ListRequest, RefreshWaitRequest, Request};
+pub use shared::ClientBuilder;
 
 /// What most programs using lean-rs need, in one `use`. Each adapter re-exports it with its
 /// own `Client` (`use lean_reqwest::prelude::*;`).
@@ -71,7 +77,9 @@ pub use shared::{CallOptions, ClientBuilder};
 /// # Ok::<(), Error>(())
 /// ```
 pub mod prelude {
-    pub use crate::{CallConfig, CallError, CallErrorKind, CallOptions, Error, Submitted};
+    pub use crate::{
+        CallConfig, CallData, CallError, CallErrorKind, CallOptions, Error, Submitted,
+    };
     pub use lean_proto::webhook::{Ack, EventKind, WebhookEvent, WebhookSecret};
     pub use lean_proto::{
         Account, AccountId, Amount, AnyData, Balance, Config, Credentials, Currency, Customer,

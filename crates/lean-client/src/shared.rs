@@ -6,125 +6,23 @@
 //! No lock here is held across a step of a call: the registry and the token cache synchronise
 //! themselves.
 
+use crate::client::Client;
 use crate::observe::{ClientEvent, Observer, Observers, ack_label};
 use crate::runtime::Clock;
-use crate::transport::{Connect, TransportOptions};
+use crate::transport::{Connect, FromHttpClient, TransportOptions};
 use crate::wake::Waiters;
 use lean_proto::auth::TokenCache;
 use lean_proto::call::{CallConfig, Context};
 use lean_proto::client::Error;
-use lean_proto::refresh_wait::{RefreshWaitConfig, supersedes};
+use lean_proto::refresh_wait::supersedes;
 use lean_proto::results::{InMemoryResults, ResultsRegistry};
 use lean_proto::webhook::{self, Ack, Dedupe, DedupeStore, EventKind, WebhookSecret};
 use lean_proto::{Config, EntityId, Refresh, ResultsId};
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
-use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-/// Settings of one call that differ from the client's [`CallConfig`], without a second client
-/// (which would fetch a second token and keep a second registry).
-///
-/// ```
-/// use lean_client::CallOptions;
-/// use std::time::Duration;
-/// let quick = CallOptions::new()
-///     .deadline(Duration::from_secs(30))
-///     .correlation_id("order-1234")
-///     .page_size(100);
-/// # let _ = quick;
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct CallOptions {
-    /// The whole call's deadline.
-    pub deadline: Option<Duration>,
-    /// Ask `async=true` (or not) whatever the client's default.
-    pub asynchronous: Option<bool>,
-    /// Page size for paged endpoints (1..=100, checked when the request is built).
-    pub page_size: Option<u32>,
-    /// `lean-correlation-id` to send with every request of the call.
-    pub correlation_id: Option<String>,
-}
-
-impl CallOptions {
-    /// No overrides.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The call gives up after `deadline` (the `results_id` is kept in the error).
-    pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = Some(deadline);
-        self
-    }
-
-    /// Ask Lean with `async=true` (`false`: synchronously).
-    pub fn asynchronous(mut self, on: bool) -> Self {
-        self.asynchronous = Some(on);
-        self
-    }
-
-    /// Items per page.
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.page_size = Some(size);
-        self
-    }
-
-    /// Tag every request of the call with this `lean-correlation-id`.
-    pub fn correlation_id(mut self, id: impl Into<String>) -> Self {
-        self.correlation_id = Some(id.into());
-        self
-    }
-
-    /// Applies the options to a call's policy and its endpoint.
-    pub(crate) fn apply<E: lean_proto::Endpoint>(&self, config: &mut CallConfig, endpoint: &mut E) {
-        self.apply_config(config);
-        if let Some(on) = self.asynchronous {
-            config.asynchronous = on;
-            endpoint.set_asynchronous(on);
-        }
-        if let Some(size) = self.page_size {
-            endpoint.set_page_size(size);
-        }
-    }
-
-    /// Applies what concerns the call itself (deadline, correlation id): all a results fetch
-    /// takes (its page size is the original request's).
-    pub(crate) fn apply_config(&self, config: &mut CallConfig) {
-        if let Some(d) = self.deadline {
-            config.deadline = d;
-        }
-        if let Some(id) = &self.correlation_id {
-            config.correlation_id = Some(id.clone());
-        }
-    }
-}
-
-/// `resume` of a collection would read one page of many, silently: refused, before anything is
-/// sent, as the caller's mistake. The error keeps the handle's `results_id`: nothing is lost.
-pub(crate) fn not_a_page<P: lean_proto::Payload>(
-    handle: &lean_proto::pending::PendingHandle,
-) -> Result<(), Error> {
-    if P::PAGED {
-        return Err(Error::Call(Box::new(lean_proto::call::CallError {
-            kind: lean_proto::call::CallErrorKind::Misuse(
-                lean_proto::RequestError::InvalidParameter {
-                    name: "P",
-                    reason: "a collection's results may hold many pages: resume_items reads \
-                             them all, resume_page one on purpose",
-                },
-            ),
-            results_id: Some(handle.results_id.clone()),
-            correlation_id: None,
-            last_error: None,
-        })));
-    }
-    Ok(())
-}
 
 /// Entities whose latest refresh event a client remembers.
 const MAX_REFRESHES_SEEN: usize = 10_000;
@@ -183,12 +81,6 @@ impl Shared {
             calls
         };
         (n, config)
-    }
-
-    /// A refresh wait's policy: the call policy's deadline, grace and polling, its own jitter.
-    pub(crate) fn new_refresh_wait(&self) -> (u64, RefreshWaitConfig) {
-        let (n, call) = self.new_call();
-        (n, RefreshWaitConfig::from(&call))
     }
 
     /// The newest refresh seen for `entity_id` by webhook.
@@ -259,10 +151,10 @@ impl Shared {
     }
 }
 
-/// Makes a client's parts; `C` is the client type it builds. Adapters re-export it with their
-/// own `Client`, so `lean_ureq::Client::builder(config)` and
-/// `lean_reqwest::Client::builder(config)` read the same.
-pub struct ClientBuilder<C> {
+/// Makes a [`Client`] over transport `T` (`Client::builder(config)`): the transport (made
+/// from the options here, or your own HTTP client with [`ClientBuilder::http_client`]), the
+/// webhook secret, shared stores, call policy and observers.
+pub struct ClientBuilder<T> {
     config: Config,
     call: CallConfig,
     webhook_secret: Option<WebhookSecret>,
@@ -271,20 +163,13 @@ pub struct ClientBuilder<C> {
     options: TransportOptions,
     observers: Observers,
     fixed_entropy: Option<u64>,
-    client: PhantomData<fn() -> C>,
+    /// Makes the transport from the options: `T::connect`, unless the user gave an HTTP client.
+    make: Option<Maker<T>>,
 }
 
-/// A client type the builder can make: the driver's blocking and async clients.
-pub trait FromParts: Sized {
-    /// The transport it sends with.
-    type Transport: Connect;
-    /// Assembles the client.
-    fn from_parts(shared: Arc<Shared>, transport: Self::Transport) -> Self;
-    /// The clock the client reads: its transport's.
-    fn clock(transport: &Self::Transport) -> Clock;
-}
+type Maker<T> = Box<dyn FnOnce(&TransportOptions) -> Result<T, Error> + Send>;
 
-impl<C: FromParts> ClientBuilder<C> {
+impl<T: Connect> ClientBuilder<T> {
     pub(crate) fn new(config: Config) -> Self {
         ClientBuilder {
             config,
@@ -295,8 +180,25 @@ impl<C: FromParts> ClientBuilder<C> {
             options: TransportOptions::default(),
             observers: Observers::default(),
             fixed_entropy: None,
-            client: PhantomData,
+            make: None,
         }
+    }
+
+    /// Sends through your own HTTP client (a `reqwest::Client` for lean-reqwest, a
+    /// `ureq::Agent` for lean-ureq: a proxy, a shared pool, your middleware) instead of one
+    /// the adapter makes. TLS and the connect timeout are then your client's: setting
+    /// [`ClientBuilder::client_identity`], [`ClientBuilder::root_certificates`] or
+    /// [`ClientBuilder::connect_timeout`] as well is refused when the client is built. What
+    /// the SDK needs of a foreign client (no redirects followed, error statuses handed back,
+    /// the body limit) each adapter enforces per request or documents.
+    pub fn http_client<C: Send + 'static>(mut self, client: C) -> Self
+    where
+        T: FromHttpClient<C>,
+    {
+        self.make = Some(Box::new(move |options| {
+            T::from_http_client(client, options)
+        }));
+        self
     }
 
     /// How patient calls are (timeouts, deadline, retries).
@@ -348,6 +250,7 @@ impl<C: FromParts> ClientBuilder<C> {
     /// Longest wait for a connection (default 10 s).
     pub fn connect_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.connect_timeout = timeout;
+        self.options.connect_timeout_set = true;
         self
     }
 
@@ -365,15 +268,21 @@ impl<C: FromParts> ClientBuilder<C> {
     }
 
     /// The client.
-    pub fn build(self) -> Result<C, Error> {
-        let transport = C::Transport::connect(&self.options)?;
+    pub fn build(mut self) -> Result<Client<T>, Error> {
+        let transport = match self.make.take() {
+            Some(make) => {
+                self.options.check_foreign()?;
+                make(&self.options)?
+            }
+            None => T::connect(&self.options)?,
+        };
         Ok(self.build_with(transport))
     }
 
     /// The client, over a transport made elsewhere (a test double, a simulated network). The
     /// transport options of this builder are not used: the transport was made without them.
-    pub fn build_with(self, transport: C::Transport) -> C {
-        let clock = C::clock(&transport);
+    pub fn build_with(self, transport: T) -> Client<T> {
+        let clock = transport.clock();
         let mut observers = Observers::default();
         #[cfg(feature = "tracing")]
         observers.push(Arc::new(crate::observe::TracingObserver));
@@ -423,95 +332,6 @@ impl<C: FromParts> ClientBuilder<C> {
                 detail: problem,
             });
         }
-        C::from_parts(shared, transport)
+        Client::from_parts(shared, transport)
     }
 }
-
-/// The struct and the flavour-independent surface of a client, written once for both flavours:
-/// construction, configuration, the webhook intake, readiness from elsewhere, progress and
-/// the waking counters. Each flavour adds how it calls.
-macro_rules! client_parts {
-    ($(#[$doc:meta])* $bound:ident, |$t:ident| $clock:expr) => {
-        $(#[$doc])*
-        pub struct Client<T> {
-            shared: Arc<Shared>,
-            transport: Arc<T>,
-        }
-
-        impl<T> Clone for Client<T> {
-            fn clone(&self) -> Self {
-                Client { shared: self.shared.clone(), transport: self.transport.clone() }
-            }
-        }
-
-        impl<T> std::fmt::Debug for Client<T> {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct("Client").field("config", &self.shared.config).finish_non_exhaustive()
-            }
-        }
-
-        impl<T: $bound> FromParts for Client<T> {
-            type Transport = T;
-            fn from_parts(shared: Arc<Shared>, transport: T) -> Self {
-                Client { shared, transport: Arc::new(transport) }
-            }
-            fn clock($t: &T) -> crate::runtime::Clock {
-                $clock
-            }
-        }
-
-        impl<T: $bound> Client<T> {
-            /// A client with the default call policy.
-            pub fn new(config: Config) -> Result<Self, Error> {
-                Self::builder(config).build()
-            }
-
-            /// A builder for TLS options, webhook secret, shared stores and call policy.
-            pub fn builder(config: Config) -> ClientBuilder<Self> {
-                ClientBuilder::new(config)
-            }
-
-            /// The configuration.
-            pub fn config(&self) -> &Config {
-                &self.shared.config
-            }
-
-            /// The transport (for adapter-specific inspection).
-            pub fn transport(&self) -> &T {
-                &self.transport
-            }
-
-            /// The webhook intake: verify `lean-signature` over the raw body, deduplicate, and
-            /// wake the one call waiting for a `results.ready`. Answer Lean with
-            /// [`Ack::status`] at once. It never waits: call it from any handler.
-            pub fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack {
-                self.shared.handle_webhook(signature, body)
-            }
-
-            /// A `results.ready` for `results_id` received elsewhere (another instance, a
-            /// queue): wakes the call here that waits for it.
-            pub fn results_ready(&self, results_id: &ResultsId) {
-                self.shared.results_ready(results_id)
-            }
-
-            /// An `entity.data.refresh.updated` received elsewhere (another instance, a
-            /// queue): wakes the refresh waits here for its entity.
-            pub fn refresh_updated(&self, refresh: &lean_proto::Refresh) {
-                self.shared.refresh_updated(refresh)
-            }
-
-            /// Calls now parked waiting for a `results.ready` or a token.
-            pub fn parked_calls(&self) -> usize {
-                self.shared.waiters.parked()
-            }
-
-            /// Wake-ups delivered to parked calls since the client was built (one per woken
-            /// call: a `results.ready` wakes only the calls waiting for its `results_id`).
-            pub fn wakeups(&self) -> u64 {
-                self.shared.waiters.wakeups()
-            }
-        }
-    };
-}
-
-pub(crate) use client_parts;

@@ -26,6 +26,28 @@ pub struct TransportOptions {
     pub client_identity: Option<(Vec<u8>, Vec<u8>)>,
     /// Trust only these CA certificates (PEM) instead of the web roots.
     pub root_certificates: Option<Vec<u8>>,
+    /// Whether the connect timeout was set (not the default): a foreign client has its own.
+    pub(crate) connect_timeout_set: bool,
+}
+
+impl TransportOptions {
+    /// A foreign HTTP client brings its own TLS and connect timeout: asking for them here too
+    /// would be silently ignored, so it is refused.
+    pub(crate) fn check_foreign(&self) -> Result<(), Error> {
+        let what = if self.client_identity.is_some() {
+            "client_identity"
+        } else if self.root_certificates.is_some() {
+            "root_certificates"
+        } else if self.connect_timeout_set {
+            "connect_timeout"
+        } else {
+            return Ok(());
+        };
+        Err(Error::Config(lean_proto::ConfigError::new(format!(
+            "{what} is set on the builder, but http_client gave a client of your own: set it \
+             on that client instead"
+        ))))
+    }
 }
 
 impl std::fmt::Debug for TransportOptions {
@@ -47,6 +69,7 @@ impl Default for TransportOptions {
             connect_timeout: Duration::from_secs(10),
             client_identity: None,
             root_certificates: None,
+            connect_timeout_set: false,
         }
     }
 }
@@ -66,6 +89,20 @@ pub trait Connect: Sized + Send + Sync + 'static {
 
     /// A transport honouring `options`, or why it cannot.
     fn connect(options: &TransportOptions) -> Result<Self, Error>;
+
+    /// The clock the client reads: the system's for a blocking transport,
+    /// `Clock::of(runtime)` for an async one (so that a paused or simulated runtime runs the
+    /// client in its own time).
+    fn clock(&self) -> Clock;
+}
+
+/// A transport made from the user's own HTTP client `C` (a `reqwest::Client`, a `ureq::Agent`,
+/// a middleware stack): what [`crate::ClientBuilder::http_client`] takes. `options` carries
+/// what still applies to a foreign client (the body limit); TLS and the connect timeout are the
+/// client's own.
+pub trait FromHttpClient<C>: Connect {
+    /// The transport over `client`, or why it cannot be used.
+    fn from_http_client(client: C, options: &TransportOptions) -> Result<Self, Error>;
 }
 
 /// A blocking transport: send one request, wait at most `timeout` for the whole answer.
@@ -80,11 +117,6 @@ pub trait BlockingTransport: Connect {
         request: http::Request<Vec<u8>>,
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, TransportError>;
-
-    /// The clock the client reads (the system's, unless a test transport brings its own).
-    fn clock(&self) -> Clock {
-        Clock::system()
-    }
 }
 
 /// An async transport; the same contract as [`BlockingTransport`].

@@ -3,14 +3,16 @@
 //! runs the suite on [`Blocking`] or [`Async`].
 
 use crate::{Adapter, R};
+use lean_client::Client;
+use lean_client::transport::Connect;
 use lean_client::transport::{AsyncTransport, BlockingTransport, Runtime, TransportOptions};
-use lean_client::{blocking, nonblocking};
 use lean_proto::call::{CallConfig, CallData};
 use lean_proto::results::ResultsRegistry;
 use lean_proto::retry::TransportError;
 use lean_proto::webhook::{Ack, WebhookSecret};
 use lean_proto::*;
 use std::future::Future;
+use std::future::IntoFuture;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
@@ -27,12 +29,12 @@ pub trait Executor: Send + Sync + 'static {
         F::Output: Send + 'static;
 }
 
-fn tls<C: lean_client::shared::FromParts>(
-    mut b: lean_client::ClientBuilder<C>,
+fn tls<T: Connect>(
+    mut b: lean_client::ClientBuilder<T>,
     calls: CallConfig,
     identity: Option<(&[u8], &[u8])>,
     roots: Option<&[u8]>,
-) -> Result<C, lean_client::Error> {
+) -> Result<Client<T>, lean_client::Error> {
     if let Some((chain, key)) = identity {
         b = b.client_identity(chain, key);
     }
@@ -42,13 +44,13 @@ fn tls<C: lean_client::shared::FromParts>(
     b.call_config(calls).build()
 }
 
-fn builder<C: lean_client::shared::FromParts>(
-    b: lean_client::ClientBuilder<C>,
+fn builder<T: Connect>(
+    b: lean_client::ClientBuilder<T>,
     calls: CallConfig,
     secret: Option<WebhookSecret>,
     registry: Arc<dyn ResultsRegistry>,
     observer: Option<Arc<dyn lean_client::observe::Observer>>,
-) -> C {
+) -> Client<T> {
     let mut b = b.call_config(calls).results_registry(registry);
     if let Some(s) = secret {
         b = b.webhook_secret(s);
@@ -59,8 +61,21 @@ fn builder<C: lean_client::shared::FromParts>(
     b.build().expect("client")
 }
 
+/// A refresh wait, for one refresh or the entity's newest.
+fn wait_for<T>(
+    client: &Client<T>,
+    entity: EntityId,
+    refresh: Option<RefreshId>,
+) -> lean_client::RefreshWaitRequest<T> {
+    let wait = client.wait_for_refresh(&entity);
+    match refresh {
+        Some(r) => wait.refresh_id(r),
+        None => wait,
+    }
+}
+
 /// The blocking client over transport `T`.
-pub struct Blocking<T>(pub blocking::Client<T>);
+pub struct Blocking<T>(pub Client<T>);
 
 impl<T> Clone for Blocking<T> {
     fn clone(&self) -> Self {
@@ -107,7 +122,7 @@ impl<T: BlockingTransport> Adapter for Blocking<T> {
         registry: Arc<dyn ResultsRegistry>,
     ) -> Self {
         Blocking(builder(
-            blocking::Client::builder(config),
+            Client::builder(config),
             calls,
             secret,
             registry,
@@ -121,7 +136,7 @@ impl<T: BlockingTransport> Adapter for Blocking<T> {
     ) -> Self {
         let registry = Arc::new(lean_proto::results::InMemoryResults::default());
         Blocking(builder(
-            blocking::Client::builder(config),
+            Client::builder(config),
             calls,
             None,
             registry,
@@ -134,37 +149,41 @@ impl<T: BlockingTransport> Adapter for Blocking<T> {
         identity: Option<(&[u8], &[u8])>,
         roots: Option<&[u8]>,
     ) -> Result<Self, lean_client::Error> {
-        tls(blocking::Client::builder(config), calls, identity, roots).map(Blocking)
+        tls(Client::builder(config), calls, identity, roots).map(Blocking)
     }
     fn call<E>(&self, endpoint: E) -> R<CallData<E::Output>>
     where
         E: Endpoint + Clone + Send + 'static,
         E::Output: Send + 'static,
     {
-        Ok(self.0.call(endpoint)?)
+        Ok(self.0.call(endpoint).send()?)
     }
     fn all<I, E>(&self, endpoint: E) -> R<Vec<I>>
     where
         I: Collection + Send + 'static,
         E: Endpoint<Output = Page<I>> + Clone + Send + 'static,
     {
-        Ok(self.0.items(endpoint).collect::<Result<Vec<_>, _>>()?)
+        Ok(self
+            .0
+            .list(endpoint)
+            .items()
+            .collect::<Result<Vec<_>, _>>()?)
     }
     fn submit<E>(&self, endpoint: E) -> R<Option<ResultsId>>
     where
         E: Endpoint + Clone + Send + 'static,
         E::Output: Send + 'static,
     {
-        match self.0.submit(endpoint)? {
+        match self.0.call(endpoint).submit().send()? {
             lean_client::Submitted::Pending(handle) => Ok(Some(handle.results_id)),
             _ => Ok(None), // data at once (no async flag on this endpoint)
         }
     }
     fn resume<P: Payload + Send + 'static>(&self, results_id: ResultsId) -> R<CallData<P>> {
-        Ok(self.0.resume(results_id)?)
+        Ok(self.0.resume(results_id).send()?)
     }
     fn wait_for_refresh(&self, entity: EntityId, refresh: Option<RefreshId>) -> R<Refresh> {
-        Ok(self.0.wait_for_refresh(entity, refresh)?)
+        Ok(wait_for(&self.0, entity, refresh).send()?)
     }
     fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack {
         self.0.handle_webhook(signature, body)
@@ -184,11 +203,11 @@ impl<T: BlockingTransport> Adapter for Blocking<T> {
         E::Output: Send + 'static,
     {
         let c = self.0.clone();
-        threads(endpoints, move |e| c.call(e).map_err(Into::into))
+        threads(endpoints, move |e| c.call(e).send().map_err(Into::into))
     }
     fn resume_concurrently(&self, ids: Vec<ResultsId>) -> Vec<R<CallData<AnyData>>> {
         let c = self.0.clone();
-        threads(ids, move |id| c.resume(id).map_err(Into::into))
+        threads(ids, move |id| c.resume(id).send().map_err(Into::into))
     }
     fn call_concurrently_with<E>(
         &self,
@@ -200,7 +219,7 @@ impl<T: BlockingTransport> Adapter for Blocking<T> {
     {
         let c = self.0.clone();
         threads(calls, move |(e, options, _)| {
-            Some(c.call_with(e, &options).map_err(Into::into))
+            Some(c.call(e).options(options).send().map_err(Into::into))
         })
     }
     fn call_and_drop_after<E>(&self, _: E, _: Duration) -> Option<bool>
@@ -222,10 +241,7 @@ impl<T: BlockingTransport> Adapter for Blocking<T> {
 }
 
 /// The async client over transport `T`, its futures run by executor `X`.
-pub struct Async<T, X>(
-    pub nonblocking::Client<T>,
-    std::marker::PhantomData<fn() -> X>,
-);
+pub struct Async<T, X>(pub Client<T>, std::marker::PhantomData<fn() -> X>);
 
 impl<T, X> Clone for Async<T, X> {
     fn clone(&self) -> Self {
@@ -297,13 +313,7 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
         secret: Option<WebhookSecret>,
         registry: Arc<dyn ResultsRegistry>,
     ) -> Self {
-        let client = builder(
-            nonblocking::Client::builder(config),
-            calls,
-            secret,
-            registry,
-            None,
-        );
+        let client = builder(Client::builder(config), calls, secret, registry, None);
         Async(client, std::marker::PhantomData)
     }
     fn connect_observed(
@@ -313,7 +323,7 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
     ) -> Self {
         let registry = Arc::new(lean_proto::results::InMemoryResults::default());
         let client = builder(
-            nonblocking::Client::builder(config),
+            Client::builder(config),
             calls,
             None,
             registry,
@@ -327,7 +337,7 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
         identity: Option<(&[u8], &[u8])>,
         roots: Option<&[u8]>,
     ) -> Result<Self, lean_client::Error> {
-        tls(nonblocking::Client::builder(config), calls, identity, roots)
+        tls(Client::builder(config), calls, identity, roots)
             .map(|c| Async(c, std::marker::PhantomData))
     }
     fn call<E>(&self, endpoint: E) -> R<CallData<E::Output>>
@@ -335,30 +345,32 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
         E: Endpoint + Clone + Send + 'static,
         E::Output: Send + 'static,
     {
-        Ok(X::block_on(self.0.call(endpoint))?)
+        Ok(X::block_on(self.0.call(endpoint).into_future())?)
     }
     fn all<I, E>(&self, endpoint: E) -> R<Vec<I>>
     where
         I: Collection + Send + 'static,
         E: Endpoint<Output = Page<I>> + Clone + Send + 'static,
     {
-        Ok(X::block_on(self.0.items(endpoint).try_collect())?)
+        Ok(X::block_on(self.0.list(endpoint).into_future())?.payload)
     }
     fn submit<E>(&self, endpoint: E) -> R<Option<ResultsId>>
     where
         E: Endpoint + Clone + Send + 'static,
         E::Output: Send + 'static,
     {
-        match X::block_on(self.0.submit(endpoint))? {
+        match X::block_on(self.0.call(endpoint).submit().into_future())? {
             lean_client::Submitted::Pending(handle) => Ok(Some(handle.results_id)),
             _ => Ok(None), // data at once (no async flag on this endpoint)
         }
     }
     fn resume<P: Payload + Send + 'static>(&self, results_id: ResultsId) -> R<CallData<P>> {
-        Ok(X::block_on(self.0.resume(results_id))?)
+        Ok(X::block_on(self.0.resume(results_id).into_future())?)
     }
     fn wait_for_refresh(&self, entity: EntityId, refresh: Option<RefreshId>) -> R<Refresh> {
-        Ok(X::block_on(self.0.wait_for_refresh(entity, refresh))?)
+        Ok(X::block_on(
+            wait_for(&self.0, entity, refresh).into_future(),
+        )?)
     }
     fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack {
         self.0.handle_webhook(signature, body)
@@ -377,10 +389,12 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
         E: Endpoint + Clone + Send + 'static,
         E::Output: Send + 'static,
     {
-        spawn_all::<X, _>(endpoints.into_iter().map(|e| self.0.call(e)).collect())
+        let calls = endpoints.into_iter().map(|e| self.0.call(e).into_future());
+        spawn_all::<X, _>(calls.collect())
     }
     fn resume_concurrently(&self, ids: Vec<ResultsId>) -> Vec<R<CallData<AnyData>>> {
-        spawn_all::<X, _>(ids.into_iter().map(|id| self.0.resume(id)).collect())
+        let calls = ids.into_iter().map(|id| self.0.resume(id).into_future());
+        spawn_all::<X, _>(calls.collect())
     }
     fn call_concurrently_with<E>(
         &self,
@@ -392,7 +406,7 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
     {
         // Dropped inside its own task, as an application's `select!` or `timeout` would.
         let calls = calls.into_iter().map(|(e, options, after)| {
-            let call = self.0.call_with(e, &options);
+            let call = self.0.call(e).options(options).into_future();
             let runtime = self.0.transport().runtime().clone();
             async move {
                 unless_dropped_after(runtime, call, after)
@@ -407,7 +421,7 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
         E: Endpoint + Clone + Send + 'static,
         E::Output: Send + 'static,
     {
-        let call = self.0.call(endpoint);
+        let call = self.0.call(endpoint).into_future();
         // Finished first (true), or the timer fired and the call is dropped there (false).
         let runtime = self.0.transport().runtime().clone();
         Some(X::block_on(unless_dropped_after(runtime, call, Some(after))).is_some())

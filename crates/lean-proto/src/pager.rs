@@ -6,38 +6,82 @@
 //! the bank and could return data from a different moment). It stops at `total_pages`, or early
 //! on an empty page.
 
+use crate::Customer;
 use crate::call::{Call, CallConfig, CallData};
 use crate::config::{ApiGeneration, BaseUrl};
 use crate::ids::ResultsId;
-use crate::model::data::{Collection, Page};
+use crate::model::customer::CustomerList;
+use crate::model::data::{Collection, Page, PageInfo};
+use crate::model::refresh::{Refresh, RefreshList};
 use crate::pending::PendingHandle;
 use crate::request::{Endpoint, GetResults};
+use crate::response::Payload;
 use std::time::Instant;
 
-trait PagedSpec<T: Collection>: Send {
-    fn call_for(
-        &self,
-        page: u32,
-        api_base: BaseUrl,
-        config: CallConfig,
-        now: Instant,
-    ) -> Call<Page<T>>;
+/// A payload that is one page of a longer list: Lean's v2 data collections ([`Page`]), and the
+/// customer and refresh lists. What the pager needs to walk it.
+pub trait Paged: Payload {
+    /// One element of the list.
+    type Item;
+    /// Where this page sits, when Lean said.
+    fn page_info(&self) -> Option<PageInfo>;
+    /// Whether the page holds no item (a walk ends there, whatever the page info says).
+    fn is_empty(&self) -> bool;
+    /// The page's items.
+    fn into_items(self) -> Vec<Self::Item>;
+}
+
+impl<T: Collection> Paged for Page<T> {
+    type Item = T;
+    fn page_info(&self) -> Option<PageInfo> {
+        self.page
+    }
+    fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+    fn into_items(self) -> Vec<T> {
+        self.items
+    }
+}
+
+impl Paged for CustomerList {
+    type Item = Customer;
+    fn page_info(&self) -> Option<PageInfo> {
+        self.page
+    }
+    fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+    fn into_items(self) -> Vec<Customer> {
+        self.data
+    }
+}
+
+impl Paged for RefreshList {
+    type Item = Refresh;
+    fn page_info(&self) -> Option<PageInfo> {
+        self.page
+    }
+    fn is_empty(&self) -> bool {
+        self.content.is_empty()
+    }
+    fn into_items(self) -> Vec<Refresh> {
+        self.content
+    }
+}
+
+trait PagedSpec<T: Paged>: Send {
+    fn call_for(&self, page: u32, api_base: BaseUrl, config: CallConfig, now: Instant) -> Call<T>;
     fn generation(&self) -> ApiGeneration;
     fn size(&self) -> Option<u32>;
 }
 
 impl<T, E> PagedSpec<T> for E
 where
-    T: Collection + 'static,
-    E: Endpoint<Output = Page<T>> + Clone + Send + 'static,
+    T: Paged + 'static,
+    E: Endpoint<Output = T> + Clone + Send + 'static,
 {
-    fn call_for(
-        &self,
-        page: u32,
-        api_base: BaseUrl,
-        config: CallConfig,
-        now: Instant,
-    ) -> Call<Page<T>> {
+    fn call_for(&self, page: u32, api_base: BaseUrl, config: CallConfig, now: Instant) -> Call<T> {
         let mut e = self.clone();
         e.set_page(page);
         Call::new(e, api_base, config, now)
@@ -50,7 +94,7 @@ where
     }
 }
 
-/// Walks the pages of a collection, one [`Call`] per page.
+/// Walks the pages of a list (`T` is its page type), one [`Call`] per page.
 ///
 /// ```
 /// # use lean_proto::{pager::Pager, GetTransactions, EntityId, AccountId};
@@ -59,17 +103,17 @@ where
 /// let pager = Pager::new(GetTransactions::new(e, a));
 /// assert_eq!(pager.next_page(), Some(0));
 /// ```
-pub struct Pager<T: Collection> {
+pub struct Pager<T: Paged> {
     spec: Box<dyn PagedSpec<T>>,
     results_id: Option<ResultsId>,
     next: Option<u32>,
 }
 
-impl<T: Collection + 'static> Pager<T> {
+impl<T: Paged + 'static> Pager<T> {
     /// Pages of `endpoint`, from the page it asks for (usually 0).
     pub fn new<E>(endpoint: E) -> Self
     where
-        E: Endpoint<Output = Page<T>> + Clone + Send + 'static,
+        E: Endpoint<Output = T> + Clone + Send + 'static,
     {
         let next = Some(endpoint.page().unwrap_or(0));
         Pager {
@@ -83,7 +127,7 @@ impl<T: Collection + 'static> Pager<T> {
     /// [`crate::pending`]), from the handle's page, read from `…/results/{results_id}` at the
     /// handle's page size; `generation` when the handle has none.
     pub fn resume(handle: &PendingHandle, generation: ApiGeneration) -> Self {
-        let results: GetResults<Page<T>> = handle.request(generation);
+        let results: GetResults<T> = handle.request(generation);
         let mut pager = Pager::new(results);
         pager.results_id = Some(handle.results_id.clone());
         pager
@@ -105,7 +149,7 @@ impl<T: Collection + 'static> Pager<T> {
         api_base: BaseUrl,
         config: CallConfig,
         now: Instant,
-    ) -> Option<Call<Page<T>>> {
+    ) -> Option<Call<T>> {
         let page = self.next?;
         Some(match &self.results_id {
             // Read as results (a 404 `UNKNOWN_RESULTS_ID` means "not yet", and the call waits
@@ -124,27 +168,28 @@ impl<T: Collection + 'static> Pager<T> {
     /// Learns from the page a call returned: where the next one is, and whether pages are now
     /// read from results. The next page must come after the one asked for: a server that keeps
     /// answering "page 0 of 1000" ends the walk instead of looping forever.
-    pub fn handle_page(&mut self, data: &CallData<Page<T>>) {
+    pub fn handle_page(&mut self, data: &CallData<T>) {
         if let Some(id) = &data.results_id {
             self.results_id = Some(id.clone());
         }
         let asked = self.next;
-        self.next = if data.payload.items.is_empty() {
+        self.next = if data.payload.is_empty() {
             None
         } else {
             data.payload
-                .next_page()
+                .page_info()
+                .and_then(|p| p.next_page())
                 .filter(|next| asked.is_none_or(|asked| *next > asked))
         };
     }
 }
 
 /// What a [`Cursor`] needs next.
-pub enum Next<T: Collection> {
+pub enum Next<T: Paged> {
     /// An item.
-    Item(T),
+    Item(T::Item),
     /// The buffer is empty: drive this call and hand its page to [`Cursor::handle_page`].
-    Fetch(Box<Call<Page<T>>>),
+    Fetch(Box<Call<T>>),
     /// Every item was read (or a page failed: see [`Cursor::fail`]).
     Done,
 }
@@ -152,17 +197,17 @@ pub enum Next<T: Collection> {
 /// Item-by-item reading of a collection on top of [`Pager`]: what an adapter's iterator does,
 /// minus the IO. An adapter loops `next()`: on `Fetch` it drives the call, then `handle_page` or
 /// `fail`.
-pub struct Cursor<T: Collection> {
+pub struct Cursor<T: Paged> {
     pager: Pager<T>,
-    buffer: std::vec::IntoIter<T>,
+    buffer: std::vec::IntoIter<T::Item>,
     failed: bool,
 }
 
-impl<T: Collection + 'static> Cursor<T> {
-    /// A cursor over every item of `endpoint`'s collection.
+impl<T: Paged + 'static> Cursor<T> {
+    /// A cursor over every item of `endpoint`'s list.
     pub fn new<E>(endpoint: E) -> Self
     where
-        E: Endpoint<Output = Page<T>> + Clone + Send + 'static,
+        E: Endpoint<Output = T> + Clone + Send + 'static,
     {
         Cursor {
             pager: Pager::new(endpoint),
@@ -197,14 +242,14 @@ impl<T: Collection + 'static> Cursor<T> {
 
     /// The next buffered item, without fetching (lets a driver skip preparing a call while
     /// the current page lasts).
-    pub fn buffered(&mut self) -> Option<T> {
+    pub fn buffered(&mut self) -> Option<T::Item> {
         self.buffer.next()
     }
 
     /// The page the last `Fetch` returned.
-    pub fn handle_page(&mut self, page: CallData<Page<T>>) {
+    pub fn handle_page(&mut self, page: CallData<T>) {
         self.pager.handle_page(&page);
-        self.buffer = page.payload.items.into_iter();
+        self.buffer = page.payload.into_items().into_iter();
     }
 
     /// The last `Fetch` failed: the cursor ends (the error is the caller's to report).

@@ -596,7 +596,7 @@ fn registry_forgets_finished_calls() {
 
 fn read_all_pages(
     lean: &mut FakeLean,
-    pager: &mut lean_proto::pager::Pager<Account>,
+    pager: &mut lean_proto::pager::Pager<Page<Account>>,
 ) -> (Vec<String>, Vec<String>) {
     let mut shared = Shared::new();
     let mut names = Vec::new();

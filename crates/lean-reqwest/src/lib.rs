@@ -17,14 +17,16 @@
 //!
 //! ```no_run
 //! use lean_reqwest::{Client, lean_proto::*};
+//! use std::future::IntoFuture;
 //!
 //! # async fn run() -> Result<(), lean_reqwest::Error> {
 //! let secret = Secret::new(std::env::var("LEAN_CLIENT_SECRET").unwrap_or_default());
 //! let credentials = Credentials::ClientCredentials { client_id: "my-app-id".into(), client_secret: secret };
 //! let client = Client::new(Config::new(Region::Uae, Environment::Sandbox, credentials))?;
 //! let entity = EntityId::parse("14eb95ba-2b9d-41cb-82fe-7b1b3079021e")?;
-//! let accounts = tokio::spawn(client.accounts(&entity)).await.expect("task")?;
-//! let mut txs = client.transactions(&entity, &accounts[0].account_id);
+//! // A request value is sent by awaiting it (or spawned with `.into_future()`).
+//! let accounts = tokio::spawn(client.accounts(&entity).into_future()).await.expect("task")?;
+//! let mut txs = client.transactions(&entity, &accounts[0].account_id).items();
 //! while let Some(tx) = txs.next().await {
 //!     println!("{}", tx?.amount.amount);
 //! }
@@ -58,8 +60,8 @@ use lean_proto::ConfigError;
 use lean_proto::client::TlsError;
 
 use lean_client::transport::{
-    AsyncTransport, Connect, Failure, Runtime, Timer, TransportOptions, failure, io_failure,
-    io_kind_in,
+    AsyncTransport, Clock, Connect, Failure, FromHttpClient, Runtime, Timer, TransportOptions,
+    failure, io_failure, io_kind_in,
 };
 use lean_proto::retry::TransportError;
 use rustls::pki_types::pem::PemObject;
@@ -67,16 +69,75 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::time::{Duration, Instant};
 
 /// The async Lean client over reqwest: `Send + Sync`, cheap to clone.
-pub type Client = lean_client::nonblocking::Client<Reqwest>;
-/// Its builder (`Client::builder(config)`).
-pub type ClientBuilder = lean_client::ClientBuilder<Client>;
-/// Items of a paged collection, as a `Stream`.
-pub type Items<T> = lean_client::nonblocking::Items<T, Reqwest>;
+pub type Client = lean_client::Client<Reqwest>;
+/// Its builder (`Client::builder(config)`; `.http_client(..)` for your own `reqwest::Client`).
+pub type ClientBuilder = lean_client::ClientBuilder<Reqwest>;
+/// Items of a list, as a `Stream` that fetches pages as it is read (`O` is the page type).
+pub type Items<O> = lean_client::Items<O, Reqwest>;
 
 /// The reqwest transport: one connection pool per client.
 pub struct Reqwest {
-    http: reqwest::Client,
+    http: Http,
     max_body: u64,
+    /// A client of the user's may follow redirects: an answer from elsewhere is refused.
+    foreign: bool,
+}
+
+enum Http {
+    Plain(reqwest::Client),
+    #[cfg(feature = "middleware")]
+    Stack(reqwest_middleware::ClientWithMiddleware),
+}
+
+/// Your own client (a proxy, your pool). Build it with `.redirect(Policy::none())`: reqwest
+/// follows redirects by default, and an answer that came from a redirect is refused as a failed
+/// exchange (reqwest drops the bearer token on a redirect to another host). TLS, proxies and the
+/// connect timeout are your client's; bodies are read up to the builder's limit.
+impl FromHttpClient<reqwest::Client> for Reqwest {
+    fn from_http_client(http: reqwest::Client, options: &TransportOptions) -> Result<Self, Error> {
+        install_crypto_provider();
+        Ok(Reqwest::foreign(Http::Plain(http), options))
+    }
+}
+
+/// Your middleware stack (feature `middleware`); the same rules as a plain `reqwest::Client`.
+#[cfg(feature = "middleware")]
+impl FromHttpClient<reqwest_middleware::ClientWithMiddleware> for Reqwest {
+    fn from_http_client(
+        http: reqwest_middleware::ClientWithMiddleware,
+        options: &TransportOptions,
+    ) -> Result<Self, Error> {
+        install_crypto_provider();
+        Ok(Reqwest::foreign(Http::Stack(http), options))
+    }
+}
+
+impl Reqwest {
+    fn foreign(http: Http, options: &TransportOptions) -> Self {
+        let max_body = options.max_body;
+        Reqwest {
+            http,
+            max_body,
+            foreign: true,
+        }
+    }
+}
+
+impl Http {
+    async fn execute(
+        &self,
+        request: reqwest::Request,
+    ) -> Result<reqwest::Response, TransportError> {
+        match self {
+            Http::Plain(http) => http.execute(request).await.map_err(classify),
+            #[cfg(feature = "middleware")]
+            Http::Stack(http) => http.execute(request).await.map_err(|e| match e {
+                reqwest_middleware::Error::Reqwest(e) => classify(e),
+                // A middleware's own failure: whether the request left is unknown.
+                reqwest_middleware::Error::Middleware(_) => failure(Failure::SentThenFailed),
+            }),
+        }
+    }
 }
 
 /// Installs ring as the process's default rustls provider, unless one is installed already (then
@@ -169,9 +230,14 @@ impl Connect for Reqwest {
             .build()
             .map_err(|e| Error::Config(ConfigError::new(format!("HTTP client: {e}"))))?;
         Ok(Reqwest {
-            http,
+            http: Http::Plain(http),
             max_body: options.max_body,
+            foreign: false,
         })
+    }
+
+    fn clock(&self) -> Clock {
+        Clock::of(Tokio)
     }
 }
 
@@ -189,8 +255,12 @@ impl AsyncTransport for Reqwest {
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         let request =
             reqwest::Request::try_from(request).map_err(|_| failure(Failure::NotConnected))?;
+        let url = self.foreign.then(|| request.url().clone());
         let exchange = async {
-            let mut response = self.http.execute(request).await.map_err(classify)?;
+            let mut response = self.http.execute(request).await?;
+            if url.is_some_and(|url| *response.url() != url) {
+                return Err(failure(Failure::SentThenFailed)); // a redirect was followed
+            }
             if response.content_length().is_some_and(|n| n > self.max_body) {
                 return Err(failure(Failure::BodyTooLarge {
                     limit: self.max_body,

@@ -6,12 +6,12 @@ use crate::executor::{RunEnd, Sim};
 use crate::lean::FakeLean;
 use crate::net::SimNet;
 use crate::registry::SharedResults;
-use lean_client::nonblocking::Client;
+use lean_client::Client;
 use lean_client::observe::Observer;
 use lean_proto::call::CallConfig;
 use lean_proto::webhook::WebhookSecret;
 use lean_proto::*;
-use std::future::Future;
+use std::future::IntoFuture;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -167,11 +167,11 @@ impl Harness {
     /// took. Panics if the tasks cannot end (a call parked forever) within a virtual day.
     pub fn run<F>(&self, future: F) -> (F::Output, Duration)
     where
-        F: Future + Send + 'static,
+        F: IntoFuture<IntoFuture: Send + 'static>,
         F::Output: Send + 'static,
     {
         let started = self.sim.now();
-        let handle = self.sim.spawn(future);
+        let handle = self.sim.spawn(future.into_future());
         let day = self.sim.now() + Duration::from_secs(24 * 3600);
         let end = self.sim.run(day, 1_000_000, |now| self.deliver(now));
         assert_eq!(end, RunEnd::Finished, "the tasks did not all end");

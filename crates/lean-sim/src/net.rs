@@ -30,6 +30,10 @@ impl Connect for SimNet {
             "a simulated transport is made with SimNet::new and ClientBuilder::build_with",
         )))
     }
+
+    fn clock(&self) -> lean_client::runtime::Clock {
+        lean_client::runtime::Clock::of(self.runtime.clone())
+    }
 }
 
 impl AsyncTransport for SimNet {

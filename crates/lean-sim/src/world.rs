@@ -11,7 +11,7 @@ use crate::lean::{FakeLean, Fault, Hook};
 use crate::net::SimNet;
 use crate::registry::SharedResults;
 use lean_client::CallOptions;
-use lean_client::nonblocking::Client;
+use lean_client::Client;
 use lean_client::observe::{CallInfo, CallWatch, Observer};
 use lean_client::runtime::Runtime;
 use lean_proto::call::{AnswerClass, CallConfig, Event, Finish, Purpose};
@@ -19,6 +19,7 @@ use lean_proto::rng::Rng;
 use lean_proto::webhook::{Dedupe, WebhookSecret};
 use lean_proto::*;
 use std::collections::BTreeMap;
+use std::future::IntoFuture;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -567,7 +568,7 @@ fn spawn_call(
                     );
                     e.options.asynchronous = asynchronous;
                     e.options.size = Some(size);
-                    let f = client.call_with(e, &options);
+                    let f = client.call(e).options(options).into_future();
                     Box::pin(async move {
                         match f.await {
                             Ok(d) => Ended::Accounts(
@@ -584,7 +585,7 @@ fn spawn_call(
                 }
                 Ask::CreateCustomer => {
                     let e = CreateCustomer::new(app_user_id(n)).expect("a valid id");
-                    let f = client.call_with(e, &options);
+                    let f = client.call(e).options(options).into_future();
                     Box::pin(async move {
                         match f.await {
                             Ok(d) => Ended::Customer(d.payload.customer_id),

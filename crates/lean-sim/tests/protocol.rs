@@ -11,6 +11,7 @@ use lean_proto::retry::RetryPolicy;
 use lean_proto::*;
 use lean_sim::harness::Harness;
 use lean_sim::lean::{Fault, Hook};
+use std::future::IntoFuture;
 use std::time::Duration;
 
 fn secs(s: u64) -> Duration {
@@ -176,7 +177,7 @@ fn submit_drop_the_client_resume_every_page_with_a_new_one() {
     request.options.size = Some(100);
     let saved = {
         let first = w.client(CallConfig::default(), false);
-        let handle = match w.run(first.submit(request)).0.unwrap() {
+        let handle = match w.run(first.call(request).submit()).0.unwrap() {
             lean_client::Submitted::Pending(handle) => handle,
             _ => panic!("async=true answers PENDING"),
         };
@@ -205,7 +206,7 @@ fn submit_drop_the_client_resume_every_page_with_a_new_one() {
     assert_eq!(w.requests("GET results"), before);
 
     // Every page, from the results (never the bank again), at the original page size.
-    let items = second.resume_items::<Account>(handle.clone());
+    let items = second.resume::<Page<Account>>(handle.clone()).items();
     let (all, _) = w.run(items.try_collect());
     let all = all.unwrap();
     assert_eq!(all.len(), 250);
@@ -219,11 +220,11 @@ fn submit_drop_the_client_resume_every_page_with_a_new_one() {
     );
 
     // One page on purpose, with its page info.
-    let (page, _) = w.run(second.resume_page::<Account>(handle.clone()));
+    let (page, _) = w.run(second.resume::<Page<Account>>(handle.clone()).one_page());
     let page = page.unwrap();
     assert_eq!(page.results_id.as_ref(), Some(&handle.results_id));
     assert_eq!(page.payload.page.map(|p| p.total_pages), Some(3));
-    let (any, _) = w.run(second.results(handle.results_id));
+    let (any, _) = w.run(second.resume::<AnyData>(handle.results_id));
     assert!(matches!(any.unwrap().payload, AnyData::Accounts(_)));
 }
 
@@ -246,7 +247,10 @@ fn token_is_shared_by_concurrent_calls_with_one_fetch() {
     let w = Harness::new(|_| {});
     let client = w.client(CallConfig::default(), false);
     let calls: Vec<_> = (0..6)
-        .map(|_| w.sim.spawn(client.call(GetAccounts::new(entity()))))
+        .map(|_| {
+            w.sim
+                .spawn(client.call(GetAccounts::new(entity())).into_future())
+        })
         .collect();
     w.run_until(secs(60));
     for c in calls {
@@ -265,7 +269,10 @@ fn one_webhook_wakes_exactly_one_of_many_parked_calls() {
         .collect();
     let parked: Vec<_> = ids
         .iter()
-        .map(|id| w.sim.spawn(client.resume::<AnyData>(id.clone())))
+        .map(|id| {
+            w.sim
+                .spawn(client.resume::<AnyData>(id.clone()).into_future())
+        })
         .collect();
     // Each asks once (404: not yet), then waits for its webhook.
     w.run_until(secs(10));
@@ -314,7 +321,7 @@ fn results_ready_from_elsewhere_wakes_the_waiting_call() {
         l.hooks = [Hook::Lost].into();
     });
     let client = w.client(patient(), false);
-    let call = w.sim.spawn(client.call(asynchronous()));
+    let call = w.sim.spawn(client.call(asynchronous()).into_future());
     w.run_until(secs(150));
     assert!(
         call.take().is_none(),
@@ -345,7 +352,7 @@ fn retries_then_success_and_retries_spent() {
     let w = Harness::new(|l| l.faults = std::iter::repeat_n(Fault::ServerError(500), 10).collect());
     let client = w.client(CallConfig::default(), false);
     let options = CallOptions::new().deadline(secs(300));
-    let (err, _) = w.run(client.call_with(GetAccounts::new(entity()), &options));
+    let (err, _) = w.run(client.call(GetAccounts::new(entity())).options(options));
     let err = err.unwrap_err();
     assert!(
         matches!(err.call_error().unwrap().kind, CallErrorKind::Api(_)),

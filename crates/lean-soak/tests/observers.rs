@@ -38,14 +38,14 @@ fn metrics_count_what_calls_did_and_the_board_forgets_ended_calls() {
     // A PENDING call woken by its webhook.
     let mut pending = GetAccounts::new(entity.clone());
     pending.options.asynchronous = true;
-    client.call(pending).expect("data after PENDING");
+    client.call(pending).send().expect("data after PENDING");
     // A call that meets a 503 first.
     sandbox.add_fault(FaultRule::next(
         "identity",
         FaultKind::ServerError { status: 503 },
         1,
     ));
-    client.identity(&entity).expect("data after a retry");
+    client.identity(&entity).send().expect("data after a retry");
     // A forged webhook.
     assert_eq!(
         client
@@ -133,7 +133,7 @@ fn the_board_shows_a_call_that_waits_for_its_results() {
     let mut pending = GetAccounts::new(entity);
     pending.options.asynchronous = true;
     let caller = client.clone();
-    let call = std::thread::spawn(move || caller.call(pending).map(|d| d.results_id));
+    let call = std::thread::spawn(move || caller.call(pending).send().map(|d| d.results_id));
     // Bounded: the call parks on its results_id within a few hundred polls of the board.
     let mut seen = None;
     for _ in 0..500 {

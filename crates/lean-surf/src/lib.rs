@@ -12,14 +12,16 @@
 //!
 //! ```no_run
 //! use lean_surf::{Client, lean_proto::*};
+//! use std::future::IntoFuture;
 //!
 //! # async fn run() -> Result<(), lean_surf::Error> {
 //! let secret = Secret::new(std::env::var("LEAN_CLIENT_SECRET").unwrap_or_default());
 //! let credentials = Credentials::ClientCredentials { client_id: "my-app-id".into(), client_secret: secret };
 //! let client = Client::new(Config::new(Region::Uae, Environment::Sandbox, credentials))?;
 //! let entity = EntityId::parse("14eb95ba-2b9d-41cb-82fe-7b1b3079021e")?;
-//! let accounts = async_std::task::spawn(client.accounts(&entity)).await?;
-//! let mut txs = client.transactions(&entity, &accounts[0].account_id);
+//! // A request value is sent by awaiting it (or spawned with `.into_future()`).
+//! let accounts = async_std::task::spawn(client.accounts(&entity).into_future()).await?;
+//! let mut txs = client.transactions(&entity, &accounts[0].account_id).items();
 //! while let Some(tx) = txs.next().await {
 //!     println!("{}", tx?.amount.amount);
 //! }
@@ -58,18 +60,19 @@ pub use lean_client::{
 use async_std::io::ReadExt;
 use lean_client::runtime::{Deadlines, Runtime, Timer};
 use lean_client::transport::{
-    AsyncTransport, Connect, Failure, TransportOptions, failure, io_failure,
+    AsyncTransport, Clock, Connect, Failure, TransportOptions, failure, io_failure,
 };
 use lean_proto::retry::TransportError;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// The async Lean client over surf: `Send + Sync`, cheap to clone.
-pub type Client = lean_client::nonblocking::Client<Surf>;
-/// Its builder (`Client::builder(config)`).
-pub type ClientBuilder = lean_client::ClientBuilder<Client>;
-/// Items of a paged collection, as a `Stream`.
-pub type Items<T> = lean_client::nonblocking::Items<T, Surf>;
+pub type Client = lean_client::Client<Surf>;
+/// Its builder (`Client::builder(config)`). It takes no `surf::Client` of yours: each
+/// connection here is a surf client of its own (see [`Surf`]), which a shared one cannot be.
+pub type ClientBuilder = lean_client::ClientBuilder<Surf>;
+/// Items of a list, as a `Stream` that fetches pages as it is read (`O` is the page type).
+pub type Items<O> = lean_client::Items<O, Surf>;
 
 /// The surf transport, with keep-alive, where a connection whose exchange did not end cleanly
 /// is never used again, by construction.
@@ -172,6 +175,10 @@ impl Connect for Surf {
             max_body: options.max_body,
             deadlines: Deadlines::new(AsyncStd),
         })
+    }
+
+    fn clock(&self) -> Clock {
+        Clock::of(AsyncStd)
     }
 }
 

@@ -13,8 +13,8 @@
 //!     let credentials = Credentials::ClientCredentials { client_id: "my-app-id".into(), client_secret: secret };
 //!     let client = Client::new(Config::new(Region::Uae, Environment::Sandbox, credentials))?;
 //!     let entity = EntityId::parse("14eb95ba-2b9d-41cb-82fe-7b1b3079021e")?;
-//!     for account in client.accounts(&entity)? {
-//!         for tx in client.transactions(&entity, &account.account_id) {
+//!     for account in client.accounts(&entity).send()? {
+//!         for tx in client.transactions(&entity, &account.account_id).items() {
 //!             let tx = tx?; // pages come lazily; a PENDING answer is waited out for you
 //!             println!("{} {} {:?}", tx.amount.amount, tx.amount.currency, tx.booking_date_time);
 //!         }
@@ -32,13 +32,13 @@
 //! let lean = Sandbox::start(SandboxConfig { time_scale: 0.01, ..Default::default() })?;
 //! let client = Client::new(lean.client_config())?;
 //! let entity = lean.entities()[0].clone();
-//! assert_eq!(client.accounts(&entity)?.len(), 9);
+//! assert_eq!(client.accounts(&entity).send()?.len(), 9);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! A call that goes PENDING waits for `results.ready` (feed webhooks to
 //! [`Client::handle_webhook`]) and polls as a fallback, up to the deadline of
-//! [`CallConfig`]. [`Client::submit`] returns the `results_id` at once instead, and
+//! [`CallConfig`]. `.submit()` on a request returns the `results_id` at once instead, and
 //! [`Client::resume`] picks it up later, in this process or another.
 
 //! **Logging:** lean-rs logs no secret, but ureq does at TRACE: `ureq_proto` prints the
@@ -56,7 +56,8 @@ pub use lean_client::{
 use lean_proto::client::TlsError;
 
 use lean_client::transport::{
-    BlockingTransport, Connect, Failure, TransportOptions, failure, io_failure,
+    BlockingTransport, Clock, Connect, Failure, FromHttpClient, TransportOptions, failure,
+    io_failure,
 };
 use lean_proto::retry::TransportError;
 use std::time::Duration;
@@ -65,16 +66,26 @@ use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
 /// The blocking Lean client over ureq: `Send + Sync`, cheap to clone.
-pub type Client = lean_client::blocking::Client<Ureq>;
-/// Its builder (`Client::builder(config)`).
-pub type ClientBuilder = lean_client::ClientBuilder<Client>;
-/// Items of a paged collection, fetched lazily.
-pub type Items<T> = lean_client::blocking::Items<T, Ureq>;
+pub type Client = lean_client::Client<Ureq>;
+/// Its builder (`Client::builder(config)`; `.http_client(agent)` for your own `ureq::Agent`).
+pub type ClientBuilder = lean_client::ClientBuilder<Ureq>;
+/// Items of a list, fetched page by page as the iterator is read (`O` is the page type).
+pub type Items<O> = lean_client::Items<O, Ureq>;
 
 /// The ureq transport: one agent (one connection pool) per client.
 pub struct Ureq {
     agent: ureq::Agent,
     max_body: u64,
+}
+
+/// Your own agent (a proxy, your pool, your TLS). Whatever its configuration, every request
+/// is sent with redirects off and error statuses handed back (set per request), and bodies
+/// are read up to the builder's limit.
+impl FromHttpClient<ureq::Agent> for Ureq {
+    fn from_http_client(agent: ureq::Agent, options: &TransportOptions) -> Result<Self, Error> {
+        let max_body = options.max_body;
+        Ok(Ureq { agent, max_body })
+    }
 }
 
 impl Connect for Ureq {
@@ -111,8 +122,6 @@ impl Connect for Ureq {
             tls = tls.root_certs(RootCerts::new_with_certs(&certs));
         }
         let config = ureq::config::Config::builder()
-            .http_status_as_error(false) // 4xx/5xx bodies are Lean's answers: the core reads them
-            .max_redirects(0) // never follow a redirect with a bearer token
             .https_only(false) // BaseUrl already allows plain HTTP for loopback only
             .timeout_connect(Some(options.connect_timeout))
             .tls_config(tls.build())
@@ -123,6 +132,10 @@ impl Connect for Ureq {
             agent,
             max_body: options.max_body,
         })
+    }
+
+    fn clock(&self) -> Clock {
+        Clock::system()
     }
 }
 
@@ -136,6 +149,8 @@ impl BlockingTransport for Ureq {
             .agent
             .configure_request(request)
             .timeout_global(Some(timeout))
+            .http_status_as_error(false) // 4xx/5xx bodies are Lean's answers: the core reads them
+            .max_redirects(0) // never follow a redirect with a bearer token
             .build();
         let response = self.agent.run(request).map_err(classify)?;
         let (parts, body) = response.into_parts();

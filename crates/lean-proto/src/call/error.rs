@@ -24,6 +24,60 @@ pub struct CallData<P> {
     pub requests: u32,
 }
 
+impl<P> CallData<P> {
+    /// Data with its envelope, no correlation id, no `results_id`, no request counted (for
+    /// drivers that assemble data, such as every page of a list, and for tests).
+    pub fn new(payload: P, info: EnvelopeInfo) -> Self {
+        CallData {
+            payload,
+            info,
+            correlation_id: None,
+            results_id: None,
+            requests: 0,
+        }
+    }
+
+    /// The data alone, without the answer's metadata.
+    pub fn into_payload(self) -> P {
+        self.payload
+    }
+
+    /// The same metadata around another payload (what a driver makes of the data).
+    pub fn map<Q>(self, f: impl FnOnce(P) -> Q) -> CallData<Q> {
+        CallData {
+            payload: f(self.payload),
+            info: self.info,
+            correlation_id: self.correlation_id,
+            results_id: self.results_id,
+            requests: self.requests,
+        }
+    }
+}
+
+/// Reads through to the payload: `client.income(&e).await?.total_salary` needs no
+/// `.payload`, while the metadata (`results_id`, `correlation_id`, `requests`) stays at hand.
+impl<P> std::ops::Deref for CallData<P> {
+    type Target = P;
+    fn deref(&self) -> &P {
+        &self.payload
+    }
+}
+
+impl<P> std::ops::DerefMut for CallData<P> {
+    fn deref_mut(&mut self) -> &mut P {
+        &mut self.payload
+    }
+}
+
+/// The items of a list's data, in order.
+impl<I> IntoIterator for CallData<Vec<I>> {
+    type Item = I;
+    type IntoIter = std::vec::IntoIter<I>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.payload.into_iter()
+    }
+}
+
 /// Why a call ended without data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

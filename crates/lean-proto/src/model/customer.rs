@@ -163,6 +163,21 @@ pub struct Entity {
 #[serde(transparent)]
 pub struct EntityList(pub Vec<Entity>);
 
+impl std::ops::Deref for EntityList {
+    type Target = [Entity];
+    fn deref(&self) -> &[Entity] {
+        &self.0
+    }
+}
+
+impl IntoIterator for EntityList {
+    type Item = Entity;
+    type IntoIter = std::vec::IntoIter<Entity>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
 /// `GET /customers/v1/entities` → `{data: [...], page}`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -270,6 +285,21 @@ pub struct Bank {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct BankList(pub Vec<Bank>);
+
+impl std::ops::Deref for BankList {
+    type Target = [Bank];
+    fn deref(&self) -> &[Bank] {
+        &self.0
+    }
+}
+
+impl IntoIterator for BankList {
+    type Item = Bank;
+    type IntoIter = std::vec::IntoIter<Bank>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
 
 /// The answer to a deletion (Lean answers with no body, or with one this SDK does not need).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
