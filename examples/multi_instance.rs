@@ -112,7 +112,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 // No more than the intake accepts: a longer body is refused, not buffered.
                 let limit = webhook::DEFAULT_MAX_BODY as u64 + 1;
                 let _ = request.as_reader().take(limit).read_to_end(&mut body);
-                let ack = instances[(n * 7 + 1) % 3].handle_webhook(signature.as_deref(), &body);
+                let ack = instances[(n * 7 + 1) % 3]
+                    .handle_webhook(signature.as_deref(), &body)
+                    .send();
                 let _ = request.respond(tiny_http::Response::empty(ack.status()));
             }
         })

@@ -31,7 +31,7 @@ struct App {
 /// Lean's webhooks: verified, deduplicated, the waiting call woken, answered at once.
 async fn webhook(State(app): State<App>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let signature = headers.get("lean-signature").and_then(|v| v.to_str().ok());
-    let ack = app.lean.handle_webhook(signature, &body);
+    let ack = app.lean.handle_webhook(signature, &body).await;
     StatusCode::from_u16(ack.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 

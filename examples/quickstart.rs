@@ -59,7 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 // No more than the intake accepts: a longer body is refused, not buffered.
                 let limit = webhook::DEFAULT_MAX_BODY as u64 + 1;
                 let _ = req.as_reader().take(limit).read_to_end(&mut body);
-                let ack = client.handle_webhook(sig.as_deref(), &body);
+                let ack = client.handle_webhook(sig.as_deref(), &body).send();
                 if let Some(event) = ack.event() {
                     println!(
                         "           webhook {} ({}) -> {}",

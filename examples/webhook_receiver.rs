@@ -70,7 +70,7 @@ fn handle(mut request: tiny_http::Request, client: &Client, handled: &AtomicUsiz
         let _ = request.respond(tiny_http::Response::empty(413));
         return;
     }
-    let ack = client.handle_webhook(signature.as_deref(), &body);
+    let ack = client.handle_webhook(signature.as_deref(), &body).send();
     // Answer first; Lean is waiting.
     let _ = request.respond(tiny_http::Response::empty(ack.status()));
     match (ack.event(), ack.error()) {

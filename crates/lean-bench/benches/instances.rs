@@ -94,7 +94,10 @@ fn cross(
         );
         let (sig, body) = signed(&secret, &id, event0 + s as u64);
         let t0 = Instant::now();
-        assert_eq!(b.client.handle_webhook(Some(&sig), &body).status(), 200);
+        assert_eq!(
+            b.client.handle_webhook(Some(&sig), &body).send().status(),
+            200
+        );
         let (at, ok) = finished
             .recv_timeout(Duration::from_secs(120))
             .expect("returned");

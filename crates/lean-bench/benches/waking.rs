@@ -70,7 +70,7 @@ impl<T: BlockingTransport> Driver for Blocking<T> {
         }
     }
     fn handle_webhook(&self, signature: &str, body: &[u8]) -> Ack {
-        self.0.handle_webhook(Some(signature), body)
+        self.0.handle_webhook(Some(signature), body).send()
     }
     fn parked(&self) -> usize {
         self.0.parked_calls()
@@ -112,7 +112,7 @@ impl<T: AsyncTransport, X: Executor> Driver for Async<T, X> {
         }
     }
     fn handle_webhook(&self, signature: &str, body: &[u8]) -> Ack {
-        self.0.handle_webhook(Some(signature), body)
+        self.0.handle_webhook(Some(signature), body).send()
     }
     fn parked(&self) -> usize {
         self.0.parked_calls()

@@ -2,7 +2,7 @@
 //! bodies bounded, every request on its own thread.
 
 use crate::{Fail, read_input};
-use lean_proto::webhook::{WebhookEvent, WebhookSecret};
+use lean_proto::webhook::{Ack, WebhookEvent, WebhookSecret};
 use std::io::Read;
 
 pub(crate) fn verify(secret: &str, signature: Option<String>, file: &str) -> Result<(), Fail> {
@@ -47,8 +47,12 @@ pub(crate) fn listen(port: u16, secret: &str, max: Option<usize>) -> Result<(), 
     let server = tiny_http::Server::http(("127.0.0.1", port))
         .map_err(|e| Fail(format!("cannot listen on 127.0.0.1:{port}: {e}"), 1))?;
     eprintln!("listening for Lean webhooks on http://127.0.0.1:{port}/ (Ctrl-C to stop)");
-    let secret = Arc::new(WebhookSecret::new(secret));
-    let dedupe = Arc::new(Mutex::new(lean_proto::webhook::Dedupe::new(10_000)));
+    let intake = Arc::new(Intake {
+        secret: WebhookSecret::new(secret),
+        dedupe: Mutex::new(lean_proto::webhook::Dedupe::new(10_000)),
+        // Nothing waits for results here: readiness is only printed.
+        registry: lean_proto::results::InMemoryResults::default(),
+    });
     let in_flight = Arc::new(AtomicUsize::new(0));
     // One thread per request: a slow or stalled client never delays a valid webhook.
     for (seen, request) in server.incoming_requests().enumerate() {
@@ -56,9 +60,9 @@ pub(crate) fn listen(port: u16, secret: &str, max: Option<usize>) -> Result<(), 
             in_flight.fetch_sub(1, Ordering::SeqCst);
             let _ = request.respond(tiny_http::Response::empty(503));
         } else {
-            let (secret, dedupe, in_flight) = (secret.clone(), dedupe.clone(), in_flight.clone());
+            let (intake, in_flight) = (intake.clone(), in_flight.clone());
             std::thread::spawn(move || {
-                handle_webhook(request, &secret, &dedupe);
+                handle_webhook(request, &intake);
                 in_flight.fetch_sub(1, Ordering::SeqCst);
             });
         }
@@ -74,11 +78,15 @@ pub(crate) fn listen(port: u16, secret: &str, max: Option<usize>) -> Result<(), 
     Ok(())
 }
 
-fn handle_webhook(
-    mut req: tiny_http::Request,
-    secret: &WebhookSecret,
-    dedupe: &std::sync::Mutex<lean_proto::webhook::Dedupe>,
-) {
+/// What the listener's intake needs: the same as a client's (the one
+/// [`lean_proto::webhook::intake`] decides every answer).
+struct Intake {
+    secret: WebhookSecret,
+    dedupe: std::sync::Mutex<lean_proto::webhook::Dedupe>,
+    registry: lean_proto::results::InMemoryResults,
+}
+
+fn handle_webhook(mut req: tiny_http::Request, intake: &Intake) {
     let sig = req
         .headers()
         .iter()
@@ -99,33 +107,28 @@ fn handle_webhook(
         let _ = req.respond(tiny_http::Response::empty(413));
         return;
     }
-    let (status, line) = match secret.verify_and_parse(&body, sig.as_deref()) {
-        Ok(e)
-            if !dedupe
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .first_time(e.dedupe_key()) =>
-        {
-            (
-                200,
-                format!(
-                    "duplicate {} {}",
-                    e.kind_name,
-                    e.event_id.as_deref().unwrap_or_default()
-                ),
-            )
-        }
-        Ok(e) => (
-            200,
-            format!(
-                "{} event_id {} {}",
-                e.kind_name,
-                e.event_id.as_deref().unwrap_or_default(),
-                String::from_utf8_lossy(&body)
-            ),
+    let ack = lean_proto::webhook::intake(
+        Some(&intake.secret),
+        &intake.dedupe,
+        &intake.registry,
+        sig.as_deref(),
+        &body,
+        std::time::Instant::now(),
+    );
+    let line = match (&ack, ack.event()) {
+        (_, Some(e)) => format!(
+            "{} event_id {} {}",
+            e.kind_name,
+            e.event_id.as_deref().unwrap_or_default(),
+            String::from_utf8_lossy(&body)
         ),
-        Err(e) => (401, format!("refused: {e}")),
+        (Ack::Duplicate, _) => "duplicate (answered 200)".to_string(),
+        (_, None) => match ack.error() {
+            Some(e) => format!("refused ({}): {e}", ack.status()),
+            None => format!("answered {}", ack.status()),
+        },
     };
+    let status = ack.status();
     println!("{line}");
     let _ = req.respond(tiny_http::Response::empty(status));
 }

@@ -8,7 +8,7 @@ use crate::client::Client;
 use crate::drive::{Driven, RefreshStep, Step};
 use crate::request::{Ending, Items, ListRequest, Pull, RefreshWaitRequest, Request, Started};
 use crate::transport::BlockingTransport;
-use lean_proto::call::{Call, CallData, Transmit};
+use lean_proto::call::{Call, CallData};
 use lean_proto::client::Error;
 use lean_proto::pager::Paged;
 use lean_proto::refresh_wait::RefreshPoll;
@@ -25,15 +25,9 @@ impl<T: BlockingTransport> Client<T> {
         let mut driven = Driven::new(self.shared.clone(), number, call);
         loop {
             match driven.step() {
-                Step::Send(Transmit {
-                    id,
-                    request,
-                    timeout,
-                    purpose,
-                    ..
-                }) => {
-                    let answer = self.transport.send(request, timeout);
-                    driven.handle_answer(id, purpose, answer);
+                Step::Send(tx) => {
+                    let answer = self.transport.send(tx.request, tx.timeout);
+                    driven.handle_answer(tx.id, tx.purpose, answer);
                 }
                 Step::Wait(until) => driven.signal().wait_blocking(until, &self.shared.clock),
                 Step::Done(result) => return result,

@@ -11,7 +11,6 @@ use crate::transport::Connect;
 use lean_proto::client::Error;
 use lean_proto::pending::PendingHandle;
 use lean_proto::request::*;
-use lean_proto::webhook::Ack;
 use lean_proto::{AccountId, Config, CustomerId, EntityId, Payload, Refresh, RefreshId, ResultsId};
 use std::sync::Arc;
 
@@ -290,14 +289,6 @@ impl<T> Client<T> {
     /// The transport (for adapter-specific inspection).
     pub fn transport(&self) -> &T {
         &self.transport
-    }
-
-    /// The webhook intake: verify `lean-signature` over the raw body, deduplicate, and wake
-    /// the one call waiting for a `results.ready`. Answer Lean with [`Ack::status`] at once.
-    /// With the default in-memory dedupe store it never waits; with a store that does IO
-    /// (Redis) use the async intake of an async client, or call this off the runtime's workers.
-    pub fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack {
-        self.shared.handle_webhook(signature, body)
     }
 
     /// A `results.ready` for `results_id` received elsewhere (another instance, a queue):

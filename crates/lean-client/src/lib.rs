@@ -53,6 +53,7 @@ pub mod runtime;
 mod shared;
 pub mod transport;
 mod wake;
+pub mod webhook;
 
 /// `docs/adapters.md`, compiled and run as a doc test so its example adapter stays true.
 #[cfg(doctest)]
@@ -64,6 +65,7 @@ pub use lean_proto::call::{CallConfig, CallData, CallError, CallErrorKind, Waiti
 pub use lean_proto::client::{Error, Submitted};
 pub use request::{CallOptions, Items, ListRequest, RefreshWaitRequest, Request};
 pub use shared::ClientBuilder;
+pub use webhook::{SettleRequest, WebhookRequest};
 
 /// What most programs using lean-rs need, in one `use`. Each adapter re-exports it with its
 /// own `Client` (`use lean_reqwest::prelude::*;`).
@@ -80,7 +82,7 @@ pub mod prelude {
     pub use crate::{
         CallConfig, CallData, CallError, CallErrorKind, CallOptions, Error, Submitted,
     };
-    pub use lean_proto::webhook::{Ack, EventKind, WebhookEvent, WebhookSecret};
+    pub use lean_proto::webhook::{Ack, Delivery, EventKind, WebhookEvent, WebhookSecret};
     pub use lean_proto::{
         Account, AccountId, Amount, AnyData, Balance, Config, Credentials, Currency, Customer,
         CustomerId, Decimal, Entity, EntityId, Environment, Identity, Page, Refresh, RefreshId,

@@ -16,7 +16,10 @@ use lean_proto::call::{CallConfig, Context};
 use lean_proto::client::Error;
 use lean_proto::refresh_wait::supersedes;
 use lean_proto::results::{InMemoryResults, ResultsRegistry};
-use lean_proto::webhook::{self, Ack, Dedupe, DedupeStore, EventKind, WebhookSecret};
+use lean_proto::webhook::{
+    self, Ack, Claimed, Dedupe, DedupeStore, DedupeUnavailable, Delivery, EventKind, Refusal,
+    WebhookEvent, WebhookSecret,
+};
 use lean_proto::{Config, EntityId, Refresh, ResultsId};
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
@@ -38,6 +41,7 @@ pub struct Shared {
     pub(crate) tokens: TokenCache,
     pub(crate) registry: Arc<dyn ResultsRegistry>,
     dedupe: Arc<dyn DedupeStore>,
+    delivery: Delivery,
     webhook_secret: Option<WebhookSecret>,
     pub(crate) waiters: Waiters,
     /// The newest `entity.data.refresh.updated` payload per entity (bounded), for refresh
@@ -112,18 +116,47 @@ impl Shared {
         self.waiters.wake_refresh(&entity);
     }
 
-    /// The webhook intake: verify, deduplicate, mark readiness, wake the one call waiting.
-    pub(crate) fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack {
-        let ack = webhook::intake(
-            self.webhook_secret.as_ref(),
-            &*self.dedupe,
+    /// The intake's first step: signature and event (pure).
+    pub(crate) fn verify_webhook(
+        &self,
+        signature: Option<&str>,
+        body: &[u8],
+    ) -> Result<WebhookEvent, Refusal> {
+        webhook::verify(self.webhook_secret.as_ref(), signature, body)
+    }
+
+    /// Where seen events are kept, and how (at most or at least once).
+    pub(crate) fn dedupe(&self) -> (&dyn DedupeStore, Delivery) {
+        (&*self.dedupe, self.delivery)
+    }
+
+    /// The intake's last step, once the store answered: the ack, readiness marked, the one call
+    /// waiting woken, observers told.
+    pub(crate) fn admit_webhook(
+        &self,
+        event: WebhookEvent,
+        claimed: Result<Claimed, DedupeUnavailable>,
+    ) -> Ack {
+        let ack = webhook::admit(
+            event,
+            claimed,
+            self.delivery,
             &*self.registry,
-            signature,
-            body,
             self.clock.now(),
         );
+        self.observe_webhook(&ack);
+        match ack.event().map(|e| &e.kind) {
+            Some(EventKind::ResultsReady { results_id }) => self.waiters.wake_results(results_id),
+            Some(EventKind::DataRefreshUpdated(r)) => self.refresh_updated(r),
+            _ => {}
+        }
+        ack
+    }
+
+    /// Tells the observers what the intake answered.
+    pub(crate) fn observe_webhook(&self, ack: &Ack) {
         self.observers.client_event(&ClientEvent::Webhook {
-            ack: ack_label(&ack),
+            ack: ack_label(ack),
             status: ack.status(),
             event_type: ack.event().map(|e| e.kind_name.to_string()),
             results_id: match ack.event().map(|e| &e.kind) {
@@ -131,12 +164,6 @@ impl Shared {
                 _ => None,
             },
         });
-        match ack.event().map(|e| &e.kind) {
-            Some(EventKind::ResultsReady { results_id }) => self.waiters.wake_results(results_id),
-            Some(EventKind::DataRefreshUpdated(r)) => self.refresh_updated(r),
-            _ => {}
-        }
-        ack
     }
 
     /// A `results.ready` learnt elsewhere (another instance, a queue): mark it and wake the
@@ -160,6 +187,7 @@ pub struct ClientBuilder<T> {
     webhook_secret: Option<WebhookSecret>,
     registry: Option<Arc<dyn ResultsRegistry>>,
     dedupe: Option<Arc<dyn DedupeStore>>,
+    delivery: Delivery,
     options: TransportOptions,
     observers: Observers,
     fixed_entropy: Option<u64>,
@@ -177,6 +205,7 @@ impl<T: Connect> ClientBuilder<T> {
             webhook_secret: None,
             registry: None,
             dedupe: None,
+            delivery: Delivery::default(),
             options: TransportOptions::default(),
             observers: Observers::default(),
             fixed_entropy: None,
@@ -223,6 +252,14 @@ impl<T: Connect> ClientBuilder<T> {
     /// Where seen webhook ids are kept (default: the last 10,000, in memory).
     pub fn dedupe_store(mut self, dedupe: Arc<dyn DedupeStore>) -> Self {
         self.dedupe = Some(dedupe);
+        self
+    }
+
+    /// How the webhook intake deduplicates (default [`Delivery::AtMostOnce`]): with
+    /// [`Delivery::AtLeastOnce`], an accepted event comes with a claim that the application
+    /// confirms after acting on it, or releases so that Lean's redelivery is processed.
+    pub fn webhook_delivery(mut self, delivery: Delivery) -> Self {
+        self.delivery = delivery;
         self
     }
 
@@ -312,6 +349,7 @@ impl<T: Connect> ClientBuilder<T> {
                 dedupe: self
                     .dedupe
                     .unwrap_or_else(|| Arc::new(Mutex::new(Dedupe::new(10_000)))),
+                delivery: self.delivery,
                 config: self.config,
                 call: self.call,
                 webhook_secret: self.webhook_secret,

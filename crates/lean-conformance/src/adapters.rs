@@ -186,7 +186,7 @@ impl<T: BlockingTransport> Adapter for Blocking<T> {
         Ok(wait_for(&self.0, entity, refresh).send()?)
     }
     fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack {
-        self.0.handle_webhook(signature, body)
+        self.0.handle_webhook(signature, body).send()
     }
     fn results_ready(&self, results_id: &ResultsId) {
         self.0.results_ready(results_id)
@@ -373,7 +373,7 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
         )?)
     }
     fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack {
-        self.0.handle_webhook(signature, body)
+        X::block_on(self.0.handle_webhook(signature, body).into_future())
     }
     fn results_ready(&self, results_id: &ResultsId) {
         self.0.results_ready(results_id)

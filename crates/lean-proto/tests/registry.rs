@@ -166,11 +166,22 @@ fn intake_without_a_secret_trusts_nothing() {
 fn intake_refuses_with_503_when_the_dedupe_store_cannot_tell() {
     struct Down;
     impl webhook::DedupeStore for Down {
-        fn first_time(
+        fn claim(
+            &self,
+            _: &str,
+            _: Option<std::time::Duration>,
+            _: std::time::Instant,
+        ) -> Result<webhook::Claimed, webhook::DedupeUnavailable> {
+            Err(webhook::DedupeUnavailable)
+        }
+        fn confirm(
             &self,
             _: &str,
             _: std::time::Instant,
-        ) -> Result<bool, webhook::DedupeUnavailable> {
+        ) -> Result<(), webhook::DedupeUnavailable> {
+            Err(webhook::DedupeUnavailable)
+        }
+        fn release(&self, _: &str) -> Result<(), webhook::DedupeUnavailable> {
             Err(webhook::DedupeUnavailable)
         }
     }
@@ -223,5 +234,41 @@ fn old_events_without_event_id_are_keyed_by_their_body() {
         ka,
         webhook::WebhookEvent::parse(a).unwrap().dedupe_key(),
         "a redelivery is a duplicate"
+    );
+}
+
+#[test]
+fn claims_hold_for_their_lease_and_settle_either_way() {
+    use lean_proto::webhook::{Claimed, Dedupe};
+    use std::time::Duration;
+    let mut d = Dedupe::new(2);
+    let t0 = epoch();
+    let lease = Some(Duration::from_secs(60));
+    assert_eq!(d.claim("a", lease, t0), Claimed::First);
+    assert_eq!(d.claim("a", lease, t0), Claimed::Held, "being processed");
+    d.release("a");
+    assert_eq!(d.claim("a", lease, t0), Claimed::First, "released: again");
+    d.confirm("a");
+    assert_eq!(
+        d.claim("a", lease, t0),
+        Claimed::Seen,
+        "confirmed: a duplicate"
+    );
+    assert_eq!(d.claim("b", lease, t0), Claimed::First);
+    let later = t0 + Duration::from_secs(61);
+    assert_eq!(d.claim("b", lease, later), Claimed::First, "lapsed");
+    assert_eq!(d.claim("c", None, t0), Claimed::First);
+    assert_eq!(d.claim("c", lease, later), Claimed::Seen, "for good");
+    // Leases are bounded too: a third one pushes out the one that lapses first.
+    assert_eq!(d.claim("x", lease, t0), Claimed::First);
+    assert_eq!(d.claim("y", lease, t0), Claimed::First);
+    assert_eq!(d.claim("z", lease, t0), Claimed::First);
+    // Kept: b (lapses last) and z (the newest); x and y, lapsing first, went.
+    assert_eq!(d.claim("z", lease, t0), Claimed::Held);
+    assert_eq!(d.claim("b", lease, later), Claimed::Held);
+    assert_eq!(
+        d.claim("y", lease, t0),
+        Claimed::First,
+        "forgotten: processed again"
     );
 }

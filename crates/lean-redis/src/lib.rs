@@ -8,16 +8,18 @@
 //!   that starts waiting later, or on a process that restarted, still sees it;
 //! - **wake-ups**: `PUBLISH {prefix}:ready <results_id>`, so the instance holding the waiting
 //!   call fetches at once instead of at its next poll;
-//! - **webhook dedupe**: `SET {prefix}:seen:{event key} NX EX`, so a webhook delivered to two
-//!   instances is processed once.
+//! - **webhook dedupe**: `SET {prefix}:seen:{event key} NX GET` (Redis 7), so a webhook
+//!   delivered to two instances is processed once; under at-least-once delivery the key is a
+//!   claim with a lease until the application confirms it.
 //!
 //! Redis work never runs on a caller's thread for readiness: [`RedisResults`] answers from a
 //! local view at once and talks to Redis on two threads of its own (commands, subscription).
 //! When Redis is unreachable, calls go on: they poll Lean as they would alone, nothing is lost,
 //! and both threads reconnect by themselves (then every call still waiting asks Redis again).
-//! [`RedisDedupe`] asks Redis on the webhook's thread (one short round trip); when Redis is
-//! down the intake answers 503, so Lean delivers the webhook again later instead of it being
-//! processed twice or dropped (and the waiting calls poll meanwhile).
+//! [`RedisDedupe`] asks Redis on a thread of its own too: an async intake awaits its answer
+//! without blocking a runtime worker, a blocking one waits on its own thread (one short round
+//! trip). When Redis is down the intake answers 503, so Lean delivers the webhook again later
+//! instead of it being processed twice or dropped (and the waiting calls poll meanwhile).
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -36,9 +38,12 @@
 
 #![forbid(unsafe_code)]
 
+mod dedupe;
+
+pub use dedupe::RedisDedupe;
+
 use lean_proto::ResultsId;
 use lean_proto::results::{InMemoryResults, Notify, Readiness, ResultsRegistry};
-use lean_proto::webhook::{DedupeStore, DedupeUnavailable};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -140,7 +145,7 @@ struct Shared {
     subscriptions: AtomicU64,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -304,7 +309,10 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(50u64.saturating_mul(1 << attempt.min(5))).min(Duration::from_secs(2))
 }
 
-fn connect(client: &redis::Client, timeout: Duration) -> redis::RedisResult<redis::Connection> {
+pub(crate) fn connect(
+    client: &redis::Client,
+    timeout: Duration,
+) -> redis::RedisResult<redis::Connection> {
     let con = client.get_connection_with_timeout(timeout)?;
     con.set_read_timeout(Some(timeout))?;
     con.set_write_timeout(Some(timeout))?;
@@ -459,65 +467,6 @@ fn subscribe_loop(shared: Weak<Shared>, client: redis::Client, resync: Sender<Op
                     }
                     break; // reconnect
                 }
-            }
-        }
-    }
-}
-
-/// Webhook dedupe shared by every instance: the first instance to see an event key claims it
-/// with `SET NX` (atomic), so a webhook delivered to two instances is processed once.
-pub struct RedisDedupe {
-    config: RedisConfig,
-    client: redis::Client,
-    /// The connection, and while Redis is away, the instant before which it is not tried again
-    /// (so an outage costs each webhook nothing, not a connect timeout).
-    con: Mutex<(Option<redis::Connection>, Option<Instant>)>,
-}
-
-impl RedisDedupe {
-    /// Dedupe over Redis at `config` (connects on first use).
-    pub fn new(config: RedisConfig) -> Result<Self, Error> {
-        Ok(RedisDedupe {
-            client: config.client()?,
-            config,
-            con: Mutex::new((None, None)),
-        })
-    }
-
-    fn claim(&self, con: &mut Option<redis::Connection>, key: &str) -> redis::RedisResult<bool> {
-        if con.is_none() {
-            *con = Some(connect(&self.client, self.config.timeout)?);
-        }
-        let Some(c) = con.as_mut() else {
-            return Ok(true);
-        };
-        let reply: Option<String> = redis::cmd("SET")
-            .arg(format!("{}:seen:{key}", self.config.prefix))
-            .arg(1)
-            .arg("NX")
-            .arg("EX")
-            .arg(self.config.dedupe_ttl.as_secs().max(1))
-            .query(c)?;
-        Ok(reply.is_some())
-    }
-}
-
-impl DedupeStore for RedisDedupe {
-    fn first_time(&self, key: &str, now: Instant) -> Result<bool, DedupeUnavailable> {
-        let mut guard = lock(&self.con);
-        let (con, retry_at) = &mut *guard;
-        if retry_at.is_some_and(|at| now < at) {
-            return Err(DedupeUnavailable);
-        }
-        match self.claim(con, key) {
-            Ok(first) => {
-                *retry_at = None;
-                Ok(first)
-            }
-            Err(_) => {
-                *con = None;
-                *retry_at = Some(now + Duration::from_secs(1));
-                Err(DedupeUnavailable)
             }
         }
     }

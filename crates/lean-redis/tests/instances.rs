@@ -54,7 +54,7 @@ impl Balancer {
             }
             let mut status = None;
             for t in targets {
-                let ack = instances[t].handle_webhook(signature, body);
+                let ack = instances[t].handle_webhook(signature, body).send();
                 if let Some(event) = ack.event() {
                     *p.lock()
                         .unwrap()

@@ -7,7 +7,7 @@ mod common;
 use common::{RedisServer, eventually};
 use lean_proto::ResultsId;
 use lean_proto::results::{Readiness, ResultsRegistry};
-use lean_proto::webhook::{DedupeStore, DedupeUnavailable};
+use lean_proto::webhook::{Claimed, DedupeStore, DedupeUnavailable};
 use lean_redis::{RedisConfig, RedisDedupe, RedisResults};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -106,15 +106,15 @@ fn dedupe_is_atomic_across_instances() {
     let winners: usize = (0..16)
         .map(|i| {
             let d = if i % 2 == 0 { a.clone() } else { b.clone() };
-            std::thread::spawn(move || d.first_time("event-1", now) == Ok(true))
+            std::thread::spawn(move || d.claim("event-1", None, now) == Ok(Claimed::First))
         })
         .collect::<Vec<_>>()
         .into_iter()
         .map(|t| t.join().unwrap() as usize)
         .sum();
     assert_eq!(winners, 1);
-    assert_eq!(a.first_time("event-2", now), Ok(true));
-    assert_eq!(b.first_time("event-2", now), Ok(false));
+    assert_eq!(a.claim("event-2", None, now), Ok(Claimed::First));
+    assert_eq!(b.claim("event-2", None, now), Ok(Claimed::Seen));
 }
 
 #[test]
@@ -124,10 +124,10 @@ fn an_outage_loses_nothing_and_everything_reconnects() {
     let (b, _) = instance(&server);
     let dedupe = RedisDedupe::new(RedisConfig::new(server.url())).unwrap();
     let now = Instant::now();
-    assert_eq!(dedupe.first_time("before", now), Ok(true));
+    assert_eq!(dedupe.claim("before", None, now), Ok(Claimed::First));
     server.kill();
     // Down: dedupe cannot tell, so the webhook is refused (Lean delivers it again later).
-    assert_eq!(dedupe.first_time("during", now), Err(DedupeUnavailable));
+    assert_eq!(dedupe.claim("during", None, now), Err(DedupeUnavailable));
     // A readiness published while Redis is down is kept and sent once it is back.
     assert!(!a.register(&id(4), now));
     b.mark_ready(&id(4), now);
@@ -149,7 +149,7 @@ fn an_outage_loses_nothing_and_everything_reconnects() {
     assert!(a.stats().failures > 0 && b.stats().failures > 0);
     // Dedupe works again after its back-off.
     assert!(eventually(Duration::from_secs(5), || {
-        dedupe.first_time("after", Instant::now()) == Ok(true)
+        dedupe.claim("after", None, Instant::now()) == Ok(Claimed::First)
     }));
 }
 

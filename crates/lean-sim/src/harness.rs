@@ -156,7 +156,9 @@ impl Harness {
                 continue; // nobody listens: lost
             }
             let mut n = lock(&self.next_endpoint);
-            let ack = endpoints[*n % endpoints.len()].handle_webhook(Some(&signature), &body);
+            let ack = endpoints[*n % endpoints.len()]
+                .handle_webhook(Some(&signature), &body)
+                .send();
             *n += 1;
             lock(&self.acks).push(ack.status());
         }

@@ -417,7 +417,7 @@ pub fn run(schedule: &Schedule) -> Result<Report, Violation> {
         let due = lock(&lean).due_webhooks(now);
         for (body, signature) in due {
             let to = route.below_or_eq(clients.len() as u64 - 1) as usize;
-            let _ = clients[to].handle_webhook(Some(&signature), &body);
+            let _ = clients[to].handle_webhook(Some(&signature), &body).send();
         }
         lock(&lean).next_webhook_at()
     });

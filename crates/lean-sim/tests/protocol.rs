@@ -287,7 +287,9 @@ fn one_webhook_wakes_exactly_one_of_many_parked_calls() {
         ids[7]
     );
     let signature = w.secret().sign(body.as_bytes());
-    let ack = client.handle_webhook(Some(&signature), body.as_bytes());
+    let ack = client
+        .handle_webhook(Some(&signature), body.as_bytes())
+        .send();
     assert_eq!(ack.status(), 200, "{ack:?}");
     assert_eq!(client.wakeups(), before + 1, "exactly one call woken");
     w.run_until(secs(600));

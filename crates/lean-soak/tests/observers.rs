@@ -31,7 +31,8 @@ fn metrics_count_what_calls_did_and_the_board_forgets_ended_calls() {
         .build()
         .unwrap();
     let c = client.clone();
-    let hooks = WebhookEndpoint::start(move |sig, body| c.handle_webhook(sig, body).status());
+    let hooks =
+        WebhookEndpoint::start(move |sig, body| c.handle_webhook(sig, body).send().status());
     sandbox.set_webhook_url(Some(hooks.url().to_owned()));
     let entity = sandbox.entities()[0].clone();
 
@@ -50,6 +51,7 @@ fn metrics_count_what_calls_did_and_the_board_forgets_ended_calls() {
     assert_eq!(
         client
             .handle_webhook(Some("sha512=00"), br#"{"type":"results.ready"}"#)
+            .send()
             .status(),
         401
     );
