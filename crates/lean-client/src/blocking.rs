@@ -7,10 +7,12 @@
 use crate::client::Client;
 use crate::drive::{Driven, RefreshStep, Step};
 use crate::request::{Ending, Items, ListRequest, Pull, RefreshWaitRequest, Request, Started};
+use crate::shutdown::ShutdownRequest;
 use crate::transport::BlockingTransport;
 use lean_proto::call::{Call, CallData};
 use lean_proto::client::Error;
 use lean_proto::pager::Paged;
+use lean_proto::pending::PendingHandle;
 use lean_proto::refresh_wait::RefreshPoll;
 use lean_proto::request::Endpoint;
 use lean_proto::{Payload, Refresh};
@@ -105,6 +107,18 @@ impl<T: BlockingTransport> RefreshWaitRequest<T> {
                 RefreshStep::Done(result) => return result,
             }
         }
+    }
+}
+
+impl<T: BlockingTransport> ShutdownRequest<T> {
+    /// Shuts down, waiting on this thread; the handles of the calls it ended.
+    pub fn send(self) -> Vec<PendingHandle> {
+        let mut phases = self.begin();
+        let shared = &self.client.shared;
+        while let Some(until) = phases.next(shared) {
+            shared.ended.wait_blocking(Some(until), &shared.clock);
+        }
+        crate::shutdown::handles(shared)
     }
 }
 

@@ -51,6 +51,7 @@ impl<P: Payload + 'static> Driven<P> {
             correlation_id: call.config().correlation_id.clone(),
             started: shared.clock.now(),
         });
+        shared.started();
         Driven {
             shared,
             call,
@@ -66,6 +67,14 @@ impl<P: Payload + 'static> Driven<P> {
     /// Advances the call as far as it goes without IO or waiting; it ends with an `O`.
     pub(crate) fn step<O: Ending<P>>(&mut self) -> Step<O> {
         loop {
+            if self.shared.stopping() && !self.call.is_done() {
+                // Shut down: the call ends here (abandoned when dropped), its results_id kept.
+                let handle = self.call.pending_handle();
+                if let Some(h) = &handle {
+                    self.shared.stopped_with(h.clone());
+                }
+                return self.end(Err(Error::Shutdown(handle)));
+            }
             let now = self.shared.clock.now();
             self.tell(now);
             if let Some(end) = O::take(&mut self.call, &self.shared.ctx()) {
@@ -138,6 +147,10 @@ impl<P: Payload> Driven<P> {
 impl<P: Payload> Drop for Driven<P> {
     fn drop(&mut self) {
         if !self.call.is_done() {
+            if let Some(handle) = self.call.pending_handle() {
+                let event = crate::observe::ClientEvent::CallAbandoned { handle };
+                self.shared.observers.client_event(&event);
+            }
             let released = self.call.abandon(&self.shared.ctx());
             if released.token_fetch {
                 self.shared.waiters.wake_token();
@@ -146,6 +159,7 @@ impl<P: Payload> Drop for Driven<P> {
         }
         self.slot
             .subscribe(&self.shared.waiters, Subscription::Nothing);
+        self.shared.ended();
     }
 }
 
@@ -165,6 +179,8 @@ pub(crate) struct RefreshDriven {
     shared: Arc<Shared>,
     wait: RefreshWait,
     slot: Slot,
+    /// Started after a shutdown began: refused at its first step.
+    refused: bool,
 }
 
 impl RefreshDriven {
@@ -175,7 +191,14 @@ impl RefreshDriven {
             &shared.waiters,
             Subscription::Refresh(wait.entity_id().clone()),
         );
-        RefreshDriven { shared, wait, slot }
+        shared.started();
+        let refused = shared.closed();
+        RefreshDriven {
+            shared,
+            wait,
+            slot,
+            refused,
+        }
     }
 
     pub(crate) fn signal(&self) -> &crate::wake::Signal {
@@ -184,6 +207,9 @@ impl RefreshDriven {
 
     /// Advances the wait as far as it goes without IO or waiting.
     pub(crate) fn step(&mut self) -> RefreshStep {
+        if self.refused || self.shared.stopping() {
+            return RefreshStep::Done(Err(Error::Shutdown(None)));
+        }
         let now = self.shared.clock.now();
         if let Some(seen) = self.shared.refresh_seen(self.wait.entity_id()) {
             self.wait.handle_event(&seen, now);
@@ -239,5 +265,6 @@ impl Drop for RefreshDriven {
     fn drop(&mut self) {
         self.slot
             .subscribe(&self.shared.waiters, Subscription::Nothing);
+        self.shared.ended();
     }
 }

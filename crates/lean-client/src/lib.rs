@@ -51,6 +51,7 @@ pub mod observe;
 pub mod request;
 pub mod runtime;
 mod shared;
+pub mod shutdown;
 pub mod transport;
 mod wake;
 pub mod webhook;
@@ -65,6 +66,7 @@ pub use lean_proto::call::{CallConfig, CallData, CallError, CallErrorKind, Waiti
 pub use lean_proto::client::{Error, Submitted};
 pub use request::{CallOptions, Items, ListRequest, RefreshWaitRequest, Request};
 pub use shared::ClientBuilder;
+pub use shutdown::ShutdownRequest;
 pub use webhook::{SettleRequest, WebhookRequest};
 
 /// What most programs using lean-rs need, in one `use`. Each adapter re-exports it with its

@@ -12,11 +12,13 @@ use crate::request::{
     CallFuture, Ending, Items, ListRequest, Pull, RefreshWaitRequest, Request, Started,
 };
 use crate::runtime::{Runtime, Timer};
+use crate::shutdown::ShutdownRequest;
 use crate::transport::AsyncTransport;
 use futures_core::Stream;
 use lean_proto::call::{Call, CallData, Purpose, Transmit, TransmitId};
 use lean_proto::client::Error;
 use lean_proto::pager::Paged;
+use lean_proto::pending::PendingHandle;
 use lean_proto::refresh_wait::RefreshPoll;
 use lean_proto::request::Endpoint;
 use lean_proto::retry::TransportError;
@@ -241,6 +243,24 @@ impl<T: AsyncTransport> IntoFuture for RefreshWaitRequest<T> {
                     RefreshStep::Done(result) => return result,
                 }
             }
+        })
+    }
+}
+
+impl<T: AsyncTransport> IntoFuture for ShutdownRequest<T> {
+    type Output = Vec<PendingHandle>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Vec<PendingHandle>> + Send>>;
+
+    /// Shuts down, awaiting the runtime's timer; the handles of the calls it ended.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let mut phases = self.begin();
+            let (shared, runtime) = (&self.client.shared, self.client.transport.runtime());
+            let mut timer = None;
+            while let Some(until) = phases.next(shared) {
+                wait(runtime, &mut timer, &shared.ended, Some(until)).await;
+            }
+            crate::shutdown::handles(shared)
         })
     }
 }

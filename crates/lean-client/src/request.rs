@@ -301,6 +301,13 @@ where
     /// The call this request stands for, or why it cannot start (misuse: nothing was sent).
     pub(crate) fn start(self) -> Result<Started<T, E::Output>, Error> {
         let shared: &Shared = &self.client.shared;
+        if shared.closed() {
+            // A resume refused keeps its handle: nothing is lost.
+            return Err(Error::Shutdown(match self.target {
+                Target::Resume { handle, .. } => Some(handle),
+                Target::Endpoint(_) => None,
+            }));
+        }
         let (number, mut config) = shared.new_call();
         self.options.apply_config(&mut config);
         let base = shared.config.api_base();
@@ -489,6 +496,10 @@ impl<O: Paged + 'static, T> Items<O, T> {
             return Pull::Item(item);
         }
         let shared = &self.client.shared;
+        if shared.closed() {
+            self.cursor = Err(None);
+            return Pull::Failed(Error::Shutdown(None));
+        }
         let (number, mut config) = shared.new_call();
         self.options.apply_config(&mut config);
         if let Some(on) = self.options.asynchronous {

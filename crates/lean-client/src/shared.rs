@@ -24,7 +24,7 @@ use lean_proto::{Config, EntityId, Refresh, ResultsId};
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Entities whose latest refresh event a client remembers.
@@ -51,6 +51,14 @@ pub struct Shared {
     entropy: RandomState,
     fixed_entropy: Option<u64>,
     calls: AtomicU64,
+    /// Open, closing (no new call), or stopping (parked calls end with their handles).
+    lifecycle: AtomicU8,
+    /// Calls and refresh waits now running.
+    live: AtomicUsize,
+    /// Fired whenever one of them ends (what a shutdown waits on).
+    pub(crate) ended: crate::wake::Signal,
+    /// The handles of calls ended by a shutdown, for it to return.
+    stopped: Mutex<Vec<lean_proto::pending::PendingHandle>>,
     /// Who watches the calls.
     pub(crate) observers: Observers,
     /// How the registry wakes this client's calls (it holds it weakly).
@@ -59,7 +67,59 @@ pub struct Shared {
     pub(crate) clock: Clock,
 }
 
+/// Where a client is in its life.
+const OPEN: u8 = 0;
+const CLOSING: u8 = 1;
+const STOPPING: u8 = 2;
+
 impl Shared {
+    /// No new call is taken (a shutdown began).
+    pub(crate) fn closed(&self) -> bool {
+        self.lifecycle.load(Ordering::Acquire) >= CLOSING
+    }
+
+    /// Running calls are to end now, with their handles.
+    pub(crate) fn stopping(&self) -> bool {
+        self.lifecycle.load(Ordering::Acquire) == STOPPING
+    }
+
+    /// Calls and waits now running.
+    pub(crate) fn live(&self) -> usize {
+        self.live.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn started(&self) {
+        self.live.fetch_add(1, Ordering::AcqRel);
+    }
+
+    pub(crate) fn ended(&self) {
+        self.live.fetch_sub(1, Ordering::AcqRel);
+        self.ended.fire();
+    }
+
+    /// A call ended by the shutdown leaves its handle for the shutdown to return.
+    pub(crate) fn stopped_with(&self, handle: lean_proto::pending::PendingHandle) {
+        lock(&self.stopped).push(handle);
+    }
+
+    /// Stops taking calls.
+    pub(crate) fn close(&self) {
+        let _ = self
+            .lifecycle
+            .compare_exchange(OPEN, CLOSING, Ordering::AcqRel, Ordering::Acquire);
+    }
+
+    /// Ends every running call at its next step, waking the parked ones now.
+    pub(crate) fn stop(&self) {
+        self.lifecycle.store(STOPPING, Ordering::Release);
+        self.waiters.wake_all();
+    }
+
+    /// The handles of the calls the shutdown ended.
+    pub(crate) fn take_stopped(&self) -> Vec<lean_proto::pending::PendingHandle> {
+        std::mem::take(&mut *lock(&self.stopped))
+    }
+
     /// The context a call step borrows.
     pub(crate) fn ctx(&self) -> Context<'_> {
         Context {
@@ -200,9 +260,9 @@ type Maker<T> = Box<dyn FnOnce(&TransportOptions) -> Result<T, Error> + Send>;
 impl<T: Connect> ClientBuilder<T> {
     pub(crate) fn new(config: Config) -> Self {
         ClientBuilder {
+            webhook_secret: config.webhook_secret.clone(),
             config,
             call: CallConfig::default(),
-            webhook_secret: None,
             registry: None,
             dedupe: None,
             delivery: Delivery::default(),
@@ -236,7 +296,8 @@ impl<T: Connect> ClientBuilder<T> {
         self
     }
 
-    /// The webhook secret, to verify webhooks given to `handle_webhook`.
+    /// The webhook secret, to verify webhooks given to `handle_webhook` (default: the
+    /// configuration's, e.g. `LEAN_WEBHOOK_SECRET` through `Config::from_env`).
     pub fn webhook_secret(mut self, secret: WebhookSecret) -> Self {
         self.webhook_secret = Some(secret);
         self
@@ -358,6 +419,10 @@ impl<T: Connect> ClientBuilder<T> {
                 entropy: RandomState::new(),
                 fixed_entropy: self.fixed_entropy,
                 calls: AtomicU64::new(0),
+                lifecycle: AtomicU8::new(OPEN),
+                live: AtomicUsize::new(0),
+                ended: crate::wake::Signal::new(),
+                stopped: Mutex::new(Vec::new()),
                 observers,
                 notify,
                 clock,

@@ -164,6 +164,17 @@ impl Waiters {
         self.count(fresh);
     }
 
+    /// Wakes every call filed anywhere (a shutdown).
+    pub(crate) fn wake_all(&self) {
+        let fresh = lock(&self.results)
+            .values()
+            .flatten()
+            .filter(|(_, s)| s.fire())
+            .count();
+        self.count(fresh);
+        self.wake_token();
+    }
+
     fn count(&self, n: usize) {
         self.fired.fetch_add(n as u64, Ordering::Relaxed);
     }

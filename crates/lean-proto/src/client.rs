@@ -32,6 +32,10 @@ pub enum Error {
     Config(ConfigError),
     /// A client certificate, key or CA certificate that cannot be used.
     Tls(TlsError),
+    /// The client was shut down (`shutdown`) before the call ended: nothing went wrong with
+    /// Lean. When Lean had answered PENDING, the handle resumes the call's results (in a new
+    /// client, or after a restart).
+    Shutdown(Option<crate::pending::PendingHandle>),
 }
 
 /// TLS material that cannot be used (PEM that does not parse, a key that does not match).
@@ -58,6 +62,12 @@ impl std::fmt::Display for Error {
             Error::InvalidId(e) => write!(f, "{e}"),
             Error::Config(e) => write!(f, "{e}"),
             Error::Tls(e) => write!(f, "TLS material: {e}"),
+            Error::Shutdown(None) => f.write_str("the client was shut down before the call ended"),
+            Error::Shutdown(Some(h)) => write!(
+                f,
+                "the client was shut down before the call ended; resume results_id {}",
+                h.results_id
+            ),
         }
     }
 }
@@ -69,6 +79,7 @@ impl std::error::Error for Error {
             Error::InvalidId(e) => Some(e),
             Error::Config(e) => Some(e),
             Error::Tls(e) => Some(e),
+            Error::Shutdown(_) => None,
         }
     }
 }
@@ -83,17 +94,22 @@ impl Error {
     }
 
     /// True when the caller misused the API (bad input, configuration or TLS material, a
-    /// request that cannot be built); false when Lean or the network misbehaved.
+    /// request that cannot be built); false when Lean or the network misbehaved, or the client
+    /// was shut down.
     pub fn is_misuse(&self) -> bool {
         match self {
             Error::Call(e) => e.is_misuse(),
+            Error::Shutdown(_) => false,
             _ => true,
         }
     }
 
     /// The `results_id` to resume with, when Lean gave one before the call failed.
     pub fn results_id(&self) -> Option<&ResultsId> {
-        self.call_error().and_then(|e| e.results_id.as_ref())
+        match self {
+            Error::Shutdown(handle) => handle.as_ref().map(|h| &h.results_id),
+            _ => self.call_error().and_then(|e| e.results_id.as_ref()),
+        }
     }
 
     /// Lean's HTTP error, when Lean answered one (directly, or from the token server).

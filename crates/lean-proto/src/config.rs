@@ -215,6 +215,9 @@ pub struct Config {
     pub environment: Environment,
     /// Client credentials (v2) or app token (v1).
     pub credentials: Credentials,
+    /// The webhook secret from Lean's dashboard, when known here (`LEAN_WEBHOOK_SECRET` for
+    /// [`Config::from_env`]); a client's builder takes it unless given another.
+    pub webhook_secret: Option<crate::webhook::WebhookSecret>,
 }
 
 fn fixed(url: &str) -> BaseUrl {
@@ -228,6 +231,7 @@ impl Config {
             region,
             environment,
             credentials,
+            webhook_secret: None,
         }
     }
 
@@ -333,7 +337,15 @@ impl Config {
                 }
             },
         };
-        Ok(Config::new(region, environment, credentials))
+        let mut config = Config::new(region, environment, credentials);
+        config.webhook_secret = set("LEAN_WEBHOOK_SECRET").map(crate::webhook::WebhookSecret::new);
+        Ok(config)
+    }
+
+    /// The same configuration with this webhook secret.
+    pub fn with_webhook_secret(mut self, secret: crate::webhook::WebhookSecret) -> Self {
+        self.webhook_secret = Some(secret);
+        self
     }
 
     /// The API generation implied by the credentials.
@@ -416,6 +428,23 @@ mod tests {
         .unwrap();
         assert_eq!(c.generation(), ApiGeneration::V1);
         assert_eq!(c.api_base().as_str(), "http://127.0.0.1:8990");
+        assert!(c.webhook_secret.is_none());
+        let c = Config::from_env_vars(env(&[
+            ("LEAN_APP_TOKEN", "tok"),
+            ("LEAN_WEBHOOK_SECRET", "whsec-env"),
+        ]))
+        .unwrap();
+        let secret = c
+            .webhook_secret
+            .as_ref()
+            .expect("read from LEAN_WEBHOOK_SECRET");
+        let body = b"{}";
+        assert!(
+            crate::webhook::WebhookSecret::new("whsec-env")
+                .verify(body, Some(&secret.sign(body)))
+                .is_ok()
+        );
+        assert!(!format!("{c:?}").contains("whsec-env"), "never in Debug");
         assert!(Config::from_env_vars(env(&[("LEAN_CLIENT_ID", "x")])).is_err());
         assert!(Config::from_env_vars(env(&[])).is_err());
         assert!(

@@ -12,6 +12,7 @@ use lean_proto::*;
 use lean_sim::harness::Harness;
 use lean_sim::lean::{Fault, Hook};
 use std::future::IntoFuture;
+use std::sync::Arc;
 use std::time::Duration;
 
 fn secs(s: u64) -> Duration {
@@ -361,4 +362,82 @@ fn retries_then_success_and_retries_spent() {
         "{err}"
     );
     assert_eq!(w.requests("GET data"), 5, "the first try and four retries");
+}
+
+#[test]
+fn shutdown_returns_the_parked_calls_handles_and_they_resume_in_a_new_client() {
+    // A bank slower than the grace: every call answers PENDING and parks (no webhook comes).
+    let w = Harness::new(|l| l.bank_latency = [secs(300)].into());
+    let abandoned = Arc::new(Abandoned::default());
+    let first = w.client_observed(patient(), false, Some(abandoned.clone()));
+    let calls: Vec<_> = (0..5)
+        .map(|_| w.sim.spawn(first.call(asynchronous()).into_future()))
+        .collect();
+    w.run_until(secs(10));
+    assert_eq!(first.parked_calls(), 5);
+
+    let (handles, took) = w.run(first.shutdown(secs(30)));
+    assert_eq!(
+        took,
+        secs(30),
+        "the grace, then the parked calls end at once"
+    );
+    assert_eq!(handles.len(), 5, "{handles:?}");
+    for call in calls {
+        let e = call.take().expect("ended").expect_err("shut down");
+        assert!(
+            matches!(&e, lean_client::Error::Shutdown(Some(h)) if handles.contains(h)),
+            "{e}"
+        );
+        assert!(!e.is_misuse());
+    }
+    assert_eq!(first.parked_calls(), 0, "nothing left filed");
+    let mut told = abandoned.0.lock().unwrap().clone();
+    let mut returned = handles.clone();
+    told.sort_by(|a, b| a.results_id.as_str().cmp(b.results_id.as_str()));
+    returned.sort_by(|a, b| a.results_id.as_str().cmp(b.results_id.as_str()));
+    assert_eq!(
+        told, returned,
+        "each ended call told its observer what resumes it"
+    );
+    // A call after the shutdown is refused before anything is sent.
+    let before = w.requests("GET data");
+    let (refused, _) = w.run(first.call(GetAccounts::new(entity())));
+    assert!(matches!(
+        refused.unwrap_err(),
+        lean_client::Error::Shutdown(None)
+    ));
+    assert_eq!(w.requests("GET data"), before);
+
+    // A new client (the restarted service) resumes every handle: the bank is asked no more.
+    let second = w.client(
+        CallConfig::default().with_webhook_grace(Duration::ZERO),
+        false,
+    );
+    for handle in handles {
+        let (accounts, _) = w.run(second.resume::<Page<Account>>(handle).items().try_collect());
+        assert!(!accounts.unwrap().is_empty());
+    }
+    assert_eq!(w.requests("GET data"), before, "read from the results only");
+}
+
+#[test]
+fn shutdown_with_nothing_running_ends_at_once() {
+    let w = Harness::new(|_| {});
+    let client = w.client(CallConfig::default(), false);
+    let (handles, took) = w.run(client.shutdown(secs(30)));
+    assert!(handles.is_empty());
+    assert_eq!(took, Duration::ZERO);
+}
+
+/// Records the handles of abandoned calls.
+#[derive(Default)]
+struct Abandoned(std::sync::Mutex<Vec<lean_proto::pending::PendingHandle>>);
+
+impl lean_client::observe::Observer for Abandoned {
+    fn on_client_event(&self, event: &lean_client::observe::ClientEvent) {
+        if let lean_client::observe::ClientEvent::CallAbandoned { handle } = event {
+            self.0.lock().unwrap().push(handle.clone());
+        }
+    }
 }

@@ -80,6 +80,11 @@ const HELP: &[(&str, &str, &str)] = &[
         "Webhooks given to handle_webhook, by what the intake answered.",
     ),
     (
+        "lean_calls_abandoned_total",
+        "counter",
+        "Calls that ended holding a results_id without their data (dropped, or shut down).",
+    ),
+    (
         "lean_misconfigured",
         "gauge",
         "1 for each configuration problem the builder found.",
@@ -160,6 +165,7 @@ impl Observer for Metrics {
             ClientEvent::Misconfigured { what, .. } => {
                 self.add("lean_misconfigured", &[("what", what)], 1.0)
             }
+            ClientEvent::CallAbandoned { .. } => self.add("lean_calls_abandoned_total", &[], 1.0),
             _ => {}
         }
     }

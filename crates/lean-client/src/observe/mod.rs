@@ -107,6 +107,13 @@ pub enum ClientEvent {
         /// The id.
         results_id: ResultsId,
     },
+    /// A call that held a `results_id` ended without its data: dropped by the application
+    /// (a cancelled future, a timeout around it) or ended by a shutdown. The handle resumes it
+    /// (`client.resume(handle)`); Lean keeps the results for a while.
+    CallAbandoned {
+        /// What resumes the call's results.
+        handle: lean_proto::pending::PendingHandle,
+    },
     /// The configuration works, but not as well as it should: said once, when the client is
     /// built.
     Misconfigured {
@@ -130,6 +137,7 @@ pub fn ack_label(ack: &Ack) -> &'static str {
             WebhookError::Decode(_) => "not_an_event",
             WebhookError::NoSecret => "no_secret",
             WebhookError::DedupeUnavailable => "dedupe_unavailable",
+            WebhookError::InProgress => "in_progress",
             _ => "refused",
         },
         _ => "other",

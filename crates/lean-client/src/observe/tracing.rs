@@ -81,6 +81,14 @@ impl Observer for TracingObserver {
                 lean.results_id = results_id.as_str(),
                 "results.ready from elsewhere"
             ),
+            ClientEvent::CallAbandoned { handle } => tracing::event!(
+                target: "lean_client",
+                Level::WARN,
+                lean.results_id = handle.results_id.as_str(),
+                lean.endpoint = handle.endpoint.as_deref().unwrap_or(""),
+                "a call ended without its data; resume results_id {}",
+                handle.results_id
+            ),
             ClientEvent::Misconfigured { what, detail } => tracing::event!(
                 target: "lean_client",
                 Level::WARN,

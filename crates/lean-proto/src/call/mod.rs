@@ -325,13 +325,20 @@ impl<P: Payload> Call<P> {
         if matches!(self.state, State::Done | State::InFlight) {
             return None;
         }
-        let results_id = self.results_id()?.clone();
+        let handle = self.pending_handle()?;
         self.let_go(ctx);
         self.state = State::Done;
         self.events.push(Event::Finished {
             outcome: Finish::Submitted,
             requests: self.requests,
         });
+        Some(handle)
+    }
+
+    /// What resumes this call's results elsewhere, once Lean gave a `results_id` (the call is
+    /// left as it is: see [`Call::hand_over`] to end it that way).
+    pub fn pending_handle(&self) -> Option<PendingHandle> {
+        let results_id = self.results_id()?.clone();
         Some(PendingHandle {
             generation: Some(self.sent_generation.unwrap_or(self.spec.generation())),
             endpoint: Some(self.spec.name().to_owned()),
