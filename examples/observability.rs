@@ -32,7 +32,7 @@ struct App {
 async fn webhook(State(app): State<App>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let signature = headers.get("lean-signature").and_then(|v| v.to_str().ok());
     let ack = app.lean.handle_webhook(signature, &body).await;
-    StatusCode::from_u16(ack.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    ack.status_code()
 }
 
 /// Prometheus scrapes this.

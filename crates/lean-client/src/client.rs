@@ -221,14 +221,14 @@ impl<T> Client<T> {
         self.call(GetRefresh::new(entity.clone(), refresh.clone()))
     }
 
-    /// Every refresh of an entity.
+    /// Every refresh of an entity (100 a page, the most Lean gives).
     pub fn refreshes(&self, entity: &EntityId) -> ListRequest<T, ListRefreshes> {
-        self.list(ListRefreshes::new(entity.clone()))
+        self.list(ListRefreshes::new(entity.clone())).page_size(100)
     }
 
-    /// Every customer of your application.
+    /// Every customer of your application (100 a page, the most Lean gives).
     pub fn customers(&self) -> ListRequest<T, ListCustomers> {
-        self.list(ListCustomers::new())
+        self.list(ListCustomers::new()).page_size(100)
     }
 
     /// The entities (bank connections) of a customer.

@@ -201,3 +201,76 @@ pub fn io_kind_in(mut e: &(dyn std::error::Error + 'static)) -> Option<std::io::
         e = e.source()?;
     }
 }
+
+/// A blocking transport made of a closure: a test double in a few lines, or a bridge to an
+/// HTTP stack no adapter covers. It answers with whatever the closure returns, so the
+/// transport's rules above are the closure's to keep. Build the client with
+/// [`crate::ClientBuilder::build_with`].
+///
+/// ```
+/// use lean_client::transport::FnTransport;
+/// use lean_client::{Client, lean_proto::{Config, EntityId, Region}};
+///
+/// // Lean as a test wants it: a token, then an unknown entity.
+/// let lean = FnTransport::new(|request: http::Request<Vec<u8>>, _timeout| {
+///     let (status, body) = if request.uri().path().ends_with("/oauth2/token") {
+///         (200, r#"{"access_token":"t","token_type":"bearer","expires_in":3600}"#)
+///     } else {
+///         (404, r#"{"status":"ENTITY_NOT_FOUND","message":"no such entity"}"#)
+///     };
+///     Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap())
+/// });
+/// let client = Client::builder(Config::sandbox(Region::Uae, "app", "secret")).build_with(lean);
+/// let entity = EntityId::parse("14eb95ba-2b9d-41cb-82fe-7b1b3079021e").unwrap();
+/// let err = client.accounts(&entity).send().unwrap_err();
+/// assert_eq!(err.http_status(), Some(404));
+/// assert!(!err.is_misuse(), "Lean's answer, not the caller's mistake");
+/// ```
+pub struct FnTransport<F>(F);
+
+impl<F> FnTransport<F>
+where
+    F: Fn(http::Request<Vec<u8>>, Duration) -> Result<http::Response<Vec<u8>>, TransportError>
+        + Send
+        + Sync
+        + 'static,
+{
+    /// A transport that sends by calling `send`.
+    pub fn new(send: F) -> Self {
+        FnTransport(send)
+    }
+}
+
+impl<F> Connect for FnTransport<F>
+where
+    F: Fn(http::Request<Vec<u8>>, Duration) -> Result<http::Response<Vec<u8>>, TransportError>
+        + Send
+        + Sync
+        + 'static,
+{
+    fn connect(_: &TransportOptions) -> Result<Self, Error> {
+        Err(Error::Config(lean_proto::ConfigError::new(
+            "a closure transport is made with FnTransport::new and ClientBuilder::build_with",
+        )))
+    }
+
+    fn clock(&self) -> Clock {
+        Clock::system()
+    }
+}
+
+impl<F> BlockingTransport for FnTransport<F>
+where
+    F: Fn(http::Request<Vec<u8>>, Duration) -> Result<http::Response<Vec<u8>>, TransportError>
+        + Send
+        + Sync
+        + 'static,
+{
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        (self.0)(request, timeout)
+    }
+}

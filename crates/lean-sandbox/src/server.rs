@@ -24,10 +24,13 @@ async fn around(
     next: axum::middleware::Next,
 ) -> Response {
     let correlation: Option<HeaderValue> = req.headers().get("lean-correlation-id").cloned();
+    let text = |v: Option<&HeaderValue>| v.and_then(|v| v.to_str().ok()).map(str::to_owned);
     let mut entry = (!uri.path().starts_with("/_sandbox/")).then(|| LogOnDrop {
         inner: inner.clone(),
         what: format!("{method} {}", uri.path()),
         status: None,
+        user_agent: text(req.headers().get("user-agent")),
+        correlation_id: text(correlation.as_ref()),
     });
     let mut resp = next.run(req).await;
     if let Some(c) = correlation {
@@ -46,6 +49,8 @@ struct LogOnDrop {
     inner: Arc<Inner>,
     what: String,
     status: Option<u16>,
+    user_agent: Option<String>,
+    correlation_id: Option<String>,
 }
 
 impl Drop for LogOnDrop {
@@ -54,12 +59,15 @@ impl Drop for LogOnDrop {
             .status
             .is_none()
             .then(|| "the client closed the connection before the answer".to_owned());
-        self.inner.log(
-            "request",
-            std::mem::take(&mut self.what),
-            self.status.unwrap_or(499),
+        self.inner.log_entry(LogEntry {
+            at_ms: 0,
+            kind: "request",
+            what: std::mem::take(&mut self.what),
+            status: self.status.unwrap_or(499),
             note,
-        );
+            user_agent: self.user_agent.take(),
+            correlation_id: self.correlation_id.take(),
+        });
     }
 }
 

@@ -90,6 +90,12 @@ pub struct LogEntry {
     pub status: u16,
     /// Fault applied, or delivery error.
     pub note: Option<String>,
+    /// The request's `user-agent` (what the client, or a middleware of the caller's, said).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    /// The request's `lean-correlation-id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
 }
 
 /// Customers and entities as they are now (seeded, then created and deleted through the API).
@@ -232,18 +238,24 @@ impl Inner {
     }
 
     pub(crate) fn log(&self, kind: &'static str, what: String, status: u16, note: Option<String>) {
-        let at_ms = self.started.elapsed().as_millis() as u64;
-        let mut m = self.lock();
-        if m.log.len() == LOG_LIMIT {
-            m.log.pop_front();
-        }
-        m.log.push_back(LogEntry {
-            at_ms,
+        self.log_entry(LogEntry {
+            at_ms: 0,
             kind,
             what,
             status,
             note,
+            user_agent: None,
+            correlation_id: None,
         });
+    }
+
+    pub(crate) fn log_entry(&self, mut entry: LogEntry) {
+        entry.at_ms = self.started.elapsed().as_millis() as u64;
+        let mut m = self.lock();
+        if m.log.len() == LOG_LIMIT {
+            m.log.pop_front();
+        }
+        m.log.push_back(entry);
     }
 
     pub(crate) fn remember_event(&self, event_id: String, body: Vec<u8>) {

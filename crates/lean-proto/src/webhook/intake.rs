@@ -164,6 +164,12 @@ impl Ack {
         }
     }
 
+    /// [`Ack::status`] as the `http` crate's type, what axum, hyper and most frameworks answer
+    /// with.
+    pub fn status_code(&self) -> http::StatusCode {
+        http::StatusCode::from_u16(self.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
     /// The event, when it was accepted.
     pub fn event(&self) -> Option<&WebhookEvent> {
         match self {
