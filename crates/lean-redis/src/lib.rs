@@ -10,7 +10,8 @@
 //!   call fetches at once instead of at its next poll;
 //! - **webhook dedupe**: `SET {prefix}:seen:{event key} NX GET` (Redis 7), so a webhook
 //!   delivered to two instances is processed once; under at-least-once delivery the key is a
-//!   claim with a lease until the application confirms it.
+//!   claim with a lease until the application confirms it. `SET NX GET` needs Redis 7.0 or
+//!   newer.
 //!
 //! Redis work never runs on a caller's thread for readiness: [`RedisResults`] answers from a
 //! local view at once and talks to Redis on two threads of its own (commands, subscription).
