@@ -65,7 +65,12 @@ pub mod time;
 pub mod webhook;
 
 pub use config::{ApiGeneration, BaseUrl, Config, ConfigError, Credentials, Environment, Region};
-pub use enums::*;
+pub use enums::{
+    AccountStatus, AccountSubType, AccountType, AuthorizationType, BalanceType, CardSchemeName,
+    CreditDebitIndicator, CreditLineType, DataStatus, EnvelopeStatus, ErrorCode,
+    GranularStatusCode, MandateStatus, Permission, RefreshStatus, ScheduledType, SchemeName,
+    SubTransactionType, TransactionMutability, TransactionStatus, TransactionType,
+};
 pub use ids::{AccountId, CustomerId, EntityId, IdError, RefreshId, ResultsId};
 pub use model::customer::{
     Availability, AvailabilityFlags, Bank, BankList, Consent, Customer, CustomerList, Deleted,
@@ -80,7 +85,16 @@ pub use model::insights::{Cashflows, Expenses, Income, MatchType, NameVerificati
 pub use model::refresh::{Refresh, RefreshList, RefreshTriggered};
 pub use money::{Amount, Currency};
 pub use payloads::AnyData;
-pub use request::*;
+pub use request::{
+    APP_TOKEN_HEADER, Auth, BankAccountTypes, CreateCustomer, DataOptions, DeleteEntity, Endpoint,
+    GetAccountIdentities, GetAccounts, GetBalances, GetBeneficiaries, GetCashBalances,
+    GetCashflows, GetCreditObligations, GetCustomer, GetCustomerByAppUserId, GetCustomerEntities,
+    GetDirectDebits, GetEmployment, GetEntity, GetExpenses, GetFreelancerCashflow, GetIdentity,
+    GetIncome, GetNonCreditObligations, GetRefresh, GetResults, GetScheduledPayments,
+    GetStandingOrders, GetTransactions, ListBanks, ListCustomers, ListEntities, ListRefreshes,
+    RequestError, Target, TokenOutcome, TriggerRefresh, V1GetAccounts, V1GetBalance, V1GetIdentity,
+    V1GetTransactions, VerifyName, customer_token_request, form_encode, token_request,
+};
 pub use response::{
     ApiError, Data, DecodeError, EnvelopeInfo, Failed, FieldError, Outcome, Payload, Pending,
     ReconnectRequired, RetryAfter, Shape, classify,

@@ -375,7 +375,18 @@ mod data;
 mod insights;
 mod v1;
 
-pub use customers::*;
-pub use data::*;
-pub use insights::*;
-pub use v1::*;
+pub use customers::{
+    BankAccountTypes, CreateCustomer, DeleteEntity, GetCustomer, GetCustomerByAppUserId,
+    GetCustomerEntities, GetEntity, ListBanks, ListCustomers, ListEntities, TokenOutcome,
+    customer_token_request, token_request,
+};
+pub use data::{
+    GetAccountIdentities, GetAccounts, GetBalances, GetBeneficiaries, GetDirectDebits, GetIdentity,
+    GetRefresh, GetResults, GetScheduledPayments, GetStandingOrders, GetTransactions,
+    ListRefreshes, TriggerRefresh,
+};
+pub use insights::{
+    GetCashBalances, GetCashflows, GetCreditObligations, GetEmployment, GetExpenses,
+    GetFreelancerCashflow, GetIncome, GetNonCreditObligations, VerifyName,
+};
+pub use v1::{V1GetAccounts, V1GetBalance, V1GetIdentity, V1GetTransactions};
