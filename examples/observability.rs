@@ -16,7 +16,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use lean_reqwest::Client;
-use lean_reqwest::lean_proto::*;
 use lean_reqwest::observe::Metrics;
 use lean_sandbox::{Latency, Sandbox, SandboxConfig};
 use std::sync::Arc;
@@ -75,12 +74,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // What a handler of the service would do: read the accounts, asynchronously.
     let entity = sandbox.entities()[0].clone();
-    let mut request = GetAccounts::new(entity);
-    request.options.asynchronous = true;
-    let accounts = lean.call(request).await?;
+    let accounts = lean.accounts(&entity).asynchronous(true).await?;
     println!(
         "{} accounts, through results_id {:?}",
-        accounts.payload.items.len(),
+        accounts.len(),
         accounts.results_id
     );
     println!("--- GET http://{addr}/metrics ---\n{}", metrics.render());
