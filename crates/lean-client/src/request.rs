@@ -371,7 +371,7 @@ fn resumable<P: Payload, O: Ending<P>>(
 /// Every page of a paged endpoint, with its options: `.send()` or `.await` it for every item
 /// at once (with the metadata of the walk), [`ListRequest::items`] for an iterator (blocking)
 /// or stream (async) that fetches pages as it is read, [`ListRequest::first_page`] for one
-/// page on purpose.
+/// page on purpose. A deadline bounds each page's call.
 #[must_use = "a request does nothing until it is sent (`.send()`) or awaited"]
 pub struct ListRequest<T, E: Endpoint> {
     request: Request<T, E>,

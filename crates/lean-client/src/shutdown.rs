@@ -71,6 +71,10 @@ impl<T> Client<T> {
     /// `grace` to finish (webhooks are still taken in, so a `results.ready` still ends a parked
     /// call); then the rest end with [`lean_proto::client::Error::Shutdown`], and the handles
     /// of those that held a `results_id` are returned, to be persisted and resumed later.
+    /// Parked calls (waiting for results, a token or a refresh) end at once; a call in the
+    /// middle of an HTTP exchange or a retry backoff ends when that does, within a second
+    /// grace, or later on its own (its caller still gets `Error::Shutdown` with its handle,
+    /// and observers a `CallAbandoned`).
     pub fn shutdown(&self, grace: Duration) -> ShutdownRequest<T> {
         ShutdownRequest {
             client: self.clone(),

@@ -51,10 +51,26 @@ type Outcome = Result<Claimed, DedupeUnavailable>;
 struct Reply {
     state: Mutex<(Option<Outcome>, Option<Waker>)>,
     ready: std::sync::Condvar,
+    answered: std::sync::atomic::AtomicBool,
+}
+
+/// A job dropped unanswered (its thread gone mid-way) still answers: the store cannot tell.
+impl Drop for Job {
+    fn drop(&mut self) {
+        if !self
+            .reply
+            .answered
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            self.reply.set(Err(DedupeUnavailable));
+        }
+    }
 }
 
 impl Reply {
     fn set(&self, answer: Outcome) {
+        self.answered
+            .store(true, std::sync::atomic::Ordering::Release);
         let mut state = lock(&self.state);
         state.0 = Some(answer);
         if let Some(w) = state.1.take() {
@@ -113,9 +129,8 @@ impl RedisDedupe {
             now,
             reply: reply.clone(),
         };
-        if lock(&self.ops).send(job).is_err() {
-            reply.set(Err(DedupeUnavailable)); // the thread is gone (it cannot panic on input)
-        }
+        // A thread that is gone drops the job unsent, which answers it (see `Drop for Job`).
+        let _ = lock(&self.ops).send(job);
         reply
     }
 }
