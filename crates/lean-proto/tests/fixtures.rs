@@ -614,3 +614,54 @@ fn documented_samples_decode() {
         Outcome::Data(_)
     ));
 }
+
+/// Every (method, path) Lean's collections recorded.
+fn recorded_routes() -> std::collections::BTreeSet<(String, String)> {
+    let mut out = std::collections::BTreeSet::new();
+    for folder in ["UAE", "KSA-insights", "KSA-verifications"] {
+        for entry in std::fs::read_dir(fixtures_root().join(folder)).unwrap() {
+            let r = load(&entry.unwrap().path());
+            out.insert((r.method, r.path.trim_end_matches('/').to_owned()));
+        }
+    }
+    out
+}
+
+#[test]
+fn insight_endpoints_go_where_lean_recorded_them() {
+    // A path guessed from the docs once sent freelancer cashflow to a 404: every insight
+    // endpoint with a recording must build Lean's recorded method and path.
+    let base = BaseUrl::parse("https://sandbox.sa.leantech.me").unwrap();
+    let token = Secret::new("t");
+    let target = Target {
+        api_base: &base,
+        auth: Auth::Bearer(&token),
+        correlation_id: None,
+    };
+    let e = EntityId::parse("14eb95ba-2b9d-41cb-82fe-7b1b3079021e").unwrap();
+    let built = [
+        GetIncome::new(e.clone()).build(&target),
+        GetExpenses::new(e.clone()).build(&target),
+        GetCashflows::new(e.clone()).build(&target),
+        GetCashBalances::new(e.clone()).build(&target),
+        GetCreditObligations::new(e.clone()).build(&target),
+        GetNonCreditObligations::new(e.clone()).build(&target),
+        GetEmployment::new(e.clone()).build(&target),
+        GetFreelancerCashflow::new(e.clone()).build(&target),
+        VerifyName::new(e, "Michael Garry Scott")
+            .unwrap()
+            .build(&target),
+    ];
+    let recorded = recorded_routes();
+    for request in built {
+        let request = request.unwrap();
+        let route = (
+            request.method().to_string(),
+            request.uri().path().to_owned(),
+        );
+        assert!(
+            recorded.contains(&route),
+            "{route:?} is not a route Lean recorded"
+        );
+    }
+}

@@ -638,7 +638,7 @@ pub async fn insights(
                 ("non-credit-obligations", Spec::NonCreditObligations(e))
             }
             "/insights/v2/income/employment" => ("employment", Spec::Employment(e)),
-            "/insights/v2/freelancer-cashflow" => {
+            "/insights/v2/assets/freelancers/cashflows" => {
                 ("freelancer-cashflow", Spec::FreelancerCashflow(e))
             }
             _ => return Err(invalid_url()),

@@ -151,10 +151,9 @@ insights_endpoint!(
 );
 
 insights_endpoint!(
-    /// Freelancer cashflow insights (KSA; answers `type: freelancer-cashflow`). Lean's docs
-    /// name the insight without its path; `/insights/v2/freelancer-cashflow` follows the
-    /// other insights' naming and is an inference (see `docs/api-coverage.md`).
-    GetFreelancerCashflow, RawInsights, "/insights/v2/freelancer-cashflow", "freelancer-cashflow"
+    /// `GET /insights/v2/assets/freelancers/cashflows` (KSA; answers `type:
+    /// freelancer-cashflow`), the path of Lean's recording (KSA-insights collection).
+    GetFreelancerCashflow, RawInsights, "/insights/v2/assets/freelancers/cashflows", "freelancer-cashflow"
 );
 
 /// `POST /insights/v1/name-verification` with `{entity_id, full_name, async}`: the name you
