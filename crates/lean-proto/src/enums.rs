@@ -270,3 +270,8 @@ mod tests {
         assert!(!GranularStatusCode::from("SOMETHING_NEW").is_retryable());
     }
 }
+
+lean_enum!(
+    /// Whether a bank (or one of its account types) is on for IBAN account verification.
+    Enablement { Enabled = "enabled", Disabled = "disabled" }
+);

@@ -67,7 +67,7 @@ pub mod webhook;
 pub use config::{ApiGeneration, BaseUrl, Config, ConfigError, Credentials, Environment, Region};
 pub use enums::{
     AccountStatus, AccountSubType, AccountType, AuthorizationType, BalanceType, CardSchemeName,
-    CreditDebitIndicator, CreditLineType, DataStatus, EnvelopeStatus, ErrorCode,
+    CreditDebitIndicator, CreditLineType, DataStatus, Enablement, EnvelopeStatus, ErrorCode,
     GranularStatusCode, MandateStatus, Permission, RefreshStatus, ScheduledType, SchemeName,
     SubTransactionType, TransactionMutability, TransactionStatus, TransactionType,
 };

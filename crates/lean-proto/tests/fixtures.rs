@@ -2,6 +2,8 @@
 //! from the shared research folder) decodes through the public API, and its classification
 //! matches the recorded HTTP status. Zero files may be skipped.
 
+mod common;
+
 use lean_proto::model::customer::Customer;
 use lean_proto::webhook::{EventKind, WebhookEvent};
 use lean_proto::*;
@@ -664,4 +666,57 @@ fn insight_endpoints_go_where_lean_recorded_them() {
             "{route:?} is not a route Lean recorded"
         );
     }
+}
+
+#[test]
+fn iban_verification_availability_webhook_as_lean_documents_it() {
+    // docs.leantech.me/v2.0-KSA/docs/managing-account-verification-availability (the sample
+    // there, comments removed). Typed with the bank availability payload before, it was refused
+    // (400: no `identifier`), so Lean would have redelivered it for hours.
+    let body = br#"{
+      "payload": {
+        "country_code": "SA",
+        "bank_code": "80",
+        "availability": {
+          "global": "enabled",
+          "account_type": {
+            "personal": {"match": "enabled", "no_match": "enabled"},
+            "freelancer": {"match": "enabled", "no_match": "disabled"},
+            "business": {"match": "enabled", "no_match": "enabled"}
+          }
+        }
+      },
+      "type": "iban_account_verification.bank.availability.updated",
+      "message": "IBAN account verification bank availability has been updated",
+      "timestamp": "2021-12-14T15:06:46.083515Z",
+      "event_id": "103586d6-e88c-40ba-aa0e-c6ee255aaf2e"
+    }"#;
+    let secret = webhook::WebhookSecret::new("whsec");
+    let dedupe = std::sync::Mutex::new(webhook::Dedupe::new(10));
+    let registry = lean_proto::results::InMemoryResults::default();
+    let now = common::epoch();
+    let ack = webhook::intake(
+        Some(&secret),
+        &dedupe,
+        &registry,
+        Some(&secret.sign(body)),
+        body,
+        now,
+    );
+    assert_eq!(ack.status(), 200, "{ack:?}");
+    let Some(EventKind::IbanVerificationBankAvailabilityUpdated(e)) = ack.event().map(|e| &e.kind)
+    else {
+        panic!("{ack:?}")
+    };
+    assert_eq!(e.country_code.as_deref(), Some("SA"));
+    assert_eq!(e.bank_code.as_deref(), Some("80"));
+    let availability = e.availability.as_ref().unwrap();
+    assert_eq!(availability.global, Some(Enablement::Enabled));
+    let freelancer = availability
+        .account_type
+        .as_ref()
+        .and_then(|a| a.freelancer.as_ref())
+        .unwrap();
+    assert_eq!(freelancer.matched, Some(Enablement::Enabled));
+    assert_eq!(freelancer.no_match, Some(Enablement::Disabled));
 }

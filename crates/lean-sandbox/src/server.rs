@@ -103,7 +103,10 @@ pub fn router(inner: Arc<Inner>) -> Router {
             get(data::insights),
         )
         .route("/insights/v2/income/employment", get(data::insights))
-        .route("/insights/v2/assets/freelancers/cashflows", get(data::insights))
+        .route(
+            "/insights/v2/assets/freelancers/cashflows",
+            get(data::insights),
+        )
         .route(
             "/insights/v1/name-verification",
             post(data::name_verification),

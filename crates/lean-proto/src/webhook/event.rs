@@ -42,8 +42,7 @@ pub struct EntityReconnected {
     pub reconnect_id: Option<String>,
 }
 
-/// `bank.availability.updated` and `iban_account_verification.bank.availability.updated`
-/// payload: a bank's data or payments went down or came back.
+/// `bank.availability.updated` payload: a bank's data or payments went down or came back.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct BankAvailabilityEvent {
@@ -52,6 +51,62 @@ pub struct BankAvailabilityEvent {
     /// What works now.
     #[serde(default)]
     pub availability: Option<crate::model::customer::Availability>,
+}
+
+/// `iban_account_verification.bank.availability.updated` payload, as Lean documents it
+/// (docs.leantech.me, "Managing Account Verification availability"): the bank by country and
+/// `bank_code` (digits 5 and 6 of an IBAN), and what is on, globally and per account type.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct IbanAvailabilityEvent {
+    /// `SA`, `AE`, ...
+    #[serde(default)]
+    pub country_code: Option<String>,
+    /// The bank's code within its country's IBANs.
+    #[serde(default)]
+    pub bank_code: Option<String>,
+    /// What is on now.
+    #[serde(default)]
+    pub availability: Option<IbanAvailability>,
+}
+
+/// IBAN account verification availability of one bank.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[non_exhaustive]
+pub struct IbanAvailability {
+    /// The bank as a whole: disabled, every verification for its IBANs is refused.
+    #[serde(default)]
+    pub global: Option<crate::enums::Enablement>,
+    /// Per account type.
+    #[serde(default)]
+    pub account_type: Option<IbanAccountTypes>,
+}
+
+/// Availability per account type.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[non_exhaustive]
+pub struct IbanAccountTypes {
+    /// Personal accounts.
+    #[serde(default)]
+    pub personal: Option<MatchEnablement>,
+    /// Freelancer accounts.
+    #[serde(default)]
+    pub freelancer: Option<MatchEnablement>,
+    /// Business accounts.
+    #[serde(default)]
+    pub business: Option<MatchEnablement>,
+}
+
+/// Whether matching and non-matching outcomes are given for an account type.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[non_exhaustive]
+pub struct MatchEnablement {
+    /// `match`.
+    #[serde(default, rename = "match")]
+    pub matched: Option<crate::enums::Enablement>,
+    /// `no_match`.
+    #[serde(default)]
+    pub no_match: Option<crate::enums::Enablement>,
 }
 
 /// `payment_intent.created`, `payment.created`, `payment.updated` payload (amounts exact).
@@ -158,7 +213,7 @@ pub enum EventKind {
     /// `bank.availability.updated`.
     BankAvailabilityUpdated(BankAvailabilityEvent),
     /// `iban_account_verification.bank.availability.updated`.
-    IbanVerificationBankAvailabilityUpdated(BankAvailabilityEvent),
+    IbanVerificationBankAvailabilityUpdated(IbanAvailabilityEvent),
     /// `payment_intent.created`.
     PaymentIntentCreated(PaymentEvent),
     /// `payment.created`.

@@ -19,7 +19,8 @@ pub use capture::{from_http, split_capture};
 pub use dedupe::{Claim, Claimed, Dedupe, DedupeFuture, DedupeStore, DedupeUnavailable};
 pub use event::{
     BankAvailabilityEvent, BeneficiaryEvent, EntityEvent, EntityReconnected, EventId, EventKind,
-    PaymentEvent, PaymentSourceEvent, WebhookEvent,
+    IbanAccountTypes, IbanAvailability, IbanAvailabilityEvent, MatchEnablement, PaymentEvent,
+    PaymentSourceEvent, WebhookEvent,
 };
 pub use intake::{Ack, Delivery, Refusal, admit, intake, verify};
 
