@@ -74,7 +74,8 @@ pub use enums::{
 pub use ids::{AccountId, CustomerId, EntityId, IdError, RefreshId, ResultsId};
 pub use model::customer::{
     Availability, AvailabilityFlags, Bank, BankList, Consent, Customer, CustomerList, Deleted,
-    Entity, EntityList, EntityPage, Permissions, TokenResponse,
+    Entity, EntityList, EntityPage, InternationalDestination, Permissions, TokenResponse,
+    TransferLimit,
 };
 pub use model::data::{
     Account, AccountIdentifier, Agent, Balance, Beneficiary, Collection, CreditLine,

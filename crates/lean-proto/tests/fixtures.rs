@@ -720,3 +720,42 @@ fn iban_verification_availability_webhook_as_lean_documents_it() {
     assert_eq!(freelancer.matched, Some(Enablement::Enabled));
     assert_eq!(freelancer.no_match, Some(Enablement::Disabled));
 }
+
+#[test]
+fn banks_keep_every_recorded_field() {
+    let r = recorded("banks__list-banks__list-banks__200.json");
+    let Outcome::Data(d) = classify::<BankList>(&r.response).unwrap() else {
+        panic!()
+    };
+    let banks = d.payload;
+    assert_eq!(banks.len(), 2);
+    let second = &banks[1];
+    assert_eq!(second.theme.as_deref(), Some("dark"));
+    assert_eq!(second.traits, ["user-input-on-login", "auth-credentials"]);
+    assert_eq!(second.supported_account_sub_types.len(), 3);
+    assert_eq!(
+        second.connection_type.as_deref(),
+        Some("REVERSE_ENGINEERED")
+    );
+    let aed = second
+        .transfer_limits
+        .iter()
+        .find(|l| l.currency.as_deref() == Some("AED"))
+        .unwrap();
+    assert_eq!(aed.max.unwrap().to_string(), "2500000");
+    assert_eq!(
+        second.international_destinations[0]
+            .country_iso_code
+            .as_deref(),
+        Some("USA")
+    );
+    // Serialised back, each bank has the fields Lean sent (the emulator's banks are checked
+    // against the same recording, field path by field path, in lean-sandbox).
+    let back = serde_json::to_value(&banks[0]).unwrap();
+    let lean: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let mut ours: Vec<_> = back.as_object().unwrap().keys().cloned().collect();
+    let mut theirs: Vec<_> = lean[0].as_object().unwrap().keys().cloned().collect();
+    ours.sort();
+    theirs.sort();
+    assert_eq!(ours, theirs, "every recorded field is in the model");
+}

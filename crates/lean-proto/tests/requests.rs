@@ -479,7 +479,7 @@ fn freelancer_cashflow_and_customer_token() {
     assert_eq!(
         line(&req),
         format!(
-            "GET https://sandbox.leantech.me/insights/v2/freelancer-cashflow?entity_id={ENTITY}"
+            "GET https://sandbox.leantech.me/insights/v2/assets/freelancers/cashflows?entity_id={ENTITY}"
         )
     );
     let cfg = Config::new(

@@ -244,23 +244,37 @@ pub fn bank_json(inner: &Inner, identifier: &str) -> serde_json::Value {
         .copied()
         .unwrap_or((BANKS[0].0, BANKS[0].1, BANKS[0].2, BANKS[0].3));
     let data = data && !inner.lock().banks_down.iter().any(|b| b == id);
+    let currency = if country == "SAU" { "SAR" } else { "AED" };
+    // Every field of Lean's recorded bank (UAE collection, `GET /banks/v1/`), in its order and
+    // JSON types; the Arabic names are null there too.
     serde_json::json!({
         "identifier": id,
         "name": name,
-        "country_code": country,
+        "arabic_name": null,
+        "commercial_name": name,
+        "commercial_name_arabic": null,
         "logo": "https://cdn.leantech.me/img/banks/white-lean.png",
+        "logo_alt": "https://cdn.leantech.me/img/banks/white-lean.svg",
         "main_color": "#1beb75",
         "background_color": "#ffffff",
-        "swift_code": null,
+        "theme": "light",
+        "country_code": country,
+        "active": true,
+        "mock": true,
+        "traits": ["auth-redirect", "web-auth-redirect", "decoupled-auth-redirect", "open-finance"],
+        "supported_account_types": ["CREDIT", "SAVINGS", "CURRENT"],
+        "supported_account_sub_types": ["CURRENT", "SAVINGS", "CREDIT"],
         "bank_type": "RETAIL",
-        "supported_account_types": ["CURRENT", "SAVINGS", "CREDIT"],
+        "swift_code": if country == "SAU" { "MOCKSA01" } else { "MOCKAE01" },
+        "transfer_limits": [{"currency": currency, "min": 5, "max": 50000}],
+        "international_transfer_limits": [],
+        "international_destinations": [],
+        "account_type": "PERSONAL",
+        "connection_type": "OPEN_BANKING",
         "availability": {
             "active": {"payments": true, "data": data},
             "enabled": {"payments": true, "data": true},
         },
-        "transfer_limits": [{"currency": if country == "SAU" { "SAR" } else { "AED" }, "min": 1, "max": 100000}],
-        "international_transfer_limits": [],
-        "international_destinations": [],
     })
 }
 

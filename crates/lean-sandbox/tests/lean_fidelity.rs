@@ -670,3 +670,19 @@ fn name_verification_answers_in_lean_s_recorded_shape() {
         "field paths and JSON types as Lean records them"
     );
 }
+
+#[test]
+fn banks_answer_in_lean_s_recorded_shape() {
+    let sandbox = Sandbox::start(fast()).unwrap();
+    let h = Http::new(&sandbox);
+    let r = h.send("GET", "/banks/v1/?account_types=PERSONAL", &[APP], None);
+    assert_eq!(r.status, 200, "{}", r.json);
+    let lean = recorded("banks__list-banks__list-banks__200.json");
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    shape(&r.json, "", &mut ours);
+    shape(&lean, "", &mut theirs);
+    assert_eq!(
+        ours, theirs,
+        "field paths and JSON types as Lean records them"
+    );
+}

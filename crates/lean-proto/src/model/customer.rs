@@ -246,7 +246,8 @@ pub struct AvailabilityFlags {
     pub data: Option<bool>,
 }
 
-/// A bank of `GET /banks/v1/` (fields Lean adds are ignored, never refused).
+/// A bank of `GET /banks/v1/`: every field Lean's recording shows (fields Lean adds later are
+/// ignored, never refused).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Bank {
@@ -255,30 +256,102 @@ pub struct Bank {
     /// Display name.
     #[serde(default)]
     pub name: Option<String>,
-    /// ISO 3166 alpha-3 country (`ARE`, `SAU`).
+    /// Display name in Arabic.
     #[serde(default)]
-    pub country_code: Option<String>,
+    pub arabic_name: Option<String>,
+    /// Commercial (brand) name.
+    #[serde(default)]
+    pub commercial_name: Option<String>,
+    /// Commercial name in Arabic.
+    #[serde(default)]
+    pub commercial_name_arabic: Option<String>,
     /// Logo URL.
     #[serde(default)]
     pub logo: Option<String>,
+    /// Alternative logo URL (another background or format).
+    #[serde(default)]
+    pub logo_alt: Option<String>,
     /// Brand colour.
     #[serde(default)]
     pub main_color: Option<String>,
     /// Brand background colour.
     #[serde(default)]
     pub background_color: Option<String>,
-    /// SWIFT/BIC.
+    /// `light` or `dark`.
     #[serde(default)]
-    pub swift_code: Option<String>,
-    /// `RETAIL`, `CORPORATE`.
+    pub theme: Option<String>,
+    /// ISO 3166 alpha-3 country (`ARE`, `SAU`).
     #[serde(default)]
-    pub bank_type: Option<String>,
+    pub country_code: Option<String>,
+    /// Whether the bank is live.
+    #[serde(default)]
+    pub active: Option<bool>,
+    /// A sandbox mock bank.
+    #[serde(default)]
+    pub mock: Option<bool>,
+    /// How the bank connects (`auth-redirect`, `open-finance`, `auth-credentials`, …).
+    #[serde(default)]
+    pub traits: Vec<String>,
     /// Account types it supports (`CURRENT`, `SAVINGS`, `CREDIT`, …).
     #[serde(default)]
     pub supported_account_types: Vec<String>,
+    /// Account sub-types it supports.
+    #[serde(default)]
+    pub supported_account_sub_types: Vec<String>,
+    /// `RETAIL`, `CORPORATE`.
+    #[serde(default)]
+    pub bank_type: Option<String>,
+    /// SWIFT/BIC.
+    #[serde(default)]
+    pub swift_code: Option<String>,
+    /// Payment limits per currency (exact).
+    #[serde(default)]
+    pub transfer_limits: Vec<TransferLimit>,
+    /// International payment limits per currency (exact).
+    #[serde(default)]
+    pub international_transfer_limits: Vec<TransferLimit>,
+    /// Countries international payments can go to.
+    #[serde(default)]
+    pub international_destinations: Vec<InternationalDestination>,
+    /// `PERSONAL` or `BUSINESS`: the account type the list was asked for.
+    #[serde(default)]
+    pub account_type: Option<String>,
+    /// `OPEN_BANKING`, …
+    #[serde(default)]
+    pub connection_type: Option<String>,
     /// Whether data and payments work now.
     #[serde(default)]
     pub availability: Option<Availability>,
+}
+
+/// A bank's payment limits in one currency (exact amounts).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TransferLimit {
+    /// ISO 4217 currency.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// Smallest payment.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub min: Option<rust_decimal::Decimal>,
+    /// Largest payment.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub max: Option<rust_decimal::Decimal>,
+}
+
+/// A country international payments can go to.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct InternationalDestination {
+    /// ISO 3166 alpha-3 country.
+    #[serde(default)]
+    pub country_iso_code: Option<String>,
+    /// Its name.
+    #[serde(default)]
+    pub country_name: Option<String>,
+    /// Currencies payments there may be made in.
+    #[serde(default)]
+    pub supported_currencies: Vec<String>,
 }
 
 /// `GET /banks/v1/` → a bare array.
