@@ -262,7 +262,11 @@ impl<T, P: Paged + 'static> Request<T, GetResults<P>> {
     pub fn items(self) -> Items<P, T> {
         let generation = self.client.shared.config.generation();
         let cursor = match &self.target {
-            Target::Resume { handle, .. } => Ok(Cursor::resume(handle, generation)),
+            // The handle's page size applies: a page size or `async` set here is refused.
+            Target::Resume { handle, .. } => {
+                resumable::<P, CallData<P>>(handle, &self.options, true)
+                    .map(|()| Cursor::resume(handle, generation))
+            }
             Target::Endpoint(Ok(endpoint)) => Ok(Cursor::new(endpoint.clone())),
             Target::Endpoint(Err(e)) => Err(Error::from(e.clone())),
         };
