@@ -340,6 +340,21 @@ fn errors_are_lean_json_everywhere_and_the_correlation_id_is_echoed() {
         own.headers.get("lean-correlation-id").is_some(),
         "one is made when none is sent"
     );
+    // A `lean-trace-id` on every answer, 32 hex digits as in Lean's recordings, a new one each.
+    let traces: Vec<String> = [&echoed, &own]
+        .iter()
+        .map(|r| {
+            let v = r.headers.get("lean-trace-id").expect("lean-trace-id");
+            v.to_str().unwrap().to_owned()
+        })
+        .collect();
+    for t in &traces {
+        assert!(
+            t.len() == 32 && t.chars().all(|c| c.is_ascii_hexdigit()),
+            "{t}"
+        );
+    }
+    assert_ne!(traces[0], traces[1]);
     // Documented parameters are checked like Lean checks them.
     for q in [
         "async=maybe",
