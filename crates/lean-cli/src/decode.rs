@@ -178,10 +178,12 @@ pub fn decode(kind: &str, status: u16, body: &[u8]) -> Result<Decoded, String> {
             )
         }),
         "cashflows" => d::<Cashflows>(&resp, |c| format!("{} month(s)", c.monthly_totals.len())),
+        "employment" => d::<Employment>(&resp, |e| {
+            format!("{} employer(s)", e.employment_details.len())
+        }),
         "cash-balances"
         | "credit-obligations"
         | "non-credit-obligations"
-        | "employment"
         | "freelancer-cashflow" => {
             d::<RawInsights>(&resp, |r| format!("{} bytes of insights", r.0.get().len()))
         }

@@ -759,3 +759,42 @@ fn banks_keep_every_recorded_field() {
     theirs.sort();
     assert_eq!(ours, theirs, "every recorded field is in the model");
 }
+
+#[test]
+fn ksa_employment_is_typed_from_lean_s_recording() {
+    let r = load(
+        &fixtures_root()
+            .join("KSA-insights")
+            .join("insights__employment-ksa__ok__200.json"),
+    );
+    let Outcome::Data(d) = classify::<Employment>(&r.response).unwrap() else {
+        panic!()
+    };
+    let details = &d.payload.employment_details;
+    assert_eq!(details.len(), 5);
+    let first = &details[0];
+    assert_eq!(first.bank_employer_name.as_deref(), Some("lean tech"));
+    let reference = first.matched_reference_employer.as_ref().unwrap();
+    assert_eq!(reference.cr_number, Some(1010400433));
+    assert_eq!(
+        reference.name.as_ref().unwrap().en.as_deref(),
+        Some("Wedian technical Co")
+    );
+    assert_eq!(first.salary_date_variance.unwrap().to_string(), "15.21");
+    assert_eq!(first.salary_consistent, Some(false));
+    assert!(first.first_salary_date.is_some());
+    // A register entry without a number.
+    assert_eq!(
+        details[3]
+            .matched_reference_employer
+            .as_ref()
+            .unwrap()
+            .cr_number,
+        None
+    );
+    // Typed by its body too.
+    let Outcome::Data(any) = classify::<AnyData>(&r.response).unwrap() else {
+        panic!()
+    };
+    assert!(matches!(any.payload, AnyData::Employment(_)));
+}

@@ -568,7 +568,21 @@ fn ksa_insights_are_computed_from_the_accounts() {
         "month names: {first}"
     );
     let employment = get("/insights/v2/income/employment");
-    assert_eq!(employment["insights"]["employment_status"], "EMPLOYED");
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    shape(&employment, "", &mut ours);
+    shape(
+        &recorded("insights__employment-ksa__ok__200.json"),
+        "",
+        &mut theirs,
+    );
+    assert_eq!(ours, theirs, "employment in Lean's recorded shape");
+    let employer = &employment["insights"]["employment_details"][0];
+    assert!(
+        employer["bank_employer_name"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty()),
+        "{employer}"
+    );
     let cashflows = get("/insights/v2/assets/cashflows");
     assert_eq!(
         cashflows["insights"]["credit_debit_behaviour"]["periods"]

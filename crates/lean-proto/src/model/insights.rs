@@ -1,9 +1,9 @@
 //! Typed payloads of the v2 insights endpoints (`insights` instead of `data` in the envelope).
 //!
-//! Income, expenses and cashflows are typed from Lean's recorded sandbox responses. For the
-//! KSA-only insights (cash balances, credit and non-credit obligations, employment) Lean has
-//! published no response sample, so their payload is [`RawInsights`]: the exact JSON, to be
-//! read with `serde_json` until a sample lets us type it without guessing.
+//! Income, expenses and cashflows are typed from Lean's recorded sandbox responses; the KSA-only
+//! insights are typed in [`super::insights_ksa`] as they are checked against Lean's KSA
+//! recordings (employment so far). The rest (cash balances, credit and non-credit
+//! obligations, freelancer cashflow) are still [`RawInsights`]: the exact JSON.
 
 use super::data::Json;
 use crate::ids::AccountId;
@@ -380,8 +380,8 @@ pub struct Cashflows {
     pub big_payments: Option<Periods<BigPaymentsPeriod>>,
 }
 
-/// An insights payload whose shape Lean has not published (KSA cash balances, obligations,
-/// employment): the exact JSON.
+/// An insights payload not typed yet (KSA cash balances, obligations, freelancer cashflow):
+/// the exact JSON.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct RawInsights(pub Json);

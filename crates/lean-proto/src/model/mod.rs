@@ -4,5 +4,6 @@
 pub mod customer;
 pub mod data;
 pub mod insights;
+pub mod insights_ksa;
 pub mod refresh;
 pub mod v1;

@@ -146,8 +146,8 @@ insights_endpoint!(
     GetNonCreditObligations, RawInsights, "/insights/v2/liabilities/non-credit-obligations", "non-credit-obligations"
 );
 insights_endpoint!(
-    /// `GET /insights/v2/income/employment` (KSA).
-    GetEmployment, RawInsights, "/insights/v2/income/employment", "employment"
+    /// `GET /insights/v2/income/employment` (KSA), typed from Lean's recording.
+    GetEmployment, crate::model::insights_ksa::Employment, "/insights/v2/income/employment", "employment"
 );
 
 insights_endpoint!(

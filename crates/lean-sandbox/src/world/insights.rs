@@ -554,32 +554,64 @@ impl World {
     /// `GET /insights/v2/income/employment` (KSA): the employer and salary seen in the
     /// salary credits.
     pub fn employment(&self, e: &EntityRec) -> serde_json::Value {
+        // In Lean's recorded shape (KSA-insights, `employment`): one entry per employer paying
+        // a salary, its name as the bank writes it, the register's match, and how regular the
+        // salary is (spread of its day of the month and of its amount).
         let salary = self.income(e).salary;
         let txs = salary
             .as_ref()
             .map(|s| s.transactions.as_slice())
             .unwrap_or(&[]);
-        let months = salary.as_ref().map_or(0, |s| s.monthly_totals.len());
-        let average = salary
-            .as_ref()
-            .and_then(|s| s.total.as_ref())
-            .and_then(|t| t.average_monthly_amount)
-            .unwrap_or_default();
-        let employer = txs
-            .first()
-            .and_then(|t| t.transaction_information.as_deref())
+        let Some(first) = txs.first() else {
+            return serde_json::json!({ "employment_details": [] });
+        };
+        let employer = first
+            .transaction_information
+            .as_deref()
             .map(|s| s.trim_start_matches("Salary").trim().to_owned())
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "Unknown employer".into());
+        let spread = |xs: &[Decimal]| -> Decimal {
+            let n = Decimal::from(xs.len().max(1));
+            let mean = xs.iter().sum::<Decimal>() / n;
+            let var = xs
+                .iter()
+                .map(|x| (*x - mean) * (*x - mean))
+                .sum::<Decimal>()
+                / n;
+            var.round_dp(2)
+        };
+        let days: Vec<Decimal> = txs
+            .iter()
+            .filter_map(|t| t.booking_date_time)
+            .map(|t| Decimal::from(t.date().day()))
+            .collect();
+        let amounts: Vec<Decimal> = txs.iter().filter_map(|t| t.amount).collect();
+        let (date_variance, amount_variance) = (spread(&days), spread(&amounts));
+        // A JSON number with the decimal's own digits.
+        let number = |d: Decimal| -> serde_json::Value {
+            serde_json::from_str(&d.to_string()).unwrap_or_default()
+        };
+        // A register number derived from the name, so the same world always answers the same.
+        let cr_number = 1_010_000_000u64
+            + employer
+                .bytes()
+                .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
+                % 1_000_000;
         serde_json::json!({
-            "entity_id": e.id.to_string(),
-            "employment_status": if txs.is_empty() { "NOT_EMPLOYED" } else { "EMPLOYED" },
-            "employer_name": employer,
-            "currency": "SAR",
-            "average_monthly_salary": average.to_string(),
-            "months_with_salary": months,
-            "first_salary_date": txs.first().and_then(|t| t.booking_date_time).map(|t| t.date().to_string()),
-            "last_salary_date": txs.last().and_then(|t| t.booking_date_time).map(|t| t.date().to_string()),
+            "employment_details": [{
+                "bank_employer_name": employer,
+                "matched_reference_employer": {
+                    "name": { "en": employer, "ar": employer },
+                    "cr_number": cr_number,
+                },
+                "salary_consistent": date_variance <= Decimal::from(3) && amount_variance.is_zero(),
+                "salary_date_variance": number(date_variance),
+                "salary_amount_variance": number(amount_variance),
+                "first_salary_date": first
+                    .booking_date_time
+                    .map(|t| format!("{}T00:00:00Z", t.date())),
+            }]
         })
     }
 
