@@ -115,8 +115,9 @@ pub fn every_endpoint_happy_path<C: Adapter>() {
     assert!(c.income(&e).unwrap().salary.is_some());
     assert!(c.expenses(&e).unwrap().total.is_some());
     assert!(c.cashflows(&e).unwrap().total.is_some());
+    let balances = c.call(GetCashBalances::new(e.clone())).unwrap().payload;
+    assert!(!balances.monthly_totals.is_empty());
     for raw in [
-        c.call(GetCashBalances::new(e.clone())),
         c.call(GetCreditObligations::new(e.clone())),
         c.call(GetNonCreditObligations::new(e.clone())),
     ] {

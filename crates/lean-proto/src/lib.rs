@@ -83,7 +83,10 @@ pub use model::data::{
     Transaction,
 };
 pub use model::insights::{Cashflows, Expenses, Income, MatchType, NameVerification, RawInsights};
-pub use model::insights_ksa::{Employment, EmploymentDetail, LocalizedName, ReferenceEmployer};
+pub use model::insights_ksa::{
+    BalanceFactors, BalancePeriod, CashBalanceMonth, CashBalanceTotal, CashBalances, Employment,
+    EmploymentDetail, FlowFactors, LocalizedName, ReferenceEmployer, SpendingSpike,
+};
 pub use model::refresh::{Refresh, RefreshList, RefreshTriggered};
 pub use money::{Amount, Currency};
 pub use payloads::AnyData;

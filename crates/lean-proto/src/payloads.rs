@@ -5,7 +5,7 @@ use crate::ids::AccountId;
 use crate::model::customer::{CustomerList, Entity, EntityList, EntityPage, TokenResponse};
 use crate::model::data::*;
 use crate::model::insights::*;
-use crate::model::insights_ksa::Employment;
+use crate::model::insights_ksa::{CashBalances, Employment};
 use crate::model::refresh::{Refresh, RefreshList, RefreshTriggered};
 use crate::model::v1::*;
 use crate::response::{
@@ -99,7 +99,7 @@ impl<'de, T: Collection> Visitor<'de> for DataSeed<T> {
     }
 }
 
-payload_at!(insights: Income, Expenses, Cashflows, RawInsights, Employment);
+payload_at!(insights: Income, Expenses, Cashflows, RawInsights, Employment, CashBalances);
 payload_at!(v1: V1Identity, V1Accounts, V1Balance, V1Transactions);
 
 /// Name verification answers in two shapes: Lean's recorded answer (UAE collection, 2025-12)
@@ -151,6 +151,8 @@ pub enum AnyData {
     Cashflows(Cashflows),
     /// `employment` (KSA).
     Employment(Employment),
+    /// KSA cash balances (Lean sends no `type`: recognised by `balance_factors`).
+    CashBalances(CashBalances),
     /// v1 `payload`, kept as JSON.
     V1(Json),
     /// A `type` this SDK does not know: the exact JSON of `data` or `insights`.
@@ -216,6 +218,9 @@ impl Payload for AnyData {
                 Some("income") => AnyData::Income(Income::decode(src)?),
                 Some("expenses") => AnyData::Expenses(Expenses::decode(src)?),
                 Some("employment") => AnyData::Employment(Employment::decode(src)?),
+                None if insights.get().contains("\"balance_factors\"") => {
+                    AnyData::CashBalances(CashBalances::decode(src)?)
+                }
                 None if insights.get().contains("\"credit_debit_behaviour\"")
                     || insights.get().contains("\"big_payments\"") =>
                 {

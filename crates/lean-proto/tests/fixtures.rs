@@ -798,3 +798,44 @@ fn ksa_employment_is_typed_from_lean_s_recording() {
     };
     assert!(matches!(any.payload, AnyData::Employment(_)));
 }
+
+#[test]
+fn ksa_cash_balances_are_typed_from_lean_s_recording() {
+    let r = load(
+        &fixtures_root()
+            .join("KSA-insights")
+            .join("insights__cash-balances-ksa__ok__200.json"),
+    );
+    let Outcome::Data(d) = classify::<CashBalances>(&r.response).unwrap() else {
+        panic!()
+    };
+    let c = d.payload;
+    let total = c.total.unwrap();
+    assert_eq!(
+        total.average_balance.unwrap().amount.to_string(),
+        "282056.15"
+    );
+    assert_eq!(total.frequency_of_contributions.as_deref(), Some("DAILY"));
+    assert!(!c.monthly_totals.is_empty());
+    assert_eq!(c.monthly_totals[0].month, Some(7));
+    let factors = c.balance_factors.unwrap();
+    assert_eq!(factors.periods.len(), 4);
+    let outflow = factors.outflow_factors.unwrap();
+    assert_eq!(
+        outflow.spike_transactions[0].amount.unwrap().to_string(),
+        "15781.04"
+    );
+    assert_eq!(
+        factors
+            .inflow_factors
+            .unwrap()
+            .percent_salary_transaction
+            .unwrap()
+            .to_string(),
+        "23"
+    );
+    let Outcome::Data(any) = classify::<AnyData>(&r.response).unwrap() else {
+        panic!()
+    };
+    assert!(matches!(any.payload, AnyData::CashBalances(_)));
+}

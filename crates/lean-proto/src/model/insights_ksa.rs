@@ -2,6 +2,7 @@
 //! KSA-insights collection). Every field is optional: Lean's samples are one answer each, and
 //! a field it leaves out next time must not fail the call. Amounts are exact.
 
+use crate::money::Amount;
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -62,4 +63,161 @@ pub struct LocalizedName {
     /// Arabic.
     #[serde(default)]
     pub ar: Option<String>,
+}
+
+/// `GET /insights/v2/assets/balances` → `insights`: the balance of the current and savings
+/// accounts over time, month by month, and what drives it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CashBalances {
+    /// Over the whole period.
+    #[serde(default)]
+    pub total: Option<CashBalanceTotal>,
+    /// Month by month, oldest first.
+    #[serde(default)]
+    pub monthly_totals: Vec<CashBalanceMonth>,
+    /// Trends and inflow/outflow behaviour.
+    #[serde(default)]
+    pub balance_factors: Option<BalanceFactors>,
+}
+
+/// Cash balances over the whole period.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CashBalanceTotal {
+    /// Average balance.
+    #[serde(default)]
+    pub average_balance: Option<Amount>,
+    /// Balance at the start.
+    #[serde(default)]
+    pub initial_balance: Option<Amount>,
+    /// Balance now.
+    #[serde(default)]
+    pub current_balance: Option<Amount>,
+    /// Available balance now.
+    #[serde(default)]
+    pub available_balance: Option<Amount>,
+    /// How often money comes in (`DAILY`, `WEEKLY`, `MONTHLY`, …).
+    #[serde(default)]
+    pub frequency_of_contributions: Option<String>,
+}
+
+/// Cash balances of one month.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CashBalanceMonth {
+    /// 1 to 12.
+    #[serde(default)]
+    pub month: Option<u32>,
+    /// The year.
+    #[serde(default)]
+    pub year: Option<i32>,
+    /// False for the current month.
+    #[serde(default)]
+    pub is_month_complete: Option<bool>,
+    /// Growth of the balance over the month, as a fraction.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub monthly_growth_rate: Option<Decimal>,
+    /// What came in.
+    #[serde(default)]
+    pub contribution_amount: Option<Amount>,
+    /// Average balance.
+    #[serde(default)]
+    pub average_balance: Option<Amount>,
+    /// Balance at the start of the month.
+    #[serde(default)]
+    pub initial_balance: Option<Amount>,
+}
+
+/// What drives the balance.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct BalanceFactors {
+    /// Average balance over the last 3, 6, 9 and 12 months (`P3M`, …).
+    #[serde(default)]
+    pub periods: Vec<BalancePeriod>,
+    /// Average change of the balance from one month to the next.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub balance_trend_average_month_on_month: Option<Decimal>,
+    /// Balance now.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub current_balance: Option<Decimal>,
+    /// Lean's trend figure.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub balance_trend: Option<Decimal>,
+    /// Money coming in.
+    #[serde(default)]
+    pub inflow_factors: Option<FlowFactors>,
+    /// Money going out.
+    #[serde(default)]
+    pub outflow_factors: Option<FlowFactors>,
+    /// Estimated net cashflow per day.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub daily_net_cashflow_estimate: Option<Decimal>,
+}
+
+/// Average balance over a period.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct BalancePeriod {
+    /// ISO 8601 duration: `P3M`, `P6M`, `P9M`, `P12M`.
+    #[serde(default)]
+    pub period: Option<String>,
+    /// Average balance over it.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub average_balance: Option<Decimal>,
+}
+
+/// How money flows in or out.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FlowFactors {
+    /// Median transaction.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub median_transaction_amount: Option<Decimal>,
+    /// Largest transaction.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub max_transaction_amount: Option<Decimal>,
+    /// Smallest transaction.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub min_transaction_amount: Option<Decimal>,
+    /// Transactions on weekdays.
+    #[serde(default)]
+    pub weekday_transaction_count: Option<u64>,
+    /// Transactions on weekends.
+    #[serde(default)]
+    pub weekend_transaction_count: Option<u64>,
+    /// Average days between transactions.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub average_time: Option<Decimal>,
+    /// Percent of transactions above Lean's threshold.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub percent_greater_than_x: Option<Decimal>,
+    /// Average of the recurring transactions.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub recurring_average: Option<Decimal>,
+    /// Median days between transactions.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub median_days: Option<Decimal>,
+    /// Inflows: percent of them that are salary.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub percent_salary_transaction: Option<Decimal>,
+    /// Outflows: months of unusually high spending.
+    #[serde(default)]
+    pub spike_transactions: Vec<SpendingSpike>,
+}
+
+/// A month of unusually high spending.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SpendingSpike {
+    /// 1 to 12.
+    #[serde(default)]
+    pub month: Option<u32>,
+    /// The year.
+    #[serde(default)]
+    pub year: Option<i32>,
+    /// What was spent.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub amount: Option<Decimal>,
 }

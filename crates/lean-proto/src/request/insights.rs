@@ -134,8 +134,8 @@ insights_endpoint!(
     GetCashflows, Cashflows, "/insights/v2/assets/cashflows", "cashflows"
 );
 insights_endpoint!(
-    /// `GET /insights/v2/assets/balances` (KSA).
-    GetCashBalances, RawInsights, "/insights/v2/assets/balances", "cash-balances"
+    /// `GET /insights/v2/assets/balances` (KSA), typed from Lean's recording.
+    GetCashBalances, crate::model::insights_ksa::CashBalances, "/insights/v2/assets/balances", "cash-balances"
 );
 insights_endpoint!(
     /// `GET /insights/v2/liabilities/credit-obligations` (KSA).

@@ -16,6 +16,64 @@ fn signed(t: &Transaction) -> (NaiveDate, Decimal) {
     (d, amount)
 }
 
+/// A JSON number with the decimal's own digits.
+fn number(d: Decimal) -> serde_json::Value {
+    serde_json::from_str(&d.normalize().to_string()).unwrap_or_default()
+}
+
+/// `part` of `whole`, in percent (2 places).
+fn percent(part: usize, whole: usize) -> Decimal {
+    if whole == 0 {
+        return Decimal::ZERO;
+    }
+    (Decimal::from(part) * Decimal::ONE_HUNDRED / Decimal::from(whole)).round_dp(2)
+}
+
+/// How often money comes in, from inflows per month.
+fn frequency(inflows: usize, months: usize) -> &'static str {
+    match inflows / months.max(1) {
+        0..=1 => "MONTHLY",
+        2..=7 => "WEEKLY",
+        _ => "DAILY",
+    }
+}
+
+/// Lean's inflow or outflow factors of `txs` (amounts positive).
+fn flow_factors(txs: &[&Transaction]) -> serde_json::Value {
+    let mut amounts: Vec<Decimal> = txs.iter().map(|t| t.amount.amount).collect();
+    amounts.sort();
+    let mut dates: Vec<NaiveDate> = txs
+        .iter()
+        .filter_map(|t| t.booking_date_time.map(|b| b.date()))
+        .collect();
+    dates.sort();
+    let mut gaps: Vec<i64> = dates.windows(2).map(|w| (w[1] - w[0]).num_days()).collect();
+    gaps.sort();
+    let weekend = dates
+        .iter()
+        .filter(|d| matches!(d.weekday(), chrono::Weekday::Fri | chrono::Weekday::Sat))
+        .count();
+    let median = |v: &[Decimal]| v.get(v.len() / 2).copied().unwrap_or_default();
+    let average_gap = if gaps.is_empty() {
+        Decimal::ZERO
+    } else {
+        Decimal::from(gaps.iter().sum::<i64>()) / Decimal::from(gaps.len())
+    };
+    let threshold = Decimal::from(1000);
+    let above = amounts.iter().filter(|a| **a > threshold).count();
+    serde_json::json!({
+        "median_transaction_amount": number(median(&amounts).round_dp(2)),
+        "max_transaction_amount": number(amounts.last().copied().unwrap_or_default().round_dp(2)),
+        "min_transaction_amount": number(amounts.first().copied().unwrap_or_default().round_dp(2)),
+        "weekday_transaction_count": dates.len() - weekend,
+        "weekend_transaction_count": weekend,
+        "average_time": number(average_gap.round_dp(2)),
+        "percent_greater_than_x": number(percent(above, amounts.len())),
+        "recurring_average": number(median(&amounts).round_dp(2)),
+        "median_days": gaps.get(gaps.len() / 2).copied().unwrap_or_default(),
+    })
+}
+
 impl World {
     fn all_transactions<'a>(&'a self, e: &'a EntityRec) -> impl Iterator<Item = Transaction> + 'a {
         e.accounts
@@ -405,62 +463,151 @@ impl World {
         }
     }
 
-    /// `GET /insights/v2/assets/balances` (KSA): the current account's balance at the end of
-    /// each month, worked back from today's balance through the transactions.
+    /// `GET /insights/v2/assets/balances` (KSA), in Lean's recorded shape: the current and
+    /// savings accounts' balance month by month (walked back from today's balance), what came
+    /// in, the average balance over the last 3 to 12 months, and how money flows in and out.
     pub fn cash_balances(&self, e: &EntityRec) -> serde_json::Value {
-        let accounts: Vec<serde_json::Value> = e
+        let accounts: Vec<&AccountRec> = e
             .accounts
             .iter()
             .filter(|a| matches!(a.sub_type.as_str(), "CURRENT" | "SAVINGS"))
-            .map(|a| {
-                let current = self.balances(e, a)[0].amount.amount;
-                let mut items: Vec<(NaiveDate, Decimal)> = (0..a.transactions)
-                    .map(|i| signed(&self.transaction(e, a, i)))
-                    .collect();
-                items.sort_by_key(|(d, _)| *d);
-                let months = Self::by_month(&items);
-                // Walk back from today: a month's closing balance is the next month's opening.
-                let mut closing = current;
-                let mut rows = Vec::new();
-                for ((y, m), v) in months.iter().rev() {
-                    let net: Decimal = v.iter().map(|(_, a)| *a).sum();
-                    let opening = closing - net;
-                    let (mut low, mut high, mut running) = (opening, opening, opening);
-                    for (_, a) in v {
-                        running += *a;
-                        low = low.min(running);
-                        high = high.max(running);
-                    }
-                    rows.push(serde_json::json!({
-                        "month": m, "year": y,
-                        "opening_balance": opening.round_dp(2).to_string(),
-                        "closing_balance": closing.round_dp(2).to_string(),
-                        "minimum_balance": low.round_dp(2).to_string(),
-                        "maximum_balance": high.round_dp(2).to_string(),
-                        "is_month_complete": (*y, *m) != (today().year(), today().month()),
-                    }));
-                    closing = opening;
-                }
-                rows.reverse();
-                let mean = if rows.is_empty() {
-                    current
+            .collect();
+        let current: Decimal = accounts
+            .iter()
+            .map(|a| self.balances(e, a)[0].amount.amount)
+            .sum();
+        let txs: Vec<Transaction> = accounts
+            .iter()
+            .flat_map(|a| (0..a.transactions).map(move |i| self.transaction(e, a, i)))
+            .collect();
+        let mut items: Vec<(NaiveDate, Decimal)> = txs.iter().map(signed).collect();
+        items.sort_by_key(|(d, _)| *d);
+        let sar =
+            |d: Decimal| serde_json::json!({"currency": "SAR", "amount": number(d.round_dp(2))});
+        // Walk back from today: a month's closing balance is the next month's opening.
+        let months = Self::by_month(&items);
+        let mut closing = current;
+        let mut rows = Vec::new();
+        for ((y, m), v) in months.iter().rev() {
+            let net: Decimal = v.iter().map(|(_, a)| *a).sum();
+            let opening = closing - net;
+            let credits: Decimal = v
+                .iter()
+                .map(|(_, a)| *a)
+                .filter(|a| *a > Decimal::ZERO)
+                .sum();
+            rows.push((*y, *m, opening, closing, credits));
+            closing = opening;
+        }
+        rows.reverse();
+        let average = |r: &[(i32, u32, Decimal, Decimal, Decimal)]| -> Decimal {
+            if r.is_empty() {
+                return current;
+            }
+            r.iter()
+                .map(|(_, _, o, c, _)| (*o + *c) / Decimal::TWO)
+                .sum::<Decimal>()
+                / Decimal::from(r.len())
+        };
+        let monthly: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(y, m, opening, closing, credits)| {
+                let growth = if opening.is_zero() {
+                    Decimal::ZERO
                 } else {
-                    rows.iter()
-                        .filter_map(|r| r["closing_balance"].as_str()?.parse::<Decimal>().ok())
-                        .sum::<Decimal>()
-                        / Decimal::from(rows.len() as u64)
+                    ((*closing - *opening) / opening.abs()).round_dp(2)
                 };
                 serde_json::json!({
-                    "account_id": a.id.to_string(),
-                    "account_sub_type": a.sub_type.as_str(),
-                    "currency": "SAR",
-                    "current_balance": current.round_dp(2).to_string(),
-                    "average_monthly_closing_balance": mean.round_dp(2).to_string(),
-                    "monthly_balances": rows,
+                    "month": m, "year": y,
+                    "is_month_complete": (*y, *m) != (today().year(), today().month()),
+                    "monthly_growth_rate": number(growth),
+                    "contribution_amount": sar(*credits),
+                    "average_balance": sar((*opening + *closing) / Decimal::TWO),
+                    "initial_balance": sar(*opening),
                 })
             })
             .collect();
-        serde_json::json!({ "entity_id": e.id.to_string(), "accounts": accounts })
+        let initial = rows.first().map_or(current, |r| r.2);
+        let periods: Vec<serde_json::Value> = [3usize, 6, 9, 12]
+            .iter()
+            .map(|n| {
+                let last = &rows[rows.len().saturating_sub(*n)..];
+                serde_json::json!({"period": format!("P{n}M"), "average_balance": number(average(last).round_dp(2))})
+            })
+            .collect();
+        let changes: Vec<Decimal> = rows.iter().map(|(_, _, o, c, _)| *c - *o).collect();
+        let trend = if changes.is_empty() {
+            Decimal::ZERO
+        } else {
+            changes.iter().sum::<Decimal>() / Decimal::from(changes.len())
+        };
+        let growing = changes.iter().filter(|c| **c > Decimal::ZERO).count();
+        let days = items
+            .first()
+            .map_or(1, |(d, _)| (today() - *d).num_days().max(1));
+        let net: Decimal = items.iter().map(|(_, a)| *a).sum();
+        let inflows: Vec<&Transaction> = txs
+            .iter()
+            .filter(|t| t.credit_debit_indicator == Some(CreditDebitIndicator::Credit))
+            .collect();
+        let outflows: Vec<&Transaction> = txs
+            .iter()
+            .filter(|t| t.credit_debit_indicator != Some(CreditDebitIndicator::Credit))
+            .collect();
+        let salaries = inflows
+            .iter()
+            .filter(|t| {
+                t.transaction_information
+                    .as_deref()
+                    .is_some_and(|s| s.contains("Salary"))
+            })
+            .count();
+        let mut inflow = flow_factors(&inflows);
+        inflow["percent_salary_transaction"] = number(percent(salaries, inflows.len()));
+        let mut outflow = flow_factors(&outflows);
+        // The month of the most spending, when it is above the monthly mean (Lean's sample
+        // shows one such spike).
+        let spent: Vec<(i32, u32, Decimal)> = months
+            .iter()
+            .map(|((y, m), v)| {
+                (
+                    *y,
+                    *m,
+                    v.iter()
+                        .map(|(_, a)| -*a)
+                        .filter(|a| *a > Decimal::ZERO)
+                        .sum(),
+                )
+            })
+            .collect();
+        let mean_spent =
+            spent.iter().map(|s| s.2).sum::<Decimal>() / Decimal::from(spent.len().max(1));
+        outflow["spike_transactions"] = spent
+            .iter()
+            .max_by_key(|s| s.2)
+            .filter(|s| s.2 > mean_spent)
+            .map(|(y, m, a)| serde_json::json!({"month": m, "year": y, "amount": number(a.round_dp(2))}))
+            .into_iter()
+            .collect();
+        serde_json::json!({
+            "total": {
+                "average_balance": sar(average(&rows)),
+                "initial_balance": sar(initial),
+                "current_balance": sar(current),
+                "available_balance": sar(current),
+                "frequency_of_contributions": frequency(inflows.len(), rows.len()),
+            },
+            "monthly_totals": monthly,
+            "balance_factors": {
+                "periods": periods,
+                "balance_trend_average_month_on_month": number(trend.round_dp(2)),
+                "current_balance": number(current.round_dp(2)),
+                "balance_trend": growing,
+                "inflow_factors": inflow,
+                "outflow_factors": outflow,
+                "daily_net_cashflow_estimate": number((net / Decimal::from(days)).round_dp(2)),
+            },
+        })
     }
 
     /// `GET /insights/v2/liabilities/credit-obligations` (KSA): the entity's credit
@@ -588,10 +735,6 @@ impl World {
             .collect();
         let amounts: Vec<Decimal> = txs.iter().filter_map(|t| t.amount).collect();
         let (date_variance, amount_variance) = (spread(&days), spread(&amounts));
-        // A JSON number with the decimal's own digits.
-        let number = |d: Decimal| -> serde_json::Value {
-            serde_json::from_str(&d.to_string()).unwrap_or_default()
-        };
         // A register number derived from the name, so the same world always answers the same.
         let cr_number = 1_010_000_000u64
             + employer
