@@ -85,7 +85,9 @@ pub use model::data::{
 pub use model::insights::{Cashflows, Expenses, Income, MatchType, NameVerification, RawInsights};
 pub use model::insights_ksa::{
     BalanceFactors, BalancePeriod, CashBalanceMonth, CashBalanceTotal, CashBalances, Employment,
-    EmploymentDetail, FlowFactors, LocalizedName, ReferenceEmployer, SpendingSpike,
+    EmploymentDetail, FlowFactors, FreelancerAccount, FreelancerCashflow, FreelancerFlows,
+    FreelancerMonth, FreelancerMonthBalance, FreelancerMonthFlows, FreelancerPeriod,
+    FreelancerTotal, LocalizedName, ReferenceEmployer, SpendingSpike,
 };
 pub use model::refresh::{Refresh, RefreshList, RefreshTriggered};
 pub use money::{Amount, Currency};

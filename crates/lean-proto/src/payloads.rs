@@ -5,7 +5,7 @@ use crate::ids::AccountId;
 use crate::model::customer::{CustomerList, Entity, EntityList, EntityPage, TokenResponse};
 use crate::model::data::*;
 use crate::model::insights::*;
-use crate::model::insights_ksa::{CashBalances, Employment};
+use crate::model::insights_ksa::{CashBalances, Employment, FreelancerCashflow};
 use crate::model::refresh::{Refresh, RefreshList, RefreshTriggered};
 use crate::model::v1::*;
 use crate::response::{
@@ -99,7 +99,7 @@ impl<'de, T: Collection> Visitor<'de> for DataSeed<T> {
     }
 }
 
-payload_at!(insights: Income, Expenses, Cashflows, RawInsights, Employment, CashBalances);
+payload_at!(insights: Income, Expenses, Cashflows, RawInsights, Employment, CashBalances, FreelancerCashflow);
 payload_at!(v1: V1Identity, V1Accounts, V1Balance, V1Transactions);
 
 /// Name verification answers in two shapes: Lean's recorded answer (UAE collection, 2025-12)
@@ -153,6 +153,8 @@ pub enum AnyData {
     Employment(Employment),
     /// KSA cash balances (Lean sends no `type`: recognised by `balance_factors`).
     CashBalances(CashBalances),
+    /// `freelancer-cashflow` (KSA).
+    FreelancerCashflow(FreelancerCashflow),
     /// v1 `payload`, kept as JSON.
     V1(Json),
     /// A `type` this SDK does not know: the exact JSON of `data` or `insights`.
@@ -218,6 +220,9 @@ impl Payload for AnyData {
                 Some("income") => AnyData::Income(Income::decode(src)?),
                 Some("expenses") => AnyData::Expenses(Expenses::decode(src)?),
                 Some("employment") => AnyData::Employment(Employment::decode(src)?),
+                Some("freelancer-cashflow") => {
+                    AnyData::FreelancerCashflow(FreelancerCashflow::decode(src)?)
+                }
                 None if insights.get().contains("\"balance_factors\"") => {
                     AnyData::CashBalances(CashBalances::decode(src)?)
                 }

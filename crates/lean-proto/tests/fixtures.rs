@@ -839,3 +839,52 @@ fn ksa_cash_balances_are_typed_from_lean_s_recording() {
     };
     assert!(matches!(any.payload, AnyData::CashBalances(_)));
 }
+
+#[test]
+fn ksa_freelancer_cashflow_is_typed_from_lean_s_recording() {
+    let r = load(
+        &fixtures_root()
+            .join("KSA-insights")
+            .join("insights__freelancer-cashflow__ok__200.json"),
+    );
+    let Outcome::Data(d) = classify::<FreelancerCashflow>(&r.response).unwrap() else {
+        panic!()
+    };
+    let f = d.payload;
+    let holder = f.account_information.unwrap();
+    assert_eq!(
+        holder.account_holder_short_name.as_deref(),
+        Some("Isabel Treutel")
+    );
+    let total = f.total.unwrap();
+    assert_eq!(
+        total
+            .average_monthly_balance_amount
+            .unwrap()
+            .amount
+            .to_string(),
+        "-847352.83",
+        "negative balances kept exactly"
+    );
+    let inflows = total.inflows.unwrap();
+    assert_eq!(inflows.transactions_count, Some(153));
+    assert_eq!(inflows.periods[0].period.as_deref(), Some("P12M"));
+    let first = &f.monthly_totals[0];
+    assert_eq!((first.month, first.year), (Some(5), Some(2025)));
+    assert_eq!(
+        first
+            .inflows
+            .as_ref()
+            .unwrap()
+            .total_amount
+            .as_ref()
+            .unwrap()
+            .amount
+            .to_string(),
+        "4387.21"
+    );
+    let Outcome::Data(any) = classify::<AnyData>(&r.response).unwrap() else {
+        panic!()
+    };
+    assert!(matches!(any.payload, AnyData::FreelancerCashflow(_)));
+}

@@ -548,6 +548,15 @@ fn ksa_insights_are_computed_from_the_accounts() {
         &mut theirs,
     );
     assert_eq!(ours, theirs, "cash balances in Lean's recorded shape");
+    let freelancer = get("/insights/v2/assets/freelancers/cashflows");
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    shape(&freelancer, "", &mut ours);
+    shape(
+        &recorded("insights__freelancer-cashflow__ok__200.json"),
+        "",
+        &mut theirs,
+    );
+    assert_eq!(ours, theirs, "freelancer cashflow in Lean's recorded shape");
     let months = balances["insights"]["monthly_totals"].as_array().unwrap();
     assert!(months.len() >= 12, "a year of months");
     // The last month ends at today's balance: walked back, each month starts where the one

@@ -221,3 +221,134 @@ pub struct SpendingSpike {
     #[serde(default, with = "crate::money::decimal_opt")]
     pub amount: Option<Decimal>,
 }
+
+/// `GET /insights/v2/assets/freelancers/cashflows` → `insights`: a freelancer's account, its
+/// balance, and what came in and went out, in total, over the last 3 to 12 months and month by
+/// month.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FreelancerCashflow {
+    /// Whose account it is.
+    #[serde(default)]
+    pub account_information: Option<FreelancerAccount>,
+    /// Over the whole period.
+    #[serde(default)]
+    pub total: Option<FreelancerTotal>,
+    /// Month by month.
+    #[serde(default)]
+    pub monthly_totals: Vec<FreelancerMonth>,
+}
+
+/// The freelancer's account.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FreelancerAccount {
+    /// The holder's full name.
+    #[serde(default)]
+    pub account_holder_full_name: Option<String>,
+    /// The holder's short name.
+    #[serde(default)]
+    pub account_holder_short_name: Option<String>,
+    /// When the account was opened.
+    #[serde(default)]
+    pub account_opening_date: Option<Timestamp>,
+}
+
+/// A freelancer's cashflow over the whole period.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FreelancerTotal {
+    /// Balance now.
+    #[serde(default)]
+    pub current_balance_amount: Option<Amount>,
+    /// Average monthly balance.
+    #[serde(default)]
+    pub average_monthly_balance_amount: Option<Amount>,
+    /// Money in.
+    #[serde(default)]
+    pub inflows: Option<FreelancerFlows>,
+    /// Money out.
+    #[serde(default)]
+    pub outflows: Option<FreelancerFlows>,
+}
+
+/// Money in or out, in total and over the last 3 to 12 months.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FreelancerFlows {
+    /// In all.
+    #[serde(default)]
+    pub total_amount: Option<Amount>,
+    /// Transactions.
+    #[serde(default)]
+    pub transactions_count: Option<u64>,
+    /// `P12M`, `P9M`, `P6M`, `P3M`.
+    #[serde(default)]
+    pub periods: Vec<FreelancerPeriod>,
+}
+
+/// Money in or out over a period.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FreelancerPeriod {
+    /// ISO 8601 duration.
+    #[serde(default)]
+    pub period: Option<String>,
+    /// In all.
+    #[serde(default)]
+    pub total_amount: Option<Amount>,
+    /// Per month.
+    #[serde(default)]
+    pub average_amount: Option<Amount>,
+}
+
+/// A freelancer's month.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FreelancerMonth {
+    /// 1 to 12.
+    #[serde(default)]
+    pub month: Option<u32>,
+    /// The year.
+    #[serde(default)]
+    pub year: Option<i32>,
+    /// False for the current month.
+    #[serde(default)]
+    pub is_month_complete: Option<bool>,
+    /// The balance.
+    #[serde(default)]
+    pub balance: Option<FreelancerMonthBalance>,
+    /// Money in.
+    #[serde(default)]
+    pub inflows: Option<FreelancerMonthFlows>,
+    /// Money out.
+    #[serde(default)]
+    pub outflows: Option<FreelancerMonthFlows>,
+}
+
+/// A month's balance.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FreelancerMonthBalance {
+    /// At the start of the month.
+    #[serde(default)]
+    pub initial_balance_amount: Option<Amount>,
+    /// Average over the month.
+    #[serde(default)]
+    pub monthly_average_amount: Option<Amount>,
+}
+
+/// A month's money in or out.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FreelancerMonthFlows {
+    /// In all.
+    #[serde(default)]
+    pub total_amount: Option<Amount>,
+    /// The month's average amount (per transaction).
+    #[serde(default)]
+    pub monthly_average_amount: Option<Amount>,
+    /// Transactions.
+    #[serde(default)]
+    pub transactions_count: Option<u64>,
+}

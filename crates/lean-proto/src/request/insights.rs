@@ -153,7 +153,7 @@ insights_endpoint!(
 insights_endpoint!(
     /// `GET /insights/v2/assets/freelancers/cashflows` (KSA; answers `type:
     /// freelancer-cashflow`), the path of Lean's recording (KSA-insights collection).
-    GetFreelancerCashflow, RawInsights, "/insights/v2/assets/freelancers/cashflows", "freelancer-cashflow"
+    GetFreelancerCashflow, crate::model::insights_ksa::FreelancerCashflow, "/insights/v2/assets/freelancers/cashflows", "freelancer-cashflow"
 );
 
 /// `POST /insights/v1/name-verification` with `{entity_id, full_name, async}`: the name you

@@ -758,10 +758,21 @@ impl World {
         })
     }
 
-    /// Freelancer cashflow insights (KSA): business inflows (every credit but salary) and
-    /// outflows per month and over the last 3, 6 and 12 months.
+    /// Freelancer cashflow insights (KSA), in Lean's recorded shape: the holder and the
+    /// account, its balance, and business inflows (every credit but salary) and outflows, in
+    /// total, over the last 12, 9, 6 and 3 months, and month by month (the balance walked back
+    /// from today's).
     pub fn freelancer_cashflow(&self, e: &EntityRec) -> serde_json::Value {
-        let items: Vec<(NaiveDate, Decimal)> = self
+        let accounts: Vec<&AccountRec> = e
+            .accounts
+            .iter()
+            .filter(|a| matches!(a.sub_type.as_str(), "CURRENT" | "SAVINGS"))
+            .collect();
+        let current: Decimal = accounts
+            .iter()
+            .map(|a| self.balances(e, a)[0].amount.amount)
+            .sum();
+        let mut items: Vec<(NaiveDate, Decimal)> = self
             .all_transactions(e)
             .filter(|t| {
                 !t.transaction_information
@@ -770,44 +781,113 @@ impl World {
             })
             .map(|t| signed(&t))
             .collect();
+        items.sort_by_key(|(d, _)| *d);
+        let sar =
+            |d: Decimal| serde_json::json!({"currency": "SAR", "amount": number(d.round_dp(2))});
         let months = Self::by_month(&items);
-        let row = |v: &[(NaiveDate, Decimal)]| {
-            let inflow: Decimal = v
+        // (year, month, opening, closing, inflow, inflow count, outflow, outflow count)
+        let mut rows = Vec::new();
+        let mut closing = current;
+        for ((y, m), v) in months.iter().rev() {
+            let net: Decimal = v.iter().map(|(_, a)| *a).sum();
+            let opening = closing - net;
+            let ins: Vec<Decimal> = v
                 .iter()
-                .filter(|(_, a)| a.is_sign_positive())
                 .map(|(_, a)| *a)
-                .sum();
-            let outflow: Decimal = -v
+                .filter(|a| *a > Decimal::ZERO)
+                .collect();
+            let outs: Vec<Decimal> = v
                 .iter()
-                .filter(|(_, a)| a.is_sign_negative())
-                .map(|(_, a)| *a)
-                .sum::<Decimal>();
-            (inflow, outflow)
+                .map(|(_, a)| -*a)
+                .filter(|a| *a > Decimal::ZERO)
+                .collect();
+            rows.push((
+                *y,
+                *m,
+                opening,
+                closing,
+                ins.iter().sum::<Decimal>(),
+                ins.len(),
+                outs.iter().sum::<Decimal>(),
+                outs.len(),
+            ));
+            closing = opening;
+        }
+        rows.reverse();
+        let per = |total: Decimal, n: usize| {
+            if n == 0 {
+                Decimal::ZERO
+            } else {
+                total / Decimal::from(n)
+            }
         };
-        let monthly: Vec<serde_json::Value> = months
+        let flows = |total: Decimal, n: usize| {
+            serde_json::json!({
+                "monthly_average_amount": sar(per(total, n)),
+                "total_amount": sar(total),
+                "transactions_count": n,
+            })
+        };
+        let monthly: Vec<serde_json::Value> = rows
             .iter()
-            .map(|((y, m), v)| {
-                let (i, o) = row(v);
-                serde_json::json!({"month": m, "year": y, "inflow": i.to_string(), "outflow": o.to_string(), "net": (i - o).to_string()})
+            .map(|(y, m, opening, closing, inflow, ins, outflow, outs)| {
+                serde_json::json!({
+                    "month": m, "year": y,
+                    "is_month_complete": (*y, *m) != (today().year(), today().month()),
+                    "inflows": flows(*inflow, *ins),
+                    "outflows": flows(*outflow, *outs),
+                    "balance": {
+                        "monthly_average_amount": sar((*opening + *closing) / Decimal::TWO),
+                        "initial_balance_amount": sar(*opening),
+                    },
+                })
             })
             .collect();
-        let keys: Vec<_> = months.keys().copied().collect();
-        let periods: Vec<serde_json::Value> = [3usize, 6, 12]
-            .iter()
-            .map(|&n| {
-                let last = &keys[keys.len().saturating_sub(n)..];
-                let all: Vec<(NaiveDate, Decimal)> =
-                    last.iter().flat_map(|k| months[k].iter().copied()).collect();
-                let (i, o) = row(&all);
-                let span = Decimal::from(last.len().max(1) as u64);
-                serde_json::json!({"period": format!("P{n}M"), "average_monthly_inflow": (i / span).round_dp(2).to_string(), "average_monthly_outflow": (o / span).round_dp(2).to_string(), "net": (i - o).to_string()})
-            })
-            .collect();
+        let totals = |inflow: bool| {
+            let pick = |r: &(i32, u32, Decimal, Decimal, Decimal, usize, Decimal, usize)| {
+                if inflow { (r.4, r.5) } else { (r.6, r.7) }
+            };
+            let (total, count) = rows
+                .iter()
+                .map(pick)
+                .fold((Decimal::ZERO, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+            let periods: Vec<serde_json::Value> = [12usize, 9, 6, 3]
+                .iter()
+                .map(|n| {
+                    let last = &rows[rows.len().saturating_sub(*n)..];
+                    let sum: Decimal = last.iter().map(|r| pick(r).0).sum();
+                    serde_json::json!({
+                        "period": format!("P{n}M"),
+                        "total_amount": sar(sum),
+                        "average_amount": sar(per(sum, last.len())),
+                    })
+                })
+                .collect();
+            serde_json::json!({"total_amount": sar(total), "transactions_count": count, "periods": periods})
+        };
+        let average_balance = per(
+            rows.iter().map(|r| (r.2 + r.3) / Decimal::TWO).sum(),
+            rows.len(),
+        );
+        let mut names = e.holder.split_whitespace();
+        let short = match (names.next(), e.holder.split_whitespace().last()) {
+            (Some(first), Some(last)) if first != last => format!("{first} {last}"),
+            _ => e.holder.clone(),
+        };
+        let opened = items.first().map_or_else(today, |(d, _)| *d);
         serde_json::json!({
-            "entity_id": e.id.to_string(),
-            "currency": "SAR",
+            "account_information": {
+                "account_holder_full_name": e.holder,
+                "account_holder_short_name": short,
+                "account_opening_date": format!("{opened}T00:00:00Z"),
+            },
+            "total": {
+                "current_balance_amount": sar(current),
+                "average_monthly_balance_amount": sar(average_balance),
+                "inflows": totals(true),
+                "outflows": totals(false),
+            },
             "monthly_totals": monthly,
-            "periods": periods,
         })
     }
 
