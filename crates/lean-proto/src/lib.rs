@@ -84,10 +84,11 @@ pub use model::data::{
 };
 pub use model::insights::{Cashflows, Expenses, Income, MatchType, NameVerification, RawInsights};
 pub use model::insights_ksa::{
-    BalanceFactors, BalancePeriod, CashBalanceMonth, CashBalanceTotal, CashBalances, Employment,
+    BalanceFactors, BalancePeriod, CardBalances, CashBalanceMonth, CashBalanceTotal, CashBalances,
+    CountedAmount, CreditObligations, CreditObligationsMonth, CreditObligationsTotal, Employment,
     EmploymentDetail, FlowFactors, FreelancerAccount, FreelancerCashflow, FreelancerFlows,
     FreelancerMonth, FreelancerMonthBalance, FreelancerMonthFlows, FreelancerPeriod,
-    FreelancerTotal, LocalizedName, ReferenceEmployer, SpendingSpike,
+    FreelancerTotal, LocalizedName, OptionalAmount, ReferenceEmployer, SpendingSpike,
 };
 pub use model::refresh::{Refresh, RefreshList, RefreshTriggered};
 pub use money::{Amount, Currency};

@@ -5,7 +5,7 @@ use crate::ids::AccountId;
 use crate::model::customer::{CustomerList, Entity, EntityList, EntityPage, TokenResponse};
 use crate::model::data::*;
 use crate::model::insights::*;
-use crate::model::insights_ksa::{CashBalances, Employment, FreelancerCashflow};
+use crate::model::insights_ksa::{CashBalances, CreditObligations, Employment, FreelancerCashflow};
 use crate::model::refresh::{Refresh, RefreshList, RefreshTriggered};
 use crate::model::v1::*;
 use crate::response::{
@@ -99,7 +99,7 @@ impl<'de, T: Collection> Visitor<'de> for DataSeed<T> {
     }
 }
 
-payload_at!(insights: Income, Expenses, Cashflows, RawInsights, Employment, CashBalances, FreelancerCashflow);
+payload_at!(insights: Income, Expenses, Cashflows, RawInsights, Employment, CashBalances, FreelancerCashflow, CreditObligations);
 payload_at!(v1: V1Identity, V1Accounts, V1Balance, V1Transactions);
 
 /// Name verification answers in two shapes: Lean's recorded answer (UAE collection, 2025-12)
@@ -155,6 +155,8 @@ pub enum AnyData {
     CashBalances(CashBalances),
     /// `freelancer-cashflow` (KSA).
     FreelancerCashflow(FreelancerCashflow),
+    /// `credits-obligations` (KSA).
+    CreditObligations(CreditObligations),
     /// v1 `payload`, kept as JSON.
     V1(Json),
     /// A `type` this SDK does not know: the exact JSON of `data` or `insights`.
@@ -220,6 +222,9 @@ impl Payload for AnyData {
                 Some("income") => AnyData::Income(Income::decode(src)?),
                 Some("expenses") => AnyData::Expenses(Expenses::decode(src)?),
                 Some("employment") => AnyData::Employment(Employment::decode(src)?),
+                Some("credits-obligations") => {
+                    AnyData::CreditObligations(CreditObligations::decode(src)?)
+                }
                 Some("freelancer-cashflow") => {
                     AnyData::FreelancerCashflow(FreelancerCashflow::decode(src)?)
                 }

@@ -888,3 +888,29 @@ fn ksa_freelancer_cashflow_is_typed_from_lean_s_recording() {
     };
     assert!(matches!(any.payload, AnyData::FreelancerCashflow(_)));
 }
+
+#[test]
+fn ksa_credit_obligations_are_typed_from_lean_s_recording() {
+    let r = load(
+        &fixtures_root()
+            .join("KSA-insights")
+            .join("insights__credit-obligations__ok__200.json"),
+    );
+    let Outcome::Data(d) = classify::<CreditObligations>(&r.response).unwrap() else {
+        panic!()
+    };
+    let c = d.payload;
+    assert_eq!(c.number_of_credit_cards, Some(0));
+    assert_eq!(c.current_credit_cards_balance.unwrap().amount, None);
+    let total = c.total.unwrap();
+    assert_eq!(total.loan_repayments.unwrap().count, Some(0));
+    // Recorded only as null: kept exactly, typed by nobody's guess.
+    assert!(total.minimum_loan_repayment.is_none());
+    let first = &c.monthly_totals[0];
+    assert_eq!((first.month, first.year), (Some(5), Some(2026)));
+    assert_eq!(first.is_month_complete, Some(false));
+    let Outcome::Data(any) = classify::<AnyData>(&r.response).unwrap() else {
+        panic!()
+    };
+    assert!(matches!(any.payload, AnyData::CreditObligations(_)));
+}

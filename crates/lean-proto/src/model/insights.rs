@@ -2,8 +2,8 @@
 //!
 //! Income, expenses and cashflows are typed from Lean's recorded sandbox responses; the KSA-only
 //! insights are typed in [`super::insights_ksa`] as they are checked against Lean's KSA
-//! recordings (employment, cash balances, freelancer cashflow so far). Credit and non-credit
-//! obligations are still [`RawInsights`]: the exact JSON.
+//! recordings (employment, cash balances, freelancer cashflow, credit obligations so far).
+//! Non-credit obligations are still [`RawInsights`]: the exact JSON.
 
 use super::data::Json;
 use crate::ids::AccountId;
@@ -380,7 +380,7 @@ pub struct Cashflows {
     pub big_payments: Option<Periods<BigPaymentsPeriod>>,
 }
 
-/// An insights payload not typed yet (KSA credit and non-credit obligations): the exact JSON.
+/// An insights payload not typed yet (KSA non-credit obligations): the exact JSON.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct RawInsights(pub Json);

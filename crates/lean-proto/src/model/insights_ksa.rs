@@ -2,6 +2,7 @@
 //! KSA-insights collection). Every field is optional: Lean's samples are one answer each, and
 //! a field it leaves out next time must not fail the call. Amounts are exact.
 
+use crate::model::data::Json;
 use crate::money::Amount;
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
@@ -351,4 +352,147 @@ pub struct FreelancerMonthFlows {
     /// Transactions.
     #[serde(default)]
     pub transactions_count: Option<u64>,
+}
+
+/// `GET /insights/v2/liabilities/credit-obligations` → `insights` (`type:
+/// credits-obligations`): loans and credit cards, in total and month by month.
+///
+/// Lean's only sample is of an account holder with no credit product, so some fields were
+/// recorded only as `null`; their type is not known, and they are kept as the exact JSON
+/// ([`Json`]) rather than guessed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CreditObligations {
+    /// What is owed on credit cards now (`amount` is `null` without a card).
+    #[serde(default)]
+    pub current_credit_cards_balance: Option<OptionalAmount>,
+    /// Credit cards held.
+    #[serde(default)]
+    pub number_of_credit_cards: Option<u64>,
+    /// Over the whole period.
+    #[serde(default)]
+    pub total: Option<CreditObligationsTotal>,
+    /// Month by month.
+    #[serde(default)]
+    pub monthly_totals: Vec<CreditObligationsMonth>,
+}
+
+/// An amount that may be absent (`{"amount": null}`), exact when present.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OptionalAmount {
+    /// ISO 4217 currency.
+    #[serde(default)]
+    pub currency: Option<crate::money::Currency>,
+    /// The amount.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub amount: Option<Decimal>,
+}
+
+/// An amount and how many transactions made it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CountedAmount {
+    /// In all.
+    #[serde(default)]
+    pub amount: Option<Amount>,
+    /// Transactions.
+    #[serde(default)]
+    pub count: Option<u64>,
+}
+
+/// Credit obligations over the whole period.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CreditObligationsTotal {
+    /// Loan repayments made.
+    #[serde(default)]
+    pub loan_repayments: Option<CountedAmount>,
+    /// Loans received.
+    #[serde(default)]
+    pub loan_received: Option<CountedAmount>,
+    /// Credit card repayments made.
+    #[serde(default)]
+    pub credit_cards_repayments: Option<CountedAmount>,
+    /// Credit card spending.
+    #[serde(default)]
+    pub credit_cards_spending: Option<CountedAmount>,
+    /// Smallest loan repayment (recorded only as `null`: exact JSON).
+    #[serde(default)]
+    pub minimum_loan_repayment: Option<Json>,
+    /// Largest loan repayment (recorded only as `null`: exact JSON).
+    #[serde(default)]
+    pub maximum_loan_repayment: Option<Json>,
+    /// Average loan repayment (recorded only as `null`: exact JSON).
+    #[serde(default)]
+    pub average_loan_repayment: Option<Json>,
+    /// Last loan repayment (recorded only as `null`: exact JSON).
+    #[serde(default)]
+    pub last_loan_repayment_date_time: Option<Json>,
+    /// Smallest loan received (recorded only as `null`: exact JSON).
+    #[serde(default)]
+    pub minimum_loan_received: Option<Json>,
+    /// Largest loan received (recorded only as `null`: exact JSON).
+    #[serde(default)]
+    pub maximum_loan_received: Option<Json>,
+    /// Average loan received (recorded only as `null`: exact JSON).
+    #[serde(default)]
+    pub average_loan_received: Option<Json>,
+    /// Last loan received (recorded only as `null`: exact JSON).
+    #[serde(default)]
+    pub last_loan_received_date_time: Option<Json>,
+    /// Credit card balances.
+    #[serde(default)]
+    pub credit_cards_balance: Option<CardBalances>,
+}
+
+/// Credit card balances (recorded only as `null`s: exact JSON each).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CardBalances {
+    /// Average balance.
+    #[serde(default)]
+    pub average_balance: Option<Json>,
+    /// Balance at the start.
+    #[serde(default)]
+    pub initial_balance: Option<Json>,
+    /// Balance now.
+    #[serde(default)]
+    pub current_balance: Option<Json>,
+    /// Available balance now.
+    #[serde(default)]
+    pub available_balance: Option<Json>,
+    /// How often money comes in.
+    #[serde(default)]
+    pub frequency_of_contributions: Option<Json>,
+}
+
+/// Credit obligations of one month.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CreditObligationsMonth {
+    /// 1 to 12.
+    #[serde(default)]
+    pub month: Option<u32>,
+    /// The year.
+    #[serde(default)]
+    pub year: Option<i32>,
+    /// False for the current month.
+    #[serde(default)]
+    pub is_month_complete: Option<bool>,
+    /// Loan repayments made.
+    #[serde(default)]
+    pub loan_repayments: Option<CountedAmount>,
+    /// Loans received.
+    #[serde(default)]
+    pub loan_received: Option<CountedAmount>,
+    /// Credit card repayments made.
+    #[serde(default)]
+    pub credit_cards_repayments: Option<CountedAmount>,
+    /// Credit card spending.
+    #[serde(default)]
+    pub credit_cards_spending: Option<CountedAmount>,
+    /// Credit card balances.
+    #[serde(default)]
+    pub credit_cards_balance: Option<CardBalances>,
 }

@@ -138,8 +138,8 @@ insights_endpoint!(
     GetCashBalances, crate::model::insights_ksa::CashBalances, "/insights/v2/assets/balances", "cash-balances"
 );
 insights_endpoint!(
-    /// `GET /insights/v2/liabilities/credit-obligations` (KSA).
-    GetCreditObligations, RawInsights, "/insights/v2/liabilities/credit-obligations", "credit-obligations"
+    /// `GET /insights/v2/liabilities/credit-obligations` (KSA), typed from Lean's recording.
+    GetCreditObligations, crate::model::insights_ksa::CreditObligations, "/insights/v2/liabilities/credit-obligations", "credit-obligations"
 );
 insights_endpoint!(
     /// `GET /insights/v2/liabilities/non-credit-obligations` (KSA).

@@ -16,6 +16,10 @@ fn signed(t: &Transaction) -> (NaiveDate, Decimal) {
     (d, amount)
 }
 
+/// A credit flow: (date, amount, what), what being 0 a loan repayment, 1 a loan received, 2 a
+/// card repayment, 3 card spending.
+type Flow = (NaiveDate, Decimal, usize);
+
 /// A JSON number with the decimal's own digits.
 fn number(d: Decimal) -> serde_json::Value {
     serde_json::from_str(&d.normalize().to_string()).unwrap_or_default()
@@ -610,47 +614,116 @@ impl World {
         })
     }
 
-    /// `GET /insights/v2/liabilities/credit-obligations` (KSA): the entity's credit
-    /// products (cards, loans, mortgage) with their outstanding balance and what was paid
-    /// into them each month.
+    /// `GET /insights/v2/liabilities/credit-obligations` (KSA), in Lean's recorded shape:
+    /// repayments into loan accounts (mortgage, personal loan) and into credit cards, card
+    /// spending, loans received, in total and month by month, and what the cards owe now.
     pub fn credit_obligations(&self, e: &EntityRec) -> serde_json::Value {
-        let obligations: Vec<serde_json::Value> = e
-            .accounts
+        let is_card = |a: &AccountRec| matches!(a.sub_type.as_str(), "CREDIT" | "CHARGE_CARD");
+        let is_loan = |a: &AccountRec| matches!(a.sub_type.as_str(), "MORTGAGE" | "PERSONAL_LOAN");
+        let mut flows: Vec<Flow> = Vec::new();
+        for a in e.accounts.iter().filter(|a| is_card(a) || is_loan(a)) {
+            for t in (0..a.transactions).map(|i| self.transaction(e, a, i)) {
+                let d = t.booking_date_time.map(|b| b.date()).unwrap_or_else(today);
+                let credit = t.credit_debit_indicator == Some(CreditDebitIndicator::Credit);
+                let what = match (is_card(a), credit) {
+                    (false, true) => 0,
+                    (false, false) => 1,
+                    (true, true) => 2,
+                    (true, false) => 3,
+                };
+                flows.push((d, t.amount.amount, what));
+            }
+        }
+        flows.sort_by_key(|f| f.0);
+        let sar =
+            |d: Decimal| serde_json::json!({"currency": "SAR", "amount": number(d.round_dp(2))});
+        let counted = |fs: &[&Flow], what: usize| {
+            let of: Vec<Decimal> = fs.iter().filter(|f| f.2 == what).map(|f| f.1).collect();
+            serde_json::json!({"amount": sar(of.iter().sum()), "count": of.len()})
+        };
+        let cards: Vec<&AccountRec> = e.accounts.iter().filter(|a| is_card(a)).collect();
+        let owed: Decimal = cards
             .iter()
-            .filter(|a| {
-                matches!(
-                    a.sub_type.as_str(),
-                    "CREDIT" | "MORTGAGE" | "PERSONAL_LOAN" | "CHARGE_CARD"
-                )
+            .map(|a| self.balances(e, a)[0].amount.amount)
+            .sum();
+        let card_balances = || {
+            if cards.is_empty() {
+                // As Lean records it for a holder without a card.
+                return serde_json::json!({
+                    "average_balance": null, "initial_balance": null, "current_balance": null,
+                    "available_balance": null, "frequency_of_contributions": null,
+                });
+            }
+            serde_json::json!({
+                "average_balance": sar(owed), "initial_balance": sar(owed),
+                "current_balance": sar(owed), "available_balance": sar(owed),
+                "frequency_of_contributions": "MONTHLY",
             })
-            .map(|a| {
-                let outstanding = self.balances(e, a)[0].amount.amount;
-                let payments: Vec<(NaiveDate, Decimal)> = (0..a.transactions)
-                    .map(|i| self.transaction(e, a, i))
-                    .filter(|t| t.credit_debit_indicator == Some(CreditDebitIndicator::Credit))
-                    .map(|t| {
-                        (
-                            t.booking_date_time
-                                .map(|b| b.date())
-                                .unwrap_or_else(today),
-                            t.amount.amount,
-                        )
-                    })
-                    .collect();
-                let monthly: Vec<serde_json::Value> = Self::monthly(payments.iter().copied())
-                    .into_iter()
-                    .map(|m| serde_json::json!({"month": m.month, "year": m.year, "amount": m.amount.unwrap_or_default().to_string()}))
-                    .collect();
+        };
+        let all: Vec<&Flow> = flows.iter().collect();
+        let stats = |what: usize| {
+            let of: Vec<&(NaiveDate, Decimal, usize)> =
+                all.iter().copied().filter(|f| f.2 == what).collect();
+            if of.is_empty() {
+                return (
+                    serde_json::Value::Null,
+                    serde_json::Value::Null,
+                    serde_json::Value::Null,
+                    serde_json::Value::Null,
+                );
+            }
+            let min = of.iter().map(|f| f.1).min().unwrap_or_default();
+            let max = of.iter().map(|f| f.1).max().unwrap_or_default();
+            let avg = of.iter().map(|f| f.1).sum::<Decimal>() / Decimal::from(of.len());
+            let last = of.last().map(|f| format!("{}T00:00:00Z", f.0));
+            (sar(min), sar(max), sar(avg), serde_json::json!(last))
+        };
+        let (min_rep, max_rep, avg_rep, last_rep) = stats(0);
+        let (min_rec, max_rec, avg_rec, last_rec) = stats(1);
+        let mut months: BTreeMap<(i32, u32), Vec<&Flow>> = BTreeMap::new();
+        for f in &flows {
+            months.entry((f.0.year(), f.0.month())).or_default().push(f);
+        }
+        // Newest first, as Lean lists them.
+        let monthly: Vec<serde_json::Value> = months
+            .iter()
+            .rev()
+            .map(|((y, m), fs)| {
                 serde_json::json!({
-                    "account_id": a.id.to_string(),
-                    "obligation_type": a.sub_type.as_str(),
-                    "currency": "SAR",
-                    "outstanding_balance": outstanding.round_dp(2).to_string(),
-                    "monthly_payments": monthly,
+                    "month": m, "year": y,
+                    "is_month_complete": (*y, *m) != (today().year(), today().month()),
+                    "loan_repayments": counted(fs, 0),
+                    "loan_received": counted(fs, 1),
+                    "credit_cards_repayments": counted(fs, 2),
+                    "credit_cards_spending": counted(fs, 3),
+                    "credit_cards_balance": card_balances(),
                 })
             })
             .collect();
-        serde_json::json!({ "entity_id": e.id.to_string(), "obligations": obligations })
+        serde_json::json!({
+            "current_credit_cards_balance": if cards.is_empty() {
+                serde_json::json!({"amount": null})
+            } else {
+                sar(owed)
+            },
+            "number_of_credit_cards": cards.len(),
+            "total": {
+                "loan_repayments": counted(&all, 0),
+                "minimum_loan_repayment": min_rep,
+                "maximum_loan_repayment": max_rep,
+                "average_loan_repayment": avg_rep,
+                "last_loan_repayment_date_time": last_rep,
+                "loan_received": counted(&all, 1),
+                "minimum_loan_received": min_rec,
+                "maximum_loan_received": max_rec,
+                "average_loan_received": avg_rec,
+                "last_loan_received_date_time": last_rec,
+                "credit_cards_repayments": counted(&all, 2),
+                "credit_cards_spending": counted(&all, 3),
+                "credit_cards_balance": card_balances(),
+            },
+            "monthly_totals": monthly,
+        })
     }
 
     /// `GET /insights/v2/liabilities/non-credit-obligations` (KSA): recurring payments that
