@@ -181,11 +181,17 @@ pub fn decode(kind: &str, status: u16, body: &[u8]) -> Result<Decoded, String> {
         "employment" => d::<Employment>(&resp, |e| {
             format!("{} employer(s)", e.employment_details.len())
         }),
-        "cash-balances"
-        | "credit-obligations"
-        | "non-credit-obligations"
-        | "freelancer-cashflow" => {
-            d::<RawInsights>(&resp, |r| format!("{} bytes of insights", r.0.get().len()))
+        "cash-balances" => {
+            d::<CashBalances>(&resp, |c| format!("{} month(s)", c.monthly_totals.len()))
+        }
+        "credit-obligations" => {
+            d::<CreditObligations>(&resp, |c| format!("{} month(s)", c.monthly_totals.len()))
+        }
+        "non-credit-obligations" => {
+            d::<NonCreditObligations>(&resp, |n| format!("{} month(s)", n.monthly_totals.len()))
+        }
+        "freelancer-cashflow" => {
+            d::<FreelancerCashflow>(&resp, |f| format!("{} month(s)", f.monthly_totals.len()))
         }
         "verify-name" => d::<NameVerification>(&resp, |n| {
             format!(

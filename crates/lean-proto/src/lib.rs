@@ -88,7 +88,9 @@ pub use model::insights_ksa::{
     CountedAmount, CreditObligations, CreditObligationsMonth, CreditObligationsTotal, Employment,
     EmploymentDetail, FlowFactors, FreelancerAccount, FreelancerCashflow, FreelancerFlows,
     FreelancerMonth, FreelancerMonthBalance, FreelancerMonthFlows, FreelancerPeriod,
-    FreelancerTotal, LocalizedName, OptionalAmount, ReferenceEmployer, SpendingSpike,
+    FreelancerTotal, LocalizedName, NamedMonthAmount, NonCreditMonth, NonCreditObligations,
+    NonCreditTotal, Obligation, ObligationBreakdown, OptionalAmount, ReferenceEmployer,
+    SpendingSpike,
 };
 pub use model::refresh::{Refresh, RefreshList, RefreshTriggered};
 pub use money::{Amount, Currency};

@@ -5,7 +5,9 @@ use crate::ids::AccountId;
 use crate::model::customer::{CustomerList, Entity, EntityList, EntityPage, TokenResponse};
 use crate::model::data::*;
 use crate::model::insights::*;
-use crate::model::insights_ksa::{CashBalances, CreditObligations, Employment, FreelancerCashflow};
+use crate::model::insights_ksa::{
+    CashBalances, CreditObligations, Employment, FreelancerCashflow, NonCreditObligations,
+};
 use crate::model::refresh::{Refresh, RefreshList, RefreshTriggered};
 use crate::model::v1::*;
 use crate::response::{
@@ -99,7 +101,7 @@ impl<'de, T: Collection> Visitor<'de> for DataSeed<T> {
     }
 }
 
-payload_at!(insights: Income, Expenses, Cashflows, RawInsights, Employment, CashBalances, FreelancerCashflow, CreditObligations);
+payload_at!(insights: Income, Expenses, Cashflows, RawInsights, Employment, CashBalances, FreelancerCashflow, CreditObligations, NonCreditObligations);
 payload_at!(v1: V1Identity, V1Accounts, V1Balance, V1Transactions);
 
 /// Name verification answers in two shapes: Lean's recorded answer (UAE collection, 2025-12)
@@ -157,6 +159,8 @@ pub enum AnyData {
     FreelancerCashflow(FreelancerCashflow),
     /// `credits-obligations` (KSA).
     CreditObligations(CreditObligations),
+    /// `non-credits-obligations` (KSA).
+    NonCreditObligations(NonCreditObligations),
     /// v1 `payload`, kept as JSON.
     V1(Json),
     /// A `type` this SDK does not know: the exact JSON of `data` or `insights`.
@@ -222,6 +226,9 @@ impl Payload for AnyData {
                 Some("income") => AnyData::Income(Income::decode(src)?),
                 Some("expenses") => AnyData::Expenses(Expenses::decode(src)?),
                 Some("employment") => AnyData::Employment(Employment::decode(src)?),
+                Some("non-credits-obligations") => {
+                    AnyData::NonCreditObligations(NonCreditObligations::decode(src)?)
+                }
                 Some("credits-obligations") => {
                     AnyData::CreditObligations(CreditObligations::decode(src)?)
                 }

@@ -914,3 +914,36 @@ fn ksa_credit_obligations_are_typed_from_lean_s_recording() {
     };
     assert!(matches!(any.payload, AnyData::CreditObligations(_)));
 }
+
+#[test]
+fn ksa_non_credit_obligations_are_typed_from_lean_s_recording() {
+    let r = load(
+        &fixtures_root()
+            .join("KSA-insights")
+            .join("insights__non-credit-obligations__ok__200.json"),
+    );
+    let Outcome::Data(d) = classify::<NonCreditObligations>(&r.response).unwrap() else {
+        panic!()
+    };
+    let n = d.payload;
+    let total = n.total.unwrap();
+    assert_eq!(total.amount.unwrap().amount.to_string(), "162809.77");
+    assert_eq!(total.count, Some(418));
+    assert_eq!(
+        total.maximum_monthly_amount.unwrap().month.as_deref(),
+        Some("January")
+    );
+    let recurring = &total.breakdown[0];
+    assert_eq!(recurring.by.as_deref(), Some("RECURRING_TRANSACTIONS"));
+    let first = &recurring.breakdowns[0];
+    assert_eq!(first.transaction_name.as_deref(), Some("KOOZ KARAK CAFE"));
+    assert_eq!(
+        first.fraction_of_total_obligations.unwrap().to_string(),
+        "0.01"
+    );
+    assert_eq!(n.monthly_totals[0].count, Some(15));
+    let Outcome::Data(any) = classify::<AnyData>(&r.response).unwrap() else {
+        panic!()
+    };
+    assert!(matches!(any.payload, AnyData::NonCreditObligations(_)));
+}

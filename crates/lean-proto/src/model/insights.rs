@@ -1,9 +1,10 @@
 //! Typed payloads of the v2 insights endpoints (`insights` instead of `data` in the envelope).
 //!
 //! Income, expenses and cashflows are typed from Lean's recorded sandbox responses; the KSA-only
-//! insights are typed in [`super::insights_ksa`] as they are checked against Lean's KSA
-//! recordings (employment, cash balances, freelancer cashflow, credit obligations so far).
-//! Non-credit obligations are still [`RawInsights`]: the exact JSON.
+//! insights (employment, cash balances, freelancer cashflow, credit and non-credit
+//! obligations) from Lean's KSA recordings, in [`super::insights_ksa`]. [`RawInsights`] keeps
+//! the exact JSON of an insight this SDK has no type for (`client.call` with your own
+//! endpoint, `lean decode`).
 
 use super::data::Json;
 use crate::ids::AccountId;
@@ -380,7 +381,7 @@ pub struct Cashflows {
     pub big_payments: Option<Periods<BigPaymentsPeriod>>,
 }
 
-/// An insights payload not typed yet (KSA non-credit obligations): the exact JSON.
+/// An insights payload this SDK has no type for: the exact JSON.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct RawInsights(pub Json);

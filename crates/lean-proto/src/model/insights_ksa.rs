@@ -496,3 +496,125 @@ pub struct CreditObligationsMonth {
     #[serde(default)]
     pub credit_cards_balance: Option<CardBalances>,
 }
+
+/// `GET /insights/v2/liabilities/non-credit-obligations` → `insights` (`type:
+/// non-credits-obligations`): recurring payments that are not credit (rent, services,
+/// subscriptions), in total, per payee and month by month.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct NonCreditObligations {
+    /// Over the whole period, with the breakdown per payee.
+    #[serde(default)]
+    pub total: Option<NonCreditTotal>,
+    /// Month by month, newest first.
+    #[serde(default)]
+    pub monthly_totals: Vec<NonCreditMonth>,
+}
+
+/// Non-credit obligations over the whole period.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct NonCreditTotal {
+    /// In all.
+    #[serde(default)]
+    pub amount: Option<Amount>,
+    /// Payments.
+    #[serde(default)]
+    pub count: Option<u64>,
+    /// The first payment.
+    #[serde(default)]
+    pub first_date_time: Option<Timestamp>,
+    /// The last payment.
+    #[serde(default)]
+    pub last_date_time: Option<Timestamp>,
+    /// Per month, on average.
+    #[serde(default)]
+    pub average_monthly_amount: Option<Amount>,
+    /// Payments per month, on average.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub average_monthly_count: Option<Decimal>,
+    /// The month paid most.
+    #[serde(default)]
+    pub maximum_monthly_amount: Option<NamedMonthAmount>,
+    /// The month paid least.
+    #[serde(default)]
+    pub minimum_monthly_amount: Option<NamedMonthAmount>,
+    /// Per payee, grouped by how they were found (`RECURRING_TRANSACTIONS`, …).
+    #[serde(default)]
+    pub breakdown: Vec<ObligationBreakdown>,
+}
+
+/// An amount in a named month (`January`, …, as Lean writes it).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct NamedMonthAmount {
+    /// The month's English name.
+    #[serde(default)]
+    pub month: Option<String>,
+    /// The amount.
+    #[serde(default)]
+    pub amount: Option<Amount>,
+}
+
+/// Obligations found one way.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ObligationBreakdown {
+    /// How: `RECURRING_TRANSACTIONS`, …
+    #[serde(default)]
+    pub by: Option<String>,
+    /// One per payee.
+    #[serde(default)]
+    pub breakdowns: Vec<Obligation>,
+}
+
+/// Payments to one payee.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Obligation {
+    /// The payee, as the bank names the transactions.
+    #[serde(default)]
+    pub transaction_name: Option<String>,
+    /// In all.
+    #[serde(default)]
+    pub amount: Option<Amount>,
+    /// Payments.
+    #[serde(default)]
+    pub count: Option<u64>,
+    /// Its share of all obligations (0 to 1).
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub fraction_of_total_obligations: Option<Decimal>,
+    /// Per month, on average.
+    #[serde(default)]
+    pub average_monthly_amount: Option<Amount>,
+    /// Payments per month, on average.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub average_monthly_count: Option<Decimal>,
+    /// The month paid most.
+    #[serde(default)]
+    pub maximum_monthly_amount: Option<NamedMonthAmount>,
+    /// The month paid least.
+    #[serde(default)]
+    pub minimum_monthly_amount: Option<NamedMonthAmount>,
+}
+
+/// Non-credit obligations of one month.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct NonCreditMonth {
+    /// 1 to 12.
+    #[serde(default)]
+    pub month: Option<u32>,
+    /// The year.
+    #[serde(default)]
+    pub year: Option<i32>,
+    /// False for the current month.
+    #[serde(default)]
+    pub is_month_complete: Option<bool>,
+    /// In all.
+    #[serde(default)]
+    pub amount: Option<Amount>,
+    /// Payments.
+    #[serde(default)]
+    pub count: Option<u64>,
+}

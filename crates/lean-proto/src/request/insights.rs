@@ -142,8 +142,8 @@ insights_endpoint!(
     GetCreditObligations, crate::model::insights_ksa::CreditObligations, "/insights/v2/liabilities/credit-obligations", "credit-obligations"
 );
 insights_endpoint!(
-    /// `GET /insights/v2/liabilities/non-credit-obligations` (KSA).
-    GetNonCreditObligations, RawInsights, "/insights/v2/liabilities/non-credit-obligations", "non-credit-obligations"
+    /// `GET /insights/v2/liabilities/non-credit-obligations` (KSA), typed from Lean's recording.
+    GetNonCreditObligations, crate::model::insights_ksa::NonCreditObligations, "/insights/v2/liabilities/non-credit-obligations", "non-credit-obligations"
 );
 insights_endpoint!(
     /// `GET /insights/v2/income/employment` (KSA), typed from Lean's recording.

@@ -16,7 +16,7 @@ pub(crate) use crate::model::customer::{
     BankList, Customer, CustomerList, Deleted, Entity, EntityList, EntityPage, TokenResponse,
 };
 pub(crate) use crate::model::data::*;
-pub(crate) use crate::model::insights::{Cashflows, Expenses, Income, RawInsights};
+pub(crate) use crate::model::insights::{Cashflows, Expenses, Income};
 pub(crate) use crate::model::refresh::{Refresh, RefreshList, RefreshTriggered};
 pub(crate) use crate::model::v1::{V1Accounts, V1Balance, V1Identity, V1Transactions};
 pub(crate) use crate::payloads::AnyData;

@@ -16,6 +16,9 @@ fn signed(t: &Transaction) -> (NaiveDate, Decimal) {
     (d, amount)
 }
 
+/// (year, month).
+type YearMonth = (i32, u32);
+
 /// A credit flow: (date, amount, what), what being 0 a loan repayment, 1 a loan received, 2 a
 /// card repayment, 3 card spending.
 type Flow = (NaiveDate, Decimal, usize);
@@ -726,8 +729,9 @@ impl World {
         })
     }
 
-    /// `GET /insights/v2/liabilities/non-credit-obligations` (KSA): recurring payments that
-    /// are not credit (rent and services), per merchant, months by name as Lean writes them.
+    /// `GET /insights/v2/liabilities/non-credit-obligations` (KSA), in Lean's recorded shape:
+    /// recurring payments that are not credit (rent and services), in total, per payee (found
+    /// as recurring transactions) and month by month, months named as Lean writes them.
     pub fn non_credit_obligations(&self, e: &EntityRec) -> serde_json::Value {
         let mut by: BTreeMap<String, Vec<(NaiveDate, Decimal)>> = BTreeMap::new();
         for t in self
@@ -747,28 +751,97 @@ impl World {
                 by.entry(merchant).or_default().push((d, t.amount.amount));
             }
         }
-        let obligations: Vec<serde_json::Value> = by
-            .into_iter()
-            .map(|(merchant, mut items)| {
-                items.sort_by_key(|(d, _)| *d);
-                let monthly: Vec<serde_json::Value> = Self::monthly(items.iter().copied())
-                    .into_iter()
-                    .map(|m| {
-                        let name = NaiveDate::from_ymd_opt(m.year, u32::from(m.month), 1)
-                            .map(|d| d.format("%B").to_string())
-                            .unwrap_or_default();
-                        serde_json::json!({"month": name, "year": m.year, "amount": m.amount.unwrap_or_default().to_string(), "count": m.count})
-                    })
-                    .collect();
+        let sar =
+            |d: Decimal| serde_json::json!({"currency": "SAR", "amount": number(d.round_dp(2))});
+        let name = |y: i32, m: u32| {
+            NaiveDate::from_ymd_opt(y, m, 1)
+                .map(|d| d.format("%B").to_string())
+                .unwrap_or_default()
+        };
+        let per_month = |items: &[(NaiveDate, Decimal)]| {
+            let mut months: BTreeMap<(i32, u32), (Decimal, usize)> = BTreeMap::new();
+            for (d, a) in items {
+                let m = months.entry((d.year(), d.month())).or_default();
+                m.0 += *a;
+                m.1 += 1;
+            }
+            months
+        };
+        // Average, maximum and minimum month of `items`.
+        let stats = |items: &[(NaiveDate, Decimal)]| {
+            let months = per_month(items);
+            let n = Decimal::from(months.len().max(1));
+            let total: Decimal = items.iter().map(|(_, a)| *a).sum();
+            let max = months.iter().max_by_key(|(_, v)| v.0);
+            let min = months.iter().min_by_key(|(_, v)| v.0);
+            let month = |m: Option<(&YearMonth, &(Decimal, usize))>| match m {
+                Some(((y, m), v)) => serde_json::json!({"month": name(*y, *m), "amount": sar(v.0)}),
+                None => serde_json::json!({"month": null, "amount": sar(Decimal::ZERO)}),
+            };
+            (
+                sar(total / n),
+                number((Decimal::from(items.len()) / n).round_dp(0)),
+                month(max),
+                month(min),
+            )
+        };
+        let all: Vec<(NaiveDate, Decimal)> = {
+            let mut v: Vec<_> = by.values().flatten().copied().collect();
+            v.sort_by_key(|(d, _)| *d);
+            v
+        };
+        let grand: Decimal = all.iter().map(|(_, a)| *a).sum();
+        let breakdowns: Vec<serde_json::Value> = by
+            .iter()
+            .map(|(merchant, items)| {
+                let total: Decimal = items.iter().map(|(_, a)| *a).sum();
+                let (average, count, max, min) = stats(items);
+                let fraction = if grand.is_zero() {
+                    Decimal::ZERO
+                } else {
+                    (total / grand).round_dp(2)
+                };
                 serde_json::json!({
-                    "category": "RENT_AND_SERVICES",
-                    "merchant_name": merchant,
-                    "currency": "SAR",
-                    "monthly_amounts": monthly,
+                    "transaction_name": merchant,
+                    "amount": sar(total),
+                    "count": items.len(),
+                    "fraction_of_total_obligations": number(fraction),
+                    "average_monthly_amount": average,
+                    "average_monthly_count": count,
+                    "maximum_monthly_amount": max,
+                    "minimum_monthly_amount": min,
                 })
             })
             .collect();
-        serde_json::json!({ "entity_id": e.id.to_string(), "obligations": obligations })
+        let (average, count, max, min) = stats(&all);
+        let day = |d: Option<&(NaiveDate, Decimal)>| d.map(|(d, _)| format!("{d}T00:00:00Z"));
+        // Newest first, as Lean lists them.
+        let monthly: Vec<serde_json::Value> = per_month(&all)
+            .iter()
+            .rev()
+            .map(|((y, m), (amount, n))| {
+                serde_json::json!({
+                    "month": m, "year": y,
+                    "is_month_complete": (*y, *m) != (today().year(), today().month()),
+                    "amount": sar(*amount),
+                    "count": n,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "total": {
+                "amount": sar(grand),
+                "count": all.len(),
+                "first_date_time": day(all.first()),
+                "last_date_time": day(all.last()),
+                "average_monthly_amount": average,
+                "average_monthly_count": count,
+                "maximum_monthly_amount": max,
+                "minimum_monthly_amount": min,
+                "breakdown": [{"by": "RECURRING_TRANSACTIONS", "breakdowns": breakdowns}],
+            },
+            "monthly_totals": monthly,
+        })
     }
 
     /// `GET /insights/v2/income/employment` (KSA): the employer and salary seen in the
