@@ -181,7 +181,8 @@ impl From<TlsError> for Error {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Submitted<P> {
-    /// Lean answered PENDING: persist this handle and `resume` (or `resume_items`) later.
+    /// Lean answered PENDING: persist this handle and `resume` it later (`.items()` for every
+    /// page of a collection).
     Pending(crate::pending::PendingHandle),
     /// The endpoint answered with data straight away.
     Data(CallData<P>),

@@ -11,7 +11,7 @@ use crate::request::GetResults;
 use serde::{Deserialize, Serialize};
 
 /// A submitted request's ticket: persist it (it is serde-serialisable; JSON below) and hand it
-/// to `resume` or `resume_items` later, perhaps after a restart.
+/// to `resume` later (`.items()` for every page of a collection), perhaps after a restart.
 ///
 /// ```
 /// use lean_proto::{pending::PendingHandle, ApiGeneration, ResultsId};
