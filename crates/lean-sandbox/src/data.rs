@@ -598,13 +598,21 @@ pub async fn income(
         authenticate(&inner, &headers, Caller::V2)?;
         let b = json_body(&body)?;
         let e = body_entity(&inner, &b)?;
-        if let Some(d) = body_str(&b, "start_date") {
-            chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-                .map_err(|_| bad_param("start_date", &d))?;
-        }
+        let start = match body_str(&b, "start_date") {
+            Some(d) => Some(
+                chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                    .map_err(|_| bad_param("start_date", &d))?,
+            ),
+            None => None,
+        };
+        let key = format!("income:{}:{start:?}", e.id);
+        let e = match start {
+            Some(d) => std::sync::Arc::new(e.since(d)),
+            None => e,
+        };
         let ask = Ask {
             route: "income",
-            key: format!("income:{}", e.id),
+            key,
             spec: Spec::Income(e),
             asynchronous: flag(&q, "async")?,
             page: 0,
@@ -625,8 +633,13 @@ pub async fn insights(
     let go = async {
         authenticate(&inner, &headers, Caller::V2)?;
         let e = entity(&inner, q.get("entity_id"))?;
-        date(&q, "start_date")?;
-        let key = format!("{}:{}", uri.path(), e.id);
+        // Insights over the transactions from `start_date` on, as Lean computes them.
+        let start = date(&q, "start_date")?;
+        let key = format!("{}:{}:{start:?}", uri.path(), e.id);
+        let e = match start {
+            Some(d) => std::sync::Arc::new(e.since(d)),
+            None => e,
+        };
         let (route, spec): (&'static str, Spec) = match uri.path() {
             "/insights/v2/expenses" => ("expenses", Spec::Expenses(e)),
             "/insights/v2/assets/cashflows" => ("cashflows", Spec::Cashflows(e)),

@@ -777,3 +777,49 @@ fn same_shape_where_lean_had_values(
         "{what}: field paths and JSON types as Lean records them"
     );
 }
+
+#[test]
+fn insights_are_computed_from_start_date_on() {
+    let sandbox = Sandbox::start(fast()).unwrap();
+    let h = Http::new(&sandbox);
+    let bearer = format!("Bearer {}", h.token("api"));
+    let auth = ("authorization", bearer.as_str());
+    let e = sandbox.entities()[0].to_string();
+    // The emulator's "today" is fixed: two months before it.
+    let since = (lean_sandbox::world::today() - chrono::Duration::days(62)).to_string();
+    let months = |path: &str, start: Option<&str>| {
+        let q = start.map_or(String::new(), |d| format!("&start_date={d}"));
+        let r = h.send("GET", &format!("{path}?entity_id={e}{q}"), &[auth], None);
+        assert_eq!(r.status, 200, "{}", r.json);
+        r.json["insights"]["monthly_totals"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    for path in [
+        "/insights/v2/assets/balances",
+        "/insights/v2/assets/freelancers/cashflows",
+        "/insights/v2/liabilities/non-credit-obligations",
+    ] {
+        let (all, recent) = (months(path, None), months(path, Some(&since)));
+        assert!(all >= 12, "{path}: {all} months in all");
+        assert!(
+            (1..=3).contains(&recent),
+            "{path}: {recent} months since {since}"
+        );
+    }
+    // Income takes it in its JSON body.
+    let salaries = |start: Option<&str>| {
+        let mut body = json!({ "entity_id": e });
+        if let Some(d) = start {
+            body["start_date"] = json!(d);
+        }
+        let r = h.send("POST", "/insights/v2/income", &[auth], Some(body));
+        assert_eq!(r.status, 200, "{}", r.json);
+        r.json["insights"]["salary"]["transactions"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert!(salaries(Some(&since)) < salaries(None));
+}

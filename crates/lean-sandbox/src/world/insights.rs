@@ -82,10 +82,22 @@ fn flow_factors(txs: &[&Transaction]) -> serde_json::Value {
 }
 
 impl World {
+    /// Every transaction of `e` inside its insights window (`start_date`).
     fn all_transactions<'a>(&'a self, e: &'a EntityRec) -> impl Iterator<Item = Transaction> + 'a {
         e.accounts
             .iter()
-            .flat_map(move |a| (0..a.transactions).map(move |i| self.transaction(e, a, i)))
+            .flat_map(move |a| self.account_transactions(e, a))
+    }
+
+    /// The transactions of one account of `e` inside its insights window.
+    fn account_transactions<'a>(
+        &'a self,
+        e: &'a EntityRec,
+        a: &'a AccountRec,
+    ) -> impl Iterator<Item = Transaction> + 'a {
+        (0..a.transactions)
+            .map(move |i| self.transaction(e, a, i))
+            .filter(|t| e.in_window(t.booking_date_time.map(|b| b.date()).unwrap_or_else(today)))
     }
 
     /// `POST /insights/v2/income`, computed from the transactions.
@@ -485,7 +497,7 @@ impl World {
             .sum();
         let txs: Vec<Transaction> = accounts
             .iter()
-            .flat_map(|a| (0..a.transactions).map(move |i| self.transaction(e, a, i)))
+            .flat_map(|a| self.account_transactions(e, a))
             .collect();
         let mut items: Vec<(NaiveDate, Decimal)> = txs.iter().map(signed).collect();
         items.sort_by_key(|(d, _)| *d);
@@ -625,7 +637,7 @@ impl World {
         let is_loan = |a: &AccountRec| matches!(a.sub_type.as_str(), "MORTGAGE" | "PERSONAL_LOAN");
         let mut flows: Vec<Flow> = Vec::new();
         for a in e.accounts.iter().filter(|a| is_card(a) || is_loan(a)) {
-            for t in (0..a.transactions).map(|i| self.transaction(e, a, i)) {
+            for t in self.account_transactions(e, a) {
                 let d = t.booking_date_time.map(|b| b.date()).unwrap_or_else(today);
                 let credit = t.credit_debit_indicator == Some(CreditDebitIndicator::Credit);
                 let what = match (is_card(a), credit) {

@@ -79,6 +79,24 @@ pub struct EntityRec {
     pub created: NaiveDate,
     /// Accounts.
     pub accounts: Vec<AccountRec>,
+    /// Insights read only transactions booked on or after this day (the request's
+    /// `start_date`); `None`, all of them.
+    pub since: Option<NaiveDate>,
+}
+
+impl EntityRec {
+    /// The same entity, its insights computed from `start_date` on.
+    pub fn since(&self, start_date: NaiveDate) -> EntityRec {
+        EntityRec {
+            since: Some(start_date),
+            ..self.clone()
+        }
+    }
+
+    /// Whether a transaction booked on `day` is inside the insights' window.
+    pub fn in_window(&self, day: NaiveDate) -> bool {
+        self.since.is_none_or(|since| day >= since)
+    }
 }
 
 /// The generated bank.
@@ -212,6 +230,7 @@ impl World {
             bank_identifier: bank_identifier.into(),
             created: today(),
             accounts,
+            since: None,
         }
     }
 
