@@ -44,6 +44,9 @@ pub struct SandboxArgs {
     /// Transactions of the first account of each entity (up to 100,000 and more).
     #[arg(long, default_value_t = 293)]
     pub transactions: usize,
+    /// Customers seeded, one entity each (a larger world for load and paging tests).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub entities: u64,
     /// Share of data requests answered with HTTP 500.
     #[arg(long, default_value_t = 0.0)]
     pub fault_5xx: f64,
@@ -105,6 +108,7 @@ impl SandboxArgs {
             time_scale: self.time_scale,
             token_lifetime: self.token_lifetime,
             transactions: self.transactions,
+            entities: usize::try_from(self.entities).unwrap_or(usize::MAX),
             faults,
             ..SandboxConfig::default()
         }

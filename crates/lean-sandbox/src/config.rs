@@ -47,6 +47,8 @@ pub struct SandboxConfig {
     pub token_lifetime: Duration,
     /// Transactions of the first account of each entity (others get fewer).
     pub transactions: usize,
+    /// Customers seeded, one entity each (default 2; at least 1), for larger worlds.
+    pub entities: usize,
     /// Faults active from the start.
     pub faults: Vec<FaultRule>,
     /// How long a client may take to send a request's headers, and then its body (real time).
@@ -71,6 +73,7 @@ impl Default for SandboxConfig {
             time_scale: 1.0,
             token_lifetime: Duration::from_secs(3600),
             transactions: 293,
+            entities: 2,
             faults: Vec::new(),
             read_timeout: Duration::from_secs(10),
         }

@@ -162,7 +162,7 @@ impl Mutable {
 
 impl Inner {
     pub(crate) fn new(config: SandboxConfig) -> Arc<Self> {
-        let world = World::generate(config.seed, config.transactions);
+        let world = World::generate(config.seed, config.transactions, config.entities);
         let directory = Directory {
             customers: world.customers.clone(),
             entities: world.entities.iter().cloned().map(Arc::new).collect(),

@@ -823,3 +823,31 @@ fn insights_are_computed_from_start_date_on() {
     };
     assert!(salaries(Some(&since)) < salaries(None));
 }
+
+#[test]
+fn a_larger_world_on_request() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        entities: 250,
+        ..fast()
+    })
+    .unwrap();
+    assert_eq!(sandbox.customers().len(), 250);
+    let entities = sandbox.entities();
+    assert_eq!(entities.len(), 250);
+    let mut ids: Vec<String> = entities.iter().map(|e| e.to_string()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 250, "each entity its own id");
+    // The last one is as real as the first: its accounts are served.
+    let h = Http::new(&sandbox);
+    let bearer = format!("Bearer {}", h.token("api"));
+    let last = entities.last().unwrap();
+    let r = h.send(
+        "GET",
+        &format!("/data/v2/accounts?entity_id={last}"),
+        &[("authorization", bearer.as_str())],
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert!(!r.json["data"]["accounts"].as_array().unwrap().is_empty());
+}

@@ -150,13 +150,14 @@ pub(crate) const MERCHANTS: [(&str, &str, &str); 6] = [
 ];
 
 impl World {
-    /// Two customers with one entity each; the first account of each entity has
-    /// `transactions` transactions.
-    pub fn generate(seed: u64, transactions: usize) -> World {
+    /// `entities` customers (at least 1) with one entity each; the first account of each
+    /// entity has `transactions` transactions.
+    pub fn generate(seed: u64, transactions: usize, entities: usize) -> World {
         let mut rng = Rng::new(seed);
         let mut customers = Vec::new();
+        let count = entities.max(1);
         let mut entities = Vec::new();
-        for c in 0..2 {
+        for c in 0..count {
             let customer_id = CustomerId::parse(&uuid(&mut rng)).unwrap_or_else(|_| unreachable!());
             customers.push({
                 let mut v = Customer::default();
