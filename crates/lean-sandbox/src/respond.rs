@@ -75,7 +75,7 @@ pub fn bad_param(field: &str, value: &str) -> Response {
     error(
         StatusCode::BAD_REQUEST,
         "INVALID_PARAMETERS",
-        &format!("{BAD_PARAMS}, field: {field}, value: {value}"),
+        &format!("{BAD_PARAMS}, field: {field}, value: {value}."),
         None,
     )
 }
@@ -111,7 +111,7 @@ pub fn unknown_entity() -> Response {
     error(
         StatusCode::NOT_FOUND,
         "UNKNOWN_ENTITY",
-        "The entity_id provided did not match any entity.",
+        "The entity_id provided did not match an account in our records.",
         None,
     )
 }
@@ -135,7 +135,7 @@ pub async fn fault_response(fault: Option<&FaultKind>) -> Option<Response> {
         FaultKind::ServerError { status } => Some(error(
             StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             "INTERNAL_SERVER_ERROR",
-            "Something has gone wrong. If you continue to see this error, please contact Lean.",
+            "Something has gone wrong. If you continue to see this error, please get in touch with Lean.",
             None,
         )),
         FaultKind::RateLimited { retry_after } => {
@@ -223,7 +223,7 @@ pub fn account(e: &Ent, raw: &str) -> Result<usize, Response> {
         error(
             StatusCode::NOT_FOUND,
             "UNKNOWN_ACCOUNT",
-            "The account_id provided does not match any account of the entity.",
+            "The account_id provided does not match an account with the entity_id provided.",
             None,
         )
     })

@@ -851,3 +851,73 @@ fn a_larger_world_on_request() {
     assert_eq!(r.status, 200, "{}", r.json);
     assert!(!r.json["data"]["accounts"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn errors_are_worded_as_lean_words_them() {
+    let sandbox = Sandbox::start(fast()).unwrap();
+    let h = Http::new(&sandbox);
+    let bearer = format!("Bearer {}", h.token("api"));
+    let auth = ("authorization", bearer.as_str());
+    let e = sandbox.entities()[0].to_string();
+    let a = sandbox.accounts(&sandbox.entities()[0])[0].to_string();
+    let nobody = "00000000-0000-4000-8000-000000000000";
+    let message = |r: &Reply| r.json["message"].as_str().unwrap_or_default().to_owned();
+    let lean = |name: &str| recorded(name)["message"].as_str().unwrap().to_owned();
+
+    let unknown_entity = h.send(
+        "GET",
+        &format!("/data/v2/accounts?entity_id={nobody}"),
+        &[auth],
+        None,
+    );
+    assert_eq!(
+        message(&unknown_entity),
+        lean("data__raw-data-v2-accounts-get-accounts-get-accounts__entity-not-found__404.json")
+    );
+    let unknown_account = h.send(
+        "GET",
+        &format!("/data/v2/accounts/{nobody}/balances?entity_id={e}"),
+        &[auth],
+        None,
+    );
+    assert_eq!(
+        message(&unknown_account),
+        lean(
+            "data__raw-data-v2-accounts-account-id-balances-get-balances__account-or-entity-not-found__404.json"
+        )
+    );
+    // Lean names the field and the value it refused, and ends with a full stop.
+    let bad = h.send(
+        "GET",
+        &format!("/data/v2/accounts/{a}/balances?entity_id={e}&page=-1"),
+        &[auth],
+        None,
+    );
+    let recorded_bad =
+        lean("data__raw-data-v2-accounts-account-id-balances-get-balances__bad-request__400.json");
+    let prefix = recorded_bad.split(", field: ").next().unwrap();
+    assert!(
+        message(&bad).starts_with(&format!("{prefix}, field: page, value: -1")),
+        "{}",
+        message(&bad)
+    );
+    assert!(message(&bad).ends_with('.'), "{}", message(&bad));
+    sandbox.add_fault(FaultRule::next(
+        "balances",
+        FaultKind::ServerError { status: 500 },
+        1,
+    ));
+    let failed = h.send(
+        "GET",
+        &format!("/data/v2/accounts/{a}/balances?entity_id={e}"),
+        &[auth],
+        None,
+    );
+    assert_eq!(failed.status, 500);
+    assert_eq!(
+        message(&failed),
+        lean(
+            "data__raw-data-v2-accounts-account-id-balances-get-balances__internal-server-error__500.json"
+        )
+    );
+}
