@@ -482,19 +482,25 @@ impl World {
         }
     }
 
-    /// `GET /insights/v2/assets/balances` (KSA), in Lean's recorded shape: the current and
-    /// savings accounts' balance month by month (walked back from today's balance), what came
-    /// in, the average balance over the last 3 to 12 months, and how money flows in and out.
-    pub fn cash_balances(&self, e: &EntityRec) -> serde_json::Value {
+    /// The current and savings accounts of `e`, and what they hold together today.
+    fn cash_accounts<'a>(&self, e: &'a EntityRec) -> (Vec<&'a AccountRec>, Decimal) {
         let accounts: Vec<&AccountRec> = e
             .accounts
             .iter()
             .filter(|a| matches!(a.sub_type.as_str(), "CURRENT" | "SAVINGS"))
             .collect();
-        let current: Decimal = accounts
+        let current = accounts
             .iter()
             .map(|a| self.balances(e, a)[0].amount.amount)
             .sum();
+        (accounts, current)
+    }
+
+    /// `GET /insights/v2/assets/balances` (KSA), in Lean's recorded shape: the current and
+    /// savings accounts' balance month by month (walked back from today's balance), what came
+    /// in, the average balance over the last 3 to 12 months, and how money flows in and out.
+    pub fn cash_balances(&self, e: &EntityRec) -> serde_json::Value {
+        let (accounts, current) = self.cash_accounts(e);
         let txs: Vec<Transaction> = accounts
             .iter()
             .flat_map(|a| self.account_transactions(e, a))
@@ -921,15 +927,7 @@ impl World {
     /// total, over the last 12, 9, 6 and 3 months, and month by month (the balance walked back
     /// from today's).
     pub fn freelancer_cashflow(&self, e: &EntityRec) -> serde_json::Value {
-        let accounts: Vec<&AccountRec> = e
-            .accounts
-            .iter()
-            .filter(|a| matches!(a.sub_type.as_str(), "CURRENT" | "SAVINGS"))
-            .collect();
-        let current: Decimal = accounts
-            .iter()
-            .map(|a| self.balances(e, a)[0].amount.amount)
-            .sum();
+        let (_, current) = self.cash_accounts(e);
         let mut items: Vec<(NaiveDate, Decimal)> = self
             .all_transactions(e)
             .filter(|t| {
