@@ -126,12 +126,12 @@ impl Connect for Ureq {
             .timeout_connect(Some(options.connect_timeout))
             .tls_config(tls.build())
             .build();
-        let agent =
-            ureq::Agent::with_parts(config, DefaultConnector::default(), LiteralFirst::default());
-        Ok(Ureq {
-            agent,
-            max_body: options.max_body,
-        })
+        let agent = ureq::Agent::with_parts(
+            config,
+            DefaultConnector::default(),
+            LiteralFirst::<DefaultResolver>::default(),
+        );
+        Self::from_http_client(agent, options)
     }
 
     fn clock(&self) -> Clock {
@@ -167,7 +167,7 @@ impl BlockingTransport for Ureq {
 /// request, 40-50 µs each). An IP-literal host needs no lookup at all; a name is resolved by
 /// `R` (ureq's own resolver) once and its addresses kept for [`RESOLVED_FOR`], so a busy client
 /// starts one resolver thread per host per half minute instead of one per request.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct LiteralFirst<R = DefaultResolver> {
     resolver: R,
     cache: std::sync::Mutex<Resolved>,
@@ -179,15 +179,6 @@ type Resolved =
 
 /// How long resolved addresses are reused (well under the TTLs Lean's hosts are served with).
 const RESOLVED_FOR: Duration = Duration::from_secs(30);
-
-impl Default for LiteralFirst {
-    fn default() -> Self {
-        LiteralFirst {
-            resolver: DefaultResolver::default(),
-            cache: Default::default(),
-        }
-    }
-}
 
 impl<R: Resolver> Resolver for LiteralFirst<R> {
     fn resolve(
@@ -308,10 +299,7 @@ mod tests {
 
     #[test]
     fn names_are_looked_up_once_per_half_minute_and_literals_never() {
-        let r = LiteralFirst {
-            resolver: Counting::default(),
-            cache: Default::default(),
-        };
+        let r = LiteralFirst::<Counting>::default();
         for _ in 0..100 {
             assert_eq!(
                 resolve(&r, "https://api2.leantech.me/data/v2/accounts").len(),
