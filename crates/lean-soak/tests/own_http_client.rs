@@ -169,3 +169,86 @@ fn an_own_ureq_agent_with_middleware_sends_every_request() {
         "{seen:?}"
     );
 }
+
+/// A server that redirects every request to `/moved`, which answers 200: what a proxy or a
+/// misrouted host could do. Serves `limit` connections, then stops; records the paths asked.
+fn redirecting_server(limit: usize) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(limit) {
+            let Ok(mut stream) = stream else { continue };
+            let mut line = String::new();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            // Skip the headers (GET requests carry no body).
+            let mut header = String::new();
+            while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+                header.clear();
+            }
+            let path = line.split(' ').nth(1).unwrap_or_default().to_owned();
+            log.lock().unwrap().push(path.clone());
+            let answer = if path.starts_with("/moved") {
+                let body = r#"{"status":"OK","payload":{"accounts":[]}}"#;
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+            } else {
+                "HTTP/1.1 302 Found\r\nlocation: /moved\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    .to_owned()
+            };
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    (base, seen)
+}
+
+#[test]
+fn an_answer_an_own_client_got_by_following_a_redirect_is_refused() {
+    use lean_reqwest::lean_proto::call::{CallConfig, CallErrorKind};
+    use lean_reqwest::lean_proto::retry::RetryPolicy;
+    use lean_reqwest::lean_proto::*;
+    lean_reqwest::install_crypto_provider();
+    let (base, seen) = redirecting_server(8);
+    let url = BaseUrl::parse(&base).unwrap();
+    let config = Config::new(
+        Region::Uae,
+        Environment::Custom {
+            api_base: url.clone(),
+            auth_base: url,
+        },
+        Credentials::AppToken(Secret::new("app-token")),
+    );
+    let no_retry = RetryPolicy {
+        max_retries: 0,
+        ..RetryPolicy::default()
+    };
+    // reqwest's default client follows redirects.
+    let client = lean_reqwest::Client::builder(config)
+        .http_client(reqwest::Client::new())
+        .call_config(CallConfig::default().with_retry(no_retry))
+        .build()
+        .unwrap();
+    let entity = EntityId::parse("14eb95ba-2b9d-41cb-82fe-7b1b3079021e").unwrap();
+    let err = runtime()
+        .block_on(async { client.call(V1GetAccounts::new(entity)).await })
+        .unwrap_err();
+    assert!(
+        seen.lock().unwrap().iter().any(|p| p.starts_with("/moved")),
+        "the client followed the redirect: {:?}",
+        seen.lock().unwrap()
+    );
+    assert!(
+        matches!(
+            err.call_error().map(|c| &c.kind),
+            Some(CallErrorKind::Transport(_))
+        ),
+        "the redirected answer is refused as a failed exchange, not read: {err}"
+    );
+}
