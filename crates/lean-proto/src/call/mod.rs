@@ -829,14 +829,13 @@ impl<P: Payload> Call<P> {
         });
         if self.results_id() != Some(&results_id) {
             self.forget_results(ctx);
-            self.held = Some(Held::new(results_id.clone()));
         }
         self.retries = 0;
         // The registry is the one door for `results.ready`: a webhook that beat this answer
         // is already there.
-        let Some(held) = self.held.as_mut() else {
-            unreachable!("held just above")
-        };
+        let held = self
+            .held
+            .get_or_insert_with(|| Held::new(results_id.clone()));
         let ready = if held.registered {
             ctx.results.is_ready(&results_id)
         } else {
