@@ -61,6 +61,22 @@ fn builder<T: Connect>(
     b.build().expect("client")
 }
 
+/// A client watched by `observer`, with its own in-memory registry and no webhook secret.
+fn observed<T: Connect>(
+    config: Config,
+    calls: CallConfig,
+    observer: Arc<dyn lean_client::observe::Observer>,
+) -> Client<T> {
+    let registry = Arc::new(lean_proto::results::InMemoryResults::default());
+    builder(
+        Client::builder(config),
+        calls,
+        None,
+        registry,
+        Some(observer),
+    )
+}
+
 /// A refresh wait, for one refresh or the entity's newest.
 fn wait_for<T>(
     client: &Client<T>,
@@ -134,14 +150,7 @@ impl<T: BlockingTransport> Adapter for Blocking<T> {
         calls: CallConfig,
         observer: Arc<dyn lean_client::observe::Observer>,
     ) -> Self {
-        let registry = Arc::new(lean_proto::results::InMemoryResults::default());
-        Blocking(builder(
-            Client::builder(config),
-            calls,
-            None,
-            registry,
-            Some(observer),
-        ))
+        Blocking(observed(config, calls, observer))
     }
     fn connect_tls(
         config: Config,
@@ -321,15 +330,7 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
         calls: CallConfig,
         observer: Arc<dyn lean_client::observe::Observer>,
     ) -> Self {
-        let registry = Arc::new(lean_proto::results::InMemoryResults::default());
-        let client = builder(
-            Client::builder(config),
-            calls,
-            None,
-            registry,
-            Some(observer),
-        );
-        Async(client, std::marker::PhantomData)
+        Async(observed(config, calls, observer), std::marker::PhantomData)
     }
     fn connect_tls(
         config: Config,
