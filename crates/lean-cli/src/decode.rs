@@ -28,6 +28,12 @@ pub const KINDS: &[&str] = &[
     "employment",
     "freelancer-cashflow",
     "verify-name",
+    "verify-account",
+    "verify-entity",
+    "beneficiary-name",
+    "verify-corporate",
+    "verify-managers",
+    "verify-freelancer",
     "banks",
     "v1-identity",
     "v1-accounts",
@@ -105,6 +111,14 @@ fn page<T>(p: &Page<T>) -> String {
             info.total_elements
         ),
         None => format!("{} item(s)", p.items.len()),
+    }
+}
+
+fn yes_no(b: Option<bool>) -> &'static str {
+    match b {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "-",
     }
 }
 
@@ -199,6 +213,53 @@ pub fn decode(kind: &str, status: u16, body: &[u8]) -> Result<Decoded, String> {
                 n.match_type.as_ref().map_or("-", |m| m.as_str()),
                 n.full_name_provided.as_deref().unwrap_or("-"),
                 n.full_name_retrieved.as_deref().unwrap_or("-")
+            )
+        }),
+        "verify-account" => d::<AccountVerification>(&resp, |v| {
+            format!(
+                "{} account of {} (ownership verified: {})",
+                v.account_status.as_ref().map_or("-", |s| s.as_str()),
+                v.account_holder_name.as_deref().unwrap_or("-"),
+                yes_no(v.account_ownership_verified)
+            )
+        }),
+        "verify-entity" => d::<EntityOwnershipVerification>(&resp, |v| {
+            format!(
+                "ownership verified: {}; {} IBAN(s)",
+                yes_no(v.entity_ownership_verified),
+                v.ibans.len()
+            )
+        }),
+        "beneficiary-name" => d::<BeneficiaryName>(&resp, |v| {
+            format!(
+                "{} ({})",
+                v.beneficiary_name.as_deref().unwrap_or("-"),
+                v.account_status.as_ref().map_or("-", |s| s.as_str())
+            )
+        }),
+        "verify-corporate" => d::<CorporateVerification>(&resp, |v| {
+            format!(
+                "{} ({})",
+                v.company_name
+                    .as_ref()
+                    .and_then(|n| n.en.as_deref().or(n.ar.as_deref()))
+                    .unwrap_or("-"),
+                v.status
+                    .as_ref()
+                    .and_then(|n| n.en.as_deref())
+                    .unwrap_or("-")
+            )
+        }),
+        "verify-managers" => {
+            d::<ManagersVerification>(&resp, |v| format!("{} manager(s)", v.len()))
+        }
+        "verify-freelancer" => d::<FreelancerVerification>(&resp, |v| {
+            format!(
+                "{} certificate(s), ownership {}",
+                v.certificate.len(),
+                v.certificate_ownership_verified
+                    .as_ref()
+                    .map_or("-", |c| c.as_str())
             )
         }),
         "banks" => d::<BankList>(&resp, |b| format!("{} bank(s)", b.0.len())),

@@ -4,6 +4,7 @@
 mod decode;
 mod session;
 mod table;
+mod verify;
 mod webhook;
 
 use clap::{Args, Parser, Subcommand};
@@ -190,6 +191,19 @@ enum Cmd {
         #[arg(long)]
         name: String,
     },
+    /// Account verification (UAE, KSA and 25 other countries): is the account (--iban, or
+    /// --account-number with --country) the holder's you name, and what state is it in?
+    VerifyAccount(verify::AccountArgs),
+    /// Entity ownership verification (KSA): is the connected entity, IBAN by IBAN, theirs?
+    VerifyEntity(verify::EntityArgs),
+    /// The holder's name and the state of an account, by --iban (KSA).
+    BeneficiaryName(verify::BeneficiaryArgs),
+    /// Business verification (KSA): a company's commercial register record.
+    VerifyCorporate(verify::CorporateArgs),
+    /// Managers verification (KSA): does --national-id manage the company, with what powers?
+    VerifyManagers(verify::ManagersArgs),
+    /// Freelancer verification (KSA): a freelancer's certificates.
+    VerifyFreelancer(verify::FreelancerArgs),
     /// Customers: the list, or one with --id or --app-user-id.
     Customers {
         /// customer_id.
@@ -552,6 +566,12 @@ fn run(cli: Cli) -> Result<(), Fail> {
             v.asynchronous = t.asynchronous;
             session.single(v)
         }
+        Cmd::VerifyAccount(a) => verify::account(&session, &a),
+        Cmd::VerifyEntity(a) => verify::entity(&session, &a),
+        Cmd::BeneficiaryName(a) => verify::beneficiary(&session, &a),
+        Cmd::VerifyCorporate(a) => verify::corporate(&session, &a),
+        Cmd::VerifyManagers(a) => verify::managers(&session, &a),
+        Cmd::VerifyFreelancer(a) => verify::freelancer(&session, &a),
         Cmd::Customers {
             id,
             app_user_id,

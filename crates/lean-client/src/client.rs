@@ -277,6 +277,44 @@ impl<T> Client<T> {
     pub fn verify_name(&self, entity: &EntityId, full_name: &str) -> Request<T, VerifyName> {
         Request::new(self, VerifyName::new(entity.clone(), full_name))
     }
+
+    /// Account verification: whether an account (by IBAN or local number) is whose you say,
+    /// and its state, in the UAE, Saudi Arabia and 25 other countries. Never re-sent after
+    /// Lean may have seen it. A bank that cannot answer is a [`Error`] carrying Lean's
+    /// `granular_status_code` (`BANK_ISSUE`, `UNSUPPORTED_BY_BANK`, …).
+    pub fn verify_account(&self, request: VerifyAccount) -> Request<T, VerifyAccount> {
+        self.call(request)
+    }
+
+    /// Entity ownership verification (KSA): whether a connected entity, IBAN by IBAN, is
+    /// whose you say. Never re-sent after Lean may have seen it.
+    pub fn verify_entity(&self, request: VerifyEntity) -> Request<T, VerifyEntity> {
+        self.call(request)
+    }
+
+    /// The holder's name and the state of an account, by IBAN (KSA). Never re-sent after Lean
+    /// may have seen it. An invalid IBAN is refused before anything is sent.
+    pub fn beneficiary_name(&self, iban: &str) -> Request<T, GetBeneficiaryName> {
+        Request::new(self, GetBeneficiaryName::new(iban))
+    }
+
+    /// Business verification (KSA): a company's commercial register record, by unified
+    /// number. Never re-sent after Lean may have seen it.
+    pub fn verify_corporate(&self, request: VerifyCorporate) -> Request<T, VerifyCorporate> {
+        self.call(request)
+    }
+
+    /// Managers verification (KSA): whether a person manages a company, and their powers.
+    /// Never re-sent after Lean may have seen it.
+    pub fn verify_managers(&self, request: VerifyManagers) -> Request<T, VerifyManagers> {
+        self.call(request)
+    }
+
+    /// Freelancer verification (KSA): a freelancer's certificates. Never re-sent after Lean
+    /// may have seen it.
+    pub fn verify_freelancer(&self, request: VerifyFreelancer) -> Request<T, VerifyFreelancer> {
+        self.call(request)
+    }
 }
 
 /// News from outside, configuration and counters.

@@ -93,6 +93,16 @@ pub use model::insights_ksa::{
     SpendingSpike,
 };
 pub use model::refresh::{Refresh, RefreshList, RefreshTriggered};
+pub use model::verifications::{
+    AccountVerification, Article, BeneficiaryName, CapitalInformation, CertificateOwnership,
+    CertificateStatus, CommercialRegistry, ContactInfo, ContributionCapital, CorporateAddress,
+    CorporateEntityType, CorporatePerson, CorporateVerification, DualDate, ECommerce, EStore,
+    EntityOwnershipVerification, FiscalYear, FreelanceCertificate, FreelancerVerification, Gender,
+    Headquarters, IbanOwnership, IdAndDescription, IdAndName, License, Management, ManagementBoard,
+    ManagerPermission, ManagersVerification, Nationality, PartnerDecision, PartnerShare, Partners,
+    Party, ProfitAllocation, ProfitLossDistribution, RegistryIdentity, SetAsideDetails, Speciality,
+    SpecialityCategory, TypedValue, VerificationMethod, VerifiedAccountStatus, VerifiedBank,
+};
 pub use money::{Amount, Currency};
 pub use payloads::AnyData;
 pub use request::{
@@ -104,6 +114,11 @@ pub use request::{
     GetStandingOrders, GetTransactions, ListBanks, ListCustomers, ListEntities, ListRefreshes,
     RequestError, Target, TokenOutcome, TriggerRefresh, V1GetAccounts, V1GetBalance, V1GetIdentity,
     V1GetTransactions, VerifyName, customer_token_request, form_encode, token_request,
+};
+pub use request::{
+    BankIdentifierType, CorporateVerificationType, FreelancerVerificationType, GetBeneficiaryName,
+    Identification, IdentificationType, RegisterLanguage, VerificationAccountType, VerifyAccount,
+    VerifyCorporate, VerifyEntity, VerifyFreelancer, VerifyManagers,
 };
 pub use response::{
     ApiError, Data, DecodeError, EnvelopeInfo, Failed, FieldError, Outcome, Payload, Pending,

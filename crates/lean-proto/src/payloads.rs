@@ -10,6 +10,10 @@ use crate::model::insights_ksa::{
 };
 use crate::model::refresh::{Refresh, RefreshList, RefreshTriggered};
 use crate::model::v1::*;
+use crate::model::verifications::{
+    AccountVerification, BeneficiaryName, CorporateVerification, EntityOwnershipVerification,
+    FreelancerVerification, ManagersVerification,
+};
 use crate::response::{
     FieldError, Payload, PayloadSource, Shape, parse_at, parse_seed_at, payload_at,
 };
@@ -103,6 +107,8 @@ impl<'de, T: Collection> Visitor<'de> for DataSeed<T> {
 
 payload_at!(insights: Income, Expenses, Cashflows, RawInsights, Employment, CashBalances, FreelancerCashflow, CreditObligations, NonCreditObligations);
 payload_at!(v1: V1Identity, V1Accounts, V1Balance, V1Transactions);
+payload_at!(verifications: AccountVerification, EntityOwnershipVerification, BeneficiaryName,
+    CorporateVerification, ManagersVerification, FreelancerVerification);
 
 /// Name verification answers in two shapes: Lean's recorded answer (UAE collection, 2025-12)
 /// has the result under `data` (with `type: "name-verification"`), its older docs under

@@ -27,6 +27,8 @@ pub enum Shape {
     Insights,
     /// The v1 envelope: the payload under `payload`.
     V1,
+    /// The verification envelope: the answer under `verifications`.
+    Verifications,
     /// A plain body with no envelope (tokens, customers, entities, refreshes): a 2xx is data.
     Bare,
 }
@@ -42,6 +44,8 @@ pub struct PayloadSource<'a> {
     pub insights: Option<&'a RawValue>,
     /// `payload` (v1).
     pub payload: Option<&'a RawValue>,
+    /// `verifications` (the verification products).
+    pub verifications: Option<&'a RawValue>,
     /// The whole body.
     pub body: &'a [u8],
 }
@@ -150,6 +154,15 @@ macro_rules! payload_at {
             fn decode(src: &$crate::response::PayloadSource<'_>) -> Result<Self, $crate::response::FieldError> {
                 let raw = src.insights.ok_or_else(|| $crate::response::FieldError::missing("insights"))?;
                 $crate::response::parse_at(raw.get().as_bytes(), "insights")
+            }
+        }
+    )+};
+    (verifications: $($t:ty),+) => {$(
+        impl $crate::response::Payload for $t {
+            const SHAPE: $crate::response::Shape = $crate::response::Shape::Verifications;
+            fn decode(src: &$crate::response::PayloadSource<'_>) -> Result<Self, $crate::response::FieldError> {
+                let raw = src.verifications.ok_or_else(|| $crate::response::FieldError::missing("verifications"))?;
+                $crate::response::parse_at(raw.get().as_bytes(), "verifications")
             }
         }
     )+};
@@ -460,6 +473,8 @@ struct Envelope<'a> {
     insights: Option<&'a RawValue>,
     #[serde(default, borrow)]
     payload: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    verifications: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -574,6 +589,7 @@ pub fn classify<P: Payload>(resp: &http::Response<Vec<u8>>) -> Result<Outcome<P>
             data: None,
             insights: None,
             payload: None,
+            verifications: None,
             body,
         };
         let payload = P::decode(&src).map_err(fail)?;
@@ -610,6 +626,7 @@ pub fn classify<P: Payload>(resp: &http::Response<Vec<u8>>) -> Result<Outcome<P>
                 data: env.data.filter(|r| r.get() != "null"),
                 insights: env.insights.filter(|r| r.get() != "null"),
                 payload: env.payload.filter(|r| r.get() != "null"),
+                verifications: env.verifications.filter(|r| r.get() != "null"),
                 body,
             };
             let payload = P::decode(&src).map_err(fail)?;

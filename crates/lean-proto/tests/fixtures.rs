@@ -7,59 +7,8 @@ mod common;
 use lean_proto::model::customer::Customer;
 use lean_proto::webhook::{EventKind, WebhookEvent};
 use lean_proto::*;
-use std::path::{Path, PathBuf};
 
-fn fixtures_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lean-postman")
-}
-
-struct Recorded {
-    name: String,
-    method: String,
-    path: String,
-    /// `None`: Lean's collection recorded the request without an answer (its body is empty).
-    status: Option<u16>,
-    response: http::Response<Vec<u8>>,
-    body: String,
-}
-
-fn load(path: &Path) -> Recorded {
-    let text = std::fs::read_to_string(path).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let status = v["status"].as_u64().map(|s| s as u16);
-    let body = v["body"].as_str().unwrap().to_owned();
-    let url = v["request"]["url"].as_str().unwrap();
-    let without_base = [
-        "{{baseUrl}}",
-        "{{sandbox_host}}",
-        "https://sandbox.sa.leantech.me",
-        "https://sandbox.leantech.me",
-        "https://api.ae03.leantech.me",
-    ]
-    .iter()
-    .fold(url, |u, base| u.trim_start_matches(base));
-    let path_only = without_base.split('?').next().unwrap().to_owned();
-    let mut b = http::Response::builder().status(status.unwrap_or(200));
-    for h in v["headers"].as_array().unwrap() {
-        let name = h[0].as_str().unwrap();
-        if name.starts_with(':') {
-            continue; // HTTP/2 pseudo-header recorded by Postman
-        }
-        let value = match &h[1] {
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        b = b.header(name.to_ascii_lowercase(), value);
-    }
-    Recorded {
-        name: path.file_name().unwrap().to_string_lossy().into_owned(),
-        method: v["request"]["method"].as_str().unwrap().to_owned(),
-        path: path_only,
-        status,
-        response: b.body(body.clone().into_bytes()).unwrap(),
-        body,
-    }
-}
+use common::recordings::{Recorded, fixtures_root, load, recorded};
 
 /// The class name and, for data, the number of items (collections) decoded.
 fn decode_as<P: Payload>(r: &Recorded) -> (String, Option<Outcome<P>>) {
@@ -87,13 +36,12 @@ impl Payload for Untyped {
 }
 
 /// Recordings of products without a typed model yet, by the collection's folder prefix.
-const UNTYPED_PRODUCTS: [&str; 6] = [
+const UNTYPED_PRODUCTS: [&str; 5] = [
     "payments__",
     "payouts__",
     "refunds__",
     "payment-source__",
     "payment-destination__",
-    "verifications__",
 ];
 
 /// Routes a recorded request to the endpoint's payload type, as a client would.
@@ -142,11 +90,25 @@ fn classify_recorded(r: &Recorded) -> String {
         ("POST", ["insights", "v2", "income"]) => class_of::<Income>(r),
         ("GET", ["insights", "v2", "expenses"]) => class_of::<Expenses>(r),
         ("GET", ["banks", "v1"]) => class_of::<BankList>(r),
-        // KSA insights without a typed model yet: kept exact as JSON.
-        ("GET", ["insights", "v2", "assets", "balances" | "freelancers"])
-        | ("GET", ["insights", "v2", "assets", "freelancers", "cashflows"])
-        | ("GET", ["insights", "v2", "liabilities", _])
-        | ("GET", ["insights", "v2", "income", "employment"]) => class_of::<RawInsights>(r),
+        ("GET", ["insights", "v2", "assets", "balances"]) => class_of::<CashBalances>(r),
+        ("GET", ["insights", "v2", "assets", "freelancers", "cashflows"]) => {
+            class_of::<FreelancerCashflow>(r)
+        }
+        ("GET", ["insights", "v2", "liabilities", "credit-obligations"]) => {
+            class_of::<CreditObligations>(r)
+        }
+        ("GET", ["insights", "v2", "liabilities", "non-credit-obligations"]) => {
+            class_of::<NonCreditObligations>(r)
+        }
+        ("GET", ["insights", "v2", "income", "employment"]) => class_of::<Employment>(r),
+        ("POST", ["verifications", "v1", "accounts"]) => class_of::<AccountVerification>(r),
+        ("POST", ["verifications", "v2", "entity"]) => class_of::<EntityOwnershipVerification>(r),
+        ("POST", ["verifications", "v2", "beneficiary-name"]) => class_of::<BeneficiaryName>(r),
+        ("POST", ["verifications", "v1", "corporates"]) => class_of::<CorporateVerification>(r),
+        ("POST", ["verifications", "v1", "corporates", "managers"]) => {
+            class_of::<ManagersVerification>(r)
+        }
+        ("POST", ["verifications", "v1", "freelancers"]) => class_of::<FreelancerVerification>(r),
         ("GET", ["insights", "v2", "assets", "cashflows"]) => {
             let any = class_of::<AnyData>(r);
             assert_eq!(any, class_of::<Cashflows>(r), "{}", r.name);
@@ -179,10 +141,15 @@ fn decode_folder(folder: &str, expected_files: usize) -> (usize, usize) {
             continue;
         };
         let class = classify_recorded(&r);
-        let expected = if (200..300).contains(&status) {
-            "data"
-        } else {
-            "api_error"
+        // A 2xx whose envelope says FAILED (a verification the bank could not answer) is a
+        // failure, not data; nothing else in the recordings is.
+        let untyped = UNTYPED_PRODUCTS.iter().any(|p| r.name.starts_with(p));
+        let top: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
+        let failed = !untyped && top["status"] == "FAILED";
+        let expected = match (200..300).contains(&status) {
+            true if failed => "failed",
+            true => "data",
+            false => "api_error",
         };
         assert_eq!(class, expected, "{}", r.name);
         decoded += 1;
@@ -212,10 +179,6 @@ fn name_verification_reads_lean_recorded_data_shape() {
         Some("Michael Garry Scott")
     );
     assert_eq!(d.payload.confidence.unwrap().to_string(), "1.0");
-}
-
-fn recorded(name: &str) -> Recorded {
-    load(&fixtures_root().join("UAE").join(name))
 }
 
 #[test]

@@ -33,6 +33,7 @@ mod render;
 mod respond;
 mod server;
 mod state;
+mod verify;
 mod webhooks;
 pub mod world;
 

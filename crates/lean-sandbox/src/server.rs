@@ -4,7 +4,7 @@
 
 use crate::respond::{invalid_method, invalid_url};
 use crate::state::Inner;
-use crate::{auth, control, data, directory, refresh};
+use crate::{auth, control, data, directory, refresh, verify};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, Method, Uri};
@@ -124,6 +124,18 @@ pub fn router(inner: Arc<Inner>) -> Router {
             "/insights/v1/name-verification",
             post(data::name_verification),
         )
+        .route("/verifications/v1/accounts", post(verify::accounts))
+        .route("/verifications/v2/entity", post(verify::entity))
+        .route(
+            "/verifications/v2/beneficiary-name",
+            post(verify::beneficiary_name),
+        )
+        .route("/verifications/v1/corporates", post(verify::corporates))
+        .route(
+            "/verifications/v1/corporates/managers",
+            post(verify::managers),
+        )
+        .route("/verifications/v1/freelancers", post(verify::freelancers))
         .route(
             "/customers/v1",
             get(directory::list_customers).post(directory::create_customer),

@@ -3,116 +3,12 @@
 //! workspace's `crates/lean-proto/tests/fixtures/lean-postman`), Lean's docs and what
 //! Lean's own Node SDK sends (paths with trailing slashes, `lean-app-token`, JSON bodies).
 
-use lean_sandbox::{FaultKind, FaultRule, Latency, Sandbox, SandboxConfig};
+mod common;
+
+use common::*;
+use lean_sandbox::{FaultKind, FaultRule, Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 use std::time::Duration;
-
-fn fast() -> SandboxConfig {
-    SandboxConfig {
-        bank_latency: Latency::fixed(Duration::from_millis(10)),
-        time_scale: 0.01,
-        ..SandboxConfig::default()
-    }
-}
-
-struct Http {
-    agent: ureq::Agent,
-    base: String,
-}
-
-struct Reply {
-    status: u16,
-    headers: http::HeaderMap,
-    json: Value,
-}
-
-impl Http {
-    fn new(sandbox: &Sandbox) -> Http {
-        Http {
-            agent: ureq::Agent::new_with_config(
-                ureq::config::Config::builder()
-                    .http_status_as_error(false)
-                    .timeout_global(Some(Duration::from_secs(20)))
-                    .build(),
-            ),
-            base: sandbox.base_url(),
-        }
-    }
-
-    fn send(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: Option<Value>,
-    ) -> Reply {
-        let mut b = http::Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base));
-        for (k, v) in headers {
-            b = b.header(*k, *v);
-        }
-        let body = body.map(|v| v.to_string().into_bytes()).unwrap_or_default();
-        if !body.is_empty() {
-            b = b.header("content-type", "application/json");
-        }
-        let resp = self
-            .agent
-            .run(b.body(body).unwrap())
-            .expect("HTTP exchange");
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let bytes = resp.into_body().read_to_vec().unwrap();
-        let json = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-                panic!(
-                    "{method} {path}: not JSON ({e}): {}",
-                    String::from_utf8_lossy(&bytes)
-                )
-            })
-        };
-        Reply {
-            status,
-            headers,
-            json,
-        }
-    }
-
-    fn token(&self, scope: &str) -> String {
-        let r = self.agent.run(
-            http::Request::builder()
-                .method("POST")
-                .uri(format!("{}/oauth2/token", self.base))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(format!("client_id=sandbox-client&client_secret=sandbox-secret&grant_type=client_credentials&scope={scope}").into_bytes())
-                .unwrap(),
-        ).unwrap();
-        let v: Value = serde_json::from_slice(&r.into_body().read_to_vec().unwrap()).unwrap();
-        v["access_token"].as_str().unwrap_or_default().to_owned()
-    }
-}
-
-const APP: (&str, &str) = ("lean-app-token", "sandbox-app-token");
-
-fn recorded(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/lean-recordings/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    serde_json::from_str(v["body"].as_str().unwrap()).unwrap()
-}
-
-fn keys(v: &Value) -> Vec<String> {
-    let mut k: Vec<String> = v
-        .as_object()
-        .map(|o| o.keys().cloned().collect())
-        .unwrap_or_default();
-    k.sort();
-    k
-}
 
 /// Lean's error body: the keys of a recorded error, a code, a message.
 fn is_lean_error(r: &Reply, status: u16, code: &str) {
@@ -673,38 +569,6 @@ fn v1_failures_keep_the_v1_envelope() {
     );
 }
 
-/// Every key path of a JSON value with its JSON type (`data.match_type: string`).
-fn shape(v: &Value, at: &str, out: &mut Vec<String>) {
-    let kind = match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    };
-    out.push(format!("{at}: {kind}"));
-    match v {
-        Value::Object(o) => {
-            for (k, v) in o {
-                let path = if at.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{at}.{k}")
-                };
-                shape(v, &path, out);
-            }
-        }
-        Value::Array(a) => {
-            if let Some(first) = a.first() {
-                shape(first, &format!("{at}[]"), out);
-            }
-        }
-        _ => {}
-    }
-    out.sort();
-}
-
 #[test]
 fn name_verification_answers_in_lean_s_recorded_shape() {
     let sandbox = Sandbox::start(fast()).unwrap();
@@ -742,39 +606,6 @@ fn banks_answer_in_lean_s_recorded_shape() {
     assert_eq!(
         ours, theirs,
         "field paths and JSON types as Lean records them"
-    );
-}
-
-/// The field paths and JSON types of `ours` against Lean's recording, except below a field Lean
-/// recorded only as `null` (its holder had no such product): there any value is accepted, since
-/// the recording cannot say what type it has. `listed`: paths of ours not in the recording, each
-/// with why.
-fn same_shape_where_lean_had_values(
-    ours: &Value,
-    lean: &Value,
-    what: &str,
-    listed: &[(&str, &str)],
-) {
-    let (mut o, mut t) = (Vec::new(), Vec::new());
-    shape(ours, "", &mut o);
-    shape(lean, "", &mut t);
-    // Differences listed with their reason.
-    o.retain(|p| !listed.iter().any(|(l, _)| p == l));
-    let open: Vec<String> = t
-        .iter()
-        .filter_map(|p| p.strip_suffix(": null").map(str::to_owned))
-        .collect();
-    let within = |p: &String| {
-        let path = p.rsplit_once(": ").map_or(p.as_str(), |(path, _)| path);
-        open.iter().any(|n| {
-            path == n || path.starts_with(&format!("{n}.")) || path.starts_with(&format!("{n}[]"))
-        })
-    };
-    o.retain(|p| !within(p));
-    t.retain(|p| !within(p));
-    assert_eq!(
-        o, t,
-        "{what}: field paths and JSON types as Lean records them"
     );
 }
 

@@ -200,8 +200,11 @@ impl fmt::Display for CallError {
             write!(f, "; last error: {last}")?;
             said.push_str(last);
         }
-        if let Some(id) = &self.results_id {
-            write!(f, "; results_id {id} (resume with it)")?;
+        match (&self.results_id, &self.kind) {
+            // A FAILED answer's id names it; its results are final, nothing to resume.
+            (Some(id), CallErrorKind::DataFailed(_)) => write!(f, "; results_id {id}")?,
+            (Some(id), _) => write!(f, "; results_id {id} (resume with it)")?,
+            (None, _) => {}
         }
         if let Some(c) = &self.correlation_id
             && !said.contains(c.as_str())

@@ -642,8 +642,8 @@ impl<P: Payload> Call<P> {
             Outcome::Pending(p) => self.on_pending(p.results_id, now, ctx),
             Outcome::Failed(f) => {
                 self.last_error = Some(format!(
-                    "FAILED {:?}",
-                    f.granular_status_code.as_ref().map(|c| c.as_str())
+                    "FAILED ({})",
+                    f.granular_status_code.as_ref().map_or("-", |c| c.as_str())
                 ));
                 if f.granular_status_code == Some(GranularStatusCode::DuplicatedRequest) {
                     return self.on_duplicated(

@@ -1,5 +1,5 @@
 //! Typed models of everything Lean sends: data records, insights, refreshes, v1 payloads,
-//! customers, entities and tokens. Pure data; no request building, no classification.
+//! customers, entities, tokens and verifications. Pure data; no request building, no classification.
 
 pub mod customer;
 pub mod data;
@@ -7,3 +7,4 @@ pub mod insights;
 pub mod insights_ksa;
 pub mod refresh;
 pub mod v1;
+pub mod verifications;

@@ -6,7 +6,8 @@
 //! It must not decide when to send, retry or wait: that is the call engine's job.
 //!
 //! One file per family: `data` (v2 data, refreshes, results), `v1` (legacy, app token),
-//! `insights`, `customers` (customers, entities, banks, tokens); all re-exported here. This
+//! `insights`, `customers` (customers, entities, banks, tokens), `verifications`; all
+//! re-exported here. This
 //! file holds what they share: the target, authentication, query encoding, the checks, and
 //! [`Endpoint`].
 
@@ -374,6 +375,7 @@ mod customers;
 mod data;
 mod insights;
 mod v1;
+mod verifications;
 
 pub use customers::{
     BankAccountTypes, CreateCustomer, DeleteEntity, GetCustomer, GetCustomerByAppUserId,
@@ -390,3 +392,8 @@ pub use insights::{
     GetFreelancerCashflow, GetIncome, GetNonCreditObligations, VerifyName,
 };
 pub use v1::{V1GetAccounts, V1GetBalance, V1GetIdentity, V1GetTransactions};
+pub use verifications::{
+    BankIdentifierType, CorporateVerificationType, FreelancerVerificationType, GetBeneficiaryName,
+    Identification, IdentificationType, RegisterLanguage, VerificationAccountType, VerifyAccount,
+    VerifyCorporate, VerifyEntity, VerifyFreelancer, VerifyManagers,
+};

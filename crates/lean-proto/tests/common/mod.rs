@@ -8,6 +8,7 @@ pub mod fake_lean;
 /// The project's one in-memory Lean, shared with the simulation (`lean-sim`).
 #[path = "../../../lean-sim/src/lean.rs"]
 pub mod lean;
+pub mod recordings;
 
 /// The origin of virtual time in tests, the same instant for the whole test process. Real
 /// time is never read again after it: every later instant is `epoch() + duration`.
