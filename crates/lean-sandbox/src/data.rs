@@ -620,7 +620,10 @@ pub async fn income(
         };
         Ok::<_, Response>(serve_data(inner.clone(), ask).await)
     };
-    go.await.unwrap_or_else(|r| r)
+    match go.await {
+        Ok(r) => r,
+        Err(refused) => without_results_id(refused).await,
+    }
 }
 
 /// The GET insights routes (UAE and KSA).
@@ -666,7 +669,10 @@ pub async fn insights(
         };
         Ok::<_, Response>(serve_data(inner.clone(), ask).await)
     };
-    go.await.unwrap_or_else(|r| r)
+    match go.await {
+        Ok(r) => r,
+        Err(refused) => without_results_id(refused).await,
+    }
 }
 
 /// `async` of a v1 or name-verification request: the JSON body's (a boolean, or the string

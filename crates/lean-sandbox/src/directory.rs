@@ -220,7 +220,14 @@ pub async fn list_entities(
         let all: Vec<Entity> = inner
             .entities()
             .iter()
-            .map(|e| inner.world.entity_object(e))
+            .map(|e| {
+                // The paged listing also says each entity's state (Lean's recording); the
+                // per-customer routes do not.
+                let mut v = inner.world.entity_object(e);
+                v.status = Some("ACTIVE".into());
+                v.updated_at = v.created_at;
+                v
+            })
             .filter(|e| {
                 let created = e.created_at.as_ref().map(|t| t.date());
                 created.is_none_or(|c| start.is_none_or(|s| c >= s) && end.is_none_or(|t| c <= t))
@@ -267,8 +274,20 @@ pub fn bank_json(inner: &Inner, identifier: &str) -> serde_json::Value {
         "bank_type": "RETAIL",
         "swift_code": if country == "SAU" { "MOCKSA01" } else { "MOCKAE01" },
         "transfer_limits": [{"currency": currency, "min": 5, "max": 50000}],
-        "international_transfer_limits": [],
-        "international_destinations": [],
+        // Lean's KSA mock bank sends money abroad; its UAE ones do not (UAE collection).
+        "international_transfer_limits": if country == "SAU" {
+            serde_json::json!([{"currency": "USD", "min": 50, "max": 27000},
+                {"currency": "AED", "min": 10, "max": 100000}])
+        } else {
+            serde_json::json!([])
+        },
+        "international_destinations": if country == "SAU" {
+            serde_json::json!([
+                {"country_iso_code": "USA", "country_name": "United States of America", "supported_currencies": []},
+                {"country_iso_code": "ARE", "country_name": "United Arab Emirates", "supported_currencies": []}])
+        } else {
+            serde_json::json!([])
+        },
         "account_type": "PERSONAL",
         "connection_type": "OPEN_BANKING",
         "availability": {

@@ -168,6 +168,9 @@ pub async fn list(State(inner): Shared, headers: HeaderMap, Query(q): Query<Q>) 
     let go = async {
         authenticate(&inner, &headers, Caller::V2)?;
         let e = entity(&inner, q.get("entity_id"))?;
+        if let Some(r) = fault_response(inner.draw_fault("refreshes", false).as_ref()).await {
+            return Err(r);
+        }
         let (page, size) = paging(&q)?;
         let all: Vec<_> = inner
             .lock()
@@ -175,8 +178,11 @@ pub async fn list(State(inner): Shared, headers: HeaderMap, Query(q): Query<Q>) 
             .iter()
             .filter(|r| r.entity_id.as_ref() == Some(&e.id))
             .map(|r| {
+                // The REST list names neither the user nor each data type (Lean's recording);
+                // the webhook does.
                 let mut v = r.clone();
                 v.data_status = None;
+                v.app_user_id = None;
                 v
             })
             .collect();
@@ -204,12 +210,20 @@ pub async fn get(
     let go = async {
         authenticate(&inner, &headers, Caller::V2)?;
         let e = entity(&inner, q.get("entity_id"))?;
+        if let Some(r) = fault_response(inner.draw_fault("refresh-status", false).as_ref()).await {
+            return Err(r);
+        }
         let found = inner
             .lock()
             .refreshes
             .iter()
             .find(|r| r.refresh_id.as_str() == id && r.entity_id.as_ref() == Some(&e.id))
-            .cloned();
+            .cloned()
+            .map(|mut r| {
+                // Lean's REST body does not name the user; its webhook does.
+                r.app_user_id = None;
+                r
+            });
         let r = found.ok_or_else(|| {
             error(
                 StatusCode::NOT_FOUND,

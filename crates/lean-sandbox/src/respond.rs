@@ -150,11 +150,11 @@ pub async fn fault_response(fault: Option<&FaultKind>) -> Option<Response> {
             }
             Some(r)
         }
-        FaultKind::ConsentExpired => Some(error(
+        // Lean's recording (the refresh route) has no `results_id` on this one.
+        FaultKind::ConsentExpired => Some(plain_error(
             StatusCode::FORBIDDEN,
             "CONSENT_EXPIRED",
             "Consent was suspended, revoked, or expired. New consent is required to access the data.",
-            None,
         )),
         FaultKind::Reset => Some(reset_response()),
         FaultKind::Delay { ms } => {
@@ -272,4 +272,21 @@ pub fn page_of<T>(all: &[T], page: u32, size: u32) -> &[T] {
     let start = (page as usize).saturating_mul(size as usize).min(all.len());
     let end = start.saturating_add(size as usize).min(all.len());
     &all[start..end]
+}
+
+/// The same refusal without its `results_id`: Lean's insights routes refuse a request before
+/// it becomes a job, and their recorded errors (UAE and KSA) carry none.
+pub async fn without_results_id(r: Response) -> Response {
+    let (parts, body) = r.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("results_id");
+    }
+    let bytes = serde_json::to_vec(&v).unwrap_or_else(|_| bytes.to_vec());
+    let mut out = Response::from_parts(parts, axum::body::Body::from(bytes));
+    out.headers_mut().remove(axum::http::header::CONTENT_LENGTH);
+    out
 }

@@ -145,13 +145,13 @@ pub struct Entity {
     #[serde(default)]
     pub bank_type: Option<String>,
     /// `ACTIVE`, … (in the paged listing).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Created.
     #[serde(default)]
     pub created_at: Option<Timestamp>,
     /// Updated.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
     /// Consents.
     #[serde(default)]

@@ -40,7 +40,7 @@ pub struct AccountIdentifier {
     /// The identifier itself.
     pub identification: Option<String>,
     /// A display name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A secondary identifier, where the bank has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -313,10 +313,10 @@ pub struct Agent {
     #[serde(default)]
     pub identification: Option<String>,
     /// Name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Address.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_address: Option<PostalAddress>,
 }
 

@@ -44,7 +44,7 @@ pub struct MonthlyTotal {
     #[serde(default)]
     pub is_month_complete: Option<bool>,
     /// Per-category breakdown (expenses).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub breakdown: Vec<Breakdown>,
 }
 
@@ -77,25 +77,37 @@ pub struct CategoryBreakdown {
     #[serde(default, with = "crate::money::decimal_opt")]
     pub fraction_of_total_expenses: Option<Decimal>,
     /// Mean gap between transactions, in days.
-    #[serde(default, with = "crate::money::decimal_opt")]
+    #[serde(
+        default,
+        with = "crate::money::decimal_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub average_days_between_transactions: Option<Decimal>,
     /// First transaction.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_date_time: Option<Timestamp>,
     /// Last transaction.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_date_time: Option<Timestamp>,
     /// Mean per month.
-    #[serde(default, with = "crate::money::decimal_opt")]
+    #[serde(
+        default,
+        with = "crate::money::decimal_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub average_monthly_amount: Option<Decimal>,
     /// Mean count per month.
-    #[serde(default, with = "crate::money::decimal_opt")]
+    #[serde(
+        default,
+        with = "crate::money::decimal_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub average_monthly_count: Option<Decimal>,
     /// Highest month.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maximum_monthly_amount: Option<MonthAmount>,
     /// Lowest month.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimum_monthly_amount: Option<MonthAmount>,
 }
 
@@ -122,7 +134,11 @@ pub struct InsightTotal {
     #[serde(default, with = "crate::money::decimal_opt")]
     pub average_monthly_count: Option<Decimal>,
     /// Mean received per month with income (income only).
-    #[serde(default, with = "crate::money::decimal_opt")]
+    #[serde(
+        default,
+        with = "crate::money::decimal_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub average_monthly_received_value: Option<Decimal>,
     /// Highest month.
     #[serde(default)]
@@ -131,7 +147,7 @@ pub struct InsightTotal {
     #[serde(default)]
     pub minimum_monthly_amount: Option<MonthAmount>,
     /// Per-category breakdown (expenses).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub breakdown: Vec<Breakdown>,
 }
 
@@ -281,13 +297,13 @@ pub struct NetFlow {
 #[non_exhaustive]
 pub struct Flows {
     /// Calendar month (monthly totals only).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub month: Option<u8>,
     /// Year (monthly totals only).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub year: Option<i32>,
     /// Whether the month is over.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_month_complete: Option<bool>,
     /// Money in.
     #[serde(default)]

@@ -382,7 +382,7 @@ pub struct CreditObligations {
 #[non_exhaustive]
 pub struct OptionalAmount {
     /// ISO 4217 currency.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<crate::money::Currency>,
     /// The amount.
     #[serde(default, with = "crate::money::decimal_opt")]

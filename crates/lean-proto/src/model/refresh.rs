@@ -102,13 +102,13 @@ pub struct Refresh {
     #[serde(default)]
     pub customer_id: Option<CustomerId>,
     /// Your user id for the customer (webhook only).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_user_id: Option<String>,
     /// `PENDING`, `FINISHED`, …
     #[serde(default)]
     pub status: Option<RefreshStatus>,
     /// Per data type (single refresh and webhook).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_status: Option<RefreshDataStatus>,
     /// Created.
     #[serde(default)]

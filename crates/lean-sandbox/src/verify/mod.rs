@@ -255,6 +255,7 @@ fn currency_of(country: &str) -> Value {
         "MY" => "MYR",
         "NG" => "NGN",
         "PE" => "PEN",
+        "PK" => "PKR",
         "UY" => "UYU",
         "VN" => "VND",
         _ => return Value::Null,

@@ -10,6 +10,7 @@
 //! from the same data in the `insights` module.
 
 mod insights;
+mod insights_ksa;
 
 use chrono::{Datelike, Duration as Days, NaiveDate};
 use lean_proto::model::customer::{Consent, ConsentAccount, Customer, Entity, Permissions};
@@ -396,9 +397,31 @@ impl World {
             v.status = Some(TransactionStatus::Booked);
             v.statement_reference = vec![format!("ST{:06}", i)];
             v.index = Some((i % 50) as i64);
-            v.charge_amount = None;
-            v.bank_transaction_code = None;
-            v.proprietary_bank_transaction_code = None;
+            // Lean's recordings carry a fee and both transaction codes on every transaction.
+            v.charge_amount = Some({
+                let mut c = lean_proto::model::data::ChargeAmount::default();
+                c.amount = Self::money((rng.next_u64() % 90) as i64 + 10).amount;
+                c.currency = v.amount.currency.clone();
+                c.charge_included = Some(false);
+                c
+            });
+            let (code, sub_code) = match tx_type {
+                TransactionType::Pos => ("CCRD", "POSD"),
+                TransactionType::Atm => ("CAMT", "CDPT"),
+                _ => ("RCDT", "SALA"),
+            };
+            v.bank_transaction_code = Some({
+                let mut c = lean_proto::model::data::BankTransactionCode::default();
+                c.code = Some(code.into());
+                c.sub_code = Some(sub_code.into());
+                c
+            });
+            v.proprietary_bank_transaction_code = Some({
+                let mut c = lean_proto::model::data::ProprietaryBankTransactionCode::default();
+                c.code = Some(format!("{code}{:04}", rng.next_u64() % 10_000));
+                c.issuer = Some(e.bank_identifier.clone());
+                c
+            });
             v.card_instrument = merchant.map(|_| {
                 let mut v = CardInstrument::default();
                 v.authorization_type = Some(AuthorizationType::Contactless);
@@ -413,11 +436,40 @@ impl World {
                 v.merchant_name = Some(m.0.into());
                 v
             });
-            v.currency_exchange = None;
-            v.creditor_account = None;
-            v.creditor_agent = None;
-            v.debtor_account = None;
-            v.debtor_agent = None;
+            // One purchase in seven abroad: paid in dollars, booked in dirhams.
+            v.currency_exchange = (merchant.is_some() && i % 7 == 3).then(|| {
+                let mut x = lean_proto::model::data::CurrencyExchange::default();
+                x.source_currency = Some(Currency::new("USD"));
+                x.target_currency = Some(v.amount.currency.clone());
+                x.unit_currency = Some(Currency::new("USD"));
+                x.exchange_rate = Some(Decimal::new(36725, 4));
+                x.instructed_amount = Some(Self::money(cents * 10_000 / 36_725));
+                Box::new(x)
+            });
+            // A salary is a transfer: Lean names both accounts and both banks.
+            let party = |name: &str, scheme: SchemeName, id: &str| {
+                let mut p = AccountIdentifier::default();
+                p.scheme_name = Some(scheme);
+                p.identification = Some(id.into());
+                p.name = Some(name.into());
+                Box::new(p)
+            };
+            let bank = |id: &str| {
+                let mut b = Agent::default();
+                b.identification = Some(id.into());
+                Box::new(b)
+            };
+            if salary {
+                let own = format!("{} {} Account", e.holder, a.sub_type.as_str());
+                v.creditor_account = Some(party(&own, SchemeName::Iban, &a.iban));
+                v.creditor_agent = Some(bank(&e.bank_identifier));
+                v.debtor_account = Some(party(
+                    "Lean Technologies",
+                    SchemeName::AccountNumber,
+                    "1019876543210",
+                ));
+                v.debtor_agent = Some(bank("Mashreq"));
+            }
             v.local_time_zone = Some("UTC+04:00".into());
             v.transaction_type = Some(tx_type);
             v.sub_transaction_type = Some(if salary {
@@ -426,7 +478,7 @@ impl World {
                 SubTransactionType::Purchase
             });
             v.payment_modes = None;
-            v.flags = None;
+            v.flags = serde_json::value::RawValue::from_string("[]".into()).ok();
             v.regional_data = None;
             v
         }
@@ -468,7 +520,7 @@ impl World {
             v.birth_date = Some(DateOrDateTime::Date(
                 NaiveDate::from_ymd_opt(1990, 1, 22).unwrap_or_default(),
             ));
-            v.gender = None;
+            v.gender = Some("M".into());
             v.email_address = Some(format!(
                 "{}@example.com",
                 Self::short(e).replace(' ', ".").to_lowercase()
@@ -485,8 +537,8 @@ impl World {
                 v.building_name = Some("Sandbox Tower".into());
                 v.street = Some("Sheikh Zayed Road".into());
                 v.area = Some("Trade Centre".into());
-                v.street_address = None;
-                v.post_code = None;
+                v.street_address = Some("Sheikh Zayed Road".into());
+                v.post_code = Some("00000".into());
                 v.town_name = Some("Dubai".into());
                 v.region = Some("Dubai".into());
                 v.po_box = Some("3779".into());
@@ -519,15 +571,26 @@ impl World {
         vec![self.identity_of(e, Some("OWNER"))]
     }
 
-    fn agent(bic: &str, name: &str) -> Agent {
-        {
-            let mut v = Agent::default();
-            v.scheme_name = Some(SchemeName::Bicfi);
-            v.identification = Some(bic.into());
+    /// A bank as payments name it: by BIC only (scheduled payments, standing orders), or with
+    /// its name and address too (beneficiaries), as Lean's recordings show each.
+    fn agent(bic: &str, named: Option<(&str, &str)>) -> Agent {
+        let mut v = Agent::default();
+        v.scheme_name = Some(SchemeName::Bicfi);
+        v.identification = Some(bic.into());
+        if let Some((name, town)) = named {
             v.name = Some(name.into());
-            v.postal_address = None;
-            v
+            v.postal_address = Some({
+                let mut a = lean_proto::model::data::PostalAddress::default();
+                a.address_line = Some(format!("P.O. Box 777, {town}"));
+                a.address_type = Some("BUSINESS".into());
+                a.building_number = Some("777".into());
+                a.country = Some("United Arab Emirates".into());
+                a.post_code = Some("00000".into());
+                a.town_name = Some(town.into());
+                a
+            });
         }
+        v
     }
 
     /// `/beneficiaries`.
@@ -537,15 +600,15 @@ impl World {
                 let mut v = Beneficiary::default();
                 v.account_id = Some(a.id.clone());
                 v.account_holder_name = Some(["Bobbi Hassan", "Mallie Omar"][k].into());
-                v.account_holder_short_name = None;
+                v.account_holder_short_name = Some(["Bobbi", "Mallie"][k].into());
                 v.beneficiary_id = Some(format!("{}", 196_784 + k));
                 v.beneficiary_type = Some("OTHER".into());
-                v.creditor_agent = Some(Self::agent("EBILAEAD", "Emirates NBD"));
+                v.creditor_agent = Some(Self::agent("EBILAEAD", Some(("Emirates NBD", "Dubai"))));
                 v.creditor_account = Some({
                     let mut v = AccountIdentifier::default();
                     v.scheme_name = Some(SchemeName::Iban);
                     v.identification = Some(format!("AE0702600010152{:08}", k));
-                    v.name = None;
+                    v.name = Some(["Bobbi", "Mallie"][k].into());
                     v.secondary_identification = None;
                     v
                 });
@@ -597,7 +660,7 @@ impl World {
                 v.debtor_reference = Some(format!("DEBT{k}"));
                 v.reference = None;
                 v.instructed_amount = Some(Self::money(53_662 + k as i64));
-                v.creditor_agent = Some(Self::agent("ADCBAEAA", "ADCB"));
+                v.creditor_agent = Some(Self::agent("ADCBAEAA", None));
                 v.creditor_account = Some({
                     let mut v = AccountIdentifier::default();
                     v.scheme_name = Some(SchemeName::Iban);
@@ -642,7 +705,7 @@ impl World {
                 v.last_payment_amount = Some(Self::money(1000));
                 v.next_payment_amount = Some(Self::money(1000));
                 v.final_payment_amount = Some(Self::money(1000));
-                v.creditor_agent = Some(Self::agent("FGBMAEAA", "FAB"));
+                v.creditor_agent = Some(Self::agent("FGBMAEAA", None));
                 v.creditor_account = None;
                 v.regional_data = None;
                 v
@@ -697,7 +760,7 @@ impl World {
                         let mut v = ConsentAccount::default();
                         v.scheme_name = Some("IBAN".into());
                         v.identification = Some(a.iban.clone());
-                        v.name = None;
+                        v.name = Some(format!("{} {} Account", e.holder, a.sub_type.as_str()));
                         v.secondary_identification = None;
                         v
                     })

@@ -113,7 +113,8 @@ pub fn keys(v: &Value) -> Vec<String> {
     k
 }
 
-/// Every key path of a JSON value with its JSON type (`data.match_type: string`).
+/// Every key path of a JSON value with its JSON type (`data.match_type: string`), over every
+/// element of every array.
 pub fn shape(v: &Value, at: &str, out: &mut Vec<String>) {
     let kind = match v {
         Value::Null => "null",
@@ -135,14 +136,16 @@ pub fn shape(v: &Value, at: &str, out: &mut Vec<String>) {
                 shape(v, &path, out);
             }
         }
+        // Every element: a field an item has is a field of the list's items.
         Value::Array(a) => {
-            if let Some(first) = a.first() {
-                shape(first, &format!("{at}[]"), out);
+            for item in a {
+                shape(item, &format!("{at}[]"), out);
             }
         }
         _ => {}
     }
     out.sort();
+    out.dedup();
 }
 
 /// The field paths and JSON types of `ours` against Lean's recording, except below a field Lean
@@ -172,6 +175,14 @@ pub fn same_shape_where_lean_had_values(
     };
     o.retain(|p| !within(p));
     t.retain(|p| !within(p));
+    // A null of ours where Lean has the field with a value: an optional field this item lacks
+    // (the item that has it brings its paths).
+    let path_of = |p: &String| {
+        p.rsplit_once(": ")
+            .map_or(p.clone(), |(path, _)| path.to_owned())
+    };
+    let lean_paths: Vec<String> = t.iter().map(path_of).collect();
+    o.retain(|p| !(p.ends_with(": null") && lean_paths.contains(&path_of(p))));
     let only_ours: Vec<&String> = o.iter().filter(|p| !t.contains(p)).collect();
     let only_lean: Vec<&String> = t.iter().filter(|p| !o.contains(p)).collect();
     assert!(
