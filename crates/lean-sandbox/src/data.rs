@@ -372,9 +372,10 @@ pub async fn serve_data(inner: Arc<Inner>, ask: Ask) -> Response {
     }
     let start = Instant::now();
     let results_id = inner.new_id();
-    // Lean refuses a request while the same one is still running at the bank: typically the
-    // async re-ask of a synchronous request whose client timed out (the 50-second trap).
-    if asynchronous {
+    // Lean refuses a request while the same one is still running at the bank, synchronous or
+    // not: typically the re-ask of a synchronous request whose client timed out (the 50-second
+    // trap). No second job is started.
+    {
         let mut m = inner.lock();
         m.running_sync.retain(|_, until| *until > start);
         if m.running_sync.contains_key(&key) {

@@ -6,7 +6,7 @@
 //! each recorded answer, with the identifiers you sent put in). Which outcome a request gets
 //! follows Lean's sandbox test inputs: the IBANs and names of Lean's collections (listed in
 //! [`ACCOUNT_TRIGGERS`]); a few names of ours reach the outcomes Lean recorded without
-//! recording the input (`docs/sandbox.md`). Each call answers at once, never PENDING: Lean's
+//! recording the input (the crate's README lists them all). Each call answers at once, never PENDING: Lean's
 //! recordings of these products are all synchronous. This module must not decide anything
 //! about data calls or results.
 
