@@ -35,6 +35,25 @@ pub const KINDS: &[&str] = &[
     "verify-managers",
     "verify-freelancer",
     "banks",
+    "payment-intent",
+    "payment-intents",
+    "payment",
+    "payment-destination",
+    "payment-destinations",
+    "payment-source",
+    "payment-sources",
+    "delete-payment-source",
+    "aof-consent",
+    "consent",
+    "consents",
+    "consent-history",
+    "payout",
+    "payout-payment",
+    "payout-destinations",
+    "payout-history",
+    "payouts",
+    "refunds",
+    "refunds-page",
     "v1-identity",
     "v1-accounts",
     "v1-balance",
@@ -112,6 +131,10 @@ fn page<T>(p: &Page<T>) -> String {
         ),
         None => format!("{} item(s)", p.items.len()),
     }
+}
+
+fn money(d: Option<Decimal>) -> String {
+    d.map_or_else(|| "-".to_owned(), |d| d.to_string())
 }
 
 fn yes_no(b: Option<bool>) -> &'static str {
@@ -262,6 +285,73 @@ pub fn decode(kind: &str, status: u16, body: &[u8]) -> Result<Decoded, String> {
                     .map_or("-", |c| c.as_str())
             )
         }),
+        "payment-intent" => d::<PaymentIntent>(&resp, |i| {
+            format!(
+                "intent {}: {} {}, {} payment(s)",
+                i.payment_intent_id.as_deref().unwrap_or("-"),
+                money(i.amount),
+                i.currency.as_ref().map_or("-", |c| c.as_str()),
+                i.payments.len() + usize::from(i.payment.is_some())
+            )
+        }),
+        "payment-intents" => {
+            d::<PaymentIntentList>(&resp, |l| format!("{} intent(s)", l.data.len()))
+        }
+        "payment" | "payout" => d::<Payment>(&resp, |p| {
+            format!(
+                "payment {}: {} {} {}",
+                p.id.as_deref().unwrap_or("-"),
+                money(p.amount),
+                p.currency.as_ref().map_or("-", |c| c.as_str()),
+                p.status.as_ref().map_or("-", |s| s.as_str())
+            )
+        }),
+        "payment-destination" => d::<PaymentDestination>(&resp, |d| {
+            format!("destination {}", d.id.as_deref().unwrap_or("-"))
+        }),
+        "payment-destinations" => {
+            d::<PaymentDestinationList>(&resp, |l| format!("{} destination(s)", l.0.len()))
+        }
+        "payment-source" => d::<PaymentSource>(&resp, |p| {
+            format!(
+                "source {} ({}), {} account(s)",
+                p.id.as_deref().unwrap_or("-"),
+                p.status.as_deref().unwrap_or("-"),
+                p.accounts.len()
+            )
+        }),
+        "payment-sources" => d::<PaymentSourceList>(&resp, |l| format!("{} source(s)", l.0.len())),
+        "delete-payment-source" => {
+            d::<lean_proto::model::customer::Deleted>(&resp, |_| "deleted".into())
+        }
+        "aof-consent" => d::<AccountOnFileConsent>(&resp, |c| {
+            format!(
+                "consent {} ({})",
+                c.id.as_deref().unwrap_or("-"),
+                c.status.as_deref().unwrap_or("-")
+            )
+        }),
+        "consent" => d::<PaymentConsent>(&resp, |c| {
+            format!(
+                "consent {} ({})",
+                c.consent_id.as_deref().unwrap_or("-"),
+                c.status.as_deref().unwrap_or("-")
+            )
+        }),
+        "consents" => d::<PaymentConsentList>(&resp, |l| format!("{} consent(s)", l.data.len())),
+        "consent-history" => d::<ConsentHistory>(&resp, |h| format!("{} event(s)", h.data.len())),
+        "payout-payment" => d::<PayoutCreated>(&resp, |p| {
+            format!("{} payout(s)", p.payouts_payment_details.len())
+        }),
+        "payout-destinations" => {
+            d::<PayoutDestinationsCreated>(&resp, |l| format!("{} destination(s)", l.0.len()))
+        }
+        "payout-history" => {
+            d::<PaymentHistory>(&resp, |h| format!("{} payment(s)", h.content.len()))
+        }
+        "payouts" => d::<PayoutList>(&resp, |l| format!("{} payout(s)", l.content.len())),
+        "refunds" => d::<RefundList>(&resp, |l| format!("{} refund(s)", l.0.len())),
+        "refunds-page" => d::<RefundPage>(&resp, |l| format!("{} refund(s)", l.content.len())),
         "banks" => d::<BankList>(&resp, |b| format!("{} bank(s)", b.0.len())),
         "v1-identity" => d::<V1Identity>(&resp, |i| {
             format!("identity of {}", i.full_name.as_deref().unwrap_or("-"))

@@ -9,22 +9,28 @@ use std::process::{Command, Output, Stdio};
 
 #[test]
 fn decode_every_recorded_body() {
-    let (mut n, mut unmodelled) = (0, 0);
+    let (mut n, mut unanswered) = (0, 0);
     let dirs = ["UAE", "KSA-insights", "KSA-verifications"]
         .map(|d| std::fs::read_dir(fixtures().join(d)).unwrap());
     for entry in dirs.into_iter().flatten() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if UNMODELLED.iter().any(|p| name.starts_with(p)) {
-            unmodelled += 1;
-            continue;
-        }
         let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-        let kind = kind_of(
-            v["request"]["method"].as_str().unwrap(),
-            v["request"]["url"].as_str().unwrap(),
-        );
-        let status = v["status"].as_u64().unwrap().to_string();
+        // Lean's collection recorded a few requests without their answer.
+        let Some(status) = v["status"]
+            .as_u64()
+            .or((!v["body"].as_str().unwrap().is_empty()).then_some(200))
+        else {
+            unanswered += 1;
+            continue;
+        };
+        let kind = payment_kind(&name).unwrap_or_else(|| {
+            kind_of(
+                v["request"]["method"].as_str().unwrap(),
+                v["request"]["url"].as_str().unwrap(),
+            )
+        });
+        let status = status.to_string();
         let out = lean(
             &["decode", kind, "--status", &status, "-"],
             Some(v["body"].as_str().unwrap().as_bytes()),
@@ -39,7 +45,8 @@ fn decode_every_recorded_body() {
         // A verification the bank could not answer: 200 with `status: FAILED`.
         let body: serde_json::Value =
             serde_json::from_str(v["body"].as_str().unwrap()).unwrap_or_default();
-        let expected = match (status.starts_with('2'), body["status"] == "FAILED") {
+        let bare = NO_COMMAND.iter().any(|p| name.starts_with(p));
+        let expected = match (status.starts_with('2'), !bare && body["status"] == "FAILED") {
             (true, true) => "failed:",
             (true, false) => "data:",
             (false, _) => "api_error:",
@@ -47,7 +54,7 @@ fn decode_every_recorded_body() {
         assert!(stdout.starts_with(expected), "{}: {stdout}", path.display());
         n += 1;
     }
-    assert_eq!((n, unmodelled), (140, 24));
+    assert_eq!((n, unanswered), (162, 2));
     for entry in std::fs::read_dir(fixtures().join("UAE-webhooks")).unwrap() {
         let path = entry.unwrap().path();
         let out = lean(&["decode", "webhook", path.to_str().unwrap()], None);

@@ -253,7 +253,7 @@ fn lean_succeeds_on_every_answer_lean_recorded_and_sends_each_post_once() {
         files.sort();
         for path in files {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if UNMODELLED.iter().any(|p| name.starts_with(p)) {
+            if NO_COMMAND.iter().any(|p| name.starts_with(p)) {
                 continue;
             }
             let v: serde_json::Value =

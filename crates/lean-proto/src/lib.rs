@@ -92,6 +92,16 @@ pub use model::insights_ksa::{
     NonCreditTotal, Obligation, ObligationBreakdown, OptionalAmount, ReferenceEmployer,
     SpendingSpike,
 };
+pub use model::payments::{
+    AccountOnFileConsent, ConsentEvent, ConsentHistory, ConsentedAccount, ControlParameters,
+    Payment, PaymentConsent, PaymentConsentList, PaymentConsumption, PaymentDestination,
+    PaymentDestinationList, PaymentEvent, PaymentEvents, PaymentHistory, PaymentIntent,
+    PaymentIntentList, PaymentParty, PaymentPurpose, PaymentSource, PaymentSourceAccount,
+    PaymentSourceBeneficiary, PaymentSourceList, PaymentStatus, PayoutCreated,
+    PayoutDestinationCreated, PayoutDestinationDetails, PayoutDestinationsCreated, PayoutList,
+    PayoutPaymentDetail, PayoutSummary, PostInitiationStatus, Refund, RefundBeneficiary,
+    RefundList, RefundPage, RefundStatus,
+};
 pub use model::refresh::{Refresh, RefreshList, RefreshTriggered};
 pub use model::verifications::{
     AccountVerification, Article, BeneficiaryName, CapitalInformation, CertificateOwnership,

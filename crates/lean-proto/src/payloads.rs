@@ -8,6 +8,12 @@ use crate::model::insights::*;
 use crate::model::insights_ksa::{
     CashBalances, CreditObligations, Employment, FreelancerCashflow, NonCreditObligations,
 };
+use crate::model::payments::{
+    AccountOnFileConsent, ConsentHistory, Payment, PaymentConsent, PaymentConsentList,
+    PaymentDestinationList, PaymentHistory, PaymentIntent, PaymentIntentList, PaymentSource,
+    PaymentSourceList, PayoutCreated, PayoutDestinationsCreated, PayoutList, RefundList,
+    RefundPage,
+};
 use crate::model::refresh::{Refresh, RefreshList, RefreshTriggered};
 use crate::model::v1::*;
 use crate::model::verifications::{
@@ -107,6 +113,10 @@ impl<'de, T: Collection> Visitor<'de> for DataSeed<T> {
 
 payload_at!(insights: Income, Expenses, Cashflows, RawInsights, Employment, CashBalances, FreelancerCashflow, CreditObligations, NonCreditObligations);
 payload_at!(v1: V1Identity, V1Accounts, V1Balance, V1Transactions);
+payload_at!(bare: PaymentIntent, PaymentIntentList, Payment, PaymentDestinationList,
+    PaymentSource, PaymentSourceList, AccountOnFileConsent, PaymentConsent, PaymentConsentList,
+    ConsentHistory, PayoutCreated, PayoutDestinationsCreated, PaymentHistory, PayoutList,
+    RefundList, RefundPage, crate::model::payments::PaymentDestination);
 payload_at!(verifications: AccountVerification, EntityOwnershipVerification, BeneficiaryName,
     CorporateVerification, ManagersVerification, FreelancerVerification);
 

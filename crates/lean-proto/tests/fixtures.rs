@@ -20,29 +20,68 @@ fn class_of<P: Payload>(r: &Recorded) -> String {
     decode_as::<P>(r).0
 }
 
-/// A product this SDK has no typed model for yet (payments, the verification APIs): the body
-/// is read as JSON, so a 2xx must be JSON and an error must classify with its Lean code.
-/// Typed models replace this, endpoint by endpoint (docs/api-coverage.md).
-#[derive(Debug)]
-struct Untyped(#[allow(dead_code)] serde_json::Value);
-
-impl Payload for Untyped {
-    const SHAPE: lean_proto::response::Shape = lean_proto::response::Shape::Bare;
-    fn decode(
-        src: &lean_proto::response::PayloadSource<'_>,
-    ) -> Result<Self, lean_proto::response::FieldError> {
-        lean_proto::response::parse_at(src.body, "").map(Untyped)
-    }
-}
-
-/// Recordings of products without a typed model yet, by the collection's folder prefix.
-const UNTYPED_PRODUCTS: [&str; 5] = [
+/// The folders of Lean's collection that hold the payment products: bare bodies, no envelope.
+const PAYMENT_PREFIXES: [&str; 5] = [
     "payments__",
     "payouts__",
     "refunds__",
     "payment-source__",
     "payment-destination__",
 ];
+
+/// The payment recordings, by file-name prefix: Lean's collection records some of them with
+/// an empty or a placeholder URL, so their name says what they are.
+fn classify_payment(r: &Recorded) -> Option<String> {
+    let n = r.name.as_str();
+    let class = if n.starts_with("payment-destination__create-destination") {
+        class_of::<PaymentDestination>(r)
+    } else if n.starts_with("payment-destination__list") {
+        class_of::<PaymentDestinationList>(r)
+    } else if n.starts_with("payment-source__delete") {
+        class_of::<lean_proto::model::customer::Deleted>(r)
+    } else if n.starts_with("payment-source__get-all") {
+        class_of::<PaymentSourceList>(r)
+    } else if n.starts_with("payment-source__get-payment-source-by-id") {
+        class_of::<PaymentSource>(r)
+    } else if n.starts_with("payments__account-on-file-create-aof-consent") {
+        class_of::<AccountOnFileConsent>(r)
+    } else if n.starts_with("payments__consents-get-consent-details") {
+        class_of::<PaymentConsent>(r)
+    } else if n.starts_with("payments__consents-get-consent-history") {
+        class_of::<ConsentHistory>(r)
+    } else if n.starts_with("payments__consents-list") {
+        class_of::<PaymentConsentList>(r)
+    } else if n.starts_with("payments__single-instant-payment-create-payment-intent")
+        || n.starts_with("payments__single-instant-payment-get-payment-by-intent-id")
+        || n.starts_with("payouts__get-payout-intent")
+    {
+        class_of::<PaymentIntent>(r)
+    } else if n.starts_with("payments__single-instant-payment-get-payment-by-payment-id")
+        || n.starts_with("payouts__get-payouts")
+    {
+        class_of::<Payment>(r)
+    } else if n.starts_with("payments__single-instant-payment-list-payment-intents") {
+        class_of::<PaymentIntentList>(r)
+    } else if n.starts_with("payouts__create-payout-payment") {
+        class_of::<PayoutCreated>(r)
+    } else if n.starts_with("payouts__create-payouts-destination") {
+        class_of::<PayoutDestinationsCreated>(r)
+    } else if n.starts_with("payouts__get-payment-history") {
+        class_of::<PaymentHistory>(r)
+    } else if n.starts_with("payouts__list-payouts") {
+        class_of::<PayoutList>(r)
+    } else if n.starts_with("refunds__create-refunds") || n.starts_with("refunds__process-refunds")
+    {
+        class_of::<RefundList>(r)
+    } else if n.starts_with("refunds__list-refunds") {
+        class_of::<RefundPage>(r)
+    } else if PAYMENT_PREFIXES.iter().any(|p| n.starts_with(p)) {
+        panic!("{n}: a payment recording without a typed model: add it")
+    } else {
+        return None;
+    };
+    Some(class)
+}
 
 /// Routes a recorded request to the endpoint's payload type, as a client would.
 fn classify_recorded(r: &Recorded) -> String {
@@ -51,11 +90,8 @@ fn classify_recorded(r: &Recorded) -> String {
     if segs.as_slice() == ["insights", "v1", "name-verification"] {
         return class_of::<NameVerification>(r);
     }
-    if UNTYPED_PRODUCTS
-        .iter()
-        .any(|prefix| r.name.starts_with(prefix))
-    {
-        return class_of::<Untyped>(r);
+    if let Some(class) = classify_payment(r) {
+        return class;
     }
     match (r.method.as_str(), segs.as_slice()) {
         ("POST", ["oauth2", "token"]) => class_of::<TokenResponse>(r),
@@ -143,9 +179,9 @@ fn decode_folder(folder: &str, expected_files: usize) -> (usize, usize) {
         let class = classify_recorded(&r);
         // A 2xx whose envelope says FAILED (a verification the bank could not answer) is a
         // failure, not data; nothing else in the recordings is.
-        let untyped = UNTYPED_PRODUCTS.iter().any(|p| r.name.starts_with(p));
         let top: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
-        let failed = !untyped && top["status"] == "FAILED";
+        let bare = PAYMENT_PREFIXES.iter().any(|p| r.name.starts_with(p));
+        let failed = !bare && top["status"] == "FAILED";
         let expected = match (200..300).contains(&status) {
             true if failed => "failed",
             true => "data",

@@ -36,8 +36,9 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../lean-proto/tests/fixtures/lean-postman")
 }
 
-/// Recordings of products the SDK has no model (so no KIND) for yet, by file-name prefix.
-pub const UNMODELLED: [&str; 5] = [
+/// Recordings of products no `lean` command calls yet (payments: issue 23), by file-name
+/// prefix. `lean decode` reads them ([`payment_kind`]).
+pub const NO_COMMAND: [&str; 5] = [
     "payments__",
     "payouts__",
     "refunds__",
@@ -97,4 +98,58 @@ pub fn kind_of(method: &str, url: &str) -> &'static str {
         ("GET", ["banks", "v1"]) => "banks",
         (m, s) => panic!("no KIND for {m} {s:?}"),
     }
+}
+
+/// The KIND of a payment recording, by its file name: Lean's collection records some of them
+/// with an empty or a placeholder URL.
+pub fn payment_kind(name: &str) -> Option<&'static str> {
+    const KINDS: [(&str, &str); 19] = [
+        (
+            "payment-destination__create-destination",
+            "payment-destination",
+        ),
+        ("payment-destination__list", "payment-destinations"),
+        ("payment-source__delete", "delete-payment-source"),
+        ("payment-source__get-all", "payment-sources"),
+        ("payment-source__get-payment-source-by-id", "payment-source"),
+        (
+            "payments__account-on-file-create-aof-consent",
+            "aof-consent",
+        ),
+        ("payments__consents-get-consent-details", "consent"),
+        ("payments__consents-get-consent-history", "consent-history"),
+        ("payments__consents-list", "consents"),
+        (
+            "payments__single-instant-payment-create-payment-intent",
+            "payment-intent",
+        ),
+        (
+            "payments__single-instant-payment-get-payment-by-intent-id",
+            "payment-intent",
+        ),
+        (
+            "payments__single-instant-payment-get-payment-by-payment-id",
+            "payment",
+        ),
+        (
+            "payments__single-instant-payment-list-payment-intents",
+            "payment-intents",
+        ),
+        ("payouts__create-payout-payment", "payout-payment"),
+        ("payouts__create-payouts-destination", "payout-destinations"),
+        ("payouts__get-payment-history", "payout-history"),
+        ("payouts__get-payout-intent", "payment-intent"),
+        ("payouts__get-payouts", "payout"),
+        ("payouts__list-payouts", "payouts"),
+    ];
+    const REFUNDS: [(&str, &str); 3] = [
+        ("refunds__create-refunds", "refunds"),
+        ("refunds__process-refunds", "refunds"),
+        ("refunds__list-refunds", "refunds-page"),
+    ];
+    KINDS
+        .iter()
+        .chain(REFUNDS.iter())
+        .find(|(prefix, _)| name.starts_with(prefix))
+        .map(|(_, kind)| *kind)
 }

@@ -1,0 +1,820 @@
+//! Typed answers of Lean's payment products, from its recorded answers (the UAE collection,
+//! 2021–2026): payment intents and payments, payment destinations and sources, account-on-file
+//! consents, payouts and refunds. Each is a bare body (no envelope).
+//!
+//! Pure data: how payments are sent (idempotency keys, never twice) is not decided here. Every
+//! field is optional (a field Lean leaves out must not fail the call); amounts are exact;
+//! timestamps typed; states are enums that keep values Lean adds (`Unknown`).
+
+use crate::model::data::{Json, PageInfo};
+use crate::money::Currency;
+use crate::time::Timestamp;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+crate::enums::lean_enum!(
+    /// A payment's state at the bank (`status`).
+    PaymentStatus {
+        AwaitingAuthorization = "AWAITING_AUTHORIZATION", PendingWithBank = "PENDING_WITH_BANK",
+        AcceptedByBank = "ACCEPTED_BY_BANK", Failed = "FAILED", Created = "CREATED",
+    }
+);
+
+crate::enums::lean_enum!(
+    /// What happened after the bank accepted it (`post_initiation_status`).
+    PostInitiationStatus { Processed = "PROCESSED", Pending = "PENDING", Failed = "FAILED" }
+);
+
+/// An account as a payment names it (`sender_details`, `recipient_details`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PaymentParty {
+    /// Account number (masked by some banks).
+    #[serde(default)]
+    pub account_number: Option<String>,
+    /// IBAN.
+    #[serde(default)]
+    pub iban: Option<String>,
+    /// Holder.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// One payment (`GET /customers/{customer_id}/payments`, `GET /payouts/v1/{payment_id}`, a
+/// payment intent's `payments`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Payment {
+    /// Lean's id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Its intent.
+    #[serde(default)]
+    pub payment_intent_id: Option<String>,
+    /// The payment source it was paid from.
+    #[serde(default)]
+    pub payment_source_id: Option<String>,
+    /// Who paid.
+    #[serde(default)]
+    pub sender_details: Option<PaymentParty>,
+    /// Who was paid.
+    #[serde(default)]
+    pub recipient_details: Option<PaymentParty>,
+    /// How much, exact.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub amount: Option<Decimal>,
+    /// In what.
+    #[serde(default)]
+    pub currency: Option<Currency>,
+    /// Its description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Sent to Lean.
+    #[serde(default)]
+    pub submission_timestamp: Option<Timestamp>,
+    /// Sent to the bank.
+    #[serde(default)]
+    pub initiation_timestamp: Option<Timestamp>,
+    /// Its state at the bank.
+    #[serde(default)]
+    pub status: Option<PaymentStatus>,
+    /// After acceptance.
+    #[serde(default)]
+    pub post_initiation_status: Option<PostInitiationStatus>,
+    /// The bank's reference.
+    #[serde(default)]
+    pub bank_transaction_reference: Option<String>,
+    /// Why it failed, Lean's code.
+    #[serde(default)]
+    pub granular_status_code: Option<String>,
+    /// Why it failed, in words.
+    #[serde(default)]
+    pub status_additional_details: Option<String>,
+}
+
+/// A payment destination (your account, or a payout recipient).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PaymentDestination {
+    /// Lean's id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Its bank.
+    #[serde(default)]
+    pub bank_identifier: Option<String>,
+    /// The holder.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A short name.
+    #[serde(default)]
+    pub short_name: Option<String>,
+    /// What users see.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// IBAN.
+    #[serde(default)]
+    pub iban: Option<String>,
+    /// Account number.
+    #[serde(default)]
+    pub account_number: Option<String>,
+    /// BIC.
+    #[serde(default)]
+    pub swift_code: Option<String>,
+    /// `CONFIRMED`, `ACTIVE`, …
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Address.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// City.
+    #[serde(default)]
+    pub city: Option<String>,
+    /// Country (ISO 3166 alpha-3, `ARE`).
+    #[serde(default)]
+    pub country: Option<String>,
+    /// Post code.
+    #[serde(default)]
+    pub postal_code: Option<String>,
+    /// Whether it is the default destination.
+    #[serde(default)]
+    pub default: Option<bool>,
+    /// `APPLICATION`, …
+    #[serde(default)]
+    pub owner_type: Option<String>,
+    /// The branch.
+    #[serde(default)]
+    pub branch_address: Option<String>,
+    /// Its currency (the list's name for it).
+    #[serde(default)]
+    pub currency: Option<Currency>,
+    /// Its currency (the intent's name for it).
+    #[serde(default)]
+    pub currency_iso_code: Option<Currency>,
+    /// Confirmation of payee: `MATCH`, …
+    #[serde(default)]
+    pub confirmation_of_payee_status: Option<String>,
+    /// `RETAIL`, `CORPORATE`.
+    #[serde(default)]
+    pub bank_type: Option<String>,
+    /// India's IFSC.
+    #[serde(default)]
+    pub ifsc: Option<String>,
+    /// The UK's sort code.
+    #[serde(default)]
+    pub sort_code: Option<String>,
+    /// The US routing number.
+    #[serde(default)]
+    pub routing_number: Option<String>,
+    /// Canada's transit code.
+    #[serde(default)]
+    pub transit_code: Option<String>,
+}
+
+/// `GET /payments/v1/destinations`: a bare array.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PaymentDestinationList(pub Vec<PaymentDestination>);
+
+/// A payment intent: what is to be paid, to whom, and the payments made for it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PaymentIntent {
+    /// Lean's id.
+    #[serde(default)]
+    pub payment_intent_id: Option<String>,
+    /// The customer paying.
+    #[serde(default)]
+    pub customer_id: Option<String>,
+    /// How much, exact.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub amount: Option<Decimal>,
+    /// In what.
+    #[serde(default)]
+    pub currency: Option<Currency>,
+    /// Its description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Your reference.
+    #[serde(default)]
+    pub external_reference: Option<String>,
+    /// Payments made for it.
+    #[serde(default)]
+    pub payments: Vec<Payment>,
+    /// The payment made for it (payouts name one).
+    #[serde(default)]
+    pub payment: Option<Payment>,
+    /// Where the money goes.
+    #[serde(default)]
+    pub payment_destination: Option<PaymentDestination>,
+    /// Created.
+    #[serde(default)]
+    pub created_at: Option<Timestamp>,
+    /// Updated.
+    #[serde(default)]
+    pub updated_at: Option<Timestamp>,
+}
+
+/// `GET /payments/v1/intents`: a page of intents.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PaymentIntentList {
+    /// The intents.
+    #[serde(default)]
+    pub data: Vec<PaymentIntent>,
+    /// Paging.
+    #[serde(default)]
+    pub page: Option<PageInfo>,
+}
+
+/// A payment source: a customer's bank connection for payments.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PaymentSource {
+    /// Lean's id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The customer.
+    #[serde(default)]
+    pub customer_id: Option<String>,
+    /// Your application.
+    #[serde(default)]
+    pub app_id: Option<String>,
+    /// `AWAITING_BENEFICIARY_COOL_OFF`, `ACTIVE`, …
+    #[serde(default)]
+    pub status: Option<String>,
+    /// When the bank's cool-off for a new beneficiary ends.
+    #[serde(default)]
+    pub beneficiary_cool_off_expiry: Option<Timestamp>,
+    /// The bank.
+    #[serde(default)]
+    pub bank_identifier: Option<String>,
+    /// The destinations added as beneficiaries.
+    #[serde(default)]
+    pub beneficiaries: Vec<PaymentSourceBeneficiary>,
+    /// The accounts it can pay from.
+    #[serde(default)]
+    pub accounts: Vec<PaymentSourceAccount>,
+}
+
+/// A destination added as a beneficiary at the customer's bank.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PaymentSourceBeneficiary {
+    /// Lean's id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The destination.
+    #[serde(default)]
+    pub payment_destination_id: Option<String>,
+    /// Its state.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// When the cool-off ends.
+    #[serde(default)]
+    pub beneficiary_cool_off_expiry: Option<Timestamp>,
+}
+
+/// An account a payment source can pay from.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PaymentSourceAccount {
+    /// Lean's id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The account.
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// Its name.
+    #[serde(default)]
+    pub account_name: Option<String>,
+    /// Its number.
+    #[serde(default)]
+    pub account_number: Option<String>,
+    /// IBAN.
+    #[serde(default)]
+    pub iban: Option<String>,
+    /// Balance, exact (not always sent).
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub balance: Option<Decimal>,
+    /// Currency.
+    #[serde(default)]
+    pub currency: Option<Currency>,
+    /// When the balance was read.
+    #[serde(default)]
+    pub balance_last_updated: Option<Timestamp>,
+}
+
+/// `GET /customers/v1/{customer_id}/payment-sources`: a bare array.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PaymentSourceList(pub Vec<PaymentSource>);
+
+/// The limits of an account-on-file consent (variable recurring payments).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ControlParameters {
+    /// `VariableOnDemand`, …
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    /// `Day`, `Week`, `Month`, …
+    #[serde(default)]
+    pub period_type: Option<String>,
+    /// Most one payment may move, exact.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub max_individual_amount: Option<Decimal>,
+    /// Most all payments may move, exact.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub max_cumulative_amount: Option<Decimal>,
+    /// Most payments in all.
+    #[serde(default)]
+    pub max_cumulative_number_of_payments: Option<u64>,
+    /// Most per period, exact.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub max_cumulative_amount_per_period: Option<Decimal>,
+    /// Most payments per period.
+    #[serde(default)]
+    pub max_cumulative_number_of_payments_per_period: Option<u64>,
+}
+
+/// `POST /consents/account-on-file`: the consent created, awaiting the customer.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AccountOnFileConsent {
+    /// The consent's id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Your application.
+    #[serde(default)]
+    pub application_id: Option<String>,
+    /// Valid from.
+    #[serde(default)]
+    pub start_date_time: Option<Timestamp>,
+    /// Valid until.
+    #[serde(default)]
+    pub expiration_date_time: Option<Timestamp>,
+    /// The customer.
+    #[serde(default)]
+    pub customer_id: Option<String>,
+    /// `AWAITING_AUTHORISATION`, …
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Where payments go.
+    #[serde(default)]
+    pub destination_account_id: Option<String>,
+    /// Your reference.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// Currency.
+    #[serde(default)]
+    pub currency: Option<Currency>,
+    /// The purpose code (`FIS`).
+    #[serde(default)]
+    pub purpose: Option<String>,
+    /// Its limits.
+    #[serde(default)]
+    pub control_parameters: Option<ControlParameters>,
+    /// A first payment made with the consent (`null` in Lean's recordings).
+    #[serde(default)]
+    pub immediate_payment: Option<Json>,
+}
+
+/// A payment consent as read back (`GET /consents/{consent_id}`, the consents list).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PaymentConsent {
+    /// Its id.
+    #[serde(default)]
+    pub consent_id: Option<String>,
+    /// The bank, once chosen.
+    #[serde(default)]
+    pub bank_identifier: Option<String>,
+    /// Your application.
+    #[serde(default)]
+    pub application_id: Option<String>,
+    /// Valid from.
+    #[serde(default)]
+    pub start_date_time: Option<Timestamp>,
+    /// Valid until.
+    #[serde(default)]
+    pub expiration_date_time: Option<Timestamp>,
+    /// The customer.
+    #[serde(default)]
+    pub customer_id: Option<String>,
+    /// `AWAITING_AUTHORISATION`, `AUTHORISED`, …
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Where payments go.
+    #[serde(default)]
+    pub destination_account_id: Option<String>,
+    /// Your reference.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// The account the customer consented from, once authorised.
+    #[serde(default)]
+    pub consented_account: Option<ConsentedAccount>,
+    /// Currency.
+    #[serde(default)]
+    pub currency: Option<Currency>,
+    /// The purpose.
+    #[serde(default)]
+    pub payment_purpose: Option<PaymentPurpose>,
+    /// Its limits.
+    #[serde(default)]
+    pub control_parameters: Option<ControlParameters>,
+    /// What has been used of them.
+    #[serde(default)]
+    pub payment_consumption: Option<PaymentConsumption>,
+    /// A first payment made with the consent (`null` in Lean's recordings).
+    #[serde(default)]
+    pub immediate_payment: Option<Json>,
+}
+
+/// The account a consent pays from.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ConsentedAccount {
+    /// IBAN.
+    #[serde(default)]
+    pub iban: Option<String>,
+    /// Holder.
+    #[serde(default)]
+    pub holder_name: Option<String>,
+}
+
+/// A payment purpose.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PaymentPurpose {
+    /// `FIS`, …
+    #[serde(default)]
+    pub code: Option<String>,
+    /// In words.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// What a consent has been used for, exact.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PaymentConsumption {
+    /// Payments so far.
+    #[serde(default)]
+    pub cumulative_number_of_payments: Option<u64>,
+    /// Their value.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub cumulative_value_of_payments: Option<Decimal>,
+    /// Payments this period.
+    #[serde(default)]
+    pub cumulative_number_of_payments_in_current_period: Option<u64>,
+    /// Their value.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub cumulative_value_of_payments_in_current_period: Option<Decimal>,
+}
+
+/// `GET /consents/v1`: a page of consents.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PaymentConsentList {
+    /// The consents.
+    #[serde(default)]
+    pub data: Vec<PaymentConsent>,
+    /// Paging.
+    #[serde(default)]
+    pub page: Option<PageInfo>,
+}
+
+/// `GET /consents/{consent_id}/history`: what happened to a consent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ConsentHistory {
+    /// Events, oldest first.
+    #[serde(default)]
+    pub data: Vec<ConsentEvent>,
+    /// Paging.
+    #[serde(default)]
+    pub page: Option<PageInfo>,
+}
+
+/// One event of a consent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ConsentEvent {
+    /// Its id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// `CONSENT_CREATED`, …
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    /// In words.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// When.
+    #[serde(default)]
+    pub timestamp: Option<Timestamp>,
+    /// By whom (`LEAN`, …).
+    #[serde(default)]
+    pub updated_by: Option<String>,
+    /// Why.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `POST /payouts/v1/payment`: the payouts created.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PayoutCreated {
+    /// The payment source paid from.
+    #[serde(default)]
+    pub end_user_id: Option<String>,
+    /// One per destination.
+    #[serde(default)]
+    pub payouts_payment_details: Vec<PayoutPaymentDetail>,
+}
+
+/// One payout to one destination.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PayoutPaymentDetail {
+    /// Its intent.
+    #[serde(default)]
+    pub payment_intent_id: Option<String>,
+    /// Lean's task.
+    #[serde(default)]
+    pub initiate_payment_task_id: Option<String>,
+    /// Paid from (number).
+    #[serde(default)]
+    pub account_number: Option<String>,
+    /// Paid from (IBAN).
+    #[serde(default)]
+    pub iban: Option<String>,
+    /// Where, how much.
+    #[serde(default)]
+    pub destination_details: Option<PayoutDestinationDetails>,
+    /// The bank paid from.
+    #[serde(default)]
+    pub bank_identifier: Option<String>,
+}
+
+/// Where a payout goes, and how much.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PayoutDestinationDetails {
+    /// The destination.
+    #[serde(default)]
+    pub destination_id: Option<String>,
+    /// How much, exact.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub amount: Option<Decimal>,
+    /// In what.
+    #[serde(default)]
+    pub currency: Option<Currency>,
+    /// Its state.
+    #[serde(default)]
+    pub payment_status: Option<PaymentStatus>,
+    /// Why it failed.
+    #[serde(default)]
+    pub error_message: Option<String>,
+    /// Who is paid.
+    #[serde(default)]
+    pub recipient_details: Option<PaymentParty>,
+}
+
+/// `POST /payouts/v1/payment/destinations`: one per destination added.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PayoutDestinationCreated {
+    /// Lean's task adding it as a beneficiary.
+    #[serde(default)]
+    pub add_beneficiary_task_id: Option<String>,
+    /// The destination.
+    #[serde(default)]
+    pub destination_id: Option<String>,
+    /// Its bank.
+    #[serde(default)]
+    pub bank_identifier: Option<String>,
+    /// IBAN.
+    #[serde(default)]
+    pub iban: Option<String>,
+    /// Number.
+    #[serde(default)]
+    pub account_number: Option<String>,
+    /// What users see.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// `CONFIRMED`, …
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// The bare array `POST /payouts/v1/payment/destinations` answers.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PayoutDestinationsCreated(pub Vec<PayoutDestinationCreated>);
+
+/// `GET /payouts/v1/payments/{payment_intent_id}/history`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PaymentHistory {
+    /// Per payment.
+    #[serde(default)]
+    pub content: Vec<PaymentEvents>,
+    /// Paging.
+    #[serde(default)]
+    pub page: Option<PageInfo>,
+}
+
+/// The events of one payment.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PaymentEvents {
+    /// The payment.
+    #[serde(default)]
+    pub payment_id: Option<String>,
+    /// Its events, oldest first.
+    #[serde(default)]
+    pub events: Vec<PaymentEvent>,
+}
+
+/// One event of a payment (as its webhook said it).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PaymentEvent {
+    /// The webhook type (`payment.created`).
+    #[serde(default)]
+    pub event: Option<String>,
+    /// The payment's state then.
+    #[serde(default)]
+    pub status: Option<PaymentStatus>,
+    /// After acceptance.
+    #[serde(default)]
+    pub post_initiation_status: Option<PostInitiationStatus>,
+    /// When.
+    #[serde(default)]
+    pub published_at: Option<Timestamp>,
+}
+
+/// `GET /payouts/v1/payments`: a page of payouts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PayoutList {
+    /// The payouts.
+    #[serde(default)]
+    pub content: Vec<PayoutSummary>,
+    /// Paging.
+    #[serde(default)]
+    pub page: Option<PageInfo>,
+}
+
+/// One payout in the list.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PayoutSummary {
+    /// Its intent.
+    #[serde(default)]
+    pub payment_intent_id: Option<String>,
+    /// Who is paid.
+    #[serde(default)]
+    pub recipient_name: Option<String>,
+    /// Their bank.
+    #[serde(default)]
+    pub recipient_bank_name: Option<String>,
+    /// Their IBAN.
+    #[serde(default)]
+    pub recipient_iban: Option<String>,
+    /// When their cool-off ends.
+    #[serde(default)]
+    pub recipient_cool_off_expiry: Option<Timestamp>,
+    /// Their address.
+    #[serde(default)]
+    pub recipient_address: Option<String>,
+    /// Their city.
+    #[serde(default)]
+    pub recipient_city: Option<String>,
+    /// Their country.
+    #[serde(default)]
+    pub recipient_country: Option<String>,
+    /// Its description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// How much, exact.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub amount: Option<Decimal>,
+    /// In what.
+    #[serde(default)]
+    pub currency: Option<Currency>,
+    /// Created.
+    #[serde(default)]
+    pub created_at: Option<Timestamp>,
+    /// Updated.
+    #[serde(default)]
+    pub updated_at: Option<Timestamp>,
+    /// Whether it needed no one's approval.
+    #[serde(default)]
+    pub auto_authorized: Option<bool>,
+    /// Whether it waits for someone's approval.
+    #[serde(default)]
+    pub pending_manual_authorization: Option<bool>,
+    /// Its state.
+    #[serde(default)]
+    pub status: Option<PaymentStatus>,
+    /// After acceptance.
+    #[serde(default)]
+    pub post_initiation_status: Option<PostInitiationStatus>,
+    /// The bank's reference.
+    #[serde(default)]
+    pub bank_transaction_reference: Option<String>,
+}
+
+crate::enums::lean_enum!(
+    /// A refund's state.
+    RefundStatus {
+        Created = "CREATED", Approved = "APPROVED", Rejected = "REJECTED", Failed = "FAILED",
+        Completed = "COMPLETED",
+    }
+);
+
+/// A refund (`POST /payouts/refunds` and `PUT` answer arrays of them; the list pages them).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Refund {
+    /// Lean's id.
+    #[serde(default)]
+    pub refund_id: Option<String>,
+    /// The payment refunded.
+    #[serde(default)]
+    pub payment_id: Option<String>,
+    /// Its state.
+    #[serde(default)]
+    pub status: Option<RefundStatus>,
+    /// How much, exact.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub amount: Option<Decimal>,
+    /// In what.
+    #[serde(default)]
+    pub currency: Option<Currency>,
+    /// What was deposited, exact.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub deposit_amount: Option<Decimal>,
+    /// In what.
+    #[serde(default)]
+    pub deposit_currency: Option<Currency>,
+    /// Why (`DUPLICATED_PAYMENT`, …).
+    #[serde(default)]
+    pub reason_code: Option<String>,
+    /// In words.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Your reference.
+    #[serde(default)]
+    pub external_reference: Option<String>,
+    /// Who is refunded.
+    #[serde(default)]
+    pub beneficiary: Option<RefundBeneficiary>,
+    /// Created.
+    #[serde(default)]
+    pub created_at: Option<Timestamp>,
+    /// By.
+    #[serde(default)]
+    pub created_by: Option<String>,
+    /// Approved or rejected by.
+    #[serde(default)]
+    pub actioned_by: Option<String>,
+    /// Its intent.
+    #[serde(default)]
+    pub refund_intent_id: Option<String>,
+}
+
+/// Who a refund pays.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RefundBeneficiary {
+    /// Name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// IBAN.
+    #[serde(default)]
+    pub iban: Option<String>,
+    /// Account.
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// City.
+    #[serde(default)]
+    pub city: Option<String>,
+}
+
+/// The bare array `POST /payouts/refunds` and `PUT /payouts/refunds` answer.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RefundList(pub Vec<Refund>);
+
+/// `GET /payouts/refunds`: a page of refunds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RefundPage {
+    /// The refunds.
+    #[serde(default)]
+    pub content: Vec<Refund>,
+    /// Paging.
+    #[serde(default)]
+    pub page: Option<PageInfo>,
+}
