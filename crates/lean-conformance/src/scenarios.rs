@@ -364,6 +364,94 @@ pub fn paging_through_three_thousand_transactions<C: Adapter>() {
     assert_eq!(requests_to(&w, "/transactions"), 30);
 }
 
+/// Lean bills each verification: every product answers through every adapter, and none is
+/// ever sent twice once Lean may have seen it: not on a retryable FAILED (`BANK_ISSUE`), not
+/// on a 500, not on a connection cut after the request went out.
+pub fn verifications_are_answered_and_never_sent_twice<C: Adapter>() {
+    let w = world::<C>(sandbox_config(), quick_calls(), false);
+    let (e, _) = ids(&w);
+    let c = &w.client;
+    let account = |name: &str| {
+        VerifyAccount::iban(
+            "AE070331234567890123456",
+            VerificationAccountType::Personal,
+            vec![Identification::full_name(name).unwrap()],
+        )
+        .unwrap()
+    };
+    let ok = c.call(account("ADAM AHMED")).unwrap();
+    assert_eq!(
+        ok.payload.account_status,
+        Some(VerifiedAccountStatus::Active)
+    );
+    assert_eq!(
+        ok.payload.account_holder_name.as_deref(),
+        Some("ADAM AHMED")
+    );
+    let sent = || requests_to(&w, "/verifications/v1/accounts");
+    assert_eq!(sent(), 1);
+
+    let err = c.call(account("BANK ERROR TEST")).unwrap_err();
+    let call = err.call_error().unwrap();
+    assert!(
+        matches!(&call.kind, CallErrorKind::DataFailed(f)
+            if f.granular_status_code == Some(GranularStatusCode::BankIssue)),
+        "{err}"
+    );
+    assert!(call.correlation_id.is_some(), "carries lean-correlation-id");
+    assert_eq!(sent(), 2, "a retryable FAILED is not a reason to pay again");
+
+    w.sandbox.add_fault(FaultRule::next(
+        "verify-account",
+        FaultKind::ServerError { status: 500 },
+        1,
+    ));
+    assert!(c.call(account("ADAM AHMED")).is_err());
+    assert_eq!(sent(), 3, "Lean answered the POST: not sent again");
+
+    w.sandbox
+        .add_fault(FaultRule::next("verify-account", FaultKind::Reset, 1));
+    assert!(c.call(account("ADAM AHMED")).is_err());
+    assert_eq!(
+        sent(),
+        4,
+        "the request may have reached Lean: not sent again"
+    );
+
+    let entity = c
+        .call(
+            VerifyEntity::new(e, vec![Identification::national_id("1106972886").unwrap()]).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(entity.payload.entity_ownership_verified, Some(true));
+    assert!(!entity.payload.ibans.is_empty());
+    let name = c
+        .call(GetBeneficiaryName::new("SA2810000011100000461309").unwrap())
+        .unwrap();
+    assert!(name.payload.beneficiary_name.is_some());
+    let corporate = c
+        .call(VerifyCorporate::new(CorporateVerificationType::Full, "7001272184").unwrap())
+        .unwrap();
+    assert!(corporate.payload.commercial_registration_capital.is_some());
+    let managers = c
+        .call(VerifyManagers::new("7001272184", "1132381599").unwrap())
+        .unwrap();
+    assert_eq!(managers.payload.len(), 1);
+    let freelancer = c
+        .call(
+            VerifyFreelancer::new(
+                FreelancerVerificationType::Full,
+                vec![Identification::freelancer_number("FL-490775363").unwrap()],
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(
+        freelancer.payload.certificate[0].status,
+        Some(CertificateStatus::Revoked)
+    );
+}
+
 pub fn misuse_never_reaches_the_network<C: Adapter>() {
     let w = world::<C>(sandbox_config(), quick_calls(), false);
     let (e, _) = ids(&w);
