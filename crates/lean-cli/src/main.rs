@@ -22,7 +22,7 @@ use std::time::Duration;
     about = "Lean Technologies Data API from the command line",
     after_help = "Exit codes: 0 done; 1 Lean or the network failed; 2 usage (bad flags, ids, input); \
 3 still PENDING (the results_id is printed: `lean results ID --wait` later); 4 no access \
-(credentials refused, 401/403).\n\nWith --json and --all-pages, items stream as NDJSON (one \
+(no credentials set, credentials refused, 401/403).\n\nWith --json and --all-pages, items stream as NDJSON (one \
 JSON object per line) while pages arrive."
 )]
 struct Cli {
@@ -35,9 +35,14 @@ struct Cli {
     cmd: Cmd,
 }
 
-/// Where and as whom. With none of these set, an embedded lean-sandbox is used.
+/// Where and as whom. Credentials are required; `--sandbox` (or `LEAN_ENV=local`) uses an
+/// embedded lean-sandbox instead, and says so.
 #[derive(Args)]
 pub(crate) struct Conn {
+    /// Use an embedded lean-sandbox (a local emulator of Lean) instead of Lean; also
+    /// `LEAN_ENV=local`. Refused beside credentials.
+    #[arg(long, global = true)]
+    sandbox: bool,
     #[arg(long, env = "LEAN_CLIENT_ID", global = true)]
     client_id: Option<String>,
     #[arg(
@@ -52,7 +57,7 @@ pub(crate) struct Conn {
     /// UAE or KSA.
     #[arg(long, env = "LEAN_REGION", global = true, default_value = "UAE")]
     region: String,
-    /// sandbox or production.
+    /// sandbox or production (Lean's), or local (the embedded emulator, as `--sandbox`).
     #[arg(long, env = "LEAN_ENV", global = true, default_value = "sandbox")]
     env: String,
     /// API base URL (overrides region and env).
@@ -109,10 +114,10 @@ impl Target {
 #[derive(Args, Clone)]
 pub(crate) struct Target {
     /// entity_id (default with the embedded emulator: the first seeded one).
-    #[arg(long)]
+    #[arg(long, env = "LEAN_ENTITY_ID")]
     entity: Option<String>,
     /// account_id (default with the embedded emulator: the entity's first account).
-    #[arg(long)]
+    #[arg(long, env = "LEAN_ACCOUNT_ID")]
     account: Option<String>,
     /// Ask `async=true`: Lean answers PENDING and the command polls the results.
     #[arg(long = "async")]
@@ -260,7 +265,7 @@ enum Cmd {
     /// Refreshes of an entity.
     Refreshes {
         /// entity_id (default with the embedded emulator: the first seeded one).
-        #[arg(long)]
+        #[arg(long, env = "LEAN_ENTITY_ID")]
         entity: Option<String>,
     },
     /// Fetch the results of a PENDING request.
@@ -273,7 +278,7 @@ enum Cmd {
     /// Trigger a data refresh.
     Refresh {
         /// entity_id (default with the embedded emulator: the first seeded one).
-        #[arg(long)]
+        #[arg(long, env = "LEAN_ENTITY_ID")]
         entity: Option<String>,
         /// Wait until it finishes (Lean's refresh status, polled with backoff).
         #[arg(long)]

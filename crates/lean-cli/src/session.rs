@@ -1,5 +1,5 @@
 //! The connection a command runs with: a client from the flags and environment, or the
-//! embedded emulator when no credentials are set; and how results are fetched and printed.
+//! embedded emulator when `--sandbox` asks for it; and how results are fetched and printed.
 
 use crate::table::{Table, table};
 use crate::{Conn, Fail, Target, print_json_or};
@@ -40,7 +40,7 @@ fn start_emulator() -> Result<(Config, Option<Emulator>), Fail> {
         )
     })?;
     eprintln!(
-        "lean: no credentials set (LEAN_CLIENT_ID/LEAN_CLIENT_SECRET or LEAN_APP_TOKEN): using an embedded lean-sandbox at {}",
+        "lean: --sandbox: an embedded lean-sandbox at {} (not Lean: its data is generated)",
         sandbox.base_url()
     );
     Ok((sandbox.client_config(), Some(sandbox)))
@@ -49,7 +49,7 @@ fn start_emulator() -> Result<(Config, Option<Emulator>), Fail> {
 #[cfg(not(feature = "emulator"))]
 fn start_emulator() -> Result<(Config, Option<Emulator>), Fail> {
     Err(Fail(
-        "error: no credentials set (LEAN_CLIENT_ID/LEAN_CLIENT_SECRET or LEAN_APP_TOKEN), and this `lean` was built without the embedded emulator (cargo feature `emulator`)".into(),
+        "error: --sandbox: this `lean` was built without the embedded emulator (cargo feature `emulator`)".into(),
         crate::exit::USAGE,
     ))
 }
@@ -66,9 +66,23 @@ pub(crate) struct Session {
 impl Session {
     pub(crate) fn open(c: &Conn) -> Result<Session, Fail> {
         // The flags (each with its environment variable) read like `Config::from_env`: one
-        // rule for both. No credential at all means the embedded emulator.
+        // rule for both. The emulator only when asked for: a missing or mistyped credential
+        // must not look like success.
         let any = c.client_id.is_some() || c.client_secret.is_some() || c.app_token.is_some();
-        let (config, sandbox) = if any {
+        let local = c.sandbox || c.env.eq_ignore_ascii_case("local");
+        let (config, sandbox) = if local && any {
+            return Err(Fail(
+                "error: --sandbox (or LEAN_ENV=local) uses the embedded emulator: unset LEAN_CLIENT_ID, LEAN_CLIENT_SECRET and LEAN_APP_TOKEN, or drop --sandbox to call Lean".into(),
+                crate::exit::USAGE,
+            ));
+        } else if local {
+            start_emulator()?
+        } else if !any {
+            return Err(Fail(
+                "error: no credentials: set LEAN_CLIENT_ID and LEAN_CLIENT_SECRET (or LEAN_APP_TOKEN for the v1 routes), or pass --sandbox for the embedded emulator".into(),
+                crate::exit::AUTH,
+            ));
+        } else {
             let config = Config::from_env_vars(|k| match k {
                 "LEAN_CLIENT_ID" => c.client_id.clone(),
                 "LEAN_CLIENT_SECRET" => c.client_secret.clone(),
@@ -81,8 +95,6 @@ impl Session {
             })
             .map_err(|e| Fail(format!("error: {e}"), crate::exit::USAGE))?;
             (config, None)
-        } else {
-            start_emulator()?
         };
         // The command has no webhook endpoint: PENDING is polled from the start.
         let mut calls = {

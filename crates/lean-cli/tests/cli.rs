@@ -148,8 +148,30 @@ fn webhook_verify_exit_codes() {
 }
 
 #[test]
-fn accounts_with_no_credentials_use_the_embedded_emulator() {
-    let out = lean(&["accounts"], None);
+fn without_credentials_lean_refuses_instead_of_pretending() {
+    for env in [&[][..], &[("LEAN_ENV", "production")][..]] {
+        let out = lean_with(&["accounts"], None, env);
+        assert_eq!(out.status.code(), Some(4), "{env:?}");
+        assert!(out.stdout.is_empty(), "no data printed");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("LEAN_CLIENT_ID") && err.contains("--sandbox"),
+            "says what to set: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "said once: {err}");
+    }
+    // The emulator beside credentials would ignore them: refused.
+    let out = lean_with(
+        &["--sandbox", "accounts"],
+        None,
+        &[("LEAN_CLIENT_ID", "id"), ("LEAN_CLIENT_SECRET", "secret")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn accounts_on_the_embedded_emulator_when_asked_for() {
+    let out = lean_with(&["--sandbox", "accounts"], None, &[]);
     assert!(
         out.status.success(),
         "{}",
@@ -159,6 +181,21 @@ fn accounts_with_no_credentials_use_the_embedded_emulator() {
     assert_eq!(stdout.lines().count(), 1 + 9, "{stdout}");
     assert!(stdout.contains("CURRENT"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("embedded lean-sandbox"));
+    // The entity from the environment.
+    let out = lean_with(
+        &["accounts"],
+        None,
+        &[
+            ("LEAN_ENV", "local"),
+            ("LEAN_ENTITY_ID", "8a78e977-7f3a-8772-ba26-c4c0424bb3e3"),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "that entity is unknown: it was used"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("UNKNOWN_ENTITY"));
     // Every page as NDJSON: one transaction per line, streamed as pages arrive.
     let json = lean(
         &["--json", "transactions", "--all-pages", "--size", "100"],
@@ -386,7 +423,7 @@ fn a_page_number_of_u32_max_is_printed_not_overflowed() {
             let _ = request.respond(tiny_http::Response::from_string(body));
         }
     });
-    let out = lean(
+    let out = lean_with(
         &[
             "accounts",
             "--base-url",
@@ -399,6 +436,7 @@ fn a_page_number_of_u32_max_is_printed_not_overflowed() {
             "14eb95ba-2b9d-41cb-82fe-7b1b3079021e",
         ],
         None,
+        &[],
     );
     let _ = serve.join();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -496,7 +534,7 @@ fn an_app_token_reaches_the_v1_routes() {
     let entity = sandbox.entities()[0].to_string();
     let token = sandbox.config().app_token.clone();
     let v1 = |cmd: &str| {
-        lean(
+        lean_with(
             &[
                 cmd,
                 "--app-token",
@@ -507,6 +545,7 @@ fn an_app_token_reaches_the_v1_routes() {
                 &entity,
             ],
             None,
+            &[],
         )
     };
     let accounts: serde_json::Value = serde_json::from_str(&ok(&v1("accounts"))).unwrap();
@@ -542,7 +581,7 @@ fn exit_codes_say_what_happened() {
     // 4: credentials refused.
     let sandbox = lean_sandbox::Sandbox::start(Default::default()).unwrap();
     let base = sandbox.base_url();
-    let out = lean(
+    let out = lean_with(
         &[
             "accounts",
             "--client-id",
@@ -555,6 +594,7 @@ fn exit_codes_say_what_happened() {
             &sandbox.entities()[0].to_string(),
         ],
         None,
+        &[],
     );
     assert_eq!(
         out.status.code(),

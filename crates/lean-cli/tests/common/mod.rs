@@ -6,7 +6,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// `lean args` on the embedded emulator (`LEAN_ENV=local`: asked for, as a user would) with
+/// nothing else of the environment's Lean settings.
 pub fn lean(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    lean_with(args, stdin, &[("LEAN_ENV", "local")])
+}
+
+/// `lean args` with only `env` of the Lean settings.
+pub fn lean_with(args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_lean"));
     cmd.args(args)
         .stdin(Stdio::piped())
@@ -21,8 +28,13 @@ pub fn lean(args: &[&str], stdin: Option<&[u8]>) -> Output {
         "LEAN_REGION",
         "LEAN_ENV",
         "LEAN_WEBHOOK_SECRET",
+        "LEAN_ENTITY_ID",
+        "LEAN_ACCOUNT_ID",
     ] {
         cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("run lean");
     if let Some(input) = stdin {
