@@ -2,6 +2,7 @@
 //! results by id, verify and receive webhooks, decode bodies from logs, run the emulator.
 
 mod decode;
+mod out;
 mod session;
 mod table;
 mod verify;
@@ -9,6 +10,7 @@ mod webhook;
 
 use clap::{Args, Parser, Subcommand};
 use lean_proto::*;
+use out::outln;
 use serde::Serialize;
 use session::Session;
 use std::io::Read;
@@ -405,12 +407,12 @@ fn run(cli: Cli) -> Result<(), Fail> {
             return match decode::decode(&kind, status, &body) {
                 Ok(d) => {
                     if cli.json {
-                        println!(
+                        outln!(
                             "{}",
                             serde_json::json!({"class": d.class, "summary": d.summary})
                         );
                     } else {
-                        println!("{}: {}", d.class, d.summary);
+                        outln!("{}: {}", d.class, d.summary);
                     }
                     Ok(())
                 }
@@ -649,7 +651,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
                 req
             };
             session.watch(|| session.client.call(d).send())?;
-            println!("deleted entity {entity}");
+            outln!("deleted entity {entity}");
             Ok(())
         }
         Cmd::Banks { account_types } => {
@@ -730,13 +732,13 @@ fn run(cli: Cli) -> Result<(), Fail> {
         Cmd::Refresh { entity, wait } => {
             let e = session.entity(&Target::entity_only(entity))?;
             let r = session.client.refresh(&e).send()?;
-            println!("refresh_id {}", r.refresh_id);
+            outln!("refresh_id {}", r.refresh_id);
             if wait {
                 let done = session.watch(|| {
                     let wait = session.client.wait_for_refresh(&e);
                     wait.refresh_id(r.refresh_id.clone()).send()
                 })?;
-                println!(
+                outln!(
                     "status {}",
                     done.status.map(|s| s.to_string()).unwrap_or_default()
                 );
@@ -778,10 +780,10 @@ impl Serialize for AnyDataJson<'_> {
 pub(crate) fn print_json_or<T: Serialize>(json: bool, value: &T, table: impl FnOnce() -> String) {
     if json {
         match serde_json::to_string_pretty(value) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => outln!("{s}"),
             Err(e) => eprintln!("error: {e}"),
         }
     } else {
-        println!("{}", table());
+        outln!("{}", table());
     }
 }

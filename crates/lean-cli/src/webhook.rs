@@ -1,6 +1,7 @@
 //! `lean webhook verify` and `lean webhook listen`: signatures checked over the raw bytes,
 //! bodies bounded, every request on its own thread.
 
+use crate::out::outln;
 use crate::{Fail, read_input};
 use lean_proto::webhook::{Ack, WebhookEvent, WebhookSecret};
 use std::io::Read;
@@ -29,7 +30,7 @@ pub(crate) fn verify(secret: &str, signature: Option<String>, file: &str) -> Res
                     )
                 })
                 .unwrap_or_else(|e| format!("(signed, but {e})"));
-            println!("valid: {summary}");
+            outln!("valid: {summary}");
             Ok(())
         }
         Err(e) => Err(Fail(format!("invalid: {e}"), 1)),
@@ -103,7 +104,7 @@ fn handle_webhook(mut req: tiny_http::Request, intake: &Intake) {
             .is_err()
         || body.len() as u64 > MAX_WEBHOOK_BODY;
     if too_large {
-        println!("refused: body over {MAX_WEBHOOK_BODY} bytes");
+        outln!("refused: body over {MAX_WEBHOOK_BODY} bytes");
         let _ = req.respond(tiny_http::Response::empty(413));
         return;
     }
@@ -129,6 +130,6 @@ fn handle_webhook(mut req: tiny_http::Request, intake: &Intake) {
         },
     };
     let status = ack.status();
-    println!("{line}");
+    outln!("{line}");
     let _ = req.respond(tiny_http::Response::empty(status));
 }
