@@ -67,13 +67,50 @@ pub const KINDS: &[&str] = &[
     "webhook",
 ];
 
-/// A one-line classification and a short summary.
+/// A one-line classification, a short summary, and the decoded records (`--json`): a list's
+/// items, a document, or the error as Lean said it.
 pub struct Decoded {
     pub class: String,
     pub summary: String,
+    pub records: serde_json::Value,
 }
 
-fn summarize<P>(outcome: Outcome<P>, describe: impl Fn(&P) -> String) -> Decoded {
+/// What `--json` prints for an outcome: the records of data (`records`), else what Lean said.
+fn records_of<P>(
+    outcome: &Outcome<P>,
+    records: impl Fn(&P) -> serde_json::Value,
+) -> serde_json::Value {
+    match outcome {
+        Outcome::Data(d) => records(&d.payload),
+        Outcome::Pending(p) => serde_json::json!({
+            "status": "PENDING", "results_id": p.results_id.to_string(),
+        }),
+        Outcome::Failed(f) => serde_json::json!({
+            "status": f.status.to_string(),
+            "granular_status_code": f.granular_status_code.as_ref().map(|c| c.as_str()),
+            "status_additional_info": f.status_additional_info,
+            "results_id": f.results_id.as_ref().map(|r| r.to_string()),
+            "retryable": f.is_retryable(),
+        }),
+        Outcome::ReconnectRequired(r) => serde_json::json!({
+            "status": "RECONNECT_REQUIRED", "reconnect_id": r.reconnect_id,
+        }),
+        Outcome::ApiError(e) => serde_json::json!({
+            "http_status": e.http_status,
+            "status": e.code.as_ref().map(|c| c.as_str()),
+            "message": e.message,
+            "lean_correlation_id": e.correlation_id,
+        }),
+        _ => serde_json::Value::Null,
+    }
+}
+
+fn summarize<P>(
+    outcome: Outcome<P>,
+    describe: impl Fn(&P) -> String,
+    records: impl Fn(&P) -> serde_json::Value,
+) -> Decoded {
+    let records = records_of(&outcome, records);
     let class = outcome.class().to_owned();
     let summary = match &outcome {
         Outcome::Data(d) => {
@@ -117,7 +154,30 @@ fn summarize<P>(outcome: Outcome<P>, describe: impl Fn(&P) -> String) -> Decoded
         // A class a newer lean-proto may add.
         _ => class.clone(),
     };
-    Decoded { class, summary }
+    Decoded {
+        class,
+        summary,
+        records,
+    }
+}
+
+/// Results of any type: their item count and page, or what kind of document they are.
+pub(crate) fn results_summary(a: &AnyData) -> String {
+    match (a.item_count(), a.page()) {
+        (Some(n), Some(p)) => format!(
+            "{n} item(s), page {} of {}",
+            p.number.saturating_add(1),
+            p.total_pages.max(1)
+        ),
+        (Some(n), None) => format!("{n} item(s)"),
+        _ => match a {
+            AnyData::V1(_) => "a v1 payload".to_owned(),
+            AnyData::Other { kind, .. } => {
+                format!("data of type {}", kind.as_deref().unwrap_or("-"))
+            }
+            _ => "a document".to_owned(),
+        },
+    }
 }
 
 fn page<T>(p: &Page<T>) -> String {
@@ -145,11 +205,20 @@ fn yes_no(b: Option<bool>) -> &'static str {
     }
 }
 
-fn d<P: Payload>(
+/// A document or a bare list: its records are itself.
+fn d<P: Payload + serde::Serialize>(
     resp: &http::Response<Vec<u8>>,
     describe: impl Fn(&P) -> String,
 ) -> Result<Decoded, DecodeError> {
-    classify::<P>(resp).map(|o| summarize(o, describe))
+    classify::<P>(resp).map(|o| summarize(o, describe, crate::out::json_value))
+}
+
+/// A page of a collection: its records are the items.
+fn dp<T: Collection + serde::Serialize>(
+    resp: &http::Response<Vec<u8>>,
+) -> Result<Decoded, DecodeError> {
+    classify::<Page<T>>(resp)
+        .map(|o| summarize(o, page, |p: &Page<T>| crate::out::json_value(&p.items)))
 }
 
 /// Decodes `body` (with `status`) as `kind`. `Err` carries a message naming the offending field.
@@ -159,11 +228,12 @@ pub fn decode(kind: &str, status: u16, body: &[u8]) -> Result<Decoded, String> {
         return Ok(Decoded {
             class: "webhook".into(),
             summary: format!(
-                "{} event_id {} {:?}",
+                "{} event_id {}",
                 e.kind_name,
                 e.event_id.as_deref().unwrap_or("-"),
-                e.kind
             ),
+            // The event as Lean sent it (it parsed, so it is JSON).
+            records: serde_json::from_slice(body).unwrap_or_default(),
         });
     }
     let resp = http::Response::builder()
@@ -171,29 +241,25 @@ pub fn decode(kind: &str, status: u16, body: &[u8]) -> Result<Decoded, String> {
         .body(body.to_vec())
         .map_err(|e| format!("status {status}: {e}"))?;
     let r = match kind {
-        "accounts" => d::<Page<Account>>(&resp, page),
-        "balances" => d::<Page<Balance>>(&resp, page),
-        "transactions" => d::<Page<Transaction>>(&resp, page),
-        "beneficiaries" => d::<Page<Beneficiary>>(&resp, page),
-        "identities" | "identity" => d::<Page<Identity>>(&resp, page),
-        "direct-debits" => d::<Page<DirectDebit>>(&resp, page),
-        "scheduled-payments" => d::<Page<ScheduledPayment>>(&resp, page),
-        "standing-orders" => d::<Page<StandingOrder>>(&resp, page),
-        "results" => d::<AnyData>(&resp, |a| match (a.item_count(), a.page()) {
-            (Some(n), Some(p)) => format!(
-                "{n} item(s), page {} of {}",
-                p.number.saturating_add(1),
-                p.total_pages.max(1)
-            ),
-            (Some(n), None) => format!("{n} item(s)"),
-            _ => format!("{:?}", std::mem::discriminant(a)).replace("Discriminant", "payload"),
+        "accounts" => dp::<Account>(&resp),
+        "balances" => dp::<Balance>(&resp),
+        "transactions" => dp::<Transaction>(&resp),
+        "beneficiaries" => dp::<Beneficiary>(&resp),
+        "identities" | "identity" => dp::<Identity>(&resp),
+        "direct-debits" => dp::<DirectDebit>(&resp),
+        "scheduled-payments" => dp::<ScheduledPayment>(&resp),
+        "standing-orders" => dp::<StandingOrder>(&resp),
+        "results" => classify::<AnyData>(&resp).map(|o| {
+            summarize(o, results_summary, |a| {
+                crate::out::json_value(&crate::out::AnyDataJson(a))
+            })
         }),
         "refresh" => d::<RefreshTriggered>(&resp, |r| format!("refresh_id {}", r.refresh_id)),
         "refresh-status" => d::<Refresh>(&resp, |r| {
             format!(
-                "refresh_id {} status {:?}",
+                "refresh_id {} status {}",
                 r.refresh_id,
-                r.status.as_ref().map(|s| s.as_str())
+                r.status.as_ref().map_or("-", |s| s.as_str())
             )
         }),
         "refreshes" => d::<RefreshList>(&resp, |r| format!("{} refresh(es)", r.content.len())),
@@ -361,8 +427,13 @@ pub fn decode(kind: &str, status: u16, body: &[u8]) -> Result<Decoded, String> {
         "v1-transactions" => d::<V1Transactions>(&resp, |t| {
             format!("{} transaction(s)", t.transactions.len())
         }),
-        "token" => d::<TokenResponse>(&resp, |t| {
-            format!("token (redacted), expires in {} s", t.expires_in)
+        "token" => classify::<TokenResponse>(&resp).map(|o| {
+            summarize(
+                o,
+                |t| format!("token (redacted), expires in {} s", t.expires_in),
+                // The token itself is a secret: never printed.
+                |t| serde_json::json!({"token_type": t.token_type, "scope": t.scope, "expires_in": t.expires_in}),
+            )
         }),
         "customer" => d::<Customer>(&resp, |c| format!("customer_id {}", c.customer_id)),
         "customers" => d::<CustomerList>(&resp, |c| format!("{} customer(s)", c.data.len())),

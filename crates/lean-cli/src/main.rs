@@ -24,15 +24,22 @@ use std::time::Duration;
     about = "Lean Technologies Data API from the command line",
     after_help = "Exit codes: 0 done; 1 Lean or the network failed; 2 usage (bad flags, ids, input); \
 3 still PENDING (the results_id is printed: `lean results ID --wait` later); 4 no access \
-(no credentials set, credentials refused, 401/403).\n\nWith --json and --all-pages, items stream as NDJSON (one \
-JSON object per line) while pages arrive."
+(no credentials set, credentials refused, 401/403).\n\nOutput: tables for people; --json is NDJSON \
+everywhere (one JSON record per line: a list's items, a single document on one line; with --all-pages \
+streamed as pages arrive); --csv prints lists of records (a header, nested fields as a.b). Amounts are \
+JSON strings of Lean's exact digits (\"30000.00\"). Errors go to stderr, once. A closed pipe \
+(| head) ends quietly with exit 0. Without credentials lean exits 4; --sandbox (or LEAN_ENV=local) \
+uses an embedded emulator instead. See docs/cli.md."
 )]
 struct Cli {
     #[command(flatten)]
     conn: Conn,
-    /// Print JSON instead of a table.
-    #[arg(long, global = true)]
+    /// Print NDJSON (one JSON record per line, amounts as strings) instead of a table.
+    #[arg(long, global = true, conflicts_with = "csv")]
     json: bool,
+    /// Print records as CSV (a header, then one row per record; nested fields as `a.b`).
+    #[arg(long, global = true)]
+    csv: bool,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -407,10 +414,8 @@ fn run(cli: Cli) -> Result<(), Fail> {
             return match decode::decode(&kind, status, &body) {
                 Ok(d) => {
                     if cli.json {
-                        outln!(
-                            "{}",
-                            serde_json::json!({"class": d.class, "summary": d.summary})
-                        );
+                        // The decoded records themselves, as every other command prints them.
+                        out::ndjson(&d.records);
                     } else {
                         outln!("{}: {}", d.class, d.summary);
                     }
@@ -442,7 +447,8 @@ fn run(cli: Cli) -> Result<(), Fail> {
         }
         _ => {}
     }
-    let session = Session::open(&cli.conn)?;
+    out::set_csv(cli.csv);
+    let session = Session::open(&cli.conn, cli.json)?;
     let json = cli.json;
     // With an app token, the four v1 data routes answer the v2 commands of the same name.
     let v1 = session.config.generation() == ApiGeneration::V1;
@@ -628,16 +634,26 @@ fn run(cli: Cli) -> Result<(), Fail> {
             (Some(c), Some(e)) => {
                 session.single(GetEntity::new(CustomerId::parse(&c)?, EntityId::parse(&e)?))
             }
-            (Some(c), None) => session.single(GetCustomerEntities::new(CustomerId::parse(&c)?)),
+            (Some(c), None) => {
+                let req = GetCustomerEntities::new(CustomerId::parse(&c)?);
+                let list = session.watch(|| session.client.call(req).send())?.payload.0;
+                print_json_or(json, &list, || entity_table(&list));
+                Ok(())
+            }
             (None, Some(_)) => Err(Fail("error: --entity needs --customer".into(), 2)),
-            (None, None) => session.single({
+            (None, None) => {
                 let mut req = ListEntities::default();
                 req.page_number = None;
                 req.page_size = Some(100);
                 req.start_date = from.as_deref().map(date).transpose()?;
                 req.end_date = to.as_deref().map(date).transpose()?;
-                req
-            }),
+                let list = session
+                    .watch(|| session.client.call(req).send())?
+                    .payload
+                    .data;
+                print_json_or(json, &list, || entity_table(&list));
+                Ok(())
+            }
         },
         Cmd::DeleteEntity {
             customer,
@@ -720,13 +736,13 @@ fn run(cli: Cli) -> Result<(), Fail> {
             };
             let data =
                 session.watch(|| session.client.resume::<AnyData>(id).options(options).send())?;
-            print_json_or(json, &AnyDataJson(&data.payload), || {
-                format!(
-                    "{} item(s); type {:?}",
-                    data.payload.item_count().unwrap_or(0),
-                    data.info.kind
-                )
-            });
+            // Results are whatever was asked: their records, as JSON either way.
+            if json {
+                out::ndjson(&out::AnyDataJson(&data.payload));
+            } else {
+                eprintln!("{}", decode::results_summary(&data.payload));
+                out::pretty(&out::AnyDataJson(&data.payload));
+            }
             Ok(())
         }
         Cmd::Refresh { entity, wait } => {
@@ -754,35 +770,31 @@ fn date(s: &str) -> Result<Date, Fail> {
         .map_err(|_| Fail(format!("error: {s:?} is not a date (YYYY-MM-DD)"), 2))
 }
 
-struct AnyDataJson<'a>(&'a AnyData);
-
-impl Serialize for AnyDataJson<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            AnyData::Accounts(p) => p.items.serialize(s),
-            AnyData::Balances(p) => p.items.serialize(s),
-            AnyData::Transactions(p) => p.items.serialize(s),
-            AnyData::Identities(p) => p.items.serialize(s),
-            AnyData::Beneficiaries(p) => p.items.serialize(s),
-            AnyData::DirectDebits(p) => p.items.serialize(s),
-            AnyData::ScheduledPayments(p) => p.items.serialize(s),
-            AnyData::StandingOrders(p) => p.items.serialize(s),
-            AnyData::Income(i) => i.serialize(s),
-            AnyData::Expenses(e) => e.serialize(s),
-            AnyData::Cashflows(c) => c.serialize(s),
-            AnyData::V1(j) => j.serialize(s),
-            AnyData::Other { raw, .. } => raw.serialize(s),
-            _ => s.serialize_none(),
-        }
+/// Entities for people: one line each.
+fn entity_table(list: &[lean_proto::Entity]) -> String {
+    let mut out = String::from(
+        "entity_id                             customer_id                           bank_identifier",
+    );
+    for e in list {
+        let customer = e
+            .customer_id
+            .as_ref()
+            .map_or("-".to_owned(), |c| c.to_string());
+        out.push_str(&format!(
+            "\n{}  {customer}  {}",
+            e.id,
+            e.bank_identifier.as_deref().unwrap_or("-")
+        ));
     }
+    out
 }
 
+/// `--json`: NDJSON ([`out::ndjson`]); `--csv`: CSV ([`out::csv`]); else the table.
 pub(crate) fn print_json_or<T: Serialize>(json: bool, value: &T, table: impl FnOnce() -> String) {
     if json {
-        match serde_json::to_string_pretty(value) {
-            Ok(s) => outln!("{s}"),
-            Err(e) => eprintln!("error: {e}"),
-        }
+        out::ndjson(value);
+    } else if out::csv_asked() {
+        out::csv(value);
     } else {
         outln!("{}", table());
     }

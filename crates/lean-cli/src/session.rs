@@ -61,10 +61,12 @@ pub(crate) struct Session {
     progress: lean_ureq::observe::ProgressBoard,
     pub(crate) sandbox: Option<Emulator>,
     pub(crate) config: Config,
+    /// `--json`: NDJSON output.
+    pub(crate) json: bool,
 }
 
 impl Session {
-    pub(crate) fn open(c: &Conn) -> Result<Session, Fail> {
+    pub(crate) fn open(c: &Conn, json: bool) -> Result<Session, Fail> {
         // The flags (each with its environment variable) read like `Config::from_env`: one
         // rule for both. The emulator only when asked for: a missing or mistyped credential
         // must not look like success.
@@ -117,6 +119,7 @@ impl Session {
             progress,
             sandbox,
             config,
+            json,
         })
     }
 
@@ -211,10 +214,9 @@ impl Session {
                 let mut out = out.lock();
                 for item in self.client.list(e).items() {
                     let item = item?;
-                    let line = serde_json::to_string(&item)
-                        .map_err(|err| Fail(format!("error: {err}"), crate::exit::LEAN))?;
-                    if writeln!(out, "{line}").is_err() {
-                        return Ok(()); // the reader went away (a closed pipe)
+                    let line = crate::out::json_value(&item);
+                    if let Err(e) = writeln!(out, "{line}") {
+                        crate::out::gone(&e); // a closed pipe ends quietly
                     }
                 }
                 let _ = out.flush();
@@ -239,14 +241,26 @@ impl Session {
         Ok(())
     }
 
-    /// Insights are nested documents: printed as JSON either way.
+    /// Insights and verifications are nested documents: pretty JSON for people, one NDJSON
+    /// line with `--json`.
     pub(crate) fn single<E>(&self, endpoint: E) -> Result<(), Fail>
     where
         E: Endpoint + Clone + Send + 'static,
         E::Output: Serialize + 'static,
     {
+        if crate::out::csv_asked() {
+            return Err(Fail(
+                "error: --csv prints lists of records; this answer is a document: use --json"
+                    .into(),
+                crate::exit::USAGE,
+            ));
+        }
         let data = self.watch(|| self.client.call(endpoint).send())?;
-        print_json_or(true, &data.payload, String::new);
+        if self.json {
+            crate::out::ndjson(&data.payload);
+        } else {
+            crate::out::pretty(&data.payload);
+        }
         Ok(())
     }
 }

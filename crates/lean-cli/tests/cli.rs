@@ -456,8 +456,7 @@ fn ok(out: &Output) -> String {
 
 #[test]
 fn customers_entities_banks_and_refreshes_on_the_embedded_emulator() {
-    let banks: Vec<serde_json::Value> =
-        serde_json::from_str(&ok(&lean(&["--json", "banks"], None))).unwrap();
+    let banks = ndjson(&ok(&lean(&["--json", "banks"], None)));
     assert!(banks.iter().any(|b| b["identifier"] == "LEAN_SANDBOX_UAE"));
     assert_eq!(
         lean(&["banks", "--account-types", "corporate"], None)
@@ -476,12 +475,16 @@ fn customers_entities_banks_and_refreshes_on_the_embedded_emulator() {
     )))
     .unwrap();
     let customer = by_app["customer_id"].as_str().unwrap().to_owned();
-    let entities: Vec<serde_json::Value> =
-        serde_json::from_str(&ok(&lean(&["entities", "--customer", &customer], None))).unwrap();
+    let entities = ndjson(&ok(&lean(
+        &["--json", "entities", "--customer", &customer],
+        None,
+    )));
     assert_eq!(entities.len(), 1);
     assert_eq!(entities[0]["customer_id"], customer.as_str());
-    let all: serde_json::Value = serde_json::from_str(&ok(&lean(&["entities"], None))).unwrap();
-    assert_eq!(all["data"].as_array().unwrap().len(), 2);
+    let all = ndjson(&ok(&lean(&["--json", "entities"], None)));
+    assert_eq!(all.len(), 2);
+    let table = ok(&lean(&["entities"], None));
+    assert_eq!(table.lines().count(), 1 + 2, "{table}");
     // Lean's recommended flow from the command line: trigger, then wait for FINISHED.
     let out = ok(&lean(&["refresh", "--wait"], None));
     assert!(

@@ -55,3 +55,129 @@ fn a_closed_pipe_ends_quietly() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+/// Every list command, in both machine formats: NDJSON (one object per line) and CSV (a header,
+/// then one row per record: as many rows as NDJSON lines).
+#[test]
+fn every_list_command_prints_ndjson_and_csv() {
+    let lists: [&[&str]; 13] = [
+        &["accounts"],
+        &["balances"],
+        &["transactions"],
+        &["beneficiaries"],
+        &["identities"],
+        &["direct-debits"],
+        &["scheduled-payments"],
+        &["standing-orders"],
+        &["identity"],
+        &["customers"],
+        &["entities"],
+        &["banks"],
+        &["refreshes"],
+    ];
+    for args in lists {
+        let json = common::lean(&[&["--json"], args].concat(), None);
+        assert!(
+            json.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&json.stderr)
+        );
+        let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&json.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{args:?}: {e}: {l}")))
+            .collect();
+        if args != ["refreshes"] {
+            assert!(!lines.is_empty(), "{args:?}");
+        }
+        assert!(lines.iter().all(serde_json::Value::is_object), "{args:?}");
+        let csv = common::lean(&[&["--csv"], args].concat(), None);
+        assert!(
+            csv.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&csv.stderr)
+        );
+        let text = String::from_utf8_lossy(&csv.stdout);
+        let rows = csv_rows(&text);
+        assert_eq!(
+            rows.len(),
+            lines.len() + 1,
+            "{args:?}: a header and a row per record"
+        );
+        assert!(
+            rows.iter().all(|r| r.len() == rows[0].len()),
+            "{args:?}: every row as wide as the header"
+        );
+    }
+}
+
+/// Splits CSV into rows of cells (RFC 4180 quoting).
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let (mut rows, mut row, mut cell) = (Vec::new(), Vec::new(), String::new());
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cell.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => row.push(std::mem::take(&mut cell)),
+            ('\n', false) => {
+                row.push(std::mem::take(&mut cell));
+                rows.push(std::mem::take(&mut row));
+            }
+            (c, _) => cell.push(c),
+        }
+    }
+    rows
+}
+
+/// Amounts are strings of Lean's exact digits: nothing a float-based tool (jq) can round.
+#[test]
+fn amounts_are_exact_strings() {
+    let out = common::lean(&["--json", "transactions", "--all-pages"], None);
+    assert!(out.status.success());
+    let mut sum = rust_decimal::Decimal::ZERO;
+    let mut n = 0;
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let t: serde_json::Value = serde_json::from_str(line).unwrap();
+        let amount = t["amount"]["amount"]
+            .as_str()
+            .expect("an amount is a string");
+        let d: rust_decimal::Decimal = amount.parse().unwrap();
+        assert_eq!(d.to_string(), amount, "the digits as sent");
+        sum += d;
+        n += 1;
+    }
+    assert_eq!(n, 293);
+    // The salary, as Lean writes it: two decimals kept.
+    assert!(String::from_utf8_lossy(&out.stdout).contains(r#""amount":"30000.00""#));
+    assert!(sum.scale() <= 2, "a sum of cents stays in cents: {sum}");
+}
+
+/// `decode --json` prints what it decoded: a page's items, one per line.
+#[test]
+fn decode_json_prints_the_records() {
+    let path = common::fixtures().join(
+        "UAE/data__raw-data-v2-accounts-account-id-transactions-get-transactions__ok__200.json",
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let body = v["body"].as_str().unwrap();
+    let items = serde_json::from_str::<serde_json::Value>(body).unwrap()["data"]["transactions"]
+        .as_array()
+        .unwrap()
+        .len();
+    let out = common::lean(
+        &["--json", "decode", "transactions", "-"],
+        Some(body.as_bytes()),
+    );
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), items);
+    assert!(lines[0]["transaction_id"].is_string());
+    assert!(lines[0]["amount"]["amount"].is_string());
+}

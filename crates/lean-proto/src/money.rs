@@ -111,10 +111,42 @@ pub fn parse_decimal_text(text: &str) -> Result<Decimal, String> {
     parsed.map_err(|e| format!("not an exact decimal amount: {t:?} ({e})"))
 }
 
-/// Writes a decimal as a bare JSON number with exactly its own digits. A `Decimal`'s `Display`
-/// is always a valid JSON number (no exponent, no NaN, no leading `+`).
+thread_local! {
+    static AS_STRINGS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every amount of the models serialized as a JSON string of its exact digits
+/// (`"30000.00"`) instead of a JSON number, on this thread only. For output read by tools that
+/// turn JSON numbers into floats (jq sums `30000.00` and `72932.69` to
+/// `102932.68999999999`); the `lean` command prints this way. Outside `f`, amounts are JSON
+/// numbers, as Lean sends them.
+///
+/// ```
+/// use lean_proto::Amount;
+/// let a: Amount = serde_json::from_str(r#"{"currency":"AED","amount":30000.00}"#).unwrap();
+/// assert_eq!(serde_json::to_string(&a).unwrap(), r#"{"currency":"AED","amount":30000.00}"#);
+/// let text = lean_proto::money::with_decimals_as_strings(|| serde_json::to_string(&a).unwrap());
+/// assert_eq!(text, r#"{"currency":"AED","amount":"30000.00"}"#);
+/// ```
+pub fn with_decimals_as_strings<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            AS_STRINGS.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(AS_STRINGS.with(|c| c.replace(true)));
+    f()
+}
+
+/// Writes a decimal with exactly its own digits: a bare JSON number (a `Decimal`'s `Display`
+/// is always a valid one: no exponent, no NaN, no leading `+`), or a string inside
+/// [`with_decimals_as_strings`].
 fn write_decimal<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     use serde::ser::Error as _;
+    if AS_STRINGS.with(std::cell::Cell::get) {
+        return s.collect_str(d);
+    }
     RawValue::from_string(d.to_string())
         .map_err(S::Error::custom)?
         .serialize(s)

@@ -165,3 +165,10 @@ pub fn payment_kind(name: &str) -> Option<&'static str> {
         .find(|(prefix, _)| name.starts_with(prefix))
         .map(|(_, kind)| *kind)
 }
+
+/// NDJSON: one JSON value per line.
+pub fn ndjson(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not NDJSON ({e}): {l}")))
+        .collect()
+}

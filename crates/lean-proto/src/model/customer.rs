@@ -375,7 +375,7 @@ impl IntoIterator for BankList {
 }
 
 /// The answer to a deletion (Lean answers with no body, or with one this SDK does not need).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Deleted;
 
 impl crate::response::Payload for Deleted {
