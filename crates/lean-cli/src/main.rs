@@ -298,6 +298,20 @@ enum Cmd {
         #[command(subcommand)]
         cmd: WebhookCmd,
     },
+    /// Send a signed sample event of a type Lean documents: to your endpoint (--url, signed
+    /// with --secret), or through a running lean sandbox (--base-url) to its webhook URL.
+    Trigger {
+        /// The webhook type (results.ready, entity.created, payment.updated, ...).
+        kind: String,
+        /// Your webhook endpoint.
+        #[arg(long)]
+        url: Option<String>,
+        /// The webhook secret to sign with (with --url).
+        #[arg(long, env = "LEAN_WEBHOOK_SECRET", hide_env_values = true)]
+        secret: Option<String>,
+    },
+    /// The seeded customers, entities and accounts of a running lean sandbox (--base-url).
+    Ids,
     /// Decode a raw response or webhook body exactly as Lean sent it.
     Decode {
         /// What it is: accounts, transactions, results, token, webhook, ...
@@ -329,7 +343,8 @@ enum WebhookCmd {
         signature: Option<String>,
         file: String,
     },
-    /// Receive webhooks on 127.0.0.1:PORT, verify and print them.
+    /// Receive webhooks on 127.0.0.1:PORT, verify and print them (with --json, one NDJSON
+    /// record per delivery).
     Listen {
         #[arg(long)]
         port: u16,
@@ -338,6 +353,14 @@ enum WebhookCmd {
         /// Stop after this many webhooks.
         #[arg(long)]
         max: Option<usize>,
+        /// Save each delivery (request line, headers, the raw body) in DIR, as `webhook verify`
+        /// reads it.
+        #[arg(long, value_name = "DIR")]
+        save: Option<std::path::PathBuf>,
+        /// Relay each delivery unchanged (body and lean-signature) to your app at URL, print
+        /// its answer, and answer Lean with it.
+        #[arg(long, value_name = "URL")]
+        forward_to: Option<String>,
     },
 }
 
@@ -433,8 +456,39 @@ fn run(cli: Cli) -> Result<(), Fail> {
                 },
         } => return webhook::verify(&secret, signature, &file),
         Cmd::Webhook {
-            cmd: WebhookCmd::Listen { port, secret, max },
-        } => return webhook::listen(port, &secret, max),
+            cmd:
+                WebhookCmd::Listen {
+                    port,
+                    secret,
+                    max,
+                    save,
+                    forward_to,
+                },
+        } => {
+            let options = webhook::ListenOptions {
+                save,
+                forward_to,
+                json: cli.json,
+            };
+            return webhook::listen(port, &secret, max, options);
+        }
+        Cmd::Trigger { kind, url, secret } => {
+            return webhook::trigger(
+                &kind,
+                url.as_deref(),
+                secret.as_deref(),
+                cli.conn.base_url.as_deref(),
+            );
+        }
+        Cmd::Ids => {
+            let base = cli.conn.base_url.as_deref().ok_or_else(|| {
+                Fail(
+                    "error: --base-url (or LEAN_BASE_URL) of a running lean sandbox".into(),
+                    exit::USAGE,
+                )
+            })?;
+            return webhook::ids(base, cli.json);
+        }
         #[cfg(feature = "emulator")]
         Cmd::Sandbox(args) => {
             return lean_sandbox::cli::run_forever(&args)

@@ -85,17 +85,40 @@ pub async fn webhook_url(State(inner): Shared, body: Bytes) -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
-/// `POST /_sandbox/webhooks` with `{"results_id"}` (send `results.ready`) or
-/// `{"replay_event_id"}` (send a past event again, byte for byte).
+/// `POST /_sandbox/webhooks` with `{"results_id"}` (send `results.ready`),
+/// `{"replay_event_id"}` (send a past event again, byte for byte), or `{"type"}` (send a
+/// sample event of any type Lean documents, signed, to the webhook URL; answers its
+/// `event_id`).
 pub async fn trigger(State(inner): Shared, body: Bytes) -> Response {
     #[derive(serde::Deserialize)]
     struct Trigger {
         results_id: Option<String>,
         replay_event_id: Option<String>,
+        #[serde(rename = "type")]
+        kind: Option<String>,
     }
     let Ok(t) = serde_json::from_slice::<Trigger>(&body) else {
-        return bad("expected {\"results_id\"} or {\"replay_event_id\"}");
+        return bad("expected {\"results_id\"}, {\"replay_event_id\"} or {\"type\"}");
     };
+    if let Some(kind) = t.kind {
+        let event_id = inner.new_id();
+        let Some(body) =
+            lean_proto::webhook::samples::sample(&kind, &event_id, &crate::render::now_stamp())
+        else {
+            return bad(&format!(
+                "{kind:?} is not a webhook type Lean documents; one of: {}",
+                lean_proto::webhook::samples::DOCUMENTED.join(", ")
+            ));
+        };
+        inner.remember_event(event_id.clone(), body.clone().into_bytes());
+        webhooks::send_now(inner.clone(), kind, body.into_bytes());
+        return json_response(
+            StatusCode::ACCEPTED,
+            serde_json::json!({ "event_id": event_id })
+                .to_string()
+                .into_bytes(),
+        );
+    }
     if let Some(id) = t.replay_event_id {
         let body = inner
             .lock()

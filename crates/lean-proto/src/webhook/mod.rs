@@ -12,6 +12,7 @@ mod capture;
 mod dedupe;
 mod event;
 mod intake;
+pub mod samples;
 #[cfg(test)]
 mod tests;
 
