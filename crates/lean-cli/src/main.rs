@@ -1,6 +1,7 @@
 //! `lean`: call Lean's Data API (or the embedded emulator when no credentials are set), fetch
 //! results by id, verify and receive webhooks, decode bodies from logs, run the emulator.
 
+mod data;
 mod decode;
 mod out;
 mod session;
@@ -35,10 +36,15 @@ struct Cli {
     #[command(flatten)]
     conn: Conn,
     /// Print NDJSON (one JSON record per line, amounts as strings) instead of a table.
-    #[arg(long, global = true, conflicts_with = "csv")]
+    #[arg(
+        long,
+        global = true,
+        conflicts_with = "csv",
+        help_heading = "Output (any command)"
+    )]
     json: bool,
     /// Print records as CSV (a header, then one row per record; nested fields as `a.b`).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Output (any command)")]
     csv: bool,
     #[command(subcommand)]
     cmd: Cmd,
@@ -47,6 +53,7 @@ struct Cli {
 /// Where and as whom. Credentials are required; `--sandbox` (or `LEAN_ENV=local`) uses an
 /// embedded lean-sandbox instead, and says so.
 #[derive(Args)]
+#[command(next_help_heading = "Where and as whom (any command)")]
 pub(crate) struct Conn {
     /// Use an embedded lean-sandbox (a local emulator of Lean) instead of Lean; also
     /// `LEAN_ENV=local`. Refused beside credentials.
@@ -82,6 +89,28 @@ pub(crate) struct Conn {
     /// `lean-correlation-id` sent with every request, for Lean's support and your logs.
     #[arg(long, global = true)]
     correlation_id: Option<String>,
+    /// mTLS: your application's certificate chain (PEM file), which Lean's v1 production
+    /// routes require; with --key.
+    #[arg(
+        long,
+        env = "LEAN_CERT",
+        global = true,
+        requires = "key",
+        value_name = "PEM"
+    )]
+    cert: Option<std::path::PathBuf>,
+    /// mTLS: the certificate's private key (PEM file); with --cert.
+    #[arg(
+        long,
+        env = "LEAN_KEY",
+        global = true,
+        requires = "cert",
+        value_name = "PEM"
+    )]
+    key: Option<std::path::PathBuf>,
+    /// Trust only these CA certificates (PEM file) instead of the web's roots.
+    #[arg(long, env = "LEAN_CA", global = true, value_name = "PEM")]
+    ca: Option<std::path::PathBuf>,
 }
 
 /// `500ms`, `30s`, `2m`, `1h`.
@@ -109,7 +138,7 @@ pub(crate) fn duration(s: &str) -> Result<Duration, Fail> {
 }
 
 impl Target {
-    fn entity_only(entity: Option<String>) -> Target {
+    pub(crate) fn entity_only(entity: Option<String>) -> Target {
         Target {
             entity,
             account: None,
@@ -120,90 +149,35 @@ impl Target {
     }
 }
 
-#[derive(Args, Clone)]
+/// What a command is about and how it asks, from its flags (see `data.rs`).
+#[derive(Clone)]
 pub(crate) struct Target {
-    /// entity_id (default with the embedded emulator: the first seeded one).
-    #[arg(long, env = "LEAN_ENTITY_ID")]
-    entity: Option<String>,
-    /// account_id (default with the embedded emulator: the entity's first account).
-    #[arg(long, env = "LEAN_ACCOUNT_ID")]
-    account: Option<String>,
-    /// Ask `async=true`: Lean answers PENDING and the command polls the results.
-    #[arg(long = "async")]
-    asynchronous: bool,
-    /// Every page, not just the first.
-    #[arg(long)]
-    all_pages: bool,
-    /// Page size (1..=100).
-    #[arg(long)]
-    size: Option<u32>,
-}
-
-/// An insights command: the entity, and the first day considered.
-#[derive(Args, Clone)]
-struct Insight {
-    #[command(flatten)]
-    t: Target,
-    /// start_date (YYYY-MM-DD).
-    #[arg(long)]
-    start_date: Option<String>,
+    /// `--entity`.
+    pub(crate) entity: Option<String>,
+    /// `--account`.
+    pub(crate) account: Option<String>,
+    /// `--async`.
+    pub(crate) asynchronous: bool,
+    /// `--all-pages`.
+    pub(crate) all_pages: bool,
+    /// `--size`.
+    pub(crate) size: Option<u32>,
 }
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Accounts of an entity.
-    Accounts(Target),
-    /// Balances of an account.
-    Balances(Target),
-    /// Transactions of an account.
-    Transactions {
-        #[command(flatten)]
-        t: Target,
-        /// start_date (YYYY-MM-DD).
-        #[arg(long)]
-        from: Option<String>,
-        /// end_date (YYYY-MM-DD).
-        #[arg(long)]
-        to: Option<String>,
-        /// Per-transaction insights.
-        #[arg(long)]
-        insights: bool,
-    },
-    /// Beneficiaries of an account.
-    Beneficiaries(Target),
-    /// Parties of an account.
-    Identities(Target),
-    /// Identity of the entity holder.
-    Identity(Target),
-    /// Direct debits of an account.
-    DirectDebits(Target),
-    /// Scheduled payments of an account.
-    ScheduledPayments(Target),
-    /// Standing orders of an account.
-    StandingOrders(Target),
-    /// Income insights.
-    Income(Insight),
-    /// Expenses insights.
-    Expenses(Insight),
-    /// Cashflow insights.
-    Cashflows(Insight),
-    /// Cash balances insights (KSA).
-    CashBalances(Insight),
-    /// Credit obligations insights (KSA).
-    CreditObligations(Insight),
-    /// Non-credit obligations insights (KSA).
-    NonCreditObligations(Insight),
-    /// Employment insights (KSA).
-    Employment(Insight),
-    /// Freelancer cashflow insights (KSA).
-    FreelancerCashflow(Insight),
+    #[command(flatten)]
+    Data(data::DataCmd),
     /// Name verification (UAE, retail): is --name the account holder's name?
     VerifyName {
         #[command(flatten)]
-        t: Target,
+        e: data::EntityFlag,
         /// The name to check (two words or more).
         #[arg(long)]
         name: String,
+        /// Ask `async=true`: Lean answers PENDING and the command polls the results.
+        #[arg(long = "async")]
+        asynchronous: bool,
     },
     /// Account verification (UAE, KSA and 25 other countries): is the account (--iban, or
     /// --account-number with --country) the holder's you name, and what state is it in?
@@ -504,133 +478,17 @@ fn run(cli: Cli) -> Result<(), Fail> {
     out::set_csv(cli.csv);
     let session = Session::open(&cli.conn, cli.json)?;
     let json = cli.json;
-    // With an app token, the four v1 data routes answer the v2 commands of the same name.
-    let v1 = session.config.generation() == ApiGeneration::V1;
     match cli.cmd {
-        Cmd::Accounts(t) if v1 => session.single({
-            let mut req = V1GetAccounts::new(session.entity(&t)?);
-            req.asynchronous = t.asynchronous;
-            req
-        }),
-        Cmd::Identity(t) if v1 => session.single({
-            let mut req = V1GetIdentity::new(session.entity(&t)?);
-            req.asynchronous = t.asynchronous;
-            req
-        }),
-        Cmd::Balances(t) if v1 => session.single({
-            let mut req = V1GetBalance::new(session.entity(&t)?, session.account(&t)?);
-            req.asynchronous = t.asynchronous;
-            req
-        }),
-        Cmd::Transactions {
-            t,
-            from,
-            to,
-            insights,
-        } if v1 => session.single({
-            let mut req = V1GetTransactions::new(session.entity(&t)?, session.account(&t)?);
-            req.start_date = from.as_deref().map(date).transpose()?;
-            req.end_date = to.as_deref().map(date).transpose()?;
-            req.insights = insights;
-            req.asynchronous = t.asynchronous;
-            req
-        }),
-        Cmd::Accounts(t) => session.paged(GetAccounts::new(session.entity(&t)?), &t, json),
-        Cmd::Balances(t) => session.paged(
-            GetBalances::new(session.entity(&t)?, session.account(&t)?),
-            &t,
-            json,
-        ),
-        Cmd::Transactions {
-            t,
-            from,
-            to,
-            insights,
+        Cmd::Data(cmd) => data::run(&session, cmd, json),
+        Cmd::VerifyName {
+            e,
+            name,
+            asynchronous,
         } => {
-            let mut e = GetTransactions::new(session.entity(&t)?, session.account(&t)?);
-            e.start_date = from.as_deref().map(date).transpose()?;
-            e.end_date = to.as_deref().map(date).transpose()?;
-            e.insights = insights;
-            session.paged(e, &t, json)
-        }
-        Cmd::Beneficiaries(t) => session.paged(
-            GetBeneficiaries::new(session.entity(&t)?, session.account(&t)?),
-            &t,
-            json,
-        ),
-        Cmd::Identities(t) => session.paged(
-            GetAccountIdentities::new(session.entity(&t)?, session.account(&t)?),
-            &t,
-            json,
-        ),
-        Cmd::Identity(t) => session.paged(GetIdentity::new(session.entity(&t)?), &t, json),
-        Cmd::DirectDebits(t) => session.paged(
-            GetDirectDebits::new(session.entity(&t)?, session.account(&t)?),
-            &t,
-            json,
-        ),
-        Cmd::ScheduledPayments(t) => session.paged(
-            GetScheduledPayments::new(session.entity(&t)?, session.account(&t)?),
-            &t,
-            json,
-        ),
-        Cmd::StandingOrders(t) => session.paged(
-            GetStandingOrders::new(session.entity(&t)?, session.account(&t)?),
-            &t,
-            json,
-        ),
-        Cmd::Income(i) => session.single({
-            let mut req = GetIncome::new(session.entity(&i.t)?);
-            req.asynchronous = i.t.asynchronous;
-            req.start_date = i.start_date.as_deref().map(date).transpose()?;
-            req
-        }),
-        Cmd::Expenses(i) => session.single({
-            let mut req = GetExpenses::new(session.entity(&i.t)?);
-            req.asynchronous = i.t.asynchronous;
-            req.start_date = i.start_date.as_deref().map(date).transpose()?;
-            req
-        }),
-        Cmd::Cashflows(i) => session.single({
-            let mut req = GetCashflows::new(session.entity(&i.t)?);
-            req.asynchronous = i.t.asynchronous;
-            req.start_date = i.start_date.as_deref().map(date).transpose()?;
-            req
-        }),
-        Cmd::CashBalances(i) => session.single({
-            let mut req = GetCashBalances::new(session.entity(&i.t)?);
-            req.asynchronous = i.t.asynchronous;
-            req.start_date = i.start_date.as_deref().map(date).transpose()?;
-            req
-        }),
-        Cmd::CreditObligations(i) => session.single({
-            let mut req = GetCreditObligations::new(session.entity(&i.t)?);
-            req.asynchronous = i.t.asynchronous;
-            req.start_date = i.start_date.as_deref().map(date).transpose()?;
-            req
-        }),
-        Cmd::NonCreditObligations(i) => session.single({
-            let mut req = GetNonCreditObligations::new(session.entity(&i.t)?);
-            req.asynchronous = i.t.asynchronous;
-            req.start_date = i.start_date.as_deref().map(date).transpose()?;
-            req
-        }),
-        Cmd::Employment(i) => session.single({
-            let mut req = GetEmployment::new(session.entity(&i.t)?);
-            req.asynchronous = i.t.asynchronous;
-            req.start_date = i.start_date.as_deref().map(date).transpose()?;
-            req
-        }),
-        Cmd::FreelancerCashflow(i) => session.single({
-            let mut req = GetFreelancerCashflow::new(session.entity(&i.t)?);
-            req.asynchronous = i.t.asynchronous;
-            req.start_date = i.start_date.as_deref().map(date).transpose()?;
-            req
-        }),
-        Cmd::VerifyName { t, name } => {
+            let t = Target::entity_only(e.entity);
             let mut v = VerifyName::new(session.entity(&t)?, name)
                 .map_err(|e| Fail(format!("error: {e}"), 2))?;
-            v.asynchronous = t.asynchronous;
+            v.asynchronous = asynchronous;
             session.single(v)
         }
         Cmd::VerifyAccount(a) => verify::account(&session, &a),
@@ -819,7 +677,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
     }
 }
 
-fn date(s: &str) -> Result<Date, Fail> {
+pub(crate) fn date(s: &str) -> Result<Date, Fail> {
     s.parse()
         .map_err(|_| Fail(format!("error: {s:?} is not a date (YYYY-MM-DD)"), 2))
 }

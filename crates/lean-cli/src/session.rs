@@ -109,11 +109,24 @@ impl Session {
         }
         calls.correlation_id = c.correlation_id.clone();
         let progress = lean_ureq::observe::ProgressBoard::default();
-        let client = Client::builder(config.clone())
+        let read = |path: &std::path::Path| {
+            std::fs::read(path).map_err(|e| {
+                Fail(
+                    format!("error: cannot read {}: {e}", path.display()),
+                    crate::exit::USAGE,
+                )
+            })
+        };
+        let mut builder = Client::builder(config.clone())
             .call_config(calls)
-            .observer(std::sync::Arc::new(progress.clone()))
-            .build()
-            .map_err(Fail::from)?;
+            .observer(std::sync::Arc::new(progress.clone()));
+        if let (Some(cert), Some(key)) = (&c.cert, &c.key) {
+            builder = builder.client_identity(&read(cert)?, &read(key)?);
+        }
+        if let Some(ca) = &c.ca {
+            builder = builder.root_certificates(&read(ca)?);
+        }
+        let client = builder.build().map_err(Fail::from)?;
         Ok(Session {
             client,
             progress,

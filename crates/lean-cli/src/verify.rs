@@ -105,7 +105,7 @@ impl AccountArgs {
 #[derive(Args, Clone)]
 pub(crate) struct EntityArgs {
     #[command(flatten)]
-    t: Target,
+    e: crate::data::EntityFlag,
     #[command(flatten)]
     who: Who,
 }
@@ -177,7 +177,8 @@ pub(crate) fn account(session: &Session, a: &AccountArgs) -> Result<(), Fail> {
 
 /// Runs `verify-entity`.
 pub(crate) fn entity(session: &Session, a: &EntityArgs) -> Result<(), Fail> {
-    let req = VerifyEntity::new(session.entity(&a.t)?, a.who.identifications()?).map_err(usage)?;
+    let t = Target::entity_only(a.e.entity.clone());
+    let req = VerifyEntity::new(session.entity(&t)?, a.who.identifications()?).map_err(usage)?;
     session.single(req)
 }
 

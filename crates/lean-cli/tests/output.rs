@@ -181,3 +181,56 @@ fn decode_json_prints_the_records() {
     assert!(lines[0]["transaction_id"].is_string());
     assert!(lines[0]["amount"]["amount"].is_string());
 }
+
+/// Lean's v1 production asks for mTLS: `--cert`/`--key` (and `--ca` for a private CA) present
+/// the application's certificate; without it the server refuses the handshake.
+#[test]
+fn a_client_certificate_from_the_command_line() {
+    let pki = lean_conformance::tls::pki();
+    let dir = std::env::temp_dir().join(format!("lean-mtls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_string_lossy().into_owned()
+    };
+    let (cert, key, ca) = (
+        write("app.pem", &pki.client_pem),
+        write("app.key", &pki.client_key_pem),
+        write("ca.pem", &pki.ca_pem),
+    );
+    let ask = |extra: &[&str], url: &str| {
+        let mut args = vec![
+            "--json",
+            "accounts",
+            "--app-token",
+            "app-token",
+            "--base-url",
+            url,
+            "--entity",
+            "14eb95ba-2b9d-41cb-82fe-7b1b3079021e",
+            "--ca",
+            &ca,
+        ];
+        args.extend_from_slice(extra);
+        common::lean_with(&args, None, &[])
+    };
+    let (url, served) = lean_conformance::tls::tls_server(&pki);
+    let out = ask(&["--cert", &cert, "--key", &key], &url);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("AE270200712989310470056"));
+    assert_eq!(served.join().unwrap(), 1);
+    let (url, served) = lean_conformance::tls::tls_server(&pki);
+    let out = ask(&[], &url);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "no certificate: the handshake fails"
+    );
+    assert_eq!(served.join().unwrap(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -15,16 +15,21 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-struct Pki {
-    ca_pem: String,
+/// A CA, a server certificate for 127.0.0.1 and a client certificate it signed.
+pub struct Pki {
+    /// The CA (PEM).
+    pub ca_pem: String,
     server_chain: Vec<CertificateDer<'static>>,
     server_key: PrivateKeyDer<'static>,
-    client_pem: String,
-    client_key_pem: String,
+    /// The client certificate (PEM).
+    pub client_pem: String,
+    /// Its key (PEM).
+    pub client_key_pem: String,
     ca_der: CertificateDer<'static>,
 }
 
-fn pki() -> Pki {
+/// Generates a fresh [`Pki`].
+pub fn pki() -> Pki {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
@@ -48,8 +53,9 @@ fn pki() -> Pki {
     }
 }
 
-/// Serves v1 accounts over TLS, only to clients with a certificate from the CA.
-fn tls_server(pki: &Pki) -> (String, std::thread::JoinHandle<usize>) {
+/// Serves v1 accounts over TLS, only to clients with a certificate from the CA: its URL, and
+/// a thread that ends by itself with how many answers it served.
+pub fn tls_server(pki: &Pki) -> (String, std::thread::JoinHandle<usize>) {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = rustls::RootCertStore::empty();
     roots.add(pki.ca_der.clone()).unwrap();
