@@ -301,7 +301,7 @@ fn run_v1(session: &Session, cmd: DataCmd) -> Result<(), Fail> {
             session.single(req)
         }
         _ => Err(Fail(
-            "error: an app token (v1) reaches identity, accounts, balances and transactions; set LEAN_CLIENT_ID and LEAN_CLIENT_SECRET for the rest".into(),
+            "error: this is a v2 endpoint: an app token (v1) reaches identity, accounts, balances and transactions; set LEAN_CLIENT_ID and LEAN_CLIENT_SECRET (v2 client credentials) for the rest".into(),
             crate::exit::USAGE,
         )),
     }
