@@ -120,7 +120,8 @@ pub fn banner(sandbox: &Sandbox) -> String {
     let c = sandbox.config();
     let mut out = format!(
         "lean-sandbox listening on {base}\n\
-         \n  LEAN_BASE_URL={base}\n  LEAN_AUTH_URL={base}\n  LEAN_CLIENT_ID={}\n  LEAN_CLIENT_SECRET={}\n  LEAN_APP_TOKEN={}\n  webhook secret: {}\n  webhook URL: {}\n  pending after: {:?} (Lean time), time scale {}\n\nSeeded data:\n",
+         dashboard: {base}/_sandbox/ (every call, PENDING answer, webhook attempt and results fetch)\n\
+         \n  LEAN_BASE_URL={base}\n  LEAN_AUTH_URL={base}\n  LEAN_CLIENT_ID={}\n  LEAN_CLIENT_SECRET={}\n  LEAN_APP_TOKEN={}\n  webhook secret: {}\n  webhook URL: {}\n  pending after: {} s (Lean time), time scale {}\n\nSeeded data:\n",
         c.client_id,
         c.client_secret,
         c.app_token,
@@ -128,7 +129,7 @@ pub fn banner(sandbox: &Sandbox) -> String {
         c.webhook_url
             .as_deref()
             .unwrap_or("(none: set --webhook-url or POST /_sandbox/webhook-url)"),
-        c.pending_after,
+        c.pending_after.as_secs_f64(),
         c.time_scale,
         base = sandbox.base_url(),
     );

@@ -41,6 +41,17 @@ pub async fn state(State(inner): Shared) -> Response {
     json_response(StatusCode::OK, body.to_string().into_bytes())
 }
 
+/// `GET /_sandbox/`: the dashboard, one server-rendered page whose script reads the state
+/// and the log every second (no build step, no dependency).
+pub async fn dashboard() -> Response {
+    let mut r = (StatusCode::OK, include_str!("dashboard.html")).into_response();
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    r
+}
+
 /// `GET /_sandbox/log`.
 pub async fn log(State(inner): Shared) -> Response {
     let log = inner.log_entries();

@@ -452,7 +452,11 @@ pub async fn serve_data(inner: Arc<Inner>, ask: Ask) -> Response {
         inner.lock().running_sync.remove(&key);
         render(&inner, &job, &results_id, page, size)
     };
-    finish_body(fault, body)
+    let mut answer = finish_body(fault, body);
+    answer.extensions_mut().insert(crate::state::LogTag {
+        results_id: Some(results_id),
+    });
+    answer
 }
 
 async fn results(inner: Arc<Inner>, id: String, page: u32, size: u32) -> Response {

@@ -25,12 +25,24 @@ async fn around(
 ) -> Response {
     let correlation: Option<HeaderValue> = req.headers().get("lean-correlation-id").cloned();
     let text = |v: Option<&HeaderValue>| v.and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let fetched = uri
+        .path()
+        .strip_prefix("/data/v2/results/")
+        .or_else(|| uri.path().strip_prefix("/data/v1/results/"))
+        .map(str::to_owned);
+    let entity_id = uri.query().and_then(|q| {
+        q.split('&')
+            .find_map(|kv| kv.strip_prefix("entity_id="))
+            .map(str::to_owned)
+    });
     let mut entry = (!uri.path().starts_with("/_sandbox/")).then(|| LogOnDrop {
         inner: inner.clone(),
         what: format!("{method} {}", uri.path()),
         status: None,
         user_agent: text(req.headers().get("user-agent")),
         correlation_id: text(correlation.as_ref()),
+        results_id: fetched,
+        entity_id,
     });
     let control = uri.path().starts_with("/_sandbox/");
     let mut resp = next.run(req).await;
@@ -51,6 +63,9 @@ async fn around(
     }
     if let Some(e) = entry.as_mut() {
         e.status = Some(resp.status().as_u16());
+        if let Some(tag) = resp.extensions().get::<crate::state::LogTag>() {
+            e.results_id = e.results_id.take().or_else(|| tag.results_id.clone());
+        }
     }
     resp
 }
@@ -64,6 +79,8 @@ struct LogOnDrop {
     status: Option<u16>,
     user_agent: Option<String>,
     correlation_id: Option<String>,
+    results_id: Option<String>,
+    entity_id: Option<String>,
 }
 
 impl Drop for LogOnDrop {
@@ -80,6 +97,9 @@ impl Drop for LogOnDrop {
             note,
             user_agent: self.user_agent.take(),
             correlation_id: self.correlation_id.take(),
+            results_id: self.results_id.take(),
+            entity_id: self.entity_id.take(),
+            event_id: None,
         });
     }
 }
@@ -155,6 +175,7 @@ pub fn router(inner: Arc<Inner>) -> Router {
             get(directory::get_entity).delete(directory::delete_entity),
         )
         .route("/banks/v1", get(directory::banks))
+        .route("/_sandbox", get(control::dashboard))
         .route("/_sandbox/state", get(control::state))
         .route("/_sandbox/log", get(control::log))
         .route("/_sandbox/faults", post(control::set_faults))

@@ -96,6 +96,22 @@ pub struct LogEntry {
     /// The request's `lean-correlation-id`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
+    /// The `results_id` it answered, fetched or announced (the dashboard's timelines).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub results_id: Option<String>,
+    /// The entity it was about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity_id: Option<String>,
+    /// A webhook's `event_id` (what the dashboard resends).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+}
+
+/// What a handler tells the request log about its answer (a response extension).
+#[derive(Debug, Clone, Default)]
+pub struct LogTag {
+    /// The answer's `results_id`.
+    pub results_id: Option<String>,
 }
 
 /// Customers and entities as they are now (seeded, then created and deleted through the API).
@@ -246,6 +262,32 @@ impl Inner {
             note,
             user_agent: None,
             correlation_id: None,
+            results_id: None,
+            entity_id: None,
+            event_id: None,
+        });
+    }
+
+    /// A webhook delivery attempt, tagged with what its body names.
+    pub(crate) fn log_webhook(&self, what: String, status: u16, note: Option<String>, body: &[u8]) {
+        let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+        let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+        let results_ready = v["type"] == "results.ready";
+        self.log_entry(LogEntry {
+            at_ms: 0,
+            kind: "webhook",
+            what,
+            status,
+            note,
+            user_agent: None,
+            correlation_id: None,
+            results_id: results_ready.then(|| text(&v["payload"]["id"])).flatten(),
+            entity_id: text(&v["payload"]["entity_id"]).or_else(|| {
+                (!results_ready)
+                    .then(|| text(&v["payload"]["id"]))
+                    .flatten()
+            }),
+            event_id: text(&v["event_id"]),
         });
     }
 

@@ -244,21 +244,21 @@ async fn attempt_once(inner: &Arc<Inner>, what: &str, body: &[u8], attempt: usiz
     let what = what.to_owned();
     match outcome {
         Ok(Ok(200)) => {
-            inner.log("webhook", what, 200, Some(note));
+            inner.log_webhook(what, 200, Some(note), body);
             return Attempt::Delivered;
         }
-        Ok(Ok(status)) => inner.log(
-            "webhook",
+        Ok(Ok(status)) => inner.log_webhook(
             what,
             status,
             Some(format!("{note}: not 200, will retry")),
+            body,
         ),
-        Ok(Err(e)) => inner.log("webhook", what, 0, Some(format!("{note}: {e}"))),
-        Err(_) => inner.log(
-            "webhook",
+        Ok(Err(e)) => inner.log_webhook(what, 0, Some(format!("{note}: {e}")), body),
+        Err(_) => inner.log_webhook(
             what,
             0,
             Some(format!("{note}: no answer within 10 s")),
+            body,
         ),
     }
     Attempt::Retry
