@@ -455,6 +455,7 @@ pub async fn serve_data(inner: Arc<Inner>, ask: Ask) -> Response {
     let mut answer = finish_body(fault, body);
     answer.extensions_mut().insert(crate::state::LogTag {
         results_id: Some(results_id),
+        pending: goes_pending,
     });
     answer
 }

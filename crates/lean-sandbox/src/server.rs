@@ -35,7 +35,8 @@ async fn around(
             .find_map(|kv| kv.strip_prefix("entity_id="))
             .map(str::to_owned)
     });
-    let mut entry = (!uri.path().starts_with("/_sandbox/")).then(|| LogOnDrop {
+    let own = uri.path() == "/_sandbox" || uri.path().starts_with("/_sandbox/");
+    let mut entry = (!own).then(|| LogOnDrop {
         inner: inner.clone(),
         what: format!("{method} {}", uri.path()),
         status: None,
@@ -43,8 +44,9 @@ async fn around(
         correlation_id: text(correlation.as_ref()),
         results_id: fetched,
         entity_id,
+        pending: false,
     });
-    let control = uri.path().starts_with("/_sandbox/");
+    let control = own;
     let mut resp = next.run(req).await;
     if let Some(c) = correlation {
         resp.headers_mut().insert("lean-correlation-id", c);
@@ -65,6 +67,7 @@ async fn around(
         e.status = Some(resp.status().as_u16());
         if let Some(tag) = resp.extensions().get::<crate::state::LogTag>() {
             e.results_id = e.results_id.take().or_else(|| tag.results_id.clone());
+            e.pending = tag.pending;
         }
     }
     resp
@@ -81,14 +84,16 @@ struct LogOnDrop {
     correlation_id: Option<String>,
     results_id: Option<String>,
     entity_id: Option<String>,
+    pending: bool,
 }
 
 impl Drop for LogOnDrop {
     fn drop(&mut self) {
-        let note = self
-            .status
-            .is_none()
-            .then(|| "the client closed the connection before the answer".to_owned());
+        let note = match (self.status, self.pending) {
+            (None, _) => Some("the client closed the connection before the answer".to_owned()),
+            (Some(_), true) => Some("answered PENDING".to_owned()),
+            (Some(_), false) => None,
+        };
         self.inner.log_entry(LogEntry {
             at_ms: 0,
             kind: "request",

@@ -112,6 +112,8 @@ pub struct LogEntry {
 pub struct LogTag {
     /// The answer's `results_id`.
     pub results_id: Option<String>,
+    /// Whether it answered PENDING.
+    pub pending: bool,
 }
 
 /// Customers and entities as they are now (seeded, then created and deleted through the API).

@@ -135,3 +135,103 @@ fn a_pending_call_has_its_timeline_and_a_webhook_can_be_resent() {
         "the app got it again"
     );
 }
+
+/// In a real browser: the dashboard shows a PENDING call's timeline (request, webhook attempt
+/// with the app's status, results fetch) and its "resend" button reaches the app.
+#[test]
+fn the_dashboard_in_a_browser_shows_a_pending_timeline_and_resends() {
+    let sandbox = Sandbox::start(fast()).unwrap();
+    let app = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let app_url = format!("http://{}/hooks", app.server_addr().to_ip().unwrap());
+    let received = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = received.clone();
+    std::thread::spawn(move || {
+        for req in app.incoming_requests() {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = req.respond(tiny_http::Response::empty(200));
+        }
+    });
+    sandbox.set_webhook_url(Some(app_url));
+    let browser = common::webdriver::Browser::start();
+    browser.goto(&format!("{}/_sandbox/", sandbox.base_url()));
+
+    // A PENDING call, its webhook, its results.
+    let h = Http::new(&sandbox);
+    let bearer = format!("Bearer {}", h.token("api"));
+    let auth = [("authorization", bearer.as_str())];
+    let e = sandbox.entities()[0].to_string();
+    let pending = h.send(
+        "GET",
+        &format!("/data/v2/accounts?entity_id={e}&async=true"),
+        &auth,
+        None,
+    );
+    assert_eq!(pending.json["status"], "PENDING");
+    let id = pending.json["results_id"].as_str().unwrap().to_owned();
+    for _ in 0..300 {
+        if h.send("GET", &format!("/data/v2/results/{id}"), &auth, None)
+            .status
+            == 200
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+
+    // The page refreshes every second: wait (bounded) for the whole timeline.
+    let script = format!(
+        r#"const d = document.querySelector('details[data-results-id="{id}"]');
+           if (!d) return null;
+           return [...d.querySelectorAll("tr")].map((tr) => ({{
+             kind: tr.dataset.kind,
+             cells: [...tr.cells].map((c) => c.firstChild ? c.firstChild.textContent : "") }}));"#
+    );
+    let mut rows = Value::Null;
+    for _ in 0..100 {
+        rows = browser.run(&script);
+        let text = rows.to_string();
+        if text.contains("webhook") && text.contains(&format!("GET /data/v2/results/{id}")) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let rows = rows
+        .as_array()
+        .unwrap_or_else(|| panic!("no timeline for {id}"));
+    let kinds: Vec<&str> = rows.iter().filter_map(|r| r["kind"].as_str()).collect();
+    let cells = |i: usize| rows[i]["cells"].as_array().unwrap().clone();
+    assert_eq!(cells(0)[1], "GET /data/v2/accounts", "{rows:?}");
+    assert_eq!(cells(0)[3], "answered PENDING", "{rows:?}");
+    let webhook = kinds
+        .iter()
+        .position(|k| *k == "webhook")
+        .expect("a webhook attempt");
+    assert_eq!(cells(webhook)[2], "200", "the app's answer: {rows:?}");
+    assert!(
+        rows.iter()
+            .any(|r| r["cells"][1] == format!("GET /data/v2/results/{id}").as_str()),
+        "the results fetch: {rows:?}"
+    );
+    let shot = browser.screenshot();
+    assert_eq!(&shot[..4], b"\x89PNG", "a screenshot of it");
+    let _ = std::fs::write(
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard-pending.png"),
+        &shot,
+    );
+
+    // "resend" in that timeline: the app gets the webhook again.
+    let before = received.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(browser.click(&format!(
+        r#"details[data-results-id="{id}"] button[data-action="resend"]"#
+    )));
+    for _ in 0..300 {
+        if received.load(std::sync::atomic::Ordering::SeqCst) > before {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        received.load(std::sync::atomic::Ordering::SeqCst) > before,
+        "resent from the page"
+    );
+}

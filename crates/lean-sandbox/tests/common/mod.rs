@@ -2,6 +2,8 @@
 //! field-path comparison of a JSON answer with Lean's.
 #![allow(dead_code)]
 
+pub mod webdriver;
+
 use lean_sandbox::{Latency, Sandbox, SandboxConfig};
 use serde_json::Value;
 use std::time::Duration;
