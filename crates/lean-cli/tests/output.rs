@@ -234,3 +234,34 @@ fn a_client_certificate_from_the_command_line() {
     assert_eq!(served.join().unwrap(), 0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// What jq reads of `--json` is Lean's digits: amounts come out of jq as sent (`30000.00`),
+/// where a JSON number would come out as jq's float (`30000`). jq is installed by scripts/test.
+#[test]
+fn amounts_survive_jq_unchanged() {
+    let out = common::lean(&["--json", "transactions", "--all-pages"], None);
+    assert!(out.status.success());
+    let ours: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["amount"]["amount"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let mut jq = Command::new("jq")
+        .args(["-r", ".amount.amount"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("jq (scripts/test installs Debian's package)");
+    use std::io::Write;
+    jq.stdin.take().unwrap().write_all(&out.stdout).unwrap();
+    let through = jq.wait_with_output().unwrap();
+    assert!(through.status.success());
+    let theirs: Vec<String> = String::from_utf8_lossy(&through.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(theirs, ours);
+    assert!(theirs.iter().any(|a| a == "30000.00"), "two decimals kept");
+}

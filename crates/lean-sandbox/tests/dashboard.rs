@@ -212,6 +212,17 @@ fn the_dashboard_in_a_browser_shows_a_pending_timeline_and_resends() {
             .any(|r| r["cells"][1] == format!("GET /data/v2/results/{id}").as_str()),
         "the results fetch: {rows:?}"
     );
+    // The same request in its entity's group.
+    let by_entity = browser.run(&format!(
+        r#"const d = document.querySelector('details[data-entity-id="{e}"]');
+           return d ? d.textContent : null;"#
+    ));
+    assert!(
+        by_entity
+            .as_str()
+            .is_some_and(|t| t.contains("GET /data/v2/accounts")),
+        "{by_entity}"
+    );
     let shot = browser.screenshot();
     assert_eq!(&shot[..4], b"\x89PNG", "a screenshot of it");
     let _ = std::fs::write(
