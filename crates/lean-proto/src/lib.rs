@@ -72,6 +72,14 @@ pub use enums::{
     SubTransactionType, TransactionMutability, TransactionStatus, TransactionType,
 };
 pub use ids::{AccountId, CustomerId, EntityId, IdError, RefreshId, ResultsId};
+pub use model::corporates::{
+    Article, CapitalInformation, CommercialRegistry, ContactInfo, ContributionCapital,
+    CorporateAddress, CorporateEntityType, CorporatePerson, CorporateVerification, DualDate,
+    ECommerce, EStore, FiscalYear, Headquarters, IdAndDescription, IdAndName, License, Management,
+    ManagementBoard, ManagerPermission, ManagersVerification, Nationality, PartnerDecision,
+    PartnerShare, Partners, Party, ProfitAllocation, ProfitLossDistribution, RegistryIdentity,
+    SetAsideDetails,
+};
 pub use model::customer::{
     Availability, AvailabilityFlags, Bank, BankList, Consent, Customer, CustomerList, Deleted,
     Entity, EntityList, EntityPage, InternationalDestination, Permissions, TokenResponse,
@@ -95,23 +103,21 @@ pub use model::insights_ksa::{
 pub use model::payments::{
     AccountOnFileConsent, ConsentEvent, ConsentHistory, ConsentedAccount, ControlParameters,
     Payment, PaymentConsent, PaymentConsentList, PaymentConsumption, PaymentDestination,
-    PaymentDestinationList, PaymentEvent, PaymentEvents, PaymentHistory, PaymentIntent,
-    PaymentIntentList, PaymentParty, PaymentPurpose, PaymentSource, PaymentSourceAccount,
-    PaymentSourceBeneficiary, PaymentSourceList, PaymentStatus, PayoutCreated,
-    PayoutDestinationCreated, PayoutDestinationDetails, PayoutDestinationsCreated, PayoutList,
-    PayoutPaymentDetail, PayoutSummary, PostInitiationStatus, Refund, RefundBeneficiary,
-    RefundList, RefundPage, RefundStatus,
+    PaymentDestinationList, PaymentIntent, PaymentIntentList, PaymentParty, PaymentPurpose,
+    PaymentSource, PaymentSourceAccount, PaymentSourceBeneficiary, PaymentSourceList,
+    PaymentStatus, PostInitiationStatus,
+};
+pub use model::payouts::{
+    PaymentEvent, PaymentEvents, PaymentHistory, PayoutCreated, PayoutDestinationCreated,
+    PayoutDestinationDetails, PayoutDestinationsCreated, PayoutList, PayoutPaymentDetail,
+    PayoutSummary, Refund, RefundBeneficiary, RefundList, RefundPage, RefundStatus,
 };
 pub use model::refresh::{Refresh, RefreshList, RefreshTriggered};
 pub use model::verifications::{
-    AccountVerification, Article, BeneficiaryName, CapitalInformation, CertificateOwnership,
-    CertificateStatus, CommercialRegistry, ContactInfo, ContributionCapital, CorporateAddress,
-    CorporateEntityType, CorporatePerson, CorporateVerification, DualDate, ECommerce, EStore,
-    EntityOwnershipVerification, FiscalYear, FreelanceCertificate, FreelancerVerification, Gender,
-    Headquarters, IbanOwnership, IdAndDescription, IdAndName, License, Management, ManagementBoard,
-    ManagerPermission, ManagersVerification, Nationality, PartnerDecision, PartnerShare, Partners,
-    Party, ProfitAllocation, ProfitLossDistribution, RegistryIdentity, SetAsideDetails, Speciality,
-    SpecialityCategory, TypedValue, VerificationMethod, VerifiedAccountStatus, VerifiedBank,
+    AccountVerification, BeneficiaryName, CertificateOwnership, CertificateStatus,
+    EntityOwnershipVerification, FreelanceCertificate, FreelancerVerification, Gender,
+    IbanOwnership, Speciality, SpecialityCategory, TypedValue, VerificationMethod,
+    VerifiedAccountStatus, VerifiedBank,
 };
 pub use money::{Amount, Currency};
 pub use payloads::AnyData;

@@ -2,6 +2,7 @@
 //! whose type is only known from its `type` field (results fetched by id, `lean decode`).
 
 use crate::ids::AccountId;
+use crate::model::corporates::{CorporateVerification, ManagersVerification};
 use crate::model::customer::{CustomerList, Entity, EntityList, EntityPage, TokenResponse};
 use crate::model::data::*;
 use crate::model::insights::*;
@@ -10,15 +11,15 @@ use crate::model::insights_ksa::{
 };
 use crate::model::payments::{
     AccountOnFileConsent, ConsentHistory, Payment, PaymentConsent, PaymentConsentList,
-    PaymentDestinationList, PaymentHistory, PaymentIntent, PaymentIntentList, PaymentSource,
-    PaymentSourceList, PayoutCreated, PayoutDestinationsCreated, PayoutList, RefundList,
-    RefundPage,
+    PaymentDestinationList, PaymentIntent, PaymentIntentList, PaymentSource, PaymentSourceList,
+};
+use crate::model::payouts::{
+    PaymentHistory, PayoutCreated, PayoutDestinationsCreated, PayoutList, RefundList, RefundPage,
 };
 use crate::model::refresh::{Refresh, RefreshList, RefreshTriggered};
 use crate::model::v1::*;
 use crate::model::verifications::{
-    AccountVerification, BeneficiaryName, CorporateVerification, EntityOwnershipVerification,
-    FreelancerVerification, ManagersVerification,
+    AccountVerification, BeneficiaryName, EntityOwnershipVerification, FreelancerVerification,
 };
 use crate::response::{
     FieldError, Payload, PayloadSource, Shape, parse_at, parse_seed_at, payload_at,

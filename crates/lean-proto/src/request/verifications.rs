@@ -6,9 +6,9 @@
 //! ([`Endpoint::is_idempotent`] is false for all).
 
 use super::*;
+use crate::model::corporates::{CorporateVerification, ManagersVerification};
 use crate::model::verifications::{
-    AccountVerification, BeneficiaryName, CorporateVerification, EntityOwnershipVerification,
-    FreelancerVerification, ManagersVerification,
+    AccountVerification, BeneficiaryName, EntityOwnershipVerification, FreelancerVerification,
 };
 
 crate::enums::lean_enum!(
