@@ -315,6 +315,77 @@ impl<T> Client<T> {
     pub fn verify_freelancer(&self, request: VerifyFreelancer) -> Request<T, VerifyFreelancer> {
         self.call(request)
     }
+
+    /// A payment intent: what a customer is to pay, and to whom. Never re-sent after Lean may
+    /// have seen it (Lean does not key intents).
+    pub fn create_payment_intent(
+        &self,
+        request: CreatePaymentIntent,
+    ) -> Request<T, CreatePaymentIntent> {
+        self.call(request)
+    }
+
+    /// A payment intent and its payments. An id that is not a UUID is refused before anything
+    /// is sent.
+    pub fn payment_intent(&self, payment_intent_id: &str) -> Request<T, GetPaymentIntent> {
+        Request::new(self, GetPaymentIntent::new(payment_intent_id))
+    }
+
+    /// Your application's payment intents.
+    pub fn payment_intents(&self) -> Request<T, ListPaymentIntents> {
+        self.call(ListPaymentIntents::new())
+    }
+
+    /// A payment destination, your application's or a customer's. Never re-sent after Lean
+    /// may have seen it.
+    pub fn create_payment_destination(
+        &self,
+        request: CreatePaymentDestination,
+    ) -> Request<T, CreatePaymentDestination> {
+        self.call(request)
+    }
+
+    /// Your application's payment destinations.
+    pub fn payment_destinations(&self) -> Request<T, ListPaymentDestinations> {
+        self.call(ListPaymentDestinations::new())
+    }
+
+    /// A customer's payment destinations.
+    pub fn customer_payment_destinations(
+        &self,
+        customer: &CustomerId,
+    ) -> Request<T, ListPaymentDestinations> {
+        self.call(ListPaymentDestinations::of_customer(customer.clone()))
+    }
+
+    /// A customer's payment sources.
+    pub fn payment_sources(&self, customer: &CustomerId) -> Request<T, ListPaymentSources> {
+        self.call(ListPaymentSources::new(customer.clone()))
+    }
+
+    /// One payment source of a customer.
+    pub fn payment_source(
+        &self,
+        customer: &CustomerId,
+        payment_source_id: &str,
+    ) -> Request<T, GetPaymentSource> {
+        Request::new(
+            self,
+            GetPaymentSource::new(customer.clone(), payment_source_id),
+        )
+    }
+
+    /// Withdraws a customer's payment source.
+    pub fn delete_payment_source(
+        &self,
+        customer: &CustomerId,
+        payment_source_id: &str,
+    ) -> Request<T, DeletePaymentSource> {
+        Request::new(
+            self,
+            DeletePaymentSource::new(customer.clone(), payment_source_id),
+        )
+    }
 }
 
 /// News from outside, configuration and counters.

@@ -136,6 +136,11 @@ pub use request::{
     Identification, IdentificationType, RegisterLanguage, VerificationAccountType, VerifyAccount,
     VerifyCorporate, VerifyEntity, VerifyFreelancer, VerifyManagers,
 };
+pub use request::{
+    CreatePaymentDestination, CreatePaymentIntent, DeletePaymentSource, DestinationDetails,
+    GetPaymentIntent, GetPaymentSource, ListPaymentDestinations, ListPaymentIntents,
+    ListPaymentSources,
+};
 pub use response::{
     ApiError, Data, DecodeError, EnvelopeInfo, Failed, FieldError, Outcome, Payload, Pending,
     ReconnectRequired, RetryAfter, Shape, classify,

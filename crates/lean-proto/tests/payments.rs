@@ -120,3 +120,128 @@ fn refunds_and_sources() {
     assert_eq!(sources.0[0].accounts[0].balance, dec("35681.15"));
     assert_eq!(sources.0[0].beneficiaries.len(), 1);
 }
+
+fn built<E: Endpoint>(e: &E) -> (http::Method, String, String) {
+    let base = lean_proto::config::BaseUrl::parse("https://sandbox.leantech.me").unwrap();
+    let token = lean_proto::secret::Secret::new("t".to_owned());
+    let target = Target {
+        api_base: &base,
+        auth: Auth::Bearer(&token),
+        correlation_id: None,
+    };
+    let req = e.build(&target).unwrap();
+    (
+        req.method().clone(),
+        req.uri().path().to_owned(),
+        String::from_utf8(req.body().clone()).unwrap(),
+    )
+}
+
+/// The paths and bodies of Lean's Node SDK (its seven payment methods) and UAE collection.
+#[test]
+fn payment_requests_are_built_as_lean_s_sdk_sends_them() {
+    let customer = CustomerId::parse("fe158075-97f9-4e30-a8b9-641597b689d6").unwrap();
+    let intent =
+        CreatePaymentIntent::new("5.00".parse().unwrap(), Currency::aed(), customer.clone())
+            .unwrap()
+            .destination("a9a9d921-5512-4bec-bda4-8909299afcc2")
+            .unwrap()
+            .description("demo payment")
+            .unwrap();
+    let (m, path, body) = built(&intent);
+    assert_eq!(
+        (m, path.as_str()),
+        (http::Method::POST, "/payments/v1/intents")
+    );
+    assert!(
+        body.contains(r#""amount":5.00"#),
+        "the digits as given: {body}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["currency"], "AED");
+    assert_eq!(v["customer_id"], customer.as_str());
+    assert_eq!(
+        v["payment_destination_id"],
+        "a9a9d921-5512-4bec-bda4-8909299afcc2"
+    );
+    assert_eq!(v["description"], "demo payment");
+    assert!(
+        !intent.is_idempotent(),
+        "Lean does not key intents: never sent twice"
+    );
+
+    let (m, path, _) =
+        built(&GetPaymentIntent::new("2b0f9a59-c2f0-4d3b-b06b-20dd76084b94").unwrap());
+    assert_eq!(
+        (m, path.as_str()),
+        (
+            http::Method::GET,
+            "/payments/v1/intents/2b0f9a59-c2f0-4d3b-b06b-20dd76084b94"
+        )
+    );
+    assert_eq!(built(&ListPaymentIntents::new()).1, "/payments/v1/intents");
+
+    let mut d = DestinationDetails::default();
+    d.display_name = "Al Fulani".into();
+    d.name = "Fulani Al Fulani".into();
+    d.bank_identifier = "ENBD_UAE".into();
+    d.address = "1234 Sky Bldg.".into();
+    d.city = "Abu Dhabi".into();
+    d.country = "ARE".into();
+    d.account_number = "1015000000601".into();
+    d.iban = "AE760260001015000000601".into();
+    d.swift_code = "EBILAEADXXX".into();
+    let app = CreatePaymentDestination::new(d.clone()).unwrap();
+    let (m, path, body) = built(&app);
+    assert_eq!(
+        (m, path.as_str()),
+        (http::Method::POST, "/payments/v1/destinations")
+    );
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(v.get("customer_id").is_none());
+    assert_eq!(v["swift_code"], "EBILAEADXXX");
+    assert!(!app.is_idempotent());
+    let theirs = CreatePaymentDestination::new(d)
+        .unwrap()
+        .for_customer(customer.clone());
+    let v: serde_json::Value = serde_json::from_str(&built(&theirs).2).unwrap();
+    assert_eq!(v["customer_id"], customer.as_str());
+
+    assert_eq!(
+        built(&ListPaymentDestinations::new()).1,
+        "/payments/v1/destinations"
+    );
+    assert_eq!(
+        built(&ListPaymentDestinations::of_customer(customer.clone())).1,
+        "/customers/v1/fe158075-97f9-4e30-a8b9-641597b689d6/destinations"
+    );
+    assert_eq!(
+        built(&ListPaymentSources::new(customer.clone())).1,
+        "/customers/v1/fe158075-97f9-4e30-a8b9-641597b689d6/payment-sources"
+    );
+    let source = "d8d7a9b3-c401-49f6-81a4-386d8398aa2c";
+    assert_eq!(
+        built(&GetPaymentSource::new(customer.clone(), source).unwrap()).1,
+        format!("/customers/v1/{customer}/payment-sources/{source}")
+    );
+    let (m, _, _) = built(&DeletePaymentSource::new(customer, source).unwrap());
+    assert_eq!(m, http::Method::DELETE);
+}
+
+#[test]
+fn bad_payment_input_is_refused_before_anything_is_sent() {
+    let c = || CustomerId::parse("fe158075-97f9-4e30-a8b9-641597b689d6").unwrap();
+    for amount in ["0", "-1", "1.001"] {
+        assert!(
+            CreatePaymentIntent::new(amount.parse().unwrap(), Currency::aed(), c()).is_err(),
+            "{amount}"
+        );
+    }
+    assert!(CreatePaymentIntent::new(Decimal::ONE, Currency::new("dirham"), c()).is_err());
+    let ok = CreatePaymentIntent::new(Decimal::ONE, Currency::aed(), c()).unwrap();
+    assert!(ok.clone().destination("../../etc").is_err());
+    assert!(ok.description("\u{0}").is_err());
+    assert!(GetPaymentIntent::new("not-a-uuid").is_err());
+    assert!(GetPaymentSource::new(c(), "../x").is_err());
+    assert!(CreatePaymentDestination::new(DestinationDetails::default()).is_err());
+}

@@ -6,8 +6,8 @@
 //! It must not decide when to send, retry or wait: that is the call engine's job.
 //!
 //! One file per family: `data` (v2 data, refreshes, results), `v1` (legacy, app token),
-//! `insights`, `customers` (customers, entities, banks, tokens), `verifications`; all
-//! re-exported here. This
+//! `insights`, `customers` (customers, entities, banks, tokens), `verifications`, `payments`;
+//! all re-exported here. This
 //! file holds what they share: the target, authentication, query encoding, the checks, and
 //! [`Endpoint`].
 
@@ -374,6 +374,7 @@ macro_rules! v2_options_impl {
 mod customers;
 mod data;
 mod insights;
+mod payments;
 mod v1;
 mod verifications;
 
@@ -390,6 +391,11 @@ pub use data::{
 pub use insights::{
     GetCashBalances, GetCashflows, GetCreditObligations, GetEmployment, GetExpenses,
     GetFreelancerCashflow, GetIncome, GetNonCreditObligations, VerifyName,
+};
+pub use payments::{
+    CreatePaymentDestination, CreatePaymentIntent, DeletePaymentSource, DestinationDetails,
+    GetPaymentIntent, GetPaymentSource, ListPaymentDestinations, ListPaymentIntents,
+    ListPaymentSources,
 };
 pub use v1::{V1GetAccounts, V1GetBalance, V1GetIdentity, V1GetTransactions};
 pub use verifications::{
