@@ -262,6 +262,7 @@ macro_rules! conformance_suite {
             scenarios::webhook_with_a_wrong_signature_is_rejected,
             scenarios::paging_through_three_thousand_transactions,
             scenarios::verifications_are_answered_and_never_sent_twice,
+            scenarios::payment_intents_and_destinations_never_sent_twice,
             scenarios::misuse_never_reaches_the_network,
             scenarios::secrets_stay_out_of_debug_and_errors,
             mixing::every_answer_belongs_to_its_request_under_drops_and_timeouts,

@@ -452,6 +452,100 @@ pub fn verifications_are_answered_and_never_sent_twice<C: Adapter>() {
     );
 }
 
+/// Payments, first part, through every adapter: a destination, an intent to it, read back;
+/// a customer's destinations and payment sources; and an intent whose answer is lost is not
+/// sent again (Lean does not key intents: a second send could charge twice).
+pub fn payment_intents_and_destinations_never_sent_twice<C: Adapter>() {
+    let w = world::<C>(sandbox_config(), quick_calls(), false);
+    let c = &w.client;
+    let customer = w.sandbox.customers()[0].clone();
+    let mut d = DestinationDetails::default();
+    d.display_name = "Al Fulani".into();
+    d.name = "Fulani Al Fulani".into();
+    d.bank_identifier = "ENBD_UAE".into();
+    d.address = "1234 Sky Bldg.".into();
+    d.city = "Abu Dhabi".into();
+    d.country = "ARE".into();
+    d.account_number = "1015000000601".into();
+    d.iban = "AE760260001015000000601".into();
+    d.swift_code = "EBILAEADXXX".into();
+    let destination = c
+        .call(CreatePaymentDestination::new(d).unwrap())
+        .unwrap()
+        .payload;
+    let destination_id = destination.id.clone().unwrap();
+    let intent =
+        CreatePaymentIntent::new("12.50".parse().unwrap(), Currency::aed(), customer.clone())
+            .unwrap()
+            .destination(&destination_id)
+            .unwrap();
+    let made = c.call(intent.clone()).unwrap().payload;
+    assert_eq!(made.amount.unwrap().to_string(), "12.50", "exact");
+    let id = made.payment_intent_id.clone().unwrap();
+    let read = c.call(GetPaymentIntent::new(&id).unwrap()).unwrap().payload;
+    assert_eq!(
+        read.payment_destination.unwrap().id.as_deref(),
+        Some(destination_id.as_str())
+    );
+    assert_eq!(
+        c.call(ListPaymentIntents::new())
+            .unwrap()
+            .payload
+            .data
+            .len(),
+        1
+    );
+    assert_eq!(
+        c.call(ListPaymentDestinations::new())
+            .unwrap()
+            .payload
+            .0
+            .len(),
+        1
+    );
+    let sources = c
+        .call(ListPaymentSources::new(customer.clone()))
+        .unwrap()
+        .payload;
+    let source = sources.0[0].id.clone().unwrap();
+    c.call(GetPaymentSource::new(customer.clone(), &source).unwrap())
+        .unwrap();
+    c.call(DeletePaymentSource::new(customer.clone(), &source).unwrap())
+        .unwrap();
+    assert!(
+        c.call(ListPaymentSources::new(customer))
+            .unwrap()
+            .payload
+            .0
+            .is_empty()
+    );
+
+    let sent = || requests_to(&w, "/payments/v1/intents");
+    let before = sent();
+    w.sandbox.add_fault(FaultRule::next(
+        "create-payment-intent",
+        FaultKind::Reset,
+        1,
+    ));
+    assert!(c.call(intent.clone()).is_err());
+    assert_eq!(
+        sent(),
+        before + 1,
+        "a cut answer: the intent is not sent again"
+    );
+    w.sandbox.add_fault(FaultRule::next(
+        "create-payment-intent",
+        FaultKind::ServerError { status: 503 },
+        1,
+    ));
+    assert!(c.call(intent).is_err());
+    assert_eq!(
+        sent(),
+        before + 2,
+        "a 503 after the body arrived: not sent again"
+    );
+}
+
 pub fn misuse_never_reaches_the_network<C: Adapter>() {
     let w = world::<C>(sandbox_config(), quick_calls(), false);
     let (e, _) = ids(&w);

@@ -28,11 +28,11 @@ fn ok_json<T: serde::Serialize>(value: &T) -> Response {
     )
 }
 
-fn customer_id(raw: &str) -> Result<CustomerId, Response> {
+pub(crate) fn customer_id(raw: &str) -> Result<CustomerId, Response> {
     CustomerId::parse(raw).map_err(|_| bad_param("customer_id", raw))
 }
 
-fn unknown_customer() -> Response {
+pub(crate) fn unknown_customer() -> Response {
     plain_error(
         StatusCode::NOT_FOUND,
         "UNKNOWN_CUSTOMER",

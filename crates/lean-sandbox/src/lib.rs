@@ -28,6 +28,7 @@ mod control;
 mod data;
 mod directory;
 pub mod faults;
+mod payments;
 mod refresh;
 mod render;
 mod respond;

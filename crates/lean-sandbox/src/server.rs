@@ -4,7 +4,7 @@
 
 use crate::respond::{invalid_method, invalid_url};
 use crate::state::Inner;
-use crate::{auth, control, data, directory, refresh, verify};
+use crate::{auth, control, data, directory, payments, refresh, verify};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, Method, Uri};
@@ -148,6 +148,30 @@ pub fn router(inner: Arc<Inner>) -> Router {
         .route(
             "/insights/v1/name-verification",
             post(data::name_verification),
+        )
+        .route(
+            "/payments/v1/destinations",
+            post(payments::create_destination).get(payments::list_destinations),
+        )
+        .route(
+            "/payments/v1/intents",
+            post(payments::create_intent).get(payments::list_intents),
+        )
+        .route(
+            "/payments/v1/intents/{payment_intent_id}",
+            get(payments::get_intent),
+        )
+        .route(
+            "/customers/v1/{customer_id}/destinations",
+            get(payments::customer_destinations),
+        )
+        .route(
+            "/customers/v1/{customer_id}/payment-sources",
+            get(payments::list_sources),
+        )
+        .route(
+            "/customers/v1/{customer_id}/payment-sources/{payment_source_id}",
+            get(payments::source).delete(payments::source),
         )
         .route("/verifications/v1/accounts", post(verify::accounts))
         .route("/verifications/v2/entity", post(verify::entity))

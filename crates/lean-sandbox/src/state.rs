@@ -148,6 +148,12 @@ pub struct Mutable {
     pub directory: Directory,
     /// Banks whose data availability was switched off through the control API.
     pub banks_down: Vec<String>,
+    /// Payment destinations (`owner` customer id, or `None` for the application's) and
+    /// intents, as created through the API.
+    pub destinations: Vec<(Option<String>, lean_proto::PaymentDestination)>,
+    pub intents: Vec<lean_proto::PaymentIntent>,
+    /// Payment sources withdrawn (`DELETE`), by id.
+    pub sources_deleted: Vec<String>,
     seq: u64,
 }
 
@@ -199,6 +205,9 @@ impl Inner {
                 events: VecDeque::new(),
                 directory,
                 banks_down: Vec::new(),
+                destinations: Vec::new(),
+                intents: Vec::new(),
+                sources_deleted: Vec::new(),
                 seq: 0,
             }),
             webhook_url: Mutex::new(config.webhook_url.clone()),

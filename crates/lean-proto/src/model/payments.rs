@@ -31,13 +31,13 @@ crate::enums::lean_enum!(
 #[non_exhaustive]
 pub struct PaymentParty {
     /// Account number (masked by some banks).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_number: Option<String>,
     /// IBAN.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iban: Option<String>,
     /// Holder.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
@@ -47,49 +47,53 @@ pub struct PaymentParty {
 #[non_exhaustive]
 pub struct Payment {
     /// Lean's id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Its intent.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_intent_id: Option<String>,
     /// The payment source it was paid from.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_source_id: Option<String>,
     /// Who paid.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_details: Option<PaymentParty>,
     /// Who was paid.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient_details: Option<PaymentParty>,
     /// How much, exact.
-    #[serde(default, with = "crate::money::decimal_opt")]
+    #[serde(
+        default,
+        with = "crate::money::decimal_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub amount: Option<Decimal>,
     /// In what.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<Currency>,
     /// Its description.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Sent to Lean.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submission_timestamp: Option<Timestamp>,
     /// Sent to the bank.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initiation_timestamp: Option<Timestamp>,
     /// Its state at the bank.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<PaymentStatus>,
     /// After acceptance.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_initiation_status: Option<PostInitiationStatus>,
     /// The bank's reference.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_transaction_reference: Option<String>,
     /// Why it failed, Lean's code.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub granular_status_code: Option<String>,
     /// Why it failed, in words.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_additional_details: Option<String>,
 }
 
@@ -98,76 +102,76 @@ pub struct Payment {
 #[non_exhaustive]
 pub struct PaymentDestination {
     /// Lean's id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Its bank.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_identifier: Option<String>,
     /// The holder.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A short name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub short_name: Option<String>,
     /// What users see.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// IBAN.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iban: Option<String>,
     /// Account number.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_number: Option<String>,
     /// BIC.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swift_code: Option<String>,
     /// `CONFIRMED`, `ACTIVE`, …
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Address.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// City.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Country (ISO 3166 alpha-3, `ARE`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Post code.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Whether it is the default destination.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<bool>,
     /// `APPLICATION`, …
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_type: Option<String>,
     /// The branch.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch_address: Option<String>,
     /// Its currency (the list's name for it).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<Currency>,
     /// Its currency (the intent's name for it).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency_iso_code: Option<Currency>,
     /// Confirmation of payee: `MATCH`, …
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirmation_of_payee_status: Option<String>,
     /// `RETAIL`, `CORPORATE`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_type: Option<String>,
     /// India's IFSC.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ifsc: Option<String>,
     /// The UK's sort code.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_code: Option<String>,
     /// The US routing number.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_number: Option<String>,
     /// Canada's transit code.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transit_code: Option<String>,
 }
 
@@ -181,37 +185,41 @@ pub struct PaymentDestinationList(pub Vec<PaymentDestination>);
 #[non_exhaustive]
 pub struct PaymentIntent {
     /// Lean's id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_intent_id: Option<String>,
     /// The customer paying.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// How much, exact.
-    #[serde(default, with = "crate::money::decimal_opt")]
+    #[serde(
+        default,
+        with = "crate::money::decimal_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub amount: Option<Decimal>,
     /// In what.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<Currency>,
     /// Its description.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Your reference.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_reference: Option<String>,
     /// Payments made for it.
     #[serde(default)]
     pub payments: Vec<Payment>,
     /// The payment made for it (payouts name one).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<Payment>,
     /// Where the money goes.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_destination: Option<PaymentDestination>,
     /// Created.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<Timestamp>,
     /// Updated.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
 }
 
@@ -223,7 +231,7 @@ pub struct PaymentIntentList {
     #[serde(default)]
     pub data: Vec<PaymentIntent>,
     /// Paging.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<PageInfo>,
 }
 
@@ -232,22 +240,22 @@ pub struct PaymentIntentList {
 #[non_exhaustive]
 pub struct PaymentSource {
     /// Lean's id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The customer.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// Your application.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_id: Option<String>,
     /// `AWAITING_BENEFICIARY_COOL_OFF`, `ACTIVE`, …
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// When the bank's cool-off for a new beneficiary ends.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beneficiary_cool_off_expiry: Option<Timestamp>,
     /// The bank.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_identifier: Option<String>,
     /// The destinations added as beneficiaries.
     #[serde(default)]
@@ -262,16 +270,16 @@ pub struct PaymentSource {
 #[non_exhaustive]
 pub struct PaymentSourceBeneficiary {
     /// Lean's id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The destination.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_destination_id: Option<String>,
     /// Its state.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// When the cool-off ends.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beneficiary_cool_off_expiry: Option<Timestamp>,
 }
 
@@ -280,28 +288,32 @@ pub struct PaymentSourceBeneficiary {
 #[non_exhaustive]
 pub struct PaymentSourceAccount {
     /// Lean's id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The account.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// Its name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_name: Option<String>,
     /// Its number.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_number: Option<String>,
     /// IBAN.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iban: Option<String>,
     /// Balance, exact (not always sent).
-    #[serde(default, with = "crate::money::decimal_opt")]
+    #[serde(
+        default,
+        with = "crate::money::decimal_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub balance: Option<Decimal>,
     /// Currency.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<Currency>,
     /// When the balance was read.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balance_last_updated: Option<Timestamp>,
 }
 
@@ -315,25 +327,37 @@ pub struct PaymentSourceList(pub Vec<PaymentSource>);
 #[non_exhaustive]
 pub struct ControlParameters {
     /// `VariableOnDemand`, …
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// `Day`, `Week`, `Month`, …
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period_type: Option<String>,
     /// Most one payment may move, exact.
-    #[serde(default, with = "crate::money::decimal_opt")]
+    #[serde(
+        default,
+        with = "crate::money::decimal_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_individual_amount: Option<Decimal>,
     /// Most all payments may move, exact.
-    #[serde(default, with = "crate::money::decimal_opt")]
+    #[serde(
+        default,
+        with = "crate::money::decimal_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_cumulative_amount: Option<Decimal>,
     /// Most payments in all.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_cumulative_number_of_payments: Option<u64>,
     /// Most per period, exact.
-    #[serde(default, with = "crate::money::decimal_opt")]
+    #[serde(
+        default,
+        with = "crate::money::decimal_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_cumulative_amount_per_period: Option<Decimal>,
     /// Most payments per period.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_cumulative_number_of_payments_per_period: Option<u64>,
 }
 
@@ -342,40 +366,40 @@ pub struct ControlParameters {
 #[non_exhaustive]
 pub struct AccountOnFileConsent {
     /// The consent's id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Your application.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application_id: Option<String>,
     /// Valid from.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date_time: Option<Timestamp>,
     /// Valid until.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiration_date_time: Option<Timestamp>,
     /// The customer.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// `AWAITING_AUTHORISATION`, …
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Where payments go.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_account_id: Option<String>,
     /// Your reference.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
     /// Currency.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<Currency>,
     /// The purpose code (`FIS`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
     /// Its limits.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub control_parameters: Option<ControlParameters>,
     /// A first payment made with the consent (`null` in Lean's recordings).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub immediate_payment: Option<Json>,
 }
 
@@ -384,49 +408,49 @@ pub struct AccountOnFileConsent {
 #[non_exhaustive]
 pub struct PaymentConsent {
     /// Its id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_id: Option<String>,
     /// The bank, once chosen.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_identifier: Option<String>,
     /// Your application.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application_id: Option<String>,
     /// Valid from.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date_time: Option<Timestamp>,
     /// Valid until.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiration_date_time: Option<Timestamp>,
     /// The customer.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// `AWAITING_AUTHORISATION`, `AUTHORISED`, …
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Where payments go.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_account_id: Option<String>,
     /// Your reference.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
     /// The account the customer consented from, once authorised.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consented_account: Option<ConsentedAccount>,
     /// Currency.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<Currency>,
     /// The purpose.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_purpose: Option<PaymentPurpose>,
     /// Its limits.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub control_parameters: Option<ControlParameters>,
     /// What has been used of them.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_consumption: Option<PaymentConsumption>,
     /// A first payment made with the consent (`null` in Lean's recordings).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub immediate_payment: Option<Json>,
 }
 
@@ -435,10 +459,10 @@ pub struct PaymentConsent {
 #[non_exhaustive]
 pub struct ConsentedAccount {
     /// IBAN.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iban: Option<String>,
     /// Holder.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holder_name: Option<String>,
 }
 
@@ -447,10 +471,10 @@ pub struct ConsentedAccount {
 #[non_exhaustive]
 pub struct PaymentPurpose {
     /// `FIS`, …
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// In words.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
@@ -459,16 +483,24 @@ pub struct PaymentPurpose {
 #[non_exhaustive]
 pub struct PaymentConsumption {
     /// Payments so far.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cumulative_number_of_payments: Option<u64>,
     /// Their value.
-    #[serde(default, with = "crate::money::decimal_opt")]
+    #[serde(
+        default,
+        with = "crate::money::decimal_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cumulative_value_of_payments: Option<Decimal>,
     /// Payments this period.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cumulative_number_of_payments_in_current_period: Option<u64>,
     /// Their value.
-    #[serde(default, with = "crate::money::decimal_opt")]
+    #[serde(
+        default,
+        with = "crate::money::decimal_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cumulative_value_of_payments_in_current_period: Option<Decimal>,
 }
 
@@ -480,7 +512,7 @@ pub struct PaymentConsentList {
     #[serde(default)]
     pub data: Vec<PaymentConsent>,
     /// Paging.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<PageInfo>,
 }
 
@@ -492,7 +524,7 @@ pub struct ConsentHistory {
     #[serde(default)]
     pub data: Vec<ConsentEvent>,
     /// Paging.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<PageInfo>,
 }
 
@@ -501,21 +533,21 @@ pub struct ConsentHistory {
 #[non_exhaustive]
 pub struct ConsentEvent {
     /// Its id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// `CONSENT_CREATED`, …
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// In words.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// When.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<Timestamp>,
     /// By whom (`LEAN`, …).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
     /// Why.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
