@@ -169,6 +169,49 @@ async function main() {
     assert(lean.verifyWebhook(hook.body, hook.signature) === true, 'entity.created verifies');
   });
 
+  // The SDK's seven payment methods.
+  const customerId = state.customers[0].customer_id;
+  const destinationArgs = ['Al Fulani', 'Fulani Al Fulani', 'ENBD_UAE', '1234 Sky Bldg.', 'Abu Dhabi', 'ARE',
+    '1015000000601', 'AE760260001015000000601', 'EBILAEADXXX'];
+  let appDestination = null;
+  await check('createAppPaymentDestination, getAppPaymentDestinations', async () => {
+    appDestination = await lean.createAppPaymentDestination(...destinationArgs);
+    assert(UUID.test(appDestination.id), 'a destination id: ' + JSON.stringify(appDestination));
+    assert(appDestination.iban === 'AE760260001015000000601', 'its IBAN echoed');
+    const all = await lean.getAppPaymentDestinations();
+    assert(Array.isArray(all) && all.some((d) => d.id === appDestination.id), 'listed: ' + JSON.stringify(all).slice(0, 200));
+  });
+
+  await check('createCustomerPaymentDestination, getCustomerPaymentDestinations', async () => {
+    const mine = await lean.createCustomerPaymentDestination(customerId, ...destinationArgs);
+    assert(UUID.test(mine.id), 'a destination id: ' + JSON.stringify(mine));
+    const theirs = await lean.getCustomerPaymentDestinations(customerId);
+    assert(Array.isArray(theirs) && theirs.some((d) => d.id === mine.id), "listed as the customer's");
+    const apps = await lean.getAppPaymentDestinations();
+    assert(!apps.some((d) => d.id === mine.id), "not the application's");
+  });
+
+  await check('getCustomerPaymentSources', async () => {
+    const sources = await lean.getCustomerPaymentSources(customerId);
+    assert(Array.isArray(sources) && sources.length > 0, 'a source: ' + JSON.stringify(sources).slice(0, 200));
+    assert(sources[0].customer_id === customerId && Array.isArray(sources[0].accounts), 'its customer and accounts');
+  });
+
+  await check('createPaymentIntent, getPaymentIntent, payment_intent.created', async () => {
+    assert(appDestination, 'a destination was made');
+    const intent = await lean.createPaymentIntent(12.5, 'AED', 'node sdk payment', appDestination.id, customerId);
+    assert(UUID.test(intent.payment_intent_id), 'an intent id: ' + JSON.stringify(intent));
+    assert(intent.amount === 12.5 && intent.currency === 'AED', 'amount and currency echoed');
+    assert(intent.payment_destination && intent.payment_destination.id === appDestination.id, 'to the destination');
+    const read = await lean.getPaymentIntent(intent.payment_intent_id);
+    assert(read.payment_intent_id === intent.payment_intent_id, 'read back');
+    const hook = await hooks.next((h) => {
+      const e = JSON.parse(h.body);
+      return e.type === 'payment_intent.created' && e.payload.intent_id === intent.payment_intent_id;
+    }, 20000);
+    assert(lean.verifyWebhook(hook.body, hook.signature) === true, 'payment_intent.created verifies');
+  });
+
   hooks.server.close();
   console.log(`\n${passed} passed, ${failed} failed`);
   process.exit(failed === 0 ? 0 : 1);
