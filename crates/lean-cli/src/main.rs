@@ -4,6 +4,7 @@
 mod data;
 mod decode;
 mod out;
+mod payments;
 mod session;
 mod table;
 mod verify;
@@ -272,6 +273,33 @@ enum Cmd {
         #[command(subcommand)]
         cmd: WebhookCmd,
     },
+    /// Create a payment intent: what a customer is to pay, and to whom (never sent twice).
+    CreatePaymentIntent(payments::IntentArgs),
+    /// A payment intent and its payments.
+    PaymentIntent {
+        /// payment_intent_id.
+        id: String,
+    },
+    /// Your application's payment intents.
+    PaymentIntents,
+    /// Create a payment destination, your application's or (--customer) a customer's.
+    CreatePaymentDestination(payments::DestinationArgs),
+    /// Payment destinations: your application's, or a customer's with --customer.
+    PaymentDestinations {
+        /// customer_id.
+        #[arg(long)]
+        customer: Option<String>,
+    },
+    /// A customer's payment sources.
+    PaymentSources {
+        /// customer_id.
+        #[arg(long)]
+        customer: String,
+    },
+    /// One payment source of a customer.
+    PaymentSource(payments::SourceArgs),
+    /// Withdraw a customer's payment source.
+    DeletePaymentSource(payments::SourceArgs),
     /// Send a signed sample event of a type Lean documents: to your endpoint (--url, signed
     /// with --secret), or through a running lean sandbox (--base-url) to its webhook URL.
     Trigger {
@@ -491,6 +519,16 @@ fn run(cli: Cli) -> Result<(), Fail> {
             v.asynchronous = asynchronous;
             session.single(v)
         }
+        Cmd::CreatePaymentIntent(a) => payments::create_intent(&session, &a),
+        Cmd::PaymentIntent { id } => payments::intent(&session, &id),
+        Cmd::PaymentIntents => payments::intents(&session, json),
+        Cmd::CreatePaymentDestination(a) => payments::create_destination(&session, &a),
+        Cmd::PaymentDestinations { customer } => {
+            payments::destinations(&session, customer.as_deref(), json)
+        }
+        Cmd::PaymentSources { customer } => payments::sources(&session, &customer, json),
+        Cmd::PaymentSource(a) => payments::source(&session, &a),
+        Cmd::DeletePaymentSource(a) => payments::delete_source(&session, &a),
         Cmd::VerifyAccount(a) => verify::account(&session, &a),
         Cmd::VerifyEntity(a) => verify::entity(&session, &a),
         Cmd::BeneficiaryName(a) => verify::beneficiary(&session, &a),

@@ -495,13 +495,14 @@ pub fn payment_intents_and_destinations_never_sent_twice<C: Adapter>() {
             .len(),
         1
     );
+    // The sandbox application's own destination, and the one created above.
     assert_eq!(
         c.call(ListPaymentDestinations::new())
             .unwrap()
             .payload
             .0
             .len(),
-        1
+        2
     );
     let sources = c
         .call(ListPaymentSources::new(customer.clone()))

@@ -91,6 +91,25 @@ pub async fn create_destination(State(inner): Shared, headers: HeaderMap, body: 
     go().unwrap_or_else(|r| r)
 }
 
+/// The destination a Lean sandbox application starts with (Lean's recorded "Fake Corp. - AED"):
+/// an intent without `payment_destination_id` pays into it.
+pub(crate) fn sandbox_destination() -> PaymentDestination {
+    let mut d = PaymentDestination::default();
+    d.id = Some("6910fddc-417c-f7fd-6e4b-4d7de3d0bc06".into());
+    d.status = Some("ACTIVE".into());
+    d.default = Some(true);
+    d.name = Some("Fake Corp.".into());
+    d.display_name = Some("Fake Corp. - AED".into());
+    d.iban = Some("AE27LSWP9X25E4883A13998".into());
+    d.address = Some("1234 Sky Bldg.".into());
+    d.city = Some("Abu Dhabi".into());
+    d.country = Some("ARE".into());
+    d.swift_code = Some("EBILEADXXX".into());
+    d.account_number = Some("000120203".into());
+    d.branch_address = Some("1234 Sky Bldg., Abu Dhabi".into());
+    d
+}
+
 /// A destination as Lean lists it: confirmed, with its currency.
 fn listed(d: &PaymentDestination) -> PaymentDestination {
     let mut v = d.clone();
@@ -196,7 +215,7 @@ pub async fn create_intent(State(inner): Shared, headers: HeaderMap, body: Bytes
             let m = inner.lock();
             let found = m.destinations.iter().find(|(owner, d)| match wanted {
                 Some(id) => d.id.as_deref() == Some(id),
-                None => owner.is_none(),
+                None => owner.is_none() && d.default == Some(true),
             });
             found
                 .cloned()

@@ -205,7 +205,7 @@ impl Inner {
                 events: VecDeque::new(),
                 directory,
                 banks_down: Vec::new(),
-                destinations: Vec::new(),
+                destinations: vec![(None, crate::payments::sandbox_destination())],
                 intents: Vec::new(),
                 sources_deleted: Vec::new(),
                 seq: 0,

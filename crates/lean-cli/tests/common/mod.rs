@@ -48,9 +48,9 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../lean-proto/tests/fixtures/lean-postman")
 }
 
-/// Recordings of products no `lean` command calls yet (payments: issue 23), by file-name
-/// prefix. `lean decode` reads them ([`payment_kind`]).
-pub const NO_COMMAND: [&str; 5] = [
+/// Recordings of the payment products, by file-name prefix: Lean records some of them with an
+/// empty or a placeholder URL, so their KIND comes from the file name ([`payment_kind`]).
+pub const PAYMENT_FILES: [&str; 5] = [
     "payments__",
     "payouts__",
     "refunds__",
@@ -108,6 +108,19 @@ pub fn kind_of(method: &str, url: &str) -> &'static str {
         ("POST", ["verifications", "v1", "corporates", "managers"]) => "verify-managers",
         ("POST", ["verifications", "v1", "freelancers"]) => "verify-freelancer",
         ("GET", ["banks", "v1"]) => "banks",
+        // The payment products at the paths `lean` sends (Lean's recordings of them are
+        // matched by file name: `payment_kind`).
+        ("POST" | "GET", ["payments", "v1", "intents", ..]) => match (method, segs.len()) {
+            ("GET", 3) => "payment-intents",
+            _ => "payment-intent",
+        },
+        ("POST", ["payments", "v1", "destinations"])
+        | ("POST", ["customers", "v1", _, "destinations"]) => "payment-destination",
+        ("GET", ["payments", "v1", "destinations"])
+        | ("GET", ["customers", "v1", _, "destinations"]) => "payment-destinations",
+        ("GET", ["customers", "v1", _, "payment-sources"]) => "payment-sources",
+        ("GET", ["customers", "v1", _, "payment-sources", _]) => "payment-source",
+        ("DELETE", ["customers", "v1", _, "payment-sources", _]) => "delete-payment-source",
         (m, s) => panic!("no KIND for {m} {s:?}"),
     }
 }

@@ -1,0 +1,209 @@
+//! The payment commands, first part: payment intents, payment destinations and a customer's
+//! payment sources. Creations are never sent twice (Lean does not key them); answers print as
+//! documents (pretty JSON, one NDJSON line with `--json`) or, for lists, as records.
+
+use crate::session::Session;
+use crate::{Fail, print_json_or};
+use clap::Args;
+use lean_proto::*;
+
+fn usage(e: RequestError) -> Fail {
+    Fail(format!("error: {e}"), crate::exit::USAGE)
+}
+
+/// `lean create-payment-intent`.
+#[derive(Args, Clone)]
+pub(crate) struct IntentArgs {
+    /// How much (at most two decimals), exactly as written.
+    #[arg(long)]
+    amount: String,
+    /// ISO 4217 currency.
+    #[arg(long, default_value = "AED")]
+    currency: String,
+    /// The customer paying.
+    #[arg(long)]
+    customer: String,
+    /// The payment destination (default: your application's).
+    #[arg(long)]
+    destination: Option<String>,
+    /// What it is for.
+    #[arg(long)]
+    description: Option<String>,
+}
+
+/// `lean create-payment-destination`.
+#[derive(Args, Clone)]
+pub(crate) struct DestinationArgs {
+    /// A customer's destination instead of your application's.
+    #[arg(long)]
+    customer: Option<String>,
+    /// What your users see.
+    #[arg(long)]
+    display_name: String,
+    /// The account holder.
+    #[arg(long)]
+    name: String,
+    /// Lean's bank identifier (ENBD_UAE, …).
+    #[arg(long)]
+    bank_identifier: String,
+    /// The holder's address.
+    #[arg(long)]
+    address: String,
+    /// The holder's city.
+    #[arg(long)]
+    city: String,
+    /// ISO 3166 alpha-3 (ARE).
+    #[arg(long)]
+    country: String,
+    /// The account number.
+    #[arg(long)]
+    account_number: String,
+    /// The IBAN.
+    #[arg(long)]
+    iban: String,
+    /// The bank's BIC.
+    #[arg(long)]
+    swift_code: String,
+}
+
+/// `lean payment-source` and `lean delete-payment-source`.
+#[derive(Args, Clone)]
+pub(crate) struct SourceArgs {
+    /// The customer.
+    #[arg(long)]
+    customer: String,
+    /// The payment source.
+    #[arg(long)]
+    id: String,
+}
+
+/// Runs `create-payment-intent`.
+pub(crate) fn create_intent(session: &Session, a: &IntentArgs) -> Result<(), Fail> {
+    let amount: Decimal = a.amount.trim().parse().map_err(|_| {
+        Fail(
+            format!("error: --amount {:?} is not a decimal amount", a.amount),
+            crate::exit::USAGE,
+        )
+    })?;
+    let mut req = CreatePaymentIntent::new(
+        amount,
+        Currency::new(&a.currency.to_ascii_uppercase()),
+        CustomerId::parse(&a.customer)?,
+    )
+    .map_err(usage)?;
+    if let Some(d) = &a.destination {
+        req = req.destination(d).map_err(usage)?;
+    }
+    if let Some(t) = &a.description {
+        req = req.description(t).map_err(usage)?;
+    }
+    session.single(req)
+}
+
+/// Runs `payment-intent ID`.
+pub(crate) fn intent(session: &Session, id: &str) -> Result<(), Fail> {
+    session.single(GetPaymentIntent::new(id).map_err(usage)?)
+}
+
+/// Runs `payment-intents`.
+pub(crate) fn intents(session: &Session, json: bool) -> Result<(), Fail> {
+    let list = session
+        .watch(|| session.client.call(ListPaymentIntents::new()).send())?
+        .payload
+        .data;
+    print_json_or(json, &list, || {
+        let mut out =
+            String::from("payment_intent_id                     amount      currency  customer_id");
+        for i in &list {
+            out.push_str(&format!(
+                "\n{}  {:>10}  {:<8}  {}",
+                i.payment_intent_id.as_deref().unwrap_or("-"),
+                i.amount.map_or("-".to_owned(), |a| a.to_string()),
+                i.currency.as_ref().map_or("-", |c| c.as_str()),
+                i.customer_id.as_deref().unwrap_or("-")
+            ));
+        }
+        out
+    });
+    Ok(())
+}
+
+/// Runs `create-payment-destination`.
+pub(crate) fn create_destination(session: &Session, a: &DestinationArgs) -> Result<(), Fail> {
+    let mut d = DestinationDetails::default();
+    d.display_name = a.display_name.clone();
+    d.name = a.name.clone();
+    d.bank_identifier = a.bank_identifier.clone();
+    d.address = a.address.clone();
+    d.city = a.city.clone();
+    d.country = a.country.clone();
+    d.account_number = a.account_number.clone();
+    d.iban = a.iban.clone();
+    d.swift_code = a.swift_code.clone();
+    let mut req = CreatePaymentDestination::new(d).map_err(usage)?;
+    if let Some(c) = &a.customer {
+        req = req.for_customer(CustomerId::parse(c)?);
+    }
+    session.single(req)
+}
+
+/// Runs `payment-destinations [--customer]`.
+pub(crate) fn destinations(
+    session: &Session,
+    customer: Option<&str>,
+    json: bool,
+) -> Result<(), Fail> {
+    let req = match customer {
+        Some(c) => ListPaymentDestinations::of_customer(CustomerId::parse(c)?),
+        None => ListPaymentDestinations::new(),
+    };
+    let list = session.watch(|| session.client.call(req).send())?.payload.0;
+    print_json_or(json, &list, || {
+        let mut out =
+            String::from("id                                    iban                      name");
+        for d in &list {
+            out.push_str(&format!(
+                "\n{}  {:<24}  {}",
+                d.id.as_deref().unwrap_or("-"),
+                d.iban.as_deref().unwrap_or("-"),
+                d.name.as_deref().unwrap_or("-")
+            ));
+        }
+        out
+    });
+    Ok(())
+}
+
+/// Runs `payment-sources --customer`.
+pub(crate) fn sources(session: &Session, customer: &str, json: bool) -> Result<(), Fail> {
+    let req = ListPaymentSources::new(CustomerId::parse(customer)?);
+    let list = session.watch(|| session.client.call(req).send())?.payload.0;
+    print_json_or(json, &list, || {
+        let mut out = String::from(
+            "id                                    status                         bank",
+        );
+        for s in &list {
+            out.push_str(&format!(
+                "\n{}  {:<29}  {}",
+                s.id.as_deref().unwrap_or("-"),
+                s.status.as_deref().unwrap_or("-"),
+                s.bank_identifier.as_deref().unwrap_or("-")
+            ));
+        }
+        out
+    });
+    Ok(())
+}
+
+/// Runs `payment-source`.
+pub(crate) fn source(session: &Session, a: &SourceArgs) -> Result<(), Fail> {
+    session.single(GetPaymentSource::new(CustomerId::parse(&a.customer)?, &a.id).map_err(usage)?)
+}
+
+/// Runs `delete-payment-source`.
+pub(crate) fn delete_source(session: &Session, a: &SourceArgs) -> Result<(), Fail> {
+    let req = DeletePaymentSource::new(CustomerId::parse(&a.customer)?, &a.id).map_err(usage)?;
+    session.watch(|| session.client.call(req).send())?;
+    crate::out::outln!("deleted payment source {}", a.id);
+    Ok(())
+}
