@@ -275,6 +275,9 @@ enum Cmd {
     },
     /// Create a payment intent: what a customer is to pay, and to whom (never sent twice).
     CreatePaymentIntent(payments::IntentArgs),
+    /// Create a payment intent and wait until the bank settled its payment (exit 0 accepted,
+    /// 1 rejected, 3 not yet at the deadline). On an emulator, --outcome plays the customer.
+    Pay(payments::PayArgs),
     /// A payment intent and its payments.
     PaymentIntent {
         /// payment_intent_id.
@@ -520,6 +523,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
             session.single(v)
         }
         Cmd::CreatePaymentIntent(a) => payments::create_intent(&session, &a),
+        Cmd::Pay(a) => payments::pay(&session, &a),
         Cmd::PaymentIntent { id } => payments::intent(&session, &id),
         Cmd::PaymentIntents => payments::intents(&session, json),
         Cmd::CreatePaymentDestination(a) => payments::create_destination(&session, &a),

@@ -1,6 +1,7 @@
-//! The payment commands, first part: payment intents, payment destinations and a customer's
-//! payment sources. Creations are never sent twice (Lean does not key them); answers print as
-//! documents (pretty JSON, one NDJSON line with `--json`) or, for lists, as records.
+//! The payment commands: payment intents, `pay` (an intent and its payment waited for until
+//! the bank settled it), payment destinations and a customer's payment sources. Creations are
+//! never sent twice (Lean does not key them); answers print as documents (pretty JSON, one
+//! NDJSON line with `--json`) or, for lists, as records.
 
 use crate::session::Session;
 use crate::{Fail, print_json_or};
@@ -29,6 +30,18 @@ pub(crate) struct IntentArgs {
     /// What it is for.
     #[arg(long)]
     description: Option<String>,
+}
+
+/// `lean pay`.
+#[derive(Args, Clone)]
+pub(crate) struct PayArgs {
+    #[command(flatten)]
+    intent: IntentArgs,
+    /// On an emulator only: play the customer authorising the payment in LinkSDK, and the
+    /// bank's answer (accepted, rejected). Against Lean, the customer authorises it in your
+    /// app and `lean pay` waits.
+    #[arg(long, value_parser = ["accepted", "rejected"])]
+    outcome: Option<String>,
 }
 
 /// `lean create-payment-destination`.
@@ -79,6 +92,114 @@ pub(crate) struct SourceArgs {
 
 /// Runs `create-payment-intent`.
 pub(crate) fn create_intent(session: &Session, a: &IntentArgs) -> Result<(), Fail> {
+    session.single(intent_request(a)?)
+}
+
+/// Runs `pay`: creates the intent, has the emulator's customer authorise it when asked
+/// (`--outcome`, or always on `--sandbox`), and waits until the bank settled the payment.
+/// Exit 0 when accepted, 1 when the bank rejected it, 3 at the deadline.
+pub(crate) fn pay(session: &Session, a: &PayArgs) -> Result<(), Fail> {
+    let req = intent_request(&a.intent)?;
+    let made = session.watch(|| session.client.call(req).send())?;
+    let Some(intent_id) = made.payload.payment_intent_id.clone() else {
+        return Err(Fail(
+            "error: Lean answered an intent without payment_intent_id".into(),
+            crate::exit::LEAN,
+        ));
+    };
+    eprintln!("lean: payment intent {intent_id} created");
+    let rejected = a.outcome.as_deref() == Some("rejected");
+    match (&session.sandbox, &a.outcome) {
+        (Some(emulator), _) => {
+            crate::session::authorize(emulator, &intent_id, rejected)
+                .map_err(|e| Fail(format!("error: the emulator: {e}"), crate::exit::LEAN))?;
+            eprintln!("lean: the emulator's customer authorised it; waiting for the bank");
+        }
+        (None, Some(_)) => authorize_on_emulator(session, &intent_id, rejected)?,
+        (None, None) => eprintln!(
+            "lean: waiting for the customer to authorise it in LinkSDK, then for the bank (lean payment-intent {intent_id} to look later)"
+        ),
+    }
+    let waited = session.watch(|| session.client.wait_for_payment(&intent_id).send());
+    let payment = match waited {
+        Ok(p) => p,
+        Err(e)
+            if matches!(
+                e.call_error().map(|c| &c.kind),
+                Some(lean_ureq::CallErrorKind::DeadlineExceeded)
+            ) =>
+        {
+            return Err(Fail(
+                format!(
+                    "still not settled: payment_intent_id {intent_id}
+look later with: lean payment-intent {intent_id}
+({e})"
+                ),
+                crate::exit::PENDING,
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if session.json {
+        crate::out::ndjson(&payment);
+    } else {
+        crate::out::pretty(&payment);
+    }
+    match payment.status {
+        Some(PaymentStatus::AcceptedByBank) => Ok(()),
+        _ => Err(Fail(
+            format!(
+                "payment {} {}: {}",
+                payment.id.as_deref().unwrap_or("-"),
+                payment.status.as_ref().map_or("-", |s| s.as_str()),
+                payment
+                    .granular_status_code
+                    .as_deref()
+                    .or(payment.status_additional_details.as_deref())
+                    .unwrap_or("no reason given")
+            ),
+            crate::exit::LEAN,
+        )),
+    }
+}
+
+/// `--outcome` against a running emulator (`--base-url`): its control API plays the customer.
+fn authorize_on_emulator(session: &Session, intent_id: &str, rejected: bool) -> Result<(), Fail> {
+    let base = session.config.api_base();
+    let url = format!(
+        "{}/_sandbox/payments/{intent_id}/authorize",
+        base.as_str().trim_end_matches('/')
+    );
+    let agent = ureq::Agent::new_with_config(
+        ureq::config::Config::builder()
+            .http_status_as_error(false)
+            .build(),
+    );
+    let outcome = if rejected {
+        "FAILED"
+    } else {
+        "ACCEPTED_BY_BANK"
+    };
+    let mut r = agent
+        .post(&url)
+        .header("content-type", "application/json")
+        .send(serde_json::json!({ "outcome": outcome }).to_string())
+        .map_err(|e| Fail(format!("error: {url}: {e}"), crate::exit::LEAN))?;
+    let status = r.status().as_u16();
+    if status != 201 {
+        let text = r.body_mut().read_to_string().unwrap_or_default();
+        return Err(Fail(
+            format!(
+                "error: --outcome needs an emulator (--sandbox, or --base-url of a running lean sandbox): {url} answered {status}: {text}"
+            ),
+            crate::exit::USAGE,
+        ));
+    }
+    eprintln!("lean: the emulator's customer authorised it; waiting for the bank");
+    Ok(())
+}
+
+fn intent_request(a: &IntentArgs) -> Result<CreatePaymentIntent, Fail> {
     let amount: Decimal = a.amount.trim().parse().map_err(|_| {
         Fail(
             format!("error: --amount {:?} is not a decimal amount", a.amount),
@@ -97,7 +218,7 @@ pub(crate) fn create_intent(session: &Session, a: &IntentArgs) -> Result<(), Fai
     if let Some(t) = &a.description {
         req = req.description(t).map_err(usage)?;
     }
-    session.single(req)
+    Ok(req)
 }
 
 /// Runs `payment-intent ID`.

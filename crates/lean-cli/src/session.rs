@@ -27,6 +27,29 @@ impl Emulator {
     }
 }
 
+/// The embedded emulator's customer authorises a payment intent; the bank accepts it or
+/// (`rejected`) not.
+#[cfg(feature = "emulator")]
+pub(crate) fn authorize(
+    e: &Emulator,
+    payment_intent_id: &str,
+    rejected: bool,
+) -> Result<(), String> {
+    let how = if rejected {
+        lean_sandbox::Authorization::rejected()
+    } else {
+        lean_sandbox::Authorization::accepted()
+    };
+    e.pay(payment_intent_id, &how)
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "emulator"))]
+pub(crate) fn authorize(e: &Emulator, _: &str, _: bool) -> Result<(), String> {
+    match *e {}
+}
+
 #[cfg(feature = "emulator")]
 fn start_emulator() -> Result<(Config, Option<Emulator>), Fail> {
     let sandbox = lean_sandbox::Sandbox::start(lean_sandbox::SandboxConfig {

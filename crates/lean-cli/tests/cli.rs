@@ -546,6 +546,36 @@ fn payment_commands_on_the_embedded_emulator() {
         );
         assert_eq!(out.status.code(), Some(2), "--amount {amount}");
     }
+    // `lean pay`: the emulator's customer authorises, the bank settles, exit 0; a rejection
+    // is printed and exits 1 with Lean's reason.
+    let paid = ndjson(&ok(&lean(
+        &[
+            "--json",
+            "pay",
+            "--amount",
+            "42.50",
+            "--customer",
+            &customer,
+        ],
+        None,
+    )));
+    assert_eq!(paid[0]["status"], "ACCEPTED_BY_BANK");
+    assert_eq!(paid[0]["amount"], "42.50");
+    let out = lean(
+        &[
+            "pay",
+            "--amount",
+            "1.00",
+            "--customer",
+            &customer,
+            "--outcome",
+            "rejected",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"FAILED\""));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PAYMENT_REJECTED_BY_BANK"));
     // An unknown intent: Lean's 404, exit 1.
     let out = lean(
         &["payment-intent", "3862c184-3b47-4d0e-9b1b-c753bc901a04"],

@@ -5,8 +5,10 @@
 //! module's.
 
 use crate::client::Client;
-use crate::drive::{Driven, RefreshStep, Step};
-use crate::request::{Ending, Items, ListRequest, Pull, RefreshWaitRequest, Request, Started};
+use crate::drive::{Driven, Step, WaitStep};
+use crate::request::{
+    Ending, Items, ListRequest, PaymentWaitRequest, Pull, RefreshWaitRequest, Request, Started,
+};
 use crate::shutdown::ShutdownRequest;
 use crate::transport::BlockingTransport;
 use lean_proto::call::{Call, CallData};
@@ -15,7 +17,7 @@ use lean_proto::pager::Paged;
 use lean_proto::pending::PendingHandle;
 use lean_proto::refresh_wait::RefreshPoll;
 use lean_proto::request::Endpoint;
-use lean_proto::{Payload, Refresh};
+use lean_proto::{Payload, Payment, Refresh};
 
 impl<T: BlockingTransport> Client<T> {
     /// Drives a started call to its end on this thread.
@@ -95,16 +97,28 @@ impl<T: BlockingTransport> RefreshWaitRequest<T> {
         let (client, mut driven) = self.start();
         loop {
             match driven.step() {
-                RefreshStep::Poll(RefreshPoll::Get(get)) => {
+                WaitStep::Poll(RefreshPoll::Get(get)) => {
                     driven.handle_refresh(client.call(get).send())
                 }
-                RefreshStep::Poll(RefreshPoll::List(list)) => {
+                WaitStep::Poll(RefreshPoll::List(list)) => {
                     driven.handle_list(client.call(list).send())
                 }
-                RefreshStep::Wait(until) => {
-                    driven.signal().wait_blocking(until, &client.shared.clock)
-                }
-                RefreshStep::Done(result) => return result,
+                WaitStep::Wait(until) => driven.signal().wait_blocking(until, &client.shared.clock),
+                WaitStep::Done(result) => return result,
+            }
+        }
+    }
+}
+
+impl<T: BlockingTransport> PaymentWaitRequest<T> {
+    /// Waits on this thread until the payment has settled (or the deadline).
+    pub fn send(self) -> Result<Payment, Error> {
+        let (client, mut driven) = self.start()?;
+        loop {
+            match driven.step() {
+                WaitStep::Poll(get) => driven.handle_intent(client.call(get).send()),
+                WaitStep::Wait(until) => driven.signal().wait_blocking(until, &client.shared.clock),
+                WaitStep::Done(result) => return result,
             }
         }
     }

@@ -5,13 +5,15 @@
 //! `.send()` with a blocking transport, `.await` with an async one. Nothing here depends on the
 //! flavour; how a request is driven lives in [`crate::blocking`] and [`crate::nonblocking`].
 
-use crate::request::{ListRequest, RefreshWaitRequest, Request};
+use crate::request::{ListRequest, PaymentWaitRequest, RefreshWaitRequest, Request};
 use crate::shared::{ClientBuilder, Shared};
 use crate::transport::Connect;
 use lean_proto::client::Error;
 use lean_proto::pending::PendingHandle;
 use lean_proto::request::*;
-use lean_proto::{AccountId, Config, CustomerId, EntityId, Payload, Refresh, RefreshId, ResultsId};
+use lean_proto::{
+    AccountId, Config, CustomerId, EntityId, Payload, Payment, Refresh, RefreshId, ResultsId,
+};
 use std::sync::Arc;
 
 /// A Lean client over transport `T`: `Send + Sync`, cheap to clone (clones share the token
@@ -97,6 +99,17 @@ impl<T> Client<T> {
     /// lost, polling the refresh status after the grace period ends it anyway.
     pub fn wait_for_refresh(&self, entity_id: &EntityId) -> RefreshWaitRequest<T> {
         RefreshWaitRequest::new(self, entity_id.clone())
+    }
+
+    /// Waits until a payment intent's payment has settled at the bank: the [`Payment`] Lean
+    /// announced, `ACCEPTED_BY_BANK` or `FAILED` (a rejection is an answer, not an error). It
+    /// follows the intent's newest payment, or the one named with
+    /// [`PaymentWaitRequest::payment_id`]. `payment.created`/`payment.updated` given to
+    /// [`Client::handle_webhook`] (or [`Client::payment_updated`]) for this intent end it at
+    /// once, and wake no other wait; when they are lost, polling the intent after the grace
+    /// period ends it anyway, within the deadline.
+    pub fn wait_for_payment(&self, payment_intent_id: &str) -> PaymentWaitRequest<T> {
+        PaymentWaitRequest::new(self, payment_intent_id)
     }
 }
 
@@ -410,6 +423,13 @@ impl<T> Client<T> {
     /// the refresh waits here for its entity.
     pub fn refresh_updated(&self, refresh: &Refresh) {
         self.shared.refresh_updated(refresh)
+    }
+
+    /// A payment's news received elsewhere (another instance, a queue; see
+    /// [`lean_proto::payment_wait::payment_of`] for a webhook payload): wakes the payment
+    /// waits here for its intent.
+    pub fn payment_updated(&self, payment: &Payment) {
+        self.shared.payment_updated(payment)
     }
 
     /// Calls now parked waiting for a `results.ready` or a token.

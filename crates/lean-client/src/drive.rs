@@ -3,18 +3,20 @@
 //! This module owns the order of a step (take the outcome, send what the call has to send,
 //! else file the call under what it waits for, look once more, and only then wait) and the
 //! clean-up when a call is abandoned halfway (a dropped future, an unwinding thread), and the
-//! same for a wait for a data refresh. The blocking and async clients differ only in how they
+//! same for the waits (a data refresh finishing, a payment settling). The blocking and async clients differ only in how they
 //! send and how they wait.
 
 use crate::observe::{CallInfo, Watching};
 use crate::request::Ending;
 use crate::shared::Shared;
 use crate::wake::{Slot, Subscription};
+use lean_proto::call::CallError;
 use lean_proto::call::{Call, CallData, Purpose, Transmit, TransmitId, Waiting};
 use lean_proto::client::Error;
+use lean_proto::payment_wait::PaymentWait;
 use lean_proto::refresh_wait::{RefreshPoll, RefreshWait};
 use lean_proto::retry::TransportError;
-use lean_proto::{Payload, Refresh, RefreshList};
+use lean_proto::{GetPaymentIntent, Payload, Payment, PaymentIntent, Refresh, RefreshList};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -163,37 +165,93 @@ impl<P: Payload> Drop for Driven<P> {
     }
 }
 
-/// What the caller must do next for a refresh wait.
-pub(crate) enum RefreshStep {
-    /// Send this status poll as an ordinary call; hand its answer to
-    /// [`RefreshDriven::handle_refresh`] or [`RefreshDriven::handle_list`].
-    Poll(RefreshPoll),
-    /// Wait for the wait's signal (a refresh event for the entity), or until this instant.
-    Wait(Option<Instant>),
-    /// The wait is over.
-    Done(Result<Refresh, Error>),
+/// A wait of the core (a refresh, a payment) as the driver runs it: what it is filed under,
+/// the news the client already holds for it, and the core's own poll/timeout/outcome.
+pub(crate) trait Awaited {
+    /// The status poll the wait sends as an ordinary call.
+    type Poll;
+    /// What the wait ends with.
+    type Outcome;
+    /// What its signal is filed under: news of that wakes it, and nothing else.
+    fn subscription(&self) -> Subscription;
+    /// Hands in what the client learnt by webhook since the last step.
+    fn catch_up(&mut self, shared: &Shared, now: Instant);
+    fn poll_outcome(&mut self) -> Option<Result<Self::Outcome, CallError>>;
+    fn poll_request(&mut self, now: Instant) -> Option<Self::Poll>;
+    fn poll_timeout(&self) -> Option<Instant>;
 }
 
-/// A refresh wait being driven, filed under its entity while it waits.
-pub(crate) struct RefreshDriven {
+impl Awaited for RefreshWait {
+    type Poll = RefreshPoll;
+    type Outcome = Refresh;
+    fn subscription(&self) -> Subscription {
+        Subscription::Refresh(self.entity_id().clone())
+    }
+    fn catch_up(&mut self, shared: &Shared, now: Instant) {
+        if let Some(seen) = shared.refresh_seen(self.entity_id()) {
+            self.handle_event(&seen, now);
+        }
+    }
+    fn poll_outcome(&mut self) -> Option<Result<Refresh, CallError>> {
+        RefreshWait::poll_outcome(self)
+    }
+    fn poll_request(&mut self, now: Instant) -> Option<RefreshPoll> {
+        RefreshWait::poll_request(self, now)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        RefreshWait::poll_timeout(self)
+    }
+}
+
+impl Awaited for PaymentWait {
+    type Poll = GetPaymentIntent;
+    type Outcome = Payment;
+    fn subscription(&self) -> Subscription {
+        Subscription::Payment(self.payment_intent_id().to_owned())
+    }
+    fn catch_up(&mut self, shared: &Shared, now: Instant) {
+        if let Some(seen) = shared.payment_seen(self.payment_intent_id()) {
+            self.handle_payment(&seen, now);
+        }
+    }
+    fn poll_outcome(&mut self) -> Option<Result<Payment, CallError>> {
+        PaymentWait::poll_outcome(self)
+    }
+    fn poll_request(&mut self, now: Instant) -> Option<GetPaymentIntent> {
+        PaymentWait::poll_request(self, now)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        PaymentWait::poll_timeout(self)
+    }
+}
+
+/// What the caller must do next for a wait.
+pub(crate) enum WaitStep<P, O> {
+    /// Send this status poll as an ordinary call; hand its answer to the wait's `handle_*`.
+    Poll(P),
+    /// Wait for the wait's signal (news of what it waits for), or until this instant.
+    Wait(Option<Instant>),
+    /// The wait is over.
+    Done(Result<O, Error>),
+}
+
+/// A wait being driven, filed under what it waits for while it waits.
+pub(crate) struct WaitDriven<W> {
     shared: Arc<Shared>,
-    wait: RefreshWait,
+    wait: W,
     slot: Slot,
     /// Started after a shutdown began: refused at its first step.
     refused: bool,
 }
 
-impl RefreshDriven {
-    pub(crate) fn new(shared: Arc<Shared>, number: u64, wait: RefreshWait) -> Self {
+impl<W: Awaited> WaitDriven<W> {
+    pub(crate) fn new(shared: Arc<Shared>, number: u64, wait: W) -> Self {
         let mut slot = Slot::new(number);
-        // Filed from the start: an event that lands before the first look still wakes it.
-        slot.subscribe(
-            &shared.waiters,
-            Subscription::Refresh(wait.entity_id().clone()),
-        );
+        // Filed from the start: news that lands before the first look still wakes it.
+        slot.subscribe(&shared.waiters, wait.subscription());
         shared.started();
         let refused = shared.closed();
-        RefreshDriven {
+        WaitDriven {
             shared,
             wait,
             slot,
@@ -206,28 +264,28 @@ impl RefreshDriven {
     }
 
     /// Advances the wait as far as it goes without IO or waiting.
-    pub(crate) fn step(&mut self) -> RefreshStep {
+    pub(crate) fn step(&mut self) -> WaitStep<W::Poll, W::Outcome> {
         if self.refused || self.shared.stopping() {
-            return RefreshStep::Done(Err(Error::Shutdown(None)));
+            return WaitStep::Done(Err(Error::Shutdown(None)));
         }
         let now = self.shared.clock.now();
-        if let Some(seen) = self.shared.refresh_seen(self.wait.entity_id()) {
-            self.wait.handle_event(&seen, now);
-        }
+        self.wait.catch_up(&self.shared, now);
         if let Some(outcome) = self.wait.poll_outcome() {
             self.slot
                 .subscribe(&self.shared.waiters, Subscription::Nothing);
-            return RefreshStep::Done(outcome.map_err(Error::from));
+            return WaitStep::Done(outcome.map_err(Error::from));
         }
         if let Some(poll) = self.wait.poll_request(now) {
-            return RefreshStep::Poll(poll);
+            return WaitStep::Poll(poll);
         }
         if let Some(outcome) = self.wait.poll_outcome() {
-            return RefreshStep::Done(outcome.map_err(Error::from));
+            return WaitStep::Done(outcome.map_err(Error::from));
         }
-        RefreshStep::Wait(self.wait.poll_timeout())
+        WaitStep::Wait(self.wait.poll_timeout())
     }
+}
 
+impl WaitDriven<RefreshWait> {
     /// The answer to a [`RefreshPoll::Get`].
     pub(crate) fn handle_refresh(&mut self, answer: Result<CallData<Refresh>, Error>) {
         self.wait.handle_refresh(
@@ -239,6 +297,16 @@ impl RefreshDriven {
     /// The answer to a [`RefreshPoll::List`].
     pub(crate) fn handle_list(&mut self, answer: Result<CallData<RefreshList>, Error>) {
         self.wait.handle_list(
+            answer.map(|d| d.payload).map_err(call_error),
+            self.shared.clock.now(),
+        );
+    }
+}
+
+impl WaitDriven<PaymentWait> {
+    /// The answer to the intent poll.
+    pub(crate) fn handle_intent(&mut self, answer: Result<CallData<PaymentIntent>, Error>) {
+        self.wait.handle_intent(
             answer.map(|d| d.payload).map_err(call_error),
             self.shared.clock.now(),
         );
@@ -261,7 +329,7 @@ fn call_error(e: Error) -> lean_proto::call::CallError {
     }
 }
 
-impl Drop for RefreshDriven {
+impl<W> Drop for WaitDriven<W> {
     fn drop(&mut self) {
         self.slot
             .subscribe(&self.shared.waiters, Subscription::Nothing);

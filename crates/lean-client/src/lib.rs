@@ -64,7 +64,9 @@ pub struct AdapterGuide;
 pub use client::Client;
 pub use lean_proto::call::{CallConfig, CallData, CallError, CallErrorKind, Waiting};
 pub use lean_proto::client::{Error, Submitted};
-pub use request::{CallOptions, Items, ListRequest, RefreshWaitRequest, Request};
+pub use request::{
+    CallOptions, Items, ListRequest, PaymentWaitRequest, RefreshWaitRequest, Request,
+};
 pub use shared::ClientBuilder;
 pub use shutdown::ShutdownRequest;
 pub use webhook::{SettleRequest, WebhookRequest};
@@ -87,7 +89,8 @@ pub mod prelude {
     pub use lean_proto::webhook::{Ack, Delivery, EventKind, WebhookEvent, WebhookSecret};
     pub use lean_proto::{
         Account, AccountId, Amount, AnyData, Balance, Config, Credentials, Currency, Customer,
-        CustomerId, Decimal, Entity, EntityId, Environment, Identity, Page, Refresh, RefreshId,
-        RefreshStatus, Region, ResultsId, Secret, Timestamp, Transaction,
+        CustomerId, Decimal, Entity, EntityId, Environment, Identity, Page, Payment, PaymentIntent,
+        PaymentStatus, Refresh, RefreshId, RefreshStatus, Region, ResultsId, Secret, Timestamp,
+        Transaction,
     };
 }

@@ -7,9 +7,10 @@
 //! Dropping a future at any await point abandons its call cleanly (see the `drive` module).
 
 use crate::client::Client;
-use crate::drive::{Driven, RefreshStep, Step};
+use crate::drive::{Driven, Step, WaitStep};
 use crate::request::{
-    CallFuture, Ending, Items, ListRequest, Pull, RefreshWaitRequest, Request, Started,
+    CallFuture, Ending, Items, ListRequest, PaymentWaitRequest, Pull, RefreshWaitRequest, Request,
+    Started,
 };
 use crate::runtime::{Runtime, Timer};
 use crate::shutdown::ShutdownRequest;
@@ -22,7 +23,7 @@ use lean_proto::pending::PendingHandle;
 use lean_proto::refresh_wait::RefreshPoll;
 use lean_proto::request::Endpoint;
 use lean_proto::retry::TransportError;
-use lean_proto::{Payload, Refresh};
+use lean_proto::{Payload, Payment, Refresh};
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -230,17 +231,41 @@ impl<T: AsyncTransport> IntoFuture for RefreshWaitRequest<T> {
             loop {
                 // Each poll is a boxed call future: nothing but `driven` lives across a wait.
                 match driven.step() {
-                    RefreshStep::Poll(RefreshPoll::Get(get)) => {
+                    WaitStep::Poll(RefreshPoll::Get(get)) => {
                         driven.handle_refresh(client.call(get).await)
                     }
-                    RefreshStep::Poll(RefreshPoll::List(list)) => {
+                    WaitStep::Poll(RefreshPoll::List(list)) => {
                         driven.handle_list(client.call(list).await)
                     }
-                    RefreshStep::Wait(until) => {
+                    WaitStep::Wait(until) => {
                         let runtime = client.transport.runtime();
                         wait(runtime, &mut timer, driven.signal(), until).await
                     }
-                    RefreshStep::Done(result) => return result,
+                    WaitStep::Done(result) => return result,
+                }
+            }
+        })
+    }
+}
+
+impl<T: AsyncTransport> IntoFuture for PaymentWaitRequest<T> {
+    type Output = Result<Payment, Error>;
+    type IntoFuture = CallFuture<Payment>;
+
+    /// Dropping the future ends the wait cleanly.
+    fn into_future(self) -> CallFuture<Payment> {
+        let started = self.start();
+        Box::pin(async move {
+            let (client, mut driven) = started?;
+            let mut timer = None;
+            loop {
+                match driven.step() {
+                    WaitStep::Poll(get) => driven.handle_intent(client.call(get).await),
+                    WaitStep::Wait(until) => {
+                        let runtime = client.transport.runtime();
+                        wait(runtime, &mut timer, driven.signal(), until).await
+                    }
+                    WaitStep::Done(result) => return result,
                 }
             }
         })

@@ -2,18 +2,22 @@
 //!
 //! This module owns a request's options and how they turn into a core [`Call`], for every
 //! flavour at once: a [`Request`] (one answer, or with `.submit()` Lean's `results_id`), a
-//! [`ListRequest`] (every page), [`Items`] (every item, lazily) and a [`RefreshWaitRequest`].
+//! [`ListRequest`] (every page), [`Items`] (every item, lazily), a [`RefreshWaitRequest`] and a
+//! [`PaymentWaitRequest`].
 //! It never sends or waits: `.send()` is [`crate::blocking`]'s, `.await` is
 //! [`crate::nonblocking`]'s, both thin loops over what is prepared here.
 
 use crate::client::Client;
+use crate::drive::WaitDriven;
 use crate::shared::Shared;
 use lean_proto::call::{Call, CallConfig, CallData, CallError, CallErrorKind, Context};
 use lean_proto::client::{Error, Submitted};
 use lean_proto::pager::{Cursor, Next, Paged};
+use lean_proto::payment_wait::PaymentWait;
 use lean_proto::pending::PendingHandle;
 use lean_proto::refresh_wait::RefreshWait;
 use lean_proto::request::{Endpoint, GetResults, RequestError};
+use lean_proto::wait::WaitConfig;
 use lean_proto::{EntityId, Payload, RefreshId, ResultsId};
 use std::future::Future;
 use std::marker::PhantomData;
@@ -581,17 +585,66 @@ impl<T> RefreshWaitRequest<T> {
     }
 
     /// The wait, filed under its entity from the start.
-    pub(crate) fn start(self) -> (Client<T>, crate::drive::RefreshDriven) {
+    pub(crate) fn start(self) -> (Client<T>, WaitDriven<RefreshWait>) {
         let shared = &self.client.shared;
         let (number, mut config) = shared.new_call();
         self.options.apply_config(&mut config);
         let wait = RefreshWait::new(
             self.entity_id,
             self.refresh_id,
-            lean_proto::refresh_wait::RefreshWaitConfig::from(&config),
+            WaitConfig::from(&config),
             shared.clock.now(),
         );
-        let driven = crate::drive::RefreshDriven::new(shared.clone(), number, wait);
+        let driven = WaitDriven::new(shared.clone(), number, wait);
         (self.client, driven)
+    }
+}
+
+/// A wait for a payment intent's payment to settle at the bank (accepted or failed), with its
+/// options: `.send()` it on a blocking client, `.await` it on an async one. Bounded by the
+/// deadline (the client's unless set).
+#[must_use = "a wait does nothing until it is sent (`.send()`) or awaited"]
+pub struct PaymentWaitRequest<T> {
+    pub(crate) client: Client<T>,
+    payment_intent_id: String,
+    payment_id: Option<String>,
+    options: CallOptions,
+}
+
+impl<T> PaymentWaitRequest<T> {
+    pub(crate) fn new(client: &Client<T>, payment_intent_id: &str) -> Self {
+        PaymentWaitRequest {
+            client: client.clone(),
+            payment_intent_id: payment_intent_id.to_owned(),
+            payment_id: None,
+            options: CallOptions::default(),
+        }
+    }
+
+    option_setters!(options);
+
+    /// Waits for this payment of the intent (its `id`, from `payment.created`) rather than
+    /// the intent's newest.
+    pub fn payment_id(mut self, payment_id: &str) -> Self {
+        self.payment_id = Some(payment_id.to_owned());
+        self
+    }
+
+    /// The wait, filed under its intent from the start; an intent id that is not a UUID is
+    /// refused before anything is sent.
+    pub(crate) fn start(self) -> Result<(Client<T>, WaitDriven<PaymentWait>), Error> {
+        let shared = &self.client.shared;
+        let (number, mut config) = shared.new_call();
+        self.options.apply_config(&mut config);
+        let mut wait = PaymentWait::new(
+            &self.payment_intent_id,
+            WaitConfig::from(&config),
+            shared.clock.now(),
+        )?;
+        if let Some(id) = &self.payment_id {
+            wait = wait.payment_id(id);
+        }
+        let driven = WaitDriven::new(shared.clone(), number, wait);
+        Ok((self.client, driven))
     }
 }

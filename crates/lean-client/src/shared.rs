@@ -1,8 +1,9 @@
 //! The state every call of one client shares, and the builder that makes it.
 //!
 //! This module owns the token cache, the results registry, the webhook dedupe store, the
-//! waiting lists, the latest refresh seen per entity and the per-call jitter entropy, and the
-//! ways news arrives from outside: `handle_webhook`, `results_ready` and `refresh_updated`.
+//! waiting lists, the latest refresh seen per entity and payment seen per intent, the per-call
+//! jitter entropy, and the ways news arrives from outside: `handle_webhook`, `results_ready`,
+//! `refresh_updated` and `payment_updated`.
 //! No lock here is held across a step of a call: the registry and the token cache synchronise
 //! themselves.
 
@@ -20,15 +21,37 @@ use lean_proto::webhook::{
     self, Ack, Claimed, Dedupe, DedupeStore, DedupeUnavailable, Delivery, EventKind, Refusal,
     WebhookEvent, WebhookSecret,
 };
-use lean_proto::{Config, EntityId, Refresh, ResultsId};
+use lean_proto::{Config, EntityId, Payment, Refresh, ResultsId};
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// Entities whose latest refresh event a client remembers.
-const MAX_REFRESHES_SEEN: usize = 10_000;
+/// Entities whose latest refresh event, and intents whose latest payment event, a client
+/// remembers (each).
+const MAX_SEEN: usize = 10_000;
+
+/// Keeps `value` as the news of `key` unless `supersedes` says what is kept is newer; bounded
+/// by forgetting an arbitrary key (its waits fall back to polling).
+fn remember<K: std::hash::Hash + Eq + Clone, V: Clone>(
+    map: &Mutex<HashMap<K, V>>,
+    key: &K,
+    value: &V,
+    supersedes: fn(&V, &V) -> bool,
+) {
+    let mut map = lock(map);
+    if map.get(key).is_some_and(|seen| !supersedes(seen, value)) {
+        return;
+    }
+    if map.len() >= MAX_SEEN
+        && !map.contains_key(key)
+        && let Some(k) = map.keys().next().cloned()
+    {
+        map.remove(&k);
+    }
+    map.insert(key.clone(), value.clone());
+}
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -47,6 +70,9 @@ pub struct Shared {
     /// The newest `entity.data.refresh.updated` payload per entity (bounded), for refresh
     /// waits that start after the webhook or wake up to it.
     refreshes: Mutex<HashMap<EntityId, Refresh>>,
+    /// The newest `payment.created`/`payment.updated` news per payment intent (lower-case id,
+    /// bounded), the same for payment waits.
+    payments: Mutex<HashMap<String, Payment>>,
     /// Mixed into each call's jitter seed; random unless the builder fixed it.
     entropy: RandomState,
     fixed_entropy: Option<u64>,
@@ -158,22 +184,29 @@ impl Shared {
         let Some(entity) = refresh.entity_id.clone() else {
             return;
         };
-        {
-            let mut map = lock(&self.refreshes);
-            let stale = map
-                .get(&entity)
-                .is_some_and(|seen| !supersedes(seen, refresh));
-            if !stale {
-                if map.len() >= MAX_REFRESHES_SEEN && !map.contains_key(&entity) {
-                    // Bounded: forget an arbitrary entity; its waits fall back to polling.
-                    if let Some(k) = map.keys().next().cloned() {
-                        map.remove(&k);
-                    }
-                }
-                map.insert(entity.clone(), refresh.clone());
-            }
-        }
+        remember(&self.refreshes, &entity, refresh, supersedes);
         self.waiters.wake_refresh(&entity);
+    }
+
+    /// The newest payment news seen for `payment_intent_id` (lower case) by webhook.
+    pub(crate) fn payment_seen(&self, payment_intent_id: &str) -> Option<Payment> {
+        lock(&self.payments).get(payment_intent_id).cloned()
+    }
+
+    /// Records a payment's news (unless the core's `payment_wait::supersedes` says it is
+    /// stale) and wakes the waits for its intent.
+    pub(crate) fn payment_updated(&self, payment: &Payment) {
+        let Some(intent) = payment.payment_intent_id.as_deref() else {
+            return;
+        };
+        let intent = intent.to_ascii_lowercase();
+        remember(
+            &self.payments,
+            &intent,
+            payment,
+            lean_proto::payment_wait::supersedes,
+        );
+        self.waiters.wake_payment(&intent);
     }
 
     /// The intake's first step: signature and event (pure).
@@ -208,6 +241,9 @@ impl Shared {
         match ack.event().map(|e| &e.kind) {
             Some(EventKind::ResultsReady { results_id }) => self.waiters.wake_results(results_id),
             Some(EventKind::DataRefreshUpdated(r)) => self.refresh_updated(r),
+            Some(EventKind::PaymentCreated(p) | EventKind::PaymentUpdated(p)) => {
+                self.payment_updated(&lean_proto::payment_wait::payment_of(p))
+            }
             _ => {}
         }
         ack
@@ -416,6 +452,7 @@ impl<T: Connect> ClientBuilder<T> {
                 webhook_secret: self.webhook_secret,
                 waiters: Waiters::default(),
                 refreshes: Mutex::new(HashMap::new()),
+                payments: Mutex::new(HashMap::new()),
                 entropy: RandomState::new(),
                 fixed_entropy: self.fixed_entropy,
                 calls: AtomicU64::new(0),

@@ -104,6 +104,8 @@ pub(crate) enum Subscription {
     Nothing,
     Results(ResultsId),
     Refresh(EntityId),
+    /// A payment intent's payment news, by its id (lower case).
+    Payment(String),
     Token,
 }
 
@@ -112,6 +114,7 @@ pub(crate) enum Subscription {
 enum Key {
     Results(ResultsId),
     Refresh(EntityId),
+    Payment(String),
 }
 
 impl Subscription {
@@ -119,6 +122,7 @@ impl Subscription {
         match self {
             Subscription::Results(id) => Some(Key::Results(id.clone())),
             Subscription::Refresh(id) => Some(Key::Refresh(id.clone())),
+            Subscription::Payment(id) => Some(Key::Payment(id.clone())),
             Subscription::Nothing | Subscription::Token => None,
         }
     }
@@ -148,6 +152,11 @@ impl Waiters {
     /// Wakes the waits for `entity_id`'s refresh, and no other.
     pub(crate) fn wake_refresh(&self, entity_id: &EntityId) {
         self.wake(&Key::Refresh(entity_id.clone()));
+    }
+
+    /// Wakes the waits for `payment_intent_id`'s payment (lower case), and no other.
+    pub(crate) fn wake_payment(&self, payment_intent_id: &str) {
+        self.wake(&Key::Payment(payment_intent_id.to_owned()));
     }
 
     fn wake(&self, key: &Key) {

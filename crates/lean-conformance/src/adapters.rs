@@ -90,6 +90,20 @@ fn wait_for<T>(
     }
 }
 
+/// A payment wait, for the intent's newest payment or the one named.
+fn payment_wait<T>(
+    client: &Client<T>,
+    intent: &str,
+    payment: Option<&str>,
+    options: lean_client::CallOptions,
+) -> lean_client::PaymentWaitRequest<T> {
+    let wait = client.wait_for_payment(intent).options(options);
+    match payment {
+        Some(p) => wait.payment_id(p),
+        None => wait,
+    }
+}
+
 /// The blocking client over transport `T`.
 pub struct Blocking<T>(pub Client<T>);
 
@@ -193,6 +207,14 @@ impl<T: BlockingTransport> Adapter for Blocking<T> {
     }
     fn wait_for_refresh(&self, entity: EntityId, refresh: Option<RefreshId>) -> R<Refresh> {
         Ok(wait_for(&self.0, entity, refresh).send()?)
+    }
+    fn wait_for_payment_with(
+        &self,
+        intent: &str,
+        payment: Option<&str>,
+        options: lean_client::CallOptions,
+    ) -> R<Payment> {
+        Ok(payment_wait(&self.0, intent, payment, options).send()?)
     }
     fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack {
         self.0.handle_webhook(signature, body).send()
@@ -371,6 +393,16 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
     fn wait_for_refresh(&self, entity: EntityId, refresh: Option<RefreshId>) -> R<Refresh> {
         Ok(X::block_on(
             wait_for(&self.0, entity, refresh).into_future(),
+        )?)
+    }
+    fn wait_for_payment_with(
+        &self,
+        intent: &str,
+        payment: Option<&str>,
+        options: lean_client::CallOptions,
+    ) -> R<Payment> {
+        Ok(X::block_on(
+            payment_wait(&self.0, intent, payment, options).into_future(),
         )?)
     }
     fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack {

@@ -16,6 +16,7 @@ pub mod adapters;
 pub mod contract;
 pub mod executors;
 pub mod mixing;
+pub mod payments;
 pub mod redis_server;
 pub mod said;
 pub mod scenarios;
@@ -104,6 +105,25 @@ pub trait Adapter: Clone + Send + Sync + std::fmt::Debug + 'static {
     fn resume<P: Payload + Send + 'static>(&self, results_id: ResultsId) -> R<CallData<P>>;
     /// The client's `wait_for_refresh`.
     fn wait_for_refresh(&self, entity: EntityId, refresh: Option<RefreshId>) -> R<Refresh>;
+    /// The client's `wait_for_payment`, for the intent's newest payment or the one named.
+    fn wait_for_payment(&self, intent: &str, payment: Option<&str>) -> R<Payment> {
+        self.wait_for_payment_with(intent, payment, lean_client::CallOptions::new())
+    }
+    /// The same within `deadline`.
+    fn wait_for_payment_within(&self, intent: &str, deadline: Duration) -> R<Payment> {
+        self.wait_for_payment_with(
+            intent,
+            None,
+            lean_client::CallOptions::new().deadline(deadline),
+        )
+    }
+    /// `wait_for_payment` with options.
+    fn wait_for_payment_with(
+        &self,
+        intent: &str,
+        payment: Option<&str>,
+        options: lean_client::CallOptions,
+    ) -> R<Payment>;
     fn handle_webhook(&self, signature: Option<&str>, body: &[u8]) -> Ack;
     fn results_ready(&self, results_id: &ResultsId);
     fn parked_calls(&self) -> usize;
@@ -262,7 +282,8 @@ macro_rules! conformance_suite {
             scenarios::webhook_with_a_wrong_signature_is_rejected,
             scenarios::paging_through_three_thousand_transactions,
             scenarios::verifications_are_answered_and_never_sent_twice,
-            scenarios::payment_intents_and_destinations_never_sent_twice,
+            payments::payment_intents_and_destinations_never_sent_twice,
+            payments::a_payment_is_waited_for_until_the_bank_settles_it,
             scenarios::misuse_never_reaches_the_network,
             scenarios::secrets_stay_out_of_debug_and_errors,
             mixing::every_answer_belongs_to_its_request_under_drops_and_timeouts,

@@ -52,6 +52,7 @@ pub mod model;
 pub mod money;
 pub mod pager;
 mod payloads;
+pub mod payment_wait;
 pub mod pending;
 pub mod refresh_wait;
 pub mod request;
@@ -62,6 +63,7 @@ pub mod rng;
 pub mod secret;
 mod text;
 pub mod time;
+pub mod wait;
 pub mod webhook;
 
 pub use config::{ApiGeneration, BaseUrl, Config, ConfigError, Credentials, Environment, Region};

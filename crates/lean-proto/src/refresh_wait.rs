@@ -35,47 +35,17 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use crate::call::{CallConfig, CallError, CallErrorKind};
+use crate::call::{CallError, CallErrorKind};
 use crate::enums::RefreshStatus;
 use crate::ids::{EntityId, RefreshId};
 use crate::model::refresh::{Refresh, RefreshList};
 use crate::request::{GetRefresh, ListRefreshes};
-use crate::retry::RetryPolicy;
-use crate::rng::Rng;
-use std::time::{Duration, Instant};
+use crate::wait::Patience;
+use std::time::Instant;
 
-/// How patient a refresh wait is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefreshWaitConfig {
-    /// The whole wait. Default 15 min (a first refresh pulls a year of transactions).
-    pub deadline: Duration,
-    /// How long to trust the webhook alone before polling the status. Default 10 s.
-    pub webhook_grace: Duration,
-    /// Backoff between status polls after the grace period. Default 2 s doubling to 30 s.
-    pub poll: RetryPolicy,
-    /// Jitter seed (the driver mixes in per-wait entropy).
-    pub seed: u64,
-}
-
-impl Default for RefreshWaitConfig {
-    /// A call's patience ([`CallConfig::default`]): 15 min, 10 s of grace, polls from 2 s
-    /// doubling to 30 s.
-    fn default() -> Self {
-        RefreshWaitConfig::from(&CallConfig::default())
-    }
-}
-
-impl From<&CallConfig> for RefreshWaitConfig {
-    /// A refresh wait as patient as a call under `calls`: its deadline, grace, polling and seed.
-    fn from(calls: &CallConfig) -> Self {
-        RefreshWaitConfig {
-            deadline: calls.deadline,
-            webhook_grace: calls.webhook_grace,
-            poll: calls.poll.clone(),
-            seed: calls.seed,
-        }
-    }
-}
+/// How patient a refresh wait is: the one [`WaitConfig`](crate::wait::WaitConfig) every wait
+/// takes.
+pub type RefreshWaitConfig = crate::wait::WaitConfig;
 
 /// The status poll the wait wants sent now: the refresh itself when its id is known, else
 /// the entity's list (newest first is not promised, so the wait picks the newest itself).
@@ -86,17 +56,6 @@ pub enum RefreshPoll {
     Get(GetRefresh),
     /// `GET /data/v2/refreshes?entity_id=…`; answer with [`RefreshWait::handle_list`].
     List(ListRefreshes),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    /// Waiting for a webhook, or for `poll_at`.
-    Waiting {
-        poll_at: Instant,
-    },
-    /// A poll is out.
-    Polling,
-    Done,
 }
 
 /// Whether `incoming` takes the place of `seen` as an entity's latest refresh, for a board
@@ -131,18 +90,8 @@ pub fn supersedes(seen: &Refresh, incoming: &Refresh) -> bool {
 pub struct RefreshWait {
     entity_id: EntityId,
     refresh_id: Option<RefreshId>,
-    config: RefreshWaitConfig,
-    deadline: Instant,
-    state: State,
-    polls: u32,
-    rng: Rng,
-    last_error: Option<String>,
+    patience: Patience,
     outcome: Option<Result<Refresh, CallError>>,
-}
-
-fn later(now: Instant, d: Duration) -> Instant {
-    now.checked_add(d.min(Duration::from_secs(30 * 365 * 24 * 3600)))
-        .unwrap_or(now)
 }
 
 impl RefreshWait {
@@ -156,16 +105,9 @@ impl RefreshWait {
         now: Instant,
     ) -> Self {
         RefreshWait {
-            deadline: later(now, config.deadline),
-            state: State::Waiting {
-                poll_at: later(now, config.webhook_grace),
-            },
-            rng: Rng::new(config.seed),
+            patience: Patience::new(config, now),
             entity_id,
             refresh_id,
-            config,
-            polls: 0,
-            last_error: None,
             outcome: None,
         }
     }
@@ -182,7 +124,7 @@ impl RefreshWait {
 
     /// Whether the outcome is decided.
     pub fn is_done(&self) -> bool {
-        self.state == State::Done
+        self.patience.is_done()
     }
 
     /// The outcome, once: the finished refresh, or why the wait ended without one.
@@ -192,44 +134,38 @@ impl RefreshWait {
 
     /// When to call [`RefreshWait::handle_timeout`]; `None` while a poll is out or once done.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match self.state {
-            State::Waiting { poll_at } => Some(poll_at.min(self.deadline)),
-            State::Polling | State::Done => None,
-        }
+        self.patience.poll_timeout()
     }
 
     /// The status poll to send now, if it is time.
     pub fn poll_request(&mut self, now: Instant) -> Option<RefreshPoll> {
         self.handle_timeout(now);
-        match self.state {
-            State::Waiting { poll_at } if now >= poll_at => {
-                self.state = State::Polling;
-                Some(match &self.refresh_id {
-                    Some(id) => RefreshPoll::Get(GetRefresh {
-                        entity_id: self.entity_id.clone(),
-                        refresh_id: id.clone(),
-                    }),
-                    None => RefreshPoll::List(ListRefreshes {
-                        entity_id: self.entity_id.clone(),
-                        page: None,
-                        size: Some(100),
-                    }),
-                })
-            }
-            _ => None,
+        if !self.patience.start_poll(now) {
+            return None;
         }
+        Some(match &self.refresh_id {
+            Some(id) => RefreshPoll::Get(GetRefresh {
+                entity_id: self.entity_id.clone(),
+                refresh_id: id.clone(),
+            }),
+            None => RefreshPoll::List(ListRefreshes {
+                entity_id: self.entity_id.clone(),
+                page: None,
+                size: Some(100),
+            }),
+        })
     }
 
     /// Time passed: ends the wait at the deadline.
     pub fn handle_timeout(&mut self, now: Instant) {
-        if self.state != State::Done && self.state != State::Polling && now >= self.deadline {
+        if self.patience.expired(now) {
             self.fail(CallErrorKind::DeadlineExceeded);
         }
     }
 
     /// A verified `entity.data.refresh.updated` payload (or one learnt elsewhere).
     pub fn handle_event(&mut self, refresh: &Refresh, now: Instant) {
-        if self.state == State::Done {
+        if self.is_done() {
             return;
         }
         self.consider(refresh);
@@ -289,45 +225,25 @@ impl RefreshWait {
     }
 
     fn after_poll(&mut self, now: Instant) {
-        if self.state == State::Done {
-            return;
-        }
-        let wait = self.config.poll.backoff(self.polls, &mut self.rng);
-        self.polls = self.polls.saturating_add(1);
-        self.state = State::Waiting {
-            poll_at: later(now, wait),
-        };
+        self.patience.after_poll(now);
         self.handle_timeout(now);
     }
 
     fn poll_failed(&mut self, e: CallError, now: Instant) {
-        // The poll's own call already retried what was worth retrying; a misuse or a refusal
-        // (unknown entity, consent expired) will not change by asking again.
-        match e.kind {
-            CallErrorKind::Api(_)
-            | CallErrorKind::Misuse(_)
-            | CallErrorKind::ConsentExpired(_)
-            | CallErrorKind::Auth(_) => self.finish(Err(e)),
-            _ => {
-                self.last_error = Some(e.to_string());
-                self.after_poll(now);
-            }
+        if self.patience.poll_failed(&e, now) {
+            self.finish(Err(e));
+        } else {
+            self.handle_timeout(now);
         }
     }
 
     fn fail(&mut self, kind: CallErrorKind) {
-        let e = CallError {
-            kind,
-            results_id: None,
-            correlation_id: None,
-            last_error: self.last_error.clone(),
-        };
+        let e = self.patience.error(kind);
         self.finish(Err(e));
     }
 
     fn finish(&mut self, outcome: Result<Refresh, CallError>) {
-        if self.state != State::Done {
-            self.state = State::Done;
+        if self.patience.finish() {
             self.outcome = Some(outcome);
         }
     }

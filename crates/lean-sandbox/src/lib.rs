@@ -28,6 +28,7 @@ mod control;
 mod data;
 mod directory;
 pub mod faults;
+mod payment_flow;
 mod payments;
 mod refresh;
 mod render;
@@ -40,6 +41,7 @@ pub mod world;
 
 pub use config::{Latency, SandboxConfig, parse_duration, parse_latency};
 pub use faults::{FaultKind, FaultRule};
+pub use payment_flow::{Authorization, PayError};
 pub use server::LogEntry;
 
 use lean_proto::{AccountId, CustomerId, EntityId};
@@ -199,6 +201,23 @@ impl Sandbox {
         }
         let _guard = self.runtime.enter();
         directory::connect(&self.inner, customer, bank).map(|e| e.id.clone())
+    }
+
+    /// The customer of a payment intent authorises its payment (LinkSDK's `pay()` played):
+    /// answers the payment (`PENDING_WITH_BANK`); `payment.created`, then after the bank's
+    /// (scaled) latency `payment.updated` with the outcome asked for, follow as webhooks. The
+    /// control API's `POST /_sandbox/payments/{payment_intent_id}/authorize` does the same.
+    pub fn pay(
+        &self,
+        payment_intent_id: &str,
+        authorization: &Authorization,
+    ) -> Result<lean_proto::Payment, PayError> {
+        let _guard = self.runtime.enter();
+        payment_flow::pay(
+            &self.inner,
+            &payment_intent_id.to_ascii_lowercase(),
+            authorization,
+        )
     }
 
     /// Points webhooks at `url` from now on.

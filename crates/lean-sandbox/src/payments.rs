@@ -2,8 +2,8 @@
 //! payment intents and a customer's payment sources, stateful, in the shapes of Lean's UAE
 //! recordings (checked field path by field path in `tests/recorded_shapes.rs`). Creating an
 //! intent sends `payment_intent.created`. The payment flow itself (a customer authorising,
-//! payments and their webhooks) is the next part of this work; this module must not decide
-//! anything about data calls.
+//! payments and their webhooks) is `payment_flow.rs`; this module must not decide anything
+//! about data calls.
 
 // Handlers bail out early with the error response itself (see respond.rs).
 #![allow(clippy::result_large_err)]
@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 type Shared = State<Arc<Inner>>;
 
-fn ok<T: serde::Serialize>(value: &T) -> Response {
+pub(crate) fn ok<T: serde::Serialize>(value: &T) -> Response {
     json_response(
         StatusCode::OK,
         serde_json::to_vec(value).unwrap_or_default(),
@@ -40,7 +40,7 @@ fn field(b: &Value, k: &'static str) -> Result<String, Response> {
     }
 }
 
-fn unknown(what: &str) -> Response {
+pub(crate) fn unknown(what: &str) -> Response {
     plain_error(
         StatusCode::NOT_FOUND,
         "INVALID_PARAMETERS",
@@ -227,10 +227,20 @@ pub async fn create_intent(State(inner): Shared, headers: HeaderMap, body: Bytes
         intent.customer_id = Some(c.to_string());
         intent.amount = Some(amount);
         intent.currency = Some(Currency::new(&currency));
-        intent.description = b
-            .get("description")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        // Lean's docs: "populated by the payment_intent_id if left blank"; its recordings
+        // show that id without dashes.
+        intent.description = Some(
+            b.get("description")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .unwrap_or_else(|| {
+                    intent
+                        .payment_intent_id
+                        .as_deref()
+                        .unwrap_or_default()
+                        .replace('-', "")
+                }),
+        );
         intent.payment_destination = Some(intent_destination(&destination, owner.as_deref()));
         intent.created_at = now;
         intent.updated_at = now;
@@ -285,7 +295,7 @@ pub async fn list_intents(State(inner): Shared, headers: HeaderMap) -> Response 
 
 /// The payment source a customer's first entity gives (its bank, its accounts), unless
 /// withdrawn.
-fn source_of(inner: &Inner, customer: &lean_proto::CustomerId) -> Option<PaymentSource> {
+pub(crate) fn source_of(inner: &Inner, customer: &lean_proto::CustomerId) -> Option<PaymentSource> {
     let e = inner
         .entities()
         .into_iter()

@@ -214,6 +214,10 @@ pub fn router(inner: Arc<Inner>) -> Router {
         .route("/_sandbox/webhooks", post(control::trigger))
         .route("/_sandbox/connect", post(control::connect))
         .route(
+            "/_sandbox/payments/{payment_intent_id}/authorize",
+            post(crate::payment_flow::authorize),
+        )
+        .route(
             "/_sandbox/entities/{entity_id}/reconnect",
             post(control::reconnect),
         )

@@ -1,12 +1,12 @@
 //! The emulator over real HTTP on loopback: auth, routes, errors, paging, the PENDING flow,
 //! signed webhooks (checked with an independent HMAC), retries of webhook delivery, faults.
 
-use hmac::{KeyInit, Mac};
+mod common;
+
+use common::{independent_signature, receiver};
 use lean_proto::*;
 use lean_sandbox::{FaultKind, FaultRule, Latency, Sandbox, SandboxConfig};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::mpsc;
+use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 fn agent() -> ureq::Agent {
@@ -440,66 +440,6 @@ fn every_page_of_ten_thousand_transactions() {
     }
     assert_eq!(ids.len(), 10_000);
     assert_eq!(page, 99);
-}
-
-/// A webhook receiver on loopback: answers each POST with the next status of `statuses` (then
-/// 200) and hands over (headers, body).
-type Delivered = (Vec<(String, String)>, Vec<u8>);
-
-fn receiver(statuses: Vec<u16>) -> (String, mpsc::Receiver<Delivered>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/webhooks/lean", listener.local_addr().unwrap());
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut statuses = statuses.into_iter();
-        for stream in listener.incoming().take(50) {
-            let Ok(stream) = stream else { continue };
-            stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
-            let mut r = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            if r.read_line(&mut line).is_err() {
-                continue;
-            }
-            let mut headers = Vec::new();
-            let mut len = 0;
-            loop {
-                line.clear();
-                if r.read_line(&mut line).is_err() || line == "\r\n" || line.is_empty() {
-                    break;
-                }
-                if let Some((k, v)) = line.trim_end().split_once(':') {
-                    if k.eq_ignore_ascii_case("content-length") {
-                        len = v.trim().parse().unwrap_or(0);
-                    }
-                    headers.push((k.to_ascii_lowercase(), v.trim().to_owned()));
-                }
-            }
-            let mut body = vec![0; len];
-            if r.read_exact(&mut body).is_err() {
-                continue;
-            }
-            let status = statuses.next().unwrap_or(200);
-            let mut w = stream;
-            let _ = write!(
-                w,
-                "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            );
-            if tx.send((headers, body)).is_err() {
-                break;
-            }
-        }
-    });
-    (url, rx)
-}
-
-fn independent_signature(secret: &str, body: &[u8]) -> String {
-    let mut mac = hmac::Hmac::<sha2::Sha512>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(body);
-    let tag = mac.finalize().into_bytes();
-    format!(
-        "sha512={}",
-        tag.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    )
 }
 
 #[test]

@@ -21,6 +21,14 @@ crate::enums::lean_enum!(
     }
 );
 
+impl PaymentStatus {
+    /// Whether the bank has settled it either way (accepted or failed): what a payment wait
+    /// ends at. `post_initiation_status` may still change after acceptance.
+    pub fn is_final(&self) -> bool {
+        matches!(self, PaymentStatus::AcceptedByBank | PaymentStatus::Failed)
+    }
+}
+
 crate::enums::lean_enum!(
     /// What happened after the bank accepted it (`post_initiation_status`).
     PostInitiationStatus { Processed = "PROCESSED", Pending = "PENDING", Failed = "FAILED" }

@@ -185,6 +185,11 @@ impl GetPaymentIntent {
             payment_intent_id: path_id("payment_intent_id", payment_intent_id)?,
         })
     }
+
+    /// The intent asked for.
+    pub fn payment_intent_id(&self) -> &str {
+        &self.payment_intent_id
+    }
 }
 
 impl Endpoint for GetPaymentIntent {
