@@ -172,6 +172,12 @@ pub(crate) trait Awaited {
     type Poll;
     /// What the wait ends with.
     type Outcome;
+    /// `refresh` or `payment`, for observers.
+    const KIND: &'static str;
+    /// What is waited for (an entity id, a payment intent id), for observers.
+    fn subject(&self) -> String;
+    /// The settled status, for observers.
+    fn status_of(outcome: &Self::Outcome) -> Option<String>;
     /// What its signal is filed under: news of that wakes it, and nothing else.
     fn subscription(&self) -> Subscription;
     /// Hands in what the client learnt by webhook since the last step.
@@ -184,6 +190,13 @@ pub(crate) trait Awaited {
 impl Awaited for RefreshWait {
     type Poll = RefreshPoll;
     type Outcome = Refresh;
+    const KIND: &'static str = "refresh";
+    fn subject(&self) -> String {
+        self.entity_id().to_string()
+    }
+    fn status_of(r: &Refresh) -> Option<String> {
+        r.status.as_ref().map(|s| s.to_string())
+    }
     fn subscription(&self) -> Subscription {
         Subscription::Refresh(self.entity_id().clone())
     }
@@ -206,6 +219,13 @@ impl Awaited for RefreshWait {
 impl Awaited for PaymentWait {
     type Poll = GetPaymentIntent;
     type Outcome = Payment;
+    const KIND: &'static str = "payment";
+    fn subject(&self) -> String {
+        self.payment_intent_id().to_owned()
+    }
+    fn status_of(p: &Payment) -> Option<String> {
+        p.status.as_ref().map(|s| s.to_string())
+    }
     fn subscription(&self) -> Subscription {
         Subscription::Payment(self.payment_intent_id().to_owned())
     }
@@ -242,6 +262,8 @@ pub(crate) struct WaitDriven<W> {
     slot: Slot,
     /// Started after a shutdown began: refused at its first step.
     refused: bool,
+    started: Instant,
+    polls: u32,
 }
 
 impl<W: Awaited> WaitDriven<W> {
@@ -251,11 +273,14 @@ impl<W: Awaited> WaitDriven<W> {
         slot.subscribe(&shared.waiters, wait.subscription());
         shared.started();
         let refused = shared.closed();
+        let started = shared.clock.now();
         WaitDriven {
             shared,
             wait,
             slot,
             refused,
+            started,
+            polls: 0,
         }
     }
 
@@ -266,22 +291,60 @@ impl<W: Awaited> WaitDriven<W> {
     /// Advances the wait as far as it goes without IO or waiting.
     pub(crate) fn step(&mut self) -> WaitStep<W::Poll, W::Outcome> {
         if self.refused || self.shared.stopping() {
-            return WaitStep::Done(Err(Error::Shutdown(None)));
+            return self.end(Err(Error::Shutdown(None)), None);
         }
         let now = self.shared.clock.now();
+        // Decided by the last poll's answer, else perhaps by news the client holds.
+        if let Some(outcome) = self.wait.poll_outcome() {
+            return self.end(outcome.map_err(Error::from), Some("poll"));
+        }
         self.wait.catch_up(&self.shared, now);
         if let Some(outcome) = self.wait.poll_outcome() {
-            self.slot
-                .subscribe(&self.shared.waiters, Subscription::Nothing);
-            return WaitStep::Done(outcome.map_err(Error::from));
+            return self.end(outcome.map_err(Error::from), Some("webhook"));
         }
         if let Some(poll) = self.wait.poll_request(now) {
+            self.polls = self.polls.saturating_add(1);
             return WaitStep::Poll(poll);
         }
         if let Some(outcome) = self.wait.poll_outcome() {
-            return WaitStep::Done(outcome.map_err(Error::from));
+            return self.end(outcome.map_err(Error::from), None);
         }
         WaitStep::Wait(self.wait.poll_timeout())
+    }
+
+    /// The wait is over: no longer filed, and the observers told how it ended.
+    fn end(
+        &mut self,
+        outcome: Result<W::Outcome, Error>,
+        by: Option<&'static str>,
+    ) -> WaitStep<W::Poll, W::Outcome> {
+        self.slot
+            .subscribe(&self.shared.waiters, Subscription::Nothing);
+        let (label, status, by) = match &outcome {
+            Ok(o) => ("settled", W::status_of(o), by),
+            Err(Error::Shutdown(_)) => ("shutdown", None, None),
+            Err(e) => (
+                e.call_error().map_or("error", |c| c.kind.name()),
+                None,
+                None,
+            ),
+        };
+        self.shared
+            .observers
+            .client_event(&crate::observe::ClientEvent::WaitEnded {
+                wait: W::KIND,
+                subject: self.wait.subject(),
+                outcome: label,
+                status,
+                by,
+                polls: self.polls,
+                elapsed: self
+                    .shared
+                    .clock
+                    .now()
+                    .saturating_duration_since(self.started),
+            });
+        WaitStep::Done(outcome)
     }
 }
 

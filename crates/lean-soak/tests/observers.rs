@@ -114,6 +114,87 @@ fn metrics_count_what_calls_did_and_the_board_forgets_ended_calls() {
 }
 
 #[test]
+fn metrics_tell_how_each_payment_wait_ended() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        bank_latency: Latency::fixed(Duration::from_millis(100)),
+        time_scale: 0.01,
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    let metrics = Metrics::default();
+    let calls = CallConfig::default()
+        .with_deadline(Duration::from_secs(30))
+        .with_webhook_grace(Duration::from_millis(300));
+    let client = lean_ureq::Client::builder(sandbox.client_config())
+        .webhook_secret(sandbox.webhook_secret())
+        .call_config(calls)
+        .observer(Arc::new(metrics.clone()))
+        .build()
+        .unwrap();
+    let c = client.clone();
+    let hooks =
+        WebhookEndpoint::start(move |sig, body| c.handle_webhook(sig, body).send().status());
+    sandbox.set_webhook_url(Some(hooks.url().to_owned()));
+    let customer = sandbox.customers()[0].clone();
+    let intent = |amount: &str| {
+        let made = client
+            .create_payment_intent(
+                CreatePaymentIntent::new(
+                    amount.parse().unwrap(),
+                    Currency::aed(),
+                    customer.clone(),
+                )
+                .unwrap(),
+            )
+            .send()
+            .unwrap();
+        made.payload.payment_intent_id.clone().unwrap()
+    };
+    // Settled by its webhook; then one whose final webhook is lost, settled by a poll.
+    let first = intent("10.00");
+    sandbox
+        .pay(&first, &lean_sandbox::Authorization::accepted())
+        .unwrap();
+    client.wait_for_payment(&first).send().unwrap();
+    let second = intent("11.00");
+    sandbox.add_fault(FaultRule::next("payment", FaultKind::WebhookLost, 1));
+    sandbox
+        .pay(&second, &lean_sandbox::Authorization::rejected())
+        .unwrap();
+    let failed = client.wait_for_payment(&second).send().unwrap();
+    assert_eq!(failed.status, Some(PaymentStatus::Failed));
+    // One that never settles: its deadline.
+    let third = intent("12.00");
+    let e = client
+        .wait_for_payment(&third)
+        .deadline(Duration::from_millis(500))
+        .send()
+        .unwrap_err();
+    assert!(e.to_string().contains("deadline"), "{e}");
+
+    let v = |labels: &[(&str, &str)]| metrics.value("lean_waits_total", labels);
+    let settled = |by| [("wait", "payment"), ("outcome", "settled"), ("by", by)];
+    assert_eq!(v(&settled("webhook")), 1.0);
+    assert_eq!(v(&settled("poll")), 1.0);
+    assert_eq!(
+        v(&[
+            ("wait", "payment"),
+            ("outcome", "deadline_exceeded"),
+            ("by", "none")
+        ]),
+        1.0
+    );
+    assert!(metrics.value("lean_wait_polls_total", &[("wait", "payment")]) >= 2.0);
+    assert!(
+        metrics.value(
+            "lean_wait_seconds_total",
+            &[("wait", "payment"), ("outcome", "settled"), ("by", "poll")]
+        ) > 0.0
+    );
+    sandbox.set_webhook_url(None);
+}
+
+#[test]
 fn the_board_shows_a_call_that_waits_for_its_results() {
     let sandbox = Sandbox::start(SandboxConfig {
         bank_latency: Latency::fixed(Duration::from_secs(50)),

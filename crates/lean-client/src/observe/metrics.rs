@@ -9,7 +9,8 @@ use std::time::Instant;
 /// An [`Observer`] that counts: calls by endpoint and outcome (with their total duration),
 /// requests by purpose and status, PENDING answers and the time spent waiting them out, how
 /// each PENDING ended (webhook or polling), retries by cause, `DUPLICATED_REQUEST` waits, the
-/// 50-second trap, token fetches, and webhooks by what the intake answered. Cheap to clone.
+/// 50-second trap, token fetches, webhooks by what the intake answered, and refresh and payment
+/// waits by how they ended (with their time and polls). Cheap to clone.
 ///
 /// Export it however you export metrics: [`Metrics::render`] gives Prometheus' text format
 /// (serve it on `/metrics`), [`Metrics::value`] one series.
@@ -166,6 +167,24 @@ impl Observer for Metrics {
                 self.add("lean_misconfigured", &[("what", what)], 1.0)
             }
             ClientEvent::CallAbandoned { .. } => self.add("lean_calls_abandoned_total", &[], 1.0),
+            ClientEvent::WaitEnded {
+                wait,
+                outcome,
+                by,
+                polls,
+                elapsed,
+                ..
+            } => {
+                let by = by.unwrap_or("none");
+                let labels = [("wait", *wait), ("outcome", *outcome), ("by", by)];
+                self.add("lean_waits_total", &labels, 1.0);
+                self.add("lean_wait_seconds_total", &labels, elapsed.as_secs_f64());
+                self.add(
+                    "lean_wait_polls_total",
+                    &[("wait", *wait)],
+                    f64::from(*polls),
+                );
+            }
             _ => {}
         }
     }

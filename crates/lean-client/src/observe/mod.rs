@@ -114,6 +114,25 @@ pub enum ClientEvent {
         /// What resumes the call's results.
         handle: lean_proto::pending::PendingHandle,
     },
+    /// A wait (`wait_for_refresh`, `wait_for_payment`) ended: what ended it, and how long it
+    /// took ("why did this take 4 minutes?": the webhook never came, and it was polled).
+    WaitEnded {
+        /// `refresh` or `payment`.
+        wait: &'static str,
+        /// What was waited for: the entity id, or the payment intent id.
+        subject: String,
+        /// `settled` (its answer came: a finished refresh, a settled payment), `shutdown`, or
+        /// the error's name (`deadline_exceeded`, `refresh_failed`, `api`, …).
+        outcome: &'static str,
+        /// The final status (`FINISHED`, `ACCEPTED_BY_BANK`, `FAILED`, …) when settled.
+        status: Option<String>,
+        /// What brought the news that settled it: `webhook` or `poll`.
+        by: Option<&'static str>,
+        /// Status polls sent.
+        polls: u32,
+        /// From its start to its end, by the client's clock.
+        elapsed: std::time::Duration,
+    },
     /// The configuration works, but not as well as it should: said once, when the client is
     /// built.
     Misconfigured {

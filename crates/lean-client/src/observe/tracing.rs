@@ -22,7 +22,9 @@ use tracing::{Level, Span};
 ///   retry scheduled (cause, delay), `DUPLICATED_REQUEST` wait, async switch, token wait,
 ///   token rejected, and the end (WARN when it ends in an error).
 /// - events outside calls (target `lean_client::webhook`): each webhook and what the intake
-///   answered; at build time, what is misconfigured (WARN).
+///   answered; at build time, what is misconfigured (WARN); (target `lean_client`) each
+///   refresh or payment wait's end: `lean.wait`, `lean.subject`, `lean.outcome`,
+///   `lean.status`, `lean.settled_by` (webhook or poll), `lean.polls`, `lean.elapsed_ms`.
 ///
 /// No field ever holds a secret: ids, statuses and Lean's codes only.
 #[derive(Debug, Clone, Copy, Default)]
@@ -74,6 +76,26 @@ impl Observer for TracingObserver {
                 lean.event_type = event_type.as_deref().unwrap_or(""),
                 lean.results_id = results_id.as_ref().map(|r| r.as_str()).unwrap_or(""),
                 "webhook {ack}"
+            ),
+            ClientEvent::WaitEnded {
+                wait,
+                subject,
+                outcome,
+                status,
+                by,
+                polls,
+                elapsed,
+            } => tracing::event!(
+                target: "lean_client",
+                Level::INFO,
+                lean.wait = *wait,
+                lean.subject = subject.as_str(),
+                lean.outcome = *outcome,
+                lean.status = status.as_deref().unwrap_or(""),
+                lean.settled_by = by.unwrap_or(""),
+                lean.polls = *polls,
+                lean.elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+                "{wait} wait for {subject} ended: {outcome} after {elapsed:?} ({polls} polls)"
             ),
             ClientEvent::ResultsReadyFromElsewhere { results_id } => tracing::event!(
                 target: "lean_client::webhook",
