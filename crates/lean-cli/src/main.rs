@@ -278,6 +278,28 @@ enum Cmd {
     /// Create a payment intent and wait until the bank settled its payment (exit 0 accepted,
     /// 1 rejected, 3 not yet at the deadline). On an emulator, --outcome plays the customer.
     Pay(payments::PayArgs),
+    /// Create an account-on-file consent (never sent twice); the customer authorises it in
+    /// LinkSDK.
+    CreateAofConsent(payments::ConsentArgs),
+    /// Pay under an authorised consent, with an Idempotency-Key (printed on stderr; pass it
+    /// again with --idempotency-key to send the same payment safely).
+    AofPay(payments::AofPayArgs),
+    /// A payment consent: status, limits, what it has paid.
+    Consent {
+        /// consent_id.
+        id: String,
+    },
+    /// What happened to a consent.
+    ConsentHistory {
+        /// consent_id.
+        id: String,
+    },
+    /// A customer's payment consents.
+    Consents {
+        /// customer_id.
+        #[arg(long)]
+        customer: String,
+    },
     /// A payment intent and its payments.
     PaymentIntent {
         /// payment_intent_id.
@@ -524,6 +546,11 @@ fn run(cli: Cli) -> Result<(), Fail> {
         }
         Cmd::CreatePaymentIntent(a) => payments::create_intent(&session, &a),
         Cmd::Pay(a) => payments::pay(&session, &a),
+        Cmd::CreateAofConsent(a) => payments::create_consent(&session, &a),
+        Cmd::AofPay(a) => payments::aof_pay(&session, &a),
+        Cmd::Consent { id } => payments::consent(&session, &id),
+        Cmd::ConsentHistory { id } => payments::consent_history(&session, &id),
+        Cmd::Consents { customer } => payments::consents(&session, &customer),
         Cmd::PaymentIntent { id } => payments::intent(&session, &id),
         Cmd::PaymentIntents => payments::intents(&session, json),
         Cmd::CreatePaymentDestination(a) => payments::create_destination(&session, &a),

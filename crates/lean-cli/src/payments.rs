@@ -44,6 +44,53 @@ pub(crate) struct PayArgs {
     outcome: Option<String>,
 }
 
+/// `lean create-aof-consent`.
+#[derive(Args, Clone)]
+pub(crate) struct ConsentArgs {
+    /// The customer.
+    #[arg(long)]
+    customer: String,
+    /// Your payment destination the payments go to.
+    #[arg(long)]
+    destination: String,
+    /// ISO 4217 currency.
+    #[arg(long, default_value = "AED")]
+    currency: String,
+    /// Your reference (at most 64 characters).
+    #[arg(long)]
+    reference: String,
+    /// Lean's payment purpose code (FIS, TCS, MWP, OAT, IFS, RNT, LNC, PIN, GDS).
+    #[arg(long, default_value = "FIS")]
+    purpose: String,
+    /// Day, Week, Month or Year: what the per-period limits count.
+    #[arg(long, default_value = "Month")]
+    period: String,
+    /// The most one payment may be, exactly as written.
+    #[arg(long)]
+    max_amount: String,
+}
+
+/// `lean aof-pay`.
+#[derive(Args, Clone)]
+pub(crate) struct AofPayArgs {
+    /// The authorised consent.
+    #[arg(long)]
+    consent: String,
+    /// How much (at most two decimals), exactly as written.
+    #[arg(long)]
+    amount: String,
+    /// Lean's payment purpose code.
+    #[arg(long, default_value = "FIS")]
+    purpose: String,
+    /// Your reference (at most 64 characters).
+    #[arg(long)]
+    reference: String,
+    /// The payment's Idempotency-Key: give the same one to send the same payment again
+    /// safely (default: a new one, printed on stderr).
+    #[arg(long)]
+    idempotency_key: Option<String>,
+}
+
 /// `lean create-payment-destination`.
 #[derive(Args, Clone)]
 pub(crate) struct DestinationArgs {
@@ -161,6 +208,63 @@ look later with: lean payment-intent {intent_id}
             crate::exit::LEAN,
         )),
     }
+}
+
+fn decimal(flag: &str, text: &str) -> Result<Decimal, Fail> {
+    text.trim().parse().map_err(|_| {
+        Fail(
+            format!("error: {flag} {text:?} is not a decimal amount"),
+            crate::exit::USAGE,
+        )
+    })
+}
+
+/// Runs `create-aof-consent`.
+pub(crate) fn create_consent(session: &Session, a: &ConsentArgs) -> Result<(), Fail> {
+    let limits =
+        ConsentLimits::new(&a.period, decimal("--max-amount", &a.max_amount)?).map_err(usage)?;
+    let req = CreateAofConsent::new(
+        CustomerId::parse(&a.customer)?,
+        &a.destination,
+        Currency::new(&a.currency.to_ascii_uppercase()),
+        &a.reference,
+        &a.purpose,
+        limits,
+    )
+    .map_err(usage)?;
+    session.single(req)
+}
+
+/// Runs `aof-pay`: the key goes to stderr before anything is sent, so a caller that loses
+/// the answer can send the same payment again with it.
+pub(crate) fn aof_pay(session: &Session, a: &AofPayArgs) -> Result<(), Fail> {
+    let mut req = InitiateAofPayment::new(
+        &a.consent,
+        decimal("--amount", &a.amount)?,
+        &a.purpose,
+        &a.reference,
+    )
+    .map_err(usage)?;
+    if let Some(k) = &a.idempotency_key {
+        req = req.idempotency_key(IdempotencyKey::new(k).map_err(usage)?);
+    }
+    eprintln!("lean: idempotency-key {}", req.key());
+    session.single(req)
+}
+
+/// Runs `consent ID`.
+pub(crate) fn consent(session: &Session, id: &str) -> Result<(), Fail> {
+    session.single(GetConsent::new(id).map_err(usage)?)
+}
+
+/// Runs `consent-history ID`.
+pub(crate) fn consent_history(session: &Session, id: &str) -> Result<(), Fail> {
+    session.single(GetConsentHistory::new(id).map_err(usage)?)
+}
+
+/// Runs `consents --customer`.
+pub(crate) fn consents(session: &Session, customer: &str) -> Result<(), Fail> {
+    session.single(ListConsents::of_customer(CustomerId::parse(customer)?))
 }
 
 /// `--outcome` against a running emulator (`--base-url`): its control API plays the customer.

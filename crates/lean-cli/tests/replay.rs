@@ -239,11 +239,42 @@ fn command(kind: &'static str, method: &str, path: &str) -> Option<Vec<&'static 
 
 /// The KIND, method and command of a payment recording (by its file name: some are recorded
 /// with an empty URL), or `None` for the products no command calls yet (payments of a
-/// customer, consents, account on file, payouts, refunds).
+/// customer, payouts, refunds).
 fn payment_command(name: &str) -> Option<(&'static str, &'static str, Vec<&'static str>)> {
     const INTENT: &str = "3862c184-3b47-4d0e-9b1b-c753bc901a04";
     const SOURCE: &str = "d8d7a9b3-c401-49f6-81a4-386d8398aa2c";
-    let by_prefix: [(&str, &str, Vec<&'static str>); 8] = [
+    const CONSENT: &str = "86fe0be5-f7b4-45dd-9efd-4117481bf59d";
+    let by_prefix: [(&str, &str, Vec<&'static str>); 12] = [
+        (
+            "payments__account-on-file-create-aof-consent",
+            "POST",
+            vec![
+                "create-aof-consent",
+                "--customer",
+                CUSTOMER,
+                "--destination",
+                "76043104-1882-465d-9997-07c532d5a2be",
+                "--reference",
+                "IP-007",
+                "--max-amount",
+                "5000",
+            ],
+        ),
+        (
+            "payments__consents-get-consent-details",
+            "GET",
+            vec!["consent", CONSENT],
+        ),
+        (
+            "payments__consents-get-consent-history",
+            "GET",
+            vec!["consent-history", CONSENT],
+        ),
+        (
+            "payments__consents-list",
+            "GET",
+            vec!["consents", "--customer", CUSTOMER],
+        ),
         (
             "payment-destination__create-destination",
             "POST",
@@ -405,5 +436,5 @@ fn lean_succeeds_on_every_answer_lean_recorded_and_sends_each_post_once() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(ran, 95, "recordings changed: update this test");
+    assert_eq!(ran, 99, "recordings changed: update this test");
 }

@@ -388,6 +388,37 @@ impl<T> Client<T> {
         )
     }
 
+    /// An account-on-file consent, awaiting the customer's authorisation in LinkSDK. Never
+    /// re-sent after Lean may have seen it.
+    pub fn create_aof_consent(&self, request: CreateAofConsent) -> Request<T, CreateAofConsent> {
+        self.call(request)
+    }
+
+    /// A payment under an authorised consent. It carries its `Idempotency-Key`
+    /// ([`InitiateAofPayment::key`]; keep it with your order): a retry, ours or yours with the
+    /// same request value, is answered with Lean's first payment, never a second one.
+    pub fn initiate_aof_payment(
+        &self,
+        request: InitiateAofPayment,
+    ) -> Request<T, InitiateAofPayment> {
+        self.call(request)
+    }
+
+    /// A payment consent: status, limits, the account it pays from.
+    pub fn consent(&self, consent_id: &str) -> Request<T, GetConsent> {
+        Request::new(self, GetConsent::new(consent_id))
+    }
+
+    /// What happened to a consent, oldest first.
+    pub fn consent_history(&self, consent_id: &str) -> Request<T, GetConsentHistory> {
+        Request::new(self, GetConsentHistory::new(consent_id))
+    }
+
+    /// A customer's payment consents.
+    pub fn consents(&self, customer: &CustomerId) -> Request<T, ListConsents> {
+        self.call(ListConsents::of_customer(customer.clone()))
+    }
+
     /// Withdraws a customer's payment source.
     pub fn delete_payment_source(
         &self,

@@ -284,6 +284,7 @@ macro_rules! conformance_suite {
             scenarios::verifications_are_answered_and_never_sent_twice,
             payments::payment_intents_and_destinations_never_sent_twice,
             payments::a_payment_is_waited_for_until_the_bank_settles_it,
+            payments::an_account_on_file_payment_is_made_once_whatever_the_network_does,
             scenarios::misuse_never_reaches_the_network,
             scenarios::secrets_stay_out_of_debug_and_errors,
             mixing::every_answer_belongs_to_its_request_under_drops_and_timeouts,

@@ -185,3 +185,62 @@ pub fn a_payment_is_waited_for_until_the_bank_settles_it<C: Adapter>() {
         "refused before anything is sent"
     );
 }
+
+/// An account-on-file payment moves money under a consent: whatever the network does to its
+/// answer (a 503 or a cut connection after Lean made the payment, the caller sending it again
+/// later), each payment is made once. Every send carries its one `Idempotency-Key`, so Lean
+/// answers a retry with the payment it made.
+pub fn an_account_on_file_payment_is_made_once_whatever_the_network_does<C: Adapter>() {
+    let w = world::<C>(sandbox_config(), quick_calls(), false);
+    let customer = w.sandbox.customers()[0].clone();
+    let consent = w
+        .client
+        .call(
+            CreateAofConsent::new(
+                customer,
+                "6910fddc-417c-f7fd-6e4b-4d7de3d0bc06",
+                Currency::aed(),
+                "IP-007",
+                "FIS",
+                ConsentLimits::new("Month", "5000".parse().unwrap()).unwrap(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    let consent_id = consent.payload.id.clone().unwrap();
+    w.sandbox.authorise_consent(&consent_id).unwrap();
+    let sent = || requests_to(&w, "/payments/account-on-file");
+    let mut ids = Vec::new();
+    for (n, fault) in [FaultKind::ServerError { status: 503 }, FaultKind::Reset]
+        .into_iter()
+        .enumerate()
+    {
+        let payment = InitiateAofPayment::new(
+            &consent_id,
+            "130.52".parse().unwrap(),
+            "FIS",
+            &format!("ACME-{n}"),
+        )
+        .unwrap();
+        let before = sent();
+        w.sandbox
+            .add_fault(FaultRule::next("aof-payment", fault.clone(), 1));
+        let made = w.client.call(payment.clone()).unwrap();
+        assert_eq!(sent(), before + 2, "{fault:?}: sent again, with its key");
+        // The caller sends the same payment again (a restart, a double click): still one.
+        let again = w.client.call(payment).unwrap();
+        assert_eq!(again.payload.id, made.payload.id, "{fault:?}");
+        ids.push(made.payload.id.clone().unwrap());
+    }
+    assert_ne!(ids[0], ids[1], "two payments, two keys");
+    let read = w
+        .client
+        .call(GetConsent::new(&consent_id).unwrap())
+        .unwrap();
+    let used = read.payload.payment_consumption.unwrap();
+    assert_eq!(
+        used.cumulative_number_of_payments,
+        Some(2),
+        "made once each"
+    );
+}

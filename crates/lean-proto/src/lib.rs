@@ -139,9 +139,10 @@ pub use request::{
     VerifyCorporate, VerifyEntity, VerifyFreelancer, VerifyManagers,
 };
 pub use request::{
-    CreatePaymentDestination, CreatePaymentIntent, DeletePaymentSource, DestinationDetails,
-    GetPaymentIntent, GetPaymentSource, ListPaymentDestinations, ListPaymentIntents,
-    ListPaymentSources,
+    ConsentLimits, CreateAofConsent, CreatePaymentDestination, CreatePaymentIntent,
+    DeletePaymentSource, DestinationDetails, GetConsent, GetConsentHistory, GetPaymentIntent,
+    GetPaymentSource, IdempotencyKey, InitiateAofPayment, ListConsents, ListPaymentDestinations,
+    ListPaymentIntents, ListPaymentSources,
 };
 pub use response::{
     ApiError, Data, DecodeError, EnvelopeInfo, Failed, FieldError, Outcome, Payload, Pending,

@@ -99,6 +99,8 @@ struct Seen {
     sent: u32,
     /// Data requests sent after an earlier one was answered or may have reached Lean.
     sent_after_delivery: u32,
+    /// The `Idempotency-Key`s the data requests carried.
+    keys: std::collections::BTreeSet<String>,
 }
 
 fn run<E>(endpoint: E, answers: &[Answer], seed: u64) -> Seen
@@ -148,6 +150,9 @@ where
         }
         let is_data = matches!(tx.purpose, Purpose::Data { .. });
         if is_data {
+            if let Some(k) = tx.request.headers().get("idempotency-key") {
+                seen.keys.insert(k.to_str().unwrap().to_owned());
+            }
             seen.sent += 1;
             if delivered {
                 seen.sent_after_delivery += 1;
@@ -241,10 +246,65 @@ fn run_endpoint(n: usize, answers: &[Answer], seed: u64) -> (&'static str, bool,
         V1GetAccounts::new(e.clone()),
         V1GetBalance::new(e.clone(), a.clone()),
         V1GetTransactions::new(e.clone(), a.clone()),
+        VerifyAccount::iban(
+            "AE070331234567890123456",
+            VerificationAccountType::Personal,
+            vec![Identification::full_name("ADAM AHMED").unwrap()],
+        )
+        .unwrap(),
+        VerifyEntity::new(
+            e.clone(),
+            vec![Identification::national_id("1106972886").unwrap()]
+        )
+        .unwrap(),
+        GetBeneficiaryName::new("SA2810000011100000461309").unwrap(),
+        VerifyCorporate::new(CorporateVerificationType::Full, "7001272184").unwrap(),
+        VerifyManagers::new("7001272184", "1132381599").unwrap(),
+        VerifyFreelancer::new(
+            FreelancerVerificationType::Full,
+            vec![Identification::national_id("1106972886").unwrap()],
+        )
+        .unwrap(),
+        CreatePaymentIntent::new("5.00".parse().unwrap(), Currency::aed(), c.clone()).unwrap(),
+        GetPaymentIntent::new(INTENT).unwrap(),
+        ListPaymentIntents::new(),
+        CreatePaymentDestination::new(destination()).unwrap(),
+        ListPaymentDestinations::of_customer(c.clone()),
+        ListPaymentSources::new(c.clone()),
+        GetPaymentSource::new(c.clone(), INTENT).unwrap(),
+        DeletePaymentSource::new(c.clone(), INTENT).unwrap(),
+        CreateAofConsent::new(
+            c.clone(),
+            INTENT,
+            Currency::aed(),
+            "IP-007",
+            "FIS",
+            ConsentLimits::new("Month", "5000".parse().unwrap()).unwrap(),
+        )
+        .unwrap(),
+        InitiateAofPayment::new(INTENT, "130.52".parse().unwrap(), "FIS", "ACME-1").unwrap(),
+        GetConsent::new(INTENT).unwrap(),
+        GetConsentHistory::new(INTENT).unwrap(),
+        ListConsents::of_customer(c.clone()),
     )
 }
 
-const ENDPOINTS: usize = 35;
+const ENDPOINTS: usize = 54;
+const INTENT: &str = "3862c184-3b47-4d0e-9b1b-c753bc901a04";
+
+fn destination() -> DestinationDetails {
+    let mut d = DestinationDetails::default();
+    d.display_name = "Al Fulani".into();
+    d.name = "Fulani Al Fulani".into();
+    d.bank_identifier = "ENBD_UAE".into();
+    d.address = "1234 Sky Bldg.".into();
+    d.city = "Dubai".into();
+    d.country = "ARE".into();
+    d.account_number = "1015000000601".into();
+    d.iban = "AE760260001015000000601".into();
+    d.swift_code = "EBILAEAD".into();
+    d
+}
 
 #[test]
 fn every_endpoint_is_listed_and_the_non_idempotent_ones_are_known() {
@@ -261,7 +321,24 @@ fn every_endpoint_is_listed_and_the_non_idempotent_ones_are_known() {
             assert!(seen.sent > 1, "{name}: a 500 is retried when it is safe");
         }
     }
-    assert_eq!(non_idempotent, ["CreateCustomer", "VerifyName"]);
+    // Creations and billed checks. The keyed account-on-file payment is not among them: every
+    // send carries its one Idempotency-Key (`keyed_payments_are_resent_with_their_one_key`).
+    assert_eq!(
+        non_idempotent,
+        [
+            "CreateCustomer",
+            "VerifyName",
+            "VerifyAccount",
+            "VerifyEntity",
+            "GetBeneficiaryName",
+            "VerifyCorporate",
+            "VerifyManagers",
+            "VerifyFreelancer",
+            "CreatePaymentIntent",
+            "CreatePaymentDestination",
+            "CreateAofConsent",
+        ]
+    );
 }
 
 proptest! {
@@ -279,6 +356,47 @@ proptest! {
             prop_assert_eq!(seen.sent_after_delivery, 0, "{} sent again after {:?}", name, answers);
         }
     }
+}
+
+#[test]
+fn keyed_payments_are_resent_with_their_one_key() {
+    let payment = |key: Option<&str>| {
+        let p =
+            InitiateAofPayment::new(INTENT, "130.52".parse().unwrap(), "FIS", "ACME-1").unwrap();
+        match key {
+            Some(k) => p.idempotency_key(IdempotencyKey::new(k).unwrap()),
+            None => p,
+        }
+    };
+    // Lean answered 500, then the connection was cut after the request went out: both times
+    // Lean may have made the payment, so the retries carry the same key and Lean answers them
+    // with its first payment.
+    let answers = [
+        Answer::Http(500, ""),
+        Answer::Transport(TransportError::Reset { request_sent: true }),
+        Answer::Http(
+            200,
+            r#"{"id":"341c3308-408d-48d9-ae44-c98eb1aa9a6f","status":"ACCEPTED_BY_BANK"}"#,
+        ),
+    ];
+    let mine = payment(Some("order-4321"));
+    let seen = run(mine, &answers, 3);
+    assert_eq!(seen.sent, 3);
+    assert_eq!(
+        seen.keys.iter().collect::<Vec<_>>(),
+        ["order-4321"],
+        "one key on every send"
+    );
+    // Without one, a key is made when the payment is, and kept by every send of it.
+    let generated = payment(None);
+    let key = generated.key().as_str().to_owned();
+    let seen = run(generated, &answers, 4);
+    assert_eq!(seen.keys.iter().collect::<Vec<_>>(), [&key]);
+    // Two payments, two keys.
+    assert_ne!(payment(None).key(), payment(None).key());
+    assert!(IdempotencyKey::new("").is_err());
+    assert!(IdempotencyKey::new("has space").is_err());
+    assert!(IdempotencyKey::new(&"k".repeat(256)).is_err());
 }
 
 #[test]

@@ -24,6 +24,7 @@
 mod auth;
 pub mod cli;
 pub mod config;
+mod consents;
 mod control;
 mod data;
 mod directory;
@@ -40,6 +41,7 @@ mod webhooks;
 pub mod world;
 
 pub use config::{Latency, SandboxConfig, parse_duration, parse_latency};
+pub use consents::ConsentError;
 pub use faults::{FaultKind, FaultRule};
 pub use payment_flow::{Authorization, PayError};
 pub use server::LogEntry;
@@ -218,6 +220,13 @@ impl Sandbox {
             &payment_intent_id.to_ascii_lowercase(),
             authorization,
         )
+    }
+
+    /// The customer authorises an account-on-file consent at their bank (LinkSDK's
+    /// `authoriseConsent()` played): `AUTHORISED`, paying from their connected account. The
+    /// control API's `POST /_sandbox/consents/{consent_id}/authorize` does the same.
+    pub fn authorise_consent(&self, consent_id: &str) -> Result<(), ConsentError> {
+        consents::authorise(&self.inner, &consent_id.to_ascii_lowercase()).map(drop)
     }
 
     /// Points webhooks at `url` from now on.

@@ -187,8 +187,31 @@ pub(crate) fn pay(
         .bank_ms
         .map(Duration::from_millis)
         .unwrap_or(inner.config.bank_latency.max);
+    at_the_bank(
+        inner,
+        &payment,
+        customer,
+        destination.id.clone(),
+        outcome,
+        bank,
+        fault,
+    );
+    Ok(payment)
+}
+
+/// The bank holds `payment` for `bank` (emulated time), then settles it with `outcome`:
+/// `payment.created` now, the settled payment recorded (an intent's, or an account-on-file
+/// one), then `payment.updated` shaped by `fault`.
+pub(crate) fn at_the_bank(
+    inner: &Arc<Inner>,
+    payment: &Payment,
+    customer: String,
+    destination_id: Option<String>,
+    outcome: PaymentStatus,
+    bank: Duration,
+    fault: Option<crate::faults::FaultKind>,
+) {
     let (inner, started) = (inner.clone(), payment.clone());
-    let destination_id = destination.id.clone();
     tokio::spawn(async move {
         let at = tokio::time::Instant::now() + inner.config.real(bank);
         let created = payload(&started, &customer, destination_id.as_deref());
@@ -212,10 +235,9 @@ pub(crate) fn pay(
         )
         .await;
     });
-    Ok(payment)
 }
 
-/// The bank's answer, recorded on the intent's payment.
+/// The bank's answer, recorded on the payment (an intent's, or an account-on-file one).
 fn settle(inner: &Inner, p: &Payment, outcome: PaymentStatus) -> Payment {
     let mut settled = p.clone();
     settled.status = Some(outcome.clone());
@@ -224,12 +246,10 @@ fn settle(inner: &Inner, p: &Payment, outcome: PaymentStatus) -> Payment {
         settled.status_additional_details = Some("The bank rejected the payment.".into());
     }
     let mut m = inner.lock();
-    if let Some(slot) = m
-        .intents
-        .iter_mut()
-        .flat_map(|i| i.payments.iter_mut())
-        .find(|x| x.id == p.id)
-    {
+    let m = &mut *m;
+    let intents = m.intents.iter_mut().flat_map(|i| i.payments.iter_mut());
+    let on_file = m.aof_payments.iter_mut().map(|a| &mut a.payment);
+    if let Some(slot) = intents.chain(on_file).find(|x| x.id == p.id) {
         *slot = settled.clone();
     }
     settled

@@ -288,7 +288,19 @@ pub async fn list_intents(State(inner): Shared, headers: HeaderMap) -> Response 
     if let Err(r) = authenticate(&inner, &headers, Caller::Either) {
         return r;
     }
-    let data = inner.lock().intents.clone();
+    let mut data = inner.lock().intents.clone();
+    // Listed, an intent comes without its times, and its destination without the details a
+    // read of the one intent gives (Lean's recordings of both).
+    for i in &mut data {
+        i.created_at = None;
+        i.updated_at = None;
+        if let Some(d) = &mut i.payment_destination {
+            d.bank_type = None;
+            d.branch_address = None;
+            d.confirmation_of_payee_status = None;
+            d.currency_iso_code = None;
+        }
+    }
     let page = crate::render::page_info(0, 100, data.len());
     ok(&serde_json::json!({ "data": data, "page": page }))
 }

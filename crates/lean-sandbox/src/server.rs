@@ -153,6 +153,14 @@ pub fn router(inner: Arc<Inner>) -> Router {
             "/payments/v1/destinations",
             post(payments::create_destination).get(payments::list_destinations),
         )
+        .route("/consents/account-on-file", post(crate::consents::create))
+        .route("/consents/v1", get(crate::consents::list))
+        .route("/consents/{consent_id}", get(crate::consents::get))
+        .route(
+            "/consents/{consent_id}/history",
+            get(crate::consents::history),
+        )
+        .route("/payments/account-on-file", post(crate::consents::initiate))
         .route(
             "/payments/v1/intents",
             post(payments::create_intent).get(payments::list_intents),
@@ -216,6 +224,10 @@ pub fn router(inner: Arc<Inner>) -> Router {
         .route(
             "/_sandbox/payments/{payment_intent_id}/authorize",
             post(crate::payment_flow::authorize),
+        )
+        .route(
+            "/_sandbox/consents/{consent_id}/authorize",
+            post(crate::consents::authorize_control),
         )
         .route(
             "/_sandbox/entities/{entity_id}/reconnect",

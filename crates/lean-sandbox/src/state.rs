@@ -154,6 +154,9 @@ pub struct Mutable {
     pub intents: Vec<lean_proto::PaymentIntent>,
     /// Payment sources withdrawn (`DELETE`), by id.
     pub sources_deleted: Vec<String>,
+    /// Account-on-file consents, and the payments made under them by idempotency key.
+    pub consents: Vec<crate::consents::Consent>,
+    pub aof_payments: Vec<crate::consents::AofPayment>,
     seq: u64,
 }
 
@@ -208,6 +211,8 @@ impl Inner {
                 destinations: vec![(None, crate::payments::sandbox_destination())],
                 intents: Vec::new(),
                 sources_deleted: Vec::new(),
+                consents: Vec::new(),
+                aof_payments: Vec::new(),
                 seq: 0,
             }),
             webhook_url: Mutex::new(config.webhook_url.clone()),

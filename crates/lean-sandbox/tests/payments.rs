@@ -209,3 +209,94 @@ fn a_rejected_payment_fails_with_lean_s_reason_and_its_final_webhook_can_be_lost
         PayError::NoPaymentSource
     );
 }
+
+#[test]
+fn account_on_file_payments_are_keyed_limited_and_counted() {
+    let sandbox = Sandbox::start(fast()).unwrap();
+    let h = Http::new(&sandbox);
+    let token = format!("Bearer {}", h.token("api"));
+    let auth = [("authorization", token.as_str())];
+    let customer = sandbox.customers()[0].to_string();
+    let made = h.send(
+        "POST",
+        "/consents/account-on-file",
+        &auth,
+        Some(json!({"customer_id": customer,
+            "destination_account_id": "6910fddc-417c-f7fd-6e4b-4d7de3d0bc06",
+            "currency": "AED", "reference": "IP-007", "purpose": "FIS",
+            "control_parameters": {"period_type": "Month", "max_individual_amount": 500,
+                "max_cumulative_amount": 600}})),
+    );
+    assert_eq!(made.status, 200, "{}", made.json);
+    assert_eq!(made.json["status"], "AWAITING_AUTHORISATION");
+    let consent = made.json["id"].as_str().unwrap().to_owned();
+    let pay = |key: Option<&str>, amount: f64| {
+        let mut headers = auth.to_vec();
+        if let Some(k) = key {
+            headers.push(("idempotency-key", k));
+        }
+        h.send(
+            "POST",
+            "/payments/account-on-file",
+            &headers,
+            Some(
+                json!({"consent_id": consent, "amount": amount, "purpose": "FIS",
+                "reference": "ACME-1"}),
+            ),
+        )
+    };
+    // Not yet authorised; no key.
+    assert_eq!(
+        pay(Some("k-1"), 100.0).json["status"],
+        "CONSENT_NOT_AUTHORISED"
+    );
+    assert_eq!(pay(None, 100.0).status, 400);
+    sandbox.authorise_consent(&consent).unwrap();
+    let first = pay(Some("k-1"), 130.52);
+    assert_eq!(first.status, 200, "{}", first.json);
+    assert_eq!(first.json["amount"], json!(130.52));
+    // The same key and body: the same payment, not a second one; another body: refused.
+    let again = pay(Some("k-1"), 130.52);
+    assert_eq!(again.json["id"], first.json["id"]);
+    assert_eq!(pay(Some("k-1"), 99.0).status, 409);
+    // Limits: one payment at most 500; all of them at most 600.
+    assert_eq!(
+        pay(Some("k-2"), 500.01).json["status"],
+        "CONSENT_LIMIT_EXCEEDED"
+    );
+    assert_eq!(
+        pay(Some("k-3"), 470.0).json["status"],
+        "CONSENT_LIMIT_EXCEEDED"
+    );
+    assert_eq!(pay(Some("k-4"), 469.48).status, 200);
+    let read = h.send("GET", &format!("/consents/{consent}"), &auth, None);
+    assert_eq!(read.json["status"], "AUTHORISED");
+    assert_eq!(
+        read.json["payment_consumption"]["cumulative_number_of_payments"],
+        2
+    );
+    assert_eq!(
+        read.json["payment_consumption"]["cumulative_value_of_payments"],
+        json!(600.0)
+    );
+    assert!(read.json["consented_account"]["iban"].is_string());
+    let history = h.send("GET", &format!("/consents/{consent}/history"), &auth, None);
+    let kinds: Vec<&str> = history.json["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["CONSENT_CREATED", "CONSENT_AUTHORISED"]);
+    let listed = h.send(
+        "GET",
+        &format!("/consents/v1?customer_id={customer}&page_number=0&page_size=10"),
+        &auth,
+        None,
+    );
+    assert_eq!(listed.json["data"][0]["consent_id"], consent.as_str());
+    assert_eq!(
+        sandbox.authorise_consent(&consent).unwrap_err(),
+        lean_sandbox::ConsentError::NotAwaiting
+    );
+}

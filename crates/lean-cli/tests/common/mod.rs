@@ -121,6 +121,10 @@ pub fn kind_of(method: &str, url: &str) -> &'static str {
         ("GET", ["customers", "v1", _, "payment-sources"]) => "payment-sources",
         ("GET", ["customers", "v1", _, "payment-sources", _]) => "payment-source",
         ("DELETE", ["customers", "v1", _, "payment-sources", _]) => "delete-payment-source",
+        ("POST", ["consents", "account-on-file"]) => "aof-consent",
+        ("GET", ["consents", "v1"]) => "consents",
+        ("GET", ["consents", _]) => "consent",
+        ("GET", ["consents", _, "history"]) => "consent-history",
         (m, s) => panic!("no KIND for {m} {s:?}"),
     }
 }

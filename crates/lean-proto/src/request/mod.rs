@@ -371,6 +371,7 @@ macro_rules! v2_options_impl {
 }
 
 // After `v2_options_impl!`, which the families use.
+mod account_on_file;
 mod customers;
 mod data;
 mod insights;
@@ -378,6 +379,10 @@ mod payments;
 mod v1;
 mod verifications;
 
+pub use account_on_file::{
+    ConsentLimits, CreateAofConsent, GetConsent, GetConsentHistory, IdempotencyKey,
+    InitiateAofPayment, ListConsents,
+};
 pub use customers::{
     BankAccountTypes, CreateCustomer, DeleteEntity, GetCustomer, GetCustomerByAppUserId,
     GetCustomerEntities, GetEntity, ListBanks, ListCustomers, ListEntities, TokenOutcome,

@@ -44,7 +44,7 @@ fn text(name: &'static str, value: &str) -> Result<String, RequestError> {
 }
 
 /// A Lean id in a path (a UUID): checked, so a path is never built from arbitrary text.
-fn path_id(name: &'static str, id: &str) -> Result<String, RequestError> {
+pub(super) fn path_id(name: &'static str, id: &str) -> Result<String, RequestError> {
     let ok = id.len() == 36
         && id.chars().enumerate().all(|(i, c)| {
             matches!(i, 8 | 13 | 18 | 23) == (c == '-') && (c == '-' || c.is_ascii_hexdigit())

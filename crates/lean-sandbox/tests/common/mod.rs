@@ -156,8 +156,8 @@ pub fn shape(v: &Value, at: &str, out: &mut Vec<String>) {
 
 /// The field paths and JSON types of `ours` against Lean's recording, except below a field Lean
 /// recorded only as `null` (its holder had no such product): there any value is accepted, since
-/// the recording cannot say what type it has. `listed`: paths of ours not in the recording, each
-/// with why.
+/// the recording cannot say what type it has. `listed`: paths in one answer and not the other,
+/// each with why.
 pub fn same_shape_where_lean_had_values(
     ours: &Value,
     lean: &Value,
@@ -167,8 +167,9 @@ pub fn same_shape_where_lean_had_values(
     let (mut o, mut t) = (Vec::new(), Vec::new());
     shape(ours, "", &mut o);
     shape(lean, "", &mut t);
-    // Differences listed with their reason.
+    // Differences listed with their reason, whichever side has the path.
     o.retain(|p| !listed.iter().any(|(l, _)| p == l));
+    t.retain(|p| !listed.iter().any(|(l, _)| p == l));
     let open: Vec<String> = t
         .iter()
         .filter_map(|p| p.strip_suffix(": null").map(str::to_owned))
