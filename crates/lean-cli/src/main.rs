@@ -273,58 +273,8 @@ enum Cmd {
         #[command(subcommand)]
         cmd: WebhookCmd,
     },
-    /// Create a payment intent: what a customer is to pay, and to whom (never sent twice).
-    CreatePaymentIntent(payments::IntentArgs),
-    /// Create a payment intent and wait until the bank settled its payment (exit 0 accepted,
-    /// 1 rejected, 3 not yet at the deadline). On an emulator, --outcome plays the customer.
-    Pay(payments::PayArgs),
-    /// Create an account-on-file consent (never sent twice); the customer authorises it in
-    /// LinkSDK.
-    CreateAofConsent(payments::ConsentArgs),
-    /// Pay under an authorised consent, with an Idempotency-Key (printed on stderr; pass it
-    /// again with --idempotency-key to send the same payment safely).
-    AofPay(payments::AofPayArgs),
-    /// A payment consent: status, limits, what it has paid.
-    Consent {
-        /// consent_id.
-        id: String,
-    },
-    /// What happened to a consent.
-    ConsentHistory {
-        /// consent_id.
-        id: String,
-    },
-    /// A customer's payment consents.
-    Consents {
-        /// customer_id.
-        #[arg(long)]
-        customer: String,
-    },
-    /// A payment intent and its payments.
-    PaymentIntent {
-        /// payment_intent_id.
-        id: String,
-    },
-    /// Your application's payment intents.
-    PaymentIntents,
-    /// Create a payment destination, your application's or (--customer) a customer's.
-    CreatePaymentDestination(payments::DestinationArgs),
-    /// Payment destinations: your application's, or a customer's with --customer.
-    PaymentDestinations {
-        /// customer_id.
-        #[arg(long)]
-        customer: Option<String>,
-    },
-    /// A customer's payment sources.
-    PaymentSources {
-        /// customer_id.
-        #[arg(long)]
-        customer: String,
-    },
-    /// One payment source of a customer.
-    PaymentSource(payments::SourceArgs),
-    /// Withdraw a customer's payment source.
-    DeletePaymentSource(payments::SourceArgs),
+    #[command(flatten)]
+    Payments(payments::PaymentCmd),
     /// Send a signed sample event of a type Lean documents: to your endpoint (--url, signed
     /// with --secret), or through a running lean sandbox (--base-url) to its webhook URL.
     Trigger {
@@ -544,22 +494,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
             v.asynchronous = asynchronous;
             session.single(v)
         }
-        Cmd::CreatePaymentIntent(a) => payments::create_intent(&session, &a),
-        Cmd::Pay(a) => payments::pay(&session, &a),
-        Cmd::CreateAofConsent(a) => payments::create_consent(&session, &a),
-        Cmd::AofPay(a) => payments::aof_pay(&session, &a),
-        Cmd::Consent { id } => payments::consent(&session, &id),
-        Cmd::ConsentHistory { id } => payments::consent_history(&session, &id),
-        Cmd::Consents { customer } => payments::consents(&session, &customer),
-        Cmd::PaymentIntent { id } => payments::intent(&session, &id),
-        Cmd::PaymentIntents => payments::intents(&session, json),
-        Cmd::CreatePaymentDestination(a) => payments::create_destination(&session, &a),
-        Cmd::PaymentDestinations { customer } => {
-            payments::destinations(&session, customer.as_deref(), json)
-        }
-        Cmd::PaymentSources { customer } => payments::sources(&session, &customer, json),
-        Cmd::PaymentSource(a) => payments::source(&session, &a),
-        Cmd::DeletePaymentSource(a) => payments::delete_source(&session, &a),
+        Cmd::Payments(p) => payments::run(&session, p, json),
         Cmd::VerifyAccount(a) => verify::account(&session, &a),
         Cmd::VerifyEntity(a) => verify::entity(&session, &a),
         Cmd::BeneficiaryName(a) => verify::beneficiary(&session, &a),

@@ -5,11 +5,114 @@
 
 use crate::session::Session;
 use crate::{Fail, print_json_or};
-use clap::Args;
+use clap::{Args, Subcommand};
 use lean_proto::*;
 
 fn usage(e: RequestError) -> Fail {
     Fail(format!("error: {e}"), crate::exit::USAGE)
+}
+
+/// The payment commands, flattened into `lean`'s own.
+#[derive(Subcommand, Clone)]
+pub(crate) enum PaymentCmd {
+    /// Create a payment intent: what a customer is to pay, and to whom (never sent twice).
+    CreatePaymentIntent(IntentArgs),
+    /// Create a payment intent and wait until the bank settled its payment (exit 0 accepted,
+    /// 1 rejected, 3 not yet at the deadline). On an emulator, --outcome plays the customer.
+    Pay(PayArgs),
+    /// Create an account-on-file consent (never sent twice); the customer authorises it in
+    /// LinkSDK.
+    CreateAofConsent(ConsentArgs),
+    /// Pay under an authorised consent, with an Idempotency-Key (printed on stderr; pass it
+    /// again with --idempotency-key to send the same payment safely).
+    AofPay(AofPayArgs),
+    /// A payment consent: status, limits, what it has paid.
+    Consent {
+        /// consent_id.
+        id: String,
+    },
+    /// What happened to a consent.
+    ConsentHistory {
+        /// consent_id.
+        id: String,
+    },
+    /// A customer's payment consents.
+    Consents {
+        /// customer_id.
+        #[arg(long)]
+        customer: String,
+    },
+    /// A payout payment.
+    Payout {
+        /// payment_id.
+        id: String,
+    },
+    /// A payout's intent, with its payment.
+    PayoutIntent {
+        /// payment_intent_id.
+        id: String,
+    },
+    /// The events of each payment of a payout intent.
+    PayoutHistory {
+        /// payment_intent_id.
+        id: String,
+    },
+    /// Your payouts (the first 50).
+    Payouts,
+    /// Your refunds (the first 50).
+    Refunds,
+    /// A payment intent and its payments.
+    PaymentIntent {
+        /// payment_intent_id.
+        id: String,
+    },
+    /// Your application's payment intents.
+    PaymentIntents,
+    /// Create a payment destination, your application's or (--customer) a customer's.
+    CreatePaymentDestination(DestinationArgs),
+    /// Payment destinations: your application's, or a customer's with --customer.
+    PaymentDestinations {
+        /// customer_id.
+        #[arg(long)]
+        customer: Option<String>,
+    },
+    /// A customer's payment sources.
+    PaymentSources {
+        /// customer_id.
+        #[arg(long)]
+        customer: String,
+    },
+    /// One payment source of a customer.
+    PaymentSource(SourceArgs),
+    /// Withdraw a customer's payment source.
+    DeletePaymentSource(SourceArgs),
+}
+
+/// Runs one payment command.
+pub(crate) fn run(session: &Session, cmd: PaymentCmd, json: bool) -> Result<(), Fail> {
+    match cmd {
+        PaymentCmd::CreatePaymentIntent(a) => create_intent(session, &a),
+        PaymentCmd::Pay(a) => pay(session, &a),
+        PaymentCmd::CreateAofConsent(a) => create_consent(session, &a),
+        PaymentCmd::AofPay(a) => aof_pay(session, &a),
+        PaymentCmd::Consent { id } => consent(session, &id),
+        PaymentCmd::ConsentHistory { id } => consent_history(session, &id),
+        PaymentCmd::Consents { customer } => consents(session, &customer),
+        PaymentCmd::Payout { id } => payout_read(session, "payout", Some(&id)),
+        PaymentCmd::PayoutIntent { id } => payout_read(session, "payout-intent", Some(&id)),
+        PaymentCmd::PayoutHistory { id } => payout_read(session, "payout-history", Some(&id)),
+        PaymentCmd::Payouts => payout_read(session, "payouts", None),
+        PaymentCmd::Refunds => payout_read(session, "refunds", None),
+        PaymentCmd::PaymentIntent { id } => intent(session, &id),
+        PaymentCmd::PaymentIntents => intents(session, json),
+        PaymentCmd::CreatePaymentDestination(a) => create_destination(session, &a),
+        PaymentCmd::PaymentDestinations { customer } => {
+            destinations(session, customer.as_deref(), json)
+        }
+        PaymentCmd::PaymentSources { customer } => sources(session, &customer, json),
+        PaymentCmd::PaymentSource(a) => source(session, &a),
+        PaymentCmd::DeletePaymentSource(a) => delete_source(session, &a),
+    }
 }
 
 /// `lean create-payment-intent`.
@@ -265,6 +368,19 @@ pub(crate) fn consent_history(session: &Session, id: &str) -> Result<(), Fail> {
 /// Runs `consents --customer`.
 pub(crate) fn consents(session: &Session, customer: &str) -> Result<(), Fail> {
     session.single(ListConsents::of_customer(CustomerId::parse(customer)?))
+}
+
+/// Runs the payout and refund reads: `payout`, `payout-intent`, `payout-history`, `payouts`,
+/// `refunds` (documents).
+pub(crate) fn payout_read(session: &Session, what: &str, id: Option<&str>) -> Result<(), Fail> {
+    let id = || id.unwrap_or_default();
+    match what {
+        "payout" => session.single(GetPayout::new(id()).map_err(usage)?),
+        "payout-intent" => session.single(GetPayoutIntent::new(id()).map_err(usage)?),
+        "payout-history" => session.single(GetPayoutHistory::new(id()).map_err(usage)?),
+        "payouts" => session.single(ListPayouts::new()),
+        _ => session.single(ListRefunds::new()),
+    }
 }
 
 /// `--outcome` against a running emulator (`--base-url`): its control API plays the customer.

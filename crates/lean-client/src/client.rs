@@ -419,6 +419,31 @@ impl<T> Client<T> {
         self.call(ListConsents::of_customer(customer.clone()))
     }
 
+    /// A payout payment.
+    pub fn payout(&self, payment_id: &str) -> Request<T, GetPayout> {
+        Request::new(self, GetPayout::new(payment_id))
+    }
+
+    /// A payout's intent, with its payment.
+    pub fn payout_intent(&self, payment_intent_id: &str) -> Request<T, GetPayoutIntent> {
+        Request::new(self, GetPayoutIntent::new(payment_intent_id))
+    }
+
+    /// Each payment of a payout intent with the events Lean sent for it.
+    pub fn payout_history(&self, payment_intent_id: &str) -> Request<T, GetPayoutHistory> {
+        Request::new(self, GetPayoutHistory::new(payment_intent_id))
+    }
+
+    /// The payouts, a page (`.page_size(..)` for another size).
+    pub fn payouts(&self) -> Request<T, ListPayouts> {
+        self.call(ListPayouts::new())
+    }
+
+    /// The refunds, a page.
+    pub fn refunds(&self) -> Request<T, ListRefunds> {
+        self.call(ListRefunds::new())
+    }
+
     /// Withdraws a customer's payment source.
     pub fn delete_payment_source(
         &self,

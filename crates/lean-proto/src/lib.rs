@@ -141,8 +141,9 @@ pub use request::{
 pub use request::{
     ConsentLimits, CreateAofConsent, CreatePaymentDestination, CreatePaymentIntent,
     DeletePaymentSource, DestinationDetails, GetConsent, GetConsentHistory, GetPaymentIntent,
-    GetPaymentSource, IdempotencyKey, InitiateAofPayment, ListConsents, ListPaymentDestinations,
-    ListPaymentIntents, ListPaymentSources,
+    GetPaymentSource, GetPayout, GetPayoutHistory, GetPayoutIntent, IdempotencyKey,
+    InitiateAofPayment, ListConsents, ListPaymentDestinations, ListPaymentIntents,
+    ListPaymentSources, ListPayouts, ListRefunds,
 };
 pub use response::{
     ApiError, Data, DecodeError, EnvelopeInfo, Failed, FieldError, Outcome, Payload, Pending,

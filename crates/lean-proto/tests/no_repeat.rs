@@ -286,10 +286,15 @@ fn run_endpoint(n: usize, answers: &[Answer], seed: u64) -> (&'static str, bool,
         GetConsent::new(INTENT).unwrap(),
         GetConsentHistory::new(INTENT).unwrap(),
         ListConsents::of_customer(c.clone()),
+        GetPayout::new(INTENT).unwrap(),
+        GetPayoutIntent::new(INTENT).unwrap(),
+        GetPayoutHistory::new(INTENT).unwrap(),
+        ListPayouts::new(),
+        ListRefunds::new(),
     )
 }
 
-const ENDPOINTS: usize = 54;
+const ENDPOINTS: usize = 59;
 const INTENT: &str = "3862c184-3b47-4d0e-9b1b-c753bc901a04";
 
 fn destination() -> DestinationDetails {

@@ -376,6 +376,7 @@ mod customers;
 mod data;
 mod insights;
 mod payments;
+mod payouts;
 mod v1;
 mod verifications;
 
@@ -402,6 +403,7 @@ pub use payments::{
     GetPaymentIntent, GetPaymentSource, ListPaymentDestinations, ListPaymentIntents,
     ListPaymentSources,
 };
+pub use payouts::{GetPayout, GetPayoutHistory, GetPayoutIntent, ListPayouts, ListRefunds};
 pub use v1::{V1GetAccounts, V1GetBalance, V1GetIdentity, V1GetTransactions};
 pub use verifications::{
     BankIdentifierType, CorporateVerificationType, FreelancerVerificationType, GetBeneficiaryName,
