@@ -443,26 +443,9 @@ pub async fn initiate(State(inner): Shared, headers: HeaderMap, body: Bytes) -> 
         Ok(b) => b,
         Err(r) => return r,
     };
-    let existing = inner
-        .lock()
-        .aof_payments
-        .iter()
-        .find(|p| p.key == key)
-        .cloned();
-    if let Some(p) = existing {
-        return if p.body == b {
-            ok(&p.payment)
-        } else {
-            plain_error(
-                StatusCode::CONFLICT,
-                "INVALID_PARAMETERS",
-                "The Idempotency-Key was already used for another payment.",
-            )
-        };
-    }
-    let made = payment_amount(&body, &b).and_then(|amount| make_payment(&inner, &key, &b, amount));
-    let payment = match made {
-        Ok(p) => p,
+    let payment = match payment_amount(&body, &b).and_then(|a| make_payment(&inner, &key, &b, a)) {
+        Ok(Made::Again(p)) => return ok(&p),
+        Ok(Made::New(p)) => p,
         Err(r) => return r,
     };
     // The payment is made; a fault now loses only the answer.
@@ -473,26 +456,95 @@ pub async fn initiate(State(inner): Shared, headers: HeaderMap, body: Bytes) -> 
     ok(&payment)
 }
 
+/// What a keyed request came to: a new payment, or the one its key already made.
+enum Made {
+    New(Payment),
+    Again(Payment),
+}
+
+/// Checks the request, then, under one lock (so that two sends of one key, or two payments
+/// racing for a consent's last allowance, cannot both pass): the key, the consent's state and
+/// limits, the payment recorded and counted. The bank's answer follows on the runtime.
 fn make_payment(
     inner: &Arc<Inner>,
     key: &str,
     b: &Value,
     amount: Decimal,
-) -> Result<Payment, Response> {
+) -> Result<Made, Response> {
     let consent_id = text(b, "consent_id", 36)?;
     let purpose = text(b, "purpose", 3)?;
     if !PURPOSES.iter().any(|(code, _)| *code == purpose) {
         return Err(bad_param("purpose", &purpose));
     }
     let reference = text(b, "reference", 64)?;
-    let c = find(inner, &consent_id)?;
-    if c.status != "AUTHORISED" {
-        return Err(plain_error(
-            StatusCode::BAD_REQUEST,
-            "CONSENT_NOT_AUTHORISED",
-            "The consent has not been authorised by the customer.",
-        ));
-    }
+    let id = inner.new_id();
+    let now = Timestamp::parse(&now_stamp()).ok();
+    let (p, c) = {
+        let mut m = inner.lock();
+        if let Some(seen) = m.aof_payments.iter().find(|p| p.key == key) {
+            return if seen.body == *b {
+                Ok(Made::Again(seen.payment.clone()))
+            } else {
+                Err(plain_error(
+                    StatusCode::CONFLICT,
+                    "INVALID_PARAMETERS",
+                    "The Idempotency-Key was already used for another payment.",
+                ))
+            };
+        }
+        let c = m
+            .consents
+            .iter_mut()
+            .find(|c| c.id == consent_id)
+            .ok_or_else(|| unknown("consent_id"))?;
+        if c.status != "AUTHORISED" {
+            return Err(plain_error(
+                StatusCode::BAD_REQUEST,
+                "CONSENT_NOT_AUTHORISED",
+                "The consent has not been authorised by the customer.",
+            ));
+        }
+        within_limits(c, amount)?;
+        c.payments += 1;
+        c.paid += amount;
+        let c = c.clone();
+        let mut p = Payment::default();
+        p.id = Some(id.clone());
+        p.amount = Some(amount);
+        p.currency = Some(lean_proto::Currency::new(&c.currency));
+        p.description = Some(reference);
+        p.status = Some(PaymentStatus::PendingWithBank);
+        p.submission_timestamp = now;
+        p.initiation_timestamp = now;
+        p.bank_transaction_reference = Some(format!("payment-{id}"));
+        let mut sender = PaymentParty::default();
+        if let Some((iban, holder)) = &c.consented_account {
+            sender.iban = Some(iban.clone());
+            sender.name = Some(holder.clone());
+        }
+        p.sender_details = Some(sender);
+        m.aof_payments.push(AofPayment {
+            key: key.to_owned(),
+            body: b.clone(),
+            payment: p.clone(),
+        });
+        (p, c)
+    };
+    let fault = inner.draw_fault("payment", true);
+    crate::payment_flow::at_the_bank(
+        inner,
+        &p,
+        c.customer_id.clone(),
+        Some(c.destination_account_id.clone()),
+        PaymentStatus::AcceptedByBank,
+        inner.config.bank_latency.max,
+        fault,
+    );
+    Ok(Made::New(p))
+}
+
+/// Whether one more payment of `amount` stays within the consent's limits.
+fn within_limits(c: &Consent, amount: Decimal) -> Result<(), Response> {
     let dec = |k: &str| -> Option<Decimal> {
         c.limits
             .get(k)
@@ -516,43 +568,5 @@ fn make_payment(
             return Err(limit_exceeded(k));
         }
     }
-    let now = Timestamp::parse(&now_stamp()).ok();
-    let mut p = Payment::default();
-    p.id = Some(inner.new_id());
-    p.amount = Some(amount);
-    p.currency = Some(lean_proto::Currency::new(&c.currency));
-    p.description = Some(reference);
-    p.status = Some(PaymentStatus::PendingWithBank);
-    p.submission_timestamp = now;
-    p.initiation_timestamp = now;
-    p.bank_transaction_reference = p.id.as_ref().map(|id| format!("payment-{id}"));
-    let mut sender = PaymentParty::default();
-    if let Some((iban, holder)) = &c.consented_account {
-        sender.iban = Some(iban.clone());
-        sender.name = Some(holder.clone());
-    }
-    p.sender_details = Some(sender);
-    {
-        let mut m = inner.lock();
-        if let Some(kept) = m.consents.iter_mut().find(|x| x.id == c.id) {
-            kept.payments += 1;
-            kept.paid += amount;
-        }
-        m.aof_payments.push(AofPayment {
-            key: key.to_owned(),
-            body: b.clone(),
-            payment: p.clone(),
-        });
-    }
-    let fault = inner.draw_fault("payment", true);
-    crate::payment_flow::at_the_bank(
-        inner,
-        &p,
-        c.customer_id.clone(),
-        Some(c.destination_account_id.clone()),
-        PaymentStatus::AcceptedByBank,
-        inner.config.bank_latency.max,
-        fault,
-    );
-    Ok(p)
+    Ok(())
 }

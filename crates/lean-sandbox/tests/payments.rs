@@ -300,3 +300,58 @@ fn account_on_file_payments_are_keyed_limited_and_counted() {
         lean_sandbox::ConsentError::NotAwaiting
     );
 }
+
+#[test]
+fn sends_of_one_key_at_the_same_time_make_one_payment() {
+    let sandbox = Sandbox::start(fast()).unwrap();
+    let h = Http::new(&sandbox);
+    let token = format!("Bearer {}", h.token("api"));
+    let customer = sandbox.customers()[0].to_string();
+    let made = h.send(
+        "POST",
+        "/consents/account-on-file",
+        &[("authorization", token.as_str())],
+        Some(json!({"customer_id": customer,
+            "destination_account_id": "6910fddc-417c-f7fd-6e4b-4d7de3d0bc06",
+            "currency": "AED", "reference": "IP-009", "purpose": "FIS",
+            "control_parameters": {"period_type": "Month", "max_individual_amount": 500}})),
+    );
+    let consent = made.json["id"].as_str().unwrap().to_owned();
+    sandbox.authorise_consent(&consent).unwrap();
+    let ids: Vec<Value> = std::thread::scope(|s| {
+        let sends: Vec<_> = (0..8)
+            .map(|_| {
+                let (token, consent) = (token.clone(), consent.clone());
+                let h = Http::new(&sandbox);
+                s.spawn(move || {
+                    let r = h.send(
+                        "POST",
+                        "/payments/account-on-file",
+                        &[
+                            ("authorization", token.as_str()),
+                            ("idempotency-key", "order-1"),
+                        ],
+                        Some(
+                            json!({"consent_id": consent, "amount": 10, "purpose": "FIS",
+                            "reference": "ACME-9"}),
+                        ),
+                    );
+                    r.json["id"].clone()
+                })
+            })
+            .collect();
+        sends.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    assert!(ids[0].is_string());
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    let read = h.send(
+        "GET",
+        &format!("/consents/{consent}"),
+        &[("authorization", token.as_str())],
+        None,
+    );
+    assert_eq!(
+        read.json["payment_consumption"]["cumulative_number_of_payments"],
+        1
+    );
+}
