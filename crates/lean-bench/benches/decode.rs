@@ -1,7 +1,8 @@
 //! Decoding a page of transactions: the typed model with exact decimals (`classify`) against a
 //! plain serde model of the same fields with f64 amounts and `String`s (the floor: what any
 //! serde decoder of this JSON costs) and against `serde_json::Value` (what an untyped client
-//! does). 100 and 10,000 items per page, one process, side by side, ratios printed.
+//! does). 100, 10,000 and 100,000 items per page, one process, side by side, the decoders'
+//! rounds interleaved and rotated, ratios taken within each round, medians with min–max.
 //!
 //! `cargo bench -p lean-bench --bench decode` (`-- --quick` for a short run). Peak memory is
 //! measured in a child process per decoder (`/proc/self/status` VmHWM), so that one decoder's
@@ -234,21 +235,55 @@ impl Decoder {
     }
 }
 
-/// Median throughput over `rounds` rounds of at least `min` each.
-fn throughput(d: Decoder, resp: &http::Response<Vec<u8>>, rounds: usize, min: Duration) -> f64 {
-    let mut rates = Vec::new();
-    for _ in 0..rounds {
-        let start = Instant::now();
-        let mut n = 0u64;
-        while start.elapsed() < min {
-            std::hint::black_box(d.run(std::hint::black_box(resp)));
-            n += 1;
-        }
-        let secs = start.elapsed().as_secs_f64();
-        rates.push(resp.body().len() as f64 * n as f64 / secs / 1e6);
+/// MB/s of one round of at least `min`.
+fn round(d: Decoder, resp: &http::Response<Vec<u8>>, min: Duration) -> f64 {
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < min {
+        std::hint::black_box(d.run(std::hint::black_box(resp)));
+        n += 1;
     }
-    rates.sort_by(|a, b| a.total_cmp(b));
-    rates[rates.len() / 2]
+    resp.body().len() as f64 * n as f64 / start.elapsed().as_secs_f64() / 1e6
+}
+
+const DECODERS: [Decoder; 3] = [Decoder::Typed, Decoder::F64, Decoder::Value];
+
+/// `rounds` rounds, the decoders interleaved and their order rotated each round, so that load
+/// drifting over the run falls on all of them alike: per decoder its MB/s of each round, and per
+/// round each decoder's rate over the f64 model's in that same round.
+fn interleaved(
+    resp: &http::Response<Vec<u8>>,
+    rounds: usize,
+    min: Duration,
+) -> ([Vec<f64>; 3], [Vec<f64>; 3]) {
+    let mut rates: [Vec<f64>; 3] = Default::default();
+    let mut ratios: [Vec<f64>; 3] = Default::default();
+    for r in 0..rounds {
+        let mut this = [0.0; 3];
+        for k in 0..DECODERS.len() {
+            let i = (r + k) % DECODERS.len();
+            this[i] = round(DECODERS[i], resp, min);
+        }
+        for i in 0..DECODERS.len() {
+            rates[i].push(this[i]);
+            ratios[i].push(this[i] / this[1]);
+        }
+    }
+    (rates, ratios)
+}
+
+/// (median, min, max).
+fn spread(v: &[f64]) -> (f64, f64, f64) {
+    let mut v = v.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    (v[v.len() / 2], v[0], v[v.len() - 1])
+}
+
+/// The load average, printed next to the figures it may have moved.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "-".into())
 }
 
 fn allocations_per_item(d: Decoder, resp: &http::Response<Vec<u8>>, items: usize) -> f64 {
@@ -311,39 +346,44 @@ fn main() {
     let (rounds, min) = if quick {
         (3, Duration::from_millis(150))
     } else {
-        (5, Duration::from_millis(600))
+        (9, Duration::from_millis(400))
     };
     println!(
-        "| items | body | decoder | MB/s | vs f64 model | vs Value | allocs/item | peak growth / body |"
+        "{rounds} rounds of ≥ {min:?} per decoder, interleaved; medians, [min–max] over rounds\n"
     );
-    println!("|---|---|---|---|---|---|---|---|");
-    for n in [100usize, 10_000] {
+    println!(
+        "| items | body | decoder | MB/s | vs f64 model (per round) | vs Value | allocs/item | peak growth / body | load |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for n in [100usize, 10_000, 100_000] {
         let body = body(n);
         let resp = response(&body);
         let path =
             std::env::temp_dir().join(format!("lean-bench-decode-{n}-{}.json", std::process::id()));
-        std::fs::write(&path, &body).expect("temp file");
-        assert_eq!(Decoder::Typed.run(&resp), n);
-        assert_eq!(Decoder::F64.run(&resp), n);
-        let rates: Vec<(Decoder, f64)> = [Decoder::Typed, Decoder::F64, Decoder::Value]
-            .into_iter()
-            .map(|d| (d, throughput(d, &resp, rounds, min)))
-            .collect();
-        let f64_rate = rates[1].1;
-        let value_rate = rates[2].1;
-        for (d, rate) in rates {
+        if std::fs::write(&path, &body).is_err() {
+            eprintln!("cannot write {}: peak memory not measured", path.display());
+        }
+        if DECODERS.iter().any(|d| d.run(&resp) != n) {
+            eprintln!("a decoder did not read {n} items: skipped");
+            continue;
+        }
+        let (rates, ratios) = interleaved(&resp, rounds, min);
+        let value_rate = spread(&rates[2]).0;
+        for (i, d) in DECODERS.into_iter().enumerate() {
+            let (rate, lo, hi) = spread(&rates[i]);
+            let (ratio, rlo, rhi) = spread(&ratios[i]);
             let peak = if n >= 10_000 {
                 format!("{:.2}×", peak_in_child(d, &path) as f64 / body.len() as f64)
             } else {
                 "-".into()
             };
             println!(
-                "| {n} | {:.1} KB | {} | {rate:.0} | {:.2}× | {:.2}× | {:.1} | {peak} |",
+                "| {n} | {:.1} KB | {} | {rate:.0} [{lo:.0}–{hi:.0}] | {ratio:.2}× [{rlo:.2}–{rhi:.2}] | {:.2}× | {:.1} | {peak} | {} |",
                 body.len() as f64 / 1024.0,
                 d.name(),
-                rate / f64_rate,
                 rate / value_rate,
                 allocations_per_item(d, &resp, n),
+                load(),
             );
         }
         let _ = std::fs::remove_file(&path);
