@@ -47,6 +47,7 @@ pub mod config;
 pub mod correlation;
 mod de;
 pub mod enums;
+mod envelope;
 pub mod ids;
 pub mod model;
 pub mod money;

@@ -37,6 +37,12 @@ impl<T: Collection> Payload for Page<T> {
         // One pass over `data`: the items are read where they lie, never copied first.
         parse_seed_at(data.get().as_bytes(), "data", DataSeed::<T>(PhantomData))
     }
+
+    const IN_PASS: bool = true;
+
+    fn deserialize_data<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        DataSeed::<T>(PhantomData).deserialize(d)
+    }
 }
 
 /// Reads `data` of a v2 collection: `{type, <T::KEY>: [...], page, account_id?}`. An empty

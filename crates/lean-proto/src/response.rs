@@ -135,6 +135,17 @@ pub trait Payload: Sized {
     const PAGED: bool = false;
     /// Reads it from the body's parts.
     fn decode(src: &PayloadSource<'_>) -> Result<Self, FieldError>;
+    /// Whether it can be read from `data` during the envelope's own pass
+    /// ([`Payload::deserialize_data`]): the collections, the hot path.
+    const IN_PASS: bool = false;
+    /// Reads it from `data` where it lies, for [`Payload::IN_PASS`] payloads; the others are
+    /// never asked.
+    fn deserialize_data<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let _ = d;
+        Err(serde::de::Error::custom(
+            "read after the envelope, not in its pass",
+        ))
+    }
 }
 
 /// Implements [`Payload`] for a type that is the whole body (`Bare`) or the content of
@@ -478,7 +489,7 @@ struct Envelope<'a> {
 }
 
 #[derive(Deserialize)]
-struct StatusDetail {
+pub(crate) struct StatusDetail {
     #[serde(default)]
     granular_status_code: Option<GranularStatusCode>,
     #[serde(default)]
@@ -600,6 +611,39 @@ pub fn classify<P: Payload>(resp: &http::Response<Vec<u8>>) -> Result<Outcome<P>
         }));
     }
 
+    // The hot path: an OK answer whose payload is `data`, read in one pass. Anything else
+    // (or a failure) is classified by `enveloped`, the one place that does, naming the field.
+    if P::IN_PASS
+        && let Some(one) = crate::envelope::ok_in_one_pass::<P>(body)
+    {
+        return Ok(Outcome::Data(Data {
+            payload: one.payload,
+            info: EnvelopeInfo {
+                results_id: one.results_id.and_then(|s| ResultsId::parse(&s).ok()),
+                message: one.message,
+                timestamp: one.timestamp,
+                refreshed_at: one.refreshed_at,
+                kind: one.kind,
+                meta: one.meta,
+            },
+            correlation_id,
+        }));
+    }
+    enveloped(body, http_status, correlation_id)
+}
+
+/// An enveloped answer, classified from its parts: the envelope first (`data` and the other
+/// payload keys captured raw), then the payload.
+pub(crate) fn enveloped<P: Payload>(
+    body: &[u8],
+    http_status: u16,
+    correlation_id: Option<String>,
+) -> Result<Outcome<P>, DecodeError> {
+    let fail = |field: FieldError| DecodeError {
+        http_status,
+        correlation_id: correlation_id.clone(),
+        field,
+    };
     let env: Envelope<'_> = parse_at_borrowed(body).map_err(fail)?;
     let status = env
         .status

@@ -6,7 +6,6 @@
 //! A timestamp without an offset is read as UTC, since every offset Lean was seen to send is `Z`.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
-use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
@@ -185,21 +184,82 @@ impl Serialize for DateOrDateTime {
     }
 }
 
-impl<'de> Deserialize<'de> for DateOrDateTime {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
-        if let Ok(date) = NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
+/// `YYYY-MM-DD`, read byte by byte: every transaction has dates, and chrono's format parser
+/// (and a copy of the string to hand it) was a visible share of decoding.
+fn parse_date_fast(s: &str) -> Option<Date> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
+impl FromStr for DateOrDateTime {
+    type Err = String;
+    /// A date (`YYYY-MM-DD`), else an RFC 3339 timestamp.
+    fn from_str(s: &str) -> Result<Self, String> {
+        // The form Lean sends, fast; chrono's parser for the rest (it allows `2026-5-1`).
+        if let Some(date) =
+            parse_date_fast(s).or_else(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        {
             return Ok(DateOrDateTime::Date(date));
         }
-        Timestamp::parse(&s)
+        Timestamp::parse(s)
             .map(DateOrDateTime::DateTime)
-            .map_err(|_| D::Error::custom(format!("not a date or timestamp: {:?}", truncate(&s))))
+            .map_err(|_| format!("not a date or timestamp: {:?}", truncate(s)))
+    }
+}
+
+impl<'de> Deserialize<'de> for DateOrDateTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::de::with_str(
+            d,
+            "a date or an RFC 3339 timestamp",
+            DateOrDateTime::from_str,
+        )
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_date_path_agrees_with_chrono() {
+        let mut cases: Vec<String> = vec![
+            "2026-02-29".into(),
+            "2024-02-29".into(),
+            "2026-13-01".into(),
+            "2026-00-10".into(),
+            "0000-01-01".into(),
+            "2026-1-01".into(),
+            "2026/01/01".into(),
+            "20260101".into(),
+            "2026-01-0a".into(),
+            "".into(),
+        ];
+        for y in [1999, 2000, 2026] {
+            for m in 0..=13 {
+                for d in [0, 1, 28, 29, 30, 31, 32] {
+                    cases.push(format!("{y:04}-{m:02}-{d:02}"));
+                }
+            }
+        }
+        for c in cases {
+            let slow = NaiveDate::parse_from_str(&c, "%Y-%m-%d").ok();
+            let fast = parse_date_fast(&c);
+            assert!(fast.is_none() || fast == slow, "{c}: {fast:?} vs {slow:?}");
+            let read: Result<DateOrDateTime, _> = c.parse();
+            if let Some(d) = slow {
+                assert_eq!(read, Ok(DateOrDateTime::Date(d)), "{c}");
+            }
+        }
+    }
 
     #[test]
     fn nanosecond_timestamps_round_trip() {

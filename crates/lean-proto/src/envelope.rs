@@ -1,0 +1,285 @@
+//! The happy path of [`crate::classify`] for payloads read from `data` alone (collections):
+//! the envelope and its `data` in one pass over the body, `data` decoded where it lies instead
+//! of captured raw and parsed a second time.
+//!
+//! It only ever answers "here is an OK answer and its payload", or nothing: anything else (a
+//! PENDING, a FAILED, a `data` that does not decode, a body that is not JSON) goes to the
+//! two-pass path in `response.rs`, which stays the one place that classifies answers and names
+//! the field a failure is at. So this module may be fast, never different.
+
+use crate::enums::EnvelopeStatus;
+use crate::model::data::Json;
+use crate::response::Payload;
+use crate::time::Timestamp;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use std::marker::PhantomData;
+
+/// An OK answer read in one pass.
+pub(crate) struct OnePass<P> {
+    pub(crate) payload: P,
+    pub(crate) results_id: Option<String>,
+    pub(crate) message: Option<String>,
+    pub(crate) meta: Option<Json>,
+    pub(crate) timestamp: Option<Timestamp>,
+    pub(crate) refreshed_at: Option<Timestamp>,
+    pub(crate) kind: Option<String>,
+}
+
+/// The body as an OK answer with its payload in `data`, or `None` (let the two-pass path say
+/// what it is).
+pub(crate) fn ok_in_one_pass<P: Payload>(body: &[u8]) -> Option<OnePass<P>> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let read = EnvelopeSeed::<P>(PhantomData).deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    read
+}
+
+struct EnvelopeSeed<P>(PhantomData<fn() -> P>);
+
+impl<'de, P: Payload> DeserializeSeed<'de> for EnvelopeSeed<P> {
+    type Value = Option<OnePass<P>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+/// `data`, decoded as the payload (`null`: none).
+struct DataSeed<P>(PhantomData<fn() -> P>);
+
+impl<'de, P: Payload> DeserializeSeed<'de> for DataSeed<P> {
+    type Value = Option<P>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, P: Payload> Visitor<'de> for DataSeed<P> {
+    type Value = Option<P>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("`data`")
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        P::deserialize_data(d).map(Some)
+    }
+}
+
+/// A duplicate key: an answer to leave to the two-pass path, which refuses it.
+fn duplicate<E: serde::de::Error>(key: &'static str) -> E {
+    E::duplicate_field(key)
+}
+
+impl<'de, P: Payload> Visitor<'de> for EnvelopeSeed<P> {
+    type Value = Option<OnePass<P>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Lean's answer envelope")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut status: Option<Option<EnvelopeStatus>> = None;
+        let mut data: Option<Option<P>> = None;
+        let mut results_id = None;
+        let mut message = None;
+        let mut meta = None;
+        let mut timestamp = None;
+        let mut refreshed_at = None;
+        let mut kind = None;
+        // Read as the two-pass envelope reads them, so that a body it refuses (a repeated
+        // key, a `status_detail` of another shape) is not taken here.
+        let mut status_detail: Option<Option<crate::response::StatusDetail>> = None;
+        let mut captured: [bool; 3] = [false; 3];
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            macro_rules! once {
+                ($slot:ident, $name:literal, $ty:ty) => {{
+                    if $slot.is_some() {
+                        return Err(duplicate($name));
+                    }
+                    $slot = Some(map.next_value::<Option<$ty>>()?);
+                }};
+            }
+            match key {
+                Key::Status => once!(status, "status", EnvelopeStatus),
+                Key::ResultsId => once!(results_id, "results_id", String),
+                Key::Message => once!(message, "message", String),
+                Key::Meta => once!(meta, "meta", Json),
+                Key::Timestamp => once!(timestamp, "timestamp", Timestamp),
+                Key::RefreshedAt => once!(refreshed_at, "refreshed_at", Timestamp),
+                Key::Type => once!(kind, "type", String),
+                Key::Data => {
+                    if data.is_some() {
+                        return Err(duplicate("data"));
+                    }
+                    data = Some(map.next_value_seed(DataSeed::<P>(PhantomData))?);
+                }
+                Key::StatusDetail => {
+                    once!(
+                        status_detail,
+                        "status_detail",
+                        crate::response::StatusDetail
+                    )
+                }
+                Key::Captured(i, name) => {
+                    if std::mem::replace(&mut captured[i], true) {
+                        return Err(duplicate(name));
+                    }
+                    map.next_value::<Option<&'de serde_json::value::RawValue>>()?;
+                }
+                Key::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(match (status.flatten(), data.flatten()) {
+            (Some(EnvelopeStatus::Ok), Some(payload)) => Some(OnePass {
+                payload,
+                results_id: results_id.flatten(),
+                message: message.flatten(),
+                meta: meta.flatten(),
+                timestamp: timestamp.flatten(),
+                refreshed_at: refreshed_at.flatten(),
+                kind: kind.flatten(),
+            }),
+            _ => None,
+        })
+    }
+}
+
+enum Key {
+    Status,
+    ResultsId,
+    Message,
+    Meta,
+    Timestamp,
+    RefreshedAt,
+    Type,
+    Data,
+    StatusDetail,
+    /// `insights`, `payload`, `verifications`: other answers' payloads, only checked.
+    Captured(usize, &'static str),
+    Other,
+}
+
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Key;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
+        crate::de::with_str(d, "a key of the envelope", |k| {
+            Ok::<_, std::convert::Infallible>(match k {
+                "status" => Key::Status,
+                "results_id" => Key::ResultsId,
+                "message" => Key::Message,
+                "meta" => Key::Meta,
+                "timestamp" => Key::Timestamp,
+                "refreshed_at" => Key::RefreshedAt,
+                "type" => Key::Type,
+                "data" => Key::Data,
+                "status_detail" => Key::StatusDetail,
+                "insights" => Key::Captured(0, "insights"),
+                "payload" => Key::Captured(1, "payload"),
+                "verifications" => Key::Captured(2, "verifications"),
+                _ => Key::Other,
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The one-pass read never answers differently from the two-pass one: for any envelope
+    //! (keys in any order, any status, `data` valid, null, odd or repeated), whatever it
+    //! answers is what `response::enveloped` answers.
+    use super::*;
+    use crate::model::data::{Page, Transaction};
+    use crate::response::{Outcome, enveloped};
+    use proptest::prelude::*;
+
+    const PAGE: &str = r#"{"type":"transactions","transactions":[{"transaction_id":"t-1","account_id":"fe672591-bc88-4cec-96e7-9101bde496ce","credit_debit_indicator":"DEBIT","amount":{"amount":"12.50","currency":"AED"},"booking_date_time":"2026-05-01T10:00:00Z"},{"transaction_id":"t-2","amount":{"amount":300.00,"currency":"AED"},"status":"NEW_STATUS"}],"page":{"number":0,"size":100,"total_elements":2,"total_pages":1}}"#;
+
+    fn entry() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(vec!["OK", "PENDING", "FAILED", "RECONNECT_REQUIRED", "NEW"])
+                .prop_map(|s| format!(r#""status":"{s}""#)),
+            prop::sample::select(vec![PAGE, "null", "[]", r#"{"transactions":"x"}"#, "{}"])
+                .prop_map(|d| format!(r#""data":{d}"#)),
+            Just(r#""results_id":"2ab8c57a-011b-418f-9419-968155e600dd""#.to_owned()),
+            Just(r#""results_id":"not-an-id""#.to_owned()),
+            Just(r#""message":"Data retrieved successfully""#.to_owned()),
+            Just(r#""timestamp":"2026-05-12T08:38:56.123Z""#.to_owned()),
+            Just(r#""timestamp":"yesterday""#.to_owned()),
+            Just(r#""refreshed_at":null"#.to_owned()),
+            Just(r#""type":"transactions""#.to_owned()),
+            Just(r#""meta":{"k":[1,2]}"#.to_owned()),
+            Just(r#""status_detail":{"granular_status_code":"BANK_ISSUE"}"#.to_owned()),
+            Just(r#""insights":null"#.to_owned()),
+            Just(r#""status_detail":5"#.to_owned()),
+            Just(r#""payload":{"x":1}"#.to_owned()),
+            Just(r#""verifications":[1]"#.to_owned()),
+            Just(r#""status":5"#.to_owned()),
+            Just(r#""data":5"#.to_owned()),
+            Just(r#""message":7"#.to_owned()),
+            Just(r#""unknown_key":{"deep":[true]}"#.to_owned()),
+        ]
+    }
+
+    fn as_json(p: &Page<Transaction>) -> serde_json::Value {
+        serde_json::json!({
+            "items": p.items.iter().map(|t| serde_json::to_value(t).unwrap()).collect::<Vec<_>>(),
+            "page": p.page,
+            "account_id": p.account_id.as_ref().map(|a| a.to_string()),
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+        #[test]
+        fn one_pass_answers_as_the_two_pass_path_does(
+            entries in prop::collection::vec(entry(), 0..9),
+            valid_ok in any::<bool>(),
+        ) {
+            let mut entries = entries;
+            if valid_ok {
+                entries.push(r#""status":"OK""#.to_owned());
+                entries.push(format!(r#""data":{PAGE}"#));
+            }
+            let body = format!("{{{}}}", entries.join(","));
+            let one = ok_in_one_pass::<Page<Transaction>>(body.as_bytes());
+            let two = enveloped::<Page<Transaction>>(body.as_bytes(), 200, None);
+            if let Some(one) = one {
+                let Ok(Outcome::Data(two)) = two else {
+                    return Err(TestCaseError::fail(format!("one pass read data the two-pass path does not: {body}")));
+                };
+                prop_assert_eq!(as_json(&one.payload), as_json(&two.payload));
+                prop_assert_eq!(one.results_id.and_then(|s| crate::ids::ResultsId::parse(&s).ok()), two.info.results_id);
+                prop_assert_eq!(one.message, two.info.message);
+                prop_assert_eq!(one.timestamp, two.info.timestamp);
+                prop_assert_eq!(one.kind, two.info.kind);
+                prop_assert_eq!(one.meta.map(|m| m.get().to_owned()), two.info.meta.map(|m| m.get().to_owned()));
+            }
+        }
+    }
+
+    #[test]
+    fn an_ok_page_is_read_in_one_pass_and_anything_else_is_not() {
+        let ok = format!(
+            r#"{{"status":"OK","data":{PAGE},"results_id":"2ab8c57a-011b-418f-9419-968155e600dd"}}"#
+        );
+        let read = ok_in_one_pass::<Page<Transaction>>(ok.as_bytes()).expect("read in one pass");
+        assert_eq!(read.payload.items.len(), 2);
+        for other in [
+            r#"{"status":"PENDING","results_id":"2ab8c57a-011b-418f-9419-968155e600dd","data":null}"#.to_owned(),
+            format!(r#"{{"status":"FAILED","data":{PAGE}}}"#),
+            format!(r#"{{"status":"OK","data":{PAGE},"data":{PAGE}}}"#),
+            r#"{"status":"OK","data":{"transactions":"x"}}"#.to_owned(),
+            format!(r#"{{"status":"OK","data":{PAGE}}} trailing"#),
+        ] {
+            assert!(ok_in_one_pass::<Page<Transaction>>(other.as_bytes()).is_none(), "{other}");
+        }
+    }
+}
