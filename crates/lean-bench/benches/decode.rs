@@ -9,8 +9,6 @@
 //! high-water mark does not hide another's.
 
 use lean_proto::{Page, Transaction, classify};
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use std::alloc::System;
 use std::time::{Duration, Instant};
@@ -18,136 +16,8 @@ use std::time::{Duration, Instant};
 #[global_allocator]
 static HEAP: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
-/// The f64 model: Lean's transaction with the same fields, amounts as f64, ids, enums and
-/// timestamps as plain strings.
-#[allow(dead_code)]
-mod f64_model {
-    use super::*;
-
-    #[derive(Deserialize)]
-    pub struct Envelope {
-        pub status: Option<String>,
-        pub results_id: Option<String>,
-        pub message: Option<String>,
-        pub meta: Option<Box<RawValue>>,
-        pub timestamp: Option<String>,
-        pub status_detail: Option<Box<RawValue>>,
-        pub refreshed_at: Option<String>,
-        #[serde(rename = "type")]
-        pub kind: Option<String>,
-        pub data: Option<Data>,
-    }
-    #[derive(Deserialize)]
-    pub struct Data {
-        #[serde(rename = "type")]
-        pub kind: Option<String>,
-        #[serde(default)]
-        pub transactions: Vec<Transaction>,
-        pub page: Option<PageInfo>,
-    }
-    #[derive(Deserialize)]
-    pub struct PageInfo {
-        pub number: u32,
-        pub size: u32,
-        pub total_elements: u64,
-        pub total_pages: u32,
-    }
-    #[derive(Deserialize)]
-    pub struct Amount {
-        pub currency: String,
-        pub amount: f64,
-    }
-    #[derive(Deserialize)]
-    pub struct Balance {
-        #[serde(rename = "type")]
-        pub kind: Option<String>,
-        pub credit_debit_indicator: Option<String>,
-        pub amount: Option<Amount>,
-    }
-    #[derive(Deserialize)]
-    pub struct Charge {
-        pub amount: f64,
-        pub currency: String,
-        pub charge_included: Option<bool>,
-    }
-    #[derive(Deserialize)]
-    pub struct Code {
-        pub code: Option<String>,
-        pub sub_code: Option<String>,
-        pub issuer: Option<String>,
-    }
-    #[derive(Deserialize)]
-    pub struct Card {
-        pub authorization_type: Option<String>,
-        pub card_scheme_name: Option<String>,
-        pub identification: Option<String>,
-        pub name: Option<String>,
-    }
-    #[derive(Deserialize)]
-    pub struct Merchant {
-        pub merchant_category_code: Option<String>,
-        pub merchant_name: Option<String>,
-    }
-    #[derive(Deserialize)]
-    pub struct Exchange {
-        pub source_currency: Option<String>,
-        pub target_currency: Option<String>,
-        pub unit_currency: Option<String>,
-        pub exchange_rate: Option<f64>,
-        pub contract_identification: Option<String>,
-        pub quotation_date: Option<String>,
-        pub instructed_amount: Option<Amount>,
-    }
-    #[derive(Deserialize)]
-    pub struct Account {
-        pub scheme_name: Option<String>,
-        pub identification: Option<String>,
-        pub name: Option<String>,
-        pub secondary_identification: Option<String>,
-    }
-    #[derive(Deserialize)]
-    pub struct Agent {
-        pub scheme_name: Option<String>,
-        pub identification: Option<String>,
-        pub name: Option<String>,
-        pub postal_address: Option<Box<RawValue>>,
-    }
-    #[derive(Deserialize)]
-    pub struct Transaction {
-        pub entity_id: Option<String>,
-        pub account_id: Option<String>,
-        pub transaction_id: Option<String>,
-        pub transaction_information: Option<String>,
-        pub transaction_reference: Option<String>,
-        pub credit_debit_indicator: Option<String>,
-        pub amount: Amount,
-        pub transaction_mutability: Option<String>,
-        pub booking_date_time: Option<String>,
-        pub value_date_time: Option<String>,
-        pub insights: Option<Box<RawValue>>,
-        pub balance: Option<Balance>,
-        pub status: Option<String>,
-        #[serde(default)]
-        pub statement_reference: Vec<String>,
-        pub index: Option<i64>,
-        pub charge_amount: Option<Charge>,
-        pub bank_transaction_code: Option<Code>,
-        pub proprietary_bank_transaction_code: Option<Code>,
-        pub card_instrument: Option<Card>,
-        pub merchant_details: Option<Merchant>,
-        pub currency_exchange: Option<Exchange>,
-        pub creditor_account: Option<Account>,
-        pub creditor_agent: Option<Agent>,
-        pub debtor_account: Option<Account>,
-        pub debtor_agent: Option<Agent>,
-        pub local_time_zone: Option<String>,
-        pub transaction_type: Option<String>,
-        pub sub_transaction_type: Option<String>,
-        pub payment_modes: Option<Box<RawValue>>,
-        pub flags: Option<Box<RawValue>>,
-        pub regional_data: Option<Box<RawValue>>,
-    }
-}
+/// The f64 model: what a hand-written client of this JSON would decode into.
+use lean_bench::hand_written as f64_model;
 
 /// A page of `n` transactions exactly as lean-sandbox serves it (the emulator's own data).
 fn body(n: usize) -> Vec<u8> {
@@ -224,7 +94,8 @@ impl Decoder {
                 _ => 0,
             },
             Decoder::F64 => {
-                let e: f64_model::Envelope = serde_json::from_slice(resp.body()).expect("f64");
+                let e: f64_model::Envelope<f64_model::TransactionsData> =
+                    serde_json::from_slice(resp.body()).expect("f64");
                 e.data.map_or(0, |d| d.transactions.len())
             }
             Decoder::Value => {

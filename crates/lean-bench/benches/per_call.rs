@@ -1,5 +1,6 @@
-//! What one call costs through lean-rs against the raw HTTP client it is built on, doing the
-//! same GET and a `serde_json::Value` parse of the same bytes: per adapter (ureq, reqwest on
+//! What one call costs through lean-rs against what a user would write by hand with the HTTP
+//! client it is built on: the same GET and a typed serde parse of the same bytes into the same
+//! fields with f64 amounts (`lean_bench::hand_written`): per adapter (ureq, reqwest on
 //! tokio, surf on async-std), on `accounts` (9 items, ~7 KB) and on a 100-transaction page
 //! (~118 KB), against lean-sandbox on loopback with no bank latency. The lean side does
 //! everything a real call does (token from the cache, the call state machine, typed and exact
@@ -69,9 +70,20 @@ impl Fixture {
     }
 }
 
-fn value_items(bytes: &[u8]) -> usize {
-    let v: serde_json::Value = serde_json::from_slice(bytes).expect("JSON");
-    v["data"].as_object().map_or(0, |o| o.len())
+/// What a hand-written client does with the bytes: a typed serde parse into the same fields,
+/// amounts as f64 (`lean_bench::hand_written`); the item count, so nothing is optimised away.
+fn typed_items(route: Route, bytes: &[u8]) -> usize {
+    use lean_bench::hand_written::{AccountsData, Envelope, TransactionsData};
+    match route {
+        Route::Accounts => serde_json::from_slice::<Envelope<AccountsData>>(bytes)
+            .ok()
+            .and_then(|e| e.data)
+            .map_or(0, |d| d.accounts.len()),
+        Route::Transactions100 => serde_json::from_slice::<Envelope<TransactionsData>>(bytes)
+            .ok()
+            .and_then(|e| e.data)
+            .map_or(0, |d| d.transactions.len()),
+    }
 }
 
 /// µs per call of `f` over `n` calls.
@@ -95,25 +107,42 @@ struct Row {
     route: &'static str,
     lean: f64,
     raw: f64,
+    /// Per-round lean/raw, sorted.
+    ratios: Vec<f64>,
     lean_allocs: u64,
     raw_allocs: u64,
 }
 
-/// Median µs of `rounds` alternating rounds of `n` calls each: (lean, raw).
-fn measure(rounds: usize, n: usize, mut lean: impl FnMut(), mut raw: impl FnMut()) -> (f64, f64) {
+/// `rounds` rounds of `n` calls each of both, their order swapped every round: (median lean
+/// µs, median raw µs, per-round lean/raw ratios).
+fn measure(
+    rounds: usize,
+    n: usize,
+    mut lean: impl FnMut(),
+    mut raw: impl FnMut(),
+) -> (f64, f64, Vec<f64>) {
     // Warm both: connections open, token cached, code paths hot.
     for _ in 0..50 {
         lean();
         raw();
     }
-    let (mut l, mut r) = (Vec::new(), Vec::new());
-    for _ in 0..rounds {
-        l.push(per_call(n, &mut lean));
-        r.push(per_call(n, &mut raw));
+    let (mut l, mut r, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..rounds {
+        let (a, b) = if i % 2 == 0 {
+            let a = per_call(n, &mut lean);
+            (a, per_call(n, &mut raw))
+        } else {
+            let b = per_call(n, &mut raw);
+            (per_call(n, &mut lean), b)
+        };
+        l.push(a);
+        r.push(b);
+        ratios.push(a / b);
     }
     l.sort_by(|a, b| a.total_cmp(b));
     r.sort_by(|a, b| a.total_cmp(b));
-    (l[rounds / 2], r[rounds / 2])
+    ratios.sort_by(|a, b| a.total_cmp(b));
+    (l[rounds / 2], r[rounds / 2], ratios)
 }
 
 fn ureq_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
@@ -146,14 +175,15 @@ fn ureq_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
                 .call()
                 .expect("raw");
             let bytes = resp.into_body().read_to_vec().expect("body");
-            std::hint::black_box(value_items(&bytes));
+            std::hint::black_box(typed_items(route, &bytes));
         };
-        let (l, r) = measure(rounds, n, &mut lean, &mut raw);
+        let (l, r, ratios) = measure(rounds, n, &mut lean, &mut raw);
         rows.push(Row {
             adapter: "ureq",
             route: name,
             lean: l,
             raw: r,
+            ratios,
             lean_allocs: allocs(&mut lean),
             raw_allocs: allocs(&mut raw),
         });
@@ -206,15 +236,16 @@ fn reqwest_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
                     .await
                     .expect("raw");
                 let bytes = resp.bytes().await.expect("body");
-                std::hint::black_box(value_items(&bytes));
+                std::hint::black_box(typed_items(route, &bytes));
             })
         };
-        let (l, r) = measure(rounds, n, &mut lean, &mut raw);
+        let (l, r, ratios) = measure(rounds, n, &mut lean, &mut raw);
         rows.push(Row {
             adapter: "reqwest (tokio)",
             route: name,
             lean: l,
             raw: r,
+            ratios,
             lean_allocs: allocs(&mut lean),
             raw_allocs: allocs(&mut raw),
         });
@@ -262,15 +293,16 @@ fn surf_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
                     .await
                     .expect("raw");
                 let bytes = resp.body_bytes().await.expect("body");
-                std::hint::black_box(value_items(&bytes));
+                std::hint::black_box(typed_items(route, &bytes));
             })
         };
-        let (l, r) = measure(rounds, n, &mut lean, &mut raw);
+        let (l, r, ratios) = measure(rounds, n, &mut lean, &mut raw);
         rows.push(Row {
             adapter: "surf (async-std)",
             route: name,
             lean: l,
             raw: r,
+            ratios,
             lean_allocs: allocs(&mut lean),
             raw_allocs: allocs(&mut raw),
         });
@@ -286,22 +318,27 @@ fn main() {
     rows.extend(reqwest_rows(&fx, rounds, n));
     rows.extend(surf_rows(&fx, rounds, n));
     println!(
-        "\nper call, lean-rs vs the raw client doing the same GET + a serde_json::Value parse ({rounds} rounds of {n}, medians)\n"
+        "\nper call, lean-rs vs a hand-written client: the same GET + a typed serde parse, f64 amounts ({rounds} rounds of {n}, medians)\n"
     );
     println!(
-        "| adapter | request | lean µs/call | raw µs/call | lean / raw | allocations lean / raw |"
+        "| adapter | request | lean µs/call | hand-written µs/call | lean / hand-written, per round: median [min–max] | allocations lean / hand-written |"
     );
     println!("|---|---|---|---|---|---|");
     for r in rows {
+        let k = r.ratios.len();
         println!(
-            "| {} | {} | {:.0} | {:.0} | {:.2}× | {} / {} |",
+            "| {} | {} | {:.0} | {:.0} | {:.2}× [{:.2}–{:.2}] | {} / {} |",
             r.adapter,
             r.route,
             r.lean,
             r.raw,
-            r.lean / r.raw,
+            r.ratios[k / 2],
+            r.ratios[0],
+            r.ratios[k - 1],
             r.lean_allocs,
             r.raw_allocs
         );
     }
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!("\nload average at the end: {}", load.trim());
 }

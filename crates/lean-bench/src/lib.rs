@@ -2,6 +2,8 @@
 //! themselves are in `benches/` (`cargo bench -p lean-bench`); each prints its figures and the
 //! ratios against its baseline, measured side by side in one run.
 
+pub mod hand_written;
+
 use lean_proto::ResultsId;
 use lean_proto::call::CallConfig;
 use lean_proto::retry::RetryPolicy;
