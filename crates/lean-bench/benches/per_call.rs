@@ -2,18 +2,22 @@
 //! client it is built on: the same GET and a typed serde parse of the same bytes into the same
 //! fields with f64 amounts (`lean_bench::hand_written`): per adapter (ureq, reqwest on
 //! tokio, surf on async-std), on `accounts` (9 items, ~7 KB) and on a 100-transaction page
-//! (~118 KB), against lean-sandbox on loopback with no bank latency. The lean side does
+//! (~118 KB), against lean-sandbox on loopback with no bank latency, in a process of its own
+//! (pinned to another CPU where there are two), so that CPU and allocations counted here are the
+//! clients' alone. The lean side does
 //! everything a real call does (token from the cache, the call state machine, typed and exact
 //! decoding). Rounds alternate between the two so that machine noise hits both alike.
 //!
-//! `cargo bench -p lean-bench --bench per_call` (`-- --quick` for a short run).
+//! `cargo bench -p lean-bench --bench per_call` (`-- --quick` for a short run; `--only accounts`
+//! or `--only transactions`, `--adapter ureq|reqwest|surf` to narrow it; `--side lean` or
+//! `--side hand-written` runs one side alone, for a profiler).
 
 use lean_conformance::Executor;
 use lean_conformance::executors::{AsyncStd, Tokio};
 use lean_proto::{EntityId, GetAccounts, GetTransactions};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use std::alloc::System;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[global_allocator]
 static HEAP: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -26,30 +30,38 @@ enum Route {
 }
 
 struct Fixture {
-    _sandbox: lean_sandbox::Sandbox,
+    remote: lean_bench::remote::Remote,
     config: lean_proto::Config,
     entity: EntityId,
     account: lean_proto::AccountId,
     base: String,
     token: String,
+    /// The requests measured (`--only accounts` or `--only transactions` narrows them).
+    routes: Vec<(Route, &'static str)>,
 }
 
 impl Fixture {
     fn start() -> Fixture {
-        let sandbox = lean_sandbox::Sandbox::start(lean_sandbox::SandboxConfig {
-            bank_latency: lean_sandbox::Latency::fixed(Duration::ZERO),
-            ..Default::default()
-        })
+        let remote = lean_bench::remote::Remote::start(
+            env!("CARGO_BIN_EXE_lean-bench-emulator"),
+            &["--bank-latency", "0s"],
+        )
         .expect("emulator");
-        let entity = sandbox.entities()[0].clone();
-        let account = sandbox.accounts(&entity)[0].clone();
+        let (entity, accounts) = remote.entities[0].clone();
         Fixture {
-            config: sandbox.client_config(),
-            base: sandbox.base_url(),
-            token: lean_bench::token(&sandbox),
+            config: remote.config_v2(),
+            base: remote.base_url.clone(),
+            token: remote.token(),
             entity,
-            account,
-            _sandbox: sandbox,
+            account: accounts[0].clone(),
+            remote,
+            routes: [
+                (Route::Accounts, "accounts"),
+                (Route::Transactions100, "100 transactions"),
+            ]
+            .into_iter()
+            .filter(|(_, name)| only().is_none_or(|o| name.contains(o.as_str())))
+            .collect(),
         }
     }
 
@@ -70,6 +82,18 @@ impl Fixture {
     }
 }
 
+/// `--only WORD`: the routes whose name holds it, and `--adapter WORD`: the adapters.
+fn only() -> Option<String> {
+    flag("--only")
+}
+
+fn flag(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
 /// What a hand-written client does with the bytes: a typed serde parse into the same fields,
 /// amounts as f64 (`lean_bench::hand_written`); the item count, so nothing is optimised away.
 fn typed_items(route: Route, bytes: &[u8]) -> usize {
@@ -86,13 +110,15 @@ fn typed_items(route: Route, bytes: &[u8]) -> usize {
     }
 }
 
-/// µs per call of `f` over `n` calls.
-fn per_call(n: usize, mut f: impl FnMut()) -> f64 {
-    let start = Instant::now();
+/// Wall-clock and CPU µs per call of `f` over `n` calls (CPU: this process's threads, so the
+/// client's alone, the emulator being in its own process).
+fn per_call(n: usize, mut f: impl FnMut()) -> (f64, f64) {
+    let (start, cpu) = (Instant::now(), lean_bench::cpu_time());
     for _ in 0..n {
         f();
     }
-    start.elapsed().as_secs_f64() * 1e6 / n as f64
+    let per = |d: std::time::Duration| d.as_secs_f64() * 1e6 / n as f64;
+    (per(start.elapsed()), per(lean_bench::cpu_time() - cpu))
 }
 
 fn allocs(mut f: impl FnMut()) -> u64 {
@@ -107,20 +133,42 @@ struct Row {
     route: &'static str,
     lean: f64,
     raw: f64,
+    lean_cpu: f64,
+    raw_cpu: f64,
     /// Per-round lean/raw, sorted.
     ratios: Vec<f64>,
     lean_allocs: u64,
     raw_allocs: u64,
 }
 
-/// `rounds` rounds of `n` calls each of both, their order swapped every round: (median lean
-/// µs, median raw µs, per-round lean/raw ratios).
+/// Medians over the rounds of one side: wall µs/call, CPU µs/call.
+struct Side {
+    wall: f64,
+    cpu: f64,
+}
+
+/// `rounds` rounds of `n` calls each of both, their order swapped every round: the lean side,
+/// the raw side, and the per-round lean/raw ratios of wall time, sorted.
 fn measure(
     rounds: usize,
     n: usize,
     mut lean: impl FnMut(),
     mut raw: impl FnMut(),
-) -> (f64, f64, Vec<f64>) {
+) -> (Side, Side, Vec<f64>) {
+    // `--side lean` or `--side hand-written`: only that side runs (to profile it alone).
+    let side = flag("--side");
+    let runs = |name: &str| side.as_deref().is_none_or(|s| s == name);
+    let (run_lean, run_raw) = (runs("lean"), runs("hand-written"));
+    let mut lean = move || {
+        if run_lean {
+            lean()
+        }
+    };
+    let mut raw = move || {
+        if run_raw {
+            raw()
+        }
+    };
     // Warm both: connections open, token cached, code paths hot.
     for _ in 0..50 {
         lean();
@@ -135,24 +183,30 @@ fn measure(
             let b = per_call(n, &mut raw);
             (per_call(n, &mut lean), b)
         };
+        ratios.push(a.0 / b.0);
         l.push(a);
         r.push(b);
-        ratios.push(a / b);
     }
-    l.sort_by(|a, b| a.total_cmp(b));
-    r.sort_by(|a, b| a.total_cmp(b));
     ratios.sort_by(|a, b| a.total_cmp(b));
-    (l[rounds / 2], r[rounds / 2], ratios)
+    (median(&l), median(&r), ratios)
+}
+
+fn median(samples: &[(f64, f64)]) -> Side {
+    let mid = |mut v: Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    Side {
+        wall: mid(samples.iter().map(|s| s.0).collect()),
+        cpu: mid(samples.iter().map(|s| s.1).collect()),
+    }
 }
 
 fn ureq_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
     let client = lean_ureq::Client::new(fx.config.clone()).expect("client");
     let agent = ureq::Agent::new_with_defaults();
     let mut rows = Vec::new();
-    for (route, name) in [
-        (Route::Accounts, "accounts"),
-        (Route::Transactions100, "100 transactions"),
-    ] {
+    for &(route, name) in &fx.routes {
         let url = fx.url(route);
         let auth = format!("Bearer {}", fx.token);
         let mut lean = || match route {
@@ -181,8 +235,10 @@ fn ureq_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
         rows.push(Row {
             adapter: "ureq",
             route: name,
-            lean: l,
-            raw: r,
+            lean: l.wall,
+            raw: r.wall,
+            lean_cpu: l.cpu,
+            raw_cpu: r.cpu,
             ratios,
             lean_allocs: allocs(&mut lean),
             raw_allocs: allocs(&mut raw),
@@ -204,10 +260,7 @@ fn reqwest_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
         .build()
         .expect("reqwest");
     let mut rows = Vec::new();
-    for (route, name) in [
-        (Route::Accounts, "accounts"),
-        (Route::Transactions100, "100 transactions"),
-    ] {
+    for &(route, name) in &fx.routes {
         let url = fx.url(route);
         let auth = format!("Bearer {}", fx.token);
         let mut lean = || {
@@ -243,8 +296,10 @@ fn reqwest_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
         rows.push(Row {
             adapter: "reqwest (tokio)",
             route: name,
-            lean: l,
-            raw: r,
+            lean: l.wall,
+            raw: r.wall,
+            lean_cpu: l.cpu,
+            raw_cpu: r.cpu,
             ratios,
             lean_allocs: allocs(&mut lean),
             raw_allocs: allocs(&mut raw),
@@ -262,10 +317,7 @@ fn surf_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
         .try_into()
         .expect("surf");
     let mut rows = Vec::new();
-    for (route, name) in [
-        (Route::Accounts, "accounts"),
-        (Route::Transactions100, "100 transactions"),
-    ] {
+    for &(route, name) in &fx.routes {
         let url = fx.url(route);
         let auth = format!("Bearer {}", fx.token);
         let mut lean = || {
@@ -300,8 +352,10 @@ fn surf_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
         rows.push(Row {
             adapter: "surf (async-std)",
             route: name,
-            lean: l,
-            raw: r,
+            lean: l.wall,
+            raw: r.wall,
+            lean_cpu: l.cpu,
+            raw_cpu: r.cpu,
             ratios,
             lean_allocs: allocs(&mut lean),
             raw_allocs: allocs(&mut raw),
@@ -312,22 +366,32 @@ fn surf_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let (rounds, n) = if quick { (3, 200) } else { (7, 1_000) };
+    // Many short rounds: the median of per-round ratios is what noise moves least.
+    let (rounds, n) = if quick { (5, 100) } else { (15, 400) };
     let fx = Fixture::start();
-    let mut rows = ureq_rows(&fx, rounds, n);
-    rows.extend(reqwest_rows(&fx, rounds, n));
-    rows.extend(surf_rows(&fx, rounds, n));
+    let adapter = flag("--adapter");
+    let wanted = |name: &str| adapter.as_deref().is_none_or(|a| name.contains(a));
+    let mut rows = Vec::new();
+    if wanted("ureq") {
+        rows.extend(ureq_rows(&fx, rounds, n));
+    }
+    if wanted("reqwest") {
+        rows.extend(reqwest_rows(&fx, rounds, n));
+    }
+    if wanted("surf") {
+        rows.extend(surf_rows(&fx, rounds, n));
+    }
     println!(
         "\nper call, lean-rs vs a hand-written client: the same GET + a typed serde parse, f64 amounts ({rounds} rounds of {n}, medians)\n"
     );
     println!(
-        "| adapter | request | lean µs/call | hand-written µs/call | lean / hand-written, per round: median [min–max] | allocations lean / hand-written |"
+        "| adapter | request | lean µs/call | hand-written µs/call | lean / hand-written, per round: median [min–max] | CPU µs/call lean / hand-written | allocations lean / hand-written |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     for r in rows {
         let k = r.ratios.len();
         println!(
-            "| {} | {} | {:.0} | {:.0} | {:.2}× [{:.2}–{:.2}] | {} / {} |",
+            "| {} | {} | {:.0} | {:.0} | {:.2}× [{:.2}–{:.2}] | {:.0} / {:.0} | {} / {} |",
             r.adapter,
             r.route,
             r.lean,
@@ -335,10 +399,16 @@ fn main() {
             r.ratios[k / 2],
             r.ratios[0],
             r.ratios[k - 1],
+            r.lean_cpu,
+            r.raw_cpu,
             r.lean_allocs,
             r.raw_allocs
         );
     }
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!("\nload average at the end: {}", load.trim());
+    println!(
+        "\n{}; load average at the end: {}",
+        fx.remote.placement,
+        load.trim()
+    );
 }

@@ -3,6 +3,7 @@
 //! ratios against its baseline, measured side by side in one run.
 
 pub mod hand_written;
+pub mod remote;
 
 use lean_proto::ResultsId;
 use lean_proto::call::CallConfig;
@@ -26,6 +27,24 @@ pub fn rss_bytes() -> u64 {
         .ok()
         .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
         .map_or(0, |pages| pages * 4096)
+}
+
+/// CPU time all threads of this process have run so far (Linux `/proc/self/task/*/schedstat`,
+/// nanoseconds); threads that have ended are not counted, so take differences over spans in
+/// which the process's threads live on.
+pub fn cpu_time() -> Duration {
+    let mut ns = 0u64;
+    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
+        for t in tasks.flatten() {
+            let stat = std::fs::read_to_string(t.path().join("schedstat")).unwrap_or_default();
+            ns += stat
+                .split_whitespace()
+                .next()
+                .and_then(|f| f.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+    }
+    Duration::from_nanos(ns)
 }
 
 /// Milliseconds with two decimals, for tables.
@@ -76,11 +95,15 @@ pub fn patient_calls() -> CallConfig {
 /// whose baseline is a raw client).
 pub fn token(sandbox: &lean_sandbox::Sandbox) -> String {
     let c = sandbox.config();
+    fetch_token(&sandbox.base_url(), &c.client_id, &c.client_secret)
+}
+
+/// An `api` access token from the token endpoint at `base`, with a plain HTTP client.
+pub fn fetch_token(base: &str, client_id: &str, client_secret: &str) -> String {
     let form = format!(
-        "client_id={}&client_secret={}&grant_type=client_credentials&scope=api",
-        c.client_id, c.client_secret
+        "client_id={client_id}&client_secret={client_secret}&grant_type=client_credentials&scope=api"
     );
-    let resp = ureq::post(format!("{}/oauth2/token", sandbox.base_url()))
+    let resp = ureq::post(format!("{base}/oauth2/token"))
         .content_type("application/x-www-form-urlencoded")
         .send(form)
         .expect("token");

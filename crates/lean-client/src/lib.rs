@@ -53,6 +53,7 @@ pub mod runtime;
 mod shared;
 pub mod shutdown;
 pub mod transport;
+pub mod urls;
 mod wake;
 pub mod webhook;
 

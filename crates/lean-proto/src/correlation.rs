@@ -13,14 +13,20 @@ use crate::rng::Rng;
 pub fn generate(rng: &mut Rng) -> String {
     let hi = (rng.next_u64() & !0xF000) | 0x8000; // version 8
     let lo = (rng.next_u64() & !(0b11 << 62)) | (0b10 << 62); // RFC 4122 variant
-    format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        hi >> 32,
-        (hi >> 16) & 0xFFFF,
-        hi & 0xFFFF,
-        lo >> 48,
-        lo & 0xFFFF_FFFF_FFFF
-    )
+    // 8-4-4-4-12 hex digits of hi then lo, written in place (one allocation per request).
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(36);
+    for (i, nibble) in (0..16)
+        .map(|k| (hi >> (60 - 4 * k)) & 0xF)
+        .chain((0..16).map(|k| (lo >> (60 - 4 * k)) & 0xF))
+        .enumerate()
+    {
+        if matches!(i, 8 | 12 | 16 | 20) {
+            out.push('-');
+        }
+        out.push(char::from(HEX[nibble as usize]));
+    }
+    out
 }
 
 /// Whether `id` has the shape of [`generate`]'s ids (a lower-case version-8 UUID).
@@ -52,5 +58,22 @@ mod tests {
         assert!(!is_generated("fake-corr"));
         assert!(!is_generated(""));
         assert!(!is_generated(&a.to_uppercase()));
+    }
+
+    #[test]
+    fn generated_ids_are_the_two_numbers_in_uuid_text() {
+        let mut rng = Rng::new(7);
+        let mut copy = rng.clone();
+        let hi = (copy.next_u64() & !0xF000) | 0x8000;
+        let lo = (copy.next_u64() & !(0b11 << 62)) | (0b10 << 62);
+        let expected = format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            hi >> 32,
+            (hi >> 16) & 0xFFFF,
+            hi & 0xFFFF,
+            lo >> 48,
+            lo & 0xFFFF_FFFF_FFFF
+        );
+        assert_eq!(generate(&mut rng), expected);
     }
 }

@@ -59,10 +59,12 @@ pub use lean_client::{
 use lean_proto::ConfigError;
 use lean_proto::client::TlsError;
 
+use lean_client::runtime::Deadlines;
 use lean_client::transport::{
     AsyncTransport, Clock, Connect, Failure, FromHttpClient, Runtime, Timer, TransportOptions,
     failure, io_failure, io_kind_in,
 };
+use lean_client::urls::Urls;
 use lean_proto::retry::TransportError;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -79,6 +81,11 @@ pub type Items<O> = lean_client::Items<O, Reqwest>;
 pub struct Reqwest {
     http: Http,
     max_body: u64,
+    /// One timer for every exchange in flight: a tokio timer per request costs a lock of the
+    /// timer wheel to arm and another to disarm (measured in `per_call`).
+    deadlines: Deadlines<Tokio>,
+    /// Parsed origins: a request's URL is its origin's with the path and query set.
+    urls: Urls,
     /// A client of the user's may follow redirects: an answer from elsewhere is refused.
     foreign: bool,
 }
@@ -118,6 +125,8 @@ impl Reqwest {
         Reqwest {
             http,
             max_body,
+            deadlines: Deadlines::new(Tokio),
+            urls: Urls::new(),
             foreign: true,
         }
     }
@@ -232,6 +241,8 @@ impl Connect for Reqwest {
         Ok(Reqwest {
             http: Http::Plain(http),
             max_body: options.max_body,
+            deadlines: Deadlines::new(Tokio),
+            urls: Urls::new(),
             foreign: false,
         })
     }
@@ -253,8 +264,15 @@ impl AsyncTransport for Reqwest {
         request: http::Request<Vec<u8>>,
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
-        let request =
-            reqwest::Request::try_from(request).map_err(|_| failure(Failure::NotConnected))?;
+        let (parts, body) = request.into_parts();
+        let url = self
+            .urls
+            .url(&parts.uri)
+            .ok_or(failure(Failure::NotConnected))?;
+        let mut request = reqwest::Request::new(parts.method, url);
+        *request.headers_mut() = parts.headers;
+        *request.version_mut() = parts.version;
+        *request.body_mut() = Some(body.into());
         let url = self.foreign.then(|| request.url().clone());
         let exchange = async {
             let mut response = self.http.execute(request).await?;
@@ -281,7 +299,8 @@ impl AsyncTransport for Reqwest {
             Ok(out)
         };
         // One timer for the whole exchange, body included, as the core's timeout means.
-        tokio::time::timeout(timeout, exchange)
+        self.deadlines
+            .within(Tokio.now() + timeout, exchange)
             .await
             .unwrap_or(Err(failure(Failure::TimedOutAfterSend)))
     }

@@ -62,6 +62,7 @@ use lean_client::runtime::{Deadlines, Runtime, Timer};
 use lean_client::transport::{
     AsyncTransport, Clock, Connect, Failure, TransportOptions, failure, io_failure,
 };
+use lean_client::urls::Urls;
 use lean_proto::retry::TransportError;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -89,6 +90,8 @@ pub struct Surf {
     max_body: u64,
     /// One timer for every exchange's timeout (async-io wakes its reactor per new timer).
     deadlines: Deadlines<AsyncStd>,
+    /// Parsed origins: a request's URL is its origin's with the path and query set.
+    urls: Urls,
 }
 
 /// Idle connections kept for reuse; more are closed when their exchange ends.
@@ -174,6 +177,7 @@ impl Connect for Surf {
             idle: Mutex::new(Vec::new()),
             max_body: options.max_body,
             deadlines: Deadlines::new(AsyncStd),
+            urls: Urls::new(),
         })
     }
 
@@ -194,7 +198,7 @@ impl AsyncTransport for Surf {
         request: http::Request<Vec<u8>>,
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
-        let request = to_surf(request).ok_or(failure(Failure::NotConnected))?;
+        let request = to_surf(request, &self.urls).ok_or(failure(Failure::NotConnected))?;
         let http = self
             .idle
             .lock()
@@ -207,12 +211,17 @@ impl AsyncTransport for Surf {
         };
         let answer = async {
             let mut resp = http.send(request).await.map_err(classify)?;
-            let mut out = http::Response::builder().status(u16::from(resp.status()));
+            let status = http::StatusCode::from_u16(u16::from(resp.status()))
+                .map_err(|_| failure(Failure::SentThenFailed))?;
+            let mut headers = http::HeaderMap::with_capacity(resp.iter().count());
             for (name, values) in resp.iter() {
+                // A name or value `http` rejects is dropped, not turned into a failed exchange.
+                let Ok(name) = http::HeaderName::from_bytes(name.as_str().as_bytes()) else {
+                    continue;
+                };
                 for v in values.iter() {
-                    // A value `http` rejects is dropped, not turned into a failed exchange.
                     if let Ok(v) = http::HeaderValue::from_str(v.as_str()) {
-                        out = out.header(name.as_str(), v);
+                        headers.append(name.clone(), v);
                     }
                 }
             }
@@ -228,8 +237,10 @@ impl AsyncTransport for Surf {
                     limit: self.max_body,
                 }));
             }
-            out.body(bytes)
-                .map_err(|_| failure(Failure::SentThenFailed))
+            let mut out = http::Response::new(bytes);
+            *out.status_mut() = status;
+            *out.headers_mut() = headers;
+            Ok(out)
         };
         let answer = self
             .deadlines
@@ -244,15 +255,15 @@ impl AsyncTransport for Surf {
 }
 
 /// `http` 1.x → http-types 2.x.
-fn to_surf(request: http::Request<Vec<u8>>) -> Option<surf::Request> {
+fn to_surf(request: http::Request<Vec<u8>>, urls: &Urls) -> Option<surf::Request> {
     let (parts, body) = request.into_parts();
     let method: surf::http::Method = parts.method.as_str().parse().ok()?;
-    let url = surf::Url::parse(&parts.uri.to_string()).ok()?;
-    let mut builder = surf::RequestBuilder::new(method, url);
+    let mut out = surf::Request::new(method, urls.url(&parts.uri)?);
     for (name, value) in &parts.headers {
-        builder = builder.header(name.as_str(), value.to_str().ok()?);
+        out.append_header(name.as_str(), value.to_str().ok()?);
     }
-    Some(builder.body(body).build())
+    out.set_body(body);
+    Some(out)
 }
 
 /// Maps a surf failure onto the shared rule: did the request possibly reach Lean?

@@ -43,6 +43,9 @@ impl Observer for TracingObserver {
             lean.outcome = Empty,
             error.type = Empty,
         );
+        if span.is_disabled() {
+            return None; // no subscriber wants it: nothing to record, nothing to watch
+        }
         if let Some(e) = &call.entity_id {
             span.record("lean.entity_id", e.as_str());
         }
@@ -51,9 +54,6 @@ impl Observer for TracingObserver {
         }
         if let Some(c) = &call.correlation_id {
             span.record("lean.correlation_id", c.as_str());
-        }
-        if span.is_disabled() {
-            return None;
         }
         Some(Box::new(Spans {
             call: span,

@@ -486,10 +486,10 @@ impl Endpoint for ListConsents {
         }
         let mut q = Query::default();
         if let Some(c) = &self.customer_id {
-            q.push("customer_id", c.to_string());
+            q.push("customer_id", &c);
         }
-        q.push("page_number", self.page_number.to_string());
-        q.push("page_size", self.page_size.to_string());
+        q.push("page_number", &self.page_number);
+        q.push("page_size", &self.page_size);
         get(Self::NAME, target, "/consents/v1", q)
     }
 

@@ -33,13 +33,13 @@ impl Endpoint for ListCustomers {
     fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
         let mut q = Query::default();
         if let Some(p) = self.page_number {
-            q.push("page_number", p.to_string());
+            q.push("page_number", &p);
         }
         if let Some(s) = self.page_size {
             if !(1..=100).contains(&s) {
                 return Err(RequestError::PageSize(s));
             }
-            q.push("page_size", s.to_string());
+            q.push("page_size", &s);
         }
         build(
             Self::NAME,
@@ -135,19 +135,19 @@ impl Endpoint for ListEntities {
         check_dates(self.start_date, self.end_date)?;
         let mut q = Query::default();
         if let Some(p) = self.page_number {
-            q.push("page_number", p.to_string());
+            q.push("page_number", &p);
         }
         if let Some(s) = self.page_size {
             if !(1..=100).contains(&s) {
                 return Err(RequestError::PageSize(s));
             }
-            q.push("page_size", s.to_string());
+            q.push("page_size", &s);
         }
         if let Some(d) = self.start_date {
-            q.push("start_date", d.to_string());
+            q.push("start_date", &d);
         }
         if let Some(d) = self.end_date {
-            q.push("end_date", d.to_string());
+            q.push("end_date", &d);
         }
         build(
             Self::NAME,
@@ -444,8 +444,8 @@ impl Endpoint for ListBanks {
         let mut q = Query::default();
         match self.account_types {
             BankAccountTypes::Any => {}
-            BankAccountTypes::Personal => q.push("account_types", "PERSONAL".into()),
-            BankAccountTypes::Business => q.push("account_types", "BUSINESS".into()),
+            BankAccountTypes::Personal => q.push("account_types", "PERSONAL"),
+            BankAccountTypes::Business => q.push("account_types", "BUSINESS"),
         }
         build(
             Self::NAME,

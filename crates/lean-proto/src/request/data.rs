@@ -29,7 +29,7 @@ impl Endpoint for GetAccounts {
 
     fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
         let mut q = Query::default();
-        q.push("entity_id", self.entity_id.to_string());
+        q.push("entity_id", &self.entity_id);
         self.options.push(&mut q)?;
         build(
             Self::NAME,
@@ -72,7 +72,7 @@ impl Endpoint for GetIdentity {
 
     fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
         let mut q = Query::default();
-        q.push("entity_id", self.entity_id.to_string());
+        q.push("entity_id", &self.entity_id);
         self.options.push(&mut q)?;
         build(
             Self::NAME,
@@ -117,7 +117,7 @@ macro_rules! account_endpoint {
 
             fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
                 let mut q = Query::default();
-                q.push("entity_id", self.entity_id.to_string());
+                q.push("entity_id", &self.entity_id);
                 self.options.push(&mut q)?;
                 let path = format!("/data/v2/accounts/{}/{}", self.account_id, $segment);
                 build(Self::NAME, Some(Self::GENERATION), target, Method::GET, &path, q, Body::Empty)
@@ -193,15 +193,15 @@ impl Endpoint for GetTransactions {
     fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
         check_dates(self.start_date, self.end_date)?;
         let mut q = Query::default();
-        q.push("entity_id", self.entity_id.to_string());
+        q.push("entity_id", &self.entity_id);
         if let Some(d) = self.start_date {
-            q.push("start_date", d.to_string());
+            q.push("start_date", &d);
         }
         if let Some(d) = self.end_date {
-            q.push("end_date", d.to_string());
+            q.push("end_date", &d);
         }
         if self.insights {
-            q.push("insights", "true".into());
+            q.push("insights", "true");
         }
         self.options.push(&mut q)?;
         let path = format!("/data/v2/accounts/{}/transactions", self.account_id);
@@ -295,7 +295,7 @@ impl Endpoint for ListRefreshes {
 
     fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
         let mut q = Query::default();
-        q.push("entity_id", self.entity_id.to_string());
+        q.push("entity_id", &self.entity_id);
         DataOptions {
             page: self.page,
             size: self.size,
@@ -362,7 +362,7 @@ impl Endpoint for GetRefresh {
 
     fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
         let mut q = Query::default();
-        q.push("entity_id", self.entity_id.to_string());
+        q.push("entity_id", &self.entity_id);
         let path = format!("/data/v2/refreshes/{}", self.refresh_id);
         build(
             Self::NAME,

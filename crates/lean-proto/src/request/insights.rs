@@ -47,7 +47,7 @@ impl Endpoint for GetIncome {
         }
         let mut q = Query::default();
         if self.asynchronous {
-            q.push("async", "true".into());
+            q.push("async", "true");
         }
         build(
             Self::NAME,
@@ -103,12 +103,12 @@ macro_rules! insights_endpoint {
 
             fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
                 let mut q = Query::default();
-                q.push("entity_id", self.entity_id.to_string());
+                q.push("entity_id", &self.entity_id);
                 if let Some(d) = self.start_date {
-                    q.push("start_date", d.to_string());
+                    q.push("start_date", &d);
                 }
                 if self.asynchronous {
-                    q.push("async", "true".into());
+                    q.push("async", "true");
                 }
                 build(Self::NAME, Some(Self::GENERATION), target, Method::GET, $path, q, Body::Empty)
             }

@@ -24,7 +24,7 @@ pub(crate) use crate::payloads::AnyData;
 pub(crate) use crate::response::Payload;
 pub(crate) use crate::secret::Secret;
 pub(crate) use crate::time::Date;
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, USER_AGENT};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
 use http::{Method, Request};
 use std::fmt;
 pub(crate) use std::marker::PhantomData;
@@ -160,25 +160,25 @@ pub struct DataOptions {
 impl DataOptions {
     pub(crate) fn push(&self, q: &mut Query) -> Result<(), RequestError> {
         if let Some(page) = self.page {
-            q.push("page", page.to_string());
+            q.push("page", &page);
         }
         if let Some(size) = self.size {
             if !(1..=100).contains(&size) {
                 return Err(RequestError::PageSize(size));
             }
-            q.push("size", size.to_string());
+            q.push("size", &size);
         }
         if self.asynchronous {
-            q.push("async", "true".into());
+            q.push("async", "true");
         }
         if let Some(meta) = &self.meta {
-            q.push("meta", meta.clone());
+            q.push("meta", meta);
         }
         if self.verbose {
-            q.push("verbose", "true".into());
+            q.push("verbose", "true");
         }
         if self.force_refresh {
-            q.push("force_refresh", "true".into());
+            q.push("force_refresh", "true");
         }
         Ok(())
     }
@@ -187,30 +187,52 @@ impl DataOptions {
 /// `application/x-www-form-urlencoded` percent-encoding of one value (also used for queries).
 pub fn form_encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
+    encode_into(&mut out, value);
+    out
+}
+
+/// Appends `value` form-encoded to `out`.
+fn encode_into(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in value.bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
                 out.push(b as char)
             }
-            _ => out.push_str(&format!("%{b:02X}")),
+            _ => {
+                out.push('%');
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 0xF)] as char);
+            }
         }
     }
-    out
 }
 
+/// A query string, encoded as it is built (no list of owned pairs to join afterwards).
 #[derive(Default)]
-pub(crate) struct Query(Vec<(&'static str, String)>);
+pub(crate) struct Query(String);
 
 impl Query {
-    pub(crate) fn push(&mut self, k: &'static str, v: String) {
-        self.0.push((k, v));
+    /// Appends `k=v`, `v` form-encoded from its `Display` text.
+    pub(crate) fn push(&mut self, k: &'static str, v: &(impl fmt::Display + ?Sized)) {
+        use fmt::Write;
+        if !self.0.is_empty() {
+            self.0.push('&');
+        }
+        self.0.push_str(k);
+        self.0.push('=');
+        // Writing to a String cannot fail.
+        let _ = write!(FormEncoder(&mut self.0), "{v}");
     }
-    pub(crate) fn encode(&self) -> String {
-        self.0
-            .iter()
-            .map(|(k, v)| format!("{k}={}", form_encode(v)))
-            .collect::<Vec<_>>()
-            .join("&")
+}
+
+/// Form-encodes what is written through it into the string it holds.
+struct FormEncoder<'a>(&'a mut String);
+
+impl fmt::Write for FormEncoder<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        encode_into(self.0, s);
+        Ok(())
     }
 }
 
@@ -234,38 +256,66 @@ pub(crate) fn build(
     {
         return Err(RequestError::WrongGeneration { endpoint, needs });
     }
-    let mut url = format!("{}{}", target.api_base.as_str(), path);
+    let base = target.api_base.as_str();
+    let mut url = String::with_capacity(base.len() + path.len() + 1 + query.0.len());
+    url.push_str(base);
+    url.push_str(path);
     if !query.0.is_empty() {
         url.push('?');
-        url.push_str(&query.encode());
+        url.push_str(&query.0);
     }
-    let mut b = Request::builder()
-        .method(method)
-        .uri(&url)
-        .header(ACCEPT, "application/json")
-        .header(USER_AGENT, USER_AGENT_VALUE);
-    let (name, value) = match target.auth {
-        Auth::Bearer(t) => (AUTHORIZATION.as_str(), format!("Bearer {}", t.expose())),
-        Auth::AppToken(t) => (APP_TOKEN_HEADER, t.expose().to_owned()),
+    // Owned text into `Uri` and `HeaderValue` is taken without a copy.
+    let uri = http::Uri::try_from(url)
+        .map_err(|e| RequestError::InvalidUrl(format!("{base}{path}: {e}")))?;
+    let (bytes, json) = match body {
+        Body::Empty => (Vec::new(), false),
+        Body::Json(bytes) => (bytes, true),
     };
-    let mut value = HeaderValue::from_str(&value).map_err(|_| RequestError::InvalidHeader(name))?;
+    let mut request = Request::new(bytes);
+    *request.method_mut() = method;
+    *request.uri_mut() = uri;
+    let h = request.headers_mut();
+    h.reserve(6);
+    h.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    h.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+    let (name, value) = match target.auth {
+        Auth::Bearer(t) => {
+            let mut v = String::with_capacity(7 + t.expose().len());
+            v.push_str("Bearer ");
+            v.push_str(t.expose());
+            (AUTHORIZATION, v)
+        }
+        Auth::AppToken(t) => (
+            HeaderName::from_static(APP_TOKEN_HEADER),
+            t.expose().to_owned(),
+        ),
+    };
+    let mut value =
+        HeaderValue::try_from(value).map_err(|_| RequestError::InvalidHeader(name_of(&name)))?;
     // Marked sensitive: `http`'s Debug prints `Sensitive`, and HPACK never indexes it.
     value.set_sensitive(true);
-    b = b.header(name, value);
+    h.insert(name, value);
     if let Some(id) = target.correlation_id {
         let v = HeaderValue::from_str(id)
             .map_err(|_| RequestError::InvalidHeader(crate::response::CORRELATION_ID_HEADER))?;
-        b = b.header(crate::response::CORRELATION_ID_HEADER, v);
+        h.insert(
+            HeaderName::from_static(crate::response::CORRELATION_ID_HEADER),
+            v,
+        );
     }
-    let bytes = match body {
-        Body::Empty => Vec::new(),
-        Body::Json(bytes) => {
-            b = b.header(CONTENT_TYPE, "application/json");
-            bytes
-        }
-    };
-    b.body(bytes)
-        .map_err(|e| RequestError::InvalidUrl(format!("{url}: {e}")))
+    if json {
+        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+    Ok(request)
+}
+
+/// The header's name as a `'static` text, for [`RequestError::InvalidHeader`].
+fn name_of(name: &HeaderName) -> &'static str {
+    if *name == AUTHORIZATION {
+        "authorization"
+    } else {
+        APP_TOKEN_HEADER
+    }
 }
 
 pub(crate) fn check_dates(start: Option<Date>, end: Option<Date>) -> Result<(), RequestError> {

@@ -22,8 +22,8 @@ fn paging(number: u32, size: u32, size_key: &'static str) -> Result<Query, Reque
         return Err(RequestError::PageSize(size));
     }
     let mut q = Query::default();
-    q.push("page_number", number.to_string());
-    q.push(size_key, size.to_string());
+    q.push("page_number", &number);
+    q.push(size_key, &size);
     Ok(q)
 }
 
