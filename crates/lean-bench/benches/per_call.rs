@@ -97,16 +97,9 @@ fn flag(name: &str) -> Option<String> {
 /// What a hand-written client does with the bytes: a typed serde parse into the same fields,
 /// amounts as f64 (`lean_bench::hand_written`); the item count, so nothing is optimised away.
 fn typed_items(route: Route, bytes: &[u8]) -> usize {
-    use lean_bench::hand_written::{AccountsData, Envelope, TransactionsData};
     match route {
-        Route::Accounts => serde_json::from_slice::<Envelope<AccountsData>>(bytes)
-            .ok()
-            .and_then(|e| e.data)
-            .map_or(0, |d| d.accounts.len()),
-        Route::Transactions100 => serde_json::from_slice::<Envelope<TransactionsData>>(bytes)
-            .ok()
-            .and_then(|e| e.data)
-            .map_or(0, |d| d.transactions.len()),
+        Route::Accounts => lean_bench::hand_written::accounts(bytes),
+        Route::Transactions100 => lean_bench::hand_written::transactions(bytes),
     }
 }
 

@@ -166,3 +166,61 @@ pub struct LeanAccount {
     pub servicer: Option<AccountIdentifier>,
     pub regional_data: Option<Box<RawValue>>,
 }
+
+/// The v1 envelope: the answer's fields and its `payload`.
+#[derive(Deserialize)]
+pub struct V1Envelope<P> {
+    pub status: Option<String>,
+    pub results_id: Option<String>,
+    pub message: Option<String>,
+    pub timestamp: Option<String>,
+    pub payload: Option<P>,
+}
+#[derive(Deserialize)]
+pub struct V1AccountsPayload {
+    #[serde(default)]
+    pub accounts: Vec<V1Account>,
+}
+#[derive(Deserialize)]
+pub struct V1Account {
+    pub account_id: String,
+    pub name: Option<String>,
+    pub currency_code: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub iban: Option<String>,
+    pub account_number: Option<String>,
+    pub bank_identifier: Option<String>,
+    pub credit: Option<V1Credit>,
+}
+#[derive(Deserialize)]
+pub struct V1Credit {
+    pub card_number_last_four: Option<String>,
+    pub limit: Option<f64>,
+    pub next_payment_due_date: Option<String>,
+    pub next_payment_due_amount: Option<f64>,
+}
+
+/// The accounts in a v2 `accounts` answer, parsed by hand (0 when it does not parse).
+pub fn accounts(bytes: &[u8]) -> usize {
+    serde_json::from_slice::<Envelope<AccountsData>>(bytes)
+        .ok()
+        .and_then(|e| e.data)
+        .map_or(0, |d| d.accounts.len())
+}
+
+/// The transactions in a v2 `transactions` page, parsed by hand (0 when it does not parse).
+pub fn transactions(bytes: &[u8]) -> usize {
+    serde_json::from_slice::<Envelope<TransactionsData>>(bytes)
+        .ok()
+        .and_then(|e| e.data)
+        .map_or(0, |d| d.transactions.len())
+}
+
+/// The accounts in a v1 `accounts` answer, parsed by hand (0 when it does not parse).
+pub fn v1_accounts(bytes: &[u8]) -> usize {
+    serde_json::from_slice::<V1Envelope<V1AccountsPayload>>(bytes)
+        .ok()
+        .and_then(|e| e.payload)
+        .map_or(0, |p| p.accounts.len())
+}

@@ -33,8 +33,13 @@ pub fn rss_bytes() -> u64 {
 /// nanoseconds); threads that have ended are not counted, so take differences over spans in
 /// which the process's threads live on.
 pub fn cpu_time() -> Duration {
+    cpu_time_of("self")
+}
+
+/// [`cpu_time`] of the process `pid` (`"self"` or a number).
+pub fn cpu_time_of(pid: &str) -> Duration {
     let mut ns = 0u64;
-    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
+    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
         for t in tasks.flatten() {
             let stat = std::fs::read_to_string(t.path().join("schedstat")).unwrap_or_default();
             ns += stat

@@ -136,6 +136,11 @@ impl Remote {
         crate::fetch_token(&self.base_url, &self.client_id, &self.client_secret)
     }
 
+    /// CPU time the emulator's threads have run so far.
+    pub fn cpu_time(&self) -> std::time::Duration {
+        crate::cpu_time_of(&self.child.id().to_string())
+    }
+
     /// The v1 application token (for raw baselines).
     pub fn app_token(&self) -> &str {
         &self.app_token

@@ -1,0 +1,501 @@
+//! Calls per second with 1, 4, 16 and 64 callers at once: lean-rs against the HTTP library it
+//! is built on, used by hand (the same request and a typed serde parse of the answer into the
+//! same fields with f64 amounts, `lean_bench::hand_written`), for each adapter (ureq with a
+//! thread per caller, reqwest with a tokio task per caller, surf with an async-std task per
+//! caller) and both API generations: v2 (a bearer token, from lean-rs's cache) and v1 (the
+//! application token on every request). The request is `accounts` (9 accounts, ~7 KB).
+//!
+//! The emulator runs in a process of its own, pinned to another CPU where the machine has two,
+//! so the client side has one CPU to itself and the figure is what a client gets out of it.
+//! Each figure is a window in which every caller loops, the calls completed in it counted;
+//! windows of lean-rs and of the hand-written client alternate (which goes first swaps every
+//! round), and each ratio is taken within its round: medians, with min–max.
+//!
+//! `cargo bench -p lean-bench --bench concurrency` (`-- --quick` for a short run;
+//! `--adapter ureq|reqwest|surf`, `--api v1|v2`, `--callers N` to narrow it; `--side lean` or
+//! `--side hand-written` runs one side alone, for a profiler).
+
+use lean_conformance::Executor;
+use lean_conformance::executors::{AsyncStd, Tokio};
+use lean_proto::{EntityId, GetAccounts, V1GetAccounts};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// Which generation of Lean's API the calls use.
+#[derive(Clone, Copy, PartialEq)]
+enum Api {
+    V1,
+    V2,
+}
+
+impl Api {
+    fn name(self) -> &'static str {
+        match self {
+            Api::V1 => "v1",
+            Api::V2 => "v2",
+        }
+    }
+}
+
+/// What the hand-written client sends: the URL, the method's body, the auth header.
+#[derive(Clone)]
+struct Raw {
+    url: String,
+    /// v1 posts `{"entity_id":…}`; v2 is a GET.
+    body: Option<String>,
+    auth: (&'static str, String),
+    api: Api,
+}
+
+impl Raw {
+    fn new(remote: &lean_bench::remote::Remote, entity: &EntityId, api: Api) -> Raw {
+        match api {
+            Api::V2 => Raw {
+                url: format!("{}/data/v2/accounts?entity_id={entity}", remote.base_url),
+                body: None,
+                auth: ("authorization", format!("Bearer {}", remote.token())),
+                api,
+            },
+            Api::V1 => Raw {
+                url: format!("{}/data/v1/accounts", remote.base_url),
+                body: Some(format!(r#"{{"entity_id":"{entity}"}}"#)),
+                auth: ("lean-app-token", remote.app_token().to_owned()),
+                api,
+            },
+        }
+    }
+
+    /// The accounts in the answer, parsed by hand.
+    fn parse(&self, bytes: &[u8]) -> usize {
+        match self.api {
+            Api::V2 => lean_bench::hand_written::accounts(bytes),
+            Api::V1 => lean_bench::hand_written::v1_accounts(bytes),
+        }
+    }
+}
+
+/// Callers looping until told to stop, and the calls they completed.
+#[derive(Default)]
+struct Load {
+    calls: AtomicU64,
+    failed: AtomicU64,
+    stop: AtomicBool,
+}
+
+impl Load {
+    fn done(&self, ok: bool) {
+        if ok {
+            self.calls.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Once every caller is past its first call (connections made, tokens cached), the calls
+    /// per second over `window` and how busy each side's CPU was; then the callers are told
+    /// to stop.
+    fn measure(&self, callers: usize, s: &Setup) -> Sample {
+        let warm = Instant::now() + Duration::from_secs(30);
+        while self.calls.load(Ordering::Relaxed) < 2 * callers as u64 && Instant::now() < warm {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let before = (
+            Instant::now(),
+            self.calls.load(Ordering::Relaxed),
+            lean_bench::cpu_time(),
+            s.remote.cpu_time(),
+        );
+        std::thread::sleep(s.window);
+        let secs = before.0.elapsed().as_secs_f64();
+        let sample = Sample {
+            rate: (self.calls.load(Ordering::Relaxed) - before.1) as f64 / secs,
+            client: (lean_bench::cpu_time() - before.2).as_secs_f64() / secs,
+            emulator: (s.remote.cpu_time() - before.3).as_secs_f64() / secs,
+            failed: 0,
+        };
+        self.stop.store(true, Ordering::Relaxed);
+        sample
+    }
+}
+
+/// One window: calls/s, and the CPUs each side kept busy (1.0 = one CPU all the time).
+#[derive(Clone, Copy)]
+struct Sample {
+    rate: f64,
+    client: f64,
+    emulator: f64,
+    failed: u64,
+}
+
+/// `callers` threads each looping `call`, measured over a window.
+fn threads(callers: usize, setup: &Setup, call: impl Fn() -> bool + Sync) -> Sample {
+    let load = Load::default();
+    let sample = std::thread::scope(|s| {
+        for _ in 0..callers {
+            s.spawn(|| {
+                while !load.stop.load(Ordering::Relaxed) {
+                    load.done(call());
+                }
+            });
+        }
+        load.measure(callers, setup)
+    });
+    Sample {
+        failed: load.failed.load(Ordering::Relaxed),
+        ..sample
+    }
+}
+
+/// `callers` tasks of executor `E` each looping `call`, measured over a window.
+fn tasks<E: Executor, F, Fut>(callers: usize, setup: &Setup, call: F) -> Sample
+where
+    F: Fn() -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send + 'static,
+{
+    let load = Arc::new(Load::default());
+    let handles: Vec<_> = (0..callers)
+        .map(|_| {
+            let (load, call) = (load.clone(), call.clone());
+            E::spawn(async move {
+                while !load.stop.load(Ordering::Relaxed) {
+                    load.done(call().await);
+                }
+            })
+        })
+        .collect();
+    let sample = load.measure(callers, setup);
+    E::block_on(async {
+        for h in handles {
+            h.await;
+        }
+    });
+    Sample {
+        failed: load.failed.load(Ordering::Relaxed),
+        ..sample
+    }
+}
+
+/// One row: calls/s of both sides over the rounds, and the per-round ratios.
+struct Row {
+    adapter: &'static str,
+    api: Api,
+    callers: usize,
+    lean: Vec<Sample>,
+    raw: Vec<Sample>,
+    ratios: Vec<f64>,
+    failed: u64,
+}
+
+fn median(v: impl IntoIterator<Item = f64>) -> f64 {
+    let mut v: Vec<f64> = v.into_iter().collect();
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// `rounds` rounds of both sides at `callers`, the order swapped every round.
+fn compare(
+    adapter: &'static str,
+    api: Api,
+    callers: usize,
+    rounds: usize,
+    mut lean: impl FnMut(usize) -> Sample,
+    mut raw: impl FnMut(usize) -> Sample,
+) -> Row {
+    let mut row = Row {
+        adapter,
+        api,
+        callers,
+        lean: Vec::new(),
+        raw: Vec::new(),
+        ratios: Vec::new(),
+        failed: 0,
+    };
+    // `--side lean` or `--side hand-written`: only that side runs (to profile it alone).
+    let side = flag("--side");
+    let idle = Sample {
+        rate: f64::NAN,
+        client: 0.0,
+        emulator: 0.0,
+        failed: 0,
+    };
+    let mut lean = |n| match side.as_deref() {
+        Some("hand-written") => idle,
+        _ => lean(n),
+    };
+    let mut raw = |n| match side.as_deref() {
+        Some("lean") => idle,
+        _ => raw(n),
+    };
+    for round in 0..rounds {
+        let (l, r) = if round % 2 == 0 {
+            let l = lean(callers);
+            (l, raw(callers))
+        } else {
+            let r = raw(callers);
+            (lean(callers), r)
+        };
+        row.failed += l.failed + r.failed;
+        row.ratios.push(l.rate / r.rate);
+        row.lean.push(l);
+        row.raw.push(r);
+    }
+    row
+}
+
+struct Setup {
+    remote: lean_bench::remote::Remote,
+    entity: EntityId,
+    window: Duration,
+    rounds: usize,
+}
+
+fn ureq_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
+    let config = match api {
+        Api::V2 => s.remote.config_v2(),
+        Api::V1 => s.remote.config_v1(),
+    };
+    let client = lean_ureq::Client::new(config).expect("client");
+    let raw = Raw::new(&s.remote, &s.entity, api);
+    // As a user would set it up for many threads: one agent, its pool as large as the callers.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .max_idle_connections_per_host(64)
+        .build()
+        .into();
+    let entity = &s.entity;
+    let lean_call = || match api {
+        Api::V2 => client.call(GetAccounts::new(entity.clone())).send().is_ok(),
+        Api::V1 => client
+            .call(V1GetAccounts::new(entity.clone()))
+            .send()
+            .is_ok(),
+    };
+    let raw_call = || {
+        let answer = match &raw.body {
+            None => agent.get(&raw.url).header(raw.auth.0, &raw.auth.1).call(),
+            Some(body) => agent
+                .post(&raw.url)
+                .header(raw.auth.0, &raw.auth.1)
+                .content_type("application/json")
+                .send(body.as_str()),
+        };
+        answer
+            .ok()
+            .and_then(|r| r.into_body().read_to_vec().ok())
+            .is_some_and(|b| raw.parse(&b) > 0)
+    };
+    callers
+        .iter()
+        .map(|&n| {
+            compare(
+                "ureq (threads)",
+                api,
+                n,
+                s.rounds,
+                |n| threads(n, s, lean_call),
+                |n| threads(n, s, raw_call),
+            )
+        })
+        .collect()
+}
+
+fn reqwest_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
+    let config = match api {
+        Api::V2 => s.remote.config_v2(),
+        Api::V1 => s.remote.config_v1(),
+    };
+    let client = lean_reqwest::Client::new(config).expect("client");
+    let raw = Arc::new(Raw::new(&s.remote, &s.entity, api));
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS")
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    let http = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .build()
+        .expect("reqwest");
+    let entity = s.entity.clone();
+    let lean_call = move || {
+        let (client, entity) = (client.clone(), entity.clone());
+        async move {
+            match api {
+                Api::V2 => client.call(GetAccounts::new(entity)).await.is_ok(),
+                Api::V1 => client.call(V1GetAccounts::new(entity)).await.is_ok(),
+            }
+        }
+    };
+    let raw_call = move || {
+        let (http, raw) = (http.clone(), raw.clone());
+        async move {
+            let request = match &raw.body {
+                None => http.get(&raw.url),
+                Some(body) => http
+                    .post(&raw.url)
+                    .header("content-type", "application/json")
+                    .body(body.clone()),
+            };
+            match request.header(raw.auth.0, &raw.auth.1).send().await {
+                Ok(r) => r.bytes().await.is_ok_and(|b| raw.parse(&b) > 0),
+                Err(_) => false,
+            }
+        }
+    };
+    callers
+        .iter()
+        .map(|&n| {
+            compare(
+                "reqwest (tokio)",
+                api,
+                n,
+                s.rounds,
+                |n| tasks::<Tokio, _, _>(n, s, lean_call.clone()),
+                |n| tasks::<Tokio, _, _>(n, s, raw_call.clone()),
+            )
+        })
+        .collect()
+}
+
+fn surf_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
+    let config = match api {
+        Api::V2 => s.remote.config_v2(),
+        Api::V1 => s.remote.config_v1(),
+    };
+    let client = lean_surf::Client::new(config).expect("client");
+    let raw = Arc::new(Raw::new(&s.remote, &s.entity, api));
+    // Raw surf as lean-surf configures it (keep-alive on, no surf-level timeout), its pool as
+    // large as the callers.
+    let http: surf::Client = surf::Config::new()
+        .set_timeout(None)
+        .set_http_keep_alive(true)
+        .set_max_connections_per_host(64)
+        .try_into()
+        .expect("surf");
+    let entity = s.entity.clone();
+    let lean_call = move || {
+        let (client, entity) = (client.clone(), entity.clone());
+        async move {
+            match api {
+                Api::V2 => client.call(GetAccounts::new(entity)).await.is_ok(),
+                Api::V1 => client.call(V1GetAccounts::new(entity)).await.is_ok(),
+            }
+        }
+    };
+    let raw_call = move || {
+        let (http, raw) = (http.clone(), raw.clone());
+        async move {
+            let request = match &raw.body {
+                None => http.get(&raw.url),
+                Some(body) => http
+                    .post(&raw.url)
+                    .content_type("application/json")
+                    .body_string(body.clone()),
+            };
+            match request.header(raw.auth.0, raw.auth.1.as_str()).await {
+                Ok(mut r) => r.body_bytes().await.is_ok_and(|b| raw.parse(&b) > 0),
+                Err(_) => false,
+            }
+        }
+    };
+    callers
+        .iter()
+        .map(|&n| {
+            compare(
+                "surf (async-std)",
+                api,
+                n,
+                s.rounds,
+                |n| tasks::<AsyncStd, _, _>(n, s, lean_call.clone()),
+                |n| tasks::<AsyncStd, _, _>(n, s, raw_call.clone()),
+            )
+        })
+        .collect()
+}
+
+fn flag(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    // Started first: it pins this process before any runtime starts its threads.
+    let remote = lean_bench::remote::Remote::start(
+        env!("CARGO_BIN_EXE_lean-bench-emulator"),
+        &["--bank-latency", "0s"],
+    )
+    .expect("emulator");
+    let entity = remote.entities[0].0.clone();
+    let setup = Setup {
+        remote,
+        entity,
+        window: Duration::from_millis(if quick { 300 } else { 1000 }),
+        rounds: if quick { 3 } else { 5 },
+    };
+    let callers: Vec<usize> = match flag("--callers") {
+        Some(n) => vec![n.parse().expect("--callers N")],
+        None => vec![1, 4, 16, 64],
+    };
+    let adapter = flag("--adapter");
+    let api = flag("--api");
+    let wanted = |name: &str| adapter.as_deref().is_none_or(|a| name.contains(a));
+    let mut rows = Vec::new();
+    for a in [Api::V2, Api::V1] {
+        if api.as_deref().is_some_and(|x| x != a.name()) {
+            continue;
+        }
+        if wanted("ureq") {
+            rows.extend(ureq_rows(&setup, a, &callers));
+        }
+        if wanted("reqwest") {
+            rows.extend(reqwest_rows(&setup, a, &callers));
+        }
+        if wanted("surf") {
+            rows.extend(surf_rows(&setup, a, &callers));
+        }
+    }
+    println!(
+        "\ncalls/s, lean-rs vs a hand-written client with the same library and a typed serde parse ({} rounds of {} ms windows, medians)\n",
+        setup.rounds,
+        setup.window.as_millis()
+    );
+    println!(
+        "| adapter | API | callers | lean calls/s | hand-written calls/s | lean / hand-written, per round: median [min–max] | CPUs busy, lean: client + emulator | hand-written: client + emulator |"
+    );
+    println!("|---|---|---:|---:|---:|---|---|---|");
+    let mut failed = 0;
+    for r in &rows {
+        let mut ratios = r.ratios.clone();
+        ratios.sort_by(|a, b| a.total_cmp(b));
+        let busy = |v: &[Sample]| {
+            format!(
+                "{:.2} + {:.2}",
+                median(v.iter().map(|s| s.client)),
+                median(v.iter().map(|s| s.emulator))
+            )
+        };
+        println!(
+            "| {} | {} | {} | {:.0} | {:.0} | {:.2}× [{:.2}–{:.2}] | {} | {} |",
+            r.adapter,
+            r.api.name(),
+            r.callers,
+            median(r.lean.iter().map(|s| s.rate)),
+            median(r.raw.iter().map(|s| s.rate)),
+            median(ratios.iter().copied()),
+            ratios[0],
+            ratios[ratios.len() - 1],
+            busy(&r.lean),
+            busy(&r.raw),
+        );
+        failed += r.failed;
+    }
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "\n{}; calls that failed: {failed}; load average at the end: {}",
+        setup.remote.placement,
+        load.trim()
+    );
+}
