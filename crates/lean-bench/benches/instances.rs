@@ -30,6 +30,8 @@ fn sandbox() -> Sandbox {
 struct Instance {
     client: Client,
     board: ProgressBoard,
+    /// Its registry over Redis, if it has one.
+    registry: Option<Arc<RedisResults>>,
 }
 
 fn instance(sandbox: &Sandbox, calls: CallConfig, redis: Option<&str>) -> Instance {
@@ -38,17 +40,18 @@ fn instance(sandbox: &Sandbox, calls: CallConfig, redis: Option<&str>) -> Instan
         .observer(Arc::new(board.clone()))
         .webhook_secret(sandbox.webhook_secret())
         .call_config(calls);
+    let mut registry = None;
     if let Some(url) = redis {
-        let registry = RedisResults::start(RedisConfig::new(url)).expect("registry");
-        b = b
-            .results_registry(Arc::new(registry))
-            .dedupe_store(Arc::new(
-                RedisDedupe::new(RedisConfig::new(url)).expect("dedupe"),
-            ));
+        let shared = Arc::new(RedisResults::start(RedisConfig::new(url)).expect("registry"));
+        registry = Some(shared.clone());
+        b = b.results_registry(shared).dedupe_store(Arc::new(
+            RedisDedupe::new(RedisConfig::new(url)).expect("dedupe"),
+        ));
     }
     Instance {
         client: b.build().expect("client"),
         board,
+        registry,
     }
 }
 
@@ -71,7 +74,6 @@ fn cross(
             FaultKind::SlowBank { seconds: 100 },
             1,
         ));
-        let submitted = Instant::now();
         let (done, finished) = channel();
         let (caller, request) = (a.client.clone(), pending.clone());
         std::thread::spawn(move || {
@@ -89,9 +91,12 @@ fn cross(
             .latest()
             .and_then(|p| p.results_id)
             .expect("a results_id");
-        std::thread::sleep(
-            (submitted + Duration::from_millis(130)).saturating_duration_since(Instant::now()),
-        );
+        // The webhook goes out once the bank has answered, as Lean's does: at the instant the
+        // emulator serves the results from (a fixed guess failed on a loaded machine).
+        let ready_at = sandbox
+            .results_ready_at(&id)
+            .expect("a PENDING request's results");
+        std::thread::sleep(ready_at.saturating_duration_since(Instant::now()));
         let (sig, body) = signed(&secret, &id, event0 + s as u64);
         let t0 = Instant::now();
         assert_eq!(
@@ -162,7 +167,14 @@ fn main() {
     // Same instance (the best case), then across instances over Redis.
     let a = instance(&sandbox, patient_calls(), Some(&redis.url()));
     let b = instance(&sandbox, patient_calls(), Some(&redis.url()));
-    std::thread::sleep(Duration::from_millis(300)); // subscriptions up
+    // Both subscribed, so that B's publish reaches A.
+    wait_until("the Redis subscriptions", Duration::from_secs(60), || {
+        [&a, &b].iter().all(|i| {
+            i.registry
+                .as_ref()
+                .is_some_and(|r| r.stats().subscriptions > 0)
+        })
+    });
     let mut same = cross(&sandbox, &a, &a, samples, 0);
     let mut over_redis = cross(&sandbox, &a, &b, samples, 1_000_000);
 

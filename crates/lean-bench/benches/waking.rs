@@ -238,14 +238,16 @@ fn run<D: Driver>(name: &str, parked: usize, samples: usize) -> Row {
             FaultKind::SlowBank { seconds: 100 },
             1,
         ));
-        let submitted = Instant::now();
         let id = client.submit(pending.clone());
         client.spawn_resume(id.clone(), done.clone());
         wait_until("the measured call to park", Duration::from_secs(10), || {
             client.parked() == parked + 1
         });
-        // The bank answers 100 ms after the submit; give the emulator a margin.
-        let ready_at = submitted + Duration::from_millis(130);
+        // The webhook goes out once the bank has answered, as Lean's does: at the instant the
+        // emulator serves the results from (a fixed guess failed on a loaded machine).
+        let ready_at = sandbox
+            .results_ready_at(&id)
+            .expect("a PENDING request's results");
         std::thread::sleep(ready_at.saturating_duration_since(Instant::now()));
         let (sig, body) = signed(&WebhookSecret::new(SECRET), &id, s as u64);
         let t0 = Instant::now();

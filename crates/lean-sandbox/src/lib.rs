@@ -248,6 +248,20 @@ impl Sandbox {
         self.inner.revoke_tokens();
     }
 
+    /// When the results of a request that answered PENDING are ready to fetch (already past
+    /// when they are); `None` for a `results_id` this emulator did not hand out. For tests and
+    /// benchmarks that must act once the bank has answered, without guessing how long it takes.
+    pub fn results_ready_at(
+        &self,
+        results_id: &lean_proto::ResultsId,
+    ) -> Option<std::time::Instant> {
+        self.inner
+            .lock()
+            .results
+            .get(results_id.as_str())
+            .map(|job| job.ready_at.into_std())
+    }
+
     /// The log of requests received and webhooks delivered.
     pub fn log(&self) -> Vec<LogEntry> {
         self.inner.log_entries()

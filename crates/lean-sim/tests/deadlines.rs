@@ -91,3 +91,38 @@ fn a_far_timer_is_kept_for_later_exchanges_and_moved_for_a_nearer_one() {
         assert_eq!(deadlines.armed_at(), Some(soon));
     }
 }
+
+#[test]
+fn a_timer_armed_for_an_exchange_that_ended_fires_and_is_re_armed_for_the_rest() {
+    let epoch = Instant::now();
+    let sim = Sim::new(epoch);
+    let rt = sim.runtime();
+    let deadlines = Arc::new(Deadlines::new(rt.clone()));
+    // The first arms the timer for 5 s and ends at 1 s; the timer is kept (armed early).
+    let (d, r) = (deadlines.clone(), rt.clone());
+    let first = sim.spawn(async move {
+        d.within(epoch + secs(5), answers_after(&r, secs(1), 1))
+            .await
+    });
+    // The second, filed while the timer is armed for 5 s, is polled again and again by its
+    // exchange (one ticking every 0.7 s, never at 10 s) and must still end at its own
+    // deadline, 10 s, to the instant: only a re-armed timer can wake it then.
+    let (d, r) = (deadlines.clone(), rt.clone());
+    let second = sim.spawn(async move {
+        let ticking = async {
+            for _ in 0..100 {
+                answers_after(&r, Duration::from_millis(700), 0).await;
+            }
+            2
+        };
+        let out = d.within(epoch + secs(10), ticking).await;
+        (out, r.now())
+    });
+    assert_eq!(
+        sim.run(epoch + secs(3600), 10_000, |_| None),
+        RunEnd::Finished
+    );
+    assert_eq!(first.take(), Some(Ok(1)));
+    assert_eq!(second.take(), Some((Err(Elapsed), epoch + secs(10))));
+    assert_eq!(deadlines.in_flight(), 0);
+}

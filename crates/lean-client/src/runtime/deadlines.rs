@@ -18,7 +18,7 @@ use super::Runtime;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Instant;
@@ -33,17 +33,27 @@ struct State {
     waiting: BTreeMap<(Instant, u64), Waker>,
 }
 
+/// Shared by the client's exchanges and the timer's waker.
+#[derive(Default)]
+struct Shared {
+    state: Mutex<State>,
+    /// Set when the timer fires, until an exchange re-arms it: until then every exchange
+    /// polled looks at the state.
+    fired: AtomicBool,
+}
+
 /// The timer's waker: stable (the runtime sees the same waker at every poll), it wakes every
 /// exchange in flight when the timer fires; those past their deadline end, and the first to be
 /// polled re-arms the timer for the earliest deadline left.
-struct Fired(Arc<Mutex<State>>);
+struct Fired(Arc<Shared>);
 
 impl Wake for Fired {
     fn wake(self: Arc<Self>) {
         self.wake_by_ref()
     }
     fn wake_by_ref(self: &Arc<Self>) {
-        let wakers: Vec<Waker> = lock(&self.0).waiting.values().cloned().collect();
+        self.0.fired.store(true, Ordering::Release);
+        let wakers: Vec<Waker> = lock(&self.0.state).waiting.values().cloned().collect();
         for w in wakers {
             w.wake();
         }
@@ -57,7 +67,7 @@ fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
 
 /// The shared deadline timer of one transport (one per client; cheap to share).
 pub struct Deadlines<R: Runtime> {
-    state: Arc<Mutex<State>>,
+    shared: Arc<Shared>,
     fired: Waker,
     ids: AtomicU64,
     runtime: R,
@@ -66,10 +76,10 @@ pub struct Deadlines<R: Runtime> {
 impl<R: Runtime> Deadlines<R> {
     /// A timer on `runtime`, armed for nothing yet.
     pub fn new(runtime: R) -> Self {
-        let state = Arc::new(Mutex::new(State::default()));
+        let shared = Arc::new(Shared::default());
         Deadlines {
-            fired: Waker::from(Arc::new(Fired(state.clone()))),
-            state,
+            fired: Waker::from(Arc::new(Fired(shared.clone()))),
+            shared,
             ids: AtomicU64::new(0),
             runtime,
         }
@@ -83,12 +93,12 @@ pub struct Elapsed;
 impl<R: Runtime> Deadlines<R> {
     /// When the one timer is armed for, if it is.
     pub fn armed_at(&self) -> Option<Instant> {
-        lock(&self.state).timer.as_ref().map(|(at, _)| *at)
+        lock(&self.shared.state).timer.as_ref().map(|(at, _)| *at)
     }
 
     /// Exchanges in flight under a deadline now.
     pub fn in_flight(&self) -> usize {
-        lock(&self.state).waiting.len()
+        lock(&self.shared.state).waiting.len()
     }
 
     /// Runs `exchange` until it ends or `deadline` passes, whichever comes first.
@@ -101,6 +111,7 @@ impl<R: Runtime> Deadlines<R> {
         let mut entry = Entry {
             deadlines: self,
             key: (deadline, id),
+            filed: None,
         };
         let mut exchange = std::pin::pin!(exchange);
         std::future::poll_fn(|cx| {
@@ -117,6 +128,8 @@ impl<R: Runtime> Deadlines<R> {
 struct Entry<'a, R: Runtime> {
     deadlines: &'a Deadlines<R>,
     key: (Instant, u64),
+    /// The waker it is filed with, once filed.
+    filed: Option<Waker>,
 }
 
 impl<R: Runtime> Entry<'_, R> {
@@ -126,16 +139,26 @@ impl<R: Runtime> Entry<'_, R> {
             return Poll::Ready(Err(Elapsed));
         }
         let d = self.deadlines;
-        let mut state = lock(&d.state);
+        // Filed with this waker and the timer armed: nothing to do, and no lock taken (an
+        // exchange is polled several times; only its first poll and a fired timer need one).
+        if self.filed.as_ref().is_some_and(|w| w.will_wake(cx.waker()))
+            && !d.shared.fired.load(Ordering::Acquire)
+        {
+            return Poll::Pending;
+        }
+        let mut state = lock(&d.shared.state);
         state.waiting.insert(self.key, cx.waker().clone());
+        self.filed = Some(cx.waker().clone());
         let earliest = state.waiting.keys().next().map_or(self.key.0, |k| k.0);
-        // Armed too late for the earliest deadline (or not at all): arm it. A timer armed
-        // earlier than needed is kept: it fires, wakes everyone, and is re-armed then.
+        // Fired (or not armed, or armed too late for the earliest deadline): arm it. A timer
+        // armed earlier than needed is kept: it fires, wakes everyone, and is re-armed then.
+        let fired = d.shared.fired.swap(false, Ordering::AcqRel);
         let mut timer = state.timer.take();
-        if timer.as_ref().is_none_or(|(at, _)| *at > earliest) {
+        if fired || timer.as_ref().is_none_or(|(at, _)| *at > earliest) {
             timer = Some((earliest, Box::pin(d.runtime.timer(earliest))));
         }
-        // Polled outside the lock: a runtime may wake from inside `poll`.
+        // Polled outside the lock (a runtime may wake from inside `poll`), with the timer's own
+        // waker, so that the runtime registers it once and never again.
         drop(state);
         let Some((at, mut sleep)) = timer else {
             return Poll::Pending;
@@ -145,11 +168,11 @@ impl<R: Runtime> Entry<'_, R> {
             .poll(&mut Context::from_waker(&d.fired))
             .is_ready()
         {
-            // Wake everyone: the due end, the first of the rest re-arms.
+            // Already due: wake everyone; the due end, the first of the rest re-arms.
             d.fired.wake_by_ref();
             return Poll::Pending;
         }
-        let mut state = lock(&d.state);
+        let mut state = lock(&d.shared.state);
         match &state.timer {
             // Another exchange armed one at least as early meanwhile: keep that one.
             Some((other, _)) if *other <= at => {}
@@ -161,6 +184,8 @@ impl<R: Runtime> Entry<'_, R> {
 
 impl<R: Runtime> Drop for Entry<'_, R> {
     fn drop(&mut self) {
-        lock(&self.deadlines.state).waiting.remove(&self.key);
+        if self.filed.is_some() {
+            lock(&self.deadlines.shared.state).waiting.remove(&self.key);
+        }
     }
 }
