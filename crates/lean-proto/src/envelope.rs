@@ -1,6 +1,7 @@
-//! The happy path of [`crate::classify`] for payloads read from `data` alone (collections):
-//! the envelope and its `data` in one pass over the body, `data` decoded where it lies instead
-//! of captured raw and parsed a second time.
+//! The happy path of [`crate::classify`] for payloads read from one key of the envelope
+//! (`data`: the collections; `payload`: v1; `insights`; `verifications`): the envelope and its
+//! payload in one pass over the body, the payload decoded where it lies instead of captured raw
+//! and parsed a second time.
 //!
 //! It only ever answers "here is an OK answer and its payload", or nothing: anything else (a
 //! PENDING, a FAILED, a `data` that does not decode, a body that is not JSON) goes to the
@@ -9,7 +10,7 @@
 
 use crate::enums::EnvelopeStatus;
 use crate::model::data::Json;
-use crate::response::Payload;
+use crate::response::{Payload, Shape};
 use crate::time::Timestamp;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use std::marker::PhantomData;
@@ -25,8 +26,8 @@ pub(crate) struct OnePass<P> {
     pub(crate) kind: Option<String>,
 }
 
-/// The body as an OK answer with its payload in `data`, or `None` (let the two-pass path say
-/// what it is).
+/// The body as an OK answer with its payload under its key, or `None` (let the two-pass path
+/// say what it is).
 pub(crate) fn ok_in_one_pass<P: Payload>(body: &[u8]) -> Option<OnePass<P>> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let read = EnvelopeSeed::<P>(PhantomData).deserialize(&mut de).ok()?;
@@ -43,7 +44,7 @@ impl<'de, P: Payload> DeserializeSeed<'de> for EnvelopeSeed<P> {
     }
 }
 
-/// `data`, decoded as the payload (`null`: none).
+/// The payload's key, decoded as the payload (`null`: none).
 struct DataSeed<P>(PhantomData<fn() -> P>);
 
 impl<'de, P: Payload> DeserializeSeed<'de> for DataSeed<P> {
@@ -56,7 +57,7 @@ impl<'de, P: Payload> DeserializeSeed<'de> for DataSeed<P> {
 impl<'de, P: Payload> Visitor<'de> for DataSeed<P> {
     type Value = Option<P>;
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("`data`")
+        f.write_str("the payload")
     }
     fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
         Ok(None)
@@ -93,7 +94,11 @@ impl<'de, P: Payload> Visitor<'de> for EnvelopeSeed<P> {
         // Read as the two-pass envelope reads them, so that a body it refuses (a repeated
         // key, a `status_detail` of another shape) is not taken here.
         let mut status_detail: Option<Option<crate::response::StatusDetail>> = None;
-        let mut captured: [bool; 3] = [false; 3];
+        // The payload keys: the one this payload is read from, and the others, only checked.
+        let mut seen = [false; PAYLOAD_KEYS.len()];
+        let wanted = PAYLOAD_KEYS
+            .iter()
+            .position(|(_, shape)| *shape == P::SHAPE);
         while let Some(key) = map.next_key_seed(KeySeed)? {
             macro_rules! once {
                 ($slot:ident, $name:literal, $ty:ty) => {{
@@ -111,12 +116,6 @@ impl<'de, P: Payload> Visitor<'de> for EnvelopeSeed<P> {
                 Key::Timestamp => once!(timestamp, "timestamp", Timestamp),
                 Key::RefreshedAt => once!(refreshed_at, "refreshed_at", Timestamp),
                 Key::Type => once!(kind, "type", String),
-                Key::Data => {
-                    if data.is_some() {
-                        return Err(duplicate("data"));
-                    }
-                    data = Some(map.next_value_seed(DataSeed::<P>(PhantomData))?);
-                }
                 Key::StatusDetail => {
                     once!(
                         status_detail,
@@ -124,11 +123,15 @@ impl<'de, P: Payload> Visitor<'de> for EnvelopeSeed<P> {
                         crate::response::StatusDetail
                     )
                 }
-                Key::Captured(i, name) => {
-                    if std::mem::replace(&mut captured[i], true) {
-                        return Err(duplicate(name));
+                Key::Payload(i) => {
+                    if std::mem::replace(&mut seen[i], true) {
+                        return Err(duplicate(PAYLOAD_KEYS[i].0));
                     }
-                    map.next_value::<Option<&'de serde_json::value::RawValue>>()?;
+                    if wanted == Some(i) {
+                        data = Some(map.next_value_seed(DataSeed::<P>(PhantomData))?);
+                    } else {
+                        map.next_value::<Option<&'de serde_json::value::RawValue>>()?;
+                    }
                 }
                 Key::Other => {
                     map.next_value::<IgnoredAny>()?;
@@ -150,6 +153,14 @@ impl<'de, P: Payload> Visitor<'de> for EnvelopeSeed<P> {
     }
 }
 
+/// The keys a payload is read from, and the shape of payload read from each.
+const PAYLOAD_KEYS: [(&str, Shape); 4] = [
+    ("data", Shape::V2Data),
+    ("insights", Shape::Insights),
+    ("payload", Shape::V1),
+    ("verifications", Shape::Verifications),
+];
+
 enum Key {
     Status,
     ResultsId,
@@ -158,10 +169,9 @@ enum Key {
     Timestamp,
     RefreshedAt,
     Type,
-    Data,
     StatusDetail,
-    /// `insights`, `payload`, `verifications`: other answers' payloads, only checked.
-    Captured(usize, &'static str),
+    /// One of [`PAYLOAD_KEYS`].
+    Payload(usize),
     Other,
 }
 
@@ -179,12 +189,11 @@ impl<'de> DeserializeSeed<'de> for KeySeed {
                 "timestamp" => Key::Timestamp,
                 "refreshed_at" => Key::RefreshedAt,
                 "type" => Key::Type,
-                "data" => Key::Data,
                 "status_detail" => Key::StatusDetail,
-                "insights" => Key::Captured(0, "insights"),
-                "payload" => Key::Captured(1, "payload"),
-                "verifications" => Key::Captured(2, "verifications"),
-                _ => Key::Other,
+                _ => match PAYLOAD_KEYS.iter().position(|(key, _)| *key == k) {
+                    Some(i) => Key::Payload(i),
+                    None => Key::Other,
+                },
             })
         })
     }
@@ -263,6 +272,63 @@ mod tests {
                 prop_assert_eq!(one.meta.map(|m| m.get().to_owned()), two.info.meta.map(|m| m.get().to_owned()));
             }
         }
+    }
+
+    const V1_ACCOUNTS: &str = r#"{"accounts":[{"account_id":"fe672591-bc88-4cec-96e7-9101bde496ce","name":"CURRENT","currency_code":"AED","type":"PERSONAL","iban":"AE110200237237126968761","credit":{"limit":5000.50}},{"account_id":"c34d0bff-9015-4280-a099-ec6cd7363ca5","new_field":[1]}]}"#;
+
+    fn v1_entry() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(vec!["OK", "PENDING", "FAILED", "RECONNECT_REQUIRED"])
+                .prop_map(|s| format!(r#""status":"{s}""#)),
+            prop::sample::select(vec![V1_ACCOUNTS, "null", "[]", r#"{"accounts":"x"}"#, "{}"])
+                .prop_map(|d| format!(r#""payload":{d}"#)),
+            prop::sample::select(vec![PAGE, "null", "5"]).prop_map(|d| format!(r#""data":{d}"#)),
+            Just(r#""results_id":"2ab8c57a-011b-418f-9419-968155e600dd""#.to_owned()),
+            Just(r#""message":"ok""#.to_owned()),
+            Just(r#""timestamp":"yesterday""#.to_owned()),
+            Just(r#""insights":{"x":1}"#.to_owned()),
+            Just(r#""unknown_key":{"deep":[true]}"#.to_owned()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1_000, ..ProptestConfig::default() })]
+        /// The same for a v1 payload, read from `payload` (and `data` only checked).
+        #[test]
+        fn one_pass_answers_v1_as_the_two_pass_path_does(
+            entries in prop::collection::vec(v1_entry(), 0..8),
+            valid_ok in any::<bool>(),
+        ) {
+            use crate::model::v1::V1Accounts;
+            let mut entries = entries;
+            if valid_ok {
+                entries.push(r#""status":"OK""#.to_owned());
+                entries.push(format!(r#""payload":{V1_ACCOUNTS}"#));
+            }
+            let body = format!("{{{}}}", entries.join(","));
+            let one = ok_in_one_pass::<V1Accounts>(body.as_bytes());
+            let two = enveloped::<V1Accounts>(body.as_bytes(), 200, None);
+            if let Some(one) = one {
+                let Ok(Outcome::Data(two)) = two else {
+                    return Err(TestCaseError::fail(format!("one pass read data the two-pass path does not: {body}")));
+                };
+                prop_assert_eq!(serde_json::to_value(&one.payload).unwrap(), serde_json::to_value(&two.payload).unwrap());
+                prop_assert_eq!(one.message, two.info.message);
+                prop_assert_eq!(one.timestamp, two.info.timestamp);
+            }
+        }
+    }
+
+    #[test]
+    fn a_v1_answer_is_read_in_one_pass() {
+        use crate::model::v1::V1Accounts;
+        let ok = format!(r#"{{"status":"OK","payload":{V1_ACCOUNTS},"data":5}}"#);
+        let read = ok_in_one_pass::<V1Accounts>(ok.as_bytes()).expect("read in one pass");
+        assert_eq!(read.payload.accounts.len(), 2);
+        // A collection is not read from `payload`, nor a v1 payload from `data`.
+        assert!(ok_in_one_pass::<Page<Transaction>>(ok.as_bytes()).is_none());
+        let data_only = format!(r#"{{"status":"OK","data":{V1_ACCOUNTS}}}"#);
+        assert!(ok_in_one_pass::<V1Accounts>(data_only.as_bytes()).is_none());
     }
 
     #[test]

@@ -135,10 +135,11 @@ pub trait Payload: Sized {
     const PAGED: bool = false;
     /// Reads it from the body's parts.
     fn decode(src: &PayloadSource<'_>) -> Result<Self, FieldError>;
-    /// Whether it can be read from `data` during the envelope's own pass
-    /// ([`Payload::deserialize_data`]): the collections, the hot path.
+    /// Whether it can be read from its key during the envelope's own pass
+    /// ([`Payload::deserialize_data`]): the collections (the hot path), v1, insights and
+    /// verification payloads.
     const IN_PASS: bool = false;
-    /// Reads it from `data` where it lies, for [`Payload::IN_PASS`] payloads; the others are
+    /// Reads it from its key where it lies, for [`Payload::IN_PASS`] payloads; the others are
     /// never asked.
     fn deserialize_data<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let _ = d;
@@ -166,6 +167,10 @@ macro_rules! payload_at {
                 let raw = src.insights.ok_or_else(|| $crate::response::FieldError::missing("insights"))?;
                 $crate::response::parse_at(raw.get().as_bytes(), "insights")
             }
+            const IN_PASS: bool = true;
+            fn deserialize_data<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <Self as serde::Deserialize>::deserialize(d)
+            }
         }
     )+};
     (verifications: $($t:ty),+) => {$(
@@ -175,6 +180,10 @@ macro_rules! payload_at {
                 let raw = src.verifications.ok_or_else(|| $crate::response::FieldError::missing("verifications"))?;
                 $crate::response::parse_at(raw.get().as_bytes(), "verifications")
             }
+            const IN_PASS: bool = true;
+            fn deserialize_data<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <Self as serde::Deserialize>::deserialize(d)
+            }
         }
     )+};
     (v1: $($t:ty),+) => {$(
@@ -183,6 +192,10 @@ macro_rules! payload_at {
             fn decode(src: &$crate::response::PayloadSource<'_>) -> Result<Self, $crate::response::FieldError> {
                 let raw = src.payload.ok_or_else(|| $crate::response::FieldError::missing("payload"))?;
                 $crate::response::parse_at(raw.get().as_bytes(), "payload")
+            }
+            const IN_PASS: bool = true;
+            fn deserialize_data<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <Self as serde::Deserialize>::deserialize(d)
             }
         }
     )+};
@@ -611,8 +624,9 @@ pub fn classify<P: Payload>(resp: &http::Response<Vec<u8>>) -> Result<Outcome<P>
         }));
     }
 
-    // The hot path: an OK answer whose payload is `data`, read in one pass. Anything else
-    // (or a failure) is classified by `enveloped`, the one place that does, naming the field.
+    // The hot path: an OK answer whose payload is under its key, read in one pass. Anything
+    // else (or a failure) is classified by `enveloped`, the one place that does, naming the
+    // field.
     if P::IN_PASS
         && let Some(one) = crate::envelope::ok_in_one_pass::<P>(body)
     {
