@@ -260,13 +260,15 @@ impl AsyncTransport for Surf {
 /// `http` 1.x → http-types 2.x.
 fn to_surf(request: http::Request<Vec<u8>>, urls: &Urls) -> Option<surf::Request> {
     let (parts, body) = request.into_parts();
+    // A GET's empty body is no body (surf would add a content type and length for it); other
+    // methods keep theirs, so that a POST without one still says `content-length: 0`.
+    let bodiless = parts.method == http::Method::GET && body.is_empty();
     let method: surf::http::Method = parts.method.as_str().parse().ok()?;
     let mut out = surf::Request::new(method, urls.url(&parts.uri)?);
     for (name, value) in &parts.headers {
         out.append_header(name.as_str(), value.to_str().ok()?);
     }
-    if !body.is_empty() {
-        // An empty body is no body: surf would add a content type and length for it.
+    if !bodiless {
         out.set_body(body);
     }
     Some(out)
