@@ -66,14 +66,25 @@ impl Raw {
         }
     }
 
-    /// The accounts in the answer, parsed by hand.
-    fn parse(&self, bytes: &[u8]) -> usize {
-        match self.api {
+    /// The answer parsed by hand: an error unless it held accounts.
+    fn parsed(&self, bytes: &[u8]) -> Result<(), String> {
+        let n = match self.api {
             Api::V2 => lean_bench::hand_written::accounts(bytes),
             Api::V1 => lean_bench::hand_written::v1_accounts(bytes),
+        };
+        if n > 0 {
+            Ok(())
+        } else {
+            Err(format!(
+                "hand-written: no accounts in {}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(300)])
+            ))
         }
     }
 }
+
+/// The first failed call's error, printed at the end (a failure is a finding, not noise).
+static FAILURES: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 
 /// Callers looping until told to stop, and the calls they completed.
 #[derive(Default)]
@@ -84,11 +95,18 @@ struct Load {
 }
 
 impl Load {
-    fn done(&self, ok: bool) {
-        if ok {
-            self.calls.fetch_add(1, Ordering::Relaxed);
-        } else {
-            self.failed.fetch_add(1, Ordering::Relaxed);
+    fn done(&self, outcome: Result<(), String>) {
+        match outcome {
+            Ok(()) => {
+                self.calls.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => {
+                self.failed.fetch_add(1, Ordering::Relaxed);
+                FAILURES
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get_or_insert(e);
+            }
         }
     }
 
@@ -129,7 +147,7 @@ struct Sample {
 }
 
 /// `callers` threads each looping `call`, measured over a window.
-fn threads(callers: usize, setup: &Setup, call: impl Fn() -> bool + Sync) -> Sample {
+fn threads(callers: usize, setup: &Setup, call: impl Fn() -> Result<(), String> + Sync) -> Sample {
     let load = Load::default();
     let sample = std::thread::scope(|s| {
         for _ in 0..callers {
@@ -151,7 +169,7 @@ fn threads(callers: usize, setup: &Setup, call: impl Fn() -> bool + Sync) -> Sam
 fn tasks<E: Executor, F, Fut>(callers: usize, setup: &Setup, call: F) -> Sample
 where
     F: Fn() -> Fut + Clone + Send + Sync + 'static,
-    Fut: std::future::Future<Output = bool> + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), String>> + Send + 'static,
 {
     let load = Arc::new(Load::default());
     let handles: Vec<_> = (0..callers)
@@ -264,11 +282,8 @@ fn ureq_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
         .into();
     let entity = &s.entity;
     let lean_call = || match api {
-        Api::V2 => client.call(GetAccounts::new(entity.clone())).send().is_ok(),
-        Api::V1 => client
-            .call(V1GetAccounts::new(entity.clone()))
-            .send()
-            .is_ok(),
+        Api::V2 => lean_outcome(client.call(GetAccounts::new(entity.clone())).send()),
+        Api::V1 => lean_outcome(client.call(V1GetAccounts::new(entity.clone())).send()),
     };
     let raw_call = || {
         let answer = match &raw.body {
@@ -279,10 +294,10 @@ fn ureq_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
                 .content_type("application/json")
                 .send(body.as_str()),
         };
-        answer
-            .ok()
-            .and_then(|r| r.into_body().read_to_vec().ok())
-            .is_some_and(|b| raw.parse(&b) > 0)
+        let body = answer
+            .and_then(|r| r.into_body().read_to_vec())
+            .map_err(|e| format!("hand-written ureq: {e}"))?;
+        raw.parsed(&body)
     };
     callers
         .iter()
@@ -321,8 +336,8 @@ fn reqwest_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
         let (client, entity) = (client.clone(), entity.clone());
         async move {
             match api {
-                Api::V2 => client.call(GetAccounts::new(entity)).await.is_ok(),
-                Api::V1 => client.call(V1GetAccounts::new(entity)).await.is_ok(),
+                Api::V2 => lean_outcome(client.call(GetAccounts::new(entity)).await),
+                Api::V1 => lean_outcome(client.call(V1GetAccounts::new(entity)).await),
             }
         }
     };
@@ -337,8 +352,11 @@ fn reqwest_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
                     .body(body.clone()),
             };
             match request.header(raw.auth.0, &raw.auth.1).send().await {
-                Ok(r) => r.bytes().await.is_ok_and(|b| raw.parse(&b) > 0),
-                Err(_) => false,
+                Ok(r) => match r.bytes().await {
+                    Ok(b) => raw.parsed(&b),
+                    Err(e) => Err(format!("hand-written reqwest body: {e}")),
+                },
+                Err(e) => Err(format!("hand-written reqwest: {e}")),
             }
         }
     };
@@ -378,8 +396,8 @@ fn surf_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
         let (client, entity) = (client.clone(), entity.clone());
         async move {
             match api {
-                Api::V2 => client.call(GetAccounts::new(entity)).await.is_ok(),
-                Api::V1 => client.call(V1GetAccounts::new(entity)).await.is_ok(),
+                Api::V2 => lean_outcome(client.call(GetAccounts::new(entity)).await),
+                Api::V1 => lean_outcome(client.call(V1GetAccounts::new(entity)).await),
             }
         }
     };
@@ -394,8 +412,11 @@ fn surf_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
                     .body_string(body.clone()),
             };
             match request.header(raw.auth.0, raw.auth.1.as_str()).await {
-                Ok(mut r) => r.body_bytes().await.is_ok_and(|b| raw.parse(&b) > 0),
-                Err(_) => false,
+                Ok(mut r) => match r.body_bytes().await {
+                    Ok(b) => raw.parsed(&b),
+                    Err(e) => Err(format!("hand-written surf body: {e}")),
+                },
+                Err(e) => Err(format!("hand-written surf: {e}")),
             }
         }
     };
@@ -412,6 +433,11 @@ fn surf_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
             )
         })
         .collect()
+}
+
+/// A lean-rs call's outcome, its error as text.
+fn lean_outcome<T>(r: Result<T, lean_client::Error>) -> Result<(), String> {
+    r.map(|_| ()).map_err(|e| format!("lean-rs: {e}"))
 }
 
 fn flag(name: &str) -> Option<String> {
@@ -492,6 +518,9 @@ fn main() {
             busy(&r.raw),
         );
         failed += r.failed;
+    }
+    if let Some(e) = FAILURES.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        println!("\nthe first call that failed: {e}");
     }
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
