@@ -314,6 +314,47 @@ fn ureq_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
         .collect()
 }
 
+/// The rows of an async adapter on executor `E`: lean-rs's `client` against `raw_call`, the
+/// same request by hand.
+fn async_rows<E, T, R, RF>(
+    name: &'static str,
+    s: &Setup,
+    api: Api,
+    callers: &[usize],
+    client: lean_client::Client<T>,
+    raw_call: R,
+) -> Vec<Row>
+where
+    E: Executor,
+    T: lean_client::transport::AsyncTransport,
+    R: Fn() -> RF + Clone + Send + Sync + 'static,
+    RF: std::future::Future<Output = Result<(), String>> + Send + 'static,
+{
+    let entity = s.entity.clone();
+    let lean_call = move || {
+        let (client, entity) = (client.clone(), entity.clone());
+        async move {
+            match api {
+                Api::V2 => lean_outcome(client.call(GetAccounts::new(entity)).await),
+                Api::V1 => lean_outcome(client.call(V1GetAccounts::new(entity)).await),
+            }
+        }
+    };
+    callers
+        .iter()
+        .map(|&n| {
+            compare(
+                name,
+                api,
+                n,
+                s.rounds,
+                |n| tasks::<E, _, _>(n, s, lean_call.clone()),
+                |n| tasks::<E, _, _>(n, s, raw_call.clone()),
+            )
+        })
+        .collect()
+}
+
 fn reqwest_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
     let config = match api {
         Api::V2 => s.remote.config_v2(),
@@ -331,16 +372,6 @@ fn reqwest_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
         .tls_backend_preconfigured(tls)
         .build()
         .expect("reqwest");
-    let entity = s.entity.clone();
-    let lean_call = move || {
-        let (client, entity) = (client.clone(), entity.clone());
-        async move {
-            match api {
-                Api::V2 => lean_outcome(client.call(GetAccounts::new(entity)).await),
-                Api::V1 => lean_outcome(client.call(V1GetAccounts::new(entity)).await),
-            }
-        }
-    };
     let raw_call = move || {
         let (http, raw) = (http.clone(), raw.clone());
         async move {
@@ -360,19 +391,7 @@ fn reqwest_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
             }
         }
     };
-    callers
-        .iter()
-        .map(|&n| {
-            compare(
-                "reqwest (tokio)",
-                api,
-                n,
-                s.rounds,
-                |n| tasks::<Tokio, _, _>(n, s, lean_call.clone()),
-                |n| tasks::<Tokio, _, _>(n, s, raw_call.clone()),
-            )
-        })
-        .collect()
+    async_rows::<Tokio, _, _, _>("reqwest (tokio)", s, api, callers, client, raw_call)
 }
 
 fn surf_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
@@ -391,16 +410,6 @@ fn surf_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
         .set_max_connections_per_host(64)
         .try_into()
         .expect("surf");
-    let entity = s.entity.clone();
-    let lean_call = move || {
-        let (client, entity) = (client.clone(), entity.clone());
-        async move {
-            match api {
-                Api::V2 => lean_outcome(client.call(GetAccounts::new(entity)).await),
-                Api::V1 => lean_outcome(client.call(V1GetAccounts::new(entity)).await),
-            }
-        }
-    };
     let raw_call = move || {
         let (http, raw) = (http.clone(), raw.clone());
         async move {
@@ -420,19 +429,7 @@ fn surf_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
             }
         }
     };
-    callers
-        .iter()
-        .map(|&n| {
-            compare(
-                "surf (async-std)",
-                api,
-                n,
-                s.rounds,
-                |n| tasks::<AsyncStd, _, _>(n, s, lean_call.clone()),
-                |n| tasks::<AsyncStd, _, _>(n, s, raw_call.clone()),
-            )
-        })
-        .collect()
+    async_rows::<AsyncStd, _, _, _>("surf (async-std)", s, api, callers, client, raw_call)
 }
 
 /// A lean-rs call's outcome, its error as text.
