@@ -128,15 +128,6 @@ fn post(
     )
 }
 
-fn get(
-    name: &'static str,
-    target: &Target<'_>,
-    path: &str,
-    query: Query,
-) -> Result<Request<Vec<u8>>, RequestError> {
-    build(name, None, target, Method::GET, path, query, Body::Empty)
-}
-
 /// A consent's limits (`control_parameters`): Lean's variable on-demand consent, per period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
@@ -481,15 +472,11 @@ impl Endpoint for ListConsents {
     const GENERATION: ApiGeneration = ApiGeneration::V2;
 
     fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
-        if !(1..=100).contains(&self.page_size) {
-            return Err(RequestError::PageSize(self.page_size));
-        }
         let mut q = Query::default();
         if let Some(c) = &self.customer_id {
             q.push("customer_id", &c);
         }
-        q.push("page_number", &self.page_number);
-        q.push("page_size", &self.page_size);
+        paging(&mut q, self.page_number, self.page_size, "page_size")?;
         get(Self::NAME, target, "/consents/v1", q)
     }
 

@@ -41,15 +41,7 @@ impl Endpoint for ListCustomers {
             }
             q.push("page_size", &s);
         }
-        build(
-            Self::NAME,
-            None,
-            target,
-            Method::GET,
-            "/customers/v1",
-            q,
-            Body::Empty,
-        )
+        get(Self::NAME, target, "/customers/v1", q)
     }
 
     fn set_page(&mut self, page: u32) -> bool {
@@ -93,15 +85,7 @@ impl Endpoint for GetCustomerEntities {
 
     fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
         let path = format!("/customers/v1/{}/entities", self.customer_id);
-        build(
-            Self::NAME,
-            None,
-            target,
-            Method::GET,
-            &path,
-            Query::default(),
-            Body::Empty,
-        )
+        get(Self::NAME, target, &path, Query::default())
     }
 }
 
@@ -149,15 +133,7 @@ impl Endpoint for ListEntities {
         if let Some(d) = self.end_date {
             q.push("end_date", &d);
         }
-        build(
-            Self::NAME,
-            None,
-            target,
-            Method::GET,
-            "/customers/v1/entities",
-            q,
-            Body::Empty,
-        )
+        get(Self::NAME, target, "/customers/v1/entities", q)
     }
 
     fn set_page(&mut self, page: u32) -> bool {
@@ -258,15 +234,7 @@ impl Endpoint for GetCustomer {
 
     fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
         let path = format!("/customers/v1/{}", self.customer_id);
-        build(
-            Self::NAME,
-            None,
-            target,
-            Method::GET,
-            &path,
-            Query::default(),
-            Body::Empty,
-        )
+        get(Self::NAME, target, &path, Query::default())
     }
 }
 
@@ -298,15 +266,7 @@ impl Endpoint for GetCustomerByAppUserId {
             "/customers/v1/app-user-id/{}",
             form_encode(&self.app_user_id)
         );
-        build(
-            Self::NAME,
-            None,
-            target,
-            Method::GET,
-            &path,
-            Query::default(),
-            Body::Empty,
-        )
+        get(Self::NAME, target, &path, Query::default())
     }
 }
 
@@ -343,15 +303,7 @@ impl Endpoint for GetEntity {
             "/customers/v1/{}/entities/{}",
             self.customer_id, self.entity_id
         );
-        build(
-            Self::NAME,
-            None,
-            target,
-            Method::GET,
-            &path,
-            Query::default(),
-            Body::Empty,
-        )
+        get(Self::NAME, target, &path, Query::default())
     }
 }
 
@@ -447,15 +399,7 @@ impl Endpoint for ListBanks {
             BankAccountTypes::Personal => q.push("account_types", "PERSONAL"),
             BankAccountTypes::Business => q.push("account_types", "BUSINESS"),
         }
-        build(
-            Self::NAME,
-            None,
-            target,
-            Method::GET,
-            "/banks/v1",
-            q,
-            Body::Empty,
-        )
+        get(Self::NAME, target, "/banks/v1", q)
     }
 }
 

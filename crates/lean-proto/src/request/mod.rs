@@ -309,6 +309,40 @@ pub(crate) fn build(
     Ok(request)
 }
 
+/// A GET of an endpoint that takes either credential (payments, consents, payouts).
+pub(crate) fn get(
+    endpoint: &'static str,
+    target: &Target<'_>,
+    path: &str,
+    query: Query,
+) -> Result<Request<Vec<u8>>, RequestError> {
+    build(
+        endpoint,
+        None,
+        target,
+        Method::GET,
+        path,
+        query,
+        Body::Empty,
+    )
+}
+
+/// Appends `page_number` and the page size (under `size_key`: Lean names it `page_size` or
+/// `size` by endpoint), the size checked as every page size is (1 to 100).
+pub(crate) fn paging(
+    q: &mut Query,
+    number: u32,
+    size: u32,
+    size_key: &'static str,
+) -> Result<(), RequestError> {
+    if !(1..=100).contains(&size) {
+        return Err(RequestError::PageSize(size));
+    }
+    q.push("page_number", &number);
+    q.push(size_key, &size);
+    Ok(())
+}
+
 /// The header's name as a `'static` text, for [`RequestError::InvalidHeader`].
 fn name_of(name: &HeaderName) -> &'static str {
     if *name == AUTHORIZATION {

@@ -16,22 +16,6 @@ use crate::money::Currency;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-fn get(
-    name: &'static str,
-    target: &Target<'_>,
-    path: &str,
-) -> Result<Request<Vec<u8>>, RequestError> {
-    build(
-        name,
-        None,
-        target,
-        Method::GET,
-        path,
-        Query::default(),
-        Body::Empty,
-    )
-}
-
 fn text(name: &'static str, value: &str) -> Result<String, RequestError> {
     let v = value.trim();
     if v.is_empty() || v.chars().count() > 256 || v.chars().any(char::is_control) {
@@ -202,6 +186,7 @@ impl Endpoint for GetPaymentIntent {
             Self::NAME,
             target,
             &format!("/payments/v1/intents/{}", self.payment_intent_id),
+            Query::default(),
         )
     }
 }
@@ -224,7 +209,7 @@ impl Endpoint for ListPaymentIntents {
     const GENERATION: ApiGeneration = ApiGeneration::V2;
 
     fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
-        get(Self::NAME, target, "/payments/v1/intents")
+        get(Self::NAME, target, "/payments/v1/intents", Query::default())
     }
 }
 
@@ -367,8 +352,14 @@ impl Endpoint for ListPaymentDestinations {
                 Self::NAME,
                 target,
                 &format!("/customers/v1/{c}/destinations"),
+                Query::default(),
             ),
-            None => get(Self::NAME, target, "/payments/v1/destinations"),
+            None => get(
+                Self::NAME,
+                target,
+                "/payments/v1/destinations",
+                Query::default(),
+            ),
         }
     }
 }
@@ -397,6 +388,7 @@ impl Endpoint for ListPaymentSources {
             Self::NAME,
             target,
             &format!("/customers/v1/{}/payment-sources", self.customer_id),
+            Query::default(),
         )
     }
 }
@@ -432,7 +424,7 @@ impl Endpoint for GetPaymentSource {
     const GENERATION: ApiGeneration = ApiGeneration::V2;
 
     fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
-        get(Self::NAME, target, &self.path())
+        get(Self::NAME, target, &self.path(), Query::default())
     }
 }
 

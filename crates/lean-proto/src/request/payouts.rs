@@ -8,25 +8,6 @@ use super::*;
 use crate::model::payments::{Payment, PaymentIntent};
 use crate::model::payouts::{PaymentHistory, PayoutList, RefundPage};
 
-fn get(
-    name: &'static str,
-    target: &Target<'_>,
-    path: &str,
-    query: Query,
-) -> Result<Request<Vec<u8>>, RequestError> {
-    build(name, None, target, Method::GET, path, query, Body::Empty)
-}
-
-fn paging(number: u32, size: u32, size_key: &'static str) -> Result<Query, RequestError> {
-    if !(1..=100).contains(&size) {
-        return Err(RequestError::PageSize(size));
-    }
-    let mut q = Query::default();
-    q.push("page_number", &number);
-    q.push(size_key, &size);
-    Ok(q)
-}
-
 /// `GET /payouts/v1/{payment_id}`: one payout payment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -139,7 +120,8 @@ impl Endpoint for ListPayouts {
     const GENERATION: ApiGeneration = ApiGeneration::V2;
 
     fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
-        let q = paging(self.page_number, self.page_size, "page_size")?;
+        let mut q = Query::default();
+        paging(&mut q, self.page_number, self.page_size, "page_size")?;
         get(Self::NAME, target, "/payouts/v1/payments", q)
     }
 
@@ -192,7 +174,8 @@ impl Endpoint for ListRefunds {
     const GENERATION: ApiGeneration = ApiGeneration::V2;
 
     fn build(&self, target: &Target<'_>) -> Result<Request<Vec<u8>>, RequestError> {
-        let q = paging(self.page_number, self.size, "size")?;
+        let mut q = Query::default();
+        paging(&mut q, self.page_number, self.size, "size")?;
         get(Self::NAME, target, "/payouts/refunds", q)
     }
 
