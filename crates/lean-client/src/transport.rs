@@ -192,6 +192,14 @@ pub fn io_failure(kind: std::io::ErrorKind) -> Failure {
     }
 }
 
+/// Whether a request goes out with no body at all rather than an empty one: a GET with nothing
+/// to send. HTTP libraries treat an empty body as a body (hyper polls it, a wake-up more per
+/// request; surf adds a content type and length); other methods keep theirs, so that a POST
+/// without one still says `content-length: 0`. For adapters whose library tells the two apart.
+pub fn bodiless(method: &http::Method, body: &[u8]) -> bool {
+    method == http::Method::GET && body.is_empty()
+}
+
 /// Finds an I/O error kind anywhere in an error's `source()` chain.
 pub fn io_kind_in(mut e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
     loop {
@@ -272,5 +280,20 @@ where
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         (self.0)(request, timeout)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bodiless;
+    use http::Method;
+
+    #[test]
+    fn only_a_get_with_nothing_to_send_goes_without_a_body() {
+        assert!(bodiless(&Method::GET, b""));
+        assert!(!bodiless(&Method::GET, b"{}"));
+        // A POST keeps its empty body, so that it says `content-length: 0`.
+        assert!(!bodiless(&Method::POST, b""));
+        assert!(!bodiless(&Method::DELETE, b""));
     }
 }

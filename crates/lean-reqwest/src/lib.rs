@@ -62,7 +62,7 @@ use lean_proto::client::TlsError;
 use lean_client::runtime::Deadlines;
 use lean_client::transport::{
     AsyncTransport, Clock, Connect, Failure, FromHttpClient, Runtime, Timer, TransportOptions,
-    failure, io_failure, io_kind_in,
+    bodiless, failure, io_failure, io_kind_in,
 };
 use lean_client::urls::Urls;
 use lean_proto::retry::TransportError;
@@ -269,10 +269,7 @@ impl AsyncTransport for Reqwest {
             .urls
             .url(&parts.uri)
             .ok_or(failure(Failure::NotConnected))?;
-        // A GET's empty body is no body: hyper would otherwise poll it as one (a task wake-up
-        // more per request, measured in `per_call`). Other methods keep theirs, so that a POST
-        // without one still says `content-length: 0`.
-        let bodiless = parts.method == http::Method::GET && body.is_empty();
+        let bodiless = bodiless(&parts.method, &body);
         let mut request = reqwest::Request::new(parts.method, url);
         *request.headers_mut() = parts.headers;
         *request.version_mut() = parts.version;

@@ -60,7 +60,7 @@ pub use lean_client::{
 use async_std::io::ReadExt;
 use lean_client::runtime::{Deadlines, Runtime, Timer};
 use lean_client::transport::{
-    AsyncTransport, Clock, Connect, Failure, TransportOptions, failure, io_failure,
+    AsyncTransport, Clock, Connect, Failure, TransportOptions, bodiless, failure, io_failure,
 };
 use lean_client::urls::Urls;
 use lean_proto::retry::TransportError;
@@ -260,9 +260,7 @@ impl AsyncTransport for Surf {
 /// `http` 1.x → http-types 2.x.
 fn to_surf(request: http::Request<Vec<u8>>, urls: &Urls) -> Option<surf::Request> {
     let (parts, body) = request.into_parts();
-    // A GET's empty body is no body (surf would add a content type and length for it); other
-    // methods keep theirs, so that a POST without one still says `content-length: 0`.
-    let bodiless = parts.method == http::Method::GET && body.is_empty();
+    let bodiless = bodiless(&parts.method, &body);
     let method: surf::http::Method = parts.method.as_str().parse().ok()?;
     let mut out = surf::Request::new(method, urls.url(&parts.uri)?);
     for (name, value) in &parts.headers {
