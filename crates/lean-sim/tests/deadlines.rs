@@ -124,5 +124,10 @@ fn a_timer_armed_for_an_exchange_that_ended_fires_and_is_re_armed_for_the_rest()
     );
     assert_eq!(first.take(), Some(Ok(1)));
     assert_eq!(second.take(), Some((Err(Elapsed), epoch + secs(10))));
+    assert_eq!(
+        deadlines.armed_at(),
+        Some(epoch + secs(10)),
+        "the fired timer was re-armed for the deadline left"
+    );
     assert_eq!(deadlines.in_flight(), 0);
 }
