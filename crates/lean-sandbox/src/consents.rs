@@ -236,19 +236,21 @@ pub async fn create(State(inner): Shared, headers: HeaderMap, body: Bytes) -> Re
         inner.lock().consents.push(consent.clone());
         // The creation answer names the consent `id` and its `purpose` flat (Lean's recording).
         let mut answer = render(&consent);
-        let obj = answer.as_object_mut().expect("an object");
-        obj.insert("id".into(), json!(consent.id));
-        obj.remove("consent_id");
-        obj.remove("bank_identifier");
-        obj.remove("consented_account");
-        obj.remove("payment_consumption");
-        obj.insert("purpose".into(), json!(consent.purpose));
-        obj.remove("payment_purpose");
-        if let Some(cp) = obj
-            .get_mut("control_parameters")
-            .and_then(Value::as_object_mut)
-        {
-            cp.remove("type");
+        // `render` of a struct is always an object; anything else is answered as rendered.
+        if let Some(obj) = answer.as_object_mut() {
+            obj.insert("id".into(), json!(consent.id));
+            obj.remove("consent_id");
+            obj.remove("bank_identifier");
+            obj.remove("consented_account");
+            obj.remove("payment_consumption");
+            obj.insert("purpose".into(), json!(consent.purpose));
+            obj.remove("payment_purpose");
+            if let Some(cp) = obj
+                .get_mut("control_parameters")
+                .and_then(Value::as_object_mut)
+            {
+                cp.remove("type");
+            }
         }
         Ok::<_, Response>(ok(&answer))
     };
