@@ -230,7 +230,7 @@ fn compare(
         failed: 0,
     };
     // `--side lean` or `--side hand-written`: only that side runs (to profile it alone).
-    let side = flag("--side");
+    let side = lean_bench::flag("--side");
     let idle = Sample {
         rate: f64::NAN,
         client: 0.0,
@@ -437,13 +437,6 @@ fn lean_outcome<T>(r: Result<T, lean_client::Error>) -> Result<(), String> {
     r.map(|_| ()).map_err(|e| format!("lean-rs: {e}"))
 }
 
-fn flag(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
-
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     // Started first: it pins this process before any runtime starts its threads.
@@ -459,12 +452,18 @@ fn main() {
         window: Duration::from_millis(if quick { 300 } else { 1000 }),
         rounds: if quick { 3 } else { 5 },
     };
-    let callers: Vec<usize> = match flag("--callers") {
-        Some(n) => vec![n.parse().expect("--callers N")],
+    let callers: Vec<usize> = match lean_bench::flag("--callers") {
+        Some(n) => match n.parse() {
+            Ok(n) if n > 0 => vec![n],
+            _ => {
+                eprintln!("concurrency: --callers takes a number of callers above 0, not {n:?}");
+                std::process::exit(2);
+            }
+        },
         None => vec![1, 4, 16, 64],
     };
-    let adapter = flag("--adapter");
-    let api = flag("--api");
+    let adapter = lean_bench::flag("--adapter");
+    let api = lean_bench::flag("--api");
     let wanted = |name: &str| adapter.as_deref().is_none_or(|a| name.contains(a));
     let mut rows = Vec::new();
     for a in [Api::V2, Api::V1] {

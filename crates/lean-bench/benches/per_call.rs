@@ -84,14 +84,7 @@ impl Fixture {
 
 /// `--only WORD`: the routes whose name holds it, and `--adapter WORD`: the adapters.
 fn only() -> Option<String> {
-    flag("--only")
-}
-
-fn flag(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
+    lean_bench::flag("--only")
 }
 
 /// What a hand-written client does with the bytes: a typed serde parse into the same fields,
@@ -149,7 +142,7 @@ fn measure(
     mut raw: impl FnMut(),
 ) -> (Side, Side, Vec<f64>) {
     // `--side lean` or `--side hand-written`: only that side runs (to profile it alone).
-    let side = flag("--side");
+    let side = lean_bench::flag("--side");
     let runs = |name: &str| side.as_deref().is_none_or(|s| s == name);
     let (run_lean, run_raw) = (runs("lean"), runs("hand-written"));
     let mut lean = move || {
@@ -363,7 +356,7 @@ fn main() {
     // Many short rounds: the median of per-round ratios is what noise moves least.
     let (rounds, n) = if quick { (5, 100) } else { (15, 400) };
     let fx = Fixture::start();
-    let adapter = flag("--adapter");
+    let adapter = lean_bench::flag("--adapter");
     let wanted = |name: &str| adapter.as_deref().is_none_or(|a| name.contains(a));
     let mut rows = Vec::new();
     if wanted("ureq") {

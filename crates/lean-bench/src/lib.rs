@@ -52,6 +52,14 @@ pub fn cpu_time_of(pid: &str) -> Duration {
     Duration::from_nanos(ns)
 }
 
+/// The value after `name` on the command line (`--adapter surf` → `surf`), if given.
+pub fn flag(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
 /// Milliseconds with two decimals, for tables.
 pub fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1e3)
