@@ -12,6 +12,7 @@
 //! or `--only transactions`, `--adapter ureq|reqwest|surf` to narrow it; `--side lean` or
 //! `--side hand-written` runs one side alone, for a profiler).
 
+use lean_bench::remote::Remote;
 use lean_conformance::Executor;
 use lean_conformance::executors::{AsyncStd, Tokio};
 use lean_proto::{EntityId, GetAccounts, GetTransactions};
@@ -30,7 +31,7 @@ enum Route {
 }
 
 struct Fixture {
-    remote: lean_bench::remote::Remote,
+    remote: Remote,
     config: lean_proto::Config,
     entity: EntityId,
     account: lean_proto::AccountId,
@@ -42,7 +43,7 @@ struct Fixture {
 
 impl Fixture {
     fn start() -> Fixture {
-        let remote = lean_bench::remote::Remote::start(
+        let remote = Remote::start(
             env!("CARGO_BIN_EXE_lean-bench-emulator"),
             &["--bank-latency", "0s"],
         )
@@ -96,15 +97,19 @@ fn typed_items(route: Route, bytes: &[u8]) -> usize {
     }
 }
 
-/// Wall-clock and CPU µs per call of `f` over `n` calls (CPU: this process's threads, so the
-/// client's alone, the emulator being in its own process).
-fn per_call(n: usize, mut f: impl FnMut()) -> (f64, f64) {
-    let (start, cpu) = (Instant::now(), lean_bench::cpu_time());
+/// Wall-clock, client CPU and emulator CPU µs per call of `f` over `n` calls (client CPU: this
+/// process's threads, the emulator being in its own process).
+fn per_call(remote: &Remote, n: usize, mut f: impl FnMut()) -> Sample {
+    let (start, cpu, emu) = (Instant::now(), lean_bench::cpu_time(), remote.cpu_time());
     for _ in 0..n {
         f();
     }
     let per = |d: std::time::Duration| d.as_secs_f64() * 1e6 / n as f64;
-    (per(start.elapsed()), per(lean_bench::cpu_time() - cpu))
+    Sample {
+        wall: per(start.elapsed()),
+        cpu: per(lean_bench::cpu_time() - cpu),
+        emulator_cpu: per(remote.cpu_time() - emu),
+    }
 }
 
 fn allocs(mut f: impl FnMut()) -> u64 {
@@ -117,30 +122,33 @@ fn allocs(mut f: impl FnMut()) -> u64 {
 struct Row {
     adapter: &'static str,
     route: &'static str,
-    lean: f64,
-    raw: f64,
-    lean_cpu: f64,
-    raw_cpu: f64,
+    lean: Sample,
+    raw: Sample,
     /// Per-round lean/raw, sorted.
     ratios: Vec<f64>,
     lean_allocs: u64,
     raw_allocs: u64,
 }
 
-/// Medians over the rounds of one side: wall µs/call, CPU µs/call.
-struct Side {
+/// One side's µs per call: over a round, or the medians over the rounds.
+#[derive(Clone, Copy)]
+struct Sample {
     wall: f64,
     cpu: f64,
+    /// The emulator's CPU for this side's calls: a request that costs the server more shows
+    /// here, not in the client's CPU.
+    emulator_cpu: f64,
 }
 
 /// `rounds` rounds of `n` calls each of both, their order swapped every round: the lean side,
 /// the raw side, and the per-round lean/raw ratios of wall time, sorted.
 fn measure(
+    remote: &Remote,
     rounds: usize,
     n: usize,
     mut lean: impl FnMut(),
     mut raw: impl FnMut(),
-) -> (Side, Side, Vec<f64>) {
+) -> (Sample, Sample, Vec<f64>) {
     // `--side lean` or `--side hand-written`: only that side runs (to profile it alone).
     let side = lean_bench::flag("--side");
     let runs = |name: &str| side.as_deref().is_none_or(|s| s == name);
@@ -163,13 +171,13 @@ fn measure(
     let (mut l, mut r, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..rounds {
         let (a, b) = if i % 2 == 0 {
-            let a = per_call(n, &mut lean);
-            (a, per_call(n, &mut raw))
+            let a = per_call(remote, n, &mut lean);
+            (a, per_call(remote, n, &mut raw))
         } else {
-            let b = per_call(n, &mut raw);
-            (per_call(n, &mut lean), b)
+            let b = per_call(remote, n, &mut raw);
+            (per_call(remote, n, &mut lean), b)
         };
-        ratios.push(a.0 / b.0);
+        ratios.push(a.wall / b.wall);
         l.push(a);
         r.push(b);
     }
@@ -177,14 +185,16 @@ fn measure(
     (median(&l), median(&r), ratios)
 }
 
-fn median(samples: &[(f64, f64)]) -> Side {
-    let mid = |mut v: Vec<f64>| {
+fn median(samples: &[Sample]) -> Sample {
+    let mid = |f: fn(&Sample) -> f64| {
+        let mut v: Vec<f64> = samples.iter().map(f).collect();
         v.sort_by(|a, b| a.total_cmp(b));
         v[v.len() / 2]
     };
-    Side {
-        wall: mid(samples.iter().map(|s| s.0).collect()),
-        cpu: mid(samples.iter().map(|s| s.1).collect()),
+    Sample {
+        wall: mid(|s| s.wall),
+        cpu: mid(|s| s.cpu),
+        emulator_cpu: mid(|s| s.emulator_cpu),
     }
 }
 
@@ -217,14 +227,12 @@ fn ureq_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
             let bytes = resp.into_body().read_to_vec().expect("body");
             std::hint::black_box(typed_items(route, &bytes));
         };
-        let (l, r, ratios) = measure(rounds, n, &mut lean, &mut raw);
+        let (l, r, ratios) = measure(&fx.remote, rounds, n, &mut lean, &mut raw);
         rows.push(Row {
             adapter: "ureq",
             route: name,
-            lean: l.wall,
-            raw: r.wall,
-            lean_cpu: l.cpu,
-            raw_cpu: r.cpu,
+            lean: l,
+            raw: r,
             ratios,
             lean_allocs: allocs(&mut lean),
             raw_allocs: allocs(&mut raw),
@@ -278,14 +286,12 @@ fn reqwest_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
                 std::hint::black_box(typed_items(route, &bytes));
             })
         };
-        let (l, r, ratios) = measure(rounds, n, &mut lean, &mut raw);
+        let (l, r, ratios) = measure(&fx.remote, rounds, n, &mut lean, &mut raw);
         rows.push(Row {
             adapter: "reqwest (tokio)",
             route: name,
-            lean: l.wall,
-            raw: r.wall,
-            lean_cpu: l.cpu,
-            raw_cpu: r.cpu,
+            lean: l,
+            raw: r,
             ratios,
             lean_allocs: allocs(&mut lean),
             raw_allocs: allocs(&mut raw),
@@ -335,14 +341,12 @@ fn surf_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
                 std::hint::black_box(typed_items(route, &bytes));
             })
         };
-        let (l, r, ratios) = measure(rounds, n, &mut lean, &mut raw);
+        let (l, r, ratios) = measure(&fx.remote, rounds, n, &mut lean, &mut raw);
         rows.push(Row {
             adapter: "surf (async-std)",
             route: name,
-            lean: l.wall,
-            raw: r.wall,
-            lean_cpu: l.cpu,
-            raw_cpu: r.cpu,
+            lean: l,
+            raw: r,
             ratios,
             lean_allocs: allocs(&mut lean),
             raw_allocs: allocs(&mut raw),
@@ -372,22 +376,24 @@ fn main() {
         "\nper call, lean-rs vs a hand-written client: the same GET + a typed serde parse, f64 amounts ({rounds} rounds of {n}, medians)\n"
     );
     println!(
-        "| adapter | request | lean µs/call | hand-written µs/call | lean / hand-written, per round: median [min–max] | CPU µs/call lean / hand-written | allocations lean / hand-written |"
+        "| adapter | request | lean µs/call | hand-written µs/call | lean / hand-written, per round: median [min–max] | CPU µs/call lean / hand-written | emulator CPU µs/call lean / hand-written | allocations lean / hand-written |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for r in rows {
         let k = r.ratios.len();
         println!(
-            "| {} | {} | {:.0} | {:.0} | {:.2}× [{:.2}–{:.2}] | {:.0} / {:.0} | {} / {} |",
+            "| {} | {} | {:.0} | {:.0} | {:.2}× [{:.2}–{:.2}] | {:.0} / {:.0} | {:.0} / {:.0} | {} / {} |",
             r.adapter,
             r.route,
-            r.lean,
-            r.raw,
+            r.lean.wall,
+            r.raw.wall,
             r.ratios[k / 2],
             r.ratios[0],
             r.ratios[k - 1],
-            r.lean_cpu,
-            r.raw_cpu,
+            r.lean.cpu,
+            r.raw.cpu,
+            r.lean.emulator_cpu,
+            r.raw.emulator_cpu,
             r.lean_allocs,
             r.raw_allocs
         );

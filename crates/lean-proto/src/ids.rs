@@ -31,20 +31,44 @@ impl fmt::Display for IdError {
 
 impl std::error::Error for IdError {}
 
+/// Each byte's lower-case form if it is a hex digit, 0 if it is not: one table lookup checks
+/// and folds a byte (a page of transactions holds two ids per item, read on every call).
+const HEX_LOWER: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = match b {
+            b'0'..=b'9' | b'a'..=b'f' => b,
+            b'A'..=b'F' => b + (b'a' - b'A'),
+            _ => 0,
+        };
+        c += 1;
+    }
+    t
+};
+
 /// Checks the 8-4-4-4-12 hex shape and returns the lower-case form, inline (an id costs no
-/// allocation: a page of transactions holds two per item).
+/// allocation), in one pass over the bytes.
 fn parse_uuid(field: &'static str, s: &str) -> Result<[u8; 36], IdError> {
-    let b = s.as_bytes();
-    let ok = b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        });
-    if ok {
-        let mut out = [0u8; 36];
-        for (o, c) in out.iter_mut().zip(b) {
-            *o = c.to_ascii_lowercase();
+    let mut out = [0u8; 36];
+    let ok = match <&[u8; 36]>::try_from(s.as_bytes()) {
+        Ok(b) => {
+            let mut bad = false;
+            for (i, (o, &c)) in out.iter_mut().zip(b).enumerate() {
+                if matches!(i, 8 | 13 | 18 | 23) {
+                    *o = c;
+                    bad |= c != b'-';
+                } else {
+                    *o = HEX_LOWER[usize::from(c)];
+                    bad |= *o == 0;
+                }
+            }
+            !bad
         }
+        Err(_) => false,
+    };
+    if ok {
         Ok(out)
     } else {
         Err(IdError {
@@ -170,6 +194,35 @@ mod tests {
         ] {
             let err = AccountId::parse(bad).unwrap_err();
             assert_eq!(err.field, "account_id");
+        }
+    }
+
+    proptest::proptest! {
+        /// The one-pass check accepts exactly the 8-4-4-4-12 hex shape, in any case, and
+        /// folds it to lower case.
+        #[test]
+        fn accepts_exactly_the_uuid_shape(s in "[0-9a-fA-F-]{36}|[0-9a-zA-Z_{}/-]{30,40}|.{0,40}") {
+            let b = s.as_bytes();
+            let shaped = b.len() == 36
+                && b.iter().enumerate().all(|(i, c)| match i {
+                    8 | 13 | 18 | 23 => *c == b'-',
+                    _ => c.is_ascii_hexdigit(),
+                });
+            match EntityId::parse(&s) {
+                Ok(id) => {
+                    proptest::prop_assert!(shaped);
+                    proptest::prop_assert_eq!(id.as_str(), s.to_ascii_lowercase());
+                }
+                Err(e) => {
+                    proptest::prop_assert!(!shaped);
+                    proptest::prop_assert_eq!(e.field, "entity_id");
+                }
+            }
+        }
+
+        #[test]
+        fn accepts_every_shaped_id(s in "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}") {
+            proptest::prop_assert_eq!(AccountId::parse(&s).map(|id| id.as_str().to_owned()), Ok(s.to_ascii_lowercase()));
         }
     }
 
