@@ -449,8 +449,11 @@ fn main() {
     let setup = Setup {
         remote,
         entity,
-        window: Duration::from_millis(if quick { 300 } else { 1000 }),
-        rounds: if quick { 3 } else { 5 },
+        // Many short windows rather than a few long ones: this machine's speed drifts over
+        // seconds (and async-std's at times runs at one of two speeds), so the median of many
+        // close pairs moves less than that of a few.
+        window: Duration::from_millis(if quick { 300 } else { 500 }),
+        rounds: if quick { 3 } else { 11 },
     };
     let callers: Vec<usize> = match lean_bench::flag("--callers") {
         Some(n) => match n.parse() {
@@ -486,9 +489,9 @@ fn main() {
         setup.window.as_millis()
     );
     println!(
-        "| adapter | API | callers | lean calls/s | hand-written calls/s | lean / hand-written, per round: median [min–max] | CPUs busy, lean: client + emulator | hand-written: client + emulator |"
+        "| adapter | API | callers | lean calls/s | hand-written calls/s | lean / hand-written, per round: median [min–max] | client CPU µs/call lean / hand-written | CPUs busy, lean: client + emulator | hand-written: client + emulator |"
     );
-    println!("|---|---|---:|---:|---:|---|---|---|");
+    println!("|---|---|---:|---:|---:|---|---|---|---|");
     let mut failed = 0;
     for r in &rows {
         let mut ratios = r.ratios.clone();
@@ -500,8 +503,10 @@ fn main() {
                 median(v.iter().map(|s| s.emulator))
             )
         };
+        // What the client spends per call, from each window's CPU and calls.
+        let cpu = |v: &[Sample]| median(v.iter().map(|s| s.client * 1e6 / s.rate));
         println!(
-            "| {} | {} | {} | {:.0} | {:.0} | {:.2}× [{:.2}–{:.2}] | {} | {} |",
+            "| {} | {} | {} | {:.0} | {:.0} | {:.2}× [{:.2}–{:.2}] | {:.0} / {:.0} | {} | {} |",
             r.adapter,
             r.api.name(),
             r.callers,
@@ -510,6 +515,8 @@ fn main() {
             median(ratios.iter().copied()),
             ratios[0],
             ratios[ratios.len() - 1],
+            cpu(&r.lean),
+            cpu(&r.raw),
             busy(&r.lean),
             busy(&r.raw),
         );

@@ -1,14 +1,15 @@
 //! Decoding a page of transactions: the typed model with exact decimals (`classify`) against a
 //! plain serde model of the same fields with f64 amounts and `String`s (the floor: what any
 //! serde decoder of this JSON costs) and against `serde_json::Value` (what an untyped client
-//! does). 100, 10,000 and 100,000 items per page, one process, side by side, the decoders'
-//! rounds interleaved and rotated, ratios taken within each round, medians with min–max.
+//! does). 100, 10,000 and 100,000 items per page, and the 9 accounts of the `accounts` route
+//! (the small answer that most calls are), one process, side by side, the decoders' rounds
+//! interleaved and rotated, ratios taken within each round, medians with min–max.
 //!
 //! `cargo bench -p lean-bench --bench decode` (`-- --quick` for a short run). Peak memory is
 //! measured in a child process per decoder (`/proc/self/status` VmHWM), so that one decoder's
 //! high-water mark does not hide another's.
 
-use lean_proto::{Page, Transaction, classify};
+use lean_proto::{Account, Page, Transaction, classify};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use std::alloc::System;
 use std::time::{Duration, Instant};
@@ -63,6 +64,31 @@ fn body(n: usize) -> Vec<u8> {
     serde_json::to_vec(&all).unwrap()
 }
 
+/// The `accounts` answer of the emulator's first entity, as it serves it.
+fn accounts_body() -> Vec<u8> {
+    let sandbox = lean_sandbox::Sandbox::start(lean_sandbox::SandboxConfig {
+        bank_latency: lean_sandbox::Latency::fixed(Duration::ZERO),
+        ..Default::default()
+    })
+    .expect("emulator");
+    let entity = sandbox.entities()[0].clone();
+    let token = lean_bench::token(&sandbox);
+    let url = format!("{}/data/v2/accounts?entity_id={entity}", sandbox.base_url());
+    let resp = ureq::Agent::new_with_defaults()
+        .get(&url)
+        .header("authorization", format!("Bearer {token}"))
+        .call()
+        .expect("accounts");
+    resp.into_body().read_to_vec().expect("body")
+}
+
+/// What a body holds.
+#[derive(Clone, Copy, PartialEq)]
+enum Holds {
+    Accounts,
+    Transactions,
+}
+
 fn response(body: &[u8]) -> http::Response<Vec<u8>> {
     http::Response::builder()
         .status(200)
@@ -87,31 +113,40 @@ impl Decoder {
     }
 
     /// Decodes once; returns the item count so nothing is optimised away.
-    fn run(self, resp: &http::Response<Vec<u8>>) -> usize {
-        match self {
-            Decoder::Typed => match classify::<Page<Transaction>>(resp).expect("typed") {
-                lean_proto::Outcome::Data(d) => d.payload.items.len(),
-                _ => 0,
-            },
-            Decoder::F64 => {
-                let e: f64_model::Envelope<f64_model::TransactionsData> =
-                    serde_json::from_slice(resp.body()).expect("f64");
-                e.data.map_or(0, |d| d.transactions.len())
+    fn run(self, holds: Holds, resp: &http::Response<Vec<u8>>) -> usize {
+        match (self, holds) {
+            (Decoder::Typed, Holds::Transactions) => {
+                match classify::<Page<Transaction>>(resp).expect("typed") {
+                    lean_proto::Outcome::Data(d) => d.payload.items.len(),
+                    _ => 0,
+                }
             }
-            Decoder::Value => {
+            (Decoder::Typed, Holds::Accounts) => {
+                match classify::<Page<Account>>(resp).expect("typed") {
+                    lean_proto::Outcome::Data(d) => d.payload.items.len(),
+                    _ => 0,
+                }
+            }
+            (Decoder::F64, Holds::Transactions) => f64_model::transactions(resp.body()),
+            (Decoder::F64, Holds::Accounts) => f64_model::accounts(resp.body()),
+            (Decoder::Value, _) => {
                 let v: serde_json::Value = serde_json::from_slice(resp.body()).expect("value");
-                v["data"]["transactions"].as_array().map_or(0, Vec::len)
+                let key = match holds {
+                    Holds::Accounts => "accounts",
+                    Holds::Transactions => "transactions",
+                };
+                v["data"][key].as_array().map_or(0, Vec::len)
             }
         }
     }
 }
 
 /// MB/s of one round of at least `min`.
-fn round(d: Decoder, resp: &http::Response<Vec<u8>>, min: Duration) -> f64 {
+fn round(d: Decoder, holds: Holds, resp: &http::Response<Vec<u8>>, min: Duration) -> f64 {
     let start = Instant::now();
     let mut n = 0u64;
     while start.elapsed() < min {
-        std::hint::black_box(d.run(std::hint::black_box(resp)));
+        std::hint::black_box(d.run(holds, std::hint::black_box(resp)));
         n += 1;
     }
     resp.body().len() as f64 * n as f64 / start.elapsed().as_secs_f64() / 1e6
@@ -123,6 +158,7 @@ const DECODERS: [Decoder; 3] = [Decoder::Typed, Decoder::F64, Decoder::Value];
 /// drifting over the run falls on all of them alike: per decoder its MB/s of each round, and per
 /// round each decoder's rate over the f64 model's in that same round.
 fn interleaved(
+    holds: Holds,
     resp: &http::Response<Vec<u8>>,
     rounds: usize,
     min: Duration,
@@ -133,7 +169,7 @@ fn interleaved(
         let mut this = [0.0; 3];
         for k in 0..DECODERS.len() {
             let i = (r + k) % DECODERS.len();
-            this[i] = round(DECODERS[i], resp, min);
+            this[i] = round(DECODERS[i], holds, resp, min);
         }
         for i in 0..DECODERS.len() {
             rates[i].push(this[i]);
@@ -157,9 +193,14 @@ fn load() -> String {
         .unwrap_or_else(|_| "-".into())
 }
 
-fn allocations_per_item(d: Decoder, resp: &http::Response<Vec<u8>>, items: usize) -> f64 {
+fn allocations_per_item(
+    d: Decoder,
+    holds: Holds,
+    resp: &http::Response<Vec<u8>>,
+    items: usize,
+) -> f64 {
     let region = Region::new(HEAP);
-    std::hint::black_box(d.run(resp));
+    std::hint::black_box(d.run(holds, resp));
     let s = region.change();
     (s.allocations + s.reallocations) as f64 / items as f64
 }
@@ -186,7 +227,7 @@ fn child_peak(decoder: &str, path: &str) {
         "f64" => Decoder::F64,
         _ => Decoder::Value,
     };
-    let out = d.run(&resp);
+    let out = d.run(Holds::Transactions, &resp);
     println!("{} {out}", vm_hwm().saturating_sub(before));
 }
 
@@ -226,34 +267,42 @@ fn main() {
         "| items | body | decoder | MB/s | vs f64 model (per round) | vs Value | allocs/item | peak growth / body | load |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
-    for n in [100usize, 10_000, 100_000] {
-        let body = body(n);
+    let accounts = accounts_body();
+    let bodies = [(Holds::Accounts, accounts)]
+        .into_iter()
+        .chain([100usize, 10_000, 100_000].map(|n| (Holds::Transactions, body(n))));
+    for (holds, body) in bodies {
         let resp = response(&body);
+        let n = Decoder::F64.run(holds, &resp);
+        let items = match holds {
+            Holds::Accounts => format!("{n} accounts"),
+            Holds::Transactions => n.to_string(),
+        };
         let path =
             std::env::temp_dir().join(format!("lean-bench-decode-{n}-{}.json", std::process::id()));
         if std::fs::write(&path, &body).is_err() {
             eprintln!("cannot write {}: peak memory not measured", path.display());
         }
-        if DECODERS.iter().any(|d| d.run(&resp) != n) {
+        if n == 0 || DECODERS.iter().any(|d| d.run(holds, &resp) != n) {
             eprintln!("a decoder did not read {n} items: skipped");
             continue;
         }
-        let (rates, ratios) = interleaved(&resp, rounds, min);
+        let (rates, ratios) = interleaved(holds, &resp, rounds, min);
         let value_rate = spread(&rates[2]).0;
         for (i, d) in DECODERS.into_iter().enumerate() {
             let (rate, lo, hi) = spread(&rates[i]);
             let (ratio, rlo, rhi) = spread(&ratios[i]);
-            let peak = if n >= 10_000 {
+            let peak = if holds == Holds::Transactions && n >= 10_000 {
                 format!("{:.2}×", peak_in_child(d, &path) as f64 / body.len() as f64)
             } else {
                 "-".into()
             };
             println!(
-                "| {n} | {:.1} KB | {} | {rate:.0} [{lo:.0}–{hi:.0}] | {ratio:.2}× [{rlo:.2}–{rhi:.2}] | {:.2}× | {:.1} | {peak} | {} |",
+                "| {items} | {:.1} KB | {} | {rate:.0} [{lo:.0}–{hi:.0}] | {ratio:.2}× [{rlo:.2}–{rhi:.2}] | {:.2}× | {:.1} | {peak} | {} |",
                 body.len() as f64 / 1024.0,
                 d.name(),
                 rate / value_rate,
-                allocations_per_item(d, &resp, n),
+                allocations_per_item(d, holds, &resp, n),
                 load(),
             );
         }

@@ -358,7 +358,7 @@ fn surf_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     // Many short rounds: the median of per-round ratios is what noise moves least.
-    let (rounds, n) = if quick { (5, 100) } else { (15, 400) };
+    let (rounds, n) = if quick { (5, 100) } else { (31, 200) };
     let fx = Fixture::start();
     let adapter = lean_bench::flag("--adapter");
     let wanted = |name: &str| adapter.as_deref().is_none_or(|a| name.contains(a));

@@ -191,21 +191,26 @@ pub fn form_encode(value: &str) -> String {
     out
 }
 
-/// Appends `value` form-encoded to `out`.
+/// Appends `value` form-encoded to `out`: runs of unreserved bytes in one copy each (an id is
+/// one run), the others as `%XX`.
 fn encode_into(out: &mut String, value: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(b as char)
-            }
-            _ => {
-                out.push('%');
-                out.push(HEX[usize::from(b >> 4)] as char);
-                out.push(HEX[usize::from(b & 0xF)] as char);
-            }
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+    let bytes = value.as_bytes();
+    out.reserve(bytes.len());
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if unreserved(b) {
+            continue;
         }
+        // A run of ASCII bytes starts and ends on character boundaries, so `get` never fails.
+        out.push_str(value.get(start..i).unwrap_or_default());
+        out.push('%');
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 0xF)] as char);
+        start = i + 1;
     }
+    out.push_str(value.get(start..).unwrap_or_default());
 }
 
 /// A query string, encoded as it is built (no list of owned pairs to join afterwards).
@@ -494,3 +499,45 @@ pub use verifications::{
     Identification, IdentificationType, RegisterLanguage, VerificationAccountType, VerifyAccount,
     VerifyCorporate, VerifyEntity, VerifyFreelancer, VerifyManagers,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::form_encode;
+
+    /// The byte at a time rule: unreserved bytes as they are, every other byte as `%XX`.
+    fn reference(value: &str) -> String {
+        value
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn runs_and_escapes_as_the_byte_rule_says() {
+        for v in [
+            "",
+            "a",
+            "%",
+            "é",
+            "aé",
+            "éa",
+            "a b&c=d/é~",
+            "{\"k\": \"v\"}",
+            "日本",
+        ] {
+            assert_eq!(form_encode(v), reference(v), "{v:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_as_the_byte_rule_says(v in "\\PC{0,40}") {
+            proptest::prop_assert_eq!(form_encode(&v), reference(&v));
+        }
+    }
+}
