@@ -1,7 +1,10 @@
 //! Three instances of a service behind a load balancer, one Redis, one Lean (lean-sandbox):
 //! 1,000 PENDING calls spread over the instances, each `results.ready` delivered to a random
 //! instance (10 % to two of them, 10 % before the PENDING answer). Then the same with Redis
-//! killed and restarted in the middle of the run.
+//! killed and restarted (empty) in the middle of the run: nothing lost, nothing processed twice
+//! by the same Redis; a delivery to two instances that straddles the restart may be accepted
+//! by both (the empty Redis forgot the first: the durability limit `docs/deployment.md`
+//! states), and is reported.
 
 mod common;
 
@@ -23,15 +26,22 @@ const CALLS: usize = 1000;
 
 /// The load balancer in front of the instances: every webhook goes to one instance chosen at
 /// random (seeded), one in ten to a second one as well. It answers Lean with the first
-/// instance's status. It counts, per event, how many instances processed it.
+/// instance's status. It counts, per event and per Redis lifetime, how many instances
+/// processed it: a Redis restarted empty forgets the events seen before (the limit
+/// `docs/deployment.md` states), so a delivery accepted before and one accepted after the
+/// restart are two lifetimes' answers, not a double processing.
 struct Balancer {
     _endpoint: WebhookEndpoint,
-    processed: Arc<Mutex<HashMap<String, usize>>>,
+    processed: Arc<Mutex<HashMap<(String, usize), usize>>>,
     refused: Arc<AtomicUsize>,
 }
 
 impl Balancer {
-    fn start(instances: Vec<lean_reqwest::Client>) -> (String, Balancer) {
+    /// `lifetime`: which Redis is up, counted up at each kill and restart.
+    fn start(
+        instances: Vec<lean_reqwest::Client>,
+        lifetime: Arc<AtomicUsize>,
+    ) -> (String, Balancer) {
         let processed = Arc::new(Mutex::new(HashMap::new()));
         let refused = Arc::new(AtomicUsize::new(0));
         let (p, r) = (processed.clone(), refused.clone());
@@ -56,9 +66,11 @@ impl Balancer {
             for t in targets {
                 let ack = instances[t].handle_webhook(signature, body).send();
                 if let Some(event) = ack.event() {
+                    // Read after the intake answered: the Redis its `SET NX` succeeded on.
+                    let redis = lifetime.load(Ordering::SeqCst);
                     *p.lock()
                         .unwrap()
-                        .entry(event.dedupe_key().to_owned())
+                        .entry((event.dedupe_key().to_owned(), redis))
                         .or_insert(0) += 1;
                 }
                 if ack.status() != 200 {
@@ -126,7 +138,8 @@ fn run(calls: CallConfig, outage: bool) -> Outcome {
                 .expect("client")
         })
         .collect();
-    let (url, balancer) = Balancer::start(instances.clone());
+    let lifetime = Arc::new(AtomicUsize::new(0));
+    let (url, balancer) = Balancer::start(instances.clone(), lifetime.clone());
     sandbox.set_webhook_url(Some(url));
     let entity = sandbox.entities()[0].clone();
     let done = Arc::new(AtomicUsize::new(0));
@@ -152,16 +165,19 @@ fn run(calls: CallConfig, outage: bool) -> Outcome {
         let now = Instant::now();
         if outage && !down && now >= down_at && now < up_at {
             redis.kill();
+            lifetime.fetch_add(1, Ordering::SeqCst);
             down = true;
         }
         if down && now >= up_at {
             redis.restart();
+            lifetime.fetch_add(1, Ordering::SeqCst);
             down = false;
         }
         std::thread::sleep(Duration::from_micros(1500));
     }
     if down {
         redis.restart();
+        lifetime.fetch_add(1, Ordering::SeqCst);
     }
     let results = Tokio::block_on(async move {
         let mut out = Vec::new();
@@ -183,24 +199,30 @@ fn run(calls: CallConfig, outage: bool) -> Outcome {
     // Lean retries a refused webhook; let the retries of the outage land before counting.
     std::thread::sleep(Duration::from_millis(if outage { 1000 } else { 200 }));
     let processed = balancer.processed.lock().unwrap();
+    // Per event, the Redis lifetimes that accepted it.
+    let mut lifetimes: HashMap<&str, usize> = HashMap::new();
+    for (event, _) in processed.keys() {
+        *lifetimes.entry(event.as_str()).or_insert(0) += 1;
+    }
+    let twice = processed.values().filter(|n| **n > 1).count();
+    let across_restart = lifetimes.values().filter(|n| **n > 1).count();
     let results_404 = sandbox
         .log()
         .iter()
         .filter(|l| l.kind == "request" && l.what.contains("/results/") && l.status == 404)
         .count();
     eprintln!(
-        "{CALLS} calls, outage {outage}: {ok} ok, {} errors, {} events processed, {} twice, {} refused (503), {results_404} polls answered 404, {} learnt from another instance, {wall:?}",
+        "{CALLS} calls, outage {outage}: {ok} ok, {} errors, {} events processed, {twice} twice by one Redis, {across_restart} again after the empty restart, {} refused (503), {results_404} polls answered 404, {} learnt from another instance, {wall:?}",
         errors.len(),
-        processed.len(),
-        processed.values().filter(|n| **n > 1).count(),
+        lifetimes.len(),
         balancer.refused.load(Ordering::Relaxed),
         registries.iter().map(|r| r.stats().learnt).sum::<u64>(),
     );
     Outcome {
         ok,
         errors,
-        processed_twice: processed.values().filter(|n| **n > 1).count(),
-        processed: processed.len(),
+        processed_twice: twice,
+        processed: lifetimes.len(),
         refused: balancer.refused.load(Ordering::Relaxed),
         results_404,
         learnt: registries.iter().map(|r| r.stats().learnt).sum(),
@@ -282,7 +304,7 @@ fn redis_killed_and_restarted_mid_run_loses_nothing() {
     );
     assert_eq!(
         o.processed_twice, 0,
-        "a webhook delivered twice was processed twice"
+        "a webhook delivered twice was processed twice by the same Redis"
     );
     assert!(
         o.refused > 0,
