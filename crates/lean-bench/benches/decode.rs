@@ -72,14 +72,7 @@ fn accounts_body() -> Vec<u8> {
     })
     .expect("emulator");
     let entity = sandbox.entities()[0].clone();
-    let token = lean_bench::token(&sandbox);
-    let url = format!("{}/data/v2/accounts?entity_id={entity}", sandbox.base_url());
-    let resp = ureq::Agent::new_with_defaults()
-        .get(&url)
-        .header("authorization", format!("Bearer {token}"))
-        .call()
-        .expect("accounts");
-    resp.into_body().read_to_vec().expect("body")
+    lean_bench::accounts_answer(&sandbox, &entity).body
 }
 
 /// What a body holds.

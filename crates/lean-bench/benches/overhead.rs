@@ -11,6 +11,7 @@
 //!
 //! `cargo bench -p lean-bench --bench overhead` (`-- --quick` for a short run).
 
+use lean_bench::Recorded;
 use lean_client::transport::FnTransport;
 use lean_proto::retry::TransportError;
 use lean_proto::{Config, EntityId, GetAccounts};
@@ -20,14 +21,6 @@ use std::time::{Duration, Instant};
 
 #[global_allocator]
 static HEAP: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
-
-/// One answer as lean-sandbox sent it.
-#[derive(Clone)]
-struct Recorded {
-    status: u16,
-    headers: Vec<(String, Vec<u8>)>,
-    body: Vec<u8>,
-}
 
 /// The token answer and the `accounts` answer of the emulator's first entity, recorded over
 /// HTTP; that entity, and a client configuration for the emulator (its URLs are only text here:
@@ -39,60 +32,18 @@ fn record() -> (Recorded, Recorded, EntityId, Config) {
     })
     .expect("emulator");
     let entity = sandbox.entities()[0].clone();
-    let agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .new_agent();
-    let keep = |mut resp: http::Response<ureq::Body>| Recorded {
-        status: resp.status().as_u16(),
-        headers: resp
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), v.as_bytes().to_vec()))
-            .collect(),
-        body: resp.body_mut().read_to_vec().expect("body"),
-    };
-    let c = sandbox.config();
-    let token = keep(
-        agent
-            .post(format!("{}/oauth2/token", sandbox.base_url()))
-            .send_form([
-                ("client_id", c.client_id.as_str()),
-                ("client_secret", c.client_secret.as_str()),
-                ("grant_type", "client_credentials"),
-                ("scope", "api"),
-            ])
-            .expect("token"),
-    );
-    let bearer = lean_bench::token(&sandbox);
-    let accounts = keep(
-        agent
-            .get(format!(
-                "{}/data/v2/accounts?entity_id={entity}",
-                sandbox.base_url()
-            ))
-            .header("authorization", format!("Bearer {bearer}"))
-            .call()
-            .expect("accounts"),
-    );
+    let token = lean_bench::token_answer(&sandbox);
+    let accounts = lean_bench::accounts_answer(&sandbox, &entity);
     (token, accounts, entity, sandbox.client_config())
 }
 
 /// `rec` as the transport hands it over: a fresh body, the request's correlation id echoed.
 fn answer(rec: &Recorded, request: &http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
     let mut resp = http::Response::new(rec.body.clone());
-    *resp.status_mut() = http::StatusCode::from_u16(rec.status).expect("status");
-    let h = resp.headers_mut();
-    for (k, v) in &rec.headers {
-        if let (Ok(k), Ok(v)) = (
-            http::HeaderName::from_bytes(k.as_bytes()),
-            http::HeaderValue::from_bytes(v),
-        ) {
-            h.append(k, v);
-        }
-    }
+    *resp.status_mut() = rec.status;
+    *resp.headers_mut() = rec.headers.clone();
     if let Some(c) = request.headers().get("lean-correlation-id") {
-        h.insert("lean-correlation-id", c.clone());
+        resp.headers_mut().insert("lean-correlation-id", c.clone());
     }
     resp
 }

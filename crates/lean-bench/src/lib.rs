@@ -125,3 +125,60 @@ pub fn fetch_token(base: &str, client_id: &str, client_secret: &str) -> String {
             .expect("token JSON");
     v["access_token"].as_str().expect("access_token").to_owned()
 }
+
+/// One answer as lean-sandbox sent it over HTTP, to be handed out again without a network.
+#[derive(Clone)]
+pub struct Recorded {
+    /// Its status.
+    pub status: http::StatusCode,
+    /// Its headers, as sent.
+    pub headers: http::HeaderMap,
+    /// Its body.
+    pub body: Vec<u8>,
+}
+
+fn recorded(mut resp: http::Response<ureq::Body>) -> Recorded {
+    Recorded {
+        status: resp.status(),
+        headers: resp.headers().clone(),
+        body: resp.body_mut().read_to_vec().expect("body"),
+    }
+}
+
+/// An agent that hands error statuses back as answers (a recording keeps them).
+fn recording_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent()
+}
+
+/// `sandbox`'s answer to an `api` token request with its own credentials.
+pub fn token_answer(sandbox: &lean_sandbox::Sandbox) -> Recorded {
+    let c = sandbox.config();
+    recorded(
+        recording_agent()
+            .post(format!("{}/oauth2/token", sandbox.base_url()))
+            .send_form([
+                ("client_id", c.client_id.as_str()),
+                ("client_secret", c.client_secret.as_str()),
+                ("grant_type", "client_credentials"),
+                ("scope", "api"),
+            ])
+            .expect("token"),
+    )
+}
+
+/// `sandbox`'s `accounts` answer for `entity` (9 accounts for each of its seeded entities).
+pub fn accounts_answer(sandbox: &lean_sandbox::Sandbox, entity: &lean_proto::EntityId) -> Recorded {
+    recorded(
+        recording_agent()
+            .get(format!(
+                "{}/data/v2/accounts?entity_id={entity}",
+                sandbox.base_url()
+            ))
+            .header("authorization", format!("Bearer {}", token(sandbox)))
+            .call()
+            .expect("accounts"),
+    )
+}

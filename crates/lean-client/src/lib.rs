@@ -49,6 +49,7 @@ mod drive;
 pub mod nonblocking;
 pub mod observe;
 pub mod request;
+pub mod resolved;
 pub mod runtime;
 mod shared;
 pub mod shutdown;

@@ -55,6 +55,7 @@ pub use lean_client::{
 };
 use lean_proto::client::TlsError;
 
+use lean_client::resolved::Addresses;
 use lean_client::transport::{
     BlockingTransport, Clock, Connect, Failure, FromHttpClient, TransportOptions, failure,
     io_failure,
@@ -202,7 +203,7 @@ impl BlockingTransport for Ureq {
 #[derive(Debug)]
 pub struct CachingResolver<R = DefaultResolver> {
     resolver: R,
-    cache: std::sync::Mutex<Resolved>,
+    addresses: Addresses,
 }
 
 /// Over ureq's own resolver.
@@ -217,17 +218,10 @@ impl<R: Resolver> CachingResolver<R> {
     pub fn new(resolver: R) -> Self {
         CachingResolver {
             resolver,
-            cache: std::sync::Mutex::new(Resolved::new()),
+            addresses: Addresses::new(),
         }
     }
 }
-
-/// Addresses per (host, port), with when they were resolved.
-type Resolved =
-    std::collections::HashMap<(String, u16), (std::time::Instant, Vec<std::net::SocketAddr>)>;
-
-/// How long resolved addresses are reused (well under the TTLs Lean's hosts are served with).
-const RESOLVED_FOR: Duration = Duration::from_secs(30);
 
 impl<R: Resolver> Resolver for CachingResolver<R> {
     fn resolve(
@@ -236,44 +230,19 @@ impl<R: Resolver> Resolver for CachingResolver<R> {
         config: &ureq::config::Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        let host = uri.host().unwrap_or_default();
-        let port = uri.port_u16().or_else(|| match uri.scheme_str() {
-            Some("https") => Some(443),
-            Some("http") => Some(80),
-            _ => None,
-        });
-        let Some(port) = port else {
-            return self.resolver.resolve(uri, config, timeout);
-        };
+        let addrs = self.addresses.resolve(uri, std::time::Instant::now(), || {
+            self.resolver
+                .resolve(uri, config, timeout)
+                .map(|a| a.to_vec())
+        })?;
+        // The addresses came from a resolver's list (or are one literal), so they fit.
         let mut out = self.empty();
-        if let Ok(ip) = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-        {
-            out.push(std::net::SocketAddr::new(ip, port));
-            return Ok(out);
-        }
-        let key = (host.to_ascii_lowercase(), port);
-        let now = std::time::Instant::now();
-        let cache = || self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((at, addrs)) = cache().get(&key)
-            && now.duration_since(*at) < RESOLVED_FOR
-            && !addrs.is_empty()
-        {
-            // At most what the resolver gave (ureq's limit), so the list always fits.
-            for a in addrs {
-                out.push(*a);
+        for a in addrs {
+            if out.try_push(a).is_err() {
+                break;
             }
-            return Ok(out);
         }
-        let fresh = self.resolver.resolve(uri, config, timeout)?;
-        let mut c = cache();
-        if c.len() >= 64 {
-            c.clear(); // a client talks to two or three hosts; this only bounds misuse
-        }
-        c.insert(key, (now, fresh.to_vec()));
-        Ok(fresh)
+        Ok(out)
     }
 }
 
@@ -307,77 +276,4 @@ fn classify(e: ureq::Error) -> TransportError {
 pub mod prelude {
     pub use crate::Client;
     pub use lean_client::prelude::*;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    /// Answers 127.0.0.1 for any name and counts the lookups.
-    #[derive(Debug, Default)]
-    struct Counting(AtomicUsize);
-
-    impl Resolver for Counting {
-        fn resolve(
-            &self,
-            uri: &http::Uri,
-            _: &ureq::config::Config,
-            _: NextTimeout,
-        ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-            self.0.fetch_add(1, Ordering::SeqCst);
-            let mut out = self.empty();
-            out.push(std::net::SocketAddr::from((
-                [127, 0, 0, 1],
-                uri.port_u16().unwrap_or(443),
-            )));
-            Ok(out)
-        }
-    }
-
-    fn resolve(r: &CachingResolver<Counting>, uri: &str) -> Vec<std::net::SocketAddr> {
-        let timeout = NextTimeout::default();
-        r.resolve(
-            &uri.parse().unwrap(),
-            &ureq::config::Config::default(),
-            timeout,
-        )
-        .unwrap()
-        .to_vec()
-    }
-
-    #[test]
-    fn names_are_looked_up_once_per_half_minute_and_literals_never() {
-        let r = CachingResolver::new(Counting::default());
-        for _ in 0..100 {
-            assert_eq!(
-                resolve(&r, "https://api2.leantech.me/data/v2/accounts").len(),
-                1
-            );
-        }
-        assert_eq!(
-            r.resolver.0.load(Ordering::SeqCst),
-            1,
-            "one lookup for 100 requests"
-        );
-        resolve(&r, "https://auth.leantech.me/oauth2/token");
-        assert_eq!(
-            r.resolver.0.load(Ordering::SeqCst),
-            2,
-            "another host, another lookup"
-        );
-        let ip = resolve(&r, "http://127.0.0.1:8990/x");
-        assert_eq!(ip, vec!["127.0.0.1:8990".parse().unwrap()]);
-        assert_eq!(
-            r.resolver.0.load(Ordering::SeqCst),
-            2,
-            "an IP literal needs none"
-        );
-        // Once the addresses are older than RESOLVED_FOR, the name is looked up again.
-        for (at, _) in r.cache.lock().unwrap().values_mut() {
-            *at -= RESOLVED_FOR;
-        }
-        resolve(&r, "https://api2.leantech.me/");
-        assert_eq!(r.resolver.0.load(Ordering::SeqCst), 3);
-    }
 }

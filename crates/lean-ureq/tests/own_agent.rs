@@ -4,7 +4,7 @@
 //! exchange, would start a thread for each).
 
 use lean_sandbox::{Latency, Sandbox, SandboxConfig};
-use lean_ureq::lean_proto::{BaseUrl, Config, Credentials, Environment, Region, Secret};
+use lean_ureq::lean_proto::{BaseUrl, Environment};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
@@ -47,18 +47,11 @@ fn an_own_agent_with_the_caching_resolver_looks_a_name_up_once() {
         .unwrap();
     // The emulator by name: the addresses `localhost` resolves to, IPv4 first, as ureq picks.
     let base = BaseUrl::parse(&format!("http://localhost:{port}")).unwrap();
-    let c = sandbox.config();
-    let config = Config::new(
-        Region::Uae,
-        Environment::Custom {
-            api_base: base.clone(),
-            auth_base: base,
-        },
-        Credentials::ClientCredentials {
-            client_id: c.client_id.clone(),
-            client_secret: Secret::new(c.client_secret.clone()),
-        },
-    );
+    let mut config = sandbox.client_config();
+    config.environment = Environment::Custom {
+        api_base: base.clone(),
+        auth_base: base,
+    };
     let lookups = Arc::new(AtomicUsize::new(0));
     let agent = ureq::Agent::with_parts(
         ureq::config::Config::builder()
