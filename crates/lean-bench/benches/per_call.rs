@@ -199,44 +199,74 @@ fn median(samples: &[Sample]) -> Sample {
 }
 
 fn ureq_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
-    let client = lean_ureq::Client::new(fx.config.clone()).expect("client");
+    use ureq::unversioned::resolver::DefaultResolver;
+    use ureq::unversioned::transport::DefaultConnector;
+    // lean-ureq's own agent; and, on `accounts`, an agent of the application's own
+    // (`.http_client`), built with lean-ureq's resolver or left with ureq's, which starts a
+    // thread per request under the timeout lean-rs sets on every exchange.
+    let own = |cached: bool| {
+        let config = ureq::config::Config::builder().build();
+        let agent = if cached {
+            let resolver = lean_ureq::CachingResolver::default();
+            ureq::Agent::with_parts(config, DefaultConnector::default(), resolver)
+        } else {
+            let resolver = DefaultResolver::default();
+            ureq::Agent::with_parts(config, DefaultConnector::default(), resolver)
+        };
+        let builder = lean_ureq::Client::builder(fx.config.clone()).http_client(agent);
+        builder.build().expect("client")
+    };
+    let clients = [
+        (
+            "ureq",
+            lean_ureq::Client::new(fx.config.clone()).expect("client"),
+            true,
+        ),
+        ("ureq, own agent + CachingResolver", own(true), false),
+        ("ureq, own agent + ureq's resolver", own(false), false),
+    ];
     let agent = ureq::Agent::new_with_defaults();
     let mut rows = Vec::new();
-    for &(route, name) in &fx.routes {
-        let url = fx.url(route);
-        let auth = format!("Bearer {}", fx.token);
-        let mut lean = || match route {
-            Route::Accounts => {
-                std::hint::black_box(
-                    client
-                        .call(GetAccounts::new(fx.entity.clone()))
-                        .send()
-                        .expect("lean"),
-                );
+    for (adapter, client, every_route) in &clients {
+        for &(route, name) in &fx.routes {
+            if !every_route && !matches!(route, Route::Accounts) {
+                continue;
             }
-            Route::Transactions100 => {
-                std::hint::black_box(client.call(fx.transactions()).send().expect("lean"));
-            }
-        };
-        let mut raw = || {
-            let resp = agent
-                .get(&url)
-                .header("authorization", &auth)
-                .call()
-                .expect("raw");
-            let bytes = resp.into_body().read_to_vec().expect("body");
-            std::hint::black_box(typed_items(route, &bytes));
-        };
-        let (l, r, ratios) = measure(&fx.remote, rounds, n, &mut lean, &mut raw);
-        rows.push(Row {
-            adapter: "ureq",
-            route: name,
-            lean: l,
-            raw: r,
-            ratios,
-            lean_allocs: allocs(&mut lean),
-            raw_allocs: allocs(&mut raw),
-        });
+            let url = fx.url(route);
+            let auth = format!("Bearer {}", fx.token);
+            let mut lean = || match route {
+                Route::Accounts => {
+                    std::hint::black_box(
+                        client
+                            .call(GetAccounts::new(fx.entity.clone()))
+                            .send()
+                            .expect("lean"),
+                    );
+                }
+                Route::Transactions100 => {
+                    std::hint::black_box(client.call(fx.transactions()).send().expect("lean"));
+                }
+            };
+            let mut raw = || {
+                let resp = agent
+                    .get(&url)
+                    .header("authorization", &auth)
+                    .call()
+                    .expect("raw");
+                let bytes = resp.into_body().read_to_vec().expect("body");
+                std::hint::black_box(typed_items(route, &bytes));
+            };
+            let (l, r, ratios) = measure(&fx.remote, rounds, n, &mut lean, &mut raw);
+            rows.push(Row {
+                adapter,
+                route: name,
+                lean: l,
+                raw: r,
+                ratios,
+                lean_allocs: allocs(&mut lean),
+                raw_allocs: allocs(&mut raw),
+            });
+        }
     }
     rows
 }

@@ -43,8 +43,8 @@ const DASH: [bool; 36] = {
 
 /// Checks the 8-4-4-4-12 hex shape and returns the lower-case form, inline (an id costs no
 /// allocation). Branch-free per byte, so that the compiler vectorises it: a page of
-/// transactions holds two ids per item, read on every call (9 ns an id, against 120 ns for a
-/// check-then-copy over an iterator, measured side by side).
+/// transactions holds two ids per item, read on every call (the check-then-copy it replaced
+/// was 2 µs of a 9-account call at 16 callers under `perf`).
 fn parse_uuid(field: &'static str, s: &str) -> Result<[u8; 36], IdError> {
     let mut out = [0u8; 36];
     let ok = match <&[u8; 36]>::try_from(s.as_bytes()) {

@@ -178,8 +178,8 @@ impl BlockingTransport for Ureq {
 ///
 /// ureq's `DefaultResolver` resolves on a new thread whenever a timeout covers resolution, and
 /// lean-rs bounds every exchange with one: a thread per request, about 40 µs of each call (an
-/// `accounts` call over loopback took 1.25-1.33× a hand-written one with such an agent, and
-/// 1.06-1.07× with an agent built as below, in quick `per_call` runs). Here an IP-literal host
+/// `accounts` call over loopback took 1.30× a hand-written one with such an agent, and 1.06×
+/// with an agent built as below: the `per_call` bench's rows `ureq, own agent + …`). Here an IP-literal host
 /// needs no lookup at all, and a name is resolved by `R` (ureq's own resolver by default) once
 /// and its addresses kept for 30 seconds, well under the TTLs Lean's hosts are served with: one
 /// resolver thread per host per half minute.
