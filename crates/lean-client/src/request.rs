@@ -318,7 +318,7 @@ where
         }
         let (number, mut config) = shared.new_call();
         self.options.apply_config(&mut config);
-        let base = shared.config.api_base();
+        let base = shared.api_base.clone();
         let now = shared.clock.now();
         let call = match self.target {
             Target::Endpoint(endpoint) => {
@@ -513,7 +513,7 @@ impl<O: Paged + 'static, T> Items<O, T> {
         if let Some(on) = self.options.asynchronous {
             config.asynchronous = on; // the endpoint asks `async` already (see `items`)
         }
-        match cursor.next(shared.config.api_base(), config, shared.clock.now()) {
+        match cursor.next(shared.api_base.clone(), config, shared.clock.now()) {
             Next::Item(item) => Pull::Item(item),
             Next::Done => Pull::Done,
             Next::Fetch(call) => Pull::Fetch(number, call),

@@ -60,6 +60,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// The shared state of one client (all its clones).
 pub struct Shared {
     pub(crate) config: Config,
+    /// `config.api_base()`, worked out once: every call holds a (shared) copy.
+    pub(crate) api_base: lean_proto::BaseUrl,
     call: CallConfig,
     pub(crate) tokens: TokenCache,
     pub(crate) registry: Arc<dyn ResultsRegistry>,
@@ -440,6 +442,7 @@ impl<T: Connect> ClientBuilder<T> {
             });
             Shared {
                 tokens: TokenCache::new(&self.config),
+                api_base: self.config.api_base(),
                 registry: self
                     .registry
                     .unwrap_or_else(|| Arc::new(InMemoryResults::default())),

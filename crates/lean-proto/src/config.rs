@@ -6,6 +6,7 @@
 
 use crate::secret::Secret;
 use std::fmt;
+use std::sync::Arc;
 
 /// Lean's two regions, each with its own hosts and data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -118,8 +119,31 @@ impl std::error::Error for ConfigError {}
 
 /// A checked base URL: `https://host[:port][/prefix]`, or `http://` to a loopback host only.
 /// No query, no fragment, no credentials, no trailing slash.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct BaseUrl(String);
+///
+/// Cheap to clone (every call holds one): the text and its parsed scheme and host are shared,
+/// and requests are addressed from the parsed parts without parsing the URL again.
+#[derive(Clone)]
+pub struct BaseUrl {
+    text: Arc<str>,
+    scheme: http::uri::Scheme,
+    authority: http::uri::Authority,
+    /// Where the path starts in `text` (its length when there is no path prefix).
+    path_at: usize,
+}
+
+impl PartialEq for BaseUrl {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for BaseUrl {}
+
+impl std::hash::Hash for BaseUrl {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.text.hash(state)
+    }
+}
 
 impl BaseUrl {
     /// Checks and normalises a base URL.
@@ -168,29 +192,64 @@ impl BaseUrl {
                 )));
             }
         }
-        Ok(BaseUrl(trimmed.to_owned()))
+        let scheme = uri
+            .scheme()
+            .cloned()
+            .ok_or_else(|| ConfigError::new(format!("base URL {trimmed:?} has no scheme")))?;
+        let authority = authority.clone();
+        // `scheme://authority` then the path prefix, if any ("/" alone was trimmed).
+        let path_at = scheme.as_str().len() + 3 + authority.as_str().len();
+        if trimmed
+            .get(path_at..)
+            .is_none_or(|p| !(p.is_empty() || p.starts_with('/')))
+        {
+            return Err(ConfigError::new(format!(
+                "base URL {trimmed:?} is not scheme://host[:port][/prefix]"
+            )));
+        }
+        Ok(BaseUrl {
+            text: Arc::from(trimmed),
+            scheme,
+            authority,
+            path_at,
+        })
     }
 
     /// The URL text without a trailing slash.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
     }
 
     /// Whether the host is loopback (plain HTTP allowed).
     pub fn is_loopback(&self) -> bool {
-        self.0.starts_with("http://")
+        self.text.starts_with("http://")
+    }
+
+    /// The scheme, parsed once.
+    pub(crate) fn scheme(&self) -> &http::uri::Scheme {
+        &self.scheme
+    }
+
+    /// The host and port, parsed once.
+    pub(crate) fn authority(&self) -> &http::uri::Authority {
+        &self.authority
+    }
+
+    /// The path prefix: empty, or `/prefix` without a trailing slash.
+    pub(crate) fn path(&self) -> &str {
+        self.text.get(self.path_at..).unwrap_or("")
     }
 }
 
 impl fmt::Display for BaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.text)
     }
 }
 
 impl fmt::Debug for BaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "BaseUrl({})", self.0)
+        write!(f, "BaseUrl({})", self.text)
     }
 }
 
@@ -220,8 +279,16 @@ pub struct Config {
     pub webhook_secret: Option<crate::webhook::WebhookSecret>,
 }
 
-fn fixed(url: &str) -> BaseUrl {
-    BaseUrl(url.to_owned())
+/// One of Lean's own hosts, over HTTPS.
+fn fixed(host: &'static str) -> BaseUrl {
+    let text: Arc<str> = Arc::from(format!("https://{host}"));
+    BaseUrl {
+        path_at: text.len(),
+        text,
+        scheme: http::uri::Scheme::HTTPS,
+        // A literal of this file, each one read back by the tests.
+        authority: http::uri::Authority::from_static(host),
+    }
 }
 
 impl Config {
@@ -360,12 +427,12 @@ impl Config {
         use Region::*;
         match (&self.environment, self.region, self.generation()) {
             (Custom { api_base, .. }, _, _) => api_base.clone(),
-            (Sandbox, Uae, _) => fixed("https://sandbox.leantech.me"),
-            (Sandbox, Ksa, _) => fixed("https://sandbox.sa.leantech.me"),
-            (Production, Uae, V2) => fixed("https://api2.leantech.me"),
-            (Production, Ksa, V2) => fixed("https://api2.sa.leantech.me"),
-            (Production, Uae, V1) => fixed("https://api.leantech.me"),
-            (Production, Ksa, V1) => fixed("https://api.sa.leantech.me"),
+            (Sandbox, Uae, _) => fixed("sandbox.leantech.me"),
+            (Sandbox, Ksa, _) => fixed("sandbox.sa.leantech.me"),
+            (Production, Uae, V2) => fixed("api2.leantech.me"),
+            (Production, Ksa, V2) => fixed("api2.sa.leantech.me"),
+            (Production, Uae, V1) => fixed("api.leantech.me"),
+            (Production, Ksa, V1) => fixed("api.sa.leantech.me"),
         }
     }
 
@@ -373,10 +440,10 @@ impl Config {
     pub fn auth_base(&self) -> BaseUrl {
         match (&self.environment, self.region) {
             (Environment::Custom { auth_base, .. }, _) => auth_base.clone(),
-            (Environment::Sandbox, Region::Uae) => fixed("https://auth.sandbox.leantech.me"),
-            (Environment::Sandbox, Region::Ksa) => fixed("https://auth.sandbox.sa.leantech.me"),
-            (Environment::Production, Region::Uae) => fixed("https://auth.leantech.me"),
-            (Environment::Production, Region::Ksa) => fixed("https://auth.sa.leantech.me"),
+            (Environment::Sandbox, Region::Uae) => fixed("auth.sandbox.leantech.me"),
+            (Environment::Sandbox, Region::Ksa) => fixed("auth.sandbox.sa.leantech.me"),
+            (Environment::Production, Region::Uae) => fixed("auth.leantech.me"),
+            (Environment::Production, Region::Ksa) => fixed("auth.sa.leantech.me"),
         }
     }
 
@@ -490,5 +557,33 @@ mod tests {
         ] {
             assert!(BaseUrl::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    /// Lean's own hosts, built from literals, are what parsing their text gives.
+    #[test]
+    fn fixed_hosts_are_their_text_parsed() {
+        let hosts = [
+            "sandbox.leantech.me",
+            "sandbox.sa.leantech.me",
+            "api2.leantech.me",
+            "api2.sa.leantech.me",
+            "api.leantech.me",
+            "api.sa.leantech.me",
+            "auth.sandbox.leantech.me",
+            "auth.sandbox.sa.leantech.me",
+            "auth.leantech.me",
+            "auth.sa.leantech.me",
+        ];
+        for host in hosts {
+            let fixed = fixed(host);
+            let parsed = BaseUrl::parse(&format!("https://{host}")).expect(host);
+            assert_eq!(fixed, parsed);
+            assert_eq!(fixed.scheme(), parsed.scheme());
+            assert_eq!(fixed.authority(), parsed.authority());
+            assert_eq!((fixed.path(), parsed.path()), ("", ""));
+        }
+        let prefixed = BaseUrl::parse("https://gw.example:8443/lean/").expect("prefixed");
+        assert_eq!(prefixed.path(), "/lean");
+        assert_eq!(prefixed.authority().as_str(), "gw.example:8443");
     }
 }
