@@ -20,6 +20,7 @@
 use lean_bench::remote::Remote;
 use lean_proto::GetAccounts;
 use std::collections::HashMap;
+use std::future::IntoFuture;
 use std::process::Command;
 
 /// The function whose runs are counted (the name valgrind's `--toggle-collect` matches).
@@ -31,12 +32,15 @@ fn measured(calls: usize, mut call: impl FnMut()) {
 }
 
 /// Run under valgrind: one side's calls against an emulator of its own.
-fn side(side: &str, calls: usize) -> Result<(), String> {
+fn side(adapter: &str, side: &str, calls: usize) -> Result<(), String> {
     let remote = Remote::start(
         env!("CARGO_BIN_EXE_lean-bench-emulator"),
         &["--bank-latency", "0s"],
     )?;
     let entity = remote.entities[0].0.clone();
+    if adapter == "reqwest" {
+        return reqwest_side(&remote, side, calls);
+    }
     match side {
         "lean" => {
             let client = lean_ureq::Client::new(remote.config_v2()).map_err(|e| e.to_string())?;
@@ -83,6 +87,68 @@ fn side(side: &str, calls: usize) -> Result<(), String> {
     }
 }
 
+/// The reqwest sides, on a runtime of one thread: its tasks (the connection's too) are polled
+/// inside `measured`, where the counter sees them.
+fn reqwest_side(remote: &Remote, side: &str, calls: usize) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let entity = remote.entities[0].0.clone();
+    let mut failed = None;
+    match side {
+        "lean" => {
+            let client =
+                lean_reqwest::Client::new(remote.config_v2()).map_err(|e| e.to_string())?;
+            let mut call = || {
+                let got =
+                    runtime.block_on(client.call(GetAccounts::new(entity.clone())).into_future());
+                match got {
+                    Ok(data) if !data.payload.items.is_empty() => {}
+                    Ok(_) => failed = Some("lean-rs: no accounts".to_owned()),
+                    Err(e) => failed = Some(format!("lean-rs: {e}")),
+                }
+            };
+            for _ in 0..20 {
+                call();
+            }
+            measured(calls, &mut call);
+        }
+        "hand-written" => {
+            // As `per_call` builds it: rustls with no roots (the emulator is plain HTTP).
+            let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+            let tls = rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .map_err(|e| e.to_string())?
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth();
+            let http = reqwest::Client::builder()
+                .tls_backend_preconfigured(tls)
+                .build()
+                .map_err(|e| e.to_string())?;
+            let url = format!("{}/data/v2/accounts?entity_id={entity}", remote.base_url);
+            let auth = format!("Bearer {}", remote.token());
+            let mut call = || {
+                let got = runtime.block_on(async {
+                    let r = http.get(&url).header("authorization", &auth).send().await?;
+                    r.bytes().await
+                });
+                match got {
+                    Ok(bytes) if lean_bench::hand_written::accounts(&bytes) > 0 => {}
+                    Ok(_) => failed = Some("hand-written: no accounts".to_owned()),
+                    Err(e) => failed = Some(format!("hand-written: {e}")),
+                }
+            };
+            for _ in 0..20 {
+                call();
+            }
+            measured(calls, &mut call);
+        }
+        other => return Err(format!("no side {other:?} (lean, hand-written)")),
+    }
+    failed.map_or(Ok(()), Err)
+}
+
 /// Where a function's code comes from, by its name.
 fn group(function: &str) -> &'static str {
     const DECODE: [&str; 9] = [
@@ -96,17 +162,23 @@ fn group(function: &str) -> &'static str {
         "lean_proto::payloads",
         "lean_proto::response",
     ];
-    let groups: [(&[&str], &'static str); 8] = [
+    let groups: [(&[&str], &'static str); 9] = [
         (&DECODE, "lean-rs: answer decode"),
         (
-            &["lean_proto", "lean_client", "lean_ureq"],
+            &["lean_proto", "lean_client", "lean_ureq", "lean_reqwest"],
             "lean-rs: driver, core, request",
         ),
         (&["lean_bench::hand_written"], "hand-written model"),
         (&["serde"], "serde, serde_json"),
         (
-            &["ureq", "http::", "<http::", "httparse"],
-            "HTTP: ureq, http, httparse",
+            &[
+                "ureq", "reqwest", "hyper", "http::", "<http::", "httparse", "bytes::",
+            ],
+            "HTTP: the library, http, httparse",
+        ),
+        (
+            &["tokio", "mio", "futures", "tower"],
+            "runtime: tokio, futures, tower",
         ),
         (&["malloc", "free", "_int_", "realloc"], "allocator"),
         (&["rust_decimal", "chrono", "uuid"], "decimal, chrono"),
@@ -118,19 +190,35 @@ fn group(function: &str) -> &'static str {
         .map_or("other", |(_, name)| name)
 }
 
-/// One side's counts: per group, instructions and hot 64-byte lines.
+/// One side's counts: per group, instructions and hot 64-byte lines; and over the whole run,
+/// the misses and mispredictions of callgrind's model of the processor.
 #[derive(Default)]
 struct Profile {
     instructions: u64,
     lines: u64,
     groups: HashMap<&'static str, (u64, u64)>,
+    /// Level-1 instruction cache misses, level-1 data cache misses (reads and writes), and
+    /// mispredicted branches (conditional and indirect), as simulated.
+    simulated: [u64; 3],
 }
 
 /// Reads a callgrind profile written with `--dump-instr=yes --compress-strings=no
-/// --compress-pos=no`: cost lines are `address line Ir`; a `calls=` line is followed by the
-/// call's inclusive cost, which is not this function's own.
+/// --compress-pos=no --cache-sim=yes --branch-sim=yes`: cost lines are `address line` and the
+/// counts of the `events:` header in its order (trailing zeros left out); a `calls=` line is
+/// followed by the call's inclusive cost, which is not this function's own.
 fn read_profile(text: &str, calls: u64) -> Result<Profile, String> {
+    let events: Vec<&str> = text
+        .lines()
+        .find_map(|l| l.strip_prefix("events:"))
+        .ok_or("no `events:` line")?
+        .split_whitespace()
+        .collect();
+    let at = |name: &str| events.iter().position(|e| *e == name);
+    let ir_at = at("Ir").ok_or("no Ir event")?;
+    let simulated_at = [&["I1mr"][..], &["D1mr", "D1mw"], &["Bcm", "Bim"]]
+        .map(|names| names.iter().filter_map(|n| at(n)).collect::<Vec<usize>>());
     let mut per_instruction: HashMap<(String, u64), (u64, String)> = HashMap::new();
+    let mut profile = Profile::default();
     let (mut object, mut function) = (String::new(), String::new());
     let mut skip_next = false;
     for line in text.lines() {
@@ -147,22 +235,23 @@ fn read_profile(text: &str, calls: u64) -> Result<Profile, String> {
             let mut fields = line.split_whitespace();
             let address = fields
                 .next()
-                .and_then(|a| u64::from_str_radix(a.trim_start_matches("0x"), 16).ok());
-            let ir = fields.nth(1).and_then(|c| c.parse::<u64>().ok());
-            let (Some(address), Some(ir)) = (address, ir) else {
-                return Err(format!("unreadable cost line {line:?}"));
-            };
+                .and_then(|a| u64::from_str_radix(a.trim_start_matches("0x"), 16).ok())
+                .ok_or_else(|| format!("unreadable cost line {line:?}"))?;
+            let counts: Vec<u64> = fields.skip(1).map_while(|c| c.parse().ok()).collect();
+            let count = |i: usize| counts.get(i).copied().unwrap_or(0);
+            for (total, indices) in profile.simulated.iter_mut().zip(&simulated_at) {
+                *total += indices.iter().map(|&i| count(i)).sum::<u64>();
+            }
             let entry = per_instruction
                 .entry((object.clone(), address))
                 .or_insert((0, String::new()));
-            entry.0 += ir;
+            entry.0 += count(ir_at);
             entry.1.clone_from(&function);
         }
     }
     if per_instruction.is_empty() {
         return Err("no instruction counted (was `measured` reached?)".to_owned());
     }
-    let mut profile = Profile::default();
     let mut hot_lines: HashMap<(String, u64), &'static str> = HashMap::new();
     for ((object, address), (ir, function)) in &per_instruction {
         let g = group(function);
@@ -180,10 +269,10 @@ fn read_profile(text: &str, calls: u64) -> Result<Profile, String> {
 }
 
 /// Runs `side` under callgrind and reads its profile.
-fn count(side: &str, calls: usize) -> Result<Profile, String> {
+fn count(adapter: &str, side: &str, calls: usize) -> Result<Profile, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let out = std::env::temp_dir().join(format!(
-        "lean-footprint-{}-{side}.callgrind",
+        "lean-footprint-{}-{adapter}-{side}.callgrind",
         std::process::id()
     ));
     let status = Command::new("valgrind")
@@ -193,11 +282,14 @@ fn count(side: &str, calls: usize) -> Result<Profile, String> {
             "--compress-strings=no",
             "--compress-pos=no",
             "--collect-atstart=no",
+            "--cache-sim=yes",
+            "--branch-sim=yes",
             "--toggle-collect=*footprint::measured*",
         ])
         .arg(format!("--callgrind-out-file={}", out.display()))
         .arg(&exe)
-        .args(["--side", side, "--calls", &calls.to_string()])
+        .args(["--adapter", adapter, "--side", side])
+        .args(["--calls", &calls.to_string()])
         .status()
         .map_err(|e| format!("valgrind: {e} (apt-get install valgrind)"))?;
     let text = std::fs::read_to_string(&out);
@@ -219,60 +311,87 @@ fn main() {
         } else {
             1000
         });
+    let adapter = lean_bench::flag("--adapter");
     if let Some(s) = lean_bench::flag("--side") {
-        if let Err(e) = side(&s, calls) {
+        if let Err(e) = side(adapter.as_deref().unwrap_or("ureq"), &s, calls) {
             eprintln!("footprint: {e}");
             std::process::exit(1);
         }
         return;
     }
-    let (lean, raw) = match (count("lean", calls), count("hand-written", calls)) {
-        (Ok(l), Ok(r)) => (l, r),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!("footprint: {e}");
-            std::process::exit(1);
-        }
-    };
     let per = |n: u64| n as f64 / calls as f64;
     let kb = |lines: u64| lines as f64 * 64.0 / 1024.0;
+    let mut tables = Vec::new();
+    for name in ["ureq", "reqwest"] {
+        if adapter.as_deref().is_some_and(|a| a != name) {
+            continue;
+        }
+        match (
+            count(name, "lean", calls),
+            count(name, "hand-written", calls),
+        ) {
+            (Ok(l), Ok(r)) => tables.push((name, l, r)),
+            (Err(e), _) | (_, Err(e)) => {
+                eprintln!("footprint: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
     println!(
-        "\nwhat an `accounts` call runs through over ureq, counted by callgrind ({calls} calls a side)\n"
-    );
-    println!("| | lean-rs | hand-written | lean / hand-written |");
-    println!("|---|---:|---:|---:|");
-    println!(
-        "| instructions per call | {:.0} | {:.0} | {:.2}× |",
-        per(lean.instructions),
-        per(raw.instructions),
-        lean.instructions as f64 / raw.instructions as f64
+        "
+what an `accounts` call runs through, counted by callgrind ({calls} calls a side)
+"
     );
     println!(
-        "| hot code, KB | {:.1} | {:.1} | {:.2}× |",
-        kb(lean.lines),
-        kb(raw.lines),
-        lean.lines as f64 / raw.lines as f64
+        "| adapter | instructions per call, lean / hand-written | ratio | hot code KB, lean / hand-written | ratio |"
     );
-    println!(
-        "\n| code from | instructions per call, lean / hand-written | hot code KB, lean / hand-written |"
-    );
-    println!("|---|---:|---:|");
-    let mut names: Vec<&str> = lean
-        .groups
-        .keys()
-        .chain(raw.groups.keys())
-        .copied()
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    for name in names {
-        let (li, ll) = lean.groups.get(name).copied().unwrap_or_default();
-        let (ri, rl) = raw.groups.get(name).copied().unwrap_or_default();
+    println!("|---|---:|---:|---:|---:|");
+    for (name, lean, raw) in &tables {
         println!(
-            "| {name} | {:.0} / {:.0} | {:.1} / {:.1} |",
-            per(li),
-            per(ri),
-            kb(ll),
-            kb(rl)
+            "| {name} | {:.0} / {:.0} | {:.2}× | {:.1} / {:.1} | {:.2}× |",
+            per(lean.instructions),
+            per(raw.instructions),
+            lean.instructions as f64 / raw.instructions as f64,
+            kb(lean.lines),
+            kb(raw.lines),
+            lean.lines as f64 / raw.lines as f64
         );
+    }
+    println!(
+        "\nas callgrind's model of the processor has them (32 KB caches, simple predictors), per call:\n"
+    );
+    println!(
+        "| adapter | instruction cache misses, lean / hand-written | data cache misses | mispredicted branches |"
+    );
+    println!("|---|---:|---:|---:|");
+    for (name, lean, raw) in &tables {
+        let [li, ld, lb] = lean.simulated.map(per);
+        let [ri, rd, rb] = raw.simulated.map(per);
+        println!("| {name} | {li:.0} / {ri:.0} | {ld:.0} / {rd:.0} | {lb:.0} / {rb:.0} |");
+    }
+    println!(
+        "\n| adapter | code from | instructions per call, lean / hand-written | hot code KB, lean / hand-written |"
+    );
+    println!("|---|---|---:|---:|");
+    for (name, lean, raw) in &tables {
+        let mut groups: Vec<&str> = lean
+            .groups
+            .keys()
+            .chain(raw.groups.keys())
+            .copied()
+            .collect();
+        groups.sort_unstable();
+        groups.dedup();
+        for group in groups {
+            let (li, ll) = lean.groups.get(group).copied().unwrap_or_default();
+            let (ri, rl) = raw.groups.get(group).copied().unwrap_or_default();
+            println!(
+                "| {name} | {group} | {:.0} / {:.0} | {:.1} / {:.1} |",
+                per(li),
+                per(ri),
+                kb(ll),
+                kb(rl)
+            );
+        }
     }
 }
