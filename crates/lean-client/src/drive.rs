@@ -44,7 +44,7 @@ pub(crate) struct Driven<P: Payload> {
 }
 
 impl<P: Payload + 'static> Driven<P> {
-    pub(crate) fn new(shared: Arc<Shared>, number: u64, call: Call<P>) -> Self {
+    pub(crate) fn new(shared: Arc<Shared>, number: u64, mut call: Call<P>) -> Self {
         let watching = shared.observers.start(CallInfo {
             number,
             endpoint: call.endpoint(),
@@ -54,6 +54,8 @@ impl<P: Payload + 'static> Driven<P> {
             started: shared.clock.now(),
         });
         shared.started();
+        // Nobody watches: the call need not build its events (see `tell`).
+        call.set_events(!watching.is_empty());
         Driven {
             shared,
             call,
@@ -136,7 +138,8 @@ impl<P: Payload + 'static> Driven<P> {
 }
 
 impl<P: Payload> Driven<P> {
-    /// Hands what the core said to the watchers (and drains it either way).
+    /// Hands what the core said to the watchers (and drains it either way; with nobody
+    /// watching the call builds no events, see `new`).
     fn tell(&mut self, now: Instant) {
         while let Some(event) = self.call.poll_event() {
             if !self.watching.is_empty() {

@@ -949,3 +949,38 @@ fn a_page_number_that_does_not_advance_ends_the_walk() {
         "page 0, then page 1 answered as page 0: stop"
     );
 }
+
+/// A call told nobody reads its events (`set_events(false)`, as the client does when nobody
+/// watches) says nothing and decides exactly the same: the same requests at the same instants,
+/// the same outcome, in a plain call, a PENDING one and one with retries.
+#[test]
+fn events_off_change_nothing_but_the_events() {
+    let flows: [fn(&mut FakeLean); 3] = [
+        |_| {},
+        |l| l.bank_latency = [secs(70)].into(),
+        |l| l.faults = [Fault::ServerError(500), Fault::ServerError(503)].into(),
+    ];
+    for flow in flows {
+        let runs = [true, false].map(|on| {
+            let mut lean = FakeLean::new(epoch());
+            flow(&mut lean);
+            let mut shared = Shared::new();
+            let mut call = new_call(lean.now, CallConfig::default());
+            call.set_events(on);
+            drive(&mut call, &mut lean, &mut shared)
+        });
+        let [with, without] = runs;
+        assert!(!with.events.is_empty());
+        assert!(without.events.is_empty(), "{:?}", without.events);
+        assert_eq!(with.transcript, without.transcript);
+        assert_eq!(with.finished_at, without.finished_at);
+        assert_eq!(
+            with.outcome.as_ref().map(|d| (&d.results_id, d.requests)),
+            without
+                .outcome
+                .as_ref()
+                .map(|d| (&d.results_id, d.requests))
+        );
+        assert_eq!(data_id(&with), data_id(&without));
+    }
+}

@@ -315,20 +315,48 @@ pub(super) fn answered<P>(
 }
 
 /// The call's queue of events: bounded, so a driver that never drains it cannot grow it without
-/// end (a call sends at most `max_requests` requests; this holds several times that).
-#[derive(Debug, Default)]
+/// end (a call sends at most `max_requests` requests; this holds several times that). Off when
+/// the driver said nobody reads them (`Call::set_events`): then nothing is queued, and the
+/// call skips building the events that cost allocations.
+#[derive(Debug)]
 pub(super) struct Events {
     queue: std::collections::VecDeque<Event>,
+    on: bool,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Events {
+            queue: std::collections::VecDeque::new(),
+            on: true,
+        }
+    }
 }
 
 const MAX_QUEUED: usize = 1024;
 
 impl Events {
     pub(super) fn push(&mut self, event: Event) {
+        if !self.on {
+            return;
+        }
         if self.queue.len() == MAX_QUEUED {
             self.queue.pop_front();
         }
         self.queue.push_back(event);
+    }
+
+    /// Whether events are kept (worth building).
+    pub(super) fn on(&self) -> bool {
+        self.on
+    }
+
+    /// Keeps events from now on, or drops them (and those queued).
+    pub(super) fn set(&mut self, on: bool) {
+        self.on = on;
+        if !on {
+            self.queue.clear();
+        }
     }
 
     pub(super) fn pop(&mut self) -> Option<Event> {

@@ -356,6 +356,14 @@ impl<P: Payload> Call<P> {
         self.events.pop()
     }
 
+    /// Whether the call says what it does (on by default). A driver with nobody to tell turns
+    /// it off: the call then builds no event (some cost allocations: a URL path, a host, a
+    /// correlation id) and [`Call::poll_event`] has nothing. What the call decides is the same
+    /// either way.
+    pub fn set_events(&mut self, on: bool) {
+        self.events.set(on);
+    }
+
     /// The outcome, once: data or a typed error.
     #[must_use]
     pub fn poll_outcome(&mut self) -> Option<Result<CallData<P>, CallError>> {
@@ -571,14 +579,16 @@ impl<P: Payload> Call<P> {
             self.data_delivery = Delivery::Answered;
         }
         let classified = classify::<P>(&response);
-        let answered = event::answered(
-            flight.id,
-            flight.purpose,
-            &response,
-            &classified,
-            correlation.clone(),
-        );
-        self.events.push(answered);
+        if self.events.on() {
+            let answered = event::answered(
+                flight.id,
+                flight.purpose,
+                &response,
+                &classified,
+                correlation.clone(),
+            );
+            self.events.push(answered);
+        }
         if correlation.is_some() {
             self.correlation_id = correlation;
         }
@@ -1042,9 +1052,11 @@ impl<P: Payload> Call<P> {
             Purpose::Token => 2,
         };
         self.attempts[slot] = self.attempts[slot].saturating_add(1);
-        let attempt = self.attempts[slot];
-        let event = event::sent(id, purpose, attempt, reason, request, correlation_id);
-        self.events.push(event);
+        if self.events.on() {
+            let attempt = self.attempts[slot];
+            let event = event::sent(id, purpose, attempt, reason, request, correlation_id);
+            self.events.push(event);
+        }
     }
 
     fn take_in_flight(&mut self, id: TransmitId) -> Option<InFlight> {
