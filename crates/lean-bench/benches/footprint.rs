@@ -1,21 +1,21 @@
-//! What a call costs the processor, counted instead of timed: instructions per call, and the
-//! code a call runs through (its hot code: every 64-byte line of machine code with an
-//! instruction run at least once every other call), lean-rs against the hand-written client,
-//! `accounts` over ureq (the driver, the core and the decode are the same code for every
-//! adapter; ureq keeps the whole call on one thread, which is what the counter sees).
+//! What a call costs the processor, counted instead of timed: instructions per call, the code
+//! a call runs through (its hot code: every 64-byte line of machine code with an instruction run
+//! at least once every other call), and the cache misses and mispredicted branches of
+//! callgrind's model of a processor, lean-rs against the hand-written client, `accounts` over
+//! ureq and over reqwest (the driver, the core and the decode are the same code for every
+//! adapter). ureq keeps a call on its thread; reqwest runs on a tokio runtime of one thread
+//! here, so that its tasks are polled where the counter sees them.
 //!
-//! Why: over loopback a small lean-rs call costs 5–8 % more CPU than the hand-written one, and
-//! timed runs move ±3 % between runs, so a change worth 1 % cannot be told from noise by
-//! timing. `valgrind --tool=callgrind` counts every instruction the process runs inside
-//! `measured` (and nothing outside it: not the set-up, not the emulator, which runs in its own
-//! process): the same build gives the same counts, under any load.
+//! Why: over loopback a small lean-rs call costs a few per cent more CPU than the hand-written
+//! one, and timed runs move by ±3 % between runs, so a change worth 1 % cannot be told from
+//! noise by timing. `valgrind --tool=callgrind` counts everything the process runs inside
+//! `measured` (not the set-up, not the emulator, which runs in its own process): the same build
+//! gives the same counts under any load. The model's caches and predictors are simple (32 KB
+//! caches, a table of two-bit counters): its misses say where a call's code and data come from
+//! and rank changes; they do not price them.
 //!
-//! Hot code matters because the instruction cache holds 32 KB: what a call runs through
-//! beyond that is fetched again from the next level at every call, a cost the instruction
-//! count does not show.
-//!
-//! `cargo bench -p lean-bench --bench footprint` (`-- --quick`: fewer calls). Needs valgrind
-//! (`apt-get install valgrind`); exits 1 with a reason without it.
+//! `cargo bench -p lean-bench --bench footprint` (`-- --quick`: fewer calls; `--adapter ureq`
+//! or `reqwest`). Needs valgrind (`apt-get install valgrind`); exits 1 with a reason without it.
 
 use lean_bench::remote::Remote;
 use lean_proto::GetAccounts;
@@ -31,6 +31,22 @@ fn measured(calls: usize, mut call: impl FnMut()) {
     }
 }
 
+/// Warms `call` (the connection open, the token cached, lazy statics set), then runs it
+/// `calls` times inside `measured`; each call says how many accounts it read, or why none.
+fn run(calls: usize, mut call: impl FnMut() -> Result<usize, String>) -> Result<(), String> {
+    let mut failed = None;
+    let mut checked = || match call() {
+        Ok(n) if n > 0 => {}
+        Ok(_) => failed = Some("no accounts".to_owned()),
+        Err(e) => failed = Some(e),
+    };
+    for _ in 0..20 {
+        checked();
+    }
+    measured(calls, &mut checked);
+    failed.map_or(Ok(()), Err)
+}
+
 /// Run under valgrind: one side's calls against an emulator of its own.
 fn side(adapter: &str, side: &str, calls: usize) -> Result<(), String> {
     let remote = Remote::start(
@@ -38,83 +54,45 @@ fn side(adapter: &str, side: &str, calls: usize) -> Result<(), String> {
         &["--bank-latency", "0s"],
     )?;
     let entity = remote.entities[0].0.clone();
-    if adapter == "reqwest" {
-        return reqwest_side(&remote, side, calls);
-    }
-    match side {
-        "lean" => {
+    let url = format!("{}/data/v2/accounts?entity_id={entity}", remote.base_url);
+    let auth = format!("Bearer {}", remote.token());
+    let lean = |r: Result<lean_proto::call::CallData<lean_proto::Page<lean_proto::Account>>, _>| {
+        r.map(|d| d.payload.items.len())
+            .map_err(|e: lean_client::Error| format!("lean-rs: {e}"))
+    };
+    let hand = |bytes: &[u8]| Ok(lean_bench::hand_written::accounts(bytes));
+    match (adapter, side) {
+        ("ureq", "lean") => {
             let client = lean_ureq::Client::new(remote.config_v2()).map_err(|e| e.to_string())?;
-            let mut failed = None;
-            let mut call = || {
-                let got = client.call(GetAccounts::new(entity.clone())).send();
-                match got {
-                    Ok(data) if !data.payload.items.is_empty() => {}
-                    Ok(_) => failed = Some("lean-rs: no accounts".to_owned()),
-                    Err(e) => failed = Some(format!("lean-rs: {e}")),
-                }
-            };
-            // Warm: the connection open, the token cached, lazy statics set.
-            for _ in 0..20 {
-                call();
-            }
-            measured(calls, &mut call);
-            failed.map_or(Ok(()), Err)
+            run(calls, || {
+                lean(client.call(GetAccounts::new(entity.clone())).send())
+            })
         }
-        "hand-written" => {
+        ("ureq", "hand-written") => {
             let agent = ureq::Agent::new_with_defaults();
-            let url = format!("{}/data/v2/accounts?entity_id={entity}", remote.base_url);
-            let auth = format!("Bearer {}", remote.token());
-            let mut failed = None;
-            let mut call = || {
+            run(calls, || {
                 let got = agent
                     .get(&url)
                     .header("authorization", &auth)
                     .call()
                     .and_then(|r| r.into_body().read_to_vec());
-                match got {
-                    Ok(bytes) if lean_bench::hand_written::accounts(&bytes) > 0 => {}
-                    Ok(_) => failed = Some("hand-written: no accounts".to_owned()),
-                    Err(e) => failed = Some(format!("hand-written: {e}")),
-                }
-            };
-            for _ in 0..20 {
-                call();
-            }
-            measured(calls, &mut call);
-            failed.map_or(Ok(()), Err)
+                got.map_err(|e| format!("hand-written: {e}"))
+                    .and_then(|b| hand(&b))
+            })
         }
-        other => Err(format!("no side {other:?} (lean, hand-written)")),
-    }
-}
-
-/// The reqwest sides, on a runtime of one thread: its tasks (the connection's too) are polled
-/// inside `measured`, where the counter sees them.
-fn reqwest_side(remote: &Remote, side: &str, calls: usize) -> Result<(), String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    let entity = remote.entities[0].0.clone();
-    let mut failed = None;
-    match side {
-        "lean" => {
-            let client =
-                lean_reqwest::Client::new(remote.config_v2()).map_err(|e| e.to_string())?;
-            let mut call = || {
-                let got =
-                    runtime.block_on(client.call(GetAccounts::new(entity.clone())).into_future());
-                match got {
-                    Ok(data) if !data.payload.items.is_empty() => {}
-                    Ok(_) => failed = Some("lean-rs: no accounts".to_owned()),
-                    Err(e) => failed = Some(format!("lean-rs: {e}")),
-                }
-            };
-            for _ in 0..20 {
-                call();
+        // On a runtime of one thread: its tasks (the connection's too) are polled inside
+        // `measured`, where the counter sees them.
+        ("reqwest", side) => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            if side == "lean" {
+                let client =
+                    lean_reqwest::Client::new(remote.config_v2()).map_err(|e| e.to_string())?;
+                let call = || client.call(GetAccounts::new(entity.clone())).into_future();
+                return run(calls, || lean(runtime.block_on(call())));
             }
-            measured(calls, &mut call);
-        }
-        "hand-written" => {
             // As `per_call` builds it: rustls with no roots (the emulator is plain HTTP).
             let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
             let tls = rustls::ClientConfig::builder_with_provider(provider)
@@ -126,27 +104,19 @@ fn reqwest_side(remote: &Remote, side: &str, calls: usize) -> Result<(), String>
                 .tls_backend_preconfigured(tls)
                 .build()
                 .map_err(|e| e.to_string())?;
-            let url = format!("{}/data/v2/accounts?entity_id={entity}", remote.base_url);
-            let auth = format!("Bearer {}", remote.token());
-            let mut call = || {
+            run(calls, || {
                 let got = runtime.block_on(async {
                     let r = http.get(&url).header("authorization", &auth).send().await?;
                     r.bytes().await
                 });
-                match got {
-                    Ok(bytes) if lean_bench::hand_written::accounts(&bytes) > 0 => {}
-                    Ok(_) => failed = Some("hand-written: no accounts".to_owned()),
-                    Err(e) => failed = Some(format!("hand-written: {e}")),
-                }
-            };
-            for _ in 0..20 {
-                call();
-            }
-            measured(calls, &mut call);
+                got.map_err(|e| format!("hand-written: {e}"))
+                    .and_then(|b| hand(&b))
+            })
         }
-        other => return Err(format!("no side {other:?} (lean, hand-written)")),
+        other => Err(format!(
+            "no side {other:?} (ureq or reqwest; lean or hand-written)"
+        )),
     }
-    failed.map_or(Ok(()), Err)
 }
 
 /// Where a function's code comes from, by its name.
@@ -275,7 +245,7 @@ fn count(adapter: &str, side: &str, calls: usize) -> Result<Profile, String> {
         "lean-footprint-{}-{adapter}-{side}.callgrind",
         std::process::id()
     ));
-    let status = Command::new("valgrind")
+    let run = Command::new("valgrind")
         .args([
             "--tool=callgrind",
             "--dump-instr=yes",
@@ -290,12 +260,17 @@ fn count(adapter: &str, side: &str, calls: usize) -> Result<Profile, String> {
         .arg(&exe)
         .args(["--adapter", adapter, "--side", side])
         .args(["--calls", &calls.to_string()])
-        .status()
+        .output()
         .map_err(|e| format!("valgrind: {e} (apt-get install valgrind)"))?;
     let text = std::fs::read_to_string(&out);
     let _ = std::fs::remove_file(&out);
-    if !status.success() {
-        return Err(format!("the {side} side under valgrind: {status}"));
+    if !run.status.success() {
+        // valgrind's own report, the side's error among it, only when something went wrong.
+        return Err(format!(
+            "the {adapter} {side} side under valgrind: {}\n{}",
+            run.status,
+            String::from_utf8_lossy(&run.stderr)
+        ));
     }
     read_profile(
         &text.map_err(|e| format!("{}: {e}", out.display()))?,
@@ -304,13 +279,23 @@ fn count(adapter: &str, side: &str, calls: usize) -> Result<Profile, String> {
 }
 
 fn main() {
-    let calls: usize = lean_bench::flag("--calls")
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(if std::env::args().any(|a| a == "--quick") {
-            200
-        } else {
-            1000
-        });
+    let quick = std::env::args().any(|a| a == "--quick");
+    let calls: usize = match lean_bench::flag("--calls") {
+        None => {
+            if quick {
+                200
+            } else {
+                1000
+            }
+        }
+        Some(n) => match n.parse() {
+            Ok(n) if n > 0 => n,
+            _ => {
+                eprintln!("footprint: --calls takes a number of calls above 0, not {n:?}");
+                std::process::exit(2);
+            }
+        },
+    };
     let adapter = lean_bench::flag("--adapter");
     if let Some(s) = lean_bench::flag("--side") {
         if let Err(e) = side(adapter.as_deref().unwrap_or("ureq"), &s, calls) {
