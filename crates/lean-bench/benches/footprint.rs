@@ -82,7 +82,7 @@ fn side(adapter: &str, side: &str, calls: usize) -> Result<(), String> {
         }
         // On a runtime of one thread: its tasks (the connection's too) are polled inside
         // `measured`, where the counter sees them.
-        ("reqwest", side) => {
+        ("reqwest", side @ ("lean" | "hand-written")) => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -303,6 +303,13 @@ fn main() {
             std::process::exit(1);
         }
         return;
+    }
+    if adapter
+        .as_deref()
+        .is_some_and(|a| a != "ureq" && a != "reqwest")
+    {
+        eprintln!("footprint: --adapter takes ureq or reqwest, not {adapter:?}");
+        std::process::exit(2);
     }
     let per = |n: u64| n as f64 / calls as f64;
     let kb = |lines: u64| lines as f64 * 64.0 / 1024.0;
