@@ -362,16 +362,7 @@ fn reqwest_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
     };
     let client = lean_reqwest::Client::new(config).expect("client");
     let raw = Arc::new(Raw::new(&s.remote, &s.entity, api));
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("TLS")
-        .with_root_certificates(rustls::RootCertStore::empty())
-        .with_no_client_auth();
-    let http = reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .build()
-        .expect("reqwest");
+    let http = lean_bench::raw_reqwest().expect("reqwest");
     let raw_call = move || {
         let (http, raw) = (http.clone(), raw.clone());
         async move {

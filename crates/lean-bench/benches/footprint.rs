@@ -93,17 +93,7 @@ fn side(adapter: &str, side: &str, calls: usize) -> Result<(), String> {
                 let call = || client.call(GetAccounts::new(entity.clone())).into_future();
                 return run(calls, || lean(runtime.block_on(call())));
             }
-            // As `per_call` builds it: rustls with no roots (the emulator is plain HTTP).
-            let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-            let tls = rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .map_err(|e| e.to_string())?
-                .with_root_certificates(rustls::RootCertStore::empty())
-                .with_no_client_auth();
-            let http = reqwest::Client::builder()
-                .tls_backend_preconfigured(tls)
-                .build()
-                .map_err(|e| e.to_string())?;
+            let http = lean_bench::raw_reqwest()?;
             run(calls, || {
                 let got = runtime.block_on(async {
                     let r = http.get(&url).header("authorization", &auth).send().await?;

@@ -119,6 +119,28 @@ fn allocs(mut f: impl FnMut()) -> u64 {
     (s.allocations + s.reallocations) as u64
 }
 
+/// One row: both sides measured over `rounds` rounds of `n` calls, then their allocations
+/// per call.
+fn row(
+    adapter: &'static str,
+    route: &'static str,
+    fx: &Fixture,
+    (rounds, n): (usize, usize),
+    mut lean: impl FnMut(),
+    mut raw: impl FnMut(),
+) -> Row {
+    let (l, r, ratios) = measure(&fx.remote, rounds, n, &mut lean, &mut raw);
+    Row {
+        adapter,
+        route,
+        lean: l,
+        raw: r,
+        ratios,
+        lean_allocs: allocs(&mut lean),
+        raw_allocs: allocs(&mut raw),
+    }
+}
+
 struct Row {
     adapter: &'static str,
     route: &'static str,
@@ -234,7 +256,7 @@ fn ureq_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
             }
             let url = fx.url(route);
             let auth = format!("Bearer {}", fx.token);
-            let mut lean = || match route {
+            let lean = || match route {
                 Route::Accounts => {
                     std::hint::black_box(
                         client
@@ -247,7 +269,7 @@ fn ureq_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
                     std::hint::black_box(client.call(fx.transactions()).send().expect("lean"));
                 }
             };
-            let mut raw = || {
+            let raw = || {
                 let resp = agent
                     .get(&url)
                     .header("authorization", &auth)
@@ -256,16 +278,7 @@ fn ureq_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
                 let bytes = resp.into_body().read_to_vec().expect("body");
                 std::hint::black_box(typed_items(route, &bytes));
             };
-            let (l, r, ratios) = measure(&fx.remote, rounds, n, &mut lean, &mut raw);
-            rows.push(Row {
-                adapter,
-                route: name,
-                lean: l,
-                raw: r,
-                ratios,
-                lean_allocs: allocs(&mut lean),
-                raw_allocs: allocs(&mut raw),
-            });
+            rows.push(row(adapter, name, fx, (rounds, n), lean, raw));
         }
     }
     rows
@@ -273,21 +286,12 @@ fn ureq_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
 
 fn reqwest_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
     let client = lean_reqwest::Client::new(fx.config.clone()).expect("client");
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("TLS")
-        .with_root_certificates(rustls::RootCertStore::empty())
-        .with_no_client_auth();
-    let raw_client = reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .build()
-        .expect("reqwest");
+    let raw_client = lean_bench::raw_reqwest().expect("reqwest");
     let mut rows = Vec::new();
     for &(route, name) in &fx.routes {
         let url = fx.url(route);
         let auth = format!("Bearer {}", fx.token);
-        let mut lean = || {
+        let lean = || {
             Tokio::block_on(async {
                 match route {
                     Route::Accounts => {
@@ -304,7 +308,7 @@ fn reqwest_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
                 }
             })
         };
-        let mut raw = || {
+        let raw = || {
             Tokio::block_on(async {
                 let resp = raw_client
                     .get(&url)
@@ -316,16 +320,7 @@ fn reqwest_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
                 std::hint::black_box(typed_items(route, &bytes));
             })
         };
-        let (l, r, ratios) = measure(&fx.remote, rounds, n, &mut lean, &mut raw);
-        rows.push(Row {
-            adapter: "reqwest (tokio)",
-            route: name,
-            lean: l,
-            raw: r,
-            ratios,
-            lean_allocs: allocs(&mut lean),
-            raw_allocs: allocs(&mut raw),
-        });
+        rows.push(row("reqwest (tokio)", name, fx, (rounds, n), lean, raw));
     }
     rows
 }
@@ -343,7 +338,7 @@ fn surf_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
     for &(route, name) in &fx.routes {
         let url = fx.url(route);
         let auth = format!("Bearer {}", fx.token);
-        let mut lean = || {
+        let lean = || {
             AsyncStd::block_on(async {
                 match route {
                     Route::Accounts => {
@@ -360,7 +355,7 @@ fn surf_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
                 }
             })
         };
-        let mut raw = || {
+        let raw = || {
             AsyncStd::block_on(async {
                 let mut resp = raw_client
                     .get(&url)
@@ -371,16 +366,7 @@ fn surf_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
                 std::hint::black_box(typed_items(route, &bytes));
             })
         };
-        let (l, r, ratios) = measure(&fx.remote, rounds, n, &mut lean, &mut raw);
-        rows.push(Row {
-            adapter: "surf (async-std)",
-            route: name,
-            lean: l,
-            raw: r,
-            ratios,
-            lean_allocs: allocs(&mut lean),
-            raw_allocs: allocs(&mut raw),
-        });
+        rows.push(row("surf (async-std)", name, fx, (rounds, n), lean, raw));
     }
     rows
 }

@@ -182,3 +182,18 @@ pub fn accounts_answer(sandbox: &lean_sandbox::Sandbox, entity: &lean_proto::Ent
             .expect("accounts"),
     )
 }
+
+/// The hand-written side's reqwest client, as every bench builds it: rustls with ring and no
+/// roots (the emulator is plain HTTP over loopback), redirects and pool as reqwest sets them.
+pub fn raw_reqwest() -> Result<reqwest::Client, String> {
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .build()
+        .map_err(|e| format!("reqwest: {e}"))
+}

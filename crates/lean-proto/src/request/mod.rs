@@ -568,7 +568,6 @@ mod tests {
     /// for every shape of base the configuration accepts.
     #[test]
     fn uri_from_parts_is_the_whole_text_parsed() {
-        let mut checked = 0;
         for base in [
             "https://sandbox.leantech.me",
             "https://API2.sa.LeanTech.me:8443",
@@ -594,10 +593,8 @@ mod tests {
                 let got = super::uri(&parsed, path, query).expect("built");
                 assert_eq!(got, expected);
                 assert_eq!(got.to_string(), whole);
-                checked += 1;
             }
         }
-        assert_eq!(checked, 18);
     }
 
     /// A path the URL grammar refuses is a typed error naming the URL, not a panic.
