@@ -282,12 +282,15 @@ impl AsyncTransport for Reqwest {
             if url.is_some_and(|url| *response.url() != url) {
                 return Err(failure(Failure::SentThenFailed)); // a redirect was followed
             }
-            if response.content_length().is_some_and(|n| n > self.max_body) {
+            let length = response.content_length();
+            if length.is_some_and(|n| n > self.max_body) {
                 return Err(failure(Failure::BodyTooLarge {
                     limit: self.max_body,
                 }));
             }
-            let mut body = Vec::new();
+            // The announced length at once (within the limit): no copy each time the Vec grows.
+            let mut body =
+                Vec::with_capacity(length.map_or(0, |n| usize::try_from(n).unwrap_or(0)));
             while let Some(chunk) = response.chunk().await.map_err(classify)? {
                 if (body.len() + chunk.len()) as u64 > self.max_body {
                     return Err(failure(Failure::BodyTooLarge {

@@ -228,7 +228,9 @@ impl AsyncTransport for Surf {
                     }
                 }
             }
-            let mut bytes = Vec::new();
+            // The announced length at once (within the limit): no copy each time the Vec grows.
+            let announced = resp.len().filter(|&n| n as u64 <= self.max_body);
+            let mut bytes = Vec::with_capacity(announced.unwrap_or(0));
             resp.take_body()
                 .into_reader()
                 .take(self.max_body + 1)
