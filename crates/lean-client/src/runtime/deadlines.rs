@@ -149,10 +149,20 @@ impl<R: Runtime> Entry<'_, R> {
         let mut state = lock(&d.shared.state);
         state.waiting.insert(self.key, cx.waker().clone());
         self.filed = Some(cx.waker().clone());
+        let fired = d.shared.fired.swap(false, Ordering::AcqRel);
+        // Armed in time and not fired: it will wake this exchange too. The usual case (Lean's
+        // timeouts are all alike, so a later exchange's deadline is later): one lock, no timer.
+        if !fired
+            && state
+                .timer
+                .as_ref()
+                .is_some_and(|(at, _)| *at <= self.key.0)
+        {
+            return Poll::Pending;
+        }
         let earliest = state.waiting.keys().next().map_or(self.key.0, |k| k.0);
         // Fired (or not armed, or armed too late for the earliest deadline): arm it. A timer
         // armed earlier than needed is kept: it fires, wakes everyone, and is re-armed then.
-        let fired = d.shared.fired.swap(false, Ordering::AcqRel);
         let mut timer = state.timer.take();
         if fired || timer.as_ref().is_none_or(|(at, _)| *at > earliest) {
             timer = Some((earliest, Box::pin(d.runtime.timer(earliest))));
