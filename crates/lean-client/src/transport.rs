@@ -200,6 +200,16 @@ pub fn bodiless(method: &http::Method, body: &[u8]) -> bool {
     method == http::Method::GET && body.is_empty()
 }
 
+/// How much room to make for an answer's body before reading it: the length the server
+/// announced, so that the buffer is not grown (and copied) chunk by chunk, but no more than the
+/// body limit and 1 MiB. A server that announces a large body and sends less then costs no more
+/// than a read of that body would.
+pub fn body_capacity(announced: Option<u64>, max_body: u64) -> usize {
+    const UP_FRONT: u64 = 1 << 20;
+    let n = announced.unwrap_or(0).min(max_body).min(UP_FRONT);
+    usize::try_from(n).unwrap_or(0)
+}
+
 /// Finds an I/O error kind anywhere in an error's `source()` chain.
 pub fn io_kind_in(mut e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
     loop {
@@ -285,8 +295,17 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::bodiless;
+    use super::{bodiless, body_capacity};
     use http::Method;
+
+    #[test]
+    fn room_for_the_announced_body_within_the_limit_and_a_mebibyte() {
+        assert_eq!(body_capacity(None, 32 << 20), 0);
+        assert_eq!(body_capacity(Some(6_912), 32 << 20), 6_912);
+        // A server's claim never reserves more than the limit, nor more than 1 MiB up front.
+        assert_eq!(body_capacity(Some(6_912), 4_096), 4_096);
+        assert_eq!(body_capacity(Some(u64::MAX), 32 << 20), 1 << 20);
+    }
 
     #[test]
     fn only_a_get_with_nothing_to_send_goes_without_a_body() {

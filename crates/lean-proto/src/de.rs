@@ -1,5 +1,7 @@
-//! Deserialisation helpers that read strings without allocating: serde's `Cow<str>` always
-//! copies into a `String`, which made every enum, timestamp and id of a response allocate.
+//! Deserialisation helpers that read strings without allocating (but for a string with escapes,
+//! copied once): serde's `Cow<str>` always copies into a `String`, which made every enum,
+//! timestamp and id of a response allocate. One visitor serves every string-typed field, so
+//! that the parser's string path is compiled once, not once per type.
 
 use serde::Deserializer;
 use serde::de::{Error, Visitor};

@@ -62,7 +62,7 @@ use lean_proto::client::TlsError;
 use lean_client::runtime::Deadlines;
 use lean_client::transport::{
     AsyncTransport, Clock, Connect, Failure, FromHttpClient, Runtime, Timer, TransportOptions,
-    bodiless, failure, io_failure, io_kind_in,
+    bodiless, body_capacity, failure, io_failure, io_kind_in,
 };
 use lean_client::urls::Urls;
 use lean_proto::retry::TransportError;
@@ -288,9 +288,7 @@ impl AsyncTransport for Reqwest {
                     limit: self.max_body,
                 }));
             }
-            // The announced length at once (within the limit): no copy each time the Vec grows.
-            let mut body =
-                Vec::with_capacity(length.map_or(0, |n| usize::try_from(n).unwrap_or(0)));
+            let mut body = Vec::with_capacity(body_capacity(length, self.max_body));
             while let Some(chunk) = response.chunk().await.map_err(classify)? {
                 if (body.len() + chunk.len()) as u64 > self.max_body {
                     return Err(failure(Failure::BodyTooLarge {

@@ -60,7 +60,8 @@ pub use lean_client::{
 use async_std::io::ReadExt;
 use lean_client::runtime::{Deadlines, Runtime, Timer};
 use lean_client::transport::{
-    AsyncTransport, Clock, Connect, Failure, TransportOptions, bodiless, failure, io_failure,
+    AsyncTransport, Clock, Connect, Failure, TransportOptions, bodiless, body_capacity, failure,
+    io_failure,
 };
 use lean_client::urls::Urls;
 use lean_proto::retry::TransportError;
@@ -228,9 +229,8 @@ impl AsyncTransport for Surf {
                     }
                 }
             }
-            // The announced length at once (within the limit): no copy each time the Vec grows.
-            let announced = resp.len().filter(|&n| n as u64 <= self.max_body);
-            let mut bytes = Vec::with_capacity(announced.unwrap_or(0));
+            let announced = resp.len().map(|n| n as u64);
+            let mut bytes = Vec::with_capacity(body_capacity(announced, self.max_body));
             resp.take_body()
                 .into_reader()
                 .take(self.max_body + 1)
