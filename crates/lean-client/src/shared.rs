@@ -161,15 +161,11 @@ impl Shared {
     /// client that failed together would back off in lockstep.
     pub(crate) fn new_call(&self) -> (u64, CallConfig) {
         let n = self.calls.fetch_add(1, Ordering::Relaxed);
-        // The n-th output of a SplitMix64 stream seeded with the entropy: distinct for every
-        // call, in a few instructions (a keyed hash per call was code run for no gain).
-        let mut mix = Rng::new(
-            self.entropy
-                .wrapping_add(n.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
-        );
+        // The n-th output of the jitter generator's stream keyed with the entropy: distinct for
+        // every call, in a few instructions (a keyed hash per call was code run for no gain).
         let config = {
             let mut calls = self.call.clone();
-            calls.seed = self.call.seed ^ mix.next_u64();
+            calls.seed = self.call.seed ^ Rng::nth(self.entropy, n);
             calls
         };
         (n, config)
