@@ -2,9 +2,10 @@
 //! a call runs through (its hot code: every 64-byte line of machine code with an instruction run
 //! at least once every other call), and the cache misses and mispredicted branches of
 //! callgrind's model of a processor, lean-rs against the hand-written client, `accounts` over
-//! ureq and over reqwest (the driver, the core and the decode are the same code for every
-//! adapter). ureq keeps a call on its thread; reqwest runs on a tokio runtime of one thread
-//! here, so that its tasks are polled where the counter sees them.
+//! ureq, reqwest and surf (the driver, the core and the decode are the same code for every
+//! adapter; the transports' conversions differ). ureq keeps a call on its thread; reqwest runs
+//! on a tokio runtime of one thread here, and surf in async-std's `block_on`, so that their
+//! tasks are polled where the counter sees them.
 //!
 //! Why: over loopback a small lean-rs call costs a few per cent more CPU than the hand-written
 //! one, and timed runs move by ±3 % between runs, so a change worth 1 % cannot be told from
@@ -14,10 +15,12 @@
 //! caches, a table of two-bit counters): its misses say where a call's code and data come from
 //! and rank changes; they do not price them.
 //!
-//! `cargo bench -p lean-bench --bench footprint` (`-- --quick`: fewer calls; `--adapter ureq`
-//! or `reqwest`). Needs valgrind (`apt-get install valgrind`); exits 1 with a reason without it.
+//! `cargo bench -p lean-bench --bench footprint` (`-- --quick`: fewer calls; `--adapter ureq`,
+//! `reqwest` or `surf`). Needs valgrind (`apt-get install valgrind`); exits 1 with a reason without it.
 
 use lean_bench::remote::Remote;
+use lean_conformance::Executor;
+use lean_conformance::executors::AsyncStd;
 use lean_proto::GetAccounts;
 use std::collections::HashMap;
 use std::future::IntoFuture;
@@ -104,8 +107,35 @@ fn side(adapter: &str, side: &str, calls: usize) -> Result<(), String> {
                     .and_then(|b| hand(&b))
             })
         }
+        // async-std's `block_on` polls the call on this thread, and drives the reactor here
+        // while it waits (surf spawns no task of its own), where the counter sees it.
+        ("surf", "lean") => {
+            let client = lean_surf::Client::new(remote.config_v2()).map_err(|e| e.to_string())?;
+            let call = || client.call(GetAccounts::new(entity.clone())).into_future();
+            run(calls, || lean(AsyncStd::block_on(call())))
+        }
+        ("surf", "hand-written") => {
+            // As lean-surf configures it: keep-alive on, Nagle off, no surf-level timeout.
+            let http: surf::Client = surf::Config::new()
+                .set_timeout(None)
+                .set_http_keep_alive(true)
+                .set_tcp_no_delay(true)
+                .try_into()
+                .map_err(|e| format!("surf: {e}"))?;
+            run(calls, || {
+                let got = AsyncStd::block_on(async {
+                    let mut r = http
+                        .get(&url)
+                        .header("authorization", auth.as_str())
+                        .await?;
+                    r.body_bytes().await
+                });
+                got.map_err(|e| format!("hand-written: {e}"))
+                    .and_then(|b| hand(&b))
+            })
+        }
         other => Err(format!(
-            "no side {other:?} (ureq or reqwest; lean or hand-written)"
+            "no side {other:?} (ureq, reqwest or surf; lean or hand-written)"
         )),
     }
 }
@@ -126,25 +156,75 @@ fn group(function: &str) -> &'static str {
         "lean_proto::payloads",
         "lean_proto::response",
     ];
-    let groups: [(&[&str], &'static str); 9] = [
+    let groups: [(&[&str], &'static str); 10] = [
         (&DECODE, "lean-rs: answer decode"),
         (
-            &["lean_proto", "lean_client", "lean_ureq", "lean_reqwest"],
+            &[
+                "lean_proto",
+                "lean_client",
+                "lean_ureq",
+                "lean_reqwest",
+                "lean_surf",
+            ],
             "lean-rs: driver, core, request",
         ),
         (&["lean_bench::hand_written"], "hand-written model"),
         (&["serde"], "serde, serde_json"),
         (
             &[
-                "ureq", "reqwest", "hyper", "http::", "<http::", "httparse", "bytes::",
+                "ureq",
+                "reqwest",
+                "hyper",
+                "http::",
+                "<http::",
+                "httparse",
+                "bytes::",
+                "surf",
+                "http_client",
+                "async_h1",
+                "http_types",
+                "url::",
+                "idna::",
+                "percent_encoding",
             ],
-            "HTTP: the library, http, httparse",
+            "HTTP: the library, http, httparse, url",
         ),
         (
-            &["tokio", "mio", "futures", "tower"],
-            "runtime: tokio, futures, tower",
+            &[
+                "tokio",
+                "mio",
+                "futures",
+                "tower",
+                "async_std",
+                "async_io",
+                "async_executor",
+                "async_global_executor",
+                "async_task",
+                "polling",
+                "concurrent_queue",
+                "event_listener",
+                "async_channel",
+            ],
+            "runtime: tokio, async-std, futures, tower",
         ),
-        (&["malloc", "free", "_int_", "realloc"], "allocator"),
+        (
+            &[
+                "malloc",
+                "free",
+                "_int_",
+                "realloc",
+                "unlink_chunk",
+                "memalign",
+                "alloc_perturb",
+                "__rustc::",
+            ],
+            "allocator",
+        ),
+        // valgrind counts a `rep movsb`/`rep stosb` once per byte moved.
+        (
+            &["__memcpy", "__memmove", "__memset", "__memcmp"],
+            "libc: memcpy, memset, memcmp",
+        ),
         (&["rust_decimal", "chrono", "uuid"], "decimal, chrono"),
         (&["core::", "alloc::", "std::", "hashbrown"], "std"),
     ];
@@ -308,15 +388,15 @@ fn main() {
     }
     if adapter
         .as_deref()
-        .is_some_and(|a| a != "ureq" && a != "reqwest")
+        .is_some_and(|a| !["ureq", "reqwest", "surf"].contains(&a))
     {
-        eprintln!("footprint: --adapter takes ureq or reqwest, not {adapter:?}");
+        eprintln!("footprint: --adapter takes ureq, reqwest or surf, not {adapter:?}");
         std::process::exit(2);
     }
     let per = |n: u64| n as f64 / calls as f64;
     let kb = |lines: u64| lines as f64 * 64.0 / 1024.0;
     let mut tables = Vec::new();
-    for name in ["ureq", "reqwest"] {
+    for name in ["ureq", "reqwest", "surf"] {
         if adapter.as_deref().is_some_and(|a| a != name) {
             continue;
         }
