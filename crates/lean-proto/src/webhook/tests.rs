@@ -62,3 +62,51 @@ fn dedupe_is_bounded() {
     assert_eq!(d.len(), 2);
     assert!(d.first_time("a"), "oldest key forgotten");
 }
+
+#[test]
+fn hex_tags_decode_as_an_independent_decoder_has_them() {
+    // The reference: u8::from_str_radix over each pair, with its own check of every digit.
+    let reference = |s: &str| -> Option<Vec<u8>> {
+        if s.len() != 128 || !s.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        (0..64)
+            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok())
+            .collect()
+    };
+    let mut rng = crate::rng::Rng::new(7);
+    let digits = b"0123456789abcdefABCDEF";
+    let mut cases: Vec<String> = (0..200)
+        .map(|_| {
+            (0..128)
+                .map(|_| char::from(digits[(rng.next_u64() % 22) as usize]))
+                .collect()
+        })
+        .collect();
+    // Every byte value at every position of a valid tag: only hex digits pass.
+    let valid = cases[0].clone();
+    for pos in [0, 1, 63, 64, 126, 127] {
+        for byte in 0..=255u8 {
+            let mut t = valid.clone().into_bytes();
+            t[pos] = byte;
+            if let Ok(t) = String::from_utf8(t) {
+                cases.push(t);
+            }
+        }
+    }
+    cases.extend([
+        String::new(),
+        "0".repeat(127),
+        "0".repeat(129),
+        "é".repeat(64),
+    ]);
+    for case in &cases {
+        assert_eq!(
+            decode_hex(case).map(|t| t.to_vec()),
+            reference(case),
+            "{case:?}"
+        );
+    }
+    assert!(cases.iter().filter(|c| reference(c).is_some()).count() > 300);
+    assert!(cases.iter().filter(|c| reference(c).is_none()).count() > 600);
+}
