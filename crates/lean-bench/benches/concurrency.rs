@@ -392,15 +392,8 @@ fn surf_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
     };
     let client = lean_surf::Client::new(config).expect("client");
     let raw = Arc::new(Raw::new(&s.remote, &s.entity, api));
-    // Raw surf as lean-surf configures it (keep-alive on, Nagle off, no surf-level timeout), its pool as
-    // large as the callers.
-    let http: surf::Client = surf::Config::new()
-        .set_timeout(None)
-        .set_http_keep_alive(true)
-        .set_tcp_no_delay(true)
-        .set_max_connections_per_host(64)
-        .try_into()
-        .expect("surf");
+    // Its pool as large as the callers.
+    let http = lean_bench::raw_surf(64).expect("surf");
     let raw_call = move || {
         let (http, raw) = (http.clone(), raw.clone());
         async move {

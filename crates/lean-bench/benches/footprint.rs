@@ -115,13 +115,8 @@ fn side(adapter: &str, side: &str, calls: usize) -> Result<(), String> {
             run(calls, || lean(AsyncStd::block_on(call())))
         }
         ("surf", "hand-written") => {
-            // As lean-surf configures it: keep-alive on, Nagle off, no surf-level timeout.
-            let http: surf::Client = surf::Config::new()
-                .set_timeout(None)
-                .set_http_keep_alive(true)
-                .set_tcp_no_delay(true)
-                .try_into()
-                .map_err(|e| format!("surf: {e}"))?;
+            // One call at a time: one connection.
+            let http = lean_bench::raw_surf(1)?;
             run(calls, || {
                 let got = AsyncStd::block_on(async {
                     let mut r = http

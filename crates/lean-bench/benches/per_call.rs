@@ -327,13 +327,8 @@ fn reqwest_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
 
 fn surf_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
     let client = lean_surf::Client::new(fx.config.clone()).expect("client");
-    // Raw surf as lean-surf configures it: keep-alive on, Nagle off, no surf-level timeout.
-    let raw_client: surf::Client = surf::Config::new()
-        .set_timeout(None)
-        .set_http_keep_alive(true)
-        .set_tcp_no_delay(true)
-        .try_into()
-        .expect("surf");
+    // One call at a time: one connection.
+    let raw_client = lean_bench::raw_surf(1).expect("surf");
     let mut rows = Vec::new();
     for &(route, name) in &fx.routes {
         let url = fx.url(route);

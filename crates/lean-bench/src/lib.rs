@@ -197,3 +197,16 @@ pub fn raw_reqwest() -> Result<reqwest::Client, String> {
         .build()
         .map_err(|e| format!("reqwest: {e}"))
 }
+
+/// The hand-written side's surf client, as every bench builds it: configured as lean-surf
+/// configures its connections (keep-alive on, Nagle off, no surf-level timeout), with a pool of
+/// up to `connections` per host.
+pub fn raw_surf(connections: usize) -> Result<surf::Client, String> {
+    surf::Config::new()
+        .set_timeout(None)
+        .set_http_keep_alive(true)
+        .set_tcp_no_delay(true)
+        .set_max_connections_per_host(connections)
+        .try_into()
+        .map_err(|e| format!("surf: {e}"))
+}
