@@ -410,6 +410,32 @@ fn rate_limit_honours_retry_after() {
 }
 
 #[test]
+fn rate_limit_honours_retry_after_given_as_a_date() {
+    // `Retry-After` as an HTTP date is read against the answer's own `Date` (Lean's clock),
+    // not against this machine's: 90 s here, whatever the local clock says.
+    let mut lean = FakeLean::new(epoch());
+    lean.faults = [Fault::RateLimitedUntil(90)].into();
+    let mut config = CallConfig::default();
+    config.retry.max_delay = secs(600);
+    let r = run(&mut lean, config);
+    assert_eq!(
+        r.transcript,
+        [
+            "send token",
+            "send data",
+            "backoff",
+            "send data",
+            "done: data"
+        ]
+    );
+    // 20 ms token + 30 ms 429 + 90 s + 2 s bank.
+    assert_eq!(
+        r.finished_at - epoch(),
+        Duration::from_millis(50) + secs(90) + secs(2)
+    );
+}
+
+#[test]
 fn server_errors_then_success() {
     let mut lean = FakeLean::new(epoch());
     lean.faults = [Fault::ServerError(500), Fault::ServerError(503)].into();
@@ -592,362 +618,6 @@ fn registry_forgets_finished_calls() {
     drive(&mut call, &mut lean, &mut shared).outcome.unwrap();
     assert_eq!(shared.results.waiting(), 0);
     assert_eq!(shared.results.held_early(), 0);
-}
-
-fn read_all_pages(
-    lean: &mut FakeLean,
-    pager: &mut lean_proto::pager::Pager<Page<Account>>,
-) -> (Vec<String>, Vec<String>) {
-    let mut shared = Shared::new();
-    let mut names = Vec::new();
-    let mut owners = Vec::new();
-    let mut guard = 0;
-    while let Some(mut call) = pager.next_call(
-        BaseUrl::parse("http://127.0.0.1:1").unwrap(),
-        CallConfig::default(),
-        lean.now,
-    ) {
-        guard += 1;
-        assert!(guard < 50);
-        let run = drive(&mut call, lean, &mut shared);
-        let data = run.outcome.unwrap();
-        for item in &data.payload.items {
-            names.push(item.nickname.clone().unwrap());
-            owners.push(item.description.clone().unwrap());
-        }
-        pager.handle_page(&data);
-    }
-    (names, owners)
-}
-
-#[test]
-fn paging_through_every_page_of_data() {
-    let mut lean = FakeLean::new(epoch());
-    lean.total_items = 7;
-    let mut endpoint = GetAccounts::new(entity());
-    endpoint.options.size = Some(3);
-    let mut pager = lean_proto::pager::Pager::new(endpoint);
-    let (names, _) = read_all_pages(&mut lean, &mut pager);
-    assert_eq!(
-        names,
-        (0..7).map(|n| format!("item-{n}")).collect::<Vec<_>>()
-    );
-    assert_eq!(lean.jobs.len(), 3, "one request per page");
-    assert_eq!(pager.next_page(), None);
-}
-
-#[test]
-fn paging_through_results_after_pending_never_asks_the_bank_again() {
-    let mut lean = FakeLean::new(epoch());
-    lean.total_items = 5;
-    lean.bank_latency = [secs(70)].into();
-    let mut endpoint = GetAccounts::new(entity());
-    endpoint.options.size = Some(2);
-    let mut pager = lean_proto::pager::Pager::new(endpoint);
-    let (names, owners) = read_all_pages(&mut lean, &mut pager);
-    assert_eq!(
-        names,
-        (0..5).map(|n| format!("item-{n}")).collect::<Vec<_>>()
-    );
-    assert_eq!(
-        lean.jobs.len(),
-        1,
-        "pages 1 and 2 came from the same results"
-    );
-    let id = lean.jobs[0].results_id.to_string();
-    assert!(owners.iter().all(|o| *o == id));
-    assert_eq!(pager.results_id().map(|r| r.to_string()), Some(id));
-}
-
-#[test]
-fn submit_stops_at_pending_and_hands_out_the_results_id() {
-    let mut lean = FakeLean::new(epoch());
-    let shared = Shared::new();
-    let mut call = Call::submit(
-        GetAccounts::new(entity()),
-        BaseUrl::parse("http://127.0.0.1:1").unwrap(),
-        CallConfig::default(),
-        lean.now,
-    );
-    let mut guard = 0;
-    let id = loop {
-        guard += 1;
-        assert!(guard < 20);
-        if let Some(id) = call.hand_over(&shared.ctx()) {
-            break id;
-        }
-        let tx = call
-            .poll_transmit(lean.now, &shared.ctx())
-            .expect("a request");
-        let Served::Answer(_, resp) = lean.serve(&tx.request) else {
-            panic!("no fault was scripted")
-        };
-        call.handle_response(tx.id, resp, lean.now, &shared.ctx());
-    };
-    assert!(call.is_done());
-    assert!(call.poll_outcome().is_none());
-    assert_eq!(lean.pending_given.len(), 1);
-    assert_eq!(lean.pending_given[0], id.results_id);
-    // The handle restores the request: its generation, endpoint, page and page size.
-    assert_eq!(id.generation, Some(ApiGeneration::V2));
-    assert_eq!(id.endpoint.as_deref(), Some("accounts"));
-    assert_eq!(shared.results.waiting(), 0, "nobody waits after a submit");
-}
-
-#[test]
-fn the_endpoints_own_async_flag_is_kept() {
-    let mut lean = FakeLean::new(epoch());
-    let mut shared = Shared::new();
-    let mut endpoint = GetAccounts::new(entity());
-    endpoint.options.asynchronous = true;
-    let mut call = Call::new(
-        endpoint,
-        BaseUrl::parse("http://127.0.0.1:1").unwrap(),
-        CallConfig::default(),
-        lean.now,
-    );
-    let r = drive(&mut call, &mut lean, &mut shared);
-    assert_eq!(r.transcript[1], "send data async");
-}
-
-#[test]
-fn cursor_reads_every_item_and_stops_after_a_failed_page() {
-    use lean_proto::pager::{Cursor, Next};
-    let base = || BaseUrl::parse("http://127.0.0.1:1").unwrap();
-    let mut lean = FakeLean::new(epoch());
-    lean.total_items = 7;
-    let mut shared = Shared::new();
-    let mut endpoint = GetAccounts::new(entity());
-    endpoint.options.size = Some(3);
-    let mut cursor = Cursor::new(endpoint.clone());
-    let mut names = Vec::new();
-    for _ in 0..50 {
-        match cursor.next(base(), CallConfig::default(), lean.now) {
-            Next::Item(a) => names.push(a.nickname.unwrap()),
-            Next::Fetch(mut call) => {
-                cursor.handle_page(drive(&mut call, &mut lean, &mut shared).outcome.unwrap())
-            }
-            Next::Done => break,
-        }
-    }
-    assert_eq!(
-        names,
-        (0..7).map(|n| format!("item-{n}")).collect::<Vec<_>>()
-    );
-    // A failed page ends the cursor instead of skipping to the next page.
-    let mut cursor = Cursor::new(endpoint);
-    assert!(matches!(
-        cursor.next(base(), CallConfig::default(), lean.now),
-        Next::Fetch(_)
-    ));
-    cursor.fail();
-    assert!(matches!(
-        cursor.next(base(), CallConfig::default(), lean.now),
-        Next::Done
-    ));
-}
-
-fn token_body(token: &str) -> http::Response<Vec<u8>> {
-    json(
-        200,
-        &format!(r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":3600}}"#),
-    )
-}
-
-#[test]
-fn a_call_waiting_for_another_calls_token_fetch_stays_put_until_it_ends() {
-    let t0 = epoch();
-    let shared = Shared::new();
-    let base = BaseUrl::parse("http://127.0.0.1:1").unwrap();
-    let mut fetcher = Call::new(
-        GetAccounts::new(entity()),
-        base.clone(),
-        CallConfig::default(),
-        t0,
-    );
-    let mut waiter = Call::new(GetAccounts::new(entity()), base, CallConfig::default(), t0);
-    let fetch = fetcher
-        .poll_transmit(t0, &shared.ctx())
-        .expect("token request");
-    assert!(waiter.poll_transmit(t0, &shared.ctx()).is_none());
-    assert_eq!(waiter.waiting(), lean_proto::call::Waiting::Token);
-    let until = waiter.poll_timeout().expect("a deadline to wake at");
-    assert!(until > t0, "a real deadline (the fetch timeout), not 'now'");
-    // Time passes while the fetch is out: the waiter neither sends nor spins back to "send".
-    for ms in [0, 1, 10, 1000] {
-        waiter.handle_timeout(t0 + Duration::from_millis(ms), &shared.ctx());
-        assert_eq!(waiter.waiting(), lean_proto::call::Waiting::Token);
-        assert!(waiter.poll_transmit(t0, &shared.ctx()).is_none());
-    }
-    // The fetch ends: the waiter goes on with the new token.
-    fetcher.handle_response(fetch.id, token_body("T1"), t0 + secs(1), &shared.ctx());
-    waiter.handle_timeout(t0 + secs(1), &shared.ctx());
-    let tx = waiter
-        .poll_transmit(t0 + secs(1), &shared.ctx())
-        .expect("data request");
-    assert_eq!(
-        tx.purpose,
-        lean_proto::call::Purpose::Data {
-            asynchronous: false
-        }
-    );
-}
-
-#[test]
-fn an_abandoned_call_hands_its_token_fetch_on_and_leaves_the_registry() {
-    let t0 = epoch();
-    let shared = Shared::new();
-    let base = BaseUrl::parse("http://127.0.0.1:1").unwrap();
-    let mut fetcher = Call::new(
-        GetAccounts::new(entity()),
-        base.clone(),
-        CallConfig::default(),
-        t0,
-    );
-    let _fetch = fetcher
-        .poll_transmit(t0, &shared.ctx())
-        .expect("token request");
-    let released = fetcher.abandon(&shared.ctx());
-    assert!(released.token_fetch);
-    assert!(fetcher.is_done() && fetcher.poll_outcome().is_none());
-    assert!(
-        !shared.tokens.is_fetching(t0),
-        "the next caller may fetch at once"
-    );
-    let mut next = Call::new(
-        GetAccounts::new(entity()),
-        base.clone(),
-        CallConfig::default(),
-        t0,
-    );
-    let tx = next
-        .poll_transmit(t0, &shared.ctx())
-        .expect("its own fetch");
-    assert_eq!(tx.purpose, lean_proto::call::Purpose::Token);
-    next.handle_response(tx.id, token_body("T2"), t0, &shared.ctx());
-
-    // Parked on PENDING, then abandoned: the registry forgets it.
-    let mut parked = Call::new(GetAccounts::new(entity()), base, CallConfig::default(), t0);
-    let tx = parked
-        .poll_transmit(t0, &shared.ctx())
-        .expect("data request");
-    let pending = json(
-        200,
-        r#"{"status":"PENDING","results_id":"2ab8c57a-011b-418f-9419-968155e600dd","data":null}"#,
-    );
-    parked.handle_response(tx.id, pending, t0, &shared.ctx());
-    assert_eq!(shared.results.waiting(), 1);
-    assert!(!parked.abandon(&shared.ctx()).token_fetch);
-    assert_eq!(shared.results.waiting(), 0);
-}
-
-const ACCOUNTS_OK: &str = r#"{"status":"OK","results_id":"00000000-0000-4000-8000-000000000001","message":"ok","timestamp":"2026-01-01T00:00:00Z","type":"accounts","data":{"type":"accounts","accounts":[],"page":{"number":0,"size":50,"total_elements":0,"total_pages":1}}}"#;
-const UNAUTHORIZED: &str = r#"{"status":"UNAUTHORIZED","message":"invalid token"}"#;
-
-/// Answers every token request with a new token and every data request with `data(n)`.
-#[allow(clippy::result_large_err)] // a test helper returning the call's own outcome
-fn step_through(
-    call: &mut Call<Page<Account>>,
-    shared: &Shared,
-    mut data: impl FnMut(u32) -> http::Response<Vec<u8>>,
-) -> Result<lean_proto::call::CallData<Page<Account>>, lean_proto::call::CallError> {
-    let t0 = epoch();
-    let (mut tokens, mut datas) = (0, 0);
-    for _ in 0..20 {
-        if let Some(outcome) = call.poll_outcome() {
-            return outcome;
-        }
-        let tx = call.poll_transmit(t0, &shared.ctx()).expect("a request");
-        let response = if tx.purpose == lean_proto::call::Purpose::Token {
-            tokens += 1;
-            token_body(&format!("T{tokens}"))
-        } else {
-            datas += 1;
-            data(datas)
-        };
-        call.handle_response(tx.id, response, t0, &shared.ctx());
-    }
-    panic!("no outcome after 20 requests");
-}
-
-#[test]
-fn a_revocation_racing_a_renewal_is_survived() {
-    // T1 refused (revoked); T2 was issued just before the revocation and is refused too; T3
-    // works. A single replay would have failed the call on T2.
-    let shared = Shared::new();
-    let mut call = new_call(epoch(), CallConfig::default());
-    let r = step_through(&mut call, &shared, |n| {
-        if n <= 2 {
-            json(401, UNAUTHORIZED)
-        } else {
-            json(200, ACCOUNTS_OK)
-        }
-    });
-    assert!(r.is_ok(), "{r:?}");
-    // A credential that stays refused ends with the 401 as the answer, after a bounded
-    // number of fresh tokens.
-    let shared = Shared::new();
-    let mut call = new_call(epoch(), CallConfig::default());
-    let r = step_through(&mut call, &shared, |_| json(401, UNAUTHORIZED));
-    let e = r.expect_err("refused for good");
-    assert!(
-        matches!(e.kind, CallErrorKind::Api(ref a) if a.http_status == 401),
-        "{e:?}"
-    );
-    assert_eq!(
-        call.requests_sent(),
-        8,
-        "4 tokens, 4 data requests: no loop"
-    );
-}
-
-#[test]
-fn no_call_config_overflows_time() {
-    // Duration::MAX is a natural way to say "no deadline".
-    let forever = {
-        let mut calls = CallConfig::default();
-        calls.deadline = Duration::MAX;
-        calls.webhook_grace = Duration::MAX;
-        calls.sync_timeout = Duration::MAX;
-        calls.request_timeout = Duration::MAX;
-        calls
-    };
-    let shared = Shared::new();
-    let mut call = new_call(epoch(), forever);
-    assert!(call.poll_timeout().is_none() || call.poll_timeout() > Some(epoch()));
-    let r = step_through(&mut call, &shared, |_| json(200, ACCOUNTS_OK));
-    assert!(r.is_ok(), "{r:?}");
-}
-
-#[test]
-fn a_page_number_that_does_not_advance_ends_the_walk() {
-    // A server that keeps answering "page 0 of 1000".
-    let stuck = r#"{"status":"OK","results_id":"00000000-0000-4000-8000-000000000001","message":"ok","timestamp":"2026-01-01T00:00:00Z","type":"accounts","data":{"type":"accounts","accounts":[{"account_id":"fe672591-bc88-4cec-96e7-9101bde496ce","name":"A","currency_code":"AED","type":"CURRENT"}],"page":{"number":0,"size":1,"total_elements":1000,"total_pages":1000}}}"#;
-    let shared = Shared::new();
-    let mut cursor = lean_proto::pager::Cursor::new(GetAccounts::new(entity()));
-    let base = BaseUrl::parse("http://127.0.0.1:1").unwrap();
-    let mut items = 0;
-    let mut fetches = 0;
-    loop {
-        match cursor.next(base.clone(), CallConfig::default(), epoch()) {
-            lean_proto::pager::Next::Item(_) => items += 1,
-            lean_proto::pager::Next::Done => break,
-            lean_proto::pager::Next::Fetch(mut call) => {
-                fetches += 1;
-                assert!(
-                    fetches <= 3,
-                    "the pager loops on a page number that does not advance"
-                );
-                let page = step_through(&mut call, &shared, |_| json(200, stuck)).unwrap();
-                cursor.handle_page(page);
-            }
-        }
-    }
-    assert_eq!(
-        (fetches, items),
-        (2, 2),
-        "page 0, then page 1 answered as page 0: stop"
-    );
 }
 
 /// A call told nobody reads its events (`set_events(false)`, as the client does when nobody

@@ -21,6 +21,9 @@ pub enum Fault {
     ServerError(u16),
     /// 429 with `Retry-After: secs`.
     RateLimited(u64),
+    /// 429 with `Retry-After` as an HTTP date `secs` (under 12 hours) after the answer's `Date`,
+    /// by Lean's clock: a wait that only the two headers together say.
+    RateLimitedUntil(u64),
     /// Connection reset after the request left.
     Reset,
     /// Never answers (the client times out).
@@ -277,6 +280,24 @@ impl FakeLean {
                     .unwrap();
                 return (quick, Some(r));
             }
+            Fault::RateLimitedUntil(secs) => {
+                let at = 12 * 3600 + secs.min(12 * 3600 - 1);
+                let r = http::Response::builder()
+                    .status(429)
+                    .header("date", "Sun, 06 Dec 2026 12:00:00 GMT")
+                    .header(
+                        "retry-after",
+                        format!(
+                            "Sun, 06 Dec 2026 {:02}:{:02}:{:02} GMT",
+                            at / 3600,
+                            at / 60 % 60,
+                            at % 60
+                        ),
+                    )
+                    .body(br#"{"status":"RATE_LIMIT_EXCEEDED","message":"slow down"}"#.to_vec())
+                    .unwrap();
+                return (quick, Some(r));
+            }
             Fault::Reset => return (quick, None),
             Fault::Blackhole => return (Duration::from_secs(24 * 3600), None),
             Fault::Truncated => {
@@ -400,6 +421,24 @@ impl FakeLean {
             .or_default() += 1;
         let quick = Duration::from_millis(30);
         match fault {
+            Fault::RateLimitedUntil(secs) => {
+                let at = 12 * 3600 + secs.min(12 * 3600 - 1);
+                let r = http::Response::builder()
+                    .status(429)
+                    .header("date", "Sun, 06 Dec 2026 12:00:00 GMT")
+                    .header(
+                        "retry-after",
+                        format!(
+                            "Sun, 06 Dec 2026 {:02}:{:02}:{:02} GMT",
+                            at / 3600,
+                            at / 60 % 60,
+                            at % 60
+                        ),
+                    )
+                    .body(br#"{"status":"RATE_LIMIT_EXCEEDED","message":"slow down"}"#.to_vec())
+                    .unwrap();
+                return (quick, Some(r));
+            }
             Fault::Reset => return (quick, None),
             Fault::Blackhole => return (Duration::from_secs(24 * 3600), None),
             Fault::ServerError(s) => {

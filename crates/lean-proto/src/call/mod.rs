@@ -612,11 +612,6 @@ impl<P: Payload> Call<P> {
                 return;
             }
         }
-        let date = response
-            .headers()
-            .get(http::header::DATE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
         let outcome = match classified {
             Ok(o) => o,
             Err(e) => {
@@ -686,7 +681,14 @@ impl<P: Payload> Call<P> {
                 }
                 self.fail(ctx, CallErrorKind::ReconnectRequired(r));
             }
-            Outcome::ApiError(e) => self.on_api_error(e, flight.phase, date.as_deref(), now, ctx),
+            Outcome::ApiError(e) => {
+                // Lean's clock, for a `Retry-After` given as a date: read only here.
+                let date = response
+                    .headers()
+                    .get(http::header::DATE)
+                    .and_then(|v| v.to_str().ok());
+                self.on_api_error(e, flight.phase, date, now, ctx)
+            }
         }
     }
 

@@ -238,3 +238,39 @@ pub fn new_call(now: Instant, config: CallConfig) -> Call<Page<Account>> {
         now,
     )
 }
+
+/// A token endpoint's answer carrying `token`.
+pub fn token_body(token: &str) -> http::Response<Vec<u8>> {
+    json(
+        200,
+        &format!(r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":3600}}"#),
+    )
+}
+
+/// Drives `call` at one instant, answering its token requests `T1`, `T2`… and its data
+/// requests with `data(n)` for the n-th; its outcome, or a panic after 20 requests.
+// The call's own outcome type, as `Call::poll_outcome` returns it.
+#[allow(clippy::result_large_err)]
+pub fn step_through(
+    call: &mut Call<Page<Account>>,
+    shared: &Shared,
+    mut data: impl FnMut(u32) -> http::Response<Vec<u8>>,
+) -> Result<lean_proto::call::CallData<Page<Account>>, lean_proto::call::CallError> {
+    let t0 = super::epoch();
+    let (mut tokens, mut datas) = (0, 0);
+    for _ in 0..20 {
+        if let Some(outcome) = call.poll_outcome() {
+            return outcome;
+        }
+        let tx = call.poll_transmit(t0, &shared.ctx()).expect("a request");
+        let response = if tx.purpose == lean_proto::call::Purpose::Token {
+            tokens += 1;
+            token_body(&format!("T{tokens}"))
+        } else {
+            datas += 1;
+            data(datas)
+        };
+        call.handle_response(tx.id, response, t0, &shared.ctx());
+    }
+    panic!("no outcome after 20 requests");
+}

@@ -1,0 +1,156 @@
+//! The token a call sends, driven step by step: a fetch shared between calls, handed on when
+//! its call is abandoned, a revocation racing a renewal; and a configuration of durations
+//! that cannot overflow time.
+
+mod common;
+
+use common::epoch;
+use common::fake_lean::*;
+use lean_proto::call::{Call, CallConfig, CallErrorKind};
+use lean_proto::*;
+use std::time::Duration;
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+#[test]
+fn a_call_waiting_for_another_calls_token_fetch_stays_put_until_it_ends() {
+    let t0 = epoch();
+    let shared = Shared::new();
+    let base = BaseUrl::parse("http://127.0.0.1:1").unwrap();
+    let mut fetcher = Call::new(
+        GetAccounts::new(entity()),
+        base.clone(),
+        CallConfig::default(),
+        t0,
+    );
+    let mut waiter = Call::new(GetAccounts::new(entity()), base, CallConfig::default(), t0);
+    let fetch = fetcher
+        .poll_transmit(t0, &shared.ctx())
+        .expect("token request");
+    assert!(waiter.poll_transmit(t0, &shared.ctx()).is_none());
+    assert_eq!(waiter.waiting(), lean_proto::call::Waiting::Token);
+    let until = waiter.poll_timeout().expect("a deadline to wake at");
+    assert!(until > t0, "a real deadline (the fetch timeout), not 'now'");
+    // Time passes while the fetch is out: the waiter neither sends nor spins back to "send".
+    for ms in [0, 1, 10, 1000] {
+        waiter.handle_timeout(t0 + Duration::from_millis(ms), &shared.ctx());
+        assert_eq!(waiter.waiting(), lean_proto::call::Waiting::Token);
+        assert!(waiter.poll_transmit(t0, &shared.ctx()).is_none());
+    }
+    // The fetch ends: the waiter goes on with the new token.
+    fetcher.handle_response(fetch.id, token_body("T1"), t0 + secs(1), &shared.ctx());
+    waiter.handle_timeout(t0 + secs(1), &shared.ctx());
+    let tx = waiter
+        .poll_transmit(t0 + secs(1), &shared.ctx())
+        .expect("data request");
+    assert_eq!(
+        tx.purpose,
+        lean_proto::call::Purpose::Data {
+            asynchronous: false
+        }
+    );
+}
+
+#[test]
+fn an_abandoned_call_hands_its_token_fetch_on_and_leaves_the_registry() {
+    let t0 = epoch();
+    let shared = Shared::new();
+    let base = BaseUrl::parse("http://127.0.0.1:1").unwrap();
+    let mut fetcher = Call::new(
+        GetAccounts::new(entity()),
+        base.clone(),
+        CallConfig::default(),
+        t0,
+    );
+    let _fetch = fetcher
+        .poll_transmit(t0, &shared.ctx())
+        .expect("token request");
+    let released = fetcher.abandon(&shared.ctx());
+    assert!(released.token_fetch);
+    assert!(fetcher.is_done() && fetcher.poll_outcome().is_none());
+    assert!(
+        !shared.tokens.is_fetching(t0),
+        "the next caller may fetch at once"
+    );
+    let mut next = Call::new(
+        GetAccounts::new(entity()),
+        base.clone(),
+        CallConfig::default(),
+        t0,
+    );
+    let tx = next
+        .poll_transmit(t0, &shared.ctx())
+        .expect("its own fetch");
+    assert_eq!(tx.purpose, lean_proto::call::Purpose::Token);
+    next.handle_response(tx.id, token_body("T2"), t0, &shared.ctx());
+
+    // Parked on PENDING, then abandoned: the registry forgets it.
+    let mut parked = Call::new(GetAccounts::new(entity()), base, CallConfig::default(), t0);
+    let tx = parked
+        .poll_transmit(t0, &shared.ctx())
+        .expect("data request");
+    let pending = json(
+        200,
+        r#"{"status":"PENDING","results_id":"2ab8c57a-011b-418f-9419-968155e600dd","data":null}"#,
+    );
+    parked.handle_response(tx.id, pending, t0, &shared.ctx());
+    assert_eq!(shared.results.waiting(), 1);
+    assert!(!parked.abandon(&shared.ctx()).token_fetch);
+    assert_eq!(shared.results.waiting(), 0);
+}
+
+const ACCOUNTS_OK: &str = r#"{"status":"OK","results_id":"00000000-0000-4000-8000-000000000001","message":"ok","timestamp":"2026-01-01T00:00:00Z","type":"accounts","data":{"type":"accounts","accounts":[],"page":{"number":0,"size":50,"total_elements":0,"total_pages":1}}}"#;
+const UNAUTHORIZED: &str = r#"{"status":"UNAUTHORIZED","message":"invalid token"}"#;
+
+/// Answers every token request with a new token and every data request with `data(n)`.
+#[allow(clippy::result_large_err)] // a test helper returning the call's own outcome
+#[test]
+fn a_revocation_racing_a_renewal_is_survived() {
+    // T1 refused (revoked); T2 was issued just before the revocation and is refused too; T3
+    // works. A single replay would have failed the call on T2.
+    let shared = Shared::new();
+    let mut call = new_call(epoch(), CallConfig::default());
+    let r = step_through(&mut call, &shared, |n| {
+        if n <= 2 {
+            json(401, UNAUTHORIZED)
+        } else {
+            json(200, ACCOUNTS_OK)
+        }
+    });
+    assert!(r.is_ok(), "{r:?}");
+    // A credential that stays refused ends with the 401 as the answer, after a bounded
+    // number of fresh tokens.
+    let shared = Shared::new();
+    let mut call = new_call(epoch(), CallConfig::default());
+    let r = step_through(&mut call, &shared, |_| json(401, UNAUTHORIZED));
+    let e = r.expect_err("refused for good");
+    assert!(
+        matches!(e.kind, CallErrorKind::Api(ref a) if a.http_status == 401),
+        "{e:?}"
+    );
+    assert_eq!(
+        call.requests_sent(),
+        8,
+        "4 tokens, 4 data requests: no loop"
+    );
+}
+
+#[test]
+fn no_call_config_overflows_time() {
+    // Duration::MAX is a natural way to say "no deadline".
+    let forever = {
+        let mut calls = CallConfig::default();
+        calls.deadline = Duration::MAX;
+        calls.webhook_grace = Duration::MAX;
+        calls.sync_timeout = Duration::MAX;
+        calls.request_timeout = Duration::MAX;
+        calls
+    };
+    let shared = Shared::new();
+    let mut call = new_call(epoch(), forever);
+    assert!(call.poll_timeout().is_none() || call.poll_timeout() > Some(epoch()));
+    let r = step_through(&mut call, &shared, |_| json(200, ACCOUNTS_OK));
+    assert!(r.is_ok(), "{r:?}");
+}
