@@ -421,24 +421,6 @@ impl FakeLean {
             .or_default() += 1;
         let quick = Duration::from_millis(30);
         match fault {
-            Fault::RateLimitedUntil(secs) => {
-                let at = 12 * 3600 + secs.min(12 * 3600 - 1);
-                let r = http::Response::builder()
-                    .status(429)
-                    .header("date", "Sun, 06 Dec 2026 12:00:00 GMT")
-                    .header(
-                        "retry-after",
-                        format!(
-                            "Sun, 06 Dec 2026 {:02}:{:02}:{:02} GMT",
-                            at / 3600,
-                            at / 60 % 60,
-                            at % 60
-                        ),
-                    )
-                    .body(br#"{"status":"RATE_LIMIT_EXCEEDED","message":"slow down"}"#.to_vec())
-                    .unwrap();
-                return (quick, Some(r));
-            }
             Fault::Reset => return (quick, None),
             Fault::Blackhole => return (Duration::from_secs(24 * 3600), None),
             Fault::ServerError(s) => {
