@@ -2,15 +2,11 @@
 
 mod common;
 
-use common::epoch;
 use common::fake_lean::*;
+use common::{epoch, secs};
 use lean_proto::call::{self, Call, CallConfig, CallErrorKind};
 use lean_proto::*;
 use std::time::Duration;
-
-fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
 
 fn run(lean: &mut FakeLean, config: CallConfig) -> Run {
     let mut shared = Shared::new();

@@ -3,15 +3,10 @@
 
 mod common;
 
-use common::epoch;
 use common::fake_lean::*;
+use common::{epoch, secs};
 use lean_proto::call::{Call, CallConfig};
 use lean_proto::*;
-use std::time::Duration;
-
-fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
 
 fn read_all_pages(
     lean: &mut FakeLean,

@@ -4,15 +4,11 @@
 
 mod common;
 
-use common::epoch;
 use common::fake_lean::*;
+use common::{epoch, secs};
 use lean_proto::call::{Call, CallConfig, CallErrorKind};
 use lean_proto::*;
 use std::time::Duration;
-
-fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
 
 #[test]
 fn a_call_waiting_for_another_calls_token_fetch_stays_put_until_it_ends() {

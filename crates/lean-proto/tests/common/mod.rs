@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub mod fake_lean;
 /// The project's one in-memory Lean, shared with the simulation (`lean-sim`).
@@ -16,4 +16,9 @@ pub mod recordings;
 pub fn epoch() -> Instant {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
     *EPOCH.get_or_init(Instant::now)
+}
+
+/// `s` seconds.
+pub fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
 }
