@@ -191,20 +191,33 @@ pub fn form_encode(value: &str) -> String {
     out
 }
 
+/// RFC 3986's unreserved bytes, which form-encoding leaves as they are.
+const UNRESERVED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] =
+            matches!(b as u8, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~');
+        b += 1;
+    }
+    t
+};
+
 /// Appends `value` form-encoded to `out`: runs of unreserved bytes in one copy each (an id is
-/// one run), the others as `%XX`.
+/// one run, found by a table scan), the others as `%XX`.
 fn encode_into(out: &mut String, value: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let unreserved = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
     let bytes = value.as_bytes();
     out.reserve(bytes.len());
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if unreserved(b) {
-            continue;
-        }
+    while let Some(n) = bytes
+        .get(start..)
+        .and_then(|rest| rest.iter().position(|&b| !UNRESERVED[usize::from(b)]))
+    {
+        let i = start + n;
         // A run of ASCII bytes starts and ends on character boundaries, so `get` never fails.
         out.push_str(value.get(start..i).unwrap_or_default());
+        let b = bytes[i];
         out.push('%');
         out.push(HEX[usize::from(b >> 4)] as char);
         out.push(HEX[usize::from(b & 0xF)] as char);
