@@ -384,51 +384,35 @@ fn duplicated_request_waits_what_is_left_and_fails_only_at_the_deadline() {
 
 #[test]
 fn rate_limit_honours_retry_after() {
-    let t0 = epoch();
-    let mut lean = FakeLean::new(t0);
-    lean.faults = [Fault::RateLimited(7)].into();
-    let r = run(&mut lean, CallConfig::default());
-    assert_eq!(
-        r.transcript,
-        [
-            "send token",
-            "send data",
-            "backoff",
-            "send data",
-            "done: data"
-        ]
-    );
-    // 20 ms token + 30 ms 429 + 7 s + 2 s bank.
-    assert_eq!(
-        r.finished_at - epoch(),
-        Duration::from_millis(50) + secs(7) + secs(2)
-    );
-}
-
-#[test]
-fn rate_limit_honours_retry_after_given_as_a_date() {
-    // `Retry-After` as an HTTP date is read against the answer's own `Date` (Lean's clock),
-    // not against this machine's: 90 s here, whatever the local clock says.
-    let mut lean = FakeLean::new(epoch());
-    lean.faults = [Fault::RateLimitedUntil(90)].into();
-    let mut config = CallConfig::default();
-    config.retry.max_delay = secs(600);
-    let r = run(&mut lean, config);
-    assert_eq!(
-        r.transcript,
-        [
-            "send token",
-            "send data",
-            "backoff",
-            "send data",
-            "done: data"
-        ]
-    );
-    // 20 ms token + 30 ms 429 + 90 s + 2 s bank.
-    assert_eq!(
-        r.finished_at - epoch(),
-        Duration::from_millis(50) + secs(90) + secs(2)
-    );
+    // In seconds, and as an HTTP date, which is read against the answer's own `Date` (Lean's
+    // clock), not against this machine's.
+    for (fault, wait) in [
+        (Fault::RateLimited(7), secs(7)),
+        (Fault::RateLimitedUntil(90), secs(90)),
+    ] {
+        let mut lean = FakeLean::new(epoch());
+        lean.faults = [fault.clone()].into();
+        let mut config = CallConfig::default();
+        config.retry.max_delay = secs(600);
+        let r = run(&mut lean, config);
+        assert_eq!(
+            r.transcript,
+            [
+                "send token",
+                "send data",
+                "backoff",
+                "send data",
+                "done: data"
+            ],
+            "{fault:?}"
+        );
+        // 20 ms token + 30 ms 429 + the wait + 2 s bank.
+        assert_eq!(
+            r.finished_at - epoch(),
+            Duration::from_millis(50) + wait + secs(2),
+            "{fault:?}"
+        );
+    }
 }
 
 #[test]

@@ -6,22 +6,15 @@ mod common;
 
 use common::fake_lean::*;
 use common::{epoch, secs};
-use lean_proto::call::{Call, CallConfig, CallErrorKind};
-use lean_proto::*;
+use lean_proto::call::{CallConfig, CallErrorKind};
 use std::time::Duration;
 
 #[test]
 fn a_call_waiting_for_another_calls_token_fetch_stays_put_until_it_ends() {
     let t0 = epoch();
     let shared = Shared::new();
-    let base = BaseUrl::parse("http://127.0.0.1:1").unwrap();
-    let mut fetcher = Call::new(
-        GetAccounts::new(entity()),
-        base.clone(),
-        CallConfig::default(),
-        t0,
-    );
-    let mut waiter = Call::new(GetAccounts::new(entity()), base, CallConfig::default(), t0);
+    let mut fetcher = new_call(t0, CallConfig::default());
+    let mut waiter = new_call(t0, CallConfig::default());
     let fetch = fetcher
         .poll_transmit(t0, &shared.ctx())
         .expect("token request");
@@ -53,13 +46,7 @@ fn a_call_waiting_for_another_calls_token_fetch_stays_put_until_it_ends() {
 fn an_abandoned_call_hands_its_token_fetch_on_and_leaves_the_registry() {
     let t0 = epoch();
     let shared = Shared::new();
-    let base = BaseUrl::parse("http://127.0.0.1:1").unwrap();
-    let mut fetcher = Call::new(
-        GetAccounts::new(entity()),
-        base.clone(),
-        CallConfig::default(),
-        t0,
-    );
+    let mut fetcher = new_call(t0, CallConfig::default());
     let _fetch = fetcher
         .poll_transmit(t0, &shared.ctx())
         .expect("token request");
@@ -70,12 +57,7 @@ fn an_abandoned_call_hands_its_token_fetch_on_and_leaves_the_registry() {
         !shared.tokens.is_fetching(t0),
         "the next caller may fetch at once"
     );
-    let mut next = Call::new(
-        GetAccounts::new(entity()),
-        base.clone(),
-        CallConfig::default(),
-        t0,
-    );
+    let mut next = new_call(t0, CallConfig::default());
     let tx = next
         .poll_transmit(t0, &shared.ctx())
         .expect("its own fetch");
@@ -83,7 +65,7 @@ fn an_abandoned_call_hands_its_token_fetch_on_and_leaves_the_registry() {
     next.handle_response(tx.id, token_body("T2"), t0, &shared.ctx());
 
     // Parked on PENDING, then abandoned: the registry forgets it.
-    let mut parked = Call::new(GetAccounts::new(entity()), base, CallConfig::default(), t0);
+    let mut parked = new_call(t0, CallConfig::default());
     let tx = parked
         .poll_transmit(t0, &shared.ctx())
         .expect("data request");
