@@ -330,4 +330,17 @@ pub fn transport_failures_are_classified_alike<C: Adapter>() {
     let r = C::raw_send(&options, get(&url), Duration::from_secs(5)).expect("an answer");
     assert_eq!(r.status(), 200);
     assert_eq!(r.body().as_slice(), br#"{"status":"OK"}"#);
+    // No limit at all (`max_body` at its largest, as `ClientBuilder::max_body(u64::MAX)` sets
+    // it): the answer arrives whole, neither cut to nothing nor an overflow.
+    let mut unlimited = TransportOptions::default();
+    unlimited.max_body = u64::MAX;
+    let url = raw_server(|mut s| {
+        read_request(&mut s);
+        let body = br#"{"status":"OK"}"#;
+        let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", body.len());
+        let _ = s.write_all(head.as_bytes());
+        let _ = s.write_all(body);
+    });
+    let r = C::raw_send(&unlimited, get(&url), Duration::from_secs(5)).expect("an answer");
+    assert_eq!(r.body().as_slice(), br#"{"status":"OK"}"#, "no limit");
 }

@@ -233,7 +233,9 @@ impl AsyncTransport for Surf {
             let mut bytes = Vec::with_capacity(body_capacity(announced, self.max_body));
             resp.take_body()
                 .into_reader()
-                .take(self.max_body + 1)
+                // One byte past the limit tells "over" from "exactly at it"; no limit at all
+                // (`u64::MAX`) must not wrap to reading nothing.
+                .take(self.max_body.saturating_add(1))
                 .read_to_end(&mut bytes)
                 .await
                 .map_err(|e| failure(io_failure(e.kind())))?;
