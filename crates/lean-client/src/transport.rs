@@ -202,12 +202,14 @@ pub fn bodiless(method: &http::Method, body: &[u8]) -> bool {
 
 /// How much room to make for an answer's body before reading it: the length the server
 /// announced, so that the buffer is not grown (and copied) chunk by chunk, but no more than the
-/// body limit and 1 MiB. A server that announces a large body and sends less then costs no more
-/// than a read of that body would.
+/// body limit and 1 MiB; and one byte more, the room a reader needs to see that nothing follows
+/// (async-std's `read_to_end` doubles a buffer it has filled exactly, zeroing the new half,
+/// before it reads the end; a read of at most the limit plus one byte fits as well). A server
+/// that announces a large body and sends less then costs no more than a read of that body would.
 pub fn body_capacity(announced: Option<u64>, max_body: u64) -> usize {
     const UP_FRONT: u64 = 1 << 20;
     let n = announced.unwrap_or(0).min(max_body).min(UP_FRONT);
-    usize::try_from(n).unwrap_or(0)
+    usize::try_from(n).map_or(0, |n| n + 1)
 }
 
 /// Finds an I/O error kind anywhere in an error's `source()` chain.
@@ -300,11 +302,13 @@ mod tests {
 
     #[test]
     fn room_for_the_announced_body_within_the_limit_and_a_mebibyte() {
-        assert_eq!(body_capacity(None, 32 << 20), 0);
-        assert_eq!(body_capacity(Some(6_912), 32 << 20), 6_912);
+        // The announced length, and a byte to see the end in.
+        assert_eq!(body_capacity(None, 32 << 20), 1);
+        assert_eq!(body_capacity(Some(6_912), 32 << 20), 6_913);
         // A server's claim never reserves more than the limit, nor more than 1 MiB up front.
-        assert_eq!(body_capacity(Some(6_912), 4_096), 4_096);
-        assert_eq!(body_capacity(Some(u64::MAX), 32 << 20), 1 << 20);
+        assert_eq!(body_capacity(Some(6_912), 4_096), 4_097);
+        assert_eq!(body_capacity(Some(u64::MAX), 32 << 20), (1 << 20) + 1);
+        assert_eq!(body_capacity(Some(u64::MAX), u64::MAX), (1 << 20) + 1);
     }
 
     #[test]
