@@ -12,8 +12,9 @@
 //! round), and each ratio is taken within its round: medians, with min–max.
 //!
 //! `cargo bench -p lean-bench --bench concurrency` (`-- --quick` for a short run;
-//! `--adapter ureq|reqwest|surf`, `--api v1|v2`, `--callers N` to narrow it; `--side lean` or
-//! `--side hand-written` runs one side alone, for a profiler).
+//! `--adapter ureq|reqwest|surf`, `--api v1|v2`, `--callers N` to narrow it, `--rounds N` for
+//! more rounds than 11; `--side lean` or `--side hand-written` runs one side alone, for a
+//! profiler).
 
 use lean_conformance::Executor;
 use lean_conformance::executors::{AsyncStd, Tokio};
@@ -437,16 +438,15 @@ fn main() {
         // seconds (and async-std's at times runs at one of two speeds), so the median of many
         // close pairs moves less than that of a few.
         window: Duration::from_millis(if quick { 300 } else { 500 }),
-        rounds: if quick { 3 } else { 11 },
+        // `--rounds N`: more rounds narrow a median that moves by ±0.05 between runs of 11.
+        rounds: lean_bench::count_flag("concurrency", "--rounds").unwrap_or(if quick {
+            3
+        } else {
+            11
+        }),
     };
-    let callers: Vec<usize> = match lean_bench::flag("--callers") {
-        Some(n) => match n.parse() {
-            Ok(n) if n > 0 => vec![n],
-            _ => {
-                eprintln!("concurrency: --callers takes a number of callers above 0, not {n:?}");
-                std::process::exit(2);
-            }
-        },
+    let callers = match lean_bench::count_flag("concurrency", "--callers") {
+        Some(n) => vec![n],
         None => vec![1, 4, 16, 64],
     };
     let adapter = lean_bench::flag("--adapter");

@@ -358,22 +358,8 @@ fn count(adapter: &str, side: &str, calls: usize) -> Result<Profile, String> {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let calls: usize = match lean_bench::flag("--calls") {
-        None => {
-            if quick {
-                200
-            } else {
-                1000
-            }
-        }
-        Some(n) => match n.parse() {
-            Ok(n) if n > 0 => n,
-            _ => {
-                eprintln!("footprint: --calls takes a number of calls above 0, not {n:?}");
-                std::process::exit(2);
-            }
-        },
-    };
+    let calls =
+        lean_bench::count_flag("footprint", "--calls").unwrap_or(if quick { 200 } else { 1000 });
     let adapter = lean_bench::flag("--adapter");
     if let Some(s) = lean_bench::flag("--side") {
         if let Err(e) = side(adapter.as_deref().unwrap_or("ureq"), &s, calls) {

@@ -71,6 +71,19 @@ pub fn flag(name: &str) -> Option<String> {
         .and_then(|i| args.get(i + 1).cloned())
 }
 
+/// A count after `name` on the command line (`--rounds 31` → 31), if given; anything but a
+/// number above 0 ends the bench with a message naming `bench` and the flag.
+pub fn count_flag(bench: &str, name: &str) -> Option<usize> {
+    let given = flag(name)?;
+    match given.parse() {
+        Ok(n) if n > 0 => Some(n),
+        _ => {
+            eprintln!("{bench}: {name} takes a number above 0, not {given:?}");
+            std::process::exit(2);
+        }
+    }
+}
+
 /// Milliseconds with two decimals, for tables.
 pub fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1e3)

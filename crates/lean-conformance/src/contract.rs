@@ -41,6 +41,31 @@ pub fn many_concurrent_calls_spawned_on_the_runtime<C: Adapter>() {
     assert_eq!(token_requests(&sandbox), 1, "one token for every call");
 }
 
+/// Callers that come back for more find their connections waiting: six rounds of 16 calls at
+/// once need 16 connections and the token's, opened in the first round and kept. A pool that
+/// keeps fewer idle connections than there are callers closes the rest at the end of every
+/// round, and the next round opens them again (lean-ureq on ureq's default of 3 a host: 13 a
+/// round, and over TLS a handshake each). The bound leaves room for an HTTP library that
+/// connects while a connection is on its way back to the pool (hyper races the two).
+pub fn concurrent_callers_reuse_their_connections<C: Adapter>() {
+    const CALLERS: usize = 16;
+    let sandbox = Sandbox::start(sandbox_config()).unwrap();
+    let client: C = client_for(&sandbox, quick_calls());
+    let e = entity(&sandbox);
+    let mut per_round = Vec::new();
+    for _ in 0..6 {
+        for r in client.call_concurrently(vec![GetAccounts::new(e.clone()); CALLERS]) {
+            assert_eq!(r.expect("call").payload.items.len(), 9);
+        }
+        per_round.push(sandbox.connections_accepted());
+    }
+    let opened = sandbox.connections_accepted() as usize;
+    assert!(
+        opened <= CALLERS + 1 + CALLERS / 2,
+        "{opened} connections for 6 rounds of {CALLERS} callers (accepted after each round: {per_round:?})"
+    );
+}
+
 /// Spinning is read from what the calls did, not from the CPU clock: a call that waits for
 /// another's token fetch says so once per wait (`Event::TokenWait`); one that spun would say it
 /// over and over.

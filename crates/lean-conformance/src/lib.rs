@@ -289,6 +289,7 @@ macro_rules! conformance_suite {
             scenarios::secrets_stay_out_of_debug_and_errors,
             mixing::every_answer_belongs_to_its_request_under_drops_and_timeouts,
             contract::many_concurrent_calls_spawned_on_the_runtime,
+            contract::concurrent_callers_reuse_their_connections,
             contract::cold_token_stampede_fetches_once_without_spinning,
             contract::transport_failures_are_classified_alike,
             tls::client_certificate_opens_the_door,

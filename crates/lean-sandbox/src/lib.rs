@@ -54,6 +54,8 @@ use std::sync::Arc;
 pub struct Sandbox {
     addr: SocketAddr,
     inner: Arc<state::Inner>,
+    /// TCP connections accepted so far (a client that reuses its connections opens few).
+    connections: Arc<std::sync::atomic::AtomicU64>,
     runtime: tokio::runtime::Handle,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -92,12 +94,14 @@ impl Sandbox {
         let app = server::router(inner.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let handle = runtime.handle().clone();
+        let connections = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let accepted = connections.clone();
         let thread = std::thread::Builder::new()
             .name("lean-sandbox".into())
             .spawn(move || {
                 runtime.block_on(async move {
                     match tokio::net::TcpListener::from_std(std_listener) {
-                        Ok(listener) => serve(listener, app, read_timeout, rx).await,
+                        Ok(listener) => serve(listener, app, read_timeout, accepted, rx).await,
                         Err(e) => eprintln!("lean-sandbox: cannot listen: {e}"),
                     }
                 });
@@ -106,10 +110,17 @@ impl Sandbox {
         Ok(Sandbox {
             addr,
             inner,
+            connections,
             runtime: handle,
             shutdown: Some(tx),
             thread: Some(thread),
         })
+    }
+
+    /// TCP connections the emulator has accepted since it started: what a test of connection
+    /// reuse counts.
+    pub fn connections_accepted(&self) -> u64 {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// `http://127.0.0.1:PORT`: the API base and the auth base (`/oauth2/token`) at once.
@@ -291,12 +302,13 @@ impl Drop for Sandbox {
 /// Largest request body accepted (Lean's requests are small JSON or form bodies).
 const MAX_REQUEST_BODY: usize = 1 << 20;
 
-/// Accepts connections until `stop`, serving each with HTTP/1.1 keep-alive, a header read
-/// timeout, and the body limits of [`read_body`].
+/// Accepts connections until `stop` (counting them in `accepted`), serving each with HTTP/1.1
+/// keep-alive, a header read timeout, and the body limits of [`read_body`].
 async fn serve(
     listener: tokio::net::TcpListener,
     app: axum::Router,
     read_timeout: std::time::Duration,
+    accepted: Arc<std::sync::atomic::AtomicU64>,
     mut stop: tokio::sync::oneshot::Receiver<()>,
 ) {
     let app = app.layer(axum::middleware::from_fn(move |request, next| {
@@ -310,6 +322,7 @@ async fn serve(
             },
             _ = &mut stop => return,
         };
+        accepted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let service = hyper_util::service::TowerToHyperService::new(
             tower::ServiceBuilder::new()
                 .map_request(strip_trailing_slash)

@@ -60,8 +60,8 @@ pub use lean_client::{
 use async_std::io::ReadExt;
 use lean_client::runtime::{Deadlines, Runtime, Timer};
 use lean_client::transport::{
-    AsyncTransport, Clock, Connect, Failure, TransportOptions, bodiless, body_capacity, failure,
-    io_failure,
+    AsyncTransport, Clock, Connect, Failure, IDLE_CONNECTIONS, TransportOptions, bodiless,
+    body_capacity, failure, io_failure,
 };
 use lean_client::urls::Urls;
 use lean_proto::retry::TransportError;
@@ -95,9 +95,6 @@ pub struct Surf {
     urls: Urls,
 }
 
-/// Idle connections kept for reuse; more are closed when their exchange ends.
-const MAX_IDLE: usize = 64;
-
 /// A client with at most one connection (keep-alive on).
 fn connection() -> surf::Client {
     // Timeouts are the core's, per request; surf's own default of 60 s is switched off.
@@ -124,7 +121,7 @@ impl Checkout<'_> {
     fn clean(mut self) {
         if let Some(client) = self.client.take() {
             let mut idle = self.surf.idle.lock().unwrap_or_else(|p| p.into_inner());
-            if idle.len() < MAX_IDLE {
+            if idle.len() < IDLE_CONNECTIONS {
                 idle.push(client);
             }
         }

@@ -57,8 +57,8 @@ use lean_proto::client::TlsError;
 
 use lean_client::resolved::Addresses;
 use lean_client::transport::{
-    BlockingTransport, Clock, Connect, Failure, FromHttpClient, TransportOptions, failure,
-    io_failure,
+    BlockingTransport, Clock, Connect, Failure, FromHttpClient, IDLE_CONNECTIONS, TransportOptions,
+    failure, io_failure,
 };
 use lean_proto::retry::TransportError;
 use std::time::Duration;
@@ -83,7 +83,10 @@ pub struct Ureq {
 /// is sent with redirects off and error statuses handed back (set per request), and bodies
 /// are read up to the builder's limit. Build it with [`CachingResolver`]: with ureq's default
 /// resolver every request starts a thread to resolve its host (lean-rs sets a timeout on every
-/// exchange, and ureq resolves on a thread under a timeout).
+/// exchange, and ureq resolves on a thread under a timeout). And give its pool room for as many
+/// idle connections as you have callers (`max_idle_connections_per_host`; ureq keeps 3 by
+/// default, and closes the rest as calls end: lean-ureq's own agent keeps
+/// [`IDLE_CONNECTIONS`]).
 impl FromHttpClient<ureq::Agent> for Ureq {
     fn from_http_client(agent: ureq::Agent, options: &TransportOptions) -> Result<Self, Error> {
         let max_body = options.max_body;
@@ -127,6 +130,8 @@ impl Connect for Ureq {
         let config = ureq::config::Config::builder()
             .https_only(false) // BaseUrl already allows plain HTTP for loopback only
             .timeout_connect(Some(options.connect_timeout))
+            .max_idle_connections(IDLE_CONNECTIONS)
+            .max_idle_connections_per_host(IDLE_CONNECTIONS)
             .tls_config(tls.build())
             .build();
         let agent = ureq::Agent::with_parts(
@@ -188,8 +193,11 @@ impl BlockingTransport for Ureq {
 /// use lean_ureq::lean_proto::{Config, Region};
 /// use ureq::unversioned::transport::DefaultConnector;
 ///
-/// // Your configuration (a proxy, timeouts, TLS), your connector, and this resolver.
-/// let config = ureq::config::Config::builder().build();
+/// // Your configuration (a proxy, timeouts, TLS, a pool for your callers), your connector,
+/// // and this resolver.
+/// let config = ureq::config::Config::builder()
+///     .max_idle_connections_per_host(32)
+///     .build();
 /// let agent = ureq::Agent::with_parts(
 ///     config,
 ///     DefaultConnector::default(),
