@@ -529,7 +529,7 @@ fn resume_after_restart() {
     let mut call: Call<Page<Account>> = Call::resume(
         &pending::PendingHandle::new(id.clone()),
         ApiGeneration::V2,
-        BaseUrl::parse("http://127.0.0.1:1").unwrap(),
+        base(),
         CallConfig::default(),
         lean.now,
     );
@@ -557,7 +557,7 @@ fn resume_before_ready_waits_for_the_webhook() {
     let mut call: Call<Page<Account>> = Call::resume(
         &pending::PendingHandle::new(id),
         ApiGeneration::V2,
-        BaseUrl::parse("http://127.0.0.1:1").unwrap(),
+        base(),
         CallConfig::default(),
         lean.now,
     );
@@ -577,12 +577,7 @@ fn misuse_is_reported_as_misuse() {
     let mut shared = Shared::new();
     let mut bad = GetAccounts::new(entity());
     bad.options.size = Some(1000);
-    let mut call = Call::new(
-        bad,
-        BaseUrl::parse("http://127.0.0.1:1").unwrap(),
-        CallConfig::default(),
-        lean.now,
-    );
+    let mut call = call_for(bad, lean.now);
     let r = drive(&mut call, &mut lean, &mut shared);
     let e = r.outcome.unwrap_err();
     assert!(e.is_misuse());

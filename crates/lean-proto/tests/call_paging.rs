@@ -16,11 +16,7 @@ fn read_all_pages(
     let mut names = Vec::new();
     let mut owners = Vec::new();
     let mut guard = 0;
-    while let Some(mut call) = pager.next_call(
-        BaseUrl::parse("http://127.0.0.1:1").unwrap(),
-        CallConfig::default(),
-        lean.now,
-    ) {
+    while let Some(mut call) = pager.next_call(base(), CallConfig::default(), lean.now) {
         guard += 1;
         assert!(guard < 50);
         let run = drive(&mut call, lean, &mut shared);
@@ -79,7 +75,7 @@ fn submit_stops_at_pending_and_hands_out_the_results_id() {
     let shared = Shared::new();
     let mut call = Call::submit(
         GetAccounts::new(entity()),
-        BaseUrl::parse("http://127.0.0.1:1").unwrap(),
+        base(),
         CallConfig::default(),
         lean.now,
     );
@@ -114,12 +110,7 @@ fn the_endpoints_own_async_flag_is_kept() {
     let mut shared = Shared::new();
     let mut endpoint = GetAccounts::new(entity());
     endpoint.options.asynchronous = true;
-    let mut call = Call::new(
-        endpoint,
-        BaseUrl::parse("http://127.0.0.1:1").unwrap(),
-        CallConfig::default(),
-        lean.now,
-    );
+    let mut call = call_for(endpoint, lean.now);
     let r = drive(&mut call, &mut lean, &mut shared);
     assert_eq!(r.transcript[1], "send data async");
 }
@@ -127,7 +118,7 @@ fn the_endpoints_own_async_flag_is_kept() {
 #[test]
 fn cursor_reads_every_item_and_stops_after_a_failed_page() {
     use lean_proto::pager::{Cursor, Next};
-    let base = || BaseUrl::parse("http://127.0.0.1:1").unwrap();
+    let base = || base();
     let mut lean = FakeLean::new(epoch());
     lean.total_items = 7;
     let mut shared = Shared::new();
@@ -167,7 +158,7 @@ fn a_page_number_that_does_not_advance_ends_the_walk() {
     let stuck = r#"{"status":"OK","results_id":"00000000-0000-4000-8000-000000000001","message":"ok","timestamp":"2026-01-01T00:00:00Z","type":"accounts","data":{"type":"accounts","accounts":[{"account_id":"fe672591-bc88-4cec-96e7-9101bde496ce","name":"A","currency_code":"AED","type":"CURRENT"}],"page":{"number":0,"size":1,"total_elements":1000,"total_pages":1000}}}"#;
     let shared = Shared::new();
     let mut cursor = lean_proto::pager::Cursor::new(GetAccounts::new(entity()));
-    let base = BaseUrl::parse("http://127.0.0.1:1").unwrap();
+    let base = base();
     let mut items = 0;
     let mut fetches = 0;
     loop {

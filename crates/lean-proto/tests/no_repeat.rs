@@ -67,7 +67,7 @@ fn answer() -> impl Strategy<Value = Answer> {
 }
 
 fn config(generation: ApiGeneration) -> Config {
-    let base = BaseUrl::parse("http://127.0.0.1:1").unwrap();
+    let base = common::fake_lean::base();
     let env = Environment::Custom {
         api_base: base.clone(),
         auth_base: base,

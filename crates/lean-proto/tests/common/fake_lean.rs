@@ -36,8 +36,8 @@ pub fn config() -> Config {
     Config::new(
         Region::Uae,
         Environment::Custom {
-            api_base: BaseUrl::parse("http://127.0.0.1:1").unwrap(),
-            auth_base: BaseUrl::parse("http://127.0.0.1:1").unwrap(),
+            api_base: base(),
+            auth_base: base(),
         },
         Credentials::ClientCredentials {
             client_id: "id".into(),
@@ -230,13 +230,21 @@ pub fn kind_name(k: &call::CallErrorKind) -> &'static str {
     }
 }
 
+/// The fake's address: nothing listens there (the tests drive calls by hand).
+pub fn base() -> BaseUrl {
+    BaseUrl::parse("http://127.0.0.1:1").unwrap()
+}
+
+/// A call of `endpoint` against the fake, with the default configuration.
+pub fn call_for<E>(endpoint: E, now: Instant) -> Call<E::Output>
+where
+    E: Endpoint + Clone + Send + 'static,
+{
+    Call::new(endpoint, base(), CallConfig::default(), now)
+}
+
 pub fn new_call(now: Instant, config: CallConfig) -> Call<Page<Account>> {
-    Call::new(
-        GetAccounts::new(entity()),
-        BaseUrl::parse("http://127.0.0.1:1").unwrap(),
-        config,
-        now,
-    )
+    Call::new(GetAccounts::new(entity()), base(), config, now)
 }
 
 /// A token endpoint's answer carrying `token`.
