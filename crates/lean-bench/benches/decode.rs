@@ -2,8 +2,9 @@
 //! plain serde model of the same fields with f64 amounts and `String`s (the floor: what any
 //! serde decoder of this JSON costs) and against `serde_json::Value` (what an untyped client
 //! does). 100, 10,000 and 100,000 items per page, and the 9 accounts of the `accounts` route
-//! (the small answer that most calls are), one process, side by side, the decoders' rounds
-//! interleaved and rotated, ratios taken within each round, medians with min–max.
+//! (the small answer that most calls are), one process, side by side: short rounds (≥ 20 ms,
+//! as many as fit in 3.6 s per decoder) interleaved and rotated, ratios taken within each
+//! round, medians with min–max.
 //!
 //! `cargo bench -p lean-bench --bench decode` (`-- --quick` for a short run). Peak memory is
 //! measured in a child process per decoder (`/proc/self/status` VmHWM), so that one decoder's
@@ -145,6 +146,26 @@ fn round(d: Decoder, holds: Holds, resp: &http::Response<Vec<u8>>, min: Duration
     resp.body().len() as f64 * n as f64 / start.elapsed().as_secs_f64() / 1e6
 }
 
+/// The shortest round of one decoder.
+const ROUND: Duration = Duration::from_millis(20);
+
+/// How many rounds of how long for `resp`: rounds of at least [`ROUND`] and at least one
+/// decode, as many as fit in `budget` (an odd number, so that the median is a round's own
+/// figure; at least 9, or 3 when `quick`).
+fn rounds_for(
+    holds: Holds,
+    resp: &http::Response<Vec<u8>>,
+    budget: Duration,
+    quick: bool,
+) -> (usize, Duration) {
+    let start = Instant::now();
+    std::hint::black_box(Decoder::F64.run(holds, resp));
+    let round = start.elapsed().max(ROUND);
+    let fit = (budget.as_secs_f64() / round.as_secs_f64()) as usize;
+    let rounds = fit.clamp(if quick { 3 } else { 9 }, 181) | 1;
+    (rounds, round)
+}
+
 const DECODERS: [Decoder; 3] = [Decoder::Typed, Decoder::F64, Decoder::Value];
 
 /// `rounds` rounds, the decoders interleaved and their order rotated each round, so that load
@@ -248,18 +269,22 @@ fn main() {
         return child_peak(&args[i + 1], &args[i + 2]);
     }
     let quick = args.iter().any(|a| a == "--quick");
-    let (rounds, min) = if quick {
-        (3, Duration::from_millis(150))
+    // Each decoder gets about the same time per body whatever its size, in rounds short
+    // enough that a burst of load on the machine lands on one round of each decoder, not on
+    // one decoder's whole share: a round of 0.4 s each (as this bench once had) let a slow
+    // second move one decoder's median.
+    let budget = if quick {
+        Duration::from_millis(450)
     } else {
-        (9, Duration::from_millis(400))
+        Duration::from_millis(3600)
     };
     println!(
-        "{rounds} rounds of ≥ {min:?} per decoder, interleaved; medians, [min–max] over rounds\n"
+        "rounds of ≥ {ROUND:?} per decoder (at least one decode), as many as fit in {budget:?} per decoder, interleaved and rotated; medians, [min–max] over rounds\n"
     );
     println!(
-        "| items | body | decoder | MB/s | vs f64 model (per round) | vs Value | allocs/item | peak growth / body | load |"
+        "| items | body | decoder | rounds | MB/s | vs f64 model (per round) | vs Value | allocs/item | peak growth / body | load |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     let accounts = accounts_body();
     let bodies = [(Holds::Accounts, accounts)]
         .into_iter()
@@ -280,6 +305,7 @@ fn main() {
             eprintln!("a decoder did not read {n} items: skipped");
             continue;
         }
+        let (rounds, min) = rounds_for(holds, &resp, budget, quick);
         let (rates, ratios) = interleaved(holds, &resp, rounds, min);
         let value_rate = spread(&rates[2]).0;
         for (i, d) in DECODERS.into_iter().enumerate() {
@@ -291,7 +317,7 @@ fn main() {
                 "-".into()
             };
             println!(
-                "| {items} | {:.1} KB | {} | {rate:.0} [{lo:.0}–{hi:.0}] | {ratio:.2}× [{rlo:.2}–{rhi:.2}] | {:.2}× | {:.1} | {peak} | {} |",
+                "| {items} | {:.1} KB | {} | {rounds} | {rate:.0} [{lo:.0}–{hi:.0}] | {ratio:.2}× [{rlo:.2}–{rhi:.2}] | {:.2}× | {:.1} | {peak} | {} |",
                 body.len() as f64 / 1024.0,
                 d.name(),
                 rate / value_rate,
