@@ -9,7 +9,10 @@
 //! so the client side has one CPU to itself and the figure is what a client gets out of it.
 //! Each figure is a window in which every caller loops, the calls completed in it counted;
 //! windows of lean-rs and of the hand-written client alternate (which goes first swaps every
-//! round), and each ratio is taken within its round: medians, with min–max.
+//! round), and each ratio is taken within its round: medians, with min–max. Beside the CPU each
+//! side kept busy, the times its threads were switched in per call (the kernel's count): on
+//! one CPU that is the price of a runtime that hands its reactor between threads (async-std),
+//! and why two clients a few µs apart per call can be far apart in calls/s.
 //!
 //! `cargo bench -p lean-bench --bench concurrency` (`-- --quick` for a short run;
 //! `--adapter ureq|reqwest|surf`, `--api v1|v2`, `--callers N` to narrow it, `--rounds N` for
@@ -122,15 +125,20 @@ impl Load {
         let before = (
             Instant::now(),
             self.calls.load(Ordering::Relaxed),
-            lean_bench::cpu_time(),
-            s.remote.cpu_time(),
+            lean_bench::sched_of("self"),
+            s.remote.sched(),
         );
         std::thread::sleep(s.window);
         let secs = before.0.elapsed().as_secs_f64();
+        let (client, emulator) = (lean_bench::sched_of("self"), s.remote.sched());
+        let calls = self.calls.load(Ordering::Relaxed) - before.1;
+        let per_call = |after: u64, before: u64| after.saturating_sub(before) as f64 / calls as f64;
         let sample = Sample {
-            rate: (self.calls.load(Ordering::Relaxed) - before.1) as f64 / secs,
-            client: (lean_bench::cpu_time() - before.2).as_secs_f64() / secs,
-            emulator: (s.remote.cpu_time() - before.3).as_secs_f64() / secs,
+            rate: calls as f64 / secs,
+            client: (client.cpu.saturating_sub(before.2.cpu)).as_secs_f64() / secs,
+            emulator: (emulator.cpu.saturating_sub(before.3.cpu)).as_secs_f64() / secs,
+            client_switches: per_call(client.switches, before.2.switches),
+            emulator_switches: per_call(emulator.switches, before.3.switches),
             failed: 0,
         };
         self.stop.store(true, Ordering::Relaxed);
@@ -138,12 +146,15 @@ impl Load {
     }
 }
 
-/// One window: calls/s, and the CPUs each side kept busy (1.0 = one CPU all the time).
+/// One window: calls/s, the CPUs each side kept busy (1.0 = one CPU all the time), and the
+/// times each side's threads were switched in, per call.
 #[derive(Clone, Copy)]
 struct Sample {
     rate: f64,
     client: f64,
     emulator: f64,
+    client_switches: f64,
+    emulator_switches: f64,
     failed: u64,
 }
 
@@ -236,6 +247,8 @@ fn compare(
         rate: f64::NAN,
         client: 0.0,
         emulator: 0.0,
+        client_switches: f64::NAN,
+        emulator_switches: f64::NAN,
         failed: 0,
     };
     let mut lean = |n| match side.as_deref() {
@@ -473,9 +486,9 @@ fn main() {
         setup.window.as_millis()
     );
     println!(
-        "| adapter | API | callers | lean calls/s | hand-written calls/s | lean / hand-written, per round: median [min–max] | client CPU µs/call lean / hand-written | CPUs busy, lean: client + emulator | hand-written: client + emulator |"
+        "| adapter | API | callers | lean calls/s | hand-written calls/s | lean / hand-written, per round: median [min–max] | client CPU µs/call lean / hand-written | thread switches/call, lean: client + emulator | hand-written: client + emulator | CPUs busy, lean: client + emulator | hand-written: client + emulator |"
     );
-    println!("|---|---|---:|---:|---:|---|---|---|---|");
+    println!("|---|---|---:|---:|---:|---|---|---|---|---|---|");
     let mut failed = 0;
     for r in &rows {
         let mut ratios = r.ratios.clone();
@@ -489,8 +502,15 @@ fn main() {
         };
         // What the client spends per call, from each window's CPU and calls.
         let cpu = |v: &[Sample]| median(v.iter().map(|s| s.client * 1e6 / s.rate));
+        let switches = |v: &[Sample]| {
+            format!(
+                "{:.2} + {:.2}",
+                median(v.iter().map(|s| s.client_switches)),
+                median(v.iter().map(|s| s.emulator_switches))
+            )
+        };
         println!(
-            "| {} | {} | {} | {:.0} | {:.0} | {:.2}× [{:.2}–{:.2}] | {:.0} / {:.0} | {} | {} |",
+            "| {} | {} | {} | {:.0} | {:.0} | {:.2}× [{:.2}–{:.2}] | {:.0} / {:.0} | {} | {} | {} | {} |",
             r.adapter,
             r.api.name(),
             r.callers,
@@ -501,6 +521,8 @@ fn main() {
             ratios[ratios.len() - 1],
             cpu(&r.lean),
             cpu(&r.raw),
+            switches(&r.lean),
+            switches(&r.raw),
             busy(&r.lean),
             busy(&r.raw),
         );

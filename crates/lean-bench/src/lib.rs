@@ -49,18 +49,35 @@ pub fn process_cpu_time() -> Duration {
 
 /// [`cpu_time`] of the process `pid` (`"self"` or a number).
 pub fn cpu_time_of(pid: &str) -> Duration {
-    let mut ns = 0u64;
+    sched_of(pid).cpu
+}
+
+/// What the scheduler counted for a process's live threads (`/proc/PID/task/*/schedstat`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sched {
+    /// CPU time run.
+    pub cpu: Duration,
+    /// Times a thread was put on a CPU: each is a switch to it, so on one CPU shared by a
+    /// client's threads this counts their hand-overs (an async runtime whose reactor runs on a
+    /// thread of its own wakes it, and then the executor, for answers it could have read itself).
+    pub switches: u64,
+}
+
+/// [`Sched`] of the process `pid` (`"self"` or a number); ended threads are not counted.
+pub fn sched_of(pid: &str) -> Sched {
+    let mut out = Sched::default();
     if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
         for t in tasks.flatten() {
             let stat = std::fs::read_to_string(t.path().join("schedstat")).unwrap_or_default();
-            ns += stat
+            let mut fields = stat
                 .split_whitespace()
-                .next()
-                .and_then(|f| f.parse::<u64>().ok())
-                .unwrap_or(0);
+                .map(|f| f.parse::<u64>().unwrap_or(0));
+            out.cpu += Duration::from_nanos(fields.next().unwrap_or(0));
+            // The second field is time spent waiting for a CPU; the third, the switches in.
+            out.switches += fields.nth(1).unwrap_or(0);
         }
     }
-    Duration::from_nanos(ns)
+    out
 }
 
 /// The value after `name` on the command line (`--adapter surf` → `surf`), if given.

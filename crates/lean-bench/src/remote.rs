@@ -138,7 +138,12 @@ impl Remote {
 
     /// CPU time the emulator's threads have run so far.
     pub fn cpu_time(&self) -> std::time::Duration {
-        crate::cpu_time_of(&self.child.id().to_string())
+        self.sched().cpu
+    }
+
+    /// What the scheduler counted for the emulator's threads so far.
+    pub fn sched(&self) -> crate::Sched {
+        crate::sched_of(&self.child.id().to_string())
     }
 
     /// The v1 application token (for raw baselines).
