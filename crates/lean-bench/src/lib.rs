@@ -58,8 +58,8 @@ pub struct Sched {
     /// CPU time run.
     pub cpu: Duration,
     /// Times a thread was put on a CPU: each is a switch to it, so on one CPU shared by a
-    /// client's threads this counts their hand-overs (an async runtime whose reactor runs on a
-    /// thread of its own wakes it, and then the executor, for answers it could have read itself).
+    /// process's threads this counts their hand-overs (async-std's reactor, when its own thread
+    /// drives it, wakes that thread and then the executor's for an answer).
     pub switches: u64,
 }
 
