@@ -102,8 +102,13 @@ pub async fn token(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
             }
         },
     };
-    let token = format!("sbx_{}", inner.new_id().replace('-', ""));
     let lifetime = inner.config.token_lifetime;
+    let token = access_token(
+        &inner.new_id(),
+        &inner.config.client_id,
+        customer.as_ref(),
+        lifetime,
+    );
     inner.lock().tokens.insert(
         token.clone(),
         TokenRec {
@@ -113,6 +118,105 @@ pub async fn token(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
     );
     let body = serde_json::json!({"access_token": token, "scope": scope, "token_type": "Bearer", "expires_in": lifetime.as_secs().saturating_sub(1)});
     json_response(StatusCode::OK, body.to_string().into_bytes())
+}
+
+/// An access token in the shape of Lean's: an RS256 JWT (`header.payload.signature`, each part
+/// base64url without padding) with the claims of Lean's recorded tokens (`sub`, `aud`, `nbf`,
+/// `scope`, `iss`, `exp`, `iat`, `jti`, `applications`, and `customers` for a customer token),
+/// about 1.1 KB as theirs are, so that a client meets the header sizes it will meet at Lean.
+/// It is signed with no one's key: the last part is 256 bytes (an RS256 signature's size) of
+/// noise. The emulator knows its tokens by lookup, and a client must treat a token
+/// as opaque anyway (lean-api.md).
+pub(crate) fn access_token(
+    jti: &str,
+    client_id: &str,
+    customer: Option<&CustomerId>,
+    lifetime: std::time::Duration,
+) -> String {
+    // As Lean's recorded tokens have them (the Postman collection's, decoded).
+    const API_SCOPES: &[&str] = &[
+        "customer.read",
+        "customer.write",
+        "destination.write",
+        "report.read",
+        "bank.read",
+        "webhook.read",
+        "payment.read",
+        "intent.write",
+        "destination.read",
+        "payout.write",
+        "deposit.read",
+        "report.write",
+        "data.read",
+        "payout.read",
+        "reconciliation.read",
+        "file.read",
+    ];
+    const CUSTOMER_SCOPES: &[&str] = &[
+        "customer.read",
+        "beneficiary.write",
+        "payment.write",
+        "payment.read",
+        "destination.read",
+        "connect.write",
+        "connect.read",
+        "application.read",
+        "bank.read",
+        "key.read",
+    ];
+    let issued = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let header = serde_json::json!({"kid": "1b23f4c7-744d-49db-8ed3-13ced6c044d6", "alg": "RS256"});
+    let mut claims = serde_json::json!({
+        "sub": client_id,
+        "aud": if customer.is_some() { "https://link.sandbox.sa.leantech.me" } else { "https://sandbox.sa.leantech.me" },
+        "nbf": issued,
+        "scope": if customer.is_some() { CUSTOMER_SCOPES } else { API_SCOPES },
+        "iss": "https://auth.sandbox.sa.leantech.me",
+        "exp": issued + lifetime.as_secs(),
+        "iat": issued,
+        "jti": jti,
+        "applications": [{"id": client_id}],
+    });
+    if let Some(c) = customer {
+        claims["customers"] = serde_json::json!([{"id": c.to_string()}]);
+    }
+    // Bytes that only look like a signature: a SplitMix64 stream from a hash of `jti` (not from
+    // the seeded generator, which would shift every id after).
+    use std::hash::BuildHasher;
+    let mut state = std::collections::hash_map::RandomState::new().hash_one(jti);
+    let signature: Vec<u8> = (0..32)
+        .flat_map(|_| {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            (z ^ (z >> 31)).to_le_bytes()
+        })
+        .collect();
+    let mut out = String::with_capacity(1200);
+    base64url_into(&mut out, header.to_string().as_bytes());
+    out.push('.');
+    base64url_into(&mut out, claims.to_string().as_bytes());
+    out.push('.');
+    base64url_into(&mut out, &signature);
+    out
+}
+
+/// Appends `bytes` in base64url without padding (RFC 4648 §5), as JWTs write their parts.
+fn base64url_into(out: &mut String, bytes: &[u8]) {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        // Three bytes make four digits; one or two make two or three.
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
 }
 
 fn url_form(body: &[u8]) -> HashMap<String, String> {
@@ -150,4 +254,29 @@ fn url_form(body: &[u8]) -> HashMap<String, String> {
             Some((decode(&kv[..at]), decode(&kv[at + 1..])))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64url_matches_rfc_4648() {
+        let cases: [(&[u8], &str); 8] = [
+            (b"", ""),
+            (b"f", "Zg"),
+            (b"fo", "Zm8"),
+            (b"foo", "Zm9v"),
+            (b"foob", "Zm9vYg"),
+            (b"fooba", "Zm9vYmE"),
+            (b"foobar", "Zm9vYmFy"),
+            // The two characters base64url has instead of `+` and `/`.
+            (&[0xfb, 0xff], "-_8"),
+        ];
+        for (bytes, want) in cases {
+            let mut out = String::new();
+            base64url_into(&mut out, bytes);
+            assert_eq!(out, want, "{bytes:?}");
+        }
+    }
 }

@@ -239,7 +239,8 @@ fn pending_call<C: Adapter>(sandbox: &Sandbox, name: &str) {
         for secret in [
             defaults.client_secret.as_str(),
             defaults.app_token.as_str(),
-            "sbx_",
+            // Every access token, as Lean's, is a JWT: `eyJ` is its `{"` in base64url.
+            "eyJ",
             "Bearer",
             "sandbox-webhook-secret",
         ] {
