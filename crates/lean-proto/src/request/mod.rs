@@ -300,22 +300,15 @@ pub(crate) fn build(
     h.reserve(6);
     put(h, ACCEPT, JSON);
     put(h, USER_AGENT, AGENT);
+    // Made once per secret and shared (`Secret::header_value`), marked sensitive.
     let (name, value) = match target.auth {
-        Auth::Bearer(t) => {
-            let mut v = String::with_capacity(7 + t.expose().len());
-            v.push_str("Bearer ");
-            v.push_str(t.expose());
-            (AUTHORIZATION, v)
-        }
+        Auth::Bearer(t) => (AUTHORIZATION, t.header_value(true)),
         Auth::AppToken(t) => (
             HeaderName::from_static(APP_TOKEN_HEADER),
-            t.expose().to_owned(),
+            t.header_value(false),
         ),
     };
-    let mut value =
-        HeaderValue::try_from(value).map_err(|_| RequestError::InvalidHeader(name_of(&name)))?;
-    // Marked sensitive: `http`'s Debug prints `Sensitive`, and HPACK never indexes it.
-    value.set_sensitive(true);
+    let value = value.ok_or_else(|| RequestError::InvalidHeader(name_of(&name)))?;
     put(h, name, value);
     if let Some(id) = target.correlation_id {
         let v = HeaderValue::from_str(id)
