@@ -28,12 +28,7 @@ fn customers_and_banks_as_lean_s_own_sdk_calls_them() {
     let sandbox = Sandbox::start(fast()).unwrap();
     let h = Http::new(&sandbox);
     // The Node SDK posts to /customers/v1/ with lean-app-token, as Lean's getting-started docs.
-    let made = h.send(
-        "POST",
-        "/customers/v1/",
-        &[APP],
-        Some(json!({"app_user_id": "fidelity-1"})),
-    );
+    let made = h.create_customer("fidelity-1");
     assert_eq!(made.status, 200);
     assert_eq!(
         keys(&made.json),

@@ -43,12 +43,7 @@ fn jwt(token: &str) -> (Value, Value, usize) {
 fn access_tokens_are_jwts_shaped_like_lean_s() {
     let sandbox = Sandbox::start(fast()).unwrap();
     let h = Http::new(&sandbox);
-    let made = h.send(
-        "POST",
-        "/customers/v1/",
-        &[APP],
-        Some(json!({"app_user_id": "token-shape"})),
-    );
+    let made = h.create_customer("token-shape");
     let customer = made.json["customer_id"].as_str().unwrap().to_owned();
     for (scope, file) in [
         (

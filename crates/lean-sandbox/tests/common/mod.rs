@@ -85,6 +85,16 @@ impl Http {
         }
     }
 
+    /// `POST /customers/v1/` with the app token, as Lean's own SDK creates a customer.
+    pub fn create_customer(&self, app_user_id: &str) -> Reply {
+        self.send(
+            "POST",
+            "/customers/v1/",
+            &[APP],
+            Some(serde_json::json!({ "app_user_id": app_user_id })),
+        )
+    }
+
     pub fn token(&self, scope: &str) -> String {
         let r = self.agent.run(
             http::Request::builder()
