@@ -182,18 +182,13 @@ pub(crate) fn access_token(
     if let Some(c) = customer {
         claims["customers"] = serde_json::json!([{"id": c.to_string()}]);
     }
-    // Bytes that only look like a signature: a SplitMix64 stream from a hash of `jti` (not from
-    // the seeded generator, which would shift every id after).
+    // Bytes that only look like a signature: a stream of its own from a hash of `jti` (not the
+    // emulator's seeded generator, which would shift every id after).
     use std::hash::BuildHasher;
-    let mut state = std::collections::hash_map::RandomState::new().hash_one(jti);
+    let mut noise =
+        lean_proto::rng::Rng::new(std::collections::hash_map::RandomState::new().hash_one(jti));
     let signature: Vec<u8> = (0..32)
-        .flat_map(|_| {
-            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            (z ^ (z >> 31)).to_le_bytes()
-        })
+        .flat_map(|_| noise.next_u64().to_le_bytes())
         .collect();
     let mut out = String::with_capacity(1200);
     base64url_into(&mut out, header.to_string().as_bytes());
