@@ -174,7 +174,7 @@ pub(crate) fn access_token(
         "nbf": issued,
         "scope": if customer.is_some() { CUSTOMER_SCOPES } else { API_SCOPES },
         "iss": "https://auth.sandbox.sa.leantech.me",
-        "exp": issued + lifetime.as_secs(),
+        "exp": issued.saturating_add(lifetime.as_secs()),
         "iat": issued,
         "jti": jti,
         "applications": [{"id": client_id}],
