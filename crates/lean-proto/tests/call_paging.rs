@@ -118,7 +118,6 @@ fn the_endpoints_own_async_flag_is_kept() {
 #[test]
 fn cursor_reads_every_item_and_stops_after_a_failed_page() {
     use lean_proto::pager::{Cursor, Next};
-    let base = || base();
     let mut lean = FakeLean::new(epoch());
     lean.total_items = 7;
     let mut shared = Shared::new();
@@ -158,11 +157,10 @@ fn a_page_number_that_does_not_advance_ends_the_walk() {
     let stuck = r#"{"status":"OK","results_id":"00000000-0000-4000-8000-000000000001","message":"ok","timestamp":"2026-01-01T00:00:00Z","type":"accounts","data":{"type":"accounts","accounts":[{"account_id":"fe672591-bc88-4cec-96e7-9101bde496ce","name":"A","currency_code":"AED","type":"CURRENT"}],"page":{"number":0,"size":1,"total_elements":1000,"total_pages":1000}}}"#;
     let shared = Shared::new();
     let mut cursor = lean_proto::pager::Cursor::new(GetAccounts::new(entity()));
-    let base = base();
     let mut items = 0;
     let mut fetches = 0;
     loop {
-        match cursor.next(base.clone(), CallConfig::default(), epoch()) {
+        match cursor.next(base(), CallConfig::default(), epoch()) {
             lean_proto::pager::Next::Item(_) => items += 1,
             lean_proto::pager::Next::Done => break,
             lean_proto::pager::Next::Fetch(mut call) => {
