@@ -12,7 +12,7 @@
 //! `cargo bench -p lean-bench --bench overhead` (`-- --quick` for a short run).
 
 use lean_bench::Recorded;
-use lean_client::transport::FnTransport;
+use lean_client::transport::{Bytes, FnTransport};
 use lean_proto::retry::TransportError;
 use lean_proto::{Config, EntityId, GetAccounts};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region as AllocRegion, StatsAlloc};
@@ -38,8 +38,9 @@ fn record() -> (Recorded, Recorded, EntityId, Config) {
 }
 
 /// `rec` as the transport hands it over: a fresh body, the request's correlation id echoed.
-fn answer(rec: &Recorded, request: &http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
-    let mut resp = http::Response::new(rec.body.clone());
+fn answer(rec: &Recorded, request: &http::Request<Vec<u8>>) -> http::Response<Bytes> {
+    // A copy of the body each time, as a read from the network would make.
+    let mut resp = http::Response::new(Bytes::from(rec.body.clone()));
     *resp.status_mut() = rec.status;
     *resp.headers_mut() = rec.headers.clone();
     if let Some(c) = request.headers().get("lean-correlation-id") {
@@ -78,7 +79,7 @@ fn main() {
         FnTransport::new(
             move |request: http::Request<Vec<u8>>,
                   _timeout|
-                  -> Result<http::Response<Vec<u8>>, TransportError> {
+                  -> Result<http::Response<Bytes>, TransportError> {
                 Ok(if request.uri().path().ends_with("/oauth2/token") {
                     answer(&token, &request)
                 } else {

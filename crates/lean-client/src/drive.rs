@@ -115,7 +115,7 @@ impl<P: Payload + 'static> Driven<P> {
         &mut self,
         id: TransmitId,
         purpose: Purpose,
-        answer: Result<http::Response<Vec<u8>>, TransportError>,
+        answer: Result<http::Response<crate::transport::Bytes>, TransportError>,
     ) {
         let now = self.shared.clock.now();
         let ctx = self.shared.ctx();

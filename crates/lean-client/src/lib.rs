@@ -20,7 +20,7 @@
 //! your own.
 //!
 //! ```
-//! use lean_client::transport::{BlockingTransport, Clock, Connect, TransportOptions};
+//! use lean_client::transport::{BlockingTransport, Bytes, Clock, Connect, TransportOptions};
 //! use lean_client::lean_proto::{client::Error, retry::TransportError};
 //! use std::time::Duration;
 //!
@@ -32,8 +32,8 @@
 //! }
 //! impl BlockingTransport for Down {
 //!     fn send(&self, _: http::Request<Vec<u8>>, _: Duration)
-//!         -> Result<http::Response<Vec<u8>>, TransportError> {
-//!         Ok(http::Response::builder().status(503).body(Vec::new()).unwrap())
+//!         -> Result<http::Response<Bytes>, TransportError> {
+//!         Ok(http::Response::builder().status(503).body(Bytes::new()).unwrap())
 //!     }
 //! }
 //! type Client = lean_client::Client<Down>;

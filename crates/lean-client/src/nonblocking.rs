@@ -68,8 +68,11 @@ enum Await<O> {
     Done(Result<O, Error>),
 }
 
-type Exchange =
-    Pin<Box<dyn Future<Output = Result<http::Response<Vec<u8>>, TransportError>> + Send>>;
+type Exchange = Pin<
+    Box<
+        dyn Future<Output = Result<http::Response<crate::transport::Bytes>, TransportError>> + Send,
+    >,
+>;
 
 fn next<T: AsyncTransport, P: Payload + 'static, O: Ending<P>>(
     transport: &Arc<T>,

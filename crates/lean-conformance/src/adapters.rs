@@ -264,7 +264,7 @@ impl<T: BlockingTransport> Adapter for Blocking<T> {
         options: &TransportOptions,
         request: http::Request<Vec<u8>>,
         timeout: Duration,
-    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+    ) -> Result<http::Response<lean_client::transport::Bytes>, TransportError> {
         T::connect(options)
             .expect("transport")
             .send(request, timeout)
@@ -463,7 +463,7 @@ impl<T: AsyncTransport, X: Executor> Adapter for Async<T, X> {
         options: &TransportOptions,
         request: http::Request<Vec<u8>>,
         timeout: Duration,
-    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+    ) -> Result<http::Response<lean_client::transport::Bytes>, TransportError> {
         let t = T::connect(options).expect("transport");
         X::block_on(t.send(request, timeout))
     }

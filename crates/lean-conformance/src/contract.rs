@@ -354,7 +354,7 @@ pub fn transport_failures_are_classified_alike<C: Adapter>() {
     });
     let r = C::raw_send(&options, get(&url), Duration::from_secs(5)).expect("an answer");
     assert_eq!(r.status(), 200);
-    assert_eq!(r.body().as_slice(), br#"{"status":"OK"}"#);
+    assert_eq!(&r.body()[..], br#"{"status":"OK"}"#);
     // No limit at all (`max_body` at its largest, as `ClientBuilder::max_body(u64::MAX)` sets
     // it): the answer arrives whole, neither cut to nothing nor an overflow.
     let mut unlimited = TransportOptions::default();
@@ -367,5 +367,5 @@ pub fn transport_failures_are_classified_alike<C: Adapter>() {
         let _ = s.write_all(body);
     });
     let r = C::raw_send(&unlimited, get(&url), Duration::from_secs(5)).expect("an answer");
-    assert_eq!(r.body().as_slice(), br#"{"status":"OK"}"#, "no limit");
+    assert_eq!(&r.body()[..], br#"{"status":"OK"}"#, "no limit");
 }

@@ -179,7 +179,7 @@ pub trait Adapter: Clone + Send + Sync + std::fmt::Debug + 'static {
         options: &TransportOptions,
         request: http::Request<Vec<u8>>,
         timeout: Duration,
-    ) -> Result<http::Response<Vec<u8>>, TransportError>;
+    ) -> Result<http::Response<lean_client::transport::Bytes>, TransportError>;
 
     fn accounts(&self, e: &EntityId) -> R<Vec<Account>> {
         self.all(GetAccounts::new(e.clone()))

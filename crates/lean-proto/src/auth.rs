@@ -235,7 +235,7 @@ impl TokenCache {
     pub fn handle_fetch_response(
         &self,
         ticket: FetchTicket,
-        response: &http::Response<Vec<u8>>,
+        response: &http::Response<impl AsRef<[u8]>>,
         now: Instant,
     ) -> Result<(), TokenError> {
         // Decode outside the lock: it is the slow part.

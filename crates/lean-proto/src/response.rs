@@ -532,8 +532,8 @@ struct ErrorBody {
     error_description: Option<serde_json::Value>,
 }
 
-fn header(resp: &http::Response<Vec<u8>>, name: &str) -> Option<String> {
-    resp.headers()
+fn header(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
@@ -558,8 +558,8 @@ fn as_text(v: &Option<serde_json::Value>) -> Option<String> {
 
 /// Reads an error body leniently: an error response is never itself a decode failure, because
 /// the HTTP status alone already says what happened and must not be lost.
-fn api_error(resp: &http::Response<Vec<u8>>, correlation_id: Option<String>) -> ApiError {
-    let body = resp.body();
+fn api_error(answer: &Answer<'_>, correlation_id: Option<String>) -> ApiError {
+    let body = answer.body;
     let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
     let (code, message, results_id, timestamp) = match parsed {
         Some(b) => {
@@ -573,13 +573,13 @@ fn api_error(resp: &http::Response<Vec<u8>>, correlation_id: Option<String>) -> 
         None => (None, Some(excerpt(body)), None, None),
     };
     ApiError {
-        http_status: resp.status().as_u16(),
+        http_status: answer.status.as_u16(),
         code: code.as_deref().map(ErrorCode::from),
         message,
         results_id,
         timestamp,
         correlation_id,
-        retry_after: header(resp, "retry-after").and_then(|v| RetryAfter::parse(&v)),
+        retry_after: header(answer.headers, "retry-after").and_then(|v| RetryAfter::parse(&v)),
     }
 }
 
@@ -595,18 +595,39 @@ fn api_error(resp: &http::Response<Vec<u8>>, correlation_id: Option<String>) -> 
 ///     other => panic!("expected pending, got {}", other.class()),
 /// }
 /// ```
-pub fn classify<P: Payload>(resp: &http::Response<Vec<u8>>) -> Result<Outcome<P>, DecodeError> {
-    let http_status = resp.status().as_u16();
-    let correlation_id = header(resp, CORRELATION_ID_HEADER);
-    if !resp.status().is_success() {
-        return Ok(Outcome::ApiError(api_error(resp, correlation_id)));
+///
+/// The body is anything that reads as bytes: a `Vec<u8>`, the `Bytes` an HTTP library handed
+/// over, a slice.
+pub fn classify<P: Payload>(
+    resp: &http::Response<impl AsRef<[u8]>>,
+) -> Result<Outcome<P>, DecodeError> {
+    classify_answer(&Answer {
+        status: resp.status(),
+        headers: resp.headers(),
+        body: resp.body().as_ref(),
+    })
+}
+
+/// An answer as `classify` reads it: one shape whatever the body's type, so that the decoder
+/// is compiled once per payload, not once per payload and body type.
+struct Answer<'a> {
+    status: http::StatusCode,
+    headers: &'a http::HeaderMap,
+    body: &'a [u8],
+}
+
+fn classify_answer<P: Payload>(answer: &Answer<'_>) -> Result<Outcome<P>, DecodeError> {
+    let http_status = answer.status.as_u16();
+    let correlation_id = header(answer.headers, CORRELATION_ID_HEADER);
+    if !answer.status.is_success() {
+        return Ok(Outcome::ApiError(api_error(answer, correlation_id)));
     }
     let fail = |field: FieldError| DecodeError {
         http_status,
         correlation_id: correlation_id.clone(),
         field,
     };
-    let body = resp.body().as_slice();
+    let body = answer.body;
     if P::SHAPE == Shape::Bare {
         let src = PayloadSource {
             kind: None,

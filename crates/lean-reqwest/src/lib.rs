@@ -61,8 +61,8 @@ use lean_proto::client::TlsError;
 
 use lean_client::runtime::Deadlines;
 use lean_client::transport::{
-    AsyncTransport, Clock, Connect, Failure, FromHttpClient, Runtime, Timer, TransportOptions,
-    bodiless, body_capacity, failure, io_failure, io_kind_in,
+    AsyncTransport, BodyBuffer, Bytes, Clock, Connect, Failure, FromHttpClient, Runtime, Timer,
+    TransportOptions, bodiless, failure, io_failure, io_kind_in,
 };
 use lean_client::urls::Urls;
 use lean_proto::retry::TransportError;
@@ -263,7 +263,7 @@ impl AsyncTransport for Reqwest {
         &self,
         request: http::Request<Vec<u8>>,
         timeout: Duration,
-    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+    ) -> Result<http::Response<Bytes>, TransportError> {
         let (parts, body) = request.into_parts();
         let url = self
             .urls
@@ -282,22 +282,12 @@ impl AsyncTransport for Reqwest {
             if url.is_some_and(|url| *response.url() != url) {
                 return Err(failure(Failure::SentThenFailed)); // a redirect was followed
             }
-            let length = response.content_length();
-            if length.is_some_and(|n| n > self.max_body) {
-                return Err(failure(Failure::BodyTooLarge {
-                    limit: self.max_body,
-                }));
-            }
-            let mut body = Vec::with_capacity(body_capacity(length, self.max_body));
+            let mut body =
+                BodyBuffer::new(response.content_length(), self.max_body).map_err(failure)?;
             while let Some(chunk) = response.chunk().await.map_err(classify)? {
-                if (body.len() + chunk.len()) as u64 > self.max_body {
-                    return Err(failure(Failure::BodyTooLarge {
-                        limit: self.max_body,
-                    }));
-                }
-                body.extend_from_slice(&chunk);
+                body.push(chunk).map_err(failure)?;
             }
-            let mut out = http::Response::new(body);
+            let mut out = http::Response::new(body.finish());
             *out.status_mut() = response.status();
             *out.headers_mut() = std::mem::take(response.headers_mut());
             Ok(out)

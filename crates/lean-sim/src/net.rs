@@ -47,7 +47,7 @@ impl AsyncTransport for SimNet {
         &self,
         request: http::Request<Vec<u8>>,
         timeout: Duration,
-    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+    ) -> Result<http::Response<lean_client::transport::Bytes>, TransportError> {
         let now = self.runtime.now();
         let served = {
             let mut lean = self.lean.lock().unwrap_or_else(|p| p.into_inner());
@@ -62,7 +62,7 @@ impl AsyncTransport for SimNet {
         self.runtime.timer(now + took.min(timeout)).await;
         match answer {
             _ if took > timeout => Err(TransportError::TimedOut { request_sent: true }),
-            Some(answer) => Ok(answer),
+            Some(answer) => Ok(answer.map(Into::into)),
             None => Err(TransportError::Reset { request_sent: true }),
         }
     }

@@ -60,7 +60,7 @@ pub use lean_client::{
 use async_std::io::ReadExt;
 use lean_client::runtime::{Deadlines, Runtime, Timer};
 use lean_client::transport::{
-    AsyncTransport, Clock, Connect, Failure, IDLE_CONNECTIONS, TransportOptions, bodiless,
+    AsyncTransport, Bytes, Clock, Connect, Failure, IDLE_CONNECTIONS, TransportOptions, bodiless,
     body_capacity, failure, io_failure,
 };
 use lean_client::urls::Urls;
@@ -198,7 +198,7 @@ impl AsyncTransport for Surf {
         &self,
         request: http::Request<Vec<u8>>,
         timeout: Duration,
-    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+    ) -> Result<http::Response<Bytes>, TransportError> {
         let request = to_surf(request, &self.urls).ok_or(failure(Failure::NotConnected))?;
         let http = self
             .idle
@@ -241,7 +241,7 @@ impl AsyncTransport for Surf {
                     limit: self.max_body,
                 }));
             }
-            let mut out = http::Response::new(bytes);
+            let mut out = http::Response::new(Bytes::from(bytes));
             *out.status_mut() = status;
             *out.headers_mut() = headers;
             Ok(out)

@@ -284,7 +284,7 @@ pub(super) fn sent(
 pub(super) fn answered<P>(
     id: TransmitId,
     purpose: Purpose,
-    response: &http::Response<Vec<u8>>,
+    response: &http::Response<&[u8]>,
     classified: &Result<Outcome<P>, DecodeError>,
     correlation_id: Option<String>,
 ) -> Event {

@@ -532,11 +532,29 @@ impl<P: Payload> Call<P> {
         }
     }
 
-    /// Lean (or the token server) answered request `id`.
-    pub fn handle_response(
+    /// Lean (or the token server) answered request `id`. The body is anything that reads as
+    /// bytes (a `Vec<u8>`, the `Bytes` an HTTP library handed over): it is read, never kept.
+    pub fn handle_response<B: AsRef<[u8]>>(
         &mut self,
         id: TransmitId,
-        response: http::Response<Vec<u8>>,
+        response: http::Response<B>,
+        now: Instant,
+        ctx: &Context<'_>,
+    ) {
+        let (head, body) = response.into_parts();
+        // One body type below, so that the answer's handling is compiled once per payload.
+        self.handle_answer(
+            id,
+            http::Response::from_parts(head, body.as_ref()),
+            now,
+            ctx,
+        )
+    }
+
+    fn handle_answer(
+        &mut self,
+        id: TransmitId,
+        response: http::Response<&[u8]>,
         now: Instant,
         ctx: &Context<'_>,
     ) {
@@ -979,7 +997,7 @@ impl<P: Payload> Call<P> {
         &mut self,
         ticket: FetchTicket,
         phase: Phase,
-        response: &http::Response<Vec<u8>>,
+        response: &http::Response<&[u8]>,
         now: Instant,
         ctx: &Context<'_>,
     ) {
