@@ -30,12 +30,15 @@ pub(crate) struct OnePass<P> {
 /// say what it is).
 pub(crate) fn ok_in_one_pass<P: Payload>(body: &[u8]) -> Option<OnePass<P>> {
     let mut de = serde_json::Deserializer::from_slice(body);
-    let read = EnvelopeSeed::<P>(PhantomData).deserialize(&mut de).ok()?;
+    let read = EnvelopeSeed::<P>(body.len(), PhantomData)
+        .deserialize(&mut de)
+        .ok()?;
     de.end().ok()?;
     read
 }
 
-struct EnvelopeSeed<P>(PhantomData<fn() -> P>);
+/// The envelope of a body of this length (for the payload to make room ahead).
+struct EnvelopeSeed<P>(usize, PhantomData<fn() -> P>);
 
 impl<'de, P: Payload> DeserializeSeed<'de> for EnvelopeSeed<P> {
     type Value = Option<OnePass<P>>;
@@ -44,8 +47,8 @@ impl<'de, P: Payload> DeserializeSeed<'de> for EnvelopeSeed<P> {
     }
 }
 
-/// The payload's key, decoded as the payload (`null`: none).
-struct DataSeed<P>(PhantomData<fn() -> P>);
+/// The payload's key, decoded as the payload (`null`: none), in a body of this length.
+struct DataSeed<P>(usize, PhantomData<fn() -> P>);
 
 impl<'de, P: Payload> DeserializeSeed<'de> for DataSeed<P> {
     type Value = Option<P>;
@@ -66,7 +69,7 @@ impl<'de, P: Payload> Visitor<'de> for DataSeed<P> {
         Ok(None)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        P::deserialize_data(d).map(Some)
+        P::deserialize_data(d, self.0).map(Some)
     }
 }
 
@@ -128,7 +131,7 @@ impl<'de, P: Payload> Visitor<'de> for EnvelopeSeed<P> {
                         return Err(duplicate(PAYLOAD_KEYS[i].0));
                     }
                     if wanted == Some(i) {
-                        data = Some(map.next_value_seed(DataSeed::<P>(PhantomData))?);
+                        data = Some(map.next_value_seed(DataSeed::<P>(self.0, PhantomData))?);
                     } else {
                         map.next_value::<Option<&'de serde_json::value::RawValue>>()?;
                     }

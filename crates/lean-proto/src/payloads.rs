@@ -25,7 +25,7 @@ use crate::response::{
     FieldError, Payload, PayloadSource, Shape, parse_at, parse_seed_at, payload_at,
 };
 use serde::Deserializer;
-use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::marker::PhantomData;
 
 impl<T: Collection> Payload for Page<T> {
@@ -35,23 +35,88 @@ impl<T: Collection> Payload for Page<T> {
     fn decode(src: &PayloadSource<'_>) -> Result<Self, FieldError> {
         let data = src.data.ok_or_else(|| FieldError::missing("data"))?;
         // One pass over `data`: the items are read where they lie, never copied first.
-        parse_seed_at(data.get().as_bytes(), "data", DataSeed::<T>(PhantomData))
+        let data = data.get().as_bytes();
+        parse_seed_at(data, "data", DataSeed::<T>::new(data.len()))
     }
 
     const IN_PASS: bool = true;
 
-    fn deserialize_data<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        DataSeed::<T>(PhantomData).deserialize(d)
+    fn deserialize_data<'de, D: Deserializer<'de>>(d: D, len: usize) -> Result<Self, D::Error> {
+        DataSeed::<T>::new(len).deserialize(d)
     }
 }
 
 /// Reads `data` of a v2 collection: `{type, <T::KEY>: [...], page, account_id?}`. An empty
 /// collection may come as a missing or null key; neither loses data. Other keys are skipped.
-struct DataSeed<T>(PhantomData<fn() -> T>);
+struct DataSeed<T> {
+    /// Room made for the items before the first is read.
+    room: usize,
+    _items: PhantomData<fn() -> T>,
+}
+
+impl<T: Collection> DataSeed<T> {
+    /// For `data` in JSON of `len` bytes: room for as many items as compact JSON of Lean's
+    /// would hold, so that the items are read into one allocation. Grown one item at a time
+    /// (serde's own `Vec`), 9 accounts moved through three allocations, copying 12 accounts,
+    /// and a page of 100 transactions through six, copying 124. Never more than 1 MiB ahead of
+    /// the items themselves; room left far from full (indented JSON, as in Lean's recorded
+    /// answers, takes 2–3 times the bytes) is given back once the items are read.
+    fn new(len: usize) -> Self {
+        let most = (1 << 20) / std::mem::size_of::<T>().max(1);
+        DataSeed {
+            room: (len / T::ITEM_JSON_BYTES.max(1)).min(most),
+            _items: PhantomData,
+        }
+    }
+}
 
 impl<T> Clone for DataSeed<T> {
     fn clone(&self) -> Self {
-        DataSeed(PhantomData)
+        DataSeed {
+            room: self.room,
+            _items: PhantomData,
+        }
+    }
+}
+
+/// The items' array (`null`: none), read into the room made for them.
+struct ItemsSeed<T> {
+    room: usize,
+    _items: PhantomData<fn() -> T>,
+}
+
+impl<'de, T: Collection> DeserializeSeed<'de> for ItemsSeed<T> {
+    type Value = Option<Vec<T>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, T: Collection> Visitor<'de> for ItemsSeed<T> {
+    type Value = Option<Vec<T>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "an array of {}", T::KEY)
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(self.room);
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        if items.capacity() > items.len() + items.len() / 2 + 1 {
+            // glibc gives back the end of a block where it lies, without a copy.
+            items.shrink_to_fit();
+        }
+        Ok(Some(items))
     }
 }
 
@@ -102,7 +167,12 @@ impl<'de, T: Collection> Visitor<'de> for DataSeed<T> {
         let mut account_id = None;
         while let Some(key) = map.next_key_seed(DataKeySeed(T::KEY))? {
             match key {
-                DataKey::Items => items = map.next_value::<Option<Vec<T>>>()?,
+                DataKey::Items => {
+                    items = map.next_value_seed(ItemsSeed {
+                        room: self.room,
+                        _items: PhantomData,
+                    })?
+                }
                 DataKey::Page => page = map.next_value::<Option<PageInfo>>()?,
                 DataKey::AccountId => account_id = map.next_value::<Option<AccountId>>()?,
                 DataKey::Other => {
@@ -293,5 +363,20 @@ impl Payload for AnyData {
                     .ok_or_else(|| FieldError::missing("data"))?,
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DataSeed;
+    use crate::{Account, Transaction};
+
+    #[test]
+    fn room_made_ahead_of_the_items_is_bounded() {
+        // A body's length is the server's to choose: never more than 1 MiB made ahead of it.
+        let most = DataSeed::<Transaction>::new(usize::MAX).room;
+        assert!(most > 0 && most * std::mem::size_of::<Transaction>() <= 1 << 20);
+        assert_eq!(DataSeed::<Account>::new(0).room, 0);
+        assert_eq!(DataSeed::<Account>::new(6_914).room, 10);
     }
 }

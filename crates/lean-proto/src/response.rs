@@ -140,9 +140,13 @@ pub trait Payload: Sized {
     /// verification payloads.
     const IN_PASS: bool = false;
     /// Reads it from its key where it lies, for [`Payload::IN_PASS`] payloads; the others are
-    /// never asked.
-    fn deserialize_data<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let _ = d;
+    /// never asked. `len` is the length of the JSON it is read from (the whole body), for
+    /// making room ahead (a page's items).
+    fn deserialize_data<'de, D: serde::Deserializer<'de>>(
+        d: D,
+        len: usize,
+    ) -> Result<Self, D::Error> {
+        let _ = (d, len);
         Err(serde::de::Error::custom(
             "read after the envelope, not in its pass",
         ))
@@ -168,7 +172,7 @@ macro_rules! payload_at {
                 $crate::response::parse_at(raw.get().as_bytes(), "insights")
             }
             const IN_PASS: bool = true;
-            fn deserialize_data<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            fn deserialize_data<'de, D: serde::Deserializer<'de>>(d: D, _: usize) -> Result<Self, D::Error> {
                 <Self as serde::Deserialize>::deserialize(d)
             }
         }
@@ -181,7 +185,7 @@ macro_rules! payload_at {
                 $crate::response::parse_at(raw.get().as_bytes(), "verifications")
             }
             const IN_PASS: bool = true;
-            fn deserialize_data<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            fn deserialize_data<'de, D: serde::Deserializer<'de>>(d: D, _: usize) -> Result<Self, D::Error> {
                 <Self as serde::Deserialize>::deserialize(d)
             }
         }
@@ -194,7 +198,7 @@ macro_rules! payload_at {
                 $crate::response::parse_at(raw.get().as_bytes(), "payload")
             }
             const IN_PASS: bool = true;
-            fn deserialize_data<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            fn deserialize_data<'de, D: serde::Deserializer<'de>>(d: D, _: usize) -> Result<Self, D::Error> {
                 <Self as serde::Deserialize>::deserialize(d)
             }
         }

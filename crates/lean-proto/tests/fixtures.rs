@@ -946,3 +946,40 @@ fn ksa_non_credit_obligations_are_typed_from_lean_s_recording() {
     };
     assert!(matches!(any.payload, AnyData::NonCreditObligations(_)));
 }
+
+/// A page's items are read into room made for them ahead, from the page's length: one
+/// allocation, not one per doubling, and not much more room than the items take. (Grown one
+/// item at a time, 10 accounts end in room for 16.)
+#[test]
+fn a_page_is_read_into_room_made_for_it() {
+    // As recorded (indented), and as compact JSON (as the emulator and most servers send it).
+    fn room<T: Collection>(name: &str) -> [(usize, usize); 2] {
+        let r = recorded(name);
+        let value: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        let compact = http::Response::new(serde_json::to_vec(&value).unwrap());
+        [&r.response, &compact].map(|response| {
+            let Outcome::Data(d) = classify::<Page<T>>(response).unwrap() else {
+                panic!("{name}: not data")
+            };
+            (d.payload.items.len(), d.payload.items.capacity())
+        })
+    }
+    let v2 = |what: &str| format!("data__raw-data-v2-accounts-account-id-{what}__ok__200.json");
+    let pages = [
+        room::<Account>("data__raw-data-v2-accounts-get-accounts-get-accounts__ok__200.json"),
+        room::<Balance>(&v2("balances-get-balances")),
+        room::<Transaction>(&v2("transactions-get-transactions")),
+        room::<Identity>(&v2("identities-get-identities")),
+        room::<Beneficiary>(&v2("beneficiaries-get-beneficiaries")),
+        room::<DirectDebit>(&v2("direct-debits-get-direct-debits")),
+        room::<ScheduledPayment>(&v2("scheduled-payments-get-scheduled-payments")),
+        room::<StandingOrder>(&v2("standing-orders-get-standing-orders")),
+    ];
+    for (len, capacity) in pages.into_iter().flatten() {
+        assert!(len > 0);
+        assert!(
+            capacity >= len && capacity <= len + len / 2 + 1,
+            "{len} items in room for {capacity}: {pages:?}"
+        );
+    }
+}
