@@ -4,7 +4,8 @@
 //! [Lean Technologies](https://leantech.me) (open banking in the UAE and Saudi Arabia).
 //!
 //! It builds every request as an `http::Request<Vec<u8>>`, takes every answer as an
-//! `http::Response<Vec<u8>>`, and never opens a socket, spawns a thread or reads a clock: time
+//! `http::Response` whose body is any bytes (`Vec<u8>`, the `Bytes` an HTTP library read), and
+//! never opens a socket, spawns a thread or reads a clock: time
 //! comes in as an argument. The driver (`lean-client`) runs it; adapters (`lean-ureq`,
 //! `lean-reqwest`, `lean-surf`) move the bytes.
 //!
