@@ -277,7 +277,7 @@ impl AsyncTransport for Reqwest {
             *request.body_mut() = Some(body.into());
         }
         let url = self.foreign.then(|| request.url().clone());
-        let exchange = async {
+        let exchange = std::pin::pin!(async {
             let mut response = self.http.execute(request).await?;
             if url.is_some_and(|url| *response.url() != url) {
                 return Err(failure(Failure::SentThenFailed)); // a redirect was followed
@@ -291,7 +291,7 @@ impl AsyncTransport for Reqwest {
             *out.status_mut() = response.status();
             *out.headers_mut() = std::mem::take(response.headers_mut());
             Ok(out)
-        };
+        });
         // One timer for the whole exchange, body included, as the core's timeout means.
         self.deadlines
             .within(Tokio.now() + timeout, exchange)

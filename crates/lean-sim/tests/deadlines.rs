@@ -35,16 +35,14 @@ fn quick_exchanges_end_slow_ones_time_out_at_their_deadline() {
     let deadlines = Arc::new(Deadlines::new(rt.clone()));
     let (d, r) = (deadlines.clone(), rt.clone());
     let quick = sim.spawn(async move {
-        let out = d
-            .within(epoch + secs(30), answers_after(&r, secs(2), 7))
-            .await;
+        let exchange = std::pin::pin!(answers_after(&r, secs(2), 7));
+        let out = d.within(epoch + secs(30), exchange).await;
         (out, r.now())
     });
     let (d, r) = (deadlines.clone(), rt.clone());
     let slow = sim.spawn(async move {
-        let out = d
-            .within(epoch + secs(5), answers_after(&r, secs(60), 8))
-            .await;
+        let exchange = std::pin::pin!(answers_after(&r, secs(60), 8));
+        let out = d.within(epoch + secs(5), exchange).await;
         (out, r.now())
     });
     assert_eq!(
@@ -69,7 +67,8 @@ fn a_far_timer_is_kept_for_later_exchanges_and_moved_for_a_nearer_one() {
     let mut cx = Context::from_waker(Waker::noop());
     let far = epoch + secs(30);
     {
-        let mut a = std::pin::pin!(deadlines.within(far, std::future::pending::<()>()));
+        let mut never = std::pin::pin!(std::future::pending::<()>());
+        let mut a = std::pin::pin!(deadlines.within(far, never.as_mut()));
         assert!(a.as_mut().poll(&mut cx).is_pending());
         assert_eq!(deadlines.armed_at(), Some(far));
         assert_eq!(deadlines.in_flight(), 1);
@@ -81,12 +80,14 @@ fn a_far_timer_is_kept_for_later_exchanges_and_moved_for_a_nearer_one() {
     );
     {
         // A later deadline shares the timer armed for the earlier one.
-        let mut b = std::pin::pin!(deadlines.within(far + secs(1), std::future::pending::<()>()));
+        let mut never = std::pin::pin!(std::future::pending::<()>());
+        let mut b = std::pin::pin!(deadlines.within(far + secs(1), never.as_mut()));
         assert!(b.as_mut().poll(&mut cx).is_pending());
         assert_eq!(deadlines.armed_at(), Some(far), "reused, not re-armed");
         // A nearer one moves it at once: nobody waits for the far timer.
         let soon = epoch + secs(1);
-        let mut c = std::pin::pin!(deadlines.within(soon, std::future::pending::<()>()));
+        let mut also_never = std::pin::pin!(std::future::pending::<()>());
+        let mut c = std::pin::pin!(deadlines.within(soon, also_never.as_mut()));
         assert!(c.as_mut().poll(&mut cx).is_pending());
         assert_eq!(deadlines.armed_at(), Some(soon));
     }
@@ -101,8 +102,8 @@ fn a_timer_armed_for_an_exchange_that_ended_fires_and_is_re_armed_for_the_rest()
     // The first arms the timer for 5 s and ends at 1 s; the timer is kept (armed early).
     let (d, r) = (deadlines.clone(), rt.clone());
     let first = sim.spawn(async move {
-        d.within(epoch + secs(5), answers_after(&r, secs(1), 1))
-            .await
+        let exchange = std::pin::pin!(answers_after(&r, secs(1), 1));
+        d.within(epoch + secs(5), exchange).await
     });
     // The second, filed while the timer is armed for 5 s, is polled again and again by its
     // exchange (one ticking every 0.7 s, never at 10 s) and must still end at its own
@@ -115,7 +116,7 @@ fn a_timer_armed_for_an_exchange_that_ended_fires_and_is_re_armed_for_the_rest()
             }
             2
         };
-        let out = d.within(epoch + secs(10), ticking).await;
+        let out = d.within(epoch + secs(10), std::pin::pin!(ticking)).await;
         (out, r.now())
     });
     assert_eq!(

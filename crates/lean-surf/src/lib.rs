@@ -210,7 +210,7 @@ impl AsyncTransport for Surf {
             surf: self,
             client: Some(http.clone()),
         };
-        let answer = async {
+        let answer = std::pin::pin!(async {
             let mut resp = http.send(request).await.map_err(classify)?;
             let status = http::StatusCode::from_u16(u16::from(resp.status()))
                 .map_err(|_| failure(Failure::SentThenFailed))?;
@@ -245,7 +245,7 @@ impl AsyncTransport for Surf {
             *out.status_mut() = status;
             *out.headers_mut() = headers;
             Ok(out)
-        };
+        });
         let answer = self
             .deadlines
             .within(Instant::now() + timeout, answer)

@@ -102,10 +102,16 @@ impl<R: Runtime> Deadlines<R> {
     }
 
     /// Runs `exchange` until it ends or `deadline` passes, whichever comes first.
+    ///
+    /// The exchange is pinned where the caller keeps it (`std::pin::pin!`), not moved in: an
+    /// `async fn` holds a future it is given twice, once as its argument and once pinned, and
+    /// a transport's exchange is most of its size. The driver boxes that future for every
+    /// request: taking the exchange by value made lean-reqwest's 2.2 KB and lean-surf's 3.5 KB;
+    /// pinned, they are 1.6 and 2.2 KB.
     pub async fn within<F: Future>(
         &self,
         deadline: Instant,
-        exchange: F,
+        mut exchange: Pin<&mut F>,
     ) -> Result<F::Output, Elapsed> {
         let id = self.ids.fetch_add(1, Ordering::Relaxed);
         let mut entry = Entry {
@@ -113,7 +119,6 @@ impl<R: Runtime> Deadlines<R> {
             key: (deadline, id),
             filed: None,
         };
-        let mut exchange = std::pin::pin!(exchange);
         std::future::poll_fn(|cx| {
             if let Poll::Ready(out) = exchange.as_mut().poll(cx) {
                 return Poll::Ready(Ok(out));
