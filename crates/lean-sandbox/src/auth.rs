@@ -182,11 +182,14 @@ pub(crate) fn access_token(
     if let Some(c) = customer {
         claims["customers"] = serde_json::json!([{"id": c.to_string()}]);
     }
-    // Bytes that only look like a signature: a stream of its own from a hash of `jti` (not the
-    // emulator's seeded generator, which would shift every id after).
-    use std::hash::BuildHasher;
-    let mut noise =
-        lean_proto::rng::Rng::new(std::collections::hash_map::RandomState::new().hash_one(jti));
+    // Bytes that only look like a signature: a stream of their own, seeded from `jti` (itself
+    // from the emulator's seeded ids), so that a seed gives the same signatures run after run;
+    // drawing them from the emulator's generator would shift every id after.
+    use lean_proto::rng::Rng;
+    let seed = jti
+        .bytes()
+        .fold(0, |h: u64, b| Rng::nth(h ^ u64::from(b), 1));
+    let mut noise = Rng::new(seed);
     let signature: Vec<u8> = (0..32)
         .flat_map(|_| noise.next_u64().to_le_bytes())
         .collect();

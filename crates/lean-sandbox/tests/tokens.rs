@@ -93,3 +93,22 @@ fn access_tokens_are_jwts_shaped_like_lean_s() {
     let r = h.send("GET", "/customers/v1/", &[("authorization", &bearer)], None);
     assert_eq!(r.status, 200, "{}", r.json);
 }
+
+/// A seed gives the same tokens run after run, but for the times in their claims: the same
+/// `jti`s and the same signatures (two emulators of one seed, side by side), and a new
+/// signature for each token.
+#[test]
+fn a_seed_gives_the_same_token_signatures() {
+    let issue = || {
+        let sandbox = Sandbox::start(fast()).unwrap();
+        let h = Http::new(&sandbox);
+        [h.token("api"), h.token("api")].map(|t| {
+            let (_, claims, _) = jwt(&t);
+            let signature = t.rsplit('.').next().unwrap().to_owned();
+            (claims["jti"].clone(), signature)
+        })
+    };
+    let (first, second) = (issue(), issue());
+    assert_eq!(first, second, "one seed, one run's tokens");
+    assert_ne!(first[0].1, first[1].1, "a signature per token");
+}
