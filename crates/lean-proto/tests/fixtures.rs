@@ -947,9 +947,10 @@ fn ksa_non_credit_obligations_are_typed_from_lean_s_recording() {
     assert!(matches!(any.payload, AnyData::NonCreditObligations(_)));
 }
 
-/// A page's items are read into room made for them ahead, from the page's length: one
-/// allocation, not one per doubling, and not much more room than the items take. (Grown one
-/// item at a time, 10 accounts end in room for 16.)
+/// A page's items end in room for them, not much more than they take (grown by doubling, 9
+/// accounts ended in room for 16). That compact JSON gets its room in one allocation is
+/// `payloads`' unit test (9 accounts of the emulator's 6,914 bytes: room for 10); the room
+/// left over when the estimate is high (indented JSON) is given back, which this checks.
 #[test]
 fn a_page_is_read_into_room_made_for_it() {
     // As recorded (indented), and as compact JSON (as the emulator and most servers send it).

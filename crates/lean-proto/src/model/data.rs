@@ -21,7 +21,7 @@ pub trait Collection: serde::de::DeserializeOwned + Serialize {
     /// The envelope's `type` (`accounts`, `direct-debits`, …).
     const TYPE: &'static str;
     /// Bytes of JSON an item takes, a little under what it takes in Lean's recorded answers
-    /// and in the emulator's (85 % of the shorter of the two averages): a page's length over
+    /// and in the emulator's, compact (about 85 % of the shorter of the two): a page's length over
     /// this is the room made for its items before the first is read. A collection that does
     /// not say gets 1 KiB an item.
     const ITEM_JSON_BYTES: usize = 1024;
