@@ -128,6 +128,13 @@ pub struct TokenCache {
     fetch_timeout: Duration,
 }
 
+/// What the cache says at one instant, before anything is committed.
+enum Decision {
+    Ready(Secret),
+    Fetch,
+    Wait(Instant),
+}
+
 #[derive(Debug)]
 struct Cached {
     state: State,
@@ -186,13 +193,44 @@ impl TokenCache {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// How to authenticate a request at `now`.
+    /// How to authenticate a request at `now`. `Fetch` commits: this caller now owns the
+    /// fetch, and must report how it ended.
     pub fn access(&self, now: Instant) -> Result<TokenAccess, TokenError> {
         let config = match &self.mode {
             Mode::AppToken(t) => return Ok(TokenAccess::Ready(Credential::AppToken(t.clone()))),
             Mode::OAuth(config) => config,
         };
         let mut c = self.lock();
+        match self.decide(&mut c, now) {
+            Decision::Ready(token) => Ok(TokenAccess::Ready(Credential::Bearer(token))),
+            Decision::Wait(until) => Ok(TokenAccess::Wait(until)),
+            Decision::Fetch => {
+                let request = token_request(config).map_err(TokenError::Misuse)?;
+                let ticket = FetchTicket(c.next_ticket);
+                c.next_ticket += 1;
+                c.fetching = Some((ticket, now));
+                Ok(TokenAccess::Fetch(ticket, request))
+            }
+        }
+    }
+
+    /// The credential at `now` if [`access`](Self::access) would hand it out as `Ready`, and
+    /// `None` where it would fetch or wait, without starting a fetch: a caller that must check
+    /// something before it lets a token be fetched asks this first (a call's request, which
+    /// misuse must not cost even a token fetch).
+    pub fn ready(&self, now: Instant) -> Option<Credential> {
+        if let Mode::AppToken(t) = &self.mode {
+            return Some(Credential::AppToken(t.clone()));
+        }
+        match self.decide(&mut self.lock(), now) {
+            Decision::Ready(token) => Some(Credential::Bearer(token)),
+            Decision::Fetch | Decision::Wait(_) => None,
+        }
+    }
+
+    /// The one rule of [`access`](Self::access) and [`ready`](Self::ready): use the token,
+    /// fetch one (none is being fetched and renewal is due), or wait for the fetch under way.
+    fn decide(&self, c: &mut Cached, now: Instant) -> Decision {
         c.expire_abandoned(now, self.fetch_timeout);
         let (usable, due) = match &c.state {
             State::Valid {
@@ -203,22 +241,14 @@ impl TokenCache {
             State::Empty => (false, true),
         };
         if due && c.fetching.is_none() {
-            let request = token_request(config).map_err(TokenError::Misuse)?;
-            let ticket = FetchTicket(c.next_ticket);
-            c.next_ticket += 1;
-            c.fetching = Some((ticket, now));
-            return Ok(TokenAccess::Fetch(ticket, request));
+            return Decision::Fetch;
         }
         match (&c.state, usable) {
             // Renewal under way elsewhere, or not yet due: the current token still works.
-            (State::Valid { token, .. }, true) => {
-                Ok(TokenAccess::Ready(Credential::Bearer(token.clone())))
-            }
+            (State::Valid { token, .. }, true) => Decision::Ready(token.clone()),
             _ => {
                 let since = c.fetching.map(|(_, s)| s).unwrap_or(now);
-                Ok(TokenAccess::Wait(
-                    since.checked_add(self.fetch_timeout).unwrap_or(now),
-                ))
+                Decision::Wait(since.checked_add(self.fetch_timeout).unwrap_or(now))
             }
         }
     }

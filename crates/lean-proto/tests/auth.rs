@@ -71,6 +71,45 @@ fn renews_ahead_of_expiry_without_blocking_others() {
     assert_eq!(bearer(c.access(late).unwrap()), "B");
 }
 
+/// `ready` says what `access` would hand out as `Ready`, and commits to nothing: where
+/// `access` would start a fetch (no token, or a renewal due), it says `None` and the fetch is
+/// still there for `access` to start.
+#[test]
+fn ready_is_access_without_the_fetch() {
+    let t0 = common::epoch();
+    let c = cache();
+    assert!(c.ready(t0).is_none(), "no token yet");
+    assert!(!c.is_fetching(t0), "and no fetch started by asking");
+    let TokenAccess::Fetch(t, _) = c.access(t0).unwrap() else {
+        panic!("the fetch is still access's to start")
+    };
+    assert!(
+        c.ready(t0).is_none(),
+        "a fetch under way, no token yet: wait"
+    );
+    c.handle_fetch_response(t, &token("A", 3600), t0).unwrap();
+    let ready = |at| match c.ready(at) {
+        Some(Credential::Bearer(t)) => Some(t.expose().to_owned()),
+        Some(Credential::AppToken(_)) => panic!("a bearer token"),
+        None => None,
+    };
+    assert_eq!(ready(t0).as_deref(), Some("A"));
+    // Renewal due: `access` would fetch, so `ready` hands nothing out and starts nothing.
+    let late = t0 + Duration::from_secs(3600 - 100);
+    assert_eq!(ready(late), None);
+    assert!(!c.is_fetching(late));
+    let TokenAccess::Fetch(t2, _) = c.access(late).unwrap() else {
+        panic!("renewal due")
+    };
+    // While another caller renews, the still-valid token is ready, as `access` says.
+    assert_eq!(ready(late).as_deref(), Some("A"));
+    c.handle_fetch_response(t2, &token("B", 3600), late)
+        .unwrap();
+    assert_eq!(ready(late).as_deref(), Some("B"));
+    // Expired, and nobody fetching: nothing ready.
+    assert_eq!(ready(late + Duration::from_secs(7200)), None);
+}
+
 #[test]
 fn reject_forgets_only_the_current_token() {
     let t0 = common::epoch();
@@ -139,6 +178,10 @@ fn v1_hands_out_the_app_token() {
     assert!(matches!(
         c.access(common::epoch()).unwrap(),
         TokenAccess::Ready(Credential::AppToken(_))
+    ));
+    assert!(matches!(
+        c.ready(common::epoch()),
+        Some(Credential::AppToken(_))
     ));
 }
 

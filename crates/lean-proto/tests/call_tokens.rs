@@ -84,6 +84,36 @@ const UNAUTHORIZED: &str = r#"{"status":"UNAUTHORIZED","message":"invalid token"
 
 /// Answers every token request with a new token and every data request with `data(n)`.
 #[allow(clippy::result_large_err)] // a test helper returning the call's own outcome
+/// Misuse costs no request, with a token at hand (the request built to be sent is the check)
+/// or without one (a request built with a placeholder token is, before a fetch may start):
+/// no token fetch, no data request, and the token cache is left as it was.
+#[test]
+fn misuse_costs_no_request_with_or_without_a_token() {
+    let t0 = epoch();
+    let misuse = || {
+        let mut bad = lean_proto::GetAccounts::new(entity());
+        bad.options.size = Some(1000);
+        call_for(bad, t0)
+    };
+    let shared = Shared::new();
+    // No token yet.
+    let mut call = misuse();
+    assert!(call.poll_transmit(t0, &shared.ctx()).is_none());
+    let e = call.poll_outcome().expect("ended").expect_err("misuse");
+    assert!(e.is_misuse(), "{e}");
+    assert_eq!(call.requests_sent(), 0);
+    assert!(!shared.tokens.is_fetching(t0), "no fetch started for it");
+    // With a token: the same error, nothing sent, the token still there for the next call.
+    let mut good = new_call(t0, CallConfig::default());
+    step_through(&mut good, &shared, |_| json(200, ACCOUNTS_OK)).expect("a good call");
+    let mut call = misuse();
+    assert!(call.poll_transmit(t0, &shared.ctx()).is_none());
+    let e = call.poll_outcome().expect("ended").expect_err("misuse");
+    assert!(e.is_misuse(), "{e}");
+    assert_eq!(call.requests_sent(), 0);
+    assert!(shared.tokens.ready(t0).is_some(), "the token is kept");
+}
+
 #[test]
 fn a_revocation_racing_a_renewal_is_survived() {
     // T1 refused (revoked); T2 was issued just before the revocation and is refused too; T3

@@ -158,6 +158,7 @@ pub struct Call<P: Payload> {
     requests: u32,
     /// Tokens Lean answered 401 to during this call (each is replayed once with a newer one).
     auth_rejected: Vec<Secret>,
+    /// The request was checked for misuse before a token fetch (`check_request`).
     validated: bool,
     next_tx: u64,
     in_flight: Option<InFlight>,
@@ -398,31 +399,28 @@ impl<P: Payload> Call<P> {
             self.fail(ctx, CallErrorKind::RequestBudgetExhausted);
             return None;
         }
-        if !self.validated {
-            // Misuse must never cost a request (not even a token fetch): build once with a
-            // placeholder token first.
-            self.validated = true;
-            let placeholder = Secret::new("validation");
-            let auth = match self.spec.generation() {
-                ApiGeneration::V2 => Auth::Bearer(&placeholder),
-                ApiGeneration::V1 => Auth::AppToken(&placeholder),
-            };
-            let target = Target {
-                api_base: &self.api_base,
-                auth,
-                correlation_id: self.config.correlation_id.as_deref(),
-            };
-            if let Err(e) = self.spec.build(&target, self.asynchronous) {
-                self.fail(ctx, CallErrorKind::Misuse(e));
-                return None;
-            }
-        }
         let remaining = self.deadline - now;
-        let access = match ctx.tokens.access(now) {
-            Ok(a) => a,
-            Err(e) => {
-                self.fail(ctx, CallErrorKind::Auth(e));
-                return None;
+        // Misuse must never cost a request, not even a token fetch. With a token at hand, the
+        // request built below is the check: a misuse fails there, before anything is sent.
+        // Without one, the request is built once with a placeholder token before a fetch may
+        // start (`ready` commits to nothing; `access` may).
+        let access = match ctx.tokens.ready(now) {
+            Some(credential) => TokenAccess::Ready(credential),
+            None => {
+                if !self.validated {
+                    self.validated = true;
+                    if let Err(e) = self.check_request() {
+                        self.fail(ctx, CallErrorKind::Misuse(e));
+                        return None;
+                    }
+                }
+                match ctx.tokens.access(now) {
+                    Ok(a) => a,
+                    Err(e) => {
+                        self.fail(ctx, CallErrorKind::Auth(e));
+                        return None;
+                    }
+                }
             }
         };
         let id = TransmitId(self.next_tx);
@@ -530,6 +528,22 @@ impl<P: Payload> Call<P> {
                 }
             }
         }
+    }
+
+    /// Builds the data request with a placeholder token: what a misuse of the API (a bad
+    /// option, a bad correlation id) would refuse, found before a token is fetched for it.
+    fn check_request(&self) -> Result<(), crate::RequestError> {
+        let placeholder = Secret::new("validation");
+        let auth = match self.spec.generation() {
+            ApiGeneration::V2 => Auth::Bearer(&placeholder),
+            ApiGeneration::V1 => Auth::AppToken(&placeholder),
+        };
+        let target = Target {
+            api_base: &self.api_base,
+            auth,
+            correlation_id: self.config.correlation_id.as_deref(),
+        };
+        self.spec.build(&target, self.asynchronous).map(drop)
     }
 
     /// Lean (or the token server) answered request `id`. The body is anything that reads as
