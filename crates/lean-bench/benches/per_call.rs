@@ -8,9 +8,14 @@
 //! everything a real call does (token from the cache, the call state machine, typed and exact
 //! decoding). The two sides take turns call by call, so that machine noise hits both alike.
 //!
+//! A row runs inside one entry into its runtime, as a program's calls do (ureq's calls are
+//! blocking and need none).
+//!
 //! `cargo bench -p lean-bench --bench per_call` (`-- --quick` for a short run; `--only accounts`
 //! or `--only transactions`, `--adapter ureq|reqwest|surf` to narrow it; `--side lean` or
-//! `--side hand-written` runs one side alone, for a profiler).
+//! `--side hand-written` runs one side alone, for a profiler; `--ladder` adds, for `accounts`,
+//! lean-rs's call against the hand-written client with lean-rs's parts put in one at a time:
+//! its transport, its decode, its request, the core's whole call; see [`Rung`]).
 
 use lean_bench::remote::Remote;
 use lean_conformance::Executor;
@@ -18,6 +23,8 @@ use lean_conformance::executors::{AsyncStd, Tokio};
 use lean_proto::{EntityId, GetAccounts, GetTransactions};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use std::alloc::System;
+use std::future::Future;
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 #[global_allocator]
@@ -97,14 +104,14 @@ fn typed_items(route: Route, bytes: &[u8]) -> usize {
     }
 }
 
-/// One call of `f`: its wall-clock, the client's CPU and the emulator's CPU, in µs. The clock
-/// runs only around the call; the CPU readings bracket it from outside (reading the
-/// emulator's `/proc` entries costs this process CPU, so that reading comes first and last).
-fn timed(remote: &Remote, f: &mut dyn FnMut()) -> Sample {
+/// One call: its wall-clock, the client's CPU and the emulator's CPU, in µs. The clock runs
+/// only around the call; the CPU readings bracket it from outside (reading the emulator's
+/// `/proc` entries costs this process CPU, so that reading comes first and last).
+async fn timed(remote: &Remote, call: impl Future<Output = ()>) -> Sample {
     let emu = remote.cpu_time();
     let cpu = lean_bench::process_cpu_time();
     let start = Instant::now();
-    f();
+    call.await;
     let wall = start.elapsed();
     let cpu = lean_bench::process_cpu_time().saturating_sub(cpu);
     let emu = remote.cpu_time().saturating_sub(emu);
@@ -116,32 +123,46 @@ fn timed(remote: &Remote, f: &mut dyn FnMut()) -> Sample {
     }
 }
 
-fn allocs(mut f: impl FnMut()) -> u64 {
+async fn allocs(call: impl Future<Output = ()>) -> u64 {
     let region = Region::new(HEAP);
-    f();
+    call.await;
     let s = region.change();
     (s.allocations + s.reallocations) as u64
 }
 
+/// Runs a future whose work is blocking (ureq's calls): it is ready at its first poll.
+fn run_blocking<F: Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(out) = f.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::yield_now();
+    }
+}
+
 /// One row: both sides measured over `rounds` rounds of `n` calls, then their allocations
-/// per call.
-fn row(
+/// per call. A row runs inside one entry into its runtime (one `block_on`), as a program's
+/// calls do: entering async-std's runtime for every call hands its reactor to async-io's own
+/// thread between calls, so that every answer then comes through a thread switch.
+async fn row(
     adapter: &'static str,
     route: &'static str,
     fx: &Fixture,
     (rounds, n): (usize, usize),
-    mut lean: impl FnMut(),
-    mut raw: impl FnMut(),
+    mut lean: impl AsyncFnMut(),
+    mut raw: impl AsyncFnMut(),
 ) -> Row {
-    let (l, r, ratios) = measure(&fx.remote, rounds, n, &mut lean, &mut raw);
+    let (l, r, ratios) = measure(&fx.remote, rounds, n, &mut lean, &mut raw).await;
     Row {
         adapter,
         route,
         lean: l,
         raw: r,
         ratios,
-        lean_allocs: allocs(&mut lean),
-        raw_allocs: allocs(&mut raw),
+        lean_allocs: allocs(lean()).await,
+        raw_allocs: allocs(raw()).await,
     }
 }
 
@@ -180,42 +201,46 @@ impl std::ops::AddAssign for Sample {
 /// hold on a shared machine: a stall of a few milliseconds (another VM, a build) lands on both
 /// sides alike instead of on one side's whole round, which spread round ratios over
 /// 0.72–1.43× when the sides ran a round each in turn.
-fn measure(
+async fn measure(
     remote: &Remote,
     rounds: usize,
     n: usize,
-    mut lean: impl FnMut(),
-    mut raw: impl FnMut(),
+    lean: &mut impl AsyncFnMut(),
+    raw: &mut impl AsyncFnMut(),
 ) -> (Sample, Sample, Vec<f64>) {
     // `--side lean` or `--side hand-written`: only that side runs (to profile it alone).
     let side = lean_bench::flag("--side");
     let runs = |name: &str| side.as_deref().is_none_or(|s| s == name);
     let (run_lean, run_raw) = (runs("lean"), runs("hand-written"));
-    let mut lean = move || {
-        if run_lean {
-            lean()
-        }
-    };
-    let mut raw = move || {
-        if run_raw {
-            raw()
-        }
-    };
     // Warm both: connections open, token cached, code paths hot.
     for _ in 0..50 {
-        lean();
-        raw();
+        if run_lean {
+            lean().await;
+        }
+        if run_raw {
+            raw().await;
+        }
     }
     let (mut l, mut r, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..rounds {
         let (mut a, mut b) = (Sample::default(), Sample::default());
         for j in 0..n {
+            let lean_call = async {
+                if run_lean {
+                    lean().await
+                }
+            };
+            let raw_call = async {
+                if run_raw {
+                    raw().await
+                }
+            };
             if (i + j) % 2 == 0 {
-                a += timed(remote, &mut lean);
-                b += timed(remote, &mut raw);
+                a += timed(remote, lean_call).await;
+                b += timed(remote, raw_call).await;
             } else {
-                b += timed(remote, &mut raw);
-                a += timed(remote, &mut lean);
+                b += timed(remote, raw_call).await;
+                a += timed(remote, lean_call).await;
             }
         }
         let per = |s: Sample| Sample {
@@ -280,7 +305,7 @@ fn ureq_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
             }
             let url = fx.url(route);
             let auth = format!("Bearer {}", fx.token);
-            let lean = || match route {
+            let lean = async || match route {
                 Route::Accounts => {
                     std::hint::black_box(
                         client
@@ -293,7 +318,7 @@ fn ureq_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
                     std::hint::black_box(client.call(fx.transactions()).send().expect("lean"));
                 }
             };
-            let raw = || {
+            let raw = async || {
                 let resp = agent
                     .get(&url)
                     .header("authorization", &auth)
@@ -302,8 +327,19 @@ fn ureq_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
                 let bytes = resp.into_body().read_to_vec().expect("body");
                 std::hint::black_box(typed_items(route, &bytes));
             };
-            rows.push(row(adapter, name, fx, (rounds, n), lean, raw));
+            rows.push(run_blocking(row(adapter, name, fx, (rounds, n), lean, raw)));
         }
+    }
+    if wants_ladder() {
+        use lean_client::transport::{BlockingTransport, Connect};
+        let transport = lean_ureq::Ureq::connect(&Default::default()).expect("transport");
+        let client = &clients[0].1;
+        let lean = async || {
+            let accounts = client.call(GetAccounts::new(fx.entity.clone())).send();
+            std::hint::black_box(accounts.expect("lean"));
+        };
+        let send = async |request| transport.send(request, EXCHANGE_TIMEOUT).expect("exchange");
+        rows.extend(run_blocking(ladder("ureq", fx, (rounds, n), lean, send)));
     }
     rows
 }
@@ -315,36 +351,41 @@ fn reqwest_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
     for &(route, name) in &fx.routes {
         let url = fx.url(route);
         let auth = format!("Bearer {}", fx.token);
-        let lean = || {
-            Tokio::block_on(async {
-                match route {
-                    Route::Accounts => {
-                        std::hint::black_box(
-                            client
-                                .call(GetAccounts::new(fx.entity.clone()))
-                                .await
-                                .expect("lean"),
-                        );
-                    }
-                    Route::Transactions100 => {
-                        std::hint::black_box(client.call(fx.transactions()).await.expect("lean"));
-                    }
-                }
-            })
+        let lean = async || match route {
+            Route::Accounts => {
+                let accounts = client.call(GetAccounts::new(fx.entity.clone())).await;
+                std::hint::black_box(accounts.expect("lean"));
+            }
+            Route::Transactions100 => {
+                std::hint::black_box(client.call(fx.transactions()).await.expect("lean"));
+            }
         };
-        let raw = || {
-            Tokio::block_on(async {
-                let resp = raw_client
-                    .get(&url)
-                    .header("authorization", &auth)
-                    .send()
-                    .await
-                    .expect("raw");
-                let bytes = resp.bytes().await.expect("body");
-                std::hint::black_box(typed_items(route, &bytes));
-            })
+        let raw = async || {
+            let resp = raw_client
+                .get(&url)
+                .header("authorization", &auth)
+                .send()
+                .await
+                .expect("raw");
+            let bytes = resp.bytes().await.expect("body");
+            std::hint::black_box(typed_items(route, &bytes));
         };
-        rows.push(row("reqwest (tokio)", name, fx, (rounds, n), lean, raw));
+        let measured = row("reqwest (tokio)", name, fx, (rounds, n), lean, raw);
+        rows.push(Tokio::block_on(measured));
+    }
+    if wants_ladder() {
+        use lean_client::transport::{AsyncTransport, Connect};
+        let transport = lean_reqwest::Reqwest::connect(&Default::default()).expect("transport");
+        let lean = async || {
+            let accounts = client.call(GetAccounts::new(fx.entity.clone())).await;
+            std::hint::black_box(accounts.expect("lean"));
+        };
+        let send = async |request| {
+            let answer = transport.send(request, EXCHANGE_TIMEOUT).await;
+            answer.expect("exchange")
+        };
+        let climbed = ladder("reqwest (tokio)", fx, (rounds, n), lean, send);
+        rows.extend(Tokio::block_on(climbed));
     }
     rows
 }
@@ -357,37 +398,180 @@ fn surf_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
     for &(route, name) in &fx.routes {
         let url = fx.url(route);
         let auth = format!("Bearer {}", fx.token);
-        let lean = || {
-            AsyncStd::block_on(async {
-                match route {
-                    Route::Accounts => {
-                        std::hint::black_box(
-                            client
-                                .call(GetAccounts::new(fx.entity.clone()))
-                                .await
-                                .expect("lean"),
-                        );
-                    }
-                    Route::Transactions100 => {
-                        std::hint::black_box(client.call(fx.transactions()).await.expect("lean"));
-                    }
-                }
-            })
+        let lean = async || match route {
+            Route::Accounts => {
+                let accounts = client.call(GetAccounts::new(fx.entity.clone())).await;
+                std::hint::black_box(accounts.expect("lean"));
+            }
+            Route::Transactions100 => {
+                std::hint::black_box(client.call(fx.transactions()).await.expect("lean"));
+            }
         };
-        let raw = || {
-            AsyncStd::block_on(async {
-                let mut resp = raw_client
-                    .get(&url)
-                    .header("authorization", auth.as_str())
-                    .await
-                    .expect("raw");
-                let bytes = resp.body_bytes().await.expect("body");
-                std::hint::black_box(typed_items(route, &bytes));
-            })
+        let raw = async || {
+            let mut resp = raw_client
+                .get(&url)
+                .header("authorization", auth.as_str())
+                .await
+                .expect("raw");
+            let bytes = resp.body_bytes().await.expect("body");
+            std::hint::black_box(typed_items(route, &bytes));
         };
-        rows.push(row("surf (async-std)", name, fx, (rounds, n), lean, raw));
+        let measured = row("surf (async-std)", name, fx, (rounds, n), lean, raw);
+        rows.push(AsyncStd::block_on(measured));
+    }
+    if wants_ladder() {
+        use lean_client::transport::{AsyncTransport, Connect};
+        let transport = lean_surf::Surf::connect(&Default::default()).expect("transport");
+        let lean = async || {
+            let accounts = client.call(GetAccounts::new(fx.entity.clone())).await;
+            std::hint::black_box(accounts.expect("lean"));
+        };
+        let send = async |request| {
+            let answer = transport.send(request, EXCHANGE_TIMEOUT).await;
+            answer.expect("exchange")
+        };
+        let climbed = ladder("surf (async-std)", fx, (rounds, n), lean, send);
+        rows.extend(AsyncStd::block_on(climbed));
     }
     rows
+}
+
+/// lean-rs's parts put into the hand-written client one at a time (`--ladder`, `accounts`):
+/// each rung is measured against the whole lean-rs call, the two taking turns as above, so the
+/// ratio says how much of the gap is left above that rung. A rung that costs what lean-rs does
+/// (1.00×) holds the whole gap; the parts above it cost nothing measurable.
+#[derive(Clone, Copy)]
+enum Rung {
+    /// lean-rs's transport (the adapter) sends the hand-written request; the hand-written
+    /// model parses the answer.
+    Transport,
+    /// ... and the core's decode (`lean_proto::classify`) reads the answer.
+    Decode,
+    /// ... and the core builds the request (`Endpoint::build`, with a correlation id).
+    Build,
+    /// The core's whole call (`lean_proto::call::Call`: token, request, answer) driven inline,
+    /// without the driver (`lean-client`).
+    Core,
+}
+
+impl Rung {
+    const ALL: [Rung; 4] = [Rung::Transport, Rung::Decode, Rung::Build, Rung::Core];
+
+    fn name(self) -> &'static str {
+        match self {
+            Rung::Transport => "accounts, against lean-rs's transport + hand-written parse",
+            Rung::Decode => "accounts, against lean-rs's transport + its decode",
+            Rung::Build => "accounts, against lean-rs's request, transport and decode",
+            Rung::Core => "accounts, against the core's call driven inline (no driver)",
+        }
+    }
+}
+
+/// What the rungs share: the token as lean-rs holds it, and the core's token cache, results
+/// registry and correlation ids.
+struct Parts {
+    token: lean_proto::Secret,
+    tokens: lean_proto::auth::TokenCache,
+    results: lean_proto::results::InMemoryResults,
+    ids: std::cell::RefCell<lean_proto::rng::Rng>,
+}
+
+impl Parts {
+    fn new(fx: &Fixture) -> Parts {
+        Parts {
+            token: lean_proto::Secret::new(fx.token.clone()),
+            tokens: lean_proto::auth::TokenCache::new(&fx.config),
+            results: lean_proto::results::InMemoryResults::default(),
+            ids: std::cell::RefCell::new(lean_proto::rng::Rng::new(7)),
+        }
+    }
+}
+
+/// A transport's exchange, as the rungs use it.
+type Answer = http::Response<lean_client::transport::Bytes>;
+
+/// How long a rung's exchange may take (the transports' timeout argument).
+const EXCHANGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// One `accounts` call at `rung`, sent with `send`.
+async fn climb(
+    rung: Rung,
+    fx: &Fixture,
+    parts: &Parts,
+    send: &impl AsyncFn(http::Request<Vec<u8>>) -> Answer,
+) {
+    use lean_proto::call::{Call, CallConfig, Context};
+    use lean_proto::{Account, Endpoint, Page};
+    let hand_written = || {
+        http::Request::get(fx.url(Route::Accounts))
+            .header("authorization", format!("Bearer {}", fx.token))
+            .body(Vec::new())
+            .expect("request")
+    };
+    match rung {
+        Rung::Transport => {
+            let answer = send(hand_written()).await;
+            std::hint::black_box(typed_items(Route::Accounts, answer.body()));
+        }
+        Rung::Decode => {
+            let answer = send(hand_written()).await;
+            std::hint::black_box(lean_proto::classify::<Page<Account>>(&answer).expect("decode"));
+        }
+        Rung::Build => {
+            let correlation = lean_proto::correlation::generate(&mut parts.ids.borrow_mut());
+            let api_base = fx.config.api_base();
+            let target = lean_proto::Target {
+                api_base: &api_base,
+                auth: lean_proto::Auth::Bearer(&parts.token),
+                correlation_id: Some(&correlation),
+            };
+            let request = GetAccounts::new(fx.entity.clone()).build(&target);
+            let answer = send(request.expect("request")).await;
+            std::hint::black_box(lean_proto::classify::<Page<Account>>(&answer).expect("decode"));
+        }
+        Rung::Core => {
+            let ctx = Context {
+                tokens: &parts.tokens,
+                results: &parts.results,
+            };
+            let (endpoint, base) = (GetAccounts::new(fx.entity.clone()), fx.config.api_base());
+            let mut call: Call<Page<Account>> =
+                Call::new(endpoint, base, CallConfig::default(), Instant::now());
+            // A token, then the data: two requests at most; more would be a failure here.
+            for _ in 0..2 {
+                let tx = call.poll_transmit(Instant::now(), &ctx).expect("a request");
+                let answer = send(tx.request).await;
+                call.handle_response(tx.id, answer, Instant::now(), &ctx);
+                if let Some(outcome) = call.poll_outcome() {
+                    std::hint::black_box(outcome.expect("the call"));
+                    return;
+                }
+            }
+            panic!("the core's call asked for a third request");
+        }
+    }
+}
+
+/// The ladder's rows for one adapter: its lean-rs call against each rung.
+async fn ladder(
+    adapter: &'static str,
+    fx: &Fixture,
+    (rounds, n): (usize, usize),
+    mut lean: impl AsyncFnMut(),
+    send: impl AsyncFn(http::Request<Vec<u8>>) -> Answer,
+) -> Vec<Row> {
+    let parts = Parts::new(fx);
+    let mut rows = Vec::new();
+    for rung in Rung::ALL {
+        let climbed = async || climb(rung, fx, &parts, &send).await;
+        rows.push(row(adapter, rung.name(), fx, (rounds, n), &mut lean, climbed).await);
+    }
+    rows
+}
+
+/// `--ladder`: the rungs too.
+fn wants_ladder() -> bool {
+    std::env::args().any(|a| a == "--ladder")
 }
 
 fn main() {
