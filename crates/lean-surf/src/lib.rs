@@ -113,17 +113,15 @@ fn connection() -> surf::Client {
 /// dropped otherwise, and the connection with it.
 struct Checkout<'a> {
     surf: &'a Surf,
-    client: Option<surf::Client>,
+    client: surf::Client,
 }
 
 impl Checkout<'_> {
     /// The answer was read to the end: the connection is ready for the next exchange.
-    fn clean(mut self) {
-        if let Some(client) = self.client.take() {
-            let mut idle = self.surf.idle.lock().unwrap_or_else(|p| p.into_inner());
-            if idle.len() < IDLE_CONNECTIONS {
-                idle.push(client);
-            }
+    fn clean(self) {
+        let mut idle = self.surf.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < IDLE_CONNECTIONS {
+            idle.push(self.client);
         }
     }
 }
@@ -200,57 +198,58 @@ impl AsyncTransport for Surf {
         timeout: Duration,
     ) -> Result<http::Response<Bytes>, TransportError> {
         let request = to_surf(request, &self.urls).ok_or(failure(Failure::NotConnected))?;
-        let http = self
+        let client = self
             .idle
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .pop()
             .unwrap_or_else(connection);
-        let checkout = Checkout {
-            surf: self,
-            client: Some(http.clone()),
-        };
-        let answer = std::pin::pin!(async {
-            let mut resp = http.send(request).await.map_err(classify)?;
-            let status = http::StatusCode::from_u16(u16::from(resp.status()))
-                .map_err(|_| failure(Failure::SentThenFailed))?;
-            let mut headers = http::HeaderMap::with_capacity(resp.iter().count());
-            for (name, values) in resp.iter() {
-                // A name or value `http` rejects is dropped, not turned into a failed exchange.
-                let Ok(name) = http::HeaderName::from_bytes(name.as_str().as_bytes()) else {
-                    continue;
-                };
-                for v in values.iter() {
-                    if let Ok(v) = http::HeaderValue::from_str(v.as_str()) {
-                        headers.append(name.clone(), v);
+        // The exchange borrows the checkout's client (a clone of a surf client copies its
+        // middleware list and configuration) until it ends or is dropped, in this block.
+        let checkout = Checkout { surf: self, client };
+        let answer = {
+            let http = &checkout.client;
+            let exchange = std::pin::pin!(async {
+                let mut resp = http.send(request).await.map_err(classify)?;
+                let status = http::StatusCode::from_u16(u16::from(resp.status()))
+                    .map_err(|_| failure(Failure::SentThenFailed))?;
+                let mut headers = http::HeaderMap::with_capacity(resp.iter().count());
+                for (name, values) in resp.iter() {
+                    // A name or value `http` rejects is dropped; the exchange goes on.
+                    let Ok(name) = http::HeaderName::from_bytes(name.as_str().as_bytes()) else {
+                        continue;
+                    };
+                    for v in values.iter() {
+                        if let Ok(v) = http::HeaderValue::from_str(v.as_str()) {
+                            headers.append(name.clone(), v);
+                        }
                     }
                 }
-            }
-            let announced = resp.len().map(|n| n as u64);
-            let mut bytes = Vec::with_capacity(body_capacity(announced, self.max_body));
-            resp.take_body()
-                .into_reader()
-                // One byte past the limit tells "over" from "exactly at it"; no limit at all
-                // (`u64::MAX`) must not wrap to reading nothing.
-                .take(self.max_body.saturating_add(1))
-                .read_to_end(&mut bytes)
+                let announced = resp.len().map(|n| n as u64);
+                let mut bytes = Vec::with_capacity(body_capacity(announced, self.max_body));
+                resp.take_body()
+                    .into_reader()
+                    // One byte past the limit tells "over" from "exactly at it"; no limit at all
+                    // (`u64::MAX`) must not wrap to reading nothing.
+                    .take(self.max_body.saturating_add(1))
+                    .read_to_end(&mut bytes)
+                    .await
+                    .map_err(|e| failure(io_failure(e.kind())))?;
+                if bytes.len() as u64 > self.max_body {
+                    return Err(failure(Failure::BodyTooLarge {
+                        limit: self.max_body,
+                    }));
+                }
+                let mut out = http::Response::new(Bytes::from(bytes));
+                *out.status_mut() = status;
+                *out.headers_mut() = headers;
+                Ok(out)
+            });
+            self.deadlines
+                .within(Instant::now() + timeout, exchange)
                 .await
-                .map_err(|e| failure(io_failure(e.kind())))?;
-            if bytes.len() as u64 > self.max_body {
-                return Err(failure(Failure::BodyTooLarge {
-                    limit: self.max_body,
-                }));
-            }
-            let mut out = http::Response::new(Bytes::from(bytes));
-            *out.status_mut() = status;
-            *out.headers_mut() = headers;
-            Ok(out)
-        });
-        let answer = self
-            .deadlines
-            .within(Instant::now() + timeout, answer)
-            .await
-            .unwrap_or(Err(failure(Failure::TimedOutAfterSend)));
+                .unwrap_or(Err(failure(Failure::TimedOutAfterSend)))
+        };
         if answer.is_ok() {
             checkout.clean();
         }
