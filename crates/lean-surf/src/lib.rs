@@ -257,14 +257,45 @@ impl AsyncTransport for Surf {
     }
 }
 
+/// The header names of every request, as `http` and http-types spell them.
+static KNOWN_NAMES: [(http::HeaderName, surf::http::headers::HeaderName); 4] = [
+    (http::header::ACCEPT, surf::http::headers::ACCEPT),
+    (http::header::USER_AGENT, surf::http::headers::USER_AGENT),
+    (
+        http::header::AUTHORIZATION,
+        surf::http::headers::AUTHORIZATION,
+    ),
+    (
+        http::header::CONTENT_TYPE,
+        surf::http::headers::CONTENT_TYPE,
+    ),
+];
+
 /// `http` 1.x → http-types 2.x.
 fn to_surf(request: http::Request<Vec<u8>>, urls: &Urls) -> Option<surf::Request> {
     let (parts, body) = request.into_parts();
     let bodiless = bodiless(&parts.method, &body);
     let method: surf::http::Method = parts.method.as_str().parse().ok()?;
     let mut out = surf::Request::new(method, urls.url(&parts.uri)?);
-    for (name, value) in &parts.headers {
-        out.append_header(name.as_str(), value.to_str().ok()?);
+    // One insert per name (http-types' `append` copies the name once more to look it up), and
+    // the names every request carries as http-types' constants, which are not copies.
+    for name in parts.headers.keys() {
+        let mut values = parts.headers.get_all(name).iter().map(|v| v.to_str().ok());
+        let first = values.next().flatten()?;
+        let more: Vec<&str> = values.collect::<Option<_>>()?;
+        let name: surf::http::headers::HeaderName =
+            match KNOWN_NAMES.iter().find(|(http, _)| http == name) {
+                Some((_, known)) => known.clone(),
+                None => name.as_str().parse().ok()?,
+            };
+        if more.is_empty() {
+            out.insert_header(name, first);
+        } else {
+            out.insert_header(&name, first);
+            for v in more {
+                out.append_header(&name, v);
+            }
+        }
     }
     if !bodiless {
         out.set_body(body);
@@ -301,3 +332,6 @@ pub mod prelude {
     pub use crate::Client;
     pub use lean_client::prelude::*;
 }
+
+#[cfg(test)]
+mod tests;
