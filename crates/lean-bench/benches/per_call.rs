@@ -344,6 +344,23 @@ fn ureq_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
     rows
 }
 
+/// One lean-rs call of `route` on an async client.
+async fn lean_async<T: lean_client::transport::AsyncTransport>(
+    client: &lean_client::Client<T>,
+    route: Route,
+    fx: &Fixture,
+) {
+    match route {
+        Route::Accounts => {
+            let accounts = client.call(GetAccounts::new(fx.entity.clone())).await;
+            std::hint::black_box(accounts.expect("lean"));
+        }
+        Route::Transactions100 => {
+            std::hint::black_box(client.call(fx.transactions()).await.expect("lean"));
+        }
+    }
+}
+
 fn reqwest_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
     let client = lean_reqwest::Client::new(fx.config.clone()).expect("client");
     let raw_client = lean_bench::raw_reqwest().expect("reqwest");
@@ -351,15 +368,7 @@ fn reqwest_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
     for &(route, name) in &fx.routes {
         let url = fx.url(route);
         let auth = format!("Bearer {}", fx.token);
-        let lean = async || match route {
-            Route::Accounts => {
-                let accounts = client.call(GetAccounts::new(fx.entity.clone())).await;
-                std::hint::black_box(accounts.expect("lean"));
-            }
-            Route::Transactions100 => {
-                std::hint::black_box(client.call(fx.transactions()).await.expect("lean"));
-            }
-        };
+        let lean = async || lean_async(&client, route, fx).await;
         let raw = async || {
             let resp = raw_client
                 .get(&url)
@@ -374,17 +383,7 @@ fn reqwest_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
         rows.push(Tokio::block_on(measured));
     }
     if wants_ladder() {
-        use lean_client::transport::{AsyncTransport, Connect};
-        let transport = lean_reqwest::Reqwest::connect(&Default::default()).expect("transport");
-        let lean = async || {
-            let accounts = client.call(GetAccounts::new(fx.entity.clone())).await;
-            std::hint::black_box(accounts.expect("lean"));
-        };
-        let send = async |request| {
-            let answer = transport.send(request, EXCHANGE_TIMEOUT).await;
-            answer.expect("exchange")
-        };
-        let climbed = ladder("reqwest (tokio)", fx, (rounds, n), lean, send);
+        let climbed = async_ladder("reqwest (tokio)", fx, (rounds, n), &client);
         rows.extend(Tokio::block_on(climbed));
     }
     rows
@@ -398,15 +397,7 @@ fn surf_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
     for &(route, name) in &fx.routes {
         let url = fx.url(route);
         let auth = format!("Bearer {}", fx.token);
-        let lean = async || match route {
-            Route::Accounts => {
-                let accounts = client.call(GetAccounts::new(fx.entity.clone())).await;
-                std::hint::black_box(accounts.expect("lean"));
-            }
-            Route::Transactions100 => {
-                std::hint::black_box(client.call(fx.transactions()).await.expect("lean"));
-            }
-        };
+        let lean = async || lean_async(&client, route, fx).await;
         let raw = async || {
             let mut resp = raw_client
                 .get(&url)
@@ -420,17 +411,7 @@ fn surf_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
         rows.push(AsyncStd::block_on(measured));
     }
     if wants_ladder() {
-        use lean_client::transport::{AsyncTransport, Connect};
-        let transport = lean_surf::Surf::connect(&Default::default()).expect("transport");
-        let lean = async || {
-            let accounts = client.call(GetAccounts::new(fx.entity.clone())).await;
-            std::hint::black_box(accounts.expect("lean"));
-        };
-        let send = async |request| {
-            let answer = transport.send(request, EXCHANGE_TIMEOUT).await;
-            answer.expect("exchange")
-        };
-        let climbed = ladder("surf (async-std)", fx, (rounds, n), lean, send);
+        let climbed = async_ladder("surf (async-std)", fx, (rounds, n), &client);
         rows.extend(AsyncStd::block_on(climbed));
     }
     rows
@@ -567,6 +548,23 @@ async fn ladder(
         rows.push(row(adapter, rung.name(), fx, (rounds, n), &mut lean, climbed).await);
     }
     rows
+}
+
+/// The ladder of an async adapter: `client`'s `accounts` call against each rung, the rungs
+/// sending over a transport of the client's kind.
+async fn async_ladder<T: lean_client::transport::AsyncTransport>(
+    adapter: &'static str,
+    fx: &Fixture,
+    (rounds, n): (usize, usize),
+    client: &lean_client::Client<T>,
+) -> Vec<Row> {
+    let transport = T::connect(&Default::default()).expect("transport");
+    let lean = async || lean_async(client, Route::Accounts, fx).await;
+    let send = async |request| {
+        let answer = transport.send(request, EXCHANGE_TIMEOUT).await;
+        answer.expect("exchange")
+    };
+    ladder(adapter, fx, (rounds, n), lean, send).await
 }
 
 /// `--ladder`: the rungs too.
