@@ -6,7 +6,7 @@
 //! it hands out the app token. It does not send anything: it *asks* for a fetch by returning
 //! the request, and is told the answer.
 
-use crate::config::{Config, Credentials};
+use crate::config::{ApiGeneration, Config, Credentials};
 use crate::model::customer::TokenResponse;
 use crate::request::{Auth, RequestError, token_request};
 use crate::response::{ApiError, Outcome, classify};
@@ -225,6 +225,15 @@ impl TokenCache {
         match self.decide(&mut self.lock(), now) {
             Decision::Ready(token) => Some(Credential::Bearer(token)),
             Decision::Fetch | Decision::Wait(_) => None,
+        }
+    }
+
+    /// The API generation of the credentials it hands out: v2 for OAuth2 tokens, v1 for the
+    /// app token.
+    pub fn generation(&self) -> ApiGeneration {
+        match self.mode {
+            Mode::OAuth(_) => ApiGeneration::V2,
+            Mode::AppToken(_) => ApiGeneration::V1,
         }
     }
 

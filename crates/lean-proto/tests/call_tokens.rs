@@ -114,6 +114,21 @@ fn misuse_costs_no_request_with_or_without_a_token() {
     assert!(shared.tokens.ready(t0).is_some(), "the token is kept");
 }
 
+/// A route of the other generation (a v1 route with OAuth2 credentials) is misuse as well,
+/// found before a token is fetched for it: the check is made with the kind of credential
+/// the client holds, not the kind the route wants.
+#[test]
+fn a_route_of_the_other_generation_costs_no_token_fetch() {
+    let t0 = epoch();
+    let shared = Shared::new();
+    let mut call = call_for(lean_proto::V1GetAccounts::new(entity()), t0);
+    assert!(call.poll_transmit(t0, &shared.ctx()).is_none());
+    let e = call.poll_outcome().expect("ended").expect_err("misuse");
+    assert!(e.is_misuse(), "{e}");
+    assert_eq!(call.requests_sent(), 0);
+    assert!(!shared.tokens.is_fetching(t0), "no fetch started for it");
+}
+
 #[test]
 fn a_revocation_racing_a_renewal_is_survived() {
     // T1 refused (revoked); T2 was issued just before the revocation and is refused too; T3

@@ -409,7 +409,7 @@ impl<P: Payload> Call<P> {
             None => {
                 if !self.validated {
                     self.validated = true;
-                    if let Err(e) = self.check_request() {
+                    if let Err(e) = self.check_request(ctx.tokens.generation()) {
                         self.fail(ctx, CallErrorKind::Misuse(e));
                         return None;
                     }
@@ -530,11 +530,12 @@ impl<P: Payload> Call<P> {
         }
     }
 
-    /// Builds the data request with a placeholder token: what a misuse of the API (a bad
-    /// option, a bad correlation id) would refuse, found before a token is fetched for it.
-    fn check_request(&self) -> Result<(), crate::RequestError> {
+    /// Builds the data request with a placeholder credential of the kind the client holds
+    /// (`generation`): what a misuse of the API (a bad option, a bad correlation id, a route of
+    /// the other generation) would refuse, found before a token is fetched for it.
+    fn check_request(&self, generation: ApiGeneration) -> Result<(), crate::RequestError> {
         let placeholder = Secret::new("validation");
-        let auth = match self.spec.generation() {
+        let auth = match generation {
             ApiGeneration::V2 => Auth::Bearer(&placeholder),
             ApiGeneration::V1 => Auth::AppToken(&placeholder),
         };
