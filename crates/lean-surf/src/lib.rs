@@ -271,11 +271,23 @@ static KNOWN_NAMES: [(http::HeaderName, surf::http::headers::HeaderName); 4] = [
     ),
 ];
 
+/// The methods of Lean's API, as `http` and http-types spell them.
+static KNOWN_METHODS: [(http::Method, surf::http::Method); 4] = [
+    (http::Method::GET, surf::http::Method::Get),
+    (http::Method::POST, surf::http::Method::Post),
+    (http::Method::PUT, surf::http::Method::Put),
+    (http::Method::DELETE, surf::http::Method::Delete),
+];
+
 /// `http` 1.x → http-types 2.x.
 fn to_surf(request: http::Request<Vec<u8>>, urls: &Urls) -> Option<surf::Request> {
     let (parts, body) = request.into_parts();
     let bodiless = bodiless(&parts.method, &body);
-    let method: surf::http::Method = parts.method.as_str().parse().ok()?;
+    // http-types parses a method from an upper-cased copy of its text: Lean's four are matched.
+    let method = match KNOWN_METHODS.iter().find(|(http, _)| *http == parts.method) {
+        Some((_, known)) => *known,
+        None => parts.method.as_str().parse().ok()?,
+    };
     let mut out = surf::Request::new(method, urls.url(&parts.uri)?);
     // One insert per name (http-types' `append` copies the name once more to look it up), and
     // the names every request carries as http-types' constants, which are not copies.

@@ -31,6 +31,17 @@ fn to_surf_keeps_every_header_and_value() {
         "https://api.example/data/v2/accounts?entity_id=e"
     );
 
+    // Every method keeps its name, Lean's four and any other.
+    for method in ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
+        let request = http::Request::builder()
+            .method(method)
+            .uri("https://api.example/x")
+            .body(b"{}".to_vec())
+            .expect("request");
+        let out = to_surf(request, &Urls::new()).expect("converted");
+        assert_eq!(out.method().to_string(), method);
+    }
+
     let not_text = http::Request::get("https://api.example/x")
         .header(
             "x-bytes",
