@@ -344,6 +344,3 @@ pub mod prelude {
     pub use crate::Client;
     pub use lean_client::prelude::*;
 }
-
-#[cfg(test)]
-mod tests;
