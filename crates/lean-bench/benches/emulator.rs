@@ -111,12 +111,13 @@ fn main() {
     for _ in 0..rounds {
         let t0 = Instant::now();
         let n0 = ok.load(Ordering::Relaxed);
+        emulator.rescan();
         let (g0, e0) = (lean_bench::cpu_time(), emulator.cpu_time());
         std::thread::sleep(window);
         let secs = t0.elapsed().as_secs_f64();
         rates.push((ok.load(Ordering::Relaxed) - n0) as f64 / secs);
-        busy_gen.push((lean_bench::cpu_time() - g0).as_secs_f64() / secs);
-        busy_emu.push((emulator.cpu_time() - e0).as_secs_f64() / secs);
+        busy_gen.push(lean_bench::cpu_time().saturating_sub(g0).as_secs_f64() / secs);
+        busy_emu.push(emulator.cpu_time().saturating_sub(e0).as_secs_f64() / secs);
     }
     stop.store(true, Ordering::Relaxed);
     let failed = handles

@@ -221,6 +221,8 @@ async fn measure(
     }
     let (mut l, mut r, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..rounds {
+        // Outside the timed calls: a thread the emulator started since is counted from here.
+        remote.rescan();
         let (mut a, mut b) = (Sample::default(), Sample::default());
         for j in 0..n {
             let lean_call = async {
