@@ -22,6 +22,7 @@ pub mod said;
 pub mod scenarios;
 pub mod tls;
 pub mod webhook_endpoint;
+pub mod wire;
 
 pub use adapters::{Async, Blocking, Executor};
 

@@ -58,7 +58,7 @@ use lean_proto::client::TlsError;
 use lean_client::resolved::Addresses;
 use lean_client::transport::{
     BlockingTransport, Bytes, Clock, Connect, Failure, FromHttpClient, IDLE_CONNECTIONS,
-    TransportOptions, failure, io_failure,
+    TransportOptions, bodiless, failure, io_failure,
 };
 use lean_proto::retry::TransportError;
 use std::time::Duration;
@@ -153,6 +153,29 @@ impl BlockingTransport for Ureq {
         request: http::Request<Vec<u8>>,
         timeout: Duration,
     ) -> Result<http::Response<Bytes>, TransportError> {
+        // ureq sends an empty `Vec` as a body (`content-length: 0` on a GET); `()` is none.
+        let response = if bodiless(request.method(), request.body()) {
+            self.run(request.map(|_| ()), timeout)
+        } else {
+            self.run(request, timeout)
+        };
+        let (parts, body) = response.map_err(classify)?.into_parts();
+        let bytes = body
+            .into_with_config()
+            .limit(self.max_body)
+            .read_to_vec()
+            .map_err(classify)?;
+        Ok(http::Response::from_parts(parts, bytes.into()))
+    }
+}
+
+impl Ureq {
+    /// One exchange under `timeout`, with Lean's answers, errors included, read as answers.
+    fn run(
+        &self,
+        request: http::Request<impl ureq::AsSendBody>,
+        timeout: Duration,
+    ) -> Result<http::Response<ureq::Body>, ureq::Error> {
         // ureq re-arms the socket's timeout from the time left before every read and write (a
         // `setsockopt` each, ~7 % of a small call's CPU in `per_call`). A bound per read and
         // write a little under the exchange's is the smaller one while the exchange is young,
@@ -168,14 +191,7 @@ impl BlockingTransport for Ureq {
             .http_status_as_error(false) // 4xx/5xx bodies are Lean's answers: the core reads them
             .max_redirects(0) // never follow a redirect with a bearer token
             .build();
-        let response = self.agent.run(request).map_err(classify)?;
-        let (parts, body) = response.into_parts();
-        let bytes = body
-            .into_with_config()
-            .limit(self.max_body)
-            .read_to_vec()
-            .map_err(classify)?;
-        Ok(http::Response::from_parts(parts, bytes.into()))
+        self.agent.run(request)
     }
 }
 
