@@ -19,6 +19,7 @@
 //! more rounds than 11; `--side lean` or `--side hand-written` runs one side alone, for a
 //! profiler).
 
+use lean_bench::FLOOR_HEADERS as FLOOR;
 use lean_conformance::Executor;
 use lean_conformance::executors::{AsyncStd, Tokio};
 use lean_proto::{EntityId, GetAccounts, V1GetAccounts};
@@ -301,10 +302,19 @@ fn ureq_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
     };
     let raw_call = || {
         let answer = match &raw.body {
-            None => agent.get(&raw.url).header(raw.auth.0, &raw.auth.1).call(),
+            None => agent
+                .get(&raw.url)
+                .header(FLOOR[0].0, FLOOR[0].1)
+                .header(FLOOR[1].0, FLOOR[1].1)
+                .header(raw.auth.0, &raw.auth.1)
+                .header("lean-correlation-id", lean_bench::correlation_id())
+                .call(),
             Some(body) => agent
                 .post(&raw.url)
+                .header(FLOOR[0].0, FLOOR[0].1)
+                .header(FLOOR[1].0, FLOOR[1].1)
                 .header(raw.auth.0, &raw.auth.1)
+                .header("lean-correlation-id", lean_bench::correlation_id())
                 .content_type("application/json")
                 .send(body.as_str()),
         };
@@ -387,7 +397,14 @@ fn reqwest_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
                     .header("content-type", "application/json")
                     .body(body.clone()),
             };
-            match request.header(raw.auth.0, &raw.auth.1).send().await {
+            match request
+                .header(FLOOR[0].0, FLOOR[0].1)
+                .header(FLOOR[1].0, FLOOR[1].1)
+                .header(raw.auth.0, &raw.auth.1)
+                .header("lean-correlation-id", lean_bench::correlation_id())
+                .send()
+                .await
+            {
                 Ok(r) => match r.bytes().await {
                     Ok(b) => raw.parsed(&b),
                     Err(e) => Err(format!("hand-written reqwest body: {e}")),
@@ -418,7 +435,13 @@ fn surf_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
                     .content_type("application/json")
                     .body_string(body.clone()),
             };
-            match request.header(raw.auth.0, raw.auth.1.as_str()).await {
+            match request
+                .header(FLOOR[0].0, FLOOR[0].1)
+                .header(FLOOR[1].0, FLOOR[1].1)
+                .header(raw.auth.0, raw.auth.1.as_str())
+                .header("lean-correlation-id", lean_bench::correlation_id())
+                .await
+            {
                 Ok(mut r) => match r.body_bytes().await {
                     Ok(b) => raw.parsed(&b),
                     Err(e) => Err(format!("hand-written surf body: {e}")),

@@ -18,6 +18,7 @@
 //! `cargo bench -p lean-bench --bench footprint` (`-- --quick`: fewer calls; `--adapter ureq`,
 //! `reqwest` or `surf`). Needs valgrind (`apt-get install valgrind`); exits 1 with a reason without it.
 
+use lean_bench::FLOOR_HEADERS as FLOOR;
 use lean_bench::remote::Remote;
 use lean_conformance::Executor;
 use lean_conformance::executors::AsyncStd;
@@ -77,7 +78,10 @@ fn side(adapter: &str, side: &str, calls: usize) -> Result<(), String> {
             run(calls, || {
                 let got = agent
                     .get(&url)
+                    .header(FLOOR[0].0, FLOOR[0].1)
+                    .header(FLOOR[1].0, FLOOR[1].1)
                     .header("authorization", &auth)
+                    .header("lean-correlation-id", lean_bench::correlation_id())
                     .call()
                     .and_then(|r| r.into_body().read_to_vec());
                 got.map_err(|e| format!("hand-written: {e}"))
@@ -100,7 +104,14 @@ fn side(adapter: &str, side: &str, calls: usize) -> Result<(), String> {
             let http = lean_bench::raw_reqwest()?;
             run(calls, || {
                 let got = runtime.block_on(async {
-                    let r = http.get(&url).header("authorization", &auth).send().await?;
+                    let r = http
+                        .get(&url)
+                        .header(FLOOR[0].0, FLOOR[0].1)
+                        .header(FLOOR[1].0, FLOOR[1].1)
+                        .header("authorization", &auth)
+                        .header("lean-correlation-id", lean_bench::correlation_id())
+                        .send()
+                        .await?;
                     r.bytes().await
                 });
                 got.map_err(|e| format!("hand-written: {e}"))
@@ -122,7 +133,10 @@ fn side(adapter: &str, side: &str, calls: usize) -> Result<(), String> {
                 let got = AsyncStd::block_on(async {
                     let mut r = http
                         .get(&url)
+                        .header(FLOOR[0].0, FLOOR[0].1)
+                        .header(FLOOR[1].0, FLOOR[1].1)
                         .header("authorization", auth.as_str())
+                        .header("lean-correlation-id", lean_bench::correlation_id())
                         .await?;
                     r.body_bytes().await
                 });

@@ -17,6 +17,7 @@
 //! lean-rs's call against the hand-written client with lean-rs's parts put in one at a time:
 //! its transport, its decode, its request, the core's whole call; see [`Rung`]).
 
+use lean_bench::FLOOR_HEADERS as FLOOR;
 use lean_bench::remote::Remote;
 use lean_conformance::Executor;
 use lean_conformance::executors::{AsyncStd, Tokio};
@@ -321,7 +322,10 @@ fn ureq_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
             let raw = async || {
                 let resp = agent
                     .get(&url)
+                    .header(FLOOR[0].0, FLOOR[0].1)
+                    .header(FLOOR[1].0, FLOOR[1].1)
                     .header("authorization", &auth)
+                    .header("lean-correlation-id", lean_bench::correlation_id())
                     .call()
                     .expect("raw");
                 let bytes = resp.into_body().read_to_vec().expect("body");
@@ -372,7 +376,10 @@ fn reqwest_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
         let raw = async || {
             let resp = raw_client
                 .get(&url)
+                .header(FLOOR[0].0, FLOOR[0].1)
+                .header(FLOOR[1].0, FLOOR[1].1)
                 .header("authorization", &auth)
+                .header("lean-correlation-id", lean_bench::correlation_id())
                 .send()
                 .await
                 .expect("raw");
@@ -401,7 +408,10 @@ fn surf_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
         let raw = async || {
             let mut resp = raw_client
                 .get(&url)
+                .header(FLOOR[0].0, FLOOR[0].1)
+                .header(FLOOR[1].0, FLOOR[1].1)
                 .header("authorization", auth.as_str())
+                .header("lean-correlation-id", lean_bench::correlation_id())
                 .await
                 .expect("raw");
             let bytes = resp.body_bytes().await.expect("body");
@@ -485,7 +495,10 @@ async fn climb(
     use lean_proto::{Account, Endpoint, Page};
     let hand_written = || {
         http::Request::get(fx.url(Route::Accounts))
+            .header(FLOOR[0].0, FLOOR[0].1)
+            .header(FLOOR[1].0, FLOOR[1].1)
             .header("authorization", format!("Bearer {}", fx.token))
+            .header("lean-correlation-id", lean_bench::correlation_id())
             .body(Vec::new())
             .expect("request")
     };
