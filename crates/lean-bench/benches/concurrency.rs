@@ -19,7 +19,7 @@
 //! more rounds than 11; `--side lean` or `--side hand-written` runs one side alone, for a
 //! profiler).
 
-use lean_bench::FLOOR_HEADERS as FLOOR;
+use lean_bench::floor::{self, Hand};
 use lean_conformance::Executor;
 use lean_conformance::executors::{AsyncStd, Tokio};
 use lean_proto::{EntityId, GetAccounts, V1GetAccounts};
@@ -43,7 +43,8 @@ impl Api {
     }
 }
 
-/// What the hand-written client sends: the URL, the method's body, the auth header.
+/// What the hand-written client sends: the URL, the method's body, the auth header (and, as
+/// lean-rs does, the rest of `lean_bench::floor`'s request).
 #[derive(Clone)]
 struct Raw {
     url: String,
@@ -68,6 +69,15 @@ impl Raw {
                 auth: ("lean-app-token", remote.app_token().to_owned()),
                 api,
             },
+        }
+    }
+
+    /// The request, for `lean_bench::floor`.
+    fn hand(&self) -> Hand<'_> {
+        Hand {
+            url: &self.url,
+            auth: (self.auth.0, &self.auth.1),
+            json: self.body.as_deref(),
         }
     }
 
@@ -301,26 +311,8 @@ fn ureq_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
         Api::V1 => lean_outcome(client.call(V1GetAccounts::new(entity.clone())).send()),
     };
     let raw_call = || {
-        let answer = match &raw.body {
-            None => agent
-                .get(&raw.url)
-                .header(FLOOR[0].0, FLOOR[0].1)
-                .header(FLOOR[1].0, FLOOR[1].1)
-                .header(raw.auth.0, &raw.auth.1)
-                .header("lean-correlation-id", lean_bench::correlation_id())
-                .call(),
-            Some(body) => agent
-                .post(&raw.url)
-                .header(FLOOR[0].0, FLOOR[0].1)
-                .header(FLOOR[1].0, FLOOR[1].1)
-                .header(raw.auth.0, &raw.auth.1)
-                .header("lean-correlation-id", lean_bench::correlation_id())
-                .content_type("application/json")
-                .send(body.as_str()),
-        };
-        let body = answer
-            .and_then(|r| r.into_body().read_to_vec())
-            .map_err(|e| format!("hand-written ureq: {e}"))?;
+        let body =
+            floor::ureq(&agent, raw.hand()).map_err(|e| format!("hand-written ureq: {e}"))?;
         raw.parsed(&body)
     };
     callers
@@ -390,25 +382,8 @@ fn reqwest_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
     let raw_call = move || {
         let (http, raw) = (http.clone(), raw.clone());
         async move {
-            let request = match &raw.body {
-                None => http.get(&raw.url),
-                Some(body) => http
-                    .post(&raw.url)
-                    .header("content-type", "application/json")
-                    .body(body.clone()),
-            };
-            match request
-                .header(FLOOR[0].0, FLOOR[0].1)
-                .header(FLOOR[1].0, FLOOR[1].1)
-                .header(raw.auth.0, &raw.auth.1)
-                .header("lean-correlation-id", lean_bench::correlation_id())
-                .send()
-                .await
-            {
-                Ok(r) => match r.bytes().await {
-                    Ok(b) => raw.parsed(&b),
-                    Err(e) => Err(format!("hand-written reqwest body: {e}")),
-                },
+            match floor::reqwest(&http, raw.hand()).await {
+                Ok(b) => raw.parsed(&b),
                 Err(e) => Err(format!("hand-written reqwest: {e}")),
             }
         }
@@ -428,24 +403,8 @@ fn surf_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
     let raw_call = move || {
         let (http, raw) = (http.clone(), raw.clone());
         async move {
-            let request = match &raw.body {
-                None => http.get(&raw.url),
-                Some(body) => http
-                    .post(&raw.url)
-                    .content_type("application/json")
-                    .body_string(body.clone()),
-            };
-            match request
-                .header(FLOOR[0].0, FLOOR[0].1)
-                .header(FLOOR[1].0, FLOOR[1].1)
-                .header(raw.auth.0, raw.auth.1.as_str())
-                .header("lean-correlation-id", lean_bench::correlation_id())
-                .await
-            {
-                Ok(mut r) => match r.body_bytes().await {
-                    Ok(b) => raw.parsed(&b),
-                    Err(e) => Err(format!("hand-written surf body: {e}")),
-                },
+            match floor::surf(&http, raw.hand()).await {
+                Ok(b) => raw.parsed(&b),
                 Err(e) => Err(format!("hand-written surf: {e}")),
             }
         }

@@ -18,7 +18,7 @@
 //! `cargo bench -p lean-bench --bench footprint` (`-- --quick`: fewer calls; `--adapter ureq`,
 //! `reqwest` or `surf`). Needs valgrind (`apt-get install valgrind`); exits 1 with a reason without it.
 
-use lean_bench::FLOOR_HEADERS as FLOOR;
+use lean_bench::floor::{self, Hand};
 use lean_bench::remote::Remote;
 use lean_conformance::Executor;
 use lean_conformance::executors::AsyncStd;
@@ -66,6 +66,11 @@ fn side(adapter: &str, side: &str, calls: usize) -> Result<(), String> {
             .map_err(|e: lean_client::Error| format!("lean-rs: {e}"))
     };
     let hand = |bytes: &[u8]| Ok(lean_bench::hand_written::accounts(bytes));
+    let hand_request = Hand {
+        url: &url,
+        auth: ("authorization", &auth),
+        json: None,
+    };
     match (adapter, side) {
         ("ureq", "lean") => {
             let client = lean_ureq::Client::new(remote.config_v2()).map_err(|e| e.to_string())?;
@@ -76,14 +81,7 @@ fn side(adapter: &str, side: &str, calls: usize) -> Result<(), String> {
         ("ureq", "hand-written") => {
             let agent = ureq::Agent::new_with_defaults();
             run(calls, || {
-                let got = agent
-                    .get(&url)
-                    .header(FLOOR[0].0, FLOOR[0].1)
-                    .header(FLOOR[1].0, FLOOR[1].1)
-                    .header("authorization", &auth)
-                    .header("lean-correlation-id", lean_bench::correlation_id())
-                    .call()
-                    .and_then(|r| r.into_body().read_to_vec());
+                let got = floor::ureq(&agent, hand_request);
                 got.map_err(|e| format!("hand-written: {e}"))
                     .and_then(|b| hand(&b))
             })
@@ -103,17 +101,7 @@ fn side(adapter: &str, side: &str, calls: usize) -> Result<(), String> {
             }
             let http = lean_bench::raw_reqwest()?;
             run(calls, || {
-                let got = runtime.block_on(async {
-                    let r = http
-                        .get(&url)
-                        .header(FLOOR[0].0, FLOOR[0].1)
-                        .header(FLOOR[1].0, FLOOR[1].1)
-                        .header("authorization", &auth)
-                        .header("lean-correlation-id", lean_bench::correlation_id())
-                        .send()
-                        .await?;
-                    r.bytes().await
-                });
+                let got = runtime.block_on(floor::reqwest(&http, hand_request));
                 got.map_err(|e| format!("hand-written: {e}"))
                     .and_then(|b| hand(&b))
             })
@@ -130,16 +118,7 @@ fn side(adapter: &str, side: &str, calls: usize) -> Result<(), String> {
             // One call at a time: one connection.
             let http = lean_bench::raw_surf(1)?;
             run(calls, || {
-                let got = AsyncStd::block_on(async {
-                    let mut r = http
-                        .get(&url)
-                        .header(FLOOR[0].0, FLOOR[0].1)
-                        .header(FLOOR[1].0, FLOOR[1].1)
-                        .header("authorization", auth.as_str())
-                        .header("lean-correlation-id", lean_bench::correlation_id())
-                        .await?;
-                    r.body_bytes().await
-                });
+                let got = AsyncStd::block_on(floor::surf(&http, hand_request));
                 got.map_err(|e| format!("hand-written: {e}"))
                     .and_then(|b| hand(&b))
             })

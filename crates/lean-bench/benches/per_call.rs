@@ -1,5 +1,6 @@
 //! What one call costs through lean-rs against what a user would write by hand with the HTTP
-//! client it is built on: the same GET and a typed serde parse of the same bytes into the same
+//! client it is built on: the same GET (the same headers and a correlation id of its own:
+//! `lean_bench::floor`) and a typed serde parse of the same bytes into the same
 //! fields with f64 amounts (`lean_bench::hand_written`): per adapter (ureq, reqwest on
 //! tokio, surf on async-std), on `accounts` (9 items, ~7 KB) and on a 100-transaction page
 //! (~118 KB), against lean-sandbox on loopback with no bank latency, in a process of its own
@@ -17,7 +18,7 @@
 //! lean-rs's call against the hand-written client with lean-rs's parts put in one at a time:
 //! its transport, its decode, its request, the core's whole call; see [`Rung`]).
 
-use lean_bench::FLOOR_HEADERS as FLOOR;
+use lean_bench::floor::{self, Hand};
 use lean_bench::remote::Remote;
 use lean_conformance::Executor;
 use lean_conformance::executors::{AsyncStd, Tokio};
@@ -319,16 +320,13 @@ fn ureq_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
                     std::hint::black_box(client.call(fx.transactions()).send().expect("lean"));
                 }
             };
+            let hand = Hand {
+                url: &url,
+                auth: ("authorization", &auth),
+                json: None,
+            };
             let raw = async || {
-                let resp = agent
-                    .get(&url)
-                    .header(FLOOR[0].0, FLOOR[0].1)
-                    .header(FLOOR[1].0, FLOOR[1].1)
-                    .header("authorization", &auth)
-                    .header("lean-correlation-id", lean_bench::correlation_id())
-                    .call()
-                    .expect("raw");
-                let bytes = resp.into_body().read_to_vec().expect("body");
+                let bytes = floor::ureq(&agent, hand).expect("raw");
                 std::hint::black_box(typed_items(route, &bytes));
             };
             rows.push(run_blocking(row(adapter, name, fx, (rounds, n), lean, raw)));
@@ -373,17 +371,13 @@ fn reqwest_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
         let url = fx.url(route);
         let auth = format!("Bearer {}", fx.token);
         let lean = async || lean_async(&client, route, fx).await;
+        let hand = Hand {
+            url: &url,
+            auth: ("authorization", &auth),
+            json: None,
+        };
         let raw = async || {
-            let resp = raw_client
-                .get(&url)
-                .header(FLOOR[0].0, FLOOR[0].1)
-                .header(FLOOR[1].0, FLOOR[1].1)
-                .header("authorization", &auth)
-                .header("lean-correlation-id", lean_bench::correlation_id())
-                .send()
-                .await
-                .expect("raw");
-            let bytes = resp.bytes().await.expect("body");
+            let bytes = floor::reqwest(&raw_client, hand).await.expect("raw");
             std::hint::black_box(typed_items(route, &bytes));
         };
         let measured = row("reqwest (tokio)", name, fx, (rounds, n), lean, raw);
@@ -405,16 +399,13 @@ fn surf_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
         let url = fx.url(route);
         let auth = format!("Bearer {}", fx.token);
         let lean = async || lean_async(&client, route, fx).await;
+        let hand = Hand {
+            url: &url,
+            auth: ("authorization", &auth),
+            json: None,
+        };
         let raw = async || {
-            let mut resp = raw_client
-                .get(&url)
-                .header(FLOOR[0].0, FLOOR[0].1)
-                .header(FLOOR[1].0, FLOOR[1].1)
-                .header("authorization", auth.as_str())
-                .header("lean-correlation-id", lean_bench::correlation_id())
-                .await
-                .expect("raw");
-            let bytes = resp.body_bytes().await.expect("body");
+            let bytes = floor::surf(&raw_client, hand).await.expect("raw");
             std::hint::black_box(typed_items(route, &bytes));
         };
         let measured = row("surf (async-std)", name, fx, (rounds, n), lean, raw);
@@ -493,14 +484,13 @@ async fn climb(
 ) {
     use lean_proto::call::{Call, CallConfig, Context};
     use lean_proto::{Account, Endpoint, Page};
+    let (url, auth) = (fx.url(Route::Accounts), format!("Bearer {}", fx.token));
     let hand_written = || {
-        http::Request::get(fx.url(Route::Accounts))
-            .header(FLOOR[0].0, FLOOR[0].1)
-            .header(FLOOR[1].0, FLOOR[1].1)
-            .header("authorization", format!("Bearer {}", fx.token))
-            .header("lean-correlation-id", lean_bench::correlation_id())
-            .body(Vec::new())
-            .expect("request")
+        floor::http(Hand {
+            url: &url,
+            auth: ("authorization", &auth),
+            json: None,
+        })
     };
     match rung {
         Rung::Transport => {

@@ -2,6 +2,7 @@
 //! themselves are in `benches/` (`cargo bench -p lean-bench`); each prints its figures and the
 //! ratios against its baseline, measured side by side in one run.
 
+pub mod floor;
 pub mod hand_written;
 pub mod remote;
 
@@ -221,37 +222,6 @@ pub fn accounts_answer(sandbox: &lean_sandbox::Sandbox, entity: &lean_proto::Ent
             .header("authorization", format!("Bearer {}", token(sandbox)))
             .call()
             .expect("accounts"),
-    )
-}
-
-/// The headers lean-rs sends with every request besides its credential and its
-/// `lean-correlation-id`, which the hand-written side sends too, so that both sides put the
-/// same request on the wire: lean-rs's `accept`, and a user agent as long as lean-rs's.
-/// Without them the hand-written request was ~100 bytes shorter and cost the emulator less.
-pub const FLOOR_HEADERS: [(&str, &str); 2] = [
-    ("accept", "application/json"),
-    ("user-agent", "my-client/1.0"),
-];
-
-/// A new `lean-correlation-id` for a hand-written request, as a user would make one: a UUID's
-/// text (version 4's shape) from a counter scrambled with splitmix64, different every call.
-pub fn correlation_id() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0x5eed);
-    let mix = |mut z: u64| {
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
-    let n = NEXT.fetch_add(2, Ordering::Relaxed);
-    let (hi, lo) = (mix(n), mix(n + 1));
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        hi >> 32,
-        (hi >> 16) & 0xffff,
-        hi & 0xfff,
-        (lo >> 48) & 0x3fff | 0x8000,
-        lo & 0xffff_ffff_ffff
     )
 }
 

@@ -26,7 +26,10 @@ fn sent(method: &str, body: &[u8]) -> String {
 #[test]
 fn a_get_goes_out_without_a_body_and_a_post_with_its_length() {
     let get = sent("GET", b"");
-    assert!(get.starts_with("get /data/v2/accounts?entity_id=e http/1.1\r\n"), "{get}");
+    assert!(
+        get.starts_with("get /data/v2/accounts?entity_id=e http/1.1\r\n"),
+        "{get}"
+    );
     assert!(!get.contains("content-length"), "{get}");
     assert!(!get.contains("transfer-encoding"), "{get}");
     assert!(get.contains("authorization: bearer t"), "{get}");
