@@ -82,8 +82,6 @@ fn an_abandoned_call_hands_its_token_fetch_on_and_leaves_the_registry() {
 const ACCOUNTS_OK: &str = r#"{"status":"OK","results_id":"00000000-0000-4000-8000-000000000001","message":"ok","timestamp":"2026-01-01T00:00:00Z","type":"accounts","data":{"type":"accounts","accounts":[],"page":{"number":0,"size":50,"total_elements":0,"total_pages":1}}}"#;
 const UNAUTHORIZED: &str = r#"{"status":"UNAUTHORIZED","message":"invalid token"}"#;
 
-/// Answers every token request with a new token and every data request with `data(n)`.
-#[allow(clippy::result_large_err)] // a test helper returning the call's own outcome
 /// Misuse costs no request, with a token at hand (the request built to be sent is the check)
 /// or without one (a request built with a placeholder token is, before a fetch may start):
 /// no token fetch, no data request, and the token cache is left as it was.
