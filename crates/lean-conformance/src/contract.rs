@@ -10,7 +10,7 @@ use lean_proto::results::InMemoryResults;
 use lean_proto::retry::{RetryPolicy, TransportError};
 use lean_proto::*;
 use lean_sandbox::{FaultKind, FaultRule, Sandbox};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
@@ -225,28 +225,15 @@ pub fn cancellation_at_every_other_await_point_releases_everything<C: Adapter>()
     );
 }
 
-/// A one-connection server on loopback that does `serve` with each accepted connection.
-fn raw_server(serve: impl Fn(std::net::TcpStream) + Send + 'static) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        if let Ok((s, _)) = listener.accept() {
-            serve(s);
-        }
-    });
-    format!("http://{addr}/data/v2/accounts")
+/// A one-connection server on loopback that does `serve` with the connection it accepts: the
+/// URL of `accounts` on it.
+fn raw_server(serve: impl FnOnce(std::net::TcpStream) + Send + 'static) -> String {
+    let (base, _) = crate::wire::serve_once(serve);
+    format!("{base}/data/v2/accounts")
 }
 
 fn read_request(s: &mut std::net::TcpStream) {
-    let mut buf = [0u8; 4096];
-    let mut seen = Vec::new();
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok();
-    while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
-        match s.read(&mut buf) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => seen.extend_from_slice(&buf[..n]),
-        }
-    }
+    crate::wire::read_head(s);
 }
 
 fn get(url: &str) -> http::Request<Vec<u8>> {

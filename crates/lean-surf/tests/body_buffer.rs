@@ -4,30 +4,23 @@
 //! that was a second ~120 KB to zero and keep.
 
 use lean_client::transport::{AsyncTransport, Connect, TransportOptions};
-use std::io::{Read, Write};
-use std::net::TcpListener;
+use lean_conformance::wire::{read_head, serve_once};
+use std::io::Write;
 use std::time::Duration;
 
 #[test]
 fn an_announced_body_is_read_without_growing_its_buffer() {
     // (Below 32 bytes async-std reserves 32 whatever the buffer.)
     for len in [64usize, 6_912, 118_000] {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = std::thread::spawn(move || {
-            let (mut s, _) = listener.accept().unwrap();
-            // The request's head, up to its blank line (a GET has no body).
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && s.read(&mut byte).unwrap() == 1 {
-                head.push(byte[0]);
-            }
+        let (base, server) = serve_once(move |mut s| {
+            // The request's head (a GET has no body), then the answer.
+            read_head(&mut s);
             let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {len}\r\n\r\n");
             s.write_all(head.as_bytes()).unwrap();
             s.write_all(&vec![b'x'; len]).unwrap();
         });
         let surf = lean_surf::Surf::connect(&TransportOptions::default()).unwrap();
-        let request = http::Request::get(format!("http://{addr}/data"))
+        let request = http::Request::get(format!("{base}/data"))
             .body(Vec::new())
             .unwrap();
         let answer = async_std::task::block_on(surf.send(request, Duration::from_secs(10)))
