@@ -366,54 +366,45 @@ async fn lean_async<T: lean_client::transport::AsyncTransport>(
 fn reqwest_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
     let client = lean_reqwest::Client::new(fx.config.clone()).expect("client");
     let raw_client = lean_bench::raw_reqwest().expect("reqwest");
-    let mut rows = Vec::new();
-    for &(route, name) in &fx.routes {
-        let url = fx.url(route);
-        let auth = format!("Bearer {}", fx.token);
-        let lean = async || lean_async(&client, route, fx).await;
-        let hand = Hand {
-            url: &url,
-            auth: ("authorization", &auth),
-            json: None,
-        };
-        let raw = async || {
-            let bytes = floor::reqwest(&raw_client, hand).await.expect("raw");
-            std::hint::black_box(typed_items(route, &bytes));
-        };
-        let measured = row("reqwest (tokio)", name, fx, (rounds, n), lean, raw);
-        rows.push(Tokio::block_on(measured));
-    }
-    if wants_ladder() {
-        let climbed = async_ladder("reqwest (tokio)", fx, (rounds, n), &client);
-        rows.extend(Tokio::block_on(climbed));
-    }
-    rows
+    let raw = async |hand: Hand<'_>| floor::reqwest(&raw_client, hand).await.expect("raw");
+    async_rows::<Tokio, _, _>("reqwest (tokio)", fx, (rounds, n), &client, raw)
 }
 
 fn surf_rows(fx: &Fixture, rounds: usize, n: usize) -> Vec<Row> {
     let client = lean_surf::Client::new(fx.config.clone()).expect("client");
     // One call at a time: one connection.
     let raw_client = lean_bench::raw_surf(1).expect("surf");
+    let raw = async |hand: Hand<'_>| floor::surf(&raw_client, hand).await.expect("raw");
+    async_rows::<AsyncStd, _, _>("surf (async-std)", fx, (rounds, n), &client, raw)
+}
+
+/// An async adapter's rows, each inside one entry into its runtime `E`: `client` against the
+/// hand-written client, which sends the floor's request with `raw`; then its ladder, if asked.
+fn async_rows<E: Executor, T: lean_client::transport::AsyncTransport, B: AsRef<[u8]>>(
+    adapter: &'static str,
+    fx: &Fixture,
+    (rounds, n): (usize, usize),
+    client: &lean_client::Client<T>,
+    raw: impl AsyncFn(Hand<'_>) -> B,
+) -> Vec<Row> {
     let mut rows = Vec::new();
     for &(route, name) in &fx.routes {
         let url = fx.url(route);
         let auth = format!("Bearer {}", fx.token);
-        let lean = async || lean_async(&client, route, fx).await;
         let hand = Hand {
             url: &url,
             auth: ("authorization", &auth),
             json: None,
         };
+        let lean = async || lean_async(client, route, fx).await;
         let raw = async || {
-            let bytes = floor::surf(&raw_client, hand).await.expect("raw");
-            std::hint::black_box(typed_items(route, &bytes));
+            let bytes = raw(hand).await;
+            std::hint::black_box(typed_items(route, bytes.as_ref()));
         };
-        let measured = row("surf (async-std)", name, fx, (rounds, n), lean, raw);
-        rows.push(AsyncStd::block_on(measured));
+        rows.push(E::block_on(row(adapter, name, fx, (rounds, n), lean, raw)));
     }
     if wants_ladder() {
-        let climbed = async_ladder("surf (async-std)", fx, (rounds, n), &client);
-        rows.extend(AsyncStd::block_on(climbed));
+        rows.extend(E::block_on(async_ladder(adapter, fx, (rounds, n), client)));
     }
     rows
 }
@@ -449,9 +440,12 @@ impl Rung {
     }
 }
 
-/// What the rungs share: the token as lean-rs holds it, and the core's token cache, results
-/// registry and correlation ids.
+/// What the rungs share: the hand-written request's URL and credential (made once, as the
+/// hand-written rows make them), the token as lean-rs holds it, and the core's token cache,
+/// results registry and correlation ids.
 struct Parts {
+    url: String,
+    auth: String,
     token: lean_proto::Secret,
     tokens: lean_proto::auth::TokenCache,
     results: lean_proto::results::InMemoryResults,
@@ -461,6 +455,8 @@ struct Parts {
 impl Parts {
     fn new(fx: &Fixture) -> Parts {
         Parts {
+            url: fx.url(Route::Accounts),
+            auth: format!("Bearer {}", fx.token),
             token: lean_proto::Secret::new(fx.token.clone()),
             tokens: lean_proto::auth::TokenCache::new(&fx.config),
             results: lean_proto::results::InMemoryResults::default(),
@@ -484,11 +480,10 @@ async fn climb(
 ) {
     use lean_proto::call::{Call, CallConfig, Context};
     use lean_proto::{Account, Endpoint, Page};
-    let (url, auth) = (fx.url(Route::Accounts), format!("Bearer {}", fx.token));
     let hand_written = || {
         floor::http(Hand {
-            url: &url,
-            auth: ("authorization", &auth),
+            url: &parts.url,
+            auth: ("authorization", &parts.auth),
             json: None,
         })
     };
