@@ -69,16 +69,35 @@ pub fn sched_of(pid: &str) -> Sched {
     let mut out = Sched::default();
     if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
         for t in tasks.flatten() {
-            let stat = std::fs::read_to_string(t.path().join("schedstat")).unwrap_or_default();
-            let mut fields = stat
-                .split_whitespace()
-                .map(|f| f.parse::<u64>().unwrap_or(0));
-            out.cpu += Duration::from_nanos(fields.next().unwrap_or(0));
-            // The second field is time spent waiting for a CPU; the third, the switches in.
-            out.switches += fields.nth(1).unwrap_or(0);
+            let stat = std::fs::read(t.path().join("schedstat")).unwrap_or_default();
+            let one = Sched::of_thread(&stat);
+            out.cpu += one.cpu;
+            out.switches += one.switches;
         }
     }
     out
+}
+
+impl Sched {
+    /// One thread's, from the text of its `schedstat` file: the nanoseconds it ran, the
+    /// nanoseconds it waited for a CPU, the times it was switched in (zeros for what is not
+    /// there).
+    pub fn of_thread(schedstat: &[u8]) -> Sched {
+        let mut fields = schedstat
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|f| !f.is_empty())
+            .map(|f| {
+                std::str::from_utf8(f)
+                    .ok()
+                    .and_then(|f| f.parse::<u64>().ok())
+                    .unwrap_or(0)
+            });
+        let cpu = Duration::from_nanos(fields.next().unwrap_or(0));
+        Sched {
+            cpu,
+            switches: fields.nth(1).unwrap_or(0),
+        }
+    }
 }
 
 /// The value after `name` on the command line (`--adapter surf` → `surf`), if given.
@@ -251,4 +270,18 @@ pub fn raw_surf(connections: usize) -> Result<surf::Client, String> {
         .set_max_connections_per_host(connections)
         .try_into()
         .map_err(|e| format!("surf: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_thread_s_schedstat_is_its_cpu_then_its_wait_then_its_switches() {
+        let one = Sched::of_thread(b"1234567 89 42\n");
+        assert_eq!(one.cpu, Duration::from_nanos(1_234_567));
+        assert_eq!(one.switches, 42);
+        let none = Sched::of_thread(b"");
+        assert_eq!((none.cpu, none.switches), (Duration::ZERO, 0));
+    }
 }

@@ -158,8 +158,7 @@ impl Remote {
         let mut total = Duration::ZERO;
         for file in threads.iter() {
             match file.read_at(&mut buf, 0) {
-                // The first field: nanoseconds run.
-                Ok(n) => total += Duration::from_nanos(first_number(&buf[..n])),
+                Ok(n) => total += crate::Sched::of_thread(&buf[..n]).cpu,
                 // An ended thread: its time goes with it, as in `sched`.
                 Err(_) => {
                     threads.clear();
@@ -208,15 +207,6 @@ impl Drop for Remote {
         }
         let _ = self.child.wait();
     }
-}
-
-/// The decimal number a text starts with (0 if none).
-fn first_number(text: &[u8]) -> u64 {
-    text.iter()
-        .take_while(|b| b.is_ascii_digit())
-        .fold(0u64, |n, b| {
-            n.saturating_mul(10).saturating_add(u64::from(b - b'0'))
-        })
 }
 
 /// Pins every thread of process `pid` to `cpu` with `taskset`; false when that cannot be done.
