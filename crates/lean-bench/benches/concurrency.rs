@@ -12,7 +12,9 @@
 //! round), and each ratio is taken within its round: medians, with min–max. Beside the CPU each
 //! side kept busy, the times its threads were switched in per call (the kernel's count): on
 //! one CPU that is the price of a runtime that hands its reactor between threads (async-std),
-//! and why two clients a few µs apart per call can be far apart in calls/s.
+//! and why two clients a few µs apart per call can be far apart in calls/s. For async-std a
+//! second table sorts the windows into its two regimes (reactor handed off or not) and gives
+//! the calls/s within each and over all windows.
 //!
 //! `cargo bench -p lean-bench --bench concurrency` (`-- --quick` for a short run;
 //! `--adapter ureq|reqwest|surf`, `--api v1|v2`, `--callers N` to narrow it, `--rounds N` for
@@ -226,6 +228,9 @@ struct Row {
     raw: Vec<Sample>,
     ratios: Vec<f64>,
     failed: u64,
+    /// The runtime hands its reactor between threads (async-std): windows fall into one of two
+    /// regimes, which [`regimes`] tells apart.
+    hands_off: bool,
 }
 
 fn median(v: impl IntoIterator<Item = f64>) -> f64 {
@@ -251,6 +256,7 @@ fn compare(
         raw: Vec::new(),
         ratios: Vec::new(),
         failed: 0,
+        hands_off: false,
     };
     // `--side lean` or `--side hand-written`: only that side runs (to profile it alone).
     let side = lean_bench::flag("--side");
@@ -409,7 +415,69 @@ fn surf_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
             }
         }
     };
-    async_rows::<AsyncStd, _, _, _>("surf (async-std)", s, api, callers, client, raw_call)
+    let mut rows =
+        async_rows::<AsyncStd, _, _, _>("surf (async-std)", s, api, callers, client, raw_call);
+    for r in &mut rows {
+        r.hands_off = true;
+    }
+    rows
+}
+
+/// A window whose client threads were switched in once per two calls or more ran with the
+/// reactor on async-io's own thread (the hand-off, see the module docs and
+/// `docs/benchmarks.md`); those seen so far are under 0.3 or over 0.9, a few in between where a
+/// window changed regime midway.
+const HAND_OFF: f64 = 0.5;
+
+/// For a runtime that hands its reactor off, which regime each side's windows fell into, and
+/// the calls/s within each: a round whose two windows fell into different regimes has a ratio
+/// of ~0.6 or ~1.4 whatever the clients do, so the per-round median says more about how often
+/// each side lands in the slow regime than about what a call costs it. The mean over all
+/// windows is the rate a program would get over the whole run.
+fn regimes(rows: &[Row]) {
+    let rows: Vec<&Row> = rows.iter().filter(|r| r.hands_off).collect();
+    if rows.is_empty() {
+        return;
+    }
+    println!(
+        "\nasync-std's two regimes (a window is in the hand-off when its client threads switched ≥ {HAND_OFF} times a call)\n"
+    );
+    println!(
+        "| adapter | API | callers | windows in the hand-off, lean / hand-written | calls/s in the hand-off, lean / hand-written (medians) | calls/s outside it, lean / hand-written (medians) | mean calls/s over all windows, lean / hand-written | ratio of the means |"
+    );
+    println!("|---|---|---:|---:|---|---|---|---:|");
+    for r in rows {
+        let split = |v: &[Sample], slow: bool| -> Vec<f64> {
+            v.iter()
+                .filter(|s| (s.client_switches >= HAND_OFF) == slow)
+                .map(|s| s.rate)
+                .collect()
+        };
+        let rate = |v: Vec<f64>| {
+            if v.is_empty() {
+                "-".to_owned()
+            } else {
+                format!("{:.0}", median(v))
+            }
+        };
+        let mean = |v: &[Sample]| v.iter().map(|s| s.rate).sum::<f64>() / v.len() as f64;
+        println!(
+            "| {} | {} | {} | {} / {} of {} | {} / {} | {} / {} | {:.0} / {:.0} | {:.2}× |",
+            r.adapter,
+            r.api.name(),
+            r.callers,
+            split(&r.lean, true).len(),
+            split(&r.raw, true).len(),
+            r.lean.len(),
+            rate(split(&r.lean, true)),
+            rate(split(&r.raw, true)),
+            rate(split(&r.lean, false)),
+            rate(split(&r.raw, false)),
+            mean(&r.lean),
+            mean(&r.raw),
+            mean(&r.lean) / mean(&r.raw),
+        );
+    }
 }
 
 /// A lean-rs call's outcome, its error as text.
@@ -510,6 +578,7 @@ fn main() {
         );
         failed += r.failed;
     }
+    regimes(&rows);
     if let Some(e) = FAILURES.lock().unwrap_or_else(|p| p.into_inner()).take() {
         println!("\nthe first call that failed: {e}");
     }
