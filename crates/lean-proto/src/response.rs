@@ -18,6 +18,11 @@ use std::fmt;
 /// The response header Lean uses to correlate a request in its logs.
 pub const CORRELATION_ID_HEADER: &str = "lean-correlation-id";
 
+/// [`CORRELATION_ID_HEADER`] as a header name, made at compile time: a lookup by it does not
+/// parse the name's text first, as a lookup by a `&str` does on every call.
+pub(crate) const CORRELATION_ID: http::HeaderName =
+    http::HeaderName::from_static(CORRELATION_ID_HEADER);
+
 /// How a payload sits in a response body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
@@ -536,7 +541,7 @@ struct ErrorBody {
     error_description: Option<serde_json::Value>,
 }
 
-fn header(headers: &http::HeaderMap, name: &str) -> Option<String> {
+fn header(headers: &http::HeaderMap, name: &http::HeaderName) -> Option<String> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -583,7 +588,8 @@ fn api_error(answer: &Answer<'_>, correlation_id: Option<String>) -> ApiError {
         results_id,
         timestamp,
         correlation_id,
-        retry_after: header(answer.headers, "retry-after").and_then(|v| RetryAfter::parse(&v)),
+        retry_after: header(answer.headers, &http::header::RETRY_AFTER)
+            .and_then(|v| RetryAfter::parse(&v)),
     }
 }
 
@@ -622,7 +628,7 @@ struct Answer<'a> {
 
 fn classify_answer<P: Payload>(answer: &Answer<'_>) -> Result<Outcome<P>, DecodeError> {
     let http_status = answer.status.as_u16();
-    let correlation_id = header(answer.headers, CORRELATION_ID_HEADER);
+    let correlation_id = header(answer.headers, &CORRELATION_ID);
     if !answer.status.is_success() {
         return Ok(Outcome::ApiError(api_error(answer, correlation_id)));
     }

@@ -279,6 +279,15 @@ static KNOWN_METHODS: [(http::Method, surf::http::Method); 4] = [
     (http::Method::DELETE, surf::http::Method::Delete),
 ];
 
+/// A header name as http-types spells it: the names every request carries as its constants,
+/// which are not copies.
+fn surf_name(name: &http::HeaderName) -> Option<surf::http::headers::HeaderName> {
+    match KNOWN_NAMES.iter().find(|(http, _)| http == name) {
+        Some((_, known)) => Some(known.clone()),
+        None => name.as_str().parse().ok(),
+    }
+}
+
 /// `http` 1.x → http-types 2.x.
 fn to_surf(request: http::Request<Vec<u8>>, urls: &Urls) -> Option<surf::Request> {
     let (parts, body) = request.into_parts();
@@ -289,24 +298,19 @@ fn to_surf(request: http::Request<Vec<u8>>, urls: &Urls) -> Option<surf::Request
         None => parts.method.as_str().parse().ok()?,
     };
     let mut out = surf::Request::new(method, urls.url(&parts.uri)?);
-    // One insert per name (http-types' `append` copies the name once more to look it up), and
-    // the names every request carries as http-types' constants, which are not copies.
-    for name in parts.headers.keys() {
-        let mut values = parts.headers.get_all(name).iter().map(|v| v.to_str().ok());
-        let first = values.next().flatten()?;
-        let more: Vec<&str> = values.collect::<Option<_>>()?;
-        let name: surf::http::headers::HeaderName =
-            match KNOWN_NAMES.iter().find(|(http, _)| http == name) {
-                Some((_, known)) => known.clone(),
-                None => name.as_str().parse().ok()?,
-            };
-        if more.is_empty() {
-            out.insert_header(name, first);
-        } else {
-            out.insert_header(&name, first);
-            for v in more {
-                out.append_header(&name, v);
+    // The map taken apart in its own order, with no lookup per name (`get_all` hashes each one
+    // again): a name comes with its first value, `None` with each further value of it. The
+    // first value is inserted with the name moved in (http-types' `append` copies the name once
+    // more to look it up).
+    let mut last: Option<http::HeaderName> = None;
+    for (name, value) in parts.headers {
+        let value = value.to_str().ok()?;
+        match name {
+            Some(name) => {
+                out.insert_header(surf_name(&name)?, value);
+                last = Some(name);
             }
+            None => out.append_header(surf_name(last.as_ref()?)?, value),
         }
     }
     if !bodiless {

@@ -594,7 +594,7 @@ impl<P: Payload> Call<P> {
         }
         let correlation = response
             .headers()
-            .get(crate::response::CORRELATION_ID_HEADER)
+            .get(&crate::response::CORRELATION_ID)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         // Defense in depth against a transport that hands over another exchange's answer:

@@ -288,7 +288,6 @@ pub(crate) fn build(
     // bench counts it).
     const JSON: HeaderValue = HeaderValue::from_static("application/json");
     const AGENT: HeaderValue = HeaderValue::from_static(USER_AGENT_VALUE);
-    const CORRELATION: HeaderName = HeaderName::from_static(crate::response::CORRELATION_ID_HEADER);
     #[inline(never)]
     fn put(h: &mut http::HeaderMap, name: HeaderName, value: HeaderValue) {
         h.insert(name, value);
@@ -313,7 +312,7 @@ pub(crate) fn build(
     if let Some(id) = target.correlation_id {
         let v = HeaderValue::from_str(id)
             .map_err(|_| RequestError::InvalidHeader(crate::response::CORRELATION_ID_HEADER))?;
-        put(h, CORRELATION, v);
+        put(h, crate::response::CORRELATION_ID, v);
     }
     if json {
         put(h, CONTENT_TYPE, JSON);
