@@ -16,13 +16,14 @@
 //! and rank changes; they do not price them.
 //!
 //! `cargo bench -p lean-bench --bench footprint` (`-- --quick`: fewer calls; `--adapter ureq`,
-//! `reqwest` or `surf`). Needs valgrind (`apt-get install valgrind`); exits 1 with a reason without it.
+//! `reqwest` or `surf`; `--api v1` for v1's `accounts`, a POST with the application token).
+//! Needs valgrind (`apt-get install valgrind`); exits 1 with a reason without it.
 
 use lean_bench::floor::{self, Hand};
 use lean_bench::remote::Remote;
 use lean_conformance::Executor;
 use lean_conformance::executors::AsyncStd;
-use lean_proto::GetAccounts;
+use lean_proto::{GetAccounts, V1GetAccounts};
 use std::collections::HashMap;
 use std::future::IntoFuture;
 use std::process::Command;
@@ -53,29 +54,49 @@ fn run(calls: usize, mut call: impl FnMut() -> Result<usize, String>) -> Result<
 }
 
 /// Run under valgrind: one side's calls against an emulator of its own.
-fn side(adapter: &str, side: &str, calls: usize) -> Result<(), String> {
+fn side(adapter: &str, side: &str, calls: usize, v1: bool) -> Result<(), String> {
     let remote = Remote::start(
         env!("CARGO_BIN_EXE_lean-bench-emulator"),
         &["--bank-latency", "0s"],
     )?;
     let entity = remote.entities[0].0.clone();
-    let url = format!("{}/data/v2/accounts?entity_id={entity}", remote.base_url);
-    let auth = format!("Bearer {}", remote.token());
-    let lean = |r: Result<lean_proto::call::CallData<lean_proto::Page<lean_proto::Account>>, _>| {
-        r.map(|d| d.payload.items.len())
-            .map_err(|e: lean_client::Error| format!("lean-rs: {e}"))
+    // v2: a GET with the bearer token; v1: a POST of the entity with the application token.
+    let (url, auth, json, config) = if v1 {
+        (
+            format!("{}/data/v1/accounts", remote.base_url),
+            ("lean-app-token", remote.app_token().to_owned()),
+            Some(format!(r#"{{"entity_id":"{entity}"}}"#)),
+            remote.config_v1(),
+        )
+    } else {
+        (
+            format!("{}/data/v2/accounts?entity_id={entity}", remote.base_url),
+            ("authorization", format!("Bearer {}", remote.token())),
+            None,
+            remote.config_v2(),
+        )
     };
-    let hand = |bytes: &[u8]| Ok(lean_bench::hand_written::accounts(bytes));
+    let hand = |bytes: &[u8]| {
+        Ok(if v1 {
+            lean_bench::hand_written::v1_accounts(bytes)
+        } else {
+            lean_bench::hand_written::accounts(bytes)
+        })
+    };
     let hand_request = Hand {
         url: &url,
-        auth: ("authorization", &auth),
-        json: None,
+        auth: (auth.0, &auth.1),
+        json: json.as_deref(),
     };
     match (adapter, side) {
         ("ureq", "lean") => {
-            let client = lean_ureq::Client::new(remote.config_v2()).map_err(|e| e.to_string())?;
+            let client = lean_ureq::Client::new(config).map_err(|e| e.to_string())?;
             run(calls, || {
-                lean(client.call(GetAccounts::new(entity.clone())).send())
+                if v1 {
+                    lean_v1(client.call(V1GetAccounts::new(entity.clone())).send())
+                } else {
+                    lean(client.call(GetAccounts::new(entity.clone())).send())
+                }
             })
         }
         ("ureq", "hand-written") => {
@@ -94,10 +115,16 @@ fn side(adapter: &str, side: &str, calls: usize) -> Result<(), String> {
                 .build()
                 .map_err(|e| e.to_string())?;
             if side == "lean" {
-                let client =
-                    lean_reqwest::Client::new(remote.config_v2()).map_err(|e| e.to_string())?;
-                let call = || client.call(GetAccounts::new(entity.clone())).into_future();
-                return run(calls, || lean(runtime.block_on(call())));
+                let client = lean_reqwest::Client::new(config).map_err(|e| e.to_string())?;
+                return run(calls, || {
+                    if v1 {
+                        let call = client.call(V1GetAccounts::new(entity.clone()));
+                        lean_v1(runtime.block_on(call.into_future()))
+                    } else {
+                        let call = client.call(GetAccounts::new(entity.clone()));
+                        lean(runtime.block_on(call.into_future()))
+                    }
+                });
             }
             let http = lean_bench::raw_reqwest()?;
             run(calls, || {
@@ -110,9 +137,16 @@ fn side(adapter: &str, side: &str, calls: usize) -> Result<(), String> {
         // own), and as a rule turns the reactor here while it waits: async-io's own thread ran
         // 0.4 % of the instructions of a run of the lean side (`--separate-threads=yes`).
         ("surf", "lean") => {
-            let client = lean_surf::Client::new(remote.config_v2()).map_err(|e| e.to_string())?;
-            let call = || client.call(GetAccounts::new(entity.clone())).into_future();
-            run(calls, || lean(AsyncStd::block_on(call())))
+            let client = lean_surf::Client::new(config).map_err(|e| e.to_string())?;
+            run(calls, || {
+                if v1 {
+                    let call = client.call(V1GetAccounts::new(entity.clone()));
+                    lean_v1(AsyncStd::block_on(call.into_future()))
+                } else {
+                    let call = client.call(GetAccounts::new(entity.clone()));
+                    lean(AsyncStd::block_on(call.into_future()))
+                }
+            })
         }
         ("surf", "hand-written") => {
             // One call at a time: one connection.
@@ -127,6 +161,25 @@ fn side(adapter: &str, side: &str, calls: usize) -> Result<(), String> {
             "no side {other:?} (ureq, reqwest or surf; lean or hand-written)"
         )),
     }
+}
+
+/// The accounts a lean-rs v2 call read, or why none.
+fn lean(
+    r: Result<
+        lean_proto::call::CallData<lean_proto::Page<lean_proto::Account>>,
+        lean_client::Error,
+    >,
+) -> Result<usize, String> {
+    r.map(|d| d.payload.items.len())
+        .map_err(|e| format!("lean-rs: {e}"))
+}
+
+/// The accounts a lean-rs v1 call read, or why none.
+fn lean_v1(
+    r: Result<lean_proto::call::CallData<lean_proto::model::v1::V1Accounts>, lean_client::Error>,
+) -> Result<usize, String> {
+    r.map(|d| d.payload.accounts.len())
+        .map_err(|e| format!("lean-rs: {e}"))
 }
 
 /// Accounts in the emulator's answer to the measured call (checked by every call of `run`).
@@ -310,7 +363,7 @@ fn read_profile(text: &str, calls: u64) -> Result<Profile, String> {
 }
 
 /// Runs `side` under callgrind and reads its profile.
-fn count(adapter: &str, side: &str, calls: usize) -> Result<Profile, String> {
+fn count(adapter: &str, side: &str, calls: usize, v1: bool) -> Result<Profile, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let out = std::env::temp_dir().join(format!(
         "lean-footprint-{}-{adapter}-{side}.callgrind",
@@ -330,6 +383,7 @@ fn count(adapter: &str, side: &str, calls: usize) -> Result<Profile, String> {
         .arg(format!("--callgrind-out-file={}", out.display()))
         .arg(&exe)
         .args(["--adapter", adapter, "--side", side])
+        .args(["--api", if v1 { "v1" } else { "v2" }])
         .args(["--calls", &calls.to_string()])
         .output()
         .map_err(|e| format!("valgrind: {e} (apt-get install valgrind)"))?;
@@ -354,8 +408,16 @@ fn main() {
     let calls =
         lean_bench::count_flag("footprint", "--calls").unwrap_or(if quick { 200 } else { 1000 });
     let adapter = lean_bench::flag("--adapter");
+    let v1 = match lean_bench::flag("--api").as_deref() {
+        None | Some("v2") => false,
+        Some("v1") => true,
+        Some(other) => {
+            eprintln!("footprint: --api takes v1 or v2, not {other:?}");
+            std::process::exit(2);
+        }
+    };
     if let Some(s) = lean_bench::flag("--side") {
-        if let Err(e) = side(adapter.as_deref().unwrap_or("ureq"), &s, calls) {
+        if let Err(e) = side(adapter.as_deref().unwrap_or("ureq"), &s, calls, v1) {
             eprintln!("footprint: {e}");
             std::process::exit(1);
         }
@@ -376,8 +438,8 @@ fn main() {
             continue;
         }
         match (
-            count(name, "lean", calls),
-            count(name, "hand-written", calls),
+            count(name, "lean", calls, v1),
+            count(name, "hand-written", calls, v1),
         ) {
             (Ok(l), Ok(r)) => tables.push((name, l, r)),
             (Err(e), _) | (_, Err(e)) => {
@@ -388,8 +450,13 @@ fn main() {
     }
     println!(
         "
-what an `accounts` call runs through, counted by callgrind ({calls} calls a side)
-"
+what an `accounts` call runs through, counted by callgrind ({calls} calls a side, {})
+",
+        if v1 {
+            "v1: a POST with the application token"
+        } else {
+            "v2: a GET with the bearer token"
+        }
     );
     println!(
         "| adapter | instructions per call, lean / hand-written | ratio | hot code KB, lean / hand-written | ratio | per-account code KB, lean / hand-written |"
