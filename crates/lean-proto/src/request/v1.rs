@@ -48,7 +48,7 @@ macro_rules! v1_endpoint {
 
 /// A v1 body: its JSON object written field by field into one buffer, in the order the
 /// fields are declared. A v1 data call sends one with every call; a `serde_json::Map` of
-/// `Value`s, serialized through `Display`, was several allocations and ~3 KB more code run a
+/// `Value`s, serialized through `Display`, was several allocations and ~4 KB more code run a
 /// call (the `footprint` bench, `--api v1`).
 struct V1Body(Vec<u8>);
 
