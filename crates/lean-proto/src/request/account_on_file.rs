@@ -115,8 +115,7 @@ fn post(
     path: &str,
     body: &impl Serialize,
 ) -> Result<Request<Vec<u8>>, RequestError> {
-    let bytes = serde_json::to_vec(body)
-        .map_err(|e| RequestError::InvalidUrl(format!("{name} body: {e}")))?;
+    let bytes = json_bytes(name, body)?;
     build(
         name,
         None,

@@ -58,6 +58,8 @@ pub enum RequestError {
     InvalidHeader(&'static str),
     /// The URL could not be assembled.
     InvalidUrl(String),
+    /// The JSON body could not be written (which endpoint's, and why).
+    InvalidBody(String),
     /// A parameter Lean would refuse (say, a name with digits for name verification).
     InvalidParameter {
         /// Lean's name of the parameter.
@@ -90,6 +92,7 @@ impl fmt::Display for RequestError {
                 write!(f, "header {name} has characters HTTP does not allow")
             }
             RequestError::InvalidUrl(m) => write!(f, "invalid URL: {m}"),
+            RequestError::InvalidBody(m) => write!(f, "invalid JSON body: {m}"),
             RequestError::InvalidParameter { name, reason } => {
                 write!(f, "invalid {name}: {reason}")
             }
@@ -392,6 +395,14 @@ pub(crate) fn check_dates(start: Option<Date>, end: Option<Date>) -> Result<(), 
     }
 }
 
+/// `value` as the JSON body of `endpoint`'s request.
+pub(crate) fn json_bytes(
+    endpoint: &str,
+    value: &impl serde::Serialize,
+) -> Result<Vec<u8>, RequestError> {
+    serde_json::to_vec(value).map_err(|e| RequestError::InvalidBody(format!("{endpoint}: {e}")))
+}
+
 pub(crate) fn json_body(value: serde_json::Value) -> Body {
     Body::Json(value.to_string().into_bytes())
 }
@@ -615,5 +626,35 @@ mod tests {
             }
             other => panic!("expected InvalidUrl, got {other:?}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod body_tests {
+    use super::{RequestError, json_bytes};
+
+    /// A value serde cannot write (a map keyed by something other than text).
+    struct Unwritable;
+    impl serde::Serialize for Unwritable {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut m = s.serialize_map(Some(1))?;
+            m.serialize_entry(&[1u8, 2], &0)?;
+            m.end()
+        }
+    }
+
+    #[test]
+    fn a_body_that_cannot_be_written_is_refused_as_a_body_naming_its_endpoint() {
+        let e = json_bytes("payment-intent", &Unwritable).expect_err("refused");
+        assert!(
+            matches!(&e, RequestError::InvalidBody(m) if m.starts_with("payment-intent: ")),
+            "{e:?}"
+        );
+        assert!(e.to_string().starts_with("invalid JSON body: "), "{e}");
+        assert_eq!(
+            json_bytes("x", &serde_json::json!({"a": 1})).expect("written"),
+            br#"{"a":1}"#
+        );
     }
 }

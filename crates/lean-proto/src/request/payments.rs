@@ -136,8 +136,7 @@ impl Endpoint for CreatePaymentIntent {
             customer_id: self.customer_id.as_str(),
             description: self.description.as_deref(),
         };
-        let bytes = serde_json::to_vec(&body)
-            .map_err(|e| RequestError::InvalidUrl(format!("payment intent body: {e}")))?;
+        let bytes = json_bytes(Self::NAME, &body)?;
         build(
             Self::NAME,
             None,

@@ -67,7 +67,7 @@ impl V1Body {
         }
         // Writing text or a bool into a `Vec` cannot fail; should serde_json ever say so, the
         // request is refused rather than sent with a broken body.
-        let failed = |e: serde_json::Error| RequestError::InvalidUrl(format!("v1 body: {e}"));
+        let failed = |e: serde_json::Error| RequestError::InvalidBody(format!("v1: {e}"));
         serde_json::to_writer(&mut self.0, key).map_err(failed)?;
         self.0.push(b':');
         serde_json::to_writer(&mut self.0, &value).map_err(failed)
