@@ -45,51 +45,21 @@ impl Api {
     }
 }
 
-/// What the hand-written client sends: the URL, the method's body, the auth header (and, as
-/// lean-rs does, the rest of `lean_bench::floor`'s request).
+/// The hand-written `accounts` request of `api`, and an error unless its answer held accounts.
 #[derive(Clone)]
-struct Raw {
-    url: String,
-    /// v1 posts `{"entity_id":…}`; v2 is a GET.
-    body: Option<String>,
-    auth: (&'static str, String),
-    api: Api,
-}
+struct Raw(floor::Accounts);
 
 impl Raw {
     fn new(remote: &lean_bench::remote::Remote, entity: &EntityId, api: Api) -> Raw {
-        match api {
-            Api::V2 => Raw {
-                url: format!("{}/data/v2/accounts?entity_id={entity}", remote.base_url),
-                body: None,
-                auth: ("authorization", format!("Bearer {}", remote.token())),
-                api,
-            },
-            Api::V1 => Raw {
-                url: format!("{}/data/v1/accounts", remote.base_url),
-                body: Some(format!(r#"{{"entity_id":"{entity}"}}"#)),
-                auth: ("lean-app-token", remote.app_token().to_owned()),
-                api,
-            },
-        }
+        Raw(floor::Accounts::new(remote, entity, api == Api::V1))
     }
 
-    /// The request, for `lean_bench::floor`.
     fn hand(&self) -> Hand<'_> {
-        Hand {
-            url: &self.url,
-            auth: (self.auth.0, &self.auth.1),
-            json: self.body.as_deref(),
-        }
+        self.0.hand()
     }
 
-    /// The answer parsed by hand: an error unless it held accounts.
     fn parsed(&self, bytes: &[u8]) -> Result<(), String> {
-        let n = match self.api {
-            Api::V2 => lean_bench::hand_written::accounts(bytes),
-            Api::V1 => lean_bench::hand_written::v1_accounts(bytes),
-        };
-        if n > 0 {
+        if self.0.parsed(bytes) > 0 {
             Ok(())
         } else {
             Err(format!(

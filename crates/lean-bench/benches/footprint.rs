@@ -19,7 +19,7 @@
 //! `reqwest` or `surf`; `--api v1` for v1's `accounts`, a POST with the application token).
 //! Needs valgrind (`apt-get install valgrind`); exits 1 with a reason without it.
 
-use lean_bench::floor::{self, Hand};
+use lean_bench::floor;
 use lean_bench::remote::Remote;
 use lean_conformance::Executor;
 use lean_conformance::executors::AsyncStd;
@@ -60,34 +60,14 @@ fn side(adapter: &str, side: &str, calls: usize, v1: bool) -> Result<(), String>
         &["--bank-latency", "0s"],
     )?;
     let entity = remote.entities[0].0.clone();
-    // v2: a GET with the bearer token; v1: a POST of the entity with the application token.
-    let (url, auth, json, config) = if v1 {
-        (
-            format!("{}/data/v1/accounts", remote.base_url),
-            ("lean-app-token", remote.app_token().to_owned()),
-            Some(format!(r#"{{"entity_id":"{entity}"}}"#)),
-            remote.config_v1(),
-        )
+    let request = floor::Accounts::new(&remote, &entity, v1);
+    let config = if v1 {
+        remote.config_v1()
     } else {
-        (
-            format!("{}/data/v2/accounts?entity_id={entity}", remote.base_url),
-            ("authorization", format!("Bearer {}", remote.token())),
-            None,
-            remote.config_v2(),
-        )
+        remote.config_v2()
     };
-    let hand = |bytes: &[u8]| {
-        Ok(if v1 {
-            lean_bench::hand_written::v1_accounts(bytes)
-        } else {
-            lean_bench::hand_written::accounts(bytes)
-        })
-    };
-    let hand_request = Hand {
-        url: &url,
-        auth: (auth.0, &auth.1),
-        json: json.as_deref(),
-    };
+    let hand = |bytes: &[u8]| Ok(request.parsed(bytes));
+    let hand_request = request.hand();
     match (adapter, side) {
         ("ureq", "lean") => {
             let client = lean_ureq::Client::new(config).map_err(|e| e.to_string())?;

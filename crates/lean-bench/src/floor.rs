@@ -14,8 +14,8 @@ pub const HEADERS: [(&str, &str); 2] = [
     ("user-agent", "my-client/1.0"),
 ];
 
-/// One hand-written request.
-#[derive(Debug, Clone, Copy)]
+/// One hand-written request (no `Debug`: it holds a credential).
+#[derive(Clone, Copy)]
 pub struct Hand<'a> {
     /// The whole URL, query included.
     pub url: &'a str,
@@ -136,4 +136,55 @@ pub fn http(request: Hand<'_>) -> http::Request<Vec<u8>> {
     };
     // Every part is a constant or came from a URL and a token that were sent before.
     built.unwrap_or_else(|e| panic!("a hand-written request: {e}"))
+}
+
+/// The hand-written `accounts` request of either API generation, owned, and the parse of its
+/// answer: v2 a GET with the bearer token, v1 a POST of the entity with the application token
+/// (the `concurrency` and `footprint` benches send it). No `Debug`: it holds a credential.
+#[derive(Clone)]
+pub struct Accounts {
+    url: String,
+    /// v1 posts `{"entity_id":…}`; v2 is a GET.
+    json: Option<String>,
+    auth: (&'static str, String),
+    v1: bool,
+}
+
+impl Accounts {
+    /// `entity`'s accounts on `remote`, v1's request when `v1`.
+    pub fn new(remote: &crate::remote::Remote, entity: &lean_proto::EntityId, v1: bool) -> Self {
+        if v1 {
+            Accounts {
+                url: format!("{}/data/v1/accounts", remote.base_url),
+                json: Some(format!(r#"{{"entity_id":"{entity}"}}"#)),
+                auth: ("lean-app-token", remote.app_token().to_owned()),
+                v1,
+            }
+        } else {
+            Accounts {
+                url: format!("{}/data/v2/accounts?entity_id={entity}", remote.base_url),
+                json: None,
+                auth: ("authorization", format!("Bearer {}", remote.token())),
+                v1,
+            }
+        }
+    }
+
+    /// The request, for this module's senders.
+    pub fn hand(&self) -> Hand<'_> {
+        Hand {
+            url: &self.url,
+            auth: (self.auth.0, &self.auth.1),
+            json: self.json.as_deref(),
+        }
+    }
+
+    /// The accounts the hand-written parse finds in the answer (0 when it does not parse).
+    pub fn parsed(&self, bytes: &[u8]) -> usize {
+        if self.v1 {
+            crate::hand_written::v1_accounts(bytes)
+        } else {
+            crate::hand_written::accounts(bytes)
+        }
+    }
 }
