@@ -14,12 +14,14 @@
 //! one CPU that is the price of a runtime that hands its reactor between threads (async-std),
 //! and why two clients a few µs apart per call can be far apart in calls/s. For async-std a
 //! second table sorts the windows into its two regimes (reactor handed off or not) and gives
-//! the calls/s within each and over all windows.
+//! the calls/s, CPU and switches a call within each, and the calls/s over all windows.
 //!
 //! `cargo bench -p lean-bench --bench concurrency` (`-- --quick` for a short run;
 //! `--adapter ureq|reqwest|surf`, `--api v1|v2`, `--callers N` to narrow it, `--rounds N` for
 //! more rounds than 11; `--side lean` or `--side hand-written` runs one side alone, for a
-//! profiler).
+//! profiler; `--hand-written-extra N`, a calibration: the hand-written client folds N bytes
+//! more a call, a few µs of CPU with next to no code, to see what that costs at each
+//! concurrency).
 
 use lean_bench::floor::{self, Hand};
 use lean_conformance::Executor;
@@ -47,19 +49,34 @@ impl Api {
 
 /// The hand-written `accounts` request of `api`, and an error unless its answer held accounts.
 #[derive(Clone)]
-struct Raw(floor::Accounts);
+struct Raw {
+    accounts: floor::Accounts,
+    /// `--hand-written-extra N`: bytes of each answer folded into a number after the parse.
+    extra: usize,
+}
 
 impl Raw {
     fn new(remote: &lean_bench::remote::Remote, entity: &EntityId, api: Api) -> Raw {
-        Raw(floor::Accounts::new(remote, entity, api == Api::V1))
+        Raw {
+            accounts: floor::Accounts::new(remote, entity, api == Api::V1),
+            extra: extra_bytes(),
+        }
     }
 
     fn hand(&self) -> Hand<'_> {
-        self.0.hand()
+        self.accounts.hand()
     }
 
     fn parsed(&self, bytes: &[u8]) -> Result<(), String> {
-        if self.0.parsed(bytes) > 0 {
+        if self.extra > 0 {
+            // A chain of multiplies: CPU time a byte and next to no code, so what it adds to a
+            // call is time alone, not instruction-cache misses.
+            let fold = bytes.iter().cycle().take(self.extra);
+            std::hint::black_box(
+                fold.fold(0u64, |a, &b| a.wrapping_mul(31).wrapping_add(b.into())),
+            );
+        }
+        if self.accounts.parsed(bytes) > 0 {
             Ok(())
         } else {
             Err(format!(
@@ -68,6 +85,14 @@ impl Raw {
             ))
         }
     }
+}
+
+/// `--hand-written-extra N` (0 without it): a calibration, not a comparison. The hand-written
+/// client then does a few µs more CPU work a call (N bytes folded, about 1 ns each on the
+/// machines measured), to see what that much costs it in calls/s at each concurrency; on
+/// async-std, what the hand-off makes of a few µs (`docs/benchmarks.md`).
+fn extra_bytes() -> usize {
+    lean_bench::count_flag("concurrency", "--hand-written-extra").unwrap_or(0)
 }
 
 /// The first failed call's error, printed at the end (a failure is a finding, not noise).
@@ -400,49 +425,58 @@ fn surf_rows(s: &Setup, api: Api, callers: &[usize]) -> Vec<Row> {
 const HAND_OFF: f64 = 0.5;
 
 /// For a runtime that hands its reactor off, which regime each side's windows fell into, and
-/// the calls/s within each: a round whose two windows fell into different regimes has a ratio
-/// of ~0.6 or ~1.4 whatever the clients do, so the per-round median says more about how often
-/// each side lands in the slow regime than about what a call costs it. The mean over all
-/// windows is the rate a program would get over the whole run.
+/// the calls/s, client CPU a call and switches a call within each: a round whose two windows
+/// fell into different regimes has a ratio of ~0.6 or ~1.4 whatever the clients do, so the
+/// per-round median says more about how often each side lands in the slow regime than about
+/// what a call costs it. The mean over all windows is the rate a program would get over the
+/// whole run.
 fn regimes(rows: &[Row]) {
     let rows: Vec<&Row> = rows.iter().filter(|r| r.hands_off).collect();
     if rows.is_empty() {
         return;
     }
     println!(
-        "\nasync-std's two regimes (a window is in the hand-off when its client threads switched ≥ {HAND_OFF} times a call)\n"
+        "\nasync-std's two regimes (a window is in the hand-off when its client threads switched ≥ {HAND_OFF} times a call); medians within each, lean / hand-written\n"
     );
     println!(
-        "| adapter | API | callers | windows in the hand-off, lean / hand-written | calls/s in the hand-off, lean / hand-written (medians) | calls/s outside it, lean / hand-written (medians) | mean calls/s over all windows, lean / hand-written | ratio of the means |"
+        "| adapter | API | callers | windows in the hand-off | in it: calls/s | client CPU µs/call | client switches/call | outside it: calls/s | client CPU µs/call | mean calls/s over all windows | ratio of the means |"
     );
-    println!("|---|---|---:|---:|---|---|---|---:|");
+    println!("|---|---|---:|---:|---|---|---|---|---|---|---:|");
     for r in rows {
-        let split = |v: &[Sample], slow: bool| -> Vec<f64> {
-            v.iter()
+        let of = |v: &[Sample], slow: bool, what: fn(&Sample) -> f64, digits: usize| {
+            let v: Vec<f64> = v
+                .iter()
                 .filter(|s| (s.client_switches >= HAND_OFF) == slow)
-                .map(|s| s.rate)
-                .collect()
-        };
-        let rate = |v: Vec<f64>| {
+                .map(what)
+                .collect();
             if v.is_empty() {
                 "-".to_owned()
             } else {
-                format!("{:.0}", median(v))
+                format!("{:.*}", digits, median(v))
             }
         };
+        let both = |slow: bool, what: fn(&Sample) -> f64, digits: usize| {
+            format!(
+                "{} / {}",
+                of(&r.lean, slow, what, digits),
+                of(&r.raw, slow, what, digits)
+            )
+        };
+        let in_hand_off = |v: &[Sample]| v.iter().filter(|s| s.client_switches >= HAND_OFF).count();
         let mean = |v: &[Sample]| v.iter().map(|s| s.rate).sum::<f64>() / v.len() as f64;
         println!(
-            "| {} | {} | {} | {} / {} of {} | {} / {} | {} / {} | {:.0} / {:.0} | {:.2}× |",
+            "| {} | {} | {} | {} / {} of {} | {} | {} | {} | {} | {} | {:.0} / {:.0} | {:.2}× |",
             r.adapter,
             r.api.name(),
             r.callers,
-            split(&r.lean, true).len(),
-            split(&r.raw, true).len(),
+            in_hand_off(&r.lean),
+            in_hand_off(&r.raw),
             r.lean.len(),
-            rate(split(&r.lean, true)),
-            rate(split(&r.raw, true)),
-            rate(split(&r.lean, false)),
-            rate(split(&r.raw, false)),
+            both(true, |s| s.rate, 0),
+            both(true, |s| s.client * 1e6 / s.rate, 1),
+            both(true, |s| s.client_switches, 2),
+            both(false, |s| s.rate, 0),
+            both(false, |s| s.client * 1e6 / s.rate, 1),
             mean(&r.lean),
             mean(&r.raw),
             mean(&r.lean) / mean(&r.raw),
@@ -549,6 +583,12 @@ fn main() {
         failed += r.failed;
     }
     regimes(&rows);
+    if extra_bytes() > 0 {
+        println!(
+            "\ncalibration: the hand-written client folded {} bytes more a call (--hand-written-extra)",
+            extra_bytes()
+        );
+    }
     if let Some(e) = FAILURES.lock().unwrap_or_else(|p| p.into_inner()).take() {
         println!("\nthe first call that failed: {e}");
     }
