@@ -89,7 +89,7 @@ impl Raw {
 
 /// `--hand-written-extra N` (0 without it): a calibration, not a comparison. The hand-written
 /// client then does a few µs more CPU work a call (N bytes folded, about 1 ns each on the
-/// machines measured), to see what that much costs it in calls/s at each concurrency; on
+/// machine measured, 2026-12-07), to see what that much costs it in calls/s at each concurrency; on
 /// async-std, what the hand-off makes of a few µs (`docs/benchmarks.md`).
 fn extra_bytes() -> usize {
     lean_bench::count_flag("concurrency", "--hand-written-extra").unwrap_or(0)
