@@ -74,7 +74,8 @@ impl CallOptions {
         self
     }
 
-    /// Tag every request of the call with this `lean-correlation-id`.
+    /// Tag every request of the call with this `lean-correlation-id`: printable ASCII, spaces
+    /// and tabs; other text is refused before anything is sent (`RequestError::InvalidHeader`).
     pub fn correlation_id(mut self, id: impl Into<String>) -> Self {
         self.correlation_id = Some(id.into());
         self
@@ -113,7 +114,8 @@ macro_rules! option_setters {
         }
 
         /// Tags every request of the call with this `lean-correlation-id` (Lean echoes it; it
-        /// is in every event and error of the call).
+        /// is in every event and error of the call). Printable ASCII, spaces and tabs; other
+        /// text is refused before anything is sent (`RequestError::InvalidHeader`).
         pub fn correlation_id(mut self, id: impl Into<String>) -> Self {
             self.$($field).+.correlation_id = Some(id.into());
             self

@@ -53,13 +53,16 @@ impl Secret {
     /// The header value this secret is sent as: `Bearer <text>` for an access token, the text
     /// itself for the app token; marked sensitive (`http`'s `Debug` prints `Sensitive`, HPACK
     /// never indexes it). Made once; a clone is a reference count. `None` when the text holds
-    /// a byte a header value cannot.
+    /// a byte a header value cannot, or one past ASCII (`request::is_header_text`).
     pub(crate) fn header_value(&self, bearer: bool) -> Option<HeaderValue> {
         let (cell, prefix) = match bearer {
             true => (&self.0.bearer, "Bearer "),
             false => (&self.0.plain, ""),
         };
         cell.get_or_init(|| {
+            if !crate::request::is_header_text(&self.0.text) {
+                return None;
+            }
             let mut text = String::with_capacity(prefix.len() + self.0.text.len());
             text.push_str(prefix);
             text.push_str(&self.0.text);

@@ -284,6 +284,55 @@ fn misuse_is_a_typed_error_not_a_request() {
         correlation_id: Some("a\nb"),
     };
     assert!(GetAccounts::new(e()).build(&target).is_err());
+    // Past ASCII: `http` would take it, lean-surf's http-types could not carry it (the request
+    // then failed there as if Lean were unreachable, and was tried again). Refused here, for
+    // every transport, as the caller's mistake; plain text still goes.
+    for id in ["café", "order\u{7f}"] {
+        let target = Target {
+            api_base: &c.base,
+            auth: Auth::Bearer(&c.token),
+            correlation_id: Some(id),
+        };
+        assert_eq!(
+            GetAccounts::new(e()).build(&target).unwrap_err(),
+            RequestError::InvalidHeader("lean-correlation-id"),
+            "{id:?}"
+        );
+    }
+    let target = Target {
+        api_base: &c.base,
+        auth: Auth::Bearer(&c.token),
+        correlation_id: Some("order 42\tretry"),
+    };
+    let sent = GetAccounts::new(e())
+        .build(&target)
+        .expect("plain text goes");
+    assert_eq!(sent.headers()["lean-correlation-id"], "order 42\tretry");
+    for (token, auth) in [("tökén", true), ("äpp", false)] {
+        let secret = Secret::new(token);
+        let target = Target {
+            api_base: &c.base,
+            auth: if auth {
+                Auth::Bearer(&secret)
+            } else {
+                Auth::AppToken(&secret)
+            },
+            correlation_id: None,
+        };
+        let endpoint = if auth {
+            GetAccounts::new(e()).build(&target)
+        } else {
+            V1GetAccounts::new(e()).build(&target)
+        };
+        let err = endpoint.unwrap_err();
+        let name = if auth {
+            "authorization"
+        } else {
+            "lean-app-token"
+        };
+        assert_eq!(err, RequestError::InvalidHeader(name));
+        assert!(!err.to_string().contains(token));
+    }
     // Ids that are not UUIDs never become ids, so never reach a path.
     assert!(EntityId::parse("../customers").is_err());
     assert!(AccountId::parse("x/../../oauth2").is_err());

@@ -117,7 +117,8 @@ impl CallConfig {
         self.seed = seed;
         self
     }
-    /// With this `lean-correlation-id` on every request.
+    /// With this `lean-correlation-id` on every request (printable ASCII, spaces and tabs;
+    /// other text makes the request `RequestError::InvalidHeader`).
     pub fn with_correlation_id(mut self, id: impl Into<String>) -> Self {
         self.correlation_id = Some(id.into());
         self

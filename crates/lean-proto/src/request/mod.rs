@@ -313,14 +313,27 @@ pub(crate) fn build(
     let value = value.ok_or_else(|| RequestError::InvalidHeader(name_of(&name)))?;
     put(h, name, value);
     if let Some(id) = target.correlation_id {
-        let v = HeaderValue::from_str(id)
-            .map_err(|_| RequestError::InvalidHeader(crate::response::CORRELATION_ID_HEADER))?;
+        let v = Some(id)
+            .filter(|id| is_header_text(id))
+            .and_then(|id| HeaderValue::from_str(id).ok())
+            .ok_or(RequestError::InvalidHeader(
+                crate::response::CORRELATION_ID_HEADER,
+            ))?;
         put(h, crate::response::CORRELATION_ID, v);
     }
     if json {
         put(h, CONTENT_TYPE, JSON);
     }
     Ok(request)
+}
+
+/// Whether `text` can be a header value that every transport sends alike: visible ASCII,
+/// spaces and tabs. `http` also takes bytes above 127 (obs-text); ureq and reqwest would send
+/// them as they are and http-types (lean-surf) cannot carry them, so a value with one is the
+/// caller's mistake, refused here for every transport, not a failure of one of them.
+pub(crate) fn is_header_text(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
 }
 
 /// `base` + `path` + `?query`, from the base's parsed scheme and host: only the path and
